@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/**
+ * The one place that reads the environment. Parsed once at start-up; a bad
+ * variable stops the process with a message naming it.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  CURTA_DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HMAC key for signed storage URLs; random per process when unset (fine for one process). */
+  CURTA_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  DATABASE_URL: z.string().min(1).optional(),
+  REDIS_URL: z.string().min(1).optional(),
+  S3_BUCKET: z.string().min(1).optional(),
+
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+
+  UPLOAD_MAX_BYTES: int(1).default(2 * 1024 ** 3),
+  UPLOAD_MULTIPART_THRESHOLD: int(5 * 1024 ** 2).default(32 * 1024 ** 2),
+  UPLOAD_PART_SIZE: int(5 * 1024 ** 2).default(16 * 1024 ** 2),
+  UPLOAD_URL_TTL_SEC: int(30, 7 * 24 * 3600).default(3600),
+  VIDEO_MAX_DURATION_SEC: z.coerce.number().positive().default(600),
+  JSON_BODY_LIMIT: int(1024).default(64 * 1024),
+
+  WORKER_CONCURRENCY: int(1, 64).default(1),
+  JOB_MAX_ATTEMPTS: int(1, 100).default(5),
+  JOB_LEASE_MS: int(1000).default(30_000),
+  TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
+  SESSION_TTL_DAYS: int(1, 3650).default(30),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number; publicBaseUrl: string; jsonBodyLimit: number };
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  signingSecret: string;
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  cache: { kind: 'memory' } | { kind: 'redis'; url: string };
+  storage: { kind: 'fs'; dir: string } | { kind: 's3'; bucket: string };
+  media: {
+    ffmpegPath: string;
+    ffprobePath: string;
+    maxDurationSec: number;
+    transcodeTimeoutSec: number;
+    workDir: string;
+  };
+  uploads: { maxBytes: number; multipartThreshold: number; partSize: number; urlTtlSec: number };
+  jobs: { concurrency: number; maxAttempts: number; leaseMs: number };
+  auth: { sessionTtlDays: number };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into a frozen Config. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+  // Empty strings mean "unset", as in most .env conventions.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.UPLOAD_PART_SIZE > e.UPLOAD_MULTIPART_THRESHOLD) {
+    throw new ConfigError('Invalid configuration:\n  UPLOAD_PART_SIZE: must not exceed UPLOAD_MULTIPART_THRESHOLD');
+  }
+  const dataDir = resolve(e.CURTA_DATA_DIR);
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const config: Config = {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl, jsonBodyLimit: e.JSON_BODY_LIMIT },
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dir: resolve(dataDir, 'db') },
+    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    storage: e.S3_BUCKET ? { kind: 's3', bucket: e.S3_BUCKET } : { kind: 'fs', dir: resolve(dataDir, 'objects') },
+    media: {
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      maxDurationSec: e.VIDEO_MAX_DURATION_SEC,
+      transcodeTimeoutSec: e.TRANSCODE_TIMEOUT_SEC,
+      workDir: resolve(dataDir, 'work'),
+    },
+    uploads: {
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      multipartThreshold: e.UPLOAD_MULTIPART_THRESHOLD,
+      partSize: e.UPLOAD_PART_SIZE,
+      urlTtlSec: e.UPLOAD_URL_TTL_SEC,
+    },
+    jobs: { concurrency: e.WORKER_CONCURRENCY, maxAttempts: e.JOB_MAX_ATTEMPTS, leaseMs: e.JOB_LEASE_MS },
+    auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): Readonly<T> {
+  for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(o);
+}

@@ -1,0 +1,76 @@
+/**
+ * Typed domain errors. Every error carries a stable, machine-readable `code`;
+ * only the HTTP layer (src/http/error-map.ts) decides which status a code maps to.
+ */
+export type ErrorCode =
+  // generic
+  | 'validation_failed'
+  | 'invalid_json'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'internal_error'
+  | 'rate_limited'
+  // auth
+  | 'unauthorized'
+  | 'invalid_credentials'
+  | 'username_taken'
+  | 'forbidden'
+  // uploads / storage
+  | 'unsupported_media_type'
+  | 'upload_too_large'
+  | 'upload_not_found'
+  | 'upload_incomplete'
+  | 'upload_state_conflict'
+  | 'signature_invalid'
+  | 'signature_expired'
+  | 'size_mismatch'
+  | 'content_type_mismatch'
+  | 'object_not_found'
+  | 'range_not_satisfiable'
+  // videos
+  | 'video_not_found'
+  | 'invalid_cursor';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    if (details) this.details = details;
+  }
+}
+
+/** Reason codes a video can fail with; stored on the video and shown to its owner. */
+export type MediaFailureCode =
+  | 'empty_file'
+  | 'unrecognized_format'
+  | 'unsupported_container'
+  | 'playlist_not_allowed'
+  | 'no_video_stream'
+  | 'unsupported_codec'
+  | 'corrupt_media'
+  | 'truncated_media'
+  | 'dimensions_too_large'
+  | 'dimensions_invalid'
+  | 'duration_too_long'
+  | 'duration_invalid'
+  | 'transcode_failed'
+  | 'transcode_timeout'
+  | 'processing_failed';
+
+/**
+ * A problem with the uploaded media itself. Retrying cannot fix it, so the job
+ * ends and the video becomes `failed` with this reason.
+ */
+export class MediaError extends Error {
+  readonly code: MediaFailureCode;
+
+  constructor(code: MediaFailureCode, message: string) {
+    super(message);
+    this.name = 'MediaError';
+    this.code = code;
+  }
+}

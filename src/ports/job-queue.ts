@@ -1,0 +1,59 @@
+import type { SqlExecutor } from './database.js';
+
+export interface Job<P = unknown> {
+  id: string;
+  queue: string;
+  payload: P;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface EnqueueOptions {
+  /** A second enqueue with the same key while the first is not finished is a no-op. */
+  dedupeKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+  /** Enqueue inside the caller's transaction (with the state change that causes it). */
+  executor?: SqlExecutor;
+}
+
+export interface WorkOptions {
+  concurrency: number;
+  /** How long a claimed job stays ours without a heartbeat. */
+  leaseMs: number;
+  pollMs: number;
+}
+
+export interface JobContext {
+  /** Aborted when the worker is stopping hard or the lease was lost. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<P = unknown> = (job: Job<P>, ctx: JobContext) => Promise<void>;
+
+export interface JobWorker {
+  /** Stop claiming; wait for running jobs (up to `graceMs`), then release the rest. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface QueueCounts {
+  queued: number;
+  running: number;
+  done: number;
+  dead: number;
+}
+
+export interface JobQueue {
+  enqueue<P>(queue: string, payload: P, opts?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
+  work<P>(queue: string, handler: JobHandler<P>, opts: WorkOptions): JobWorker;
+  counts(queue: string): Promise<QueueCounts>;
+}
+
+/** Thrown by a handler for an error that retrying cannot fix: the job goes straight to dead. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
