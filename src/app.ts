@@ -1,0 +1,144 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { MemoryCache } from './adapters/cache/memory-cache.js';
+import { migrate } from './adapters/db/migrate.js';
+import { PgliteDatabase } from './adapters/db/pglite-database.js';
+import { DbJobQueue } from './adapters/queue/db-job-queue.js';
+import { FsObjectStore } from './adapters/storage/fs-object-store.js';
+import type { Config } from './config/config.js';
+import { projectRoot } from './lib/project-root.js';
+import { createHttpServer } from './http/server.js';
+import { mediaRoutes } from './http/media.routes.js';
+import { storageRoutes } from './http/storage.routes.js';
+import { registerAuth } from './http/auth.js';
+import { FfmpegTranscoder } from './modules/media/transcoder.js';
+import { AccountsRepository } from './modules/accounts/accounts.repository.js';
+import { AccountsService } from './modules/accounts/accounts.service.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
+import { PROCESS_QUEUE, UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
+import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
+import { ProcessingService } from './modules/videos/processing.service.js';
+import { VideoEvents } from './modules/videos/video-events.js';
+import { VideosRepository } from './modules/videos/videos.repository.js';
+import { VideosService } from './modules/videos/videos.service.js';
+import { videosRoutes } from './modules/videos/videos.routes.js';
+import type { Cache } from './ports/cache.js';
+import type { Database } from './ports/database.js';
+import type { JobQueue, JobWorker } from './ports/job-queue.js';
+import type { ObjectStore } from './ports/object-store.js';
+import type { Transcoder } from './ports/transcoder.js';
+
+export interface App {
+  config: Readonly<Config>;
+  log: Logger;
+  db: Database;
+  store: ObjectStore;
+  cache: Cache;
+  queue: JobQueue;
+  transcoder: Transcoder;
+  http: FastifyInstance;
+  services: { accounts: AccountsService; uploads: UploadsService; videos: VideosService; processing: ProcessingService };
+  /** Starts the processing workers in this process. */
+  startWorkers(): JobWorker[];
+  /** Stops workers (draining), the HTTP server and every connection. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  logger?: Logger;
+  /** Override the database (tests share an in-memory PGlite). */
+  db?: Database;
+}
+
+
+/** The composition root: adapters chosen from config, services wired, routes registered. */
+export async function createApp(config: Readonly<Config>, opts: CreateAppOptions = {}): Promise<App> {
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  await mkdir(config.dataDir, { recursive: true });
+
+  if (config.database.kind !== 'pglite' || config.storage.kind !== 'fs' || config.cache.kind !== 'memory') {
+    throw new Error('DATABASE_URL, REDIS_URL and S3_BUCKET (distributed mode) are not available in this build yet; unset them to run on embedded defaults.');
+  }
+  const db = opts.db ?? (await PgliteDatabase.open(config.database.dir));
+  await migrate(db);
+  const store = new FsObjectStore({
+    rootDir: config.storage.dir,
+    publicBaseUrl: config.http.publicBaseUrl,
+    signingSecret: config.signingSecret,
+  });
+  const cache = new MemoryCache();
+  const queue = new DbJobQueue(db);
+  const transcoder = new FfmpegTranscoder({
+    ffmpegPath: config.media.ffmpegPath,
+    ffprobePath: config.media.ffprobePath,
+    maxDurationSec: config.media.maxDurationSec,
+    timeoutSec: config.media.transcodeTimeoutSec,
+    logger: log.child({ module: 'ffmpeg' }),
+  });
+
+  const events = new VideoEvents();
+  const accountsRepo = new AccountsRepository(db);
+  const videosRepo = new VideosRepository(db);
+  const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
+  const videos = new VideosService(videosRepo, `${config.http.publicBaseUrl}`);
+  const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
+  const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
+
+  // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
+  const unsubscribe = store.onObjectCreated((info) => {
+    uploads.onOriginalStored(info).catch((err: unknown) => log.error({ err, key: info.key }, 'object-created handler failed'));
+  });
+
+  const http = await createHttpServer({ logger: log, jsonBodyLimit: config.http.jsonBodyLimit, webDir: join(projectRoot(), 'web', 'dist') });
+  registerAuth(http, accounts);
+  http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/readyz', async (_request, reply) => {
+    try {
+      await db.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      log.warn({ err }, 'not ready');
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+  accountsRoutes(http, accounts);
+  uploadsRoutes(http, uploads);
+  videosRoutes(http, { videos, repo: videosRepo, events });
+  mediaRoutes(http, store);
+  await storageRoutes(http, store);
+
+  const workers: JobWorker[] = [];
+  let closed = false;
+  const app: App = {
+    config,
+    log,
+    db,
+    store,
+    cache,
+    queue,
+    transcoder,
+    http,
+    services: { accounts, uploads, videos, processing },
+    startWorkers() {
+      const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx), {
+        concurrency: config.jobs.concurrency,
+        leaseMs: config.jobs.leaseMs,
+        pollMs: 500,
+      });
+      workers.push(w);
+      return [w];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      await Promise.all(workers.map((w) => w.stop(10_000)));
+      await http.close();
+      await cache.close();
+      if (!opts.db) await db.close();
+    },
+  };
+  return app;
+}

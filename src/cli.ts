@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { pino } from 'pino';
+import { createApp, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { migrate } from './adapters/db/migrate.js';
+import { PgliteDatabase } from './adapters/db/pglite-database.js';
+
+const USAGE = `Usage: curta <command>
+
+Commands:
+  start     API + workers in one process (what \`npm start\` runs)
+  serve     API only (stateless; run as many as you like behind a load balancer)
+  worker    processing workers only
+  migrate   apply database migrations and exit
+
+Configuration comes from environment variables; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 1;
+  }
+  if (!['start', 'serve', 'worker', 'migrate'].includes(command)) {
+    process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+    return 1;
+  }
+
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 78; // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel });
+
+  if (command === 'migrate') {
+    if (config.database.kind !== 'pglite') throw new Error('PostgreSQL is not available in this build yet.');
+    const db = await PgliteDatabase.open(config.database.dir);
+    await migrate(db);
+    await db.close();
+    log.info('migrations applied');
+    return 0;
+  }
+
+  const app = await createApp(config, { logger: log });
+  const runsWorkers = command === 'start' || command === 'worker';
+  const servesHttp = command === 'start' || command === 'serve';
+  if (runsWorkers) {
+    try {
+      await app.transcoder.check();
+    } catch (err) {
+      log.fatal((err as Error).message);
+      await app.close();
+      return 69; // EX_UNAVAILABLE
+    }
+    app.startWorkers();
+  }
+  if (servesHttp) {
+    await app.http.listen({ host: config.http.host, port: config.http.port });
+    log.info(`Curta is up: ${config.http.publicBaseUrl}`);
+  }
+  installShutdown(app, log);
+  return -1; // keep running
+}
+
+function installShutdown(app: App, log: pino.Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

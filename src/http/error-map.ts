@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import { AppError, type ErrorCode } from '../errors.js';
+
+/** The one table that turns domain error codes into HTTP statuses. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  invalid_json: 400,
+  invalid_cursor: 400,
+  payload_too_large: 413,
+  not_found: 404,
+  internal_error: 500,
+  rate_limited: 429,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  username_taken: 409,
+  forbidden: 403,
+  unsupported_media_type: 415,
+  upload_too_large: 413,
+  upload_not_found: 404,
+  upload_incomplete: 409,
+  upload_state_conflict: 409,
+  signature_invalid: 403,
+  signature_expired: 403,
+  size_mismatch: 400,
+  content_type_mismatch: 400,
+  object_not_found: 404,
+  range_not_satisfiable: 416,
+  video_not_found: 404,
+};
+
+export function statusFor(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Maps any thrown value to `{error: {code, message}}` with the right status. */
+export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.sent || reply.raw.headersSent) {
+    request.log.warn({ err }, 'error after response started');
+    return;
+  }
+  if (err instanceof AppError) {
+    const status = statusFor(err.code);
+    if (status >= 500) request.log.error({ err }, err.message);
+    void reply.status(status).send(errorBody(err.code, err.message, err.details));
+    return;
+  }
+  if (err instanceof ZodError) {
+    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const first = details[0];
+    const message = first ? `Invalid request: ${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid request';
+    void reply.status(400).send(errorBody('validation_failed', message, details));
+    return;
+  }
+  const fe = err as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      void reply.status(413).send(errorBody('payload_too_large', 'The request body is larger than this endpoint accepts.'));
+      return;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      void reply.status(415).send(errorBody('unsupported_media_type', 'Send JSON with Content-Type: application/json.'));
+      return;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      void reply.status(400).send(errorBody('invalid_json', 'The request body is not valid JSON.'));
+      return;
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    void reply.status(400).send(errorBody('invalid_json', 'The request body is not valid JSON.'));
+    return;
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    void reply.status(fe.statusCode).send(errorBody('validation_failed', fe.message));
+    return;
+  }
+  request.log.error({ err }, 'unhandled error');
+  void reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side.'));
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { ByteRange, ObjectStore } from '../ports/object-store.js';
+
+const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
+const MEDIA_KEY = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_./-]+$/;
+
+/**
+ * Parses a single-range `Range` header against an object of `size` bytes.
+ * Returns null to serve the whole object (no header, or a form we ignore),
+ * or throws `range_not_satisfiable`.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null; // multi-range or another unit: RFC 9110 lets us answer 200 with the whole body
+  const [, a, b] = m;
+  let start: number;
+  let end: number;
+  if (a === '' && b === '') return null;
+  if (a === '') {
+    const suffix = Number(b);
+    if (suffix === 0) throw new AppError('range_not_satisfiable', 'Empty suffix range.');
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+    if (b !== '' && Number(b) < start) return null; // invalid: ignore the header
+  }
+  if (start >= size || size === 0) throw new AppError('range_not_satisfiable', `Range starts past the end (${size} bytes).`);
+  return { start, end };
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+/**
+ * Renditions, posters and playlists, straight from the object store with the
+ * semantics a CDN relies on: Range, ETag/If-None-Match, Cache-Control stored
+ * with each object (immutable for versioned renditions), CORS for players.
+ */
+export function mediaRoutes(app: FastifyInstance, store: ObjectStore): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = `media/${(request.params as { '*': string })['*']}`;
+    if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
+    const info = await store.head(key);
+    if (!info) throw new AppError('object_not_found', 'No such media object.');
+
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', 'Content-Length, Content-Range, ETag, Accept-Ranges');
+    reply.header('accept-ranges', 'bytes');
+    reply.header('etag', info.etag);
+    reply.header('last-modified', info.lastModified.toUTCString());
+    reply.header('cache-control', info.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    reply.header('content-type', info.contentType);
+
+    if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
+
+    const ifRange = request.headers['if-range'];
+    const rangeHeader = ifRange && ifRange !== info.etag ? undefined : request.headers.range;
+    let range: ByteRange | null;
+    try {
+      range = parseRange(rangeHeader, info.size);
+    } catch (err) {
+      reply.header('content-range', `bytes */${info.size}`);
+      throw err;
+    }
+    const length = range ? range.end - range.start + 1 : info.size;
+    reply.header('content-length', String(length));
+    if (range) {
+      reply.status(206);
+      reply.header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
+    }
+    if (request.method === 'HEAD') return reply.send();
+    const { body } = await store.get(key, range ?? undefined);
+    return reply.send(body);
+  };
+  app.route({ method: ['GET', 'HEAD'], url: '/media/*', handler });
+  app.options('/media/*', async (_request, reply) =>
+    reply
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-methods', 'GET, HEAD')
+      .header('access-control-allow-headers', 'Range, If-None-Match, If-Range')
+      .header('access-control-max-age', '86400')
+      .status(204)
+      .send(),
+  );
+}

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { errorBody, handleError } from './error-map.js';
+
+export interface ServerOptions {
+  logger: Logger;
+  jsonBodyLimit: number;
+  /** Built web app (Vite output); served at `/` when present. */
+  webDir?: string;
+}
+
+/** A bare Fastify instance with Curta's conventions: JSON errors with codes, body limits, request ids. */
+export async function createHttpServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const hasWeb = Boolean(opts.webDir && existsSync(opts.webDir));
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.jsonBodyLimit,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+    // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb) {
+      return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+    }
+    // Client-side routes of the web app fall back to its index page.
+    return reply.type('text/html').sendFile('index.html');
+  });
+  if (hasWeb && opts.webDir) {
+    await app.register(fastifyStatic, { root: opts.webDir, prefix: '/', index: ['index.html'], wildcard: false });
+  }
+  return app;
+}

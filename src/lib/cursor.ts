@@ -1,0 +1,24 @@
+import { AppError } from '../errors.js';
+
+/** Opaque keyset cursor: `(createdAt, id)` of the last item returned. */
+export interface KeysetCursor {
+  t: string;
+  id: string;
+}
+
+export function encodeCursor(c: KeysetCursor): string {
+  return Buffer.from(JSON.stringify([c.t, c.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string): KeysetCursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
+      const [t, id] = v as [string, string];
+      if (!Number.isNaN(Date.parse(t)) && id.length > 0 && id.length <= 64) return { t, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
+}

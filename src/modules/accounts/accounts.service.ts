@@ -1,0 +1,86 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { randomId } from '../../lib/ids.js';
+import type { AccountsRepository, UserRow } from './accounts.repository.js';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  createdAt: string;
+}
+
+export interface AuthResult {
+  user: PublicUser;
+  token: string;
+}
+
+export const CredentialsSchema = z.object({
+  username: z
+    .string()
+    .min(3, 'must be at least 3 characters')
+    .max(30, 'must be at most 30 characters')
+    .regex(/^[A-Za-z0-9_.]+$/, 'may contain only letters, digits, "_" and "."'),
+  password: z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters'),
+});
+export type Credentials = z.infer<typeof CredentialsSchema>;
+
+// OWASP's argon2id baseline (19 MiB, t=2, p=1).
+const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export function toPublicUser(u: UserRow): PublicUser {
+  return { id: u.id, username: u.username, createdAt: new Date(u.created_at).toISOString() };
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class AccountsService {
+  /** Verified against when a username does not exist, so both paths cost the same. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly repo: AccountsRepository,
+    private readonly sessionTtlDays: number,
+  ) {}
+
+  async signup(input: Credentials): Promise<AuthResult> {
+    const passwordHash = await hash(input.password, ARGON2);
+    const user = await this.repo.insertUser(randomId(), input.username, passwordHash);
+    if (!user) throw new AppError('username_taken', `The username "${input.username}" is already taken.`);
+    return { user: toPublicUser(user), token: await this.openSession(user.id) };
+  }
+
+  async login(input: Credentials): Promise<AuthResult> {
+    const user = await this.repo.findByUsername(input.username);
+    if (!user) {
+      this.dummyHash ??= hash(randomBytes(16).toString('hex'), ARGON2);
+      await verify(await this.dummyHash, input.password);
+      throw new AppError('invalid_credentials', 'Wrong username or password.');
+    }
+    if (!(await verify(user.password_hash, input.password))) {
+      throw new AppError('invalid_credentials', 'Wrong username or password.');
+    }
+    return { user: toPublicUser(user), token: await this.openSession(user.id) };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.repo.revokeSession(hashToken(token));
+  }
+
+  /** The user behind a bearer token, or null when unknown, expired or revoked. */
+  async authenticate(token: string): Promise<PublicUser | null> {
+    if (token.length < 20 || token.length > 200) return null;
+    const user = await this.repo.findSessionUser(hashToken(token));
+    return user ? toPublicUser(user) : null;
+  }
+
+  private async openSession(userId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + this.sessionTtlDays * 86_400_000);
+    await this.repo.insertSession(hashToken(token), userId, expiresAt);
+    return token;
+  }
+}

@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { randomId } from '../../lib/ids.js';
+import type { Database } from '../../ports/database.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
+import type { PublicUser } from '../accounts/accounts.service.js';
+import type { VideoEvents } from '../videos/video-events.js';
+import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
+import type { VideosService, VideoView } from '../videos/videos.service.js';
+
+export const PROCESS_QUEUE = 'video.process';
+export interface ProcessJobPayload {
+  videoId: string;
+}
+
+/** Containers a phone, camera or browser produces; anything else is refused before any byte is sent. */
+export const ACCEPTED_CONTENT_TYPES = new Set([
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'video/x-matroska',
+  'video/3gpp',
+  'video/3gpp2',
+  'video/mp2t',
+  'video/x-msvideo',
+  'video/x-flv',
+  'video/x-m4v',
+]);
+
+// Strip control characters except newline and tab; captions are plain text.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+export const CreateUploadSchema = z.object({
+  filename: z.string().trim().min(1).max(255),
+  contentType: z.string().trim().toLowerCase().max(100),
+  size: z.number().int().min(1, 'the file is empty (0 bytes)'),
+  caption: z
+    .string()
+    .max(2200)
+    .transform((s) => s.replace(CONTROL_CHARS, '').trim())
+    .optional(),
+  visibility: z.enum(['public', 'unlisted', 'followers', 'private']).optional(),
+});
+export type CreateUploadInput = z.infer<typeof CreateUploadSchema>;
+
+export const CompleteUploadSchema = z
+  .object({
+    parts: z
+      .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+      .max(10_000)
+      .optional(),
+  })
+  .optional();
+
+export interface UploadPart {
+  partNumber: number;
+  size: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type UploadInstructions =
+  | ({ kind: 'single' } & PresignedRequest)
+  | {
+      kind: 'multipart';
+      method: 'PUT';
+      partSize: number;
+      /** Parts still to send (all of them on creation; the missing ones on resume). */
+      parts: UploadPart[];
+      /** Parts storage already holds, with the ETags `complete` needs. */
+      uploadedParts: Array<{ partNumber: number; size: number; etag: string }>;
+      expiresAt: Date;
+    };
+
+export interface UploadsConfig {
+  maxBytes: number;
+  multipartThreshold: number;
+  partSize: number;
+  urlTtlSec: number;
+}
+
+export class UploadsService {
+  constructor(
+    private readonly db: Database,
+    private readonly store: ObjectStore,
+    private readonly queue: JobQueue,
+    private readonly videos: VideosRepository,
+    private readonly views: VideosService,
+    private readonly events: VideoEvents,
+    private readonly cfg: UploadsConfig,
+  ) {}
+
+  async create(user: PublicUser, input: CreateUploadInput): Promise<{ videoId: string; upload: UploadInstructions }> {
+    if (!ACCEPTED_CONTENT_TYPES.has(input.contentType)) {
+      throw new AppError('unsupported_media_type', `Content type "${input.contentType}" is not an accepted video type.`, {
+        accepted: [...ACCEPTED_CONTENT_TYPES],
+      });
+    }
+    if (input.size > this.cfg.maxBytes) {
+      throw new AppError('upload_too_large', `The file is ${input.size} bytes; the limit is ${this.cfg.maxBytes}.`, {
+        maxBytes: this.cfg.maxBytes,
+      });
+    }
+    const videoId = randomId();
+    const originalKey = `originals/${videoId}`;
+    const multipart = input.size > this.cfg.multipartThreshold;
+    const uploadId = multipart ? (await this.store.createMultipart(originalKey, { contentType: input.contentType })).uploadId : null;
+    const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
+    await this.videos.insert({
+      id: videoId,
+      ownerId: user.id,
+      caption: input.caption ?? '',
+      visibility: input.visibility ?? 'public',
+      originalKey,
+      originalFilename: input.filename,
+      contentType: input.contentType,
+      declaredSize: input.size,
+      multipartUploadId: uploadId,
+      uploadExpiresAt: expiresAt,
+    });
+    const row = await this.videos.get(videoId);
+    return { videoId, upload: await this.instructions(row!) };
+  }
+
+  /** Where an upload stands, with fresh URLs for whatever is still missing (resume). */
+  async status(user: PublicUser, videoId: string): Promise<{ video: VideoView; upload: UploadInstructions | null }> {
+    const row = await this.ownedRow(user, videoId);
+    const upload = row.status === 'uploading' ? await this.instructions(row) : null;
+    return { video: this.views.toView(row), upload };
+  }
+
+  /**
+   * The client's "I am done" call. Idempotent: once the video left `uploading`
+   * it just reports the current state.
+   */
+  async complete(
+    user: PublicUser,
+    videoId: string,
+    parts?: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<VideoView> {
+    const row = await this.ownedRow(user, videoId);
+    if (row.status !== 'uploading') return this.views.toView(row);
+    if (row.multipart_upload_id) {
+      const stored = await this.store.listParts(row.original_key, row.multipart_upload_id);
+      const expected = this.partPlan(Number(row.declared_size));
+      const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+      const missing = expected.filter((p) => byNumber.get(p.partNumber)?.size !== p.size).map((p) => p.partNumber);
+      if (missing.length > 0) {
+        throw new AppError('upload_incomplete', `Parts still missing: ${missing.slice(0, 20).join(', ')}.`, { missing });
+      }
+      const chosen = expected.map((p) => {
+        const given = parts?.find((x) => x.partNumber === p.partNumber);
+        const etag = byNumber.get(p.partNumber)!.etag;
+        if (given && given.etag !== etag) {
+          throw new AppError('validation_failed', `ETag of part ${p.partNumber} does not match what storage holds.`);
+        }
+        return { partNumber: p.partNumber, etag };
+      });
+      // Completing the multipart upload emits object-created, which may already
+      // move the video on; the guarded transition below makes both paths safe.
+      const info = await this.store.completeMultipart(row.original_key, row.multipart_upload_id, chosen);
+      await this.onOriginalStored(info);
+    } else {
+      const info = await this.store.head(row.original_key);
+      if (!info) throw new AppError('upload_incomplete', 'Storage has not received the file yet; PUT it to the upload URL first.');
+      await this.onOriginalStored(info);
+    }
+    return this.views.toView((await this.videos.get(videoId))!);
+  }
+
+  /**
+   * Storage's object-created event (and `complete`) land here: the original is
+   * in place, so mark the video uploaded and enqueue processing in one transaction.
+   */
+  async onOriginalStored(info: ObjectInfo): Promise<void> {
+    const match = /^originals\/([A-Za-z0-9_-]+)$/.exec(info.key);
+    if (!match) return;
+    const videoId = match[1]!;
+    const moved = await this.db.transaction(async (tx) => {
+      const row = await this.videos.get(videoId, tx);
+      if (!row || row.status !== 'uploading') return false;
+      if (info.size !== Number(row.declared_size)) {
+        await this.videos.transition(videoId, ['uploading'], 'failed', {
+          error_code: 'size_mismatch',
+          error_message: `Storage holds ${info.size} bytes but ${row.declared_size} were declared.`,
+        }, tx);
+        return true;
+      }
+      const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, tx);
+      if (!updated) return false;
+      await this.queue.enqueue<ProcessJobPayload>(PROCESS_QUEUE, { videoId }, { dedupeKey: `process:${videoId}`, executor: tx });
+      return true;
+    });
+    if (moved) this.events.changed(videoId);
+  }
+
+  private async ownedRow(user: PublicUser, videoId: string): Promise<VideoRow> {
+    const row = await this.videos.get(videoId);
+    if (!row || row.owner_id !== user.id) throw new AppError('upload_not_found', `No upload with id "${videoId}" of yours.`);
+    return row;
+  }
+
+  private partPlan(size: number): Array<{ partNumber: number; size: number }> {
+    const parts: Array<{ partNumber: number; size: number }> = [];
+    for (let offset = 0, n = 1; offset < size; offset += this.cfg.partSize, n++) {
+      parts.push({ partNumber: n, size: Math.min(this.cfg.partSize, size - offset) });
+    }
+    return parts;
+  }
+
+  private async instructions(row: VideoRow): Promise<UploadInstructions> {
+    const size = Number(row.declared_size);
+    const expiresInSec = this.cfg.urlTtlSec;
+    if (!row.multipart_upload_id) {
+      const req = await this.store.presignPut(row.original_key, { contentType: row.content_type, size, expiresInSec });
+      return { kind: 'single', ...req };
+    }
+    const uploadId = row.multipart_upload_id;
+    const stored = await this.store.listParts(row.original_key, uploadId);
+    const done = new Map(stored.map((p) => [p.partNumber, p]));
+    const todo = this.partPlan(size).filter((p) => done.get(p.partNumber)?.size !== p.size);
+    const parts = await Promise.all(
+      todo.map(async (p) => {
+        const req = await this.store.presignPart(row.original_key, uploadId, p.partNumber, { size: p.size, expiresInSec });
+        return { partNumber: p.partNumber, size: p.size, url: req.url, headers: req.headers };
+      }),
+    );
+    return {
+      kind: 'multipart',
+      method: 'PUT',
+      partSize: this.cfg.partSize,
+      parts,
+      uploadedParts: stored.filter((p) => done.has(p.partNumber)),
+      expiresAt: new Date(Date.now() + expiresInSec * 1000),
+    };
+  }
+}

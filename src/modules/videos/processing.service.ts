@@ -1,0 +1,109 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MediaError } from '../../errors.js';
+import { randomId } from '../../lib/ids.js';
+import type { Job, JobContext } from '../../ports/job-queue.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { Transcoder } from '../../ports/transcoder.js';
+import { runPipeline } from '../media/pipeline.js';
+import type { ProcessJobPayload } from '../uploads/uploads.service.js';
+import type { VideoEvents } from './video-events.js';
+import { FAILABLE, type VideosRepository } from './videos.repository.js';
+
+/**
+ * The job handler behind the upload event: original → probe → ladder → HLS,
+ * publishing as it goes. Idempotent: a duplicate or retried job for a video
+ * that is already ready or failed does nothing, and a retry writes its
+ * renditions under a fresh prefix after deleting the previous attempt's.
+ */
+export class ProcessingService {
+  constructor(
+    private readonly videos: VideosRepository,
+    private readonly store: ObjectStore,
+    private readonly transcoder: Transcoder,
+    private readonly events: VideoEvents,
+    private readonly workRoot: string,
+    private readonly log: Logger,
+  ) {}
+
+  async handle(job: Job<ProcessJobPayload>, ctx: JobContext): Promise<void> {
+    const { videoId } = job.payload;
+    const row = await this.videos.get(videoId);
+    if (!row || (row.status !== 'uploaded' && row.status !== 'processing')) return;
+
+    const previousPrefix = row.media_prefix;
+    const prefix = `media/${videoId}/${randomId(6)}`;
+    if (!(await this.videos.startProcessingAttempt(videoId, prefix))) return;
+    if (previousPrefix) await this.store.deletePrefix(`${previousPrefix}/`);
+    this.events.changed(videoId);
+
+    const workDir = join(this.workRoot, `${videoId}-${randomId(4)}`);
+    await mkdir(workDir, { recursive: true });
+    const log = this.log.child({ videoId, attempt: job.attempt });
+    try {
+      const input = join(workDir, 'original');
+      await this.store.getToFile(row.original_key, input);
+      let lastProgressWrite = 0;
+      const result = await runPipeline({
+        transcoder: this.transcoder,
+        input,
+        workDir: join(workDir, 'out'),
+        signal: ctx.signal,
+        publish: async (localPath, relKey, opts) => {
+          await this.store.putFile(`${prefix}/${relKey}`, localPath, opts);
+        },
+        onProgress: (fraction) => {
+          const now = Date.now();
+          if (now - lastProgressWrite < 500 && fraction < 1) return;
+          lastProgressWrite = now;
+          void this.videos
+            .setProgress(videoId, Math.min(0.99, Math.round(fraction * 1000) / 1000))
+            .then((changed) => changed && this.events.changed(videoId))
+            .catch((err: unknown) => log.warn({ err }, 'progress update failed'));
+        },
+        onPlayable: async (keys) => {
+          if (await this.videos.markPlayable(videoId, { hls: keys.master })) this.events.changed(videoId);
+        },
+      });
+      await this.videos.replaceRenditions(videoId, result.renditions);
+      const ready = await this.videos.transition(videoId, ['processing'], 'ready', {
+        progress: 1,
+        duration_ms: result.durationMs,
+        width: result.width,
+        height: result.height,
+        playback: { hls: result.keys.master, mp4: result.keys.mp4, poster: result.keys.poster },
+        ready_at: new Date(),
+      });
+      if (!ready) {
+        // Someone else finished or failed it meanwhile; our objects are orphans.
+        await this.store.deletePrefix(`${prefix}/`);
+      }
+      log.info({ ms: result.durationMs, renditions: result.renditions.length }, 'video ready');
+      this.events.changed(videoId);
+    } catch (err) {
+      if (err instanceof MediaError) {
+        log.info({ code: err.code, reason: err.message }, 'video rejected');
+        await this.fail(videoId, prefix, err.code, err.message);
+        return;
+      }
+      if (job.attempt >= job.maxAttempts) {
+        log.error({ err }, 'processing failed for the last time');
+        await this.fail(videoId, prefix, 'processing_failed', 'Processing failed repeatedly; please try uploading again.');
+      }
+      throw err;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async fail(videoId: string, prefix: string, code: string, message: string): Promise<void> {
+    const failed = await this.videos.transition(videoId, FAILABLE, 'failed', {
+      error_code: code,
+      error_message: message,
+      playback: null,
+    });
+    await this.store.deletePrefix(`${prefix}/`);
+    if (failed) this.events.changed(videoId);
+  }
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ID_PATTERN } from '../../lib/ids.js';
+import type { VideoEvents } from './video-events.js';
+import type { VideosRepository } from './videos.repository.js';
+import type { VideosService } from './videos.service.js';
+
+const IdParams = z.object({ id: z.string().regex(ID_PATTERN, 'not a video id') });
+const FeedQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+  cursor: z.string().max(200).optional(),
+});
+
+const SSE_POLL_MS = 1000;
+const SSE_HEARTBEAT_MS = 15_000;
+
+export function videosRoutes(
+  app: FastifyInstance,
+  deps: { videos: VideosService; repo: VideosRepository; events: VideoEvents },
+): void {
+  const { videos, repo, events } = deps;
+
+  app.get('/api/v1/videos/:id', async (request) => {
+    const { id } = IdParams.parse(request.params);
+    return videos.get(id, request.user);
+  });
+
+  app.get('/api/v1/feed', async (request) => {
+    const q = FeedQuery.parse(request.query);
+    return videos.feed(q.limit, q.cursor);
+  });
+
+  /**
+   * Status and progress as Server-Sent Events: one `status` event now and on
+   * every change, until the video is ready or failed. Changes are picked up
+   * from this process's event bus at once and from the database every second
+   * (a worker may run in another process).
+   */
+  app.get('/api/v1/videos/:id/events', async (request, reply) => {
+    const { id } = IdParams.parse(request.params);
+    const viewer = request.user;
+    await videos.getVisibleRow(id, viewer); // 404 before we commit to a stream
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+
+    let last = '';
+    let closed = false;
+    let busy = false;
+    let again = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      res.end();
+    };
+    const push = async (): Promise<void> => {
+      if (closed) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        const row = await repo.get(id);
+        if (!row || !videos.canView(row, viewer)) {
+          res.write(`event: gone\ndata: {}\n\n`);
+          close();
+          return;
+        }
+        const view = videos.toView(row);
+        const json = JSON.stringify(view);
+        if (json !== last) {
+          last = json;
+          res.write(`event: status\ndata: ${json}\n\n`);
+        }
+        if (view.status === 'ready' || view.status === 'failed') close();
+      } catch (err) {
+        request.log.warn({ err }, 'sse update failed');
+      } finally {
+        busy = false;
+        if (again && !closed) {
+          again = false;
+          void push();
+        }
+      }
+    };
+    const unsubscribe = events.subscribe(id, () => void push());
+    const poll = setInterval(() => void push(), SSE_POLL_MS);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    request.raw.on('close', close);
+    await push();
+  });
+}
