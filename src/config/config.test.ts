@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to embedded adapters under ./data on port 8080', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8080);
+    expect(c.http.publicBaseUrl).toBe('http://localhost:8080');
+    expect(c.database.kind).toBe('pglite');
+    expect(c.storage.kind).toBe('fs');
+    expect(c.cache.kind).toBe('memory');
+    expect(c.media.maxDurationSec).toBe(600);
+    expect(Object.isFrozen(c) && Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('switches adapters by configuration alone', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/curta', REDIS_URL: 'redis://127.0.0.1', S3_BUCKET: 'b' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://127.0.0.1/curta' });
+    expect(c.cache.kind).toBe('redis');
+    expect(c.storage).toEqual({ kind: 's3', bucket: 'b' });
+  });
+
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(() => loadConfig({ VIDEO_MAX_DURATION_SEC: '-5' })).toThrow(/VIDEO_MAX_DURATION_SEC/);
+    expect(() => loadConfig({ CURTA_SIGNING_SECRET: 'short' })).toThrow(/CURTA_SIGNING_SECRET/);
+  });
+
+  it('treats empty strings as unset and trims a trailing slash from the public URL', () => {
+    const c = loadConfig({ DATABASE_URL: '', PUBLIC_BASE_URL: 'https://curta.example/' });
+    expect(c.database.kind).toBe('pglite');
+    expect(c.http.publicBaseUrl).toBe('https://curta.example');
+  });
+});

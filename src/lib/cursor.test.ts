@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+describe('keyset cursor', () => {
+  it('round-trips', () => {
+    const c = { t: '2026-11-25T22:00:00.123Z', id: 'abc123XYZ' };
+    expect(decodeCursor(encodeCursor(c))).toEqual(c);
+  });
+
+  it('refuses anything else with invalid_cursor', () => {
+    for (const raw of ['', 'garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["nope","x"]').toString('base64url')]) {
+      expect(() => decodeCursor(raw)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+    }
+  });
+});
