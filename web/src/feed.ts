@@ -59,7 +59,7 @@ export class Feed {
       if (document.hidden) this.active?.video.pause();
       else if (this.active) this.play(this.active);
     });
-    this.el.addEventListener('keydown', (ev) => this.onKey(ev));
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
   }
 
   /** Loads the next page (the first one on the first call). */
@@ -284,7 +284,9 @@ export class Feed {
   }
 
   private onKey(ev: KeyboardEvent): void {
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
     if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement) return;
+    if (document.querySelector('dialog[open]')) return;
     const index = this.active ? this.slides.indexOf(this.active) : -1;
     const go = (i: number) => {
       const s = this.slides[i];

@@ -51,6 +51,7 @@ export class Player {
   async attach(): Promise<void> {
     if (this.mode !== null) return;
     const gen = ++this.generation;
+    this.video.preload = 'auto';
     const { hls: hlsUrl, mp4 } = this.playback;
     if (hlsUrl) {
       let mod: HlsModule | null = null;
