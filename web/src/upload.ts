@@ -44,7 +44,8 @@ function extensionOf(name: string): string {
 }
 
 export function contentTypeOf(file: File): string {
-  if (file.type) return file.type;
+  if (file.type.startsWith('video/')) return file.type;
+  // No type, or a generic one (application/octet-stream): go by the extension.
   return TYPES_BY_EXTENSION[extensionOf(file.name)] ?? 'video/mp4';
 }
 
