@@ -111,6 +111,9 @@ export interface EncodePlan {
     audioStreamIndex: number | null;
     /** Header duration, used for progress and to detect files that decode short. */
     durationSec: number | null;
+    /** Stored frame size (before rotation). */
+    codedWidth: number;
+    codedHeight: number;
   };
   /** Best (largest) first. */
   rungs: RungPlan[];

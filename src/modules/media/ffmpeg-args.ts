@@ -53,11 +53,17 @@ export function buildFilterGraph(plan: EncodePlan): string {
   pre.push(`fps=${plan.frameRate.num}/${plan.frameRate.den}`);
 
   const rin = f.inputFullRange ? 'full' : 'limited';
+  // zimg refuses 4:2:0 frames of odd size; swscale resizes those first.
+  let zsize = `w=${w}:h=${h}:f=bicubic:`;
+  if ((f.toneMap || f.inputMatrix !== 'bt709' || f.inputWideGamut) && (plan.input.codedWidth % 2 || plan.input.codedHeight % 2)) {
+    pre.push(`scale=w=${w}:h=${h}:flags=bicubic`);
+    zsize = '';
+  }
   if (f.toneMap) {
     // HDR → SDR: to linear light (scaling there too), BT.2020 → BT.709 primaries,
     // hable curve (keeps highlights, no clipped skies), back to BT.709 limited range.
     pre.push(
-      `zscale=w=${w}:h=${h}:f=bicubic:tin=${ZSCALE_TRANSFER[f.toneMap]}:min=${ZSCALE_MATRIX[f.inputMatrix]}:pin=2020:rin=${rin}:t=linear:npl=100`,
+      `zscale=${zsize}tin=${ZSCALE_TRANSFER[f.toneMap]}:min=${ZSCALE_MATRIX[f.inputMatrix]}:pin=2020:rin=${rin}:t=linear:npl=100`,
       'format=gbrpf32le',
       'zscale=p=709',
       'tonemap=tonemap=hable:desat=0',
@@ -68,7 +74,7 @@ export function buildFilterGraph(plan: EncodePlan): string {
     // swscale cannot convert between YUV matrices; zimg can (and dithers 10-bit down).
     const gamut = f.inputWideGamut ? ':pin=2020:p=709:tin=709:t=709' : '';
     pre.push(
-      `zscale=w=${w}:h=${h}:f=bicubic:min=${ZSCALE_MATRIX[f.inputMatrix]}:rin=${rin}:m=709:r=limited:d=ordered${gamut}`,
+      `zscale=${zsize}min=${ZSCALE_MATRIX[f.inputMatrix]}:rin=${rin}:m=709:r=limited:d=ordered${gamut}`,
       'format=yuv420p',
     );
   } else {
@@ -177,7 +183,8 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
     '-hls_segment_type', 'fmp4',
     // temp_file: playlists appear by rename, so a reader never sees half of one.
     '-hls_flags', 'independent_segments+temp_file',
-    '-hls_fmp4_init_filename', 'init_%v.mp4',
+    // ffmpeg expands %v only when there are several variants.
+    '-hls_fmp4_init_filename', plan.rungs.length > 1 ? 'init_%v.mp4' : `init_${plan.rungs[0]?.name}.mp4`,
     '-hls_segment_filename', join(hlsDir, '%v', 'seg_%05d.m4s'),
     '-start_number', '0',
     '-var_stream_map', varStreamMap,

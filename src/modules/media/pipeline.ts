@@ -165,6 +165,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       controller.abort(err);
       throw err;
     });
+    // Observed below, possibly later than it rejects: keep Node from calling it unhandled.
+    polling.catch(() => undefined);
 
     let encoded: EncodeResult;
     try {

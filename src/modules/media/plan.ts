@@ -59,6 +59,8 @@ export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
       videoStreamIndex: v.index,
       audioStreamIndex: info.audio?.index ?? null,
       durationSec: info.durationSec,
+      codedWidth: v.codedWidth,
+      codedHeight: v.codedHeight,
     },
     rungs: planLadder(v.displayWidth, v.displayHeight, fps),
     frameRate,
