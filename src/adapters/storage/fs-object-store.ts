@@ -1,0 +1,773 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../../errors.js';
+import type {
+  ByteRange,
+  ObjectInfo,
+  ObjectStore,
+  PresignedRequest,
+  PresignPutOptions,
+  PutOptions,
+  StorageClass,
+  UploadedPart,
+} from '../../ports/object-store.js';
+import { KeyedLock } from '../keyed-lock.js';
+import { consoleLogger, type AdapterLogger } from '../logger.js';
+import { assertValidSignature, expiryFromNow, sign, type SignedRequestFields } from './url-signing.js';
+
+export interface FsObjectStoreOptions {
+  rootDir: string;
+  /** Where the API is reachable; presigned URLs point at `${publicBaseUrl}/storage/<key>`. */
+  publicBaseUrl: string;
+  /** HMAC key for presigned URLs. */
+  signingSecret: string;
+  /** Smallest part allowed except the last, as in S3 (5 MiB). Lower it only in tests. */
+  minPartSize?: number;
+  /** Clock in ms, injectable so tests can expire signatures without waiting. */
+  now?: () => number;
+  logger?: AdapterLogger;
+}
+
+/** Path prefix of the API route that accepts presigned PUTs (embedded mode). */
+export const STORAGE_ROUTE_PREFIX = '/storage/';
+
+/** Content type signed for multipart parts (parts have no type of their own). */
+export const PART_CONTENT_TYPE = 'application/octet-stream';
+
+const MAX_KEY_BYTES = 1024;
+const MAX_SEGMENT_LENGTH = 255;
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+const MAX_PART_NUMBER = 10_000;
+const DEFAULT_MIN_PART_SIZE = 5 * 1024 ** 2;
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+// A key segment may not start with a dot: that rules out `.` and `..` and
+// leaves dot-names free for the store's own files next to the objects.
+const KEY_SEGMENT = /^[A-Za-z0-9_=+,@-][A-Za-z0-9._=+,@-]*$/;
+const PREFIX_CHARS = /^[A-Za-z0-9._=+,@/-]*$/;
+const HEADER_VALUE = /^[\x20-\x7e]{1,255}$/;
+const UPLOAD_ID = /^[a-f0-9]{32}$/;
+const DIGITS = /^\d{1,16}$/;
+
+const META_FILE = '.meta.json';
+const BLOB_PREFIX = '.blob-';
+const TEMP_DIR = '.tmp';
+const MULTIPART_DIR = '.multipart';
+
+/** Throws AppError('validation_failed') unless `key` is a safe object key. */
+export function assertValidKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > MAX_KEY_BYTES) {
+    throw new AppError('validation_failed', 'Invalid object key.', { key });
+  }
+  for (const segment of key.split('/')) {
+    if (segment.length > MAX_SEGMENT_LENGTH || !KEY_SEGMENT.test(segment)) {
+      throw new AppError('validation_failed', 'Invalid object key.', { key });
+    }
+  }
+}
+
+function assertValidPrefix(prefix: string): void {
+  if (typeof prefix !== 'string' || !PREFIX_CHARS.test(prefix) || Buffer.byteLength(prefix) > MAX_KEY_BYTES) {
+    throw new AppError('validation_failed', 'Invalid key prefix.', { prefix });
+  }
+  const slash = prefix.lastIndexOf('/');
+  if (slash >= 0) assertValidKey(prefix.slice(0, slash));
+}
+
+interface StoredMeta {
+  blob: string;
+  size: number;
+  etag: string;
+  contentType: string;
+  cacheControl?: string;
+  storageClass: StorageClass;
+  lastModified: string;
+}
+
+interface UploadRecord {
+  key: string;
+  contentType: string;
+  createdAt: string;
+}
+
+interface PartRecord {
+  partNumber: number;
+  size: number;
+  etag: string;
+  /** md5 of the part, hex; the multipart etag is built from these. */
+  md5: string;
+  file: string;
+}
+
+interface StagedFile {
+  path: string;
+  size: number;
+  md5: Buffer;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function isPrematureClose(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || (err as Error | null)?.message === 'aborted';
+}
+
+const unquote = (etag: string): string => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+
+function validatePutOptions(opts: PutOptions): void {
+  if (!opts || typeof opts.contentType !== 'string' || !HEADER_VALUE.test(opts.contentType)) {
+    throw new AppError('validation_failed', 'A valid contentType is required.');
+  }
+  if (opts.cacheControl !== undefined && !HEADER_VALUE.test(opts.cacheControl)) {
+    throw new AppError('validation_failed', 'Invalid cacheControl.');
+  }
+  if (opts.storageClass !== undefined && opts.storageClass !== 'STANDARD' && opts.storageClass !== 'ARCHIVE') {
+    throw new AppError('validation_failed', 'Invalid storageClass.');
+  }
+}
+
+/**
+ * Counts and hashes bytes on their way to disk. With `exactSize`, fails with
+ * size_mismatch the moment one byte too many arrives, or at the end when too
+ * few did.
+ */
+class CountingHasher extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('md5');
+
+  constructor(private readonly exactSize?: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.exactSize !== undefined && this.bytes > this.exactSize) {
+      done(new AppError('size_mismatch', `The upload is larger than the signed size of ${this.exactSize} bytes.`));
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.exactSize !== undefined && this.bytes !== this.exactSize) {
+      done(new AppError('size_mismatch', `The upload ended after ${this.bytes} of ${this.exactSize} signed bytes.`));
+      return;
+    }
+    done();
+  }
+
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+}
+
+/**
+ * ObjectStore on the local filesystem (the embedded default).
+ *
+ * Layout under rootDir: every object key is a directory holding `.meta.json`
+ * (the commit point: content type, etag, size, and which blob is current) and
+ * the data in an immutable `.blob-<uuid>` file. Writing the blob first and then
+ * renaming the metadata into place makes every put atomic: a reader sees the
+ * old object or the new one, never a mix or a partial file. Because key
+ * segments cannot start with a dot, `a` and `a/b` can both exist, as in S3.
+ * `.tmp/` holds uploads in flight and `.multipart/<uploadId>/` the parts of
+ * unfinished multipart uploads.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly kind = 'fs' as const;
+
+  private readonly rootDir: string;
+  private readonly publicBaseUrl: string;
+  private readonly signingSecret: string;
+  private readonly minPartSize: number;
+  private readonly now: () => number;
+  private readonly logger: AdapterLogger;
+  private readonly events = new EventEmitter();
+  private readonly locks = new KeyedLock();
+  private ready: Promise<void> | null = null;
+
+  constructor(opts: FsObjectStoreOptions) {
+    if (!opts.signingSecret) throw new Error('FsObjectStore needs a signingSecret');
+    this.rootDir = resolve(opts.rootDir);
+    this.publicBaseUrl = opts.publicBaseUrl.replace(/\/+$/, '');
+    this.signingSecret = opts.signingSecret;
+    this.minPartSize = opts.minPartSize ?? DEFAULT_MIN_PART_SIZE;
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger ?? consoleLogger;
+    this.events.setMaxListeners(0);
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  async put(key: string, body: Buffer | string | Readable, opts: PutOptions): Promise<ObjectInfo> {
+    assertValidKey(key);
+    validatePutOptions(opts);
+    const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    const staged = await this.stage(source);
+    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+  }
+
+  async putFile(key: string, path: string, opts: PutOptions): Promise<ObjectInfo> {
+    assertValidKey(key);
+    validatePutOptions(opts);
+    const staged = await this.stage(createReadStream(path));
+    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable }> {
+    assertValidKey(key);
+    if (range) {
+      if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start) {
+        throw new AppError('range_not_satisfiable', 'Invalid byte range.');
+      }
+    }
+    const { meta, handle } = await this.openObject(key);
+    const info = toInfo(key, meta);
+    if (range && range.start >= meta.size) {
+      await handle.close();
+      throw new AppError('range_not_satisfiable', 'The range starts beyond the end of the object.', {
+        size: meta.size,
+      });
+    }
+    if (meta.size === 0) {
+      await handle.close();
+      return { info, body: Readable.from([]) };
+    }
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? meta.size - 1, meta.size - 1);
+    return { info, body: handle.createReadStream({ start, end, autoClose: true }) };
+  }
+
+  async getToFile(key: string, path: string): Promise<ObjectInfo> {
+    assertValidKey(key);
+    const { meta, handle } = await this.openObject(key);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(handle.createReadStream({ autoClose: false }), createWriteStream(path));
+    } finally {
+      await handle.close();
+    }
+    return toInfo(key, meta);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    assertValidKey(key);
+    const meta = await this.readMeta(key);
+    return meta ? toInfo(key, meta) : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await this.locks.run(`object:${key}`, async () => {
+      const dir = this.objectDir(key);
+      const meta = await this.readMeta(key);
+      if (!meta) return;
+      // Removing the metadata is the commit point of a delete.
+      await rm(join(dir, META_FILE), { force: true });
+      await this.removeDotFiles(dir);
+      await this.pruneEmptyDirs(dir);
+    });
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const objects = await this.list(prefix);
+    let deleted = 0;
+    for (const object of objects) {
+      if (await this.head(object.key)) {
+        await this.delete(object.key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(prefix);
+    const slash = prefix.lastIndexOf('/');
+    const out: ObjectInfo[] = [];
+    await this.walk(slash >= 0 ? prefix.slice(0, slash) : '', prefix, out);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  onObjectCreated(listener: (info: ObjectInfo) => void): () => void {
+    const wrapped = (info: ObjectInfo): void => {
+      try {
+        const result = listener(info) as unknown;
+        if (result && typeof (result as Promise<unknown>).catch === 'function') {
+          (result as Promise<unknown>).catch((err: unknown) =>
+            this.logger.error({ err, key: info.key }, 'object-created listener failed'),
+          );
+        }
+      } catch (err) {
+        this.logger.error({ err, key: info.key }, 'object-created listener failed');
+      }
+    };
+    this.events.on('object-created', wrapped);
+    return () => {
+      this.events.off('object-created', wrapped);
+    };
+  }
+
+  // -------------------------------------------------------------- presigning
+
+  async presignPut(key: string, opts: PresignPutOptions): Promise<PresignedRequest> {
+    assertValidKey(key);
+    validatePutOptions({ contentType: opts.contentType });
+    if (!Number.isSafeInteger(opts.size) || opts.size < 0 || opts.size > MAX_SINGLE_PUT_BYTES) {
+      throw new AppError('validation_failed', 'size must be an integer between 0 and 5 GiB.');
+    }
+    return this.presign(key, { size: opts.size, contentType: opts.contentType, expiresInSec: opts.expiresInSec });
+  }
+
+  async createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }> {
+    assertValidKey(key);
+    validatePutOptions({ contentType: opts.contentType });
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = this.uploadDir(uploadId);
+    await mkdir(dir, { recursive: true });
+    const record: UploadRecord = { key, contentType: opts.contentType, createdAt: new Date(this.now()).toISOString() };
+    await this.writeJsonAtomic(join(dir, 'upload.json'), record);
+    return { uploadId };
+  }
+
+  async presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    opts: { size: number; expiresInSec: number },
+  ): Promise<PresignedRequest> {
+    assertValidKey(key);
+    assertPartNumber(partNumber);
+    if (!Number.isSafeInteger(opts.size) || opts.size < 1 || opts.size > MAX_SINGLE_PUT_BYTES) {
+      throw new AppError('validation_failed', 'Part size must be an integer between 1 byte and 5 GiB.');
+    }
+    await this.loadUpload(key, uploadId);
+    return this.presign(key, {
+      size: opts.size,
+      contentType: PART_CONTENT_TYPE,
+      expiresInSec: opts.expiresInSec,
+      uploadId,
+      partNumber,
+    });
+  }
+
+  /**
+   * Accepts the body of a presigned PUT (object or multipart part) that the
+   * API's storage route received. Checks, in order: signature (any tampered
+   * field → signature_invalid), expiry (signature_expired), Content-Type
+   * (content_type_mismatch), Content-Length (size_mismatch), then streams the
+   * body to a temporary file and fails with size_mismatch as soon as more
+   * bytes than signed arrive, or at the end if fewer did. Nothing is visible
+   * unless every check passed. The body is left unread when an early check
+   * fails; the HTTP layer decides whether to drain it or drop the connection.
+   */
+  async receiveSignedPut(
+    key: string,
+    query: Readonly<Record<string, string | undefined>>,
+    headers: { 'content-type'?: string; 'content-length'?: string },
+    body: Readable,
+  ): Promise<ObjectInfo | UploadedPart> {
+    const expires = query.expires !== undefined && DIGITS.test(query.expires) ? Number(query.expires) : NaN;
+    assertValidSignature(this.signingSecret, signedFields(key, expires, query), query.sig, this.now());
+    // A genuine signature implies the values below are ours; validate anyway.
+    assertValidKey(key);
+    const signedType = query.ct ?? '';
+    const size = query.size !== undefined && DIGITS.test(query.size) ? Number(query.size) : NaN;
+    if (!Number.isSafeInteger(size)) throw new AppError('signature_invalid', 'The URL signature is invalid.');
+
+    if ((headers['content-type'] ?? '').trim() !== signedType) {
+      throw new AppError('content_type_mismatch', `Content-Type must be ${signedType}.`, { expected: signedType });
+    }
+    const declared = headers['content-length']?.trim();
+    if (declared === undefined || !DIGITS.test(declared) || Number(declared) !== size) {
+      throw new AppError('size_mismatch', `Content-Length must be exactly ${size}.`, { expected: size });
+    }
+
+    if (query.uploadId !== undefined || query.partNumber !== undefined) {
+      const uploadId = query.uploadId ?? '';
+      const partNumber = Number(query.partNumber);
+      assertPartNumber(partNumber);
+      await this.loadUpload(key, uploadId);
+      const staged = await this.stage(body, size);
+      return this.commitPart(key, uploadId, partNumber, staged);
+    }
+
+    const staged = await this.stage(body, size);
+    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), { contentType: signedType });
+  }
+
+  // --------------------------------------------------------------- multipart
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    assertValidKey(key);
+    await this.loadUpload(key, uploadId);
+    const parts = await this.readParts(uploadId);
+    return parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
+  }
+
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<ObjectInfo> {
+    assertValidKey(key);
+    return this.locks.run(`upload:${uploadId}`, async () => {
+      const upload = await this.loadUpload(key, uploadId);
+      if (parts.length === 0) throw new AppError('upload_incomplete', 'At least one part is required.');
+      const stored = new Map((await this.readParts(uploadId)).map((p) => [p.partNumber, p]));
+      const chosen: PartRecord[] = [];
+      let previous = 0;
+      for (const [index, requested] of parts.entries()) {
+        if (!Number.isInteger(requested.partNumber) || requested.partNumber <= previous) {
+          throw new AppError('validation_failed', 'Parts must be listed in ascending order of partNumber.');
+        }
+        previous = requested.partNumber;
+        const part = stored.get(requested.partNumber);
+        if (!part) {
+          throw new AppError('upload_incomplete', `Part ${requested.partNumber} was not uploaded.`, {
+            partNumber: requested.partNumber,
+          });
+        }
+        if (unquote(requested.etag) !== unquote(part.etag)) {
+          throw new AppError('validation_failed', `Part ${requested.partNumber} has a different etag.`, {
+            partNumber: requested.partNumber,
+          });
+        }
+        if (index < parts.length - 1 && part.size < this.minPartSize) {
+          throw new AppError('validation_failed', `Part ${part.partNumber} is smaller than ${this.minPartSize} bytes.`, {
+            partNumber: part.partNumber,
+          });
+        }
+        chosen.push(part);
+      }
+
+      const staged = await this.concatenate(uploadId, chosen);
+      // S3-style multipart etag: md5 of the parts' md5s, then the part count.
+      const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.md5, 'hex')));
+      const etag = quote(`${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`);
+      const info = await this.commitStaged(key, staged, etag, { contentType: upload.contentType });
+      await rm(this.uploadDir(uploadId), { recursive: true, force: true });
+      return info;
+    });
+  }
+
+  /** Idempotent: aborting an unknown or already aborted upload is a no-op. */
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    assertValidKey(key);
+    if (!UPLOAD_ID.test(uploadId)) return;
+    await this.locks.run(`upload:${uploadId}`, async () => {
+      const upload = await this.readUpload(uploadId);
+      if (!upload || upload.key !== key) return;
+      await rm(this.uploadDir(uploadId), { recursive: true, force: true });
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private presign(
+    key: string,
+    p: { size: number; contentType: string; expiresInSec: number; uploadId?: string; partNumber?: number },
+  ): PresignedRequest {
+    const expires = expiryFromNow(p.expiresInSec, this.now());
+    const query: Record<string, string> = { expires: String(expires), size: String(p.size), ct: p.contentType };
+    if (p.uploadId !== undefined) query.uploadId = p.uploadId;
+    if (p.partNumber !== undefined) query.partNumber = String(p.partNumber);
+    const sig = sign(this.signingSecret, signedFields(key, expires, query));
+    const search = new URLSearchParams({ ...query, sig }).toString();
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return {
+      method: 'PUT',
+      url: `${this.publicBaseUrl}${STORAGE_ROUTE_PREFIX}${path}?${search}`,
+      headers: { 'content-type': p.contentType },
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  private objectDir(key: string): string {
+    return join(this.rootDir, ...key.split('/'));
+  }
+
+  private uploadDir(uploadId: string): string {
+    return join(this.rootDir, MULTIPART_DIR, uploadId);
+  }
+
+  private ensureReady(): Promise<void> {
+    this.ready ??= (async () => {
+      const tmp = join(this.rootDir, TEMP_DIR);
+      await mkdir(tmp, { recursive: true });
+      await mkdir(join(this.rootDir, MULTIPART_DIR), { recursive: true });
+      // Leftovers of a crash mid-upload; old enough that nobody is writing them.
+      for (const name of await readdir(tmp)) {
+        const path = join(tmp, name);
+        const st = await stat(path).catch(() => null);
+        if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
+      }
+    })().catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  /** Streams `source` to a private temp file, counting and hashing. */
+  private async stage(source: Readable, exactSize?: number): Promise<StagedFile> {
+    await this.ensureReady();
+    const path = join(this.rootDir, TEMP_DIR, randomUUID());
+    const counter = new CountingHasher(exactSize);
+    try {
+      await pipeline(source, counter, createWriteStream(path, { flags: 'wx' }));
+    } catch (err) {
+      await rm(path, { force: true });
+      if (exactSize !== undefined && !(err instanceof AppError) && isPrematureClose(err)) {
+        throw new AppError('size_mismatch', `The upload ended after ${counter.bytes} of ${exactSize} signed bytes.`);
+      }
+      throw err;
+    }
+    return { path, size: counter.bytes, md5: counter.digest() };
+  }
+
+  /** Makes a staged file the current version of `key`, atomically. */
+  private async commitStaged(key: string, staged: StagedFile, etag: string, opts: PutOptions): Promise<ObjectInfo> {
+    try {
+      const info = await this.locks.run(`object:${key}`, async () => {
+        const dir = this.objectDir(key);
+        const previous = await this.readMeta(key);
+        const blob = `${BLOB_PREFIX}${randomUUID()}`;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await mkdir(dir, { recursive: true });
+            // Fails with ENOENT if a concurrent delete pruned the empty directory.
+            await rename(staged.path, join(dir, blob));
+            break;
+          } catch (err) {
+            if (!isNotFound(err) || attempt >= 5) throw err;
+          }
+        }
+        const meta: StoredMeta = {
+          blob,
+          size: staged.size,
+          etag,
+          contentType: opts.contentType,
+          ...(opts.cacheControl !== undefined ? { cacheControl: opts.cacheControl } : {}),
+          storageClass: opts.storageClass ?? 'STANDARD',
+          lastModified: new Date(this.now()).toISOString(),
+        };
+        try {
+          await this.writeJsonAtomic(join(dir, META_FILE), meta);
+        } catch (err) {
+          await rm(join(dir, blob), { force: true });
+          throw err;
+        }
+        if (previous && previous.blob !== blob) await rm(join(dir, previous.blob), { force: true });
+        return toInfo(key, meta);
+      });
+      this.events.emit('object-created', info);
+      return info;
+    } finally {
+      await rm(staged.path, { force: true });
+    }
+  }
+
+  private async commitPart(key: string, uploadId: string, partNumber: number, staged: StagedFile): Promise<UploadedPart> {
+    try {
+      return await this.locks.run(`upload:${uploadId}`, async () => {
+        await this.loadUpload(key, uploadId); // aborted while the body streamed?
+        const dir = this.uploadDir(uploadId);
+        const recordPath = join(dir, partRecordName(partNumber));
+        const previous = await readJson<PartRecord>(recordPath);
+        const file = `p${partNumber}-${randomUUID()}`;
+        await rename(staged.path, join(dir, file));
+        const md5 = staged.md5.toString('hex');
+        const record: PartRecord = { partNumber, size: staged.size, etag: quote(md5), md5, file };
+        await this.writeJsonAtomic(recordPath, record);
+        if (previous && previous.file !== file) await rm(join(dir, previous.file), { force: true });
+        return { partNumber, size: record.size, etag: record.etag };
+      });
+    } finally {
+      await rm(staged.path, { force: true });
+    }
+  }
+
+  private async concatenate(uploadId: string, parts: PartRecord[]): Promise<StagedFile> {
+    await this.ensureReady();
+    const path = join(this.rootDir, TEMP_DIR, randomUUID());
+    const out = createWriteStream(path, { flags: 'wx' });
+    let size = 0;
+    try {
+      for (const part of parts) {
+        await pipeline(createReadStream(join(this.uploadDir(uploadId), part.file)), out, { end: false });
+        size += part.size;
+      }
+      await new Promise<void>((resolveEnd, reject) => {
+        out.once('error', reject);
+        out.end(() => resolveEnd());
+      });
+    } catch (err) {
+      out.destroy();
+      await rm(path, { force: true });
+      throw err;
+    }
+    return { path, size, md5: Buffer.alloc(0) };
+  }
+
+  /** Reads metadata then opens the blob it names, retrying if a concurrent overwrite removed it. */
+  private async openObject(key: string): Promise<{ meta: StoredMeta; handle: FileHandle }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const meta = await this.readMeta(key);
+      if (!meta) break;
+      try {
+        return { meta, handle: await open(join(this.objectDir(key), meta.blob), 'r') };
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    throw new AppError('object_not_found', 'Object not found.', { key });
+  }
+
+  private readMeta(key: string): Promise<StoredMeta | null> {
+    return readJson<StoredMeta>(join(this.objectDir(key), META_FILE));
+  }
+
+  private async readUpload(uploadId: string): Promise<UploadRecord | null> {
+    if (!UPLOAD_ID.test(uploadId)) return null;
+    return readJson<UploadRecord>(join(this.uploadDir(uploadId), 'upload.json'));
+  }
+
+  private async loadUpload(key: string, uploadId: string): Promise<UploadRecord> {
+    const upload = await this.readUpload(uploadId);
+    if (!upload || upload.key !== key) {
+      throw new AppError('upload_not_found', 'Multipart upload not found.', { uploadId });
+    }
+    return upload;
+  }
+
+  private async readParts(uploadId: string): Promise<PartRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.uploadDir(uploadId));
+    } catch (err) {
+      if (isNotFound(err)) throw new AppError('upload_not_found', 'Multipart upload not found.', { uploadId });
+      throw err;
+    }
+    const parts: PartRecord[] = [];
+    for (const name of names) {
+      if (!/^part-\d{5}\.json$/.test(name)) continue;
+      const record = await readJson<PartRecord>(join(this.uploadDir(uploadId), name));
+      if (record) parts.push(record);
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  private async walk(dirKey: string, prefix: string, out: ObjectInfo[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dirKey ? this.objectDir(dirKey) : this.rootDir, { withFileTypes: true });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      if (entry.name === META_FILE && dirKey && dirKey.startsWith(prefix)) {
+        const meta = await this.readMeta(dirKey);
+        if (meta) out.push(toInfo(dirKey, meta));
+      } else if (entry.isDirectory() && !entry.name.startsWith('.')) {
+        const child = dirKey ? `${dirKey}/${entry.name}` : entry.name;
+        if (child.startsWith(prefix) || prefix.startsWith(`${child}/`)) await this.walk(child, prefix, out);
+      }
+    }
+  }
+
+  private async removeDotFiles(dir: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    await Promise.all(names.filter((n) => n.startsWith('.')).map((n) => rm(join(dir, n), { force: true })));
+  }
+
+  /** Removes now-empty directories from `dir` up to (not including) rootDir. */
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    let current = dir;
+    while (current.startsWith(this.rootDir + '/') || current.startsWith(this.rootDir + '\\')) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty (another object lives here) or already gone
+      }
+      current = dirname(current);
+    }
+  }
+
+  private async writeJsonAtomic(path: string, value: unknown): Promise<void> {
+    const tmp = join(dirname(path), `.tmp-${randomUUID()}`);
+    try {
+      await writeFile(tmp, JSON.stringify(value), { flag: 'wx' });
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function signedFields(
+  key: string,
+  expires: number,
+  query: Readonly<Record<string, string | undefined>>,
+): SignedRequestFields {
+  return {
+    method: 'PUT',
+    path: key,
+    expires,
+    params: { size: query.size, ct: query.ct, uploadId: query.uploadId, partNumber: query.partNumber },
+  };
+}
+
+function assertPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new AppError('validation_failed', `partNumber must be an integer from 1 to ${MAX_PART_NUMBER}.`);
+  }
+}
+
+function partRecordName(partNumber: number): string {
+  return `part-${String(partNumber).padStart(5, '0')}.json`;
+}
+
+function quote(value: string): string {
+  return `"${value}"`;
+}
+
+function toInfo(key: string, meta: StoredMeta): ObjectInfo {
+  return {
+    key,
+    size: meta.size,
+    etag: meta.etag,
+    contentType: meta.contentType,
+    ...(meta.cacheControl !== undefined ? { cacheControl: meta.cacheControl } : {}),
+    lastModified: new Date(meta.lastModified),
+    storageClass: meta.storageClass,
+  };
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DbJobQueue, type DbJobQueueOptions } from '../../src/adapters/queue/db-job-queue.js';
+import type { AdapterLogger } from '../../src/adapters/logger.js';
+import type { Database } from '../../src/ports/database.js';
+import { PermanentJobError, type Job, type JobWorker, type WorkOptions } from '../../src/ports/job-queue.js';
+import { deferred, sleep, waitFor } from './support.js';
+
+export interface MigratedDatabaseFixture {
+  /** A fresh database with every migration applied. */
+  db: Database;
+  cleanup(): Promise<void>;
+}
+
+const silent: AdapterLogger = { warn: () => undefined, error: () => undefined };
+
+/**
+ * The behaviour of the database-backed JobQueue, run against every Database
+ * adapter (PGlite, PostgreSQL). Timings are shortened through the queue's
+ * options; no assertion depends on how fast anything runs.
+ */
+export function jobQueueContract(name: string, factory: () => Promise<MigratedDatabaseFixture>): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let fixture: MigratedDatabaseFixture;
+    let db: Database;
+    const workers: JobWorker[] = [];
+    const fast: WorkOptions = { concurrency: 1, leaseMs: 5_000, pollMs: 20 };
+
+    const newQueue = (opts: DbJobQueueOptions = {}): DbJobQueue =>
+      new DbJobQueue(db, { retryBaseMs: 10, retryMaxMs: 50, logger: silent, ...opts });
+    // Each test uses its own queue name, so they share one database safely.
+    const queueName = (label: string): string => `${label}-${randomUUID().slice(0, 8)}`;
+    const track = (worker: JobWorker): JobWorker => {
+      workers.push(worker);
+      return worker;
+    };
+
+    beforeAll(async () => {
+      fixture = await factory();
+      db = fixture.db;
+    });
+    afterEach(async () => {
+      await Promise.all(workers.splice(0).map((w) => w.stop(0)));
+    });
+    afterAll(async () => {
+      await fixture?.cleanup();
+    });
+
+    it('runs an enqueued job once with its payload and marks it done', async () => {
+      const queue = newQueue();
+      const q = queueName('basic');
+      const seen: Job<{ videoId: string }>[] = [];
+      const { id, created } = await queue.enqueue(q, { videoId: 'v1' });
+      expect(created).toBe(true);
+      expect(await queue.counts(q)).toEqual({ queued: 1, running: 0, done: 0, dead: 0 });
+
+      track(queue.work<{ videoId: string }>(q, async (job) => void seen.push(job), fast));
+      await waitFor(async () => (await queue.counts(q)).done === 1, 10_000, 'job done');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ id, queue: q, payload: { videoId: 'v1' }, attempt: 1, maxAttempts: 5 });
+      const record = await queue.get(id);
+      expect(record).toMatchObject({ status: 'done', attempt: 1, lockedBy: null, leaseUntil: null });
+      expect(record!.finishedAt).toBeInstanceOf(Date);
+    });
+
+    it('starts in-process work on enqueue without waiting for a poll', async () => {
+      const queue = newQueue();
+      const q = queueName('wake');
+      const ran = deferred<string>();
+      // A poll interval far longer than the test timeout: only wake() can start the job.
+      track(queue.work(q, async (job) => ran.resolve(job.id), { concurrency: 1, leaseMs: 5_000, pollMs: 600_000 }));
+      await sleep(50); // let the first (empty) poll happen
+      const { id } = await queue.enqueue(q, {});
+      expect(await ran.promise).toBe(id);
+    });
+
+    it('deduplicates by key while the first job is unfinished, not after', async () => {
+      const queue = newQueue();
+      const q = queueName('dedupe');
+      const first = await queue.enqueue(q, { n: 1 }, { dedupeKey: 'video:1' });
+      const second = await queue.enqueue(q, { n: 2 }, { dedupeKey: 'video:1' });
+      const other = await queue.enqueue(q, { n: 3 }, { dedupeKey: 'video:2' });
+      expect(first.created).toBe(true);
+      expect(second).toEqual({ id: first.id, created: false });
+      expect(other.created).toBe(true);
+      expect(await queue.counts(q)).toMatchObject({ queued: 2 });
+
+      track(queue.work(q, async () => undefined, fast));
+      await waitFor(async () => (await queue.counts(q)).done === 2, 10_000, 'jobs done');
+      const third = await queue.enqueue(q, { n: 4 }, { dedupeKey: 'video:1' });
+      expect(third.created).toBe(true);
+      expect(third.id).not.toBe(first.id);
+    });
+
+    it('deduplicates concurrent enqueues of the same key', async () => {
+      const queue = newQueue();
+      const q = queueName('dedupe-race');
+      const results = await Promise.all(Array.from({ length: 10 }, () => queue.enqueue(q, {}, { dedupeKey: 'k' })));
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+    });
+
+    it('enqueues inside the caller transaction: rolled back with it, visible on commit', async () => {
+      const queue = newQueue();
+      const q = queueName('tx');
+      await expect(
+        db.transaction(async (tx) => {
+          await queue.enqueue(q, { step: 'lost' }, { executor: tx });
+          throw new Error('state change failed');
+        }),
+      ).rejects.toThrow('state change failed');
+      expect(await queue.counts(q)).toEqual({ queued: 0, running: 0, done: 0, dead: 0 });
+
+      const { id } = await db.transaction((tx) => queue.enqueue(q, { step: 'kept' }, { executor: tx }));
+      expect((await queue.get(id))?.payload).toEqual({ step: 'kept' });
+      expect(await queue.counts(q)).toMatchObject({ queued: 1 });
+    });
+
+    it('does not run a job before its runAt', async () => {
+      const queue = newQueue();
+      const q = queueName('delayed');
+      const runAt = new Date(Date.now() + 300);
+      const started = deferred<number>();
+      await queue.enqueue(q, {}, { runAt });
+      track(queue.work(q, async () => started.resolve(Date.now()), fast));
+      expect(await started.promise).toBeGreaterThanOrEqual(runAt.getTime());
+    });
+
+    it('retries with backoff, then dead-letters after maxAttempts with the last error', async () => {
+      const queue = newQueue();
+      const q = queueName('retry');
+      const attempts: number[] = [];
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 3 });
+      track(
+        queue.work(
+          q,
+          async (job) => {
+            attempts.push(job.attempt);
+            throw new Error(`failure #${job.attempt}`);
+          },
+          fast,
+        ),
+      );
+      await waitFor(async () => (await queue.counts(q)).dead === 1, 10_000, 'job dead');
+      expect(attempts).toEqual([1, 2, 3]);
+      const record = await queue.get(id);
+      expect(record).toMatchObject({ status: 'dead', attempt: 3, maxAttempts: 3 });
+      expect(record!.lastError).toContain('failure #3');
+      expect((await queue.listDead(q)).map((j) => j.id)).toEqual([id]);
+    });
+
+    it('schedules a retry in the future after a failure', async () => {
+      const queue = newQueue({ retryBaseMs: 60_000, retryMaxMs: 60_000, retryJitter: 0 });
+      const q = queueName('backoff');
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 5 });
+      const failed = deferred();
+      track(
+        queue.work(
+          q,
+          async () => {
+            failed.resolve();
+            throw new Error('transient');
+          },
+          fast,
+        ),
+      );
+      await failed.promise;
+      const record = await waitFor(async () => {
+        const r = await queue.get(id);
+        return r?.status === 'queued' ? r : null;
+      });
+      expect(record.attempt).toBe(1);
+      expect(record.lastError).toContain('transient');
+      // Due a minute after the failure, not now.
+      expect(record.runAt.getTime() - record.updatedAt.getTime()).toBeGreaterThanOrEqual(59_000);
+    });
+
+    it('dead-letters at once on PermanentJobError', async () => {
+      const queue = newQueue();
+      const q = queueName('permanent');
+      let calls = 0;
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 5 });
+      track(
+        queue.work(
+          q,
+          async () => {
+            calls++;
+            throw new PermanentJobError('not a video');
+          },
+          fast,
+        ),
+      );
+      await waitFor(async () => (await queue.counts(q)).dead === 1, 10_000, 'job dead');
+      expect(calls).toBe(1);
+      expect((await queue.get(id))?.lastError).toContain('not a video');
+    });
+
+    it('puts a dead job back with retryDead', async () => {
+      const queue = newQueue();
+      const q = queueName('revive');
+      let fail = true;
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 1 });
+      track(
+        queue.work(
+          q,
+          async () => {
+            if (fail) throw new Error('first time');
+          },
+          fast,
+        ),
+      );
+      await waitFor(async () => (await queue.counts(q)).dead === 1);
+      fail = false;
+      expect(await queue.retryDead(id)).toBe(true);
+      await waitFor(async () => (await queue.counts(q)).done === 1);
+      expect(await queue.retryDead(id)).toBe(false); // done, not dead
+    });
+
+    it("re-runs a crashed worker's job once its lease expires", async () => {
+      const queue = newQueue();
+      const q = queueName('crash');
+      const { id } = await queue.enqueue(q, { important: true });
+      // A worker claims the job with a short lease and then "crashes": it never heartbeats or finishes.
+      const claimed = await queue.claim(q, 'crashed-worker', 1, 100);
+      expect(claimed.map((j) => j.id)).toEqual([id]);
+      expect(await queue.counts(q)).toMatchObject({ running: 1 });
+
+      const rerun = deferred<Job>();
+      track(queue.work(q, async (job) => rerun.resolve(job), fast));
+      const job = await rerun.promise;
+      expect(job).toMatchObject({ id, attempt: 2, payload: { important: true } });
+      await waitFor(async () => (await queue.counts(q)).done === 1);
+
+      // The crashed worker's late report cannot overwrite the outcome.
+      expect(await queue.complete(claimed[0]!)).toBe(false);
+      expect(await queue.fail(claimed[0]!, new Error('late'))).toBeNull();
+      expect((await queue.get(id))?.status).toBe('done');
+    });
+
+    it('dead-letters a job whose final attempt lost its worker', async () => {
+      const queue = newQueue();
+      const q = queueName('crash-final');
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 1 });
+      await queue.claim(q, 'crashed-worker', 1, 50);
+      let ran = false;
+      track(queue.work(q, async () => void (ran = true), fast));
+      await waitFor(async () => (await queue.counts(q)).dead === 1);
+      expect(ran).toBe(false);
+      expect((await queue.get(id))?.lastError).toMatch(/lease expired/);
+    });
+
+    it('keeps the lease alive with heartbeats while a long handler runs', async () => {
+      const queue = newQueue();
+      const q = queueName('heartbeat');
+      await queue.enqueue(q, {});
+      let calls = 0;
+      const opts: WorkOptions = { concurrency: 1, leaseMs: 400, pollMs: 10 };
+      const handler = async (): Promise<void> => {
+        calls++;
+        await sleep(1_500); // several lease lengths
+      };
+      track(queue.work(q, handler, opts));
+      track(queue.work(q, handler, opts));
+      await waitFor(async () => (await queue.counts(q)).done === 1);
+      expect(calls).toBe(1);
+    });
+
+    it('stop() stops claiming and waits for running handlers', async () => {
+      const queue = newQueue();
+      const q = queueName('drain');
+      const started = deferred();
+      const finish = deferred();
+      let finished = false;
+      const { id } = await queue.enqueue(q, {});
+      const worker = queue.work(
+        q,
+        async () => {
+          started.resolve();
+          await finish.promise;
+          finished = true;
+        },
+        fast,
+      );
+      await started.promise;
+      const stopping = worker.stop(10_000);
+      await queue.enqueue(q, { late: true });
+      setTimeout(() => finish.resolve(), 50);
+      await stopping;
+      expect(finished).toBe(true);
+      expect((await queue.get(id))?.status).toBe('done');
+      await sleep(100);
+      expect(await queue.counts(q)).toMatchObject({ queued: 1, done: 1, running: 0 });
+    });
+
+    it('stop() aborts handlers after the grace period and releases their jobs to another worker', async () => {
+      const queue = newQueue();
+      const q = queueName('release');
+      const started = deferred();
+      let abortedWith: unknown = null;
+      const { id } = await queue.enqueue(q, { n: 1 });
+      const worker = queue.work(
+        q,
+        (_job, { signal }) =>
+          new Promise<void>((_resolve, reject) => {
+            started.resolve();
+            signal.addEventListener('abort', () => {
+              abortedWith = signal.reason;
+              reject(new Error('aborted'));
+            });
+          }),
+        fast,
+      );
+      await started.promise;
+      await worker.stop(50);
+      expect(abortedWith).toBeInstanceOf(Error);
+      const released = await queue.get(id);
+      expect(released).toMatchObject({ status: 'queued', attempt: 0, lockedBy: null });
+
+      const rerun = deferred<Job>();
+      track(queue.work(q, async (job) => rerun.resolve(job), fast));
+      expect(await rerun.promise).toMatchObject({ id, attempt: 1 });
+      await waitFor(async () => (await queue.get(id))?.status === 'done');
+    });
+
+    it('never runs more handlers at once than the concurrency limit', async () => {
+      const queue = newQueue();
+      const q = queueName('concurrency');
+      for (let i = 0; i < 8; i++) await queue.enqueue(q, { i });
+      let active = 0;
+      let peak = 0;
+      track(
+        queue.work(
+          q,
+          async () => {
+            active++;
+            peak = Math.max(peak, active);
+            await sleep(20);
+            active--;
+          },
+          { concurrency: 3, leaseMs: 5_000, pollMs: 10 },
+        ),
+      );
+      await waitFor(async () => (await queue.counts(q)).done === 8);
+      expect(peak).toBeGreaterThanOrEqual(1);
+      expect(peak).toBeLessThanOrEqual(3);
+    });
+
+    it('runs each of 50 jobs exactly once across two concurrent workers', async () => {
+      const queueA = newQueue();
+      const queueB = newQueue();
+      const q = queueName('exactly-once');
+      const ids = new Set<string>();
+      for (let i = 0; i < 50; i++) ids.add((await queueA.enqueue(q, { i })).id);
+      const runs = new Map<string, number>();
+      const handler = async (job: Job): Promise<void> => {
+        runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+        await sleep(1);
+      };
+      track(queueA.work(q, handler, { concurrency: 4, leaseMs: 5_000, pollMs: 10 }));
+      track(queueB.work(q, handler, { concurrency: 4, leaseMs: 5_000, pollMs: 10 }));
+      await waitFor(async () => (await queueA.counts(q)).done === 50, 30_000, '50 jobs done');
+      expect(runs.size).toBe(50);
+      expect([...runs.keys()].every((id) => ids.has(id))).toBe(true);
+      expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    });
+
+    it('prunes finished jobs older than a given age', async () => {
+      const queue = newQueue();
+      const q = queueName('prune');
+      await queue.enqueue(q, {});
+      track(queue.work(q, async () => undefined, fast));
+      await waitFor(async () => (await queue.counts(q)).done === 1);
+      expect(await queue.pruneFinished(60_000)).toBe(0);
+      await sleep(20);
+      expect(await queue.pruneFinished(1)).toBeGreaterThanOrEqual(1);
+      expect((await queue.counts(q)).done).toBe(0);
+    });
+  });
+}

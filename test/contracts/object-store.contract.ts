@@ -1,0 +1,272 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../src/ports/object-store.js';
+import { readAll, rejectsWithCode } from './support.js';
+
+export interface ObjectStoreFixture {
+  store: ObjectStore;
+  cleanup(): Promise<void>;
+  /**
+   * Sends a presigned request the way a client would: over HTTP for S3,
+   * through the API's storage handler for the filesystem store. Without it
+   * the presigned round trips and multipart tests are skipped.
+   */
+  sendPresigned?(request: PresignedRequest, body: Buffer): Promise<void>;
+  /** True where onObjectCreated fires in-process (the filesystem store). */
+  emitsObjectCreated?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The behaviour every ObjectStore adapter (filesystem, S3) must share.
+ * Every test works under its own random prefix, so a shared bucket is fine.
+ */
+export function objectStoreContract(name: string, factory: () => Promise<ObjectStoreFixture>): void {
+  describe(`ObjectStore contract: ${name}`, () => {
+    let fixture: ObjectStoreFixture;
+    let store: ObjectStore;
+    let scratch: string;
+    const ns = (): string => `contract-${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      fixture = await factory();
+      store = fixture.store;
+      scratch = await mkdtemp(join(tmpdir(), 'curta-store-contract-'));
+    });
+    afterAll(async () => {
+      await fixture?.cleanup();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+
+    it('puts a buffer and reads it back with its metadata', async () => {
+      const key = `${ns()}/videos/original.mp4`;
+      const body = randomBytes(64 * 1024);
+      const put = await store.put(key, body, {
+        contentType: 'video/mp4',
+        cacheControl: 'public, max-age=31536000, immutable',
+      });
+      expect(put).toMatchObject({
+        key,
+        size: body.length,
+        contentType: 'video/mp4',
+        cacheControl: 'public, max-age=31536000, immutable',
+        storageClass: 'STANDARD',
+      });
+      expect(put.etag).toMatch(/^"[^"]+"$/);
+      expect(put.lastModified).toBeInstanceOf(Date);
+
+      const head = await store.head(key);
+      expect(head).toMatchObject({ key, size: body.length, etag: put.etag, contentType: 'video/mp4' });
+      const { info, body: stream } = await store.get(key);
+      expect(info.etag).toBe(put.etag);
+      expect((await readAll(stream)).equals(body)).toBe(true);
+    });
+
+    it('puts strings and streams; equal content gives equal etags', async () => {
+      const prefix = ns();
+      const a = await store.put(`${prefix}/a.txt`, 'hello world', { contentType: 'text/plain' });
+      const b = await store.put(`${prefix}/b.txt`, Readable.from([Buffer.from('hello '), Buffer.from('world')]), {
+        contentType: 'text/plain',
+      });
+      const c = await store.put(`${prefix}/c.txt`, 'hello world!', { contentType: 'text/plain' });
+      expect(a.size).toBe(11);
+      expect(b.size).toBe(11);
+      expect(a.etag).toBe(b.etag);
+      expect(c.etag).not.toBe(a.etag);
+      expect((await readAll((await store.get(`${prefix}/b.txt`)).body)).toString()).toBe('hello world');
+    });
+
+    it('stores empty objects', async () => {
+      const key = `${ns()}/empty`;
+      const info = await store.put(key, Buffer.alloc(0), { contentType: 'application/octet-stream' });
+      expect(info.size).toBe(0);
+      expect((await readAll((await store.get(key)).body)).length).toBe(0);
+    });
+
+    it('overwrites an object with new content and metadata', async () => {
+      const key = `${ns()}/poster.jpg`;
+      await store.put(key, 'old', { contentType: 'image/png' });
+      const second = await store.put(key, 'new content', { contentType: 'image/jpeg' });
+      const head = await store.head(key);
+      expect(head).toMatchObject({ size: 11, contentType: 'image/jpeg', etag: second.etag });
+      expect((await readAll((await store.get(key)).body)).toString()).toBe('new content');
+    });
+
+    it('reports missing objects', async () => {
+      const key = `${ns()}/missing`;
+      expect(await store.head(key)).toBeNull();
+      await rejectsWithCode(store.get(key), 'object_not_found');
+      await rejectsWithCode(store.getToFile(key, join(scratch, 'never')), 'object_not_found');
+    });
+
+    it('serves inclusive byte ranges', async () => {
+      const key = `${ns()}/range.bin`;
+      await store.put(key, '0123456789', { contentType: 'application/octet-stream' });
+      const mid = await store.get(key, { start: 2, end: 5 });
+      expect((await readAll(mid.body)).toString()).toBe('2345');
+      expect(mid.info.size).toBe(10);
+      const tail = await store.get(key, { start: 7, end: 100 });
+      expect((await readAll(tail.body)).toString()).toBe('789');
+      const one = await store.get(key, { start: 9, end: 9 });
+      expect((await readAll(one.body)).toString()).toBe('9');
+      await rejectsWithCode(store.get(key, { start: 10, end: 20 }), 'range_not_satisfiable');
+    });
+
+    it('copies from and to local files', async () => {
+      const key = `${ns()}/renditions/720/seg_001.m4s`;
+      const source = join(scratch, `src-${randomUUID()}`);
+      const target = join(scratch, `dst-${randomUUID()}`);
+      const body = randomBytes(200 * 1024);
+      await writeFile(source, body);
+      const put = await store.putFile(key, source, { contentType: 'video/iso.segment' });
+      expect(put.size).toBe(body.length);
+      const got = await store.getToFile(key, target);
+      expect(got.etag).toBe(put.etag);
+      expect((await readFile(target)).equals(body)).toBe(true);
+    });
+
+    it('lists by prefix in key order, including keys nested under other keys', async () => {
+      const p = ns();
+      const keys = [`${p}/v/1`, `${p}/v/1/master.m3u8`, `${p}/v/10/a`, `${p}/v/2/b`, `${p}/w/x`];
+      for (const key of [...keys].reverse()) await store.put(key, key, { contentType: 'text/plain' });
+
+      const all = await store.list(`${p}/`);
+      expect(all.map((o) => o.key)).toEqual(keys);
+      expect(all[0]).toMatchObject({ size: keys[0]!.length, contentType: 'text/plain' });
+      expect((await store.list(`${p}/v/1`)).map((o) => o.key)).toEqual([`${p}/v/1`, `${p}/v/1/master.m3u8`, `${p}/v/10/a`]);
+      expect((await store.list(`${p}/v/1/`)).map((o) => o.key)).toEqual([`${p}/v/1/master.m3u8`]);
+      expect(await store.list(`${p}/nothing/`)).toEqual([]);
+    });
+
+    it('deletes single objects and whole prefixes', async () => {
+      const p = ns();
+      for (const key of [`${p}/a/1`, `${p}/a/2`, `${p}/a/deep/3`, `${p}/b/1`]) {
+        await store.put(key, 'x', { contentType: 'text/plain' });
+      }
+      await store.delete(`${p}/b/1`);
+      expect(await store.head(`${p}/b/1`)).toBeNull();
+      await store.delete(`${p}/b/1`); // deleting a missing object is fine
+
+      expect(await store.deletePrefix(`${p}/a/`)).toBe(3);
+      expect(await store.list(`${p}/`)).toEqual([]);
+      expect(await store.deletePrefix(`${p}/a/`)).toBe(0);
+    });
+
+    it('presigns a PUT for an exact size and content type', async () => {
+      const key = `${ns()}/uploads/clip.mp4`;
+      const before = Date.now();
+      const request = await store.presignPut(key, { contentType: 'video/mp4', size: 1234, expiresInSec: 600 });
+      expect(request.method).toBe('PUT');
+      expect(new URL(request.url).pathname).toContain('/uploads/clip.mp4');
+      expect(request.headers['content-type']).toBe('video/mp4');
+      expect(request.expiresAt.getTime()).toBeGreaterThan(before + 590_000);
+      expect(request.expiresAt.getTime()).toBeLessThan(before + 610_000);
+    });
+
+    it('accepts an upload through a presigned PUT', async (ctx) => {
+      if (!fixture.sendPresigned) return ctx.skip();
+      const key = `${ns()}/uploads/clip.mp4`;
+      const body = randomBytes(100_000);
+      const request = await store.presignPut(key, { contentType: 'video/mp4', size: body.length, expiresInSec: 600 });
+      await fixture.sendPresigned(request, body);
+      expect(await store.head(key)).toMatchObject({ size: body.length, contentType: 'video/mp4' });
+      expect((await readAll((await store.get(key)).body)).equals(body)).toBe(true);
+    });
+
+    it('assembles a multipart upload from parts sent out of order, resuming via listParts', async (ctx) => {
+      const send = fixture.sendPresigned;
+      if (!send) return ctx.skip();
+      const key = `${ns()}/uploads/big.mp4`;
+      const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1000)];
+      const created: ObjectInfo[] = [];
+      const unsubscribe = fixture.emitsObjectCreated ? store.onObjectCreated((info) => created.push(info)) : () => {};
+
+      const { uploadId } = await store.createMultipart(key, { contentType: 'video/mp4' });
+      const sendPart = async (n: number): Promise<void> => {
+        const body = parts[n - 1]!;
+        await send(await store.presignPart(key, uploadId, n, { size: body.length, expiresInSec: 600 }), body);
+      };
+      await sendPart(3);
+      await sendPart(1);
+      // The client "crashes" here; on resume it asks which parts already arrived.
+      const present = await store.listParts(key, uploadId);
+      expect(present.map((p) => [p.partNumber, p.size])).toEqual([
+        [1, 5 * MiB],
+        [3, 1000],
+      ]);
+      for (const p of present) expect(p.etag).toMatch(/^"[^"]+"$/);
+      await sendPart(2);
+      const all = await store.listParts(key, uploadId);
+      expect(all.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+      expect(await store.head(key)).toBeNull(); // nothing visible before completion
+
+      const info = await store.completeMultipart(
+        key,
+        uploadId,
+        all.map(({ partNumber, etag }) => ({ partNumber, etag })),
+      );
+      const expected = Buffer.concat(parts);
+      expect(info).toMatchObject({ key, size: expected.length, contentType: 'video/mp4' });
+      expect((await readAll((await store.get(key)).body)).equals(expected)).toBe(true);
+      expect((await store.head(key))?.etag).toBe(info.etag);
+      await rejectsWithCode(store.listParts(key, uploadId), 'upload_not_found');
+      if (fixture.emitsObjectCreated) expect(created.map((c) => c.key)).toEqual([key]);
+      unsubscribe();
+    });
+
+    it('refuses to complete with a missing part or a wrong etag', async (ctx) => {
+      const send = fixture.sendPresigned;
+      if (!send) return ctx.skip();
+      const key = `${ns()}/uploads/bad.mp4`;
+      const { uploadId } = await store.createMultipart(key, { contentType: 'video/mp4' });
+      const body = randomBytes(1000);
+      await send(await store.presignPart(key, uploadId, 1, { size: body.length, expiresInSec: 600 }), body);
+      const [part] = await store.listParts(key, uploadId);
+      await expect(store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: '"0000"' }])).rejects.toThrow();
+      await expect(
+        store.completeMultipart(key, uploadId, [
+          { partNumber: 1, etag: part!.etag },
+          { partNumber: 2, etag: part!.etag },
+        ]),
+      ).rejects.toThrow();
+      expect(await store.head(key)).toBeNull();
+      await store.abortMultipart(key, uploadId);
+    });
+
+    it('aborts a multipart upload, idempotently', async (ctx) => {
+      const send = fixture.sendPresigned;
+      if (!send) return ctx.skip();
+      const key = `${ns()}/uploads/aborted.mp4`;
+      const { uploadId } = await store.createMultipart(key, { contentType: 'video/mp4' });
+      const body = randomBytes(2000);
+      await send(await store.presignPart(key, uploadId, 1, { size: body.length, expiresInSec: 600 }), body);
+      await store.abortMultipart(key, uploadId);
+      await rejectsWithCode(store.listParts(key, uploadId), 'upload_not_found');
+      await expect(store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: '"x"' }])).rejects.toThrow();
+      await store.abortMultipart(key, uploadId);
+      expect(await store.head(key)).toBeNull();
+    });
+
+    it('notifies object-created listeners after put, putFile and until unsubscribed', async (ctx) => {
+      if (!fixture.emitsObjectCreated) return ctx.skip();
+      const p = ns();
+      const seen: ObjectInfo[] = [];
+      const unsubscribe = store.onObjectCreated((info) => seen.push(info));
+      await store.put(`${p}/one`, '1', { contentType: 'text/plain' });
+      const source = join(scratch, `src-${randomUUID()}`);
+      await writeFile(source, '22');
+      await store.putFile(`${p}/two`, source, { contentType: 'text/plain' });
+      unsubscribe();
+      await store.put(`${p}/three`, '333', { contentType: 'text/plain' });
+      expect(seen.map((i) => [i.key, i.size])).toEqual([
+        [`${p}/one`, 1],
+        [`${p}/two`, 2],
+      ]);
+    });
+  });
+}
