@@ -1,4 +1,20 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { MediaInfo, VideoStreamInfo } from '../../ports/transcoder.js';
+import { FfmpegTranscoder } from './ffmpeg-transcoder.js';
+import { parseMediaPlaylist } from './hls.js';
+import type { Publish, PublishOptions } from './pipeline.js';
+
+/**
+ * Shared by the media tests (not imported by production code).
+ */
+
+const run = promisify(execFile);
+
+export const FFMPEG = process.env['FFMPEG_PATH'] || 'ffmpeg';
+export const FFPROBE = process.env['FFPROBE_PATH'] || 'ffprobe';
 
 /** A MediaInfo for planner tests: a plain 1080x1920 30 fps portrait phone clip unless overridden. */
 export function mediaInfo(video: Partial<VideoStreamInfo> = {}, rest: Partial<MediaInfo> = {}): MediaInfo {
@@ -37,4 +53,86 @@ export function mediaInfo(video: Partial<VideoStreamInfo> = {}, rest: Partial<Me
       ...video,
     },
   };
+}
+
+export function testTranscoder(opts: { maxDurationSec?: number; timeoutSec?: number } = {}): FfmpegTranscoder {
+  return new FfmpegTranscoder({
+    ffmpegPath: FFMPEG,
+    ffprobePath: FFPROBE,
+    maxDurationSec: opts.maxDurationSec ?? 600,
+    timeoutSec: opts.timeoutSec ?? 300,
+  });
+}
+
+/** Runs ffmpeg (quietly) to make a test input. */
+export async function ffmpeg(args: string[]): Promise<void> {
+  await run(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+export interface ProbedFile {
+  format?: { tags?: Record<string, string>; duration?: string };
+  streams: Array<{
+    codec_type: string;
+    codec_name?: string;
+    profile?: string;
+    pix_fmt?: string;
+    width?: number;
+    height?: number;
+    sample_aspect_ratio?: string;
+    channels?: number;
+    sample_rate?: string;
+    color_range?: string;
+    color_space?: string;
+    color_transfer?: string;
+    color_primaries?: string;
+    tags?: Record<string, string>;
+    side_data_list?: Array<Record<string, unknown>>;
+  }>;
+}
+
+export async function ffprobe(path: string): Promise<ProbedFile> {
+  const { stdout } = await run(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-print_format', 'json', path], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const json = JSON.parse(stdout) as Partial<ProbedFile>;
+  return { ...json, streams: json.streams ?? [] };
+}
+
+export interface PublishedObject extends PublishOptions {
+  key: string;
+  /** Position in publish order. */
+  seq: number;
+}
+
+/**
+ * A `publish` that copies into a folder and records every call, checking the
+ * pipeline's promise as it goes: a playlist is only published once every
+ * segment it lists (and its init segment) has been.
+ */
+export function recordingPublisher(root: string): { publish: Publish; log: PublishedObject[]; violations: string[] } {
+  const log: PublishedObject[] = [];
+  const violations: string[] = [];
+  const published = new Set<string>();
+  const publish: Publish = async (localPath, key, opts) => {
+    if (key.endsWith('/index.m3u8')) {
+      const playlist = parseMediaPlaylist(await readFile(localPath, 'utf8'));
+      const folder = key.slice(0, key.lastIndexOf('/') + 1);
+      for (const uri of [...(playlist.mapUri ? [playlist.mapUri] : []), ...playlist.segments.map((s) => s.uri)]) {
+        if (!published.has(folder + uri)) violations.push(`${key} listed ${uri} before it was published`);
+      }
+    }
+    const target = join(root, key);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(localPath, target);
+    published.add(key);
+    log.push({ key, seq: log.length, ...opts });
+  };
+  return { publish, log, violations };
+}
+
+/** The last publish of each key. */
+export function latestByKey(log: readonly PublishedObject[]): Map<string, PublishedObject> {
+  const out = new Map<string, PublishedObject>();
+  for (const entry of log) out.set(entry.key, entry);
+  return out;
 }
