@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaError, type MediaFailureCode } from '../../errors.js';
+import { runPipeline } from './pipeline.js';
+import { FFMPEG, ffmpeg, recordingPublisher, testTranscoder } from './test-helpers.js';
+
+/**
+ * Uploads built to hurt: files that are empty, not video, playlists and
+ * scripts that point ffmpeg at other files, frames too large to decode
+ * safely, and lengths that lie.
+ */
+
+describe('hostile uploads', () => {
+  let dir: string;
+  /** A real, valid clip: anything that manages to read it would succeed. */
+  let realClip: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'curta-hostile-'));
+    realClip = join(dir, 'real.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', realClip]);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const refusal = async (path: string, opts: { maxDurationSec?: number } = {}): Promise<MediaFailureCode> => {
+    const { publish, log } = recordingPublisher(join(dir, 'published'));
+    const err = await runPipeline({ transcoder: testTranscoder(opts), input: path, workDir: join(dir, 'work'), publish }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MediaError);
+    expect(log.filter((e) => e.key.endsWith('master.m3u8'))).toEqual([]);
+    return (err as MediaError).code;
+  };
+
+  it('a zero-byte file → empty_file', async () => {
+    const path = join(dir, 'empty.mp4');
+    await writeFile(path, '');
+    expect(await refusal(path)).toBe('empty_file');
+  });
+
+  it('random bytes → unrecognized_format', async () => {
+    const path = join(dir, 'random.mp4');
+    const bytes = randomBytes(64 * 1024);
+    bytes[0] = 0x13; // keep clear of any accepted magic
+    await writeFile(path, bytes);
+    expect(await refusal(path)).toBe('unrecognized_format');
+  });
+
+  it('a text file named .mp4 → unrecognized_format', async () => {
+    const path = join(dir, 'notes.mp4');
+    await writeFile(path, 'Dear diary, today I uploaded a text file.\n'.repeat(20));
+    expect(await refusal(path)).toBe('unrecognized_format');
+  });
+
+  it('a PNG image → unrecognized_format', async () => {
+    const path = join(dir, 'picture.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=red:s=64x64', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', path]);
+    expect(await refusal(path)).toBe('unrecognized_format');
+  });
+
+  describe('files that point at other files', () => {
+    /**
+     * A FIFO with a writer blocked on it: the writer only gets past open()
+     * when something opens the FIFO for reading, so a still-blocked writer
+     * proves nobody followed the reference.
+     */
+    let fifo: string;
+    let writer: ChildProcess;
+    let writerExited = false;
+
+    beforeAll(async () => {
+      fifo = join(dir, 'bait.mp4');
+      await new Promise<void>((resolve, reject) => {
+        spawn('mkfifo', [fifo]).on('exit', (code) => (code === 0 ? resolve() : reject(new Error('mkfifo failed'))));
+      });
+      writer = spawn('sh', ['-c', `cat "$0" > "$1"`, realClip, fifo], { stdio: 'ignore' });
+      writer.on('exit', () => {
+        writerExited = true;
+      });
+    });
+    afterAll(() => {
+      if (!writerExited) writer.kill('SIGKILL');
+    });
+
+    const cases: Array<[string, (target: string) => string]> = [
+      ['an HLS playlist', (t) => `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n${t}\n#EXT-X-ENDLIST\n`],
+      ['an HLS playlist with file: URLs', (t) => `#EXTM3U\n#EXTINF:1.0,\nfile:${t}\n`],
+      ['an ffconcat script', (t) => `ffconcat version 1.0\nfile '${t}'\n`],
+      ['a concat list without the header', (t) => `file '${t}'\n`],
+    ];
+
+    for (const [what, body] of cases) {
+      it(`${what} pointing at a valid local clip is refused without being followed`, async () => {
+        for (const ext of ['.m3u8', '.mp4', '.txt']) {
+          const toReal = join(dir, `real-ref${ext}`);
+          await writeFile(toReal, body(realClip));
+          const code = await refusal(toReal);
+          expect(['playlist_not_allowed', 'unrecognized_format']).toContain(code);
+
+          const toFifo = join(dir, `fifo-ref${ext}`);
+          await writeFile(toFifo, body(fifo));
+          expect(['playlist_not_allowed', 'unrecognized_format']).toContain(await refusal(toFifo));
+        }
+        // Give a reader that slipped through time to show up, then check nobody opened the bait.
+        await new Promise((r) => setTimeout(r, 100));
+        expect(writerExited).toBe(false);
+      });
+    }
+  });
+
+  it('an 8192x8192 frame → dimensions_too_large before any decode', async () => {
+    const path = join(dir, 'huge.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=black:s=8192x8192:r=1', '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
+    expect(await refusal(path)).toBe('dimensions_too_large');
+  });
+
+  it('a clip longer than the limit → duration_too_long', async () => {
+    const path = join(dir, 'long.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=10:d=4', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
+    expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
+  });
+
+  it('a stream with no duration in its header that runs past the limit → duration_too_long while decoding', async () => {
+    const path = join(dir, 'live.mkv');
+    // Matroska written to a pipe cannot seek back to store its duration.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=10:d=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', 'pipe:1'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => chunks.push(c));
+      child.on('exit', (code) => (code === 0 ? writeFile(path, Buffer.concat(chunks)).then(resolve, reject) : reject(new Error(`ffmpeg ${code}`))));
+    });
+    expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
+  });
+
+  it('an upload cut off mid-file (index intact, data missing) → truncated_media, although ffmpeg exits 0', async () => {
+    const path = join(dir, 'cut.mp4');
+    await ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=10',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', path,
+    ]);
+    await truncate(path, Math.floor((await stat(path)).size * 0.3));
+    expect(await refusal(path)).toBe('truncated_media');
+  });
+
+  it('an MP4 renamed to anything is still judged by its bytes', async () => {
+    const path = join(dir, 'clip.m3u8');
+    await copyFile(realClip, path);
+    const { publish } = recordingPublisher(join(dir, 'renamed'));
+    const result = await runPipeline({ transcoder: testTranscoder(), input: path, workDir: join(dir, 'work'), publish });
+    expect(result.renditions[0]).toMatchObject({ width: 320, height: 240 });
+    expect((await readFile(join(dir, 'renamed', 'hls', 'master.m3u8'), 'utf8')).startsWith('#EXTM3U')).toBe(true);
+  });
+});
