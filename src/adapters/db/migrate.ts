@@ -1,14 +1,19 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 
 /**
- * src/migrations next to this file's tree: `src/adapters/db/` under tsx and
- * vitest, `dist/src/adapters/db/` after tsc (the build copies the SQL files to
- * dist/src/migrations).
+ * The migrations folder of this file's tree: src/migrations when running from
+ * `src/adapters/db/` (tsx, vitest), dist/src/migrations when running from
+ * `dist/src/adapters/db/` after tsc (the build copies the SQL files there).
+ * If a build forgot the copy, a checkout's src/migrations is used instead.
  */
-export const defaultMigrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const defaultMigrationsDir: string =
+  [new URL('../../migrations/', import.meta.url), new URL('../../../../src/migrations/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 /** Arbitrary constant: the advisory lock every migrator takes, in every process. */
 export const MIGRATION_LOCK_KEY = 4_715_283_901;
