@@ -1,4 +1,4 @@
-import { messageOf, session, type VideoView } from './api.js';
+import { ApiError, messageOf, session, type VideoView } from './api.js';
 import { closeOnBackdrop } from './auth-panel.js';
 import { formatBytes, h, icon, percent, setText } from './dom.js';
 import { followProcessing, forgetPendingUpload, pendingUpload, uploadVideo, validateFile } from './upload.js';
@@ -245,6 +245,17 @@ export class UploadPanel {
         // Parts already sent stay in storage: choosing the same file resumes.
         this.toForm();
         this.showResumeNotice();
+        return;
+      }
+      if (err instanceof ApiError && err.status === 401) {
+        this.toForm();
+        this.hooks.requireLogin(() => this.open());
+        return;
+      }
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
+        // Refused as asked (type, size, …): back to the form with the server's reason.
+        this.toForm();
+        setText(this.formError, err.message);
         return;
       }
       this.fail(messageOf(err), 'The upload failed.', true);
