@@ -20,6 +20,15 @@ export const MIGRATION_LOCK_KEY = 4_715_283_901;
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
+/**
+ * A transaction executor that can also run a multi-statement script. Database
+ * adapters hand one of these to `transaction` callbacks, so a migration file
+ * runs inside the same transaction that records it.
+ */
+export interface ScriptExecutor extends SqlExecutor {
+  exec(sql: string): Promise<void>;
+}
+
 export interface MigrationFile {
   version: number;
   name: string;
@@ -106,7 +115,7 @@ async function lock(tx: SqlExecutor): Promise<void> {
  * that, `query` without parameters is the simple protocol in node-postgres.
  */
 async function runScript(tx: SqlExecutor, sql: string): Promise<void> {
-  const scriptable = tx as SqlExecutor & { exec?: (sql: string) => Promise<void> };
+  const scriptable = tx as SqlExecutor & Partial<Pick<ScriptExecutor, 'exec'>>;
   if (typeof scriptable.exec === 'function') await scriptable.exec(sql);
   else await tx.query(sql);
 }

@@ -3,15 +3,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import type { Database, QueryResult, SqlExecutor } from '../../ports/database.js';
-
-/**
- * A transaction executor that can also run a multi-statement script. Both
- * database adapters hand one of these to `transaction` callbacks, so
- * migrations run a whole file inside the transaction that records it.
- */
-export interface ScriptExecutor extends SqlExecutor {
-  exec(sql: string): Promise<void>;
-}
+import type { ScriptExecutor } from './migrate.js';
 
 /**
  * Type conventions shared by both database adapters (the contract suite pins

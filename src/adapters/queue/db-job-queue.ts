@@ -535,10 +535,10 @@ class DbJobWorker implements JobWorker {
         return;
       }
       const outcome = await this.owner.fail(job, failure);
-      log.warn(
-        { err: failure, jobId: job.id, queue: job.queue, attempt: job.attempt, outcome },
-        outcome?.status === 'dead' ? 'job failed permanently (dead-lettered)' : 'job failed; will retry',
-      );
+      const context = { err: failure, jobId: job.id, queue: job.queue, attempt: job.attempt, outcome };
+      if (!outcome) log.warn(context, 'job failed after its lease was lost');
+      else if (outcome.status === 'dead') log.error(context, 'job failed permanently (dead-lettered)');
+      else log.warn(context, 'job failed; will retry');
     } catch (err) {
       // Recording the outcome failed (database down?): the lease expires and the job runs again.
       log.error({ err, jobId: job.id, queue: job.queue }, 'could not record job outcome');
