@@ -57,7 +57,7 @@ export class Feed {
 
     document.addEventListener('visibilitychange', () => {
       if (document.hidden) this.active?.video.pause();
-      else if (this.active) this.play(this.active);
+      else if (this.active) void this.play(this.active);
     });
     document.addEventListener('keydown', (ev) => this.onKey(ev));
   }
@@ -81,22 +81,6 @@ export class Feed {
       }
     })();
     return this.loading;
-  }
-
-  /** Forgets everything and loads the feed again from the top. */
-  reload(): Promise<void> {
-    for (const s of this.slides) {
-      s.player?.detach();
-      this.io.unobserve(s.el);
-    }
-    this.slides = [];
-    this.visibility.clear();
-    this.active = null;
-    this.list.replaceChildren();
-    this.cursor = null;
-    this.exhausted = false;
-    this.el.scrollTop = 0;
-    return this.loadMore();
   }
 
   /** Puts a video at the top of the feed (or finds it there) and scrolls to it. */
