@@ -13,7 +13,7 @@ import { createHttpServer } from './http/server.js';
 import { mediaRoutes } from './http/media.routes.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { registerAuth } from './http/auth.js';
-import { FfmpegTranscoder } from './modules/media/transcoder.js';
+import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, handleError } from './error-map.js';
 
@@ -15,14 +15,15 @@ export interface ServerOptions {
 export async function createHttpServer(opts: ServerOptions): Promise<FastifyInstance> {
   const hasWeb = Boolean(opts.webDir && existsSync(opts.webDir));
   const app = Fastify({
-    loggerInstance: opts.logger,
+    loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.jsonBodyLimit,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb) {

@@ -107,11 +107,6 @@ export function buildFilterGraph(plan: EncodePlan): string {
   return chains.join(';');
 }
 
-/** `expr` for force_key_frames: a keyframe at the first frame at or after every segment boundary. */
-export function keyframeExpression(segmentSec: number): string {
-  return `expr:gte(t,n_forced*${segmentSec})`;
-}
-
 export interface EncodeArgsOptions {
   /** Where ffmpeg writes `-progress` key=value lines. */
   progressUrl?: string;
@@ -134,8 +129,12 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
     if (hasAudio) args.push('-map', `[a${i}]`);
   });
 
-  // Video: H.264 High 8-bit, GOP of exactly one segment on every rung, no
-  // scene-cut keyframes (they would misalign rungs), CRF under a VBV cap.
+  // Video: H.264 High 8-bit, CRF under a VBV cap, a keyframe exactly every
+  // segment on every rung. The fps filter makes the input constant-rate and
+  // gopFrames = segmentSec × fps, so -g with -keyint_min and no scene-cut
+  // keyframes puts IDRs on the same frames of every rung, every 2 s. We do
+  // not add -force_key_frames: it lands on the same frames but costs x264
+  // ~0.6% more bits (measured), as forced IDRs upset its B-frame planning.
   args.push(
     '-c:v', plan.video.encoder,
     '-preset', plan.video.preset,
@@ -144,7 +143,6 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
     '-g', String(plan.gopFrames),
     '-keyint_min', String(plan.gopFrames),
     '-sc_threshold', '0',
-    '-force_key_frames', keyframeExpression(plan.segmentSec),
     '-color_primaries', 'bt709',
     '-color_trc', 'bt709',
     '-colorspace', 'bt709',
