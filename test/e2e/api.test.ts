@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../support/media.js';
@@ -200,6 +200,48 @@ describe('upload → process → play', () => {
     expect(text).toContain('event: status');
     const data = JSON.parse(/data: (.*)\n/.exec(text)![1]!);
     expect(data.status).toBe('ready');
+  });
+});
+
+describe('early playback and live progress', () => {
+  it('is playable and reports progress over SSE before the ladder is finished', async () => {
+    const path = join(t.dataDir, 'long.mp4');
+    await makeClip(path, { width: 720, height: 1280, seconds: 12, extra: ['-b:v', '1M'] });
+    expect((await stat(path)).size).toBeLessThan(5 * 1024 * 1024); // a single PUT
+    const bytes = await readFile(path);
+    const created = (await createUpload(token, bytes.length)).body;
+    const stream = await fetch(`${t.baseUrl}/api/v1/videos/${created.videoId}/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(stream.status).toBe(200);
+    expect((await putBytes(created.upload, bytes)).status).toBe(200);
+    expect((await api('POST', `/api/v1/uploads/${created.videoId}/complete`, { token, body: {} })).status).toBe(200);
+
+    const events: any[] = [];
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of stream.body!) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = /^data: (.*)$/m.exec(block);
+        if (/^event: status$/m.test(block) && data) events.push(JSON.parse(data[1]!));
+      }
+    }
+    const statuses = events.map((e) => e.status);
+    expect(statuses.at(-1)).toBe('ready');
+    expect(statuses).toContain('processing');
+    // Playable while still processing: the HLS master is out before the encode ends.
+    const early = events.find((e) => e.status === 'processing' && e.playback?.hls);
+    expect(early).toBeDefined();
+    const master = await fetch(early.playback.hls);
+    expect(master.status).toBe(200);
+    // Progress moves forward only.
+    const progress = events.filter((e) => e.status === 'processing').map((e) => e.progress);
+    expect(progress.some((p) => p > 0 && p < 1)).toBe(true);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
   });
 });
 
