@@ -67,6 +67,11 @@ describe('runPipeline', () => {
     expect(playlists[0]?.cacheControl).toBe(CACHE_REVALIDATE);
     expect(playlists.at(-1)?.cacheControl).toBe(CACHE_IMMUTABLE);
 
+    // The poster is cut mid-encode, as soon as its segment exists: it goes out before the final playlists.
+    const posterSeq = log.find((e) => e.key === 'poster.jpg')?.seq ?? Infinity;
+    const finalPlaylistSeq = log.find((e) => e.key.endsWith('index.m3u8') && e.cacheControl === CACHE_IMMUTABLE)?.seq ?? -1;
+    expect(posterSeq).toBeLessThan(finalPlaylistSeq);
+
     // The final master is measured.
     const master = await readFile(join(out, 'hls/master.m3u8'), 'utf8');
     expect(master).toMatch(/AVERAGE-BANDWIDTH=\d+/);

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EncodePlan, EncodeResult, MediaInfo, RungPlan, Transcoder } from '../../ports/transcoder.js';
+import type { EncodePlan, EncodeResult, MediaInfo, MediaSegment, RenditionOutput, RungPlan, Transcoder } from '../../ports/transcoder.js';
 import { codecsFromInitSegment } from './codec-string.js';
 import type { MediaLogger } from './ffmpeg-transcoder.js';
 import { buildMasterPlaylist, measureRendition, readMediaPlaylist, variantsFromPlan, variantUri, type Variant } from './hls.js';
@@ -14,8 +14,10 @@ import { posterTimeSec, progressiveRung } from './plan.js';
  * the other way round, so a player never asks for a segment that is not
  * there yet). Once every rung has its first segment, an early master
  * playlist goes out and the video is playable, long before the encode ends.
- * At the end the playlists are final, the master is rewritten with measured
- * bitrates, and the progressive MP4 and the poster follow.
+ * The poster is cut from the top rung as soon as the segment holding its
+ * frame exists, so it is ready with the first playable master rather than
+ * after the encode. At the end the playlists are final, the master is
+ * rewritten with measured bitrates, and the progressive MP4 follows.
  */
 
 export interface PublishOptions {
@@ -115,6 +117,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     }
   };
 
+  // Side work (the poster) that may still run when the encode fails.
+  let poster: Promise<void> | null = null;
   try {
     controller.signal.throwIfAborted();
     await transcoder.sniff(input);
@@ -137,6 +141,19 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       }
     };
 
+    // The poster: from the top rung (upright, SDR), started once its frame is encoded.
+    const posterPath = join(scratch, 'poster.jpg');
+    const topPublisher = rungs[rungs.length - 1] as RungPublisher;
+    const startPoster = (atSec: number): void => {
+      poster = transcoder
+        .makePoster(topPublisher.rendition(), atSec, posterPath, { signal: controller.signal })
+        .then(() => publisher.publishFile(posterPath, POSTER_KEY, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }));
+      // Awaited at the end; until then a failure must not count as unhandled.
+      poster.catch(() => undefined);
+    };
+    // Known before the encode only when the header states a duration.
+    const earlyPosterSec = plan.input.durationSec !== null ? posterTimeSec(plan.input.durationSec) : null;
+
     const encoding = transcoder.encode(plan, input, outDir, {
       signal: controller.signal,
       onProgress: (f) => report(f * ENCODE_SHARE),
@@ -157,6 +174,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         if (!playable && rungs.every((r) => r.segmentsPublished > 0)) {
           const codecs = await initCodecs(rungs);
           await announce(buildMasterPlaylist(variantsFromPlan(plan, codecs)), CACHE_REVALIDATE);
+        }
+        if (!poster && earlyPosterSec !== null && topPublisher.publishedDurationSec() > earlyPosterSec) {
+          startPoster(earlyPosterSec);
         }
         await Promise.race([sleep(pollInterval), encodeSettled]);
       }
@@ -203,17 +223,13 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
 
     const top = measured[0] as (typeof measured)[number];
     const durationSec = top.stats.durationSec || encoded.decodedDurationSec;
+    // Short clips, and streams without a stated duration: the poster waits for the real length.
+    if (!poster) startPoster(posterTimeSec(durationSec));
     const small = progressiveRung(measured.map((m) => ({ ...m, shortSide: m.rung.shortSide })));
     const mp4Path = join(scratch, 'video.mp4');
-    const posterPath = join(scratch, 'poster.jpg');
-    await Promise.all([
-      transcoder.makeProgressiveMp4(small.rendition, mp4Path, { signal: controller.signal }),
-      transcoder.makePoster(top.rendition, posterTimeSec(durationSec), posterPath, { signal: controller.signal }),
-    ]);
-    await Promise.all([
-      publisher.publishFile(mp4Path, MP4_KEY, { contentType: CONTENT_TYPES.mp4, cacheControl: CACHE_IMMUTABLE }),
-      publisher.publishFile(posterPath, POSTER_KEY, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }),
-    ]);
+    await transcoder.makeProgressiveMp4(small.rendition, mp4Path, { signal: controller.signal });
+    await publisher.publishFile(mp4Path, MP4_KEY, { contentType: CONTENT_TYPES.mp4, cacheControl: CACHE_IMMUTABLE });
+    await poster;
     report(1);
 
     return {
@@ -237,6 +253,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     };
   } finally {
     opts.signal?.removeEventListener('abort', forwardAbort);
+    // Nothing of ours may outlive the call: stop leftover ffmpeg runs before removing their files.
+    controller.abort(new Error('pipeline finished'));
+    await (poster as Promise<void> | null)?.catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 }
@@ -272,9 +291,9 @@ class Publisher {
 
 /** Publishes one rung's files as ffmpeg completes them. */
 class RungPublisher {
-  segmentsPublished = 0;
   initPublished = false;
   initPath: string | null = null;
+  private readonly segments: MediaSegment[] = [];
   private lastPlaylistText = '';
   private readonly dir: string;
   private readonly keyPrefix: string;
@@ -286,6 +305,27 @@ class RungPublisher {
   ) {
     this.dir = join(outDir, 'hls', rung.name);
     this.keyPrefix = `hls/${rung.name}/`;
+  }
+
+  get segmentsPublished(): number {
+    return this.segments.length;
+  }
+
+  /** What has been published so far, as a rendition (the poster reads it mid-encode). */
+  rendition(): RenditionOutput {
+    return {
+      name: this.rung.name,
+      width: this.rung.width,
+      height: this.rung.height,
+      dir: this.dir,
+      playlistPath: join(this.dir, 'index.m3u8'),
+      initPath: this.initPath ?? join(this.dir, `init_${this.rung.name}.mp4`),
+      segments: this.segments.slice(),
+    };
+  }
+
+  publishedDurationSec(): number {
+    return this.segments.reduce((sum, s) => sum + s.durationSec, 0);
   }
 
   /** Publishes new segments, then the playlist that lists them. */
@@ -300,13 +340,13 @@ class RungPublisher {
       });
       this.initPublished = true;
     }
-    for (const segment of playlist.segments.slice(this.segmentsPublished)) {
+    for (const segment of playlist.segments.slice(this.segments.length)) {
       const name = safeName(segment.uri);
       await this.publisher.publishFile(join(this.dir, name), this.keyPrefix + name, {
         contentType: CONTENT_TYPES.segment,
         cacheControl: CACHE_IMMUTABLE,
       });
-      this.segmentsPublished++;
+      this.segments.push(segment);
     }
     await this.publisher.publishText(`${this.keyPrefix}index.m3u8`, playlist.text, {
       contentType: CONTENT_TYPES.playlist,
