@@ -220,8 +220,11 @@ describe('early playback and live progress', () => {
     const events: any[] = [];
     const decoder = new TextDecoder();
     let buffered = '';
-    for await (const chunk of stream.body!) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    const reader = stream.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
       let end: number;
       while ((end = buffered.indexOf('\n\n')) >= 0) {
         const block = buffered.slice(0, end);
