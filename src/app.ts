@@ -19,6 +19,7 @@ import { AccountsService } from './modules/accounts/accounts.service.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { PROCESS_QUEUE, UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
 import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
+import { UploadReconciler } from './modules/uploads/upload-reconciler.js';
 import { ProcessingService } from './modules/videos/processing.service.js';
 import { VideoEvents } from './modules/videos/video-events.js';
 import { VideosRepository } from './modules/videos/videos.repository.js';
@@ -39,8 +40,14 @@ export interface App {
   queue: JobQueue;
   transcoder: Transcoder;
   http: FastifyInstance;
-  services: { accounts: AccountsService; uploads: UploadsService; videos: VideosService; processing: ProcessingService };
-  /** Starts the processing workers in this process. */
+  services: {
+    accounts: AccountsService;
+    uploads: UploadsService;
+    videos: VideosService;
+    processing: ProcessingService;
+    reconciler: UploadReconciler;
+  };
+  /** Starts the processing workers (and the upload reconciler) in this process. */
   startWorkers(): JobWorker[];
   /** Stops workers (draining), the HTTP server and every connection. */
   close(): Promise<void>;
@@ -69,7 +76,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     signingSecret: config.signingSecret,
   });
   const cache = new MemoryCache();
-  const queue = new DbJobQueue(db);
+  const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
     ffprobePath: config.media.ffprobePath,
@@ -84,6 +91,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
   const videos = new VideosService(videosRepo, `${config.http.publicBaseUrl}`);
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
+  const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
@@ -110,6 +118,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   await storageRoutes(http, store);
 
   const workers: JobWorker[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
   let closed = false;
   const app: App = {
     config,
@@ -120,7 +129,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     queue,
     transcoder,
     http,
-    services: { accounts, uploads, videos, processing },
+    services: { accounts, uploads, videos, processing, reconciler },
     startWorkers() {
       const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx), {
         concurrency: config.jobs.concurrency,
@@ -128,13 +137,14 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
         pollMs: 500,
       });
       workers.push(w);
+      if (config.jobs.reconcileIntervalSec > 0) stoppers.push(reconciler.start(config.jobs.reconcileIntervalSec * 1000));
       return [w];
     },
     async close() {
       if (closed) return;
       closed = true;
       unsubscribe();
-      await Promise.all(workers.map((w) => w.stop(10_000)));
+      await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
       await cache.close();
       if (!opts.db) await db.close();

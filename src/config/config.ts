@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: int(1000).default(30_000),
   TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
   SESSION_TTL_DAYS: int(1, 3650).default(30),
+  /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
+  RECONCILE_INTERVAL_SEC: int(0, 86_400).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -62,7 +64,7 @@ export interface Config {
     workDir: string;
   };
   uploads: { maxBytes: number; multipartThreshold: number; partSize: number; urlTtlSec: number };
-  jobs: { concurrency: number; maxAttempts: number; leaseMs: number };
+  jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
   auth: { sessionTtlDays: number };
 }
 
@@ -110,7 +112,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       partSize: e.UPLOAD_PART_SIZE,
       urlTtlSec: e.UPLOAD_URL_TTL_SEC,
     },
-    jobs: { concurrency: e.WORKER_CONCURRENCY, maxAttempts: e.JOB_MAX_ATTEMPTS, leaseMs: e.JOB_LEASE_MS },
+    jobs: {
+      concurrency: e.WORKER_CONCURRENCY,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      leaseMs: e.JOB_LEASE_MS,
+      reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
+    },
     auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
   };
   return deepFreeze(config);

@@ -177,6 +177,37 @@ export class VideosRepository {
     }));
   }
 
+  /** Uploads still waiting for their bytes, oldest first (the reconciler checks storage for them). */
+  async listUploading(olderThanSec: number, limit: number): Promise<VideoRow[]> {
+    const r = await this.db.query<VideoRow>(
+      `${SELECT} WHERE v.status = 'uploading' AND v.created_at < now() - make_interval(secs => $1)
+       ORDER BY v.created_at LIMIT $2`,
+      [olderThanSec, limit],
+    );
+    return r.rows;
+  }
+
+  /**
+   * Videos that should be moving through processing but have no unfinished
+   * job: the enqueue was lost, or the last attempt's worker died and the job
+   * went to the dead letter without the video being told.
+   */
+  async listStranded(queue: string, quietForSec: number, limit: number): Promise<Array<VideoRow & { job_died: boolean }>> {
+    const r = await this.db.query<VideoRow & { job_died: boolean }>(
+      `SELECT v.*, u.username AS owner_username,
+              EXISTS (SELECT 1 FROM jobs d WHERE d.queue = $1 AND d.dedupe_key = 'process:' || v.id
+                      AND d.status = 'dead') AS job_died
+       FROM videos v JOIN users u ON u.id = v.owner_id
+       WHERE v.status IN ('uploaded', 'processing')
+         AND v.updated_at < now() - make_interval(secs => $2)
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = $1 AND j.dedupe_key = 'process:' || v.id
+                         AND j.status IN ('queued', 'running'))
+       ORDER BY v.updated_at LIMIT $3`,
+      [queue, quietForSec, limit],
+    );
+    return r.rows;
+  }
+
   /** Ready public videos, newest first, keyset-paginated on (created_at, id). */
   async listPublicFeed(limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
     const params: unknown[] = [limit];

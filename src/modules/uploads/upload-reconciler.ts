@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import type { JobQueue } from '../../ports/job-queue.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { VideoEvents } from '../videos/video-events.js';
+import { FAILABLE, type VideosRepository } from '../videos/videos.repository.js';
+import { PROCESS_QUEUE, type ProcessJobPayload, type UploadsService } from './uploads.service.js';
+
+export interface ReconcilerOptions {
+  /** Leave fresh uploads to the event path / `complete` for this long. */
+  graceSec: number;
+  batchSize: number;
+}
+
+export interface SweepReport {
+  started: number;
+  expired: number;
+  requeued: number;
+  failed: number;
+}
+
+/**
+ * The safety net behind the upload event: no upload stays stranded.
+ * - the object is in storage but processing never started (the event was
+ *   lost, the process crashed, or S3 mode without notifications, where the
+ *   client vanished before calling `complete`) → start it;
+ * - the signed URL expired and nothing arrived → fail it and abort its
+ *   multipart upload so storage holds no orphaned parts;
+ * - uploaded/processing with no unfinished job → re-enqueue once, or fail
+ *   when the job already died.
+ * Every step goes through the same guarded transitions, so sweeps running in
+ * several processes at once are harmless.
+ */
+export class UploadReconciler {
+  constructor(
+    private readonly videos: VideosRepository,
+    private readonly store: ObjectStore,
+    private readonly queue: JobQueue,
+    private readonly uploads: UploadsService,
+    private readonly events: VideoEvents,
+    private readonly log: Logger,
+    private readonly opts: ReconcilerOptions = { graceSec: 10, batchSize: 200 },
+  ) {}
+
+  async sweep(): Promise<SweepReport> {
+    const report: SweepReport = { started: 0, expired: 0, requeued: 0, failed: 0 };
+    for (const row of await this.videos.listUploading(this.opts.graceSec, this.opts.batchSize)) {
+      if (row.multipart_upload_id) {
+        // Parts alone are not an upload: only `complete` assembles them. Expire if abandoned.
+        if (new Date(row.upload_expires_at).getTime() < Date.now()) {
+          await this.store.abortMultipart(row.original_key, row.multipart_upload_id).catch(() => undefined);
+          if (await this.expire(row.id)) report.expired++;
+        }
+        continue;
+      }
+      const info = await this.store.head(row.original_key);
+      if (info) {
+        await this.uploads.onOriginalStored(info);
+        report.started++;
+      } else if (new Date(row.upload_expires_at).getTime() < Date.now()) {
+        if (await this.expire(row.id)) report.expired++;
+      }
+    }
+    for (const row of await this.videos.listStranded(PROCESS_QUEUE, 60, this.opts.batchSize)) {
+      if (row.job_died) {
+        // Its last attempt's worker died (the job was dead-lettered by lease expiry): give up loudly
+        // rather than loop on a file that kills workers.
+        const failed = await this.videos.transition(row.id, FAILABLE, 'failed', {
+          error_code: 'processing_failed',
+          error_message: 'Processing failed repeatedly; please try uploading again.',
+        });
+        if (failed) {
+          report.failed++;
+          this.events.changed(row.id);
+        }
+        continue;
+      }
+      const { created } = await this.queue.enqueue<ProcessJobPayload>(
+        PROCESS_QUEUE,
+        { videoId: row.id },
+        { dedupeKey: `process:${row.id}` },
+      );
+      if (created) report.requeued++;
+    }
+    if (report.started || report.expired || report.requeued || report.failed) this.log.info(report, 'reconciled uploads');
+    return report;
+  }
+
+  /** Runs `sweep` every `intervalMs` until the returned stop function is called. */
+  start(intervalMs: number): () => Promise<void> {
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = this.sweep().catch((err: unknown) => this.log.error({ err }, 'reconcile sweep failed'));
+    }, intervalMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
+  }
+
+  private async expire(videoId: string): Promise<boolean> {
+    const row = await this.videos.transition(videoId, ['uploading'], 'failed', {
+      error_code: 'upload_expired',
+      error_message: 'The upload URL expired before the file arrived; start a new upload.',
+    });
+    if (row) this.events.changed(videoId);
+    return row !== null;
+  }
+}

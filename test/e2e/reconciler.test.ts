@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
+import { UploadReconciler } from '../../src/modules/uploads/upload-reconciler.js';
+import { PROCESS_QUEUE } from '../../src/modules/uploads/uploads.service.js';
+import { VideoEvents } from '../../src/modules/videos/video-events.js';
+import { VideosRepository } from '../../src/modules/videos/videos.repository.js';
+import { makeClip } from '../support/media.js';
+import { apiClient, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+let api: ReturnType<typeof apiClient>;
+let token: string;
+let reconciler: UploadReconciler;
+let clip: Buffer;
+
+async function newUpload(size: number) {
+  const r = await api('POST', '/api/v1/uploads', { token, body: { filename: 'a.mp4', contentType: 'video/mp4', size } });
+  expect(r.status).toBe(201);
+  return r.body as { videoId: string; upload: any };
+}
+
+beforeAll(async () => {
+  // Workers run, but the periodic sweep is off: the test drives sweeps itself.
+  t = await startTestApp({
+    RECONCILE_INTERVAL_SEC: '0',
+    UPLOAD_MULTIPART_THRESHOLD: String(5 * 1024 * 1024),
+    UPLOAD_PART_SIZE: String(5 * 1024 * 1024),
+  });
+  api = apiClient(t.baseUrl);
+  token = (await api('POST', '/api/v1/auth/signup', { body: { username: 'carol', password: 'long enough pw' } })).body.token;
+  const path = join(t.dataDir, 'c.mp4');
+  await makeClip(path, { seconds: 2 });
+  clip = await readFile(path);
+  const { app } = t;
+  reconciler = new UploadReconciler(new VideosRepository(app.db), app.store, app.queue, app.services.uploads, new VideoEvents(), app.log, {
+    graceSec: 0,
+    batchSize: 100,
+  });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('upload reconciler', () => {
+  it('starts processing for an object that arrived without an event or a complete call', async () => {
+    const { videoId } = await newUpload(clip.length);
+    // Another store instance on the same folder: the app's listener never hears about this write,
+    // like an S3 upload by a client that vanished before calling `complete`.
+    const silent = new FsObjectStore({
+      rootDir: t.app.config.storage.kind === 'fs' ? t.app.config.storage.dir : '',
+      publicBaseUrl: t.baseUrl,
+      signingSecret: 'x'.repeat(32),
+    });
+    await silent.put(`originals/${videoId}`, clip, { contentType: 'video/mp4' });
+    expect((await api('GET', `/api/v1/videos/${videoId}`, { token })).body.status).toBe('uploading');
+
+    const report = await reconciler.sweep();
+    expect(report.started).toBe(1);
+    const ready = await waitForVideo(api, videoId, token, (v) => v.status === 'ready');
+    expect(ready.playback.hls).toBeTruthy();
+    // A second sweep finds nothing to do.
+    expect((await reconciler.sweep()).started).toBe(0);
+  });
+
+  it('expires uploads that never arrived and aborts their multipart upload', async () => {
+    const single = await newUpload(1234);
+    const multi = await newUpload(6 * 1024 * 1024);
+    expect(multi.upload.kind).toBe('multipart');
+    const first = multi.upload.parts[0];
+    const put = await fetch(first.url, { method: 'PUT', headers: first.headers, body: new Uint8Array(first.size) });
+    expect(put.status).toBe(200);
+    await t.app.db.query(`UPDATE videos SET upload_expires_at = now() - interval '1 minute' WHERE id = ANY($1::text[])`, [
+      [single.videoId, multi.videoId],
+    ]);
+
+    const report = await reconciler.sweep();
+    expect(report.expired).toBe(2);
+    for (const id of [single.videoId, multi.videoId]) {
+      const v = (await api('GET', `/api/v1/videos/${id}`, { token })).body;
+      expect(v.status).toBe('failed');
+      expect(v.error.code).toBe('upload_expired');
+    }
+    // The multipart upload is gone: its parts no longer exist.
+    const row = await t.app.db.query<{ multipart_upload_id: string }>('SELECT multipart_upload_id FROM videos WHERE id = $1', [
+      multi.videoId,
+    ]);
+    await expect(t.app.store.listParts(`originals/${multi.videoId}`, row.rows[0]!.multipart_upload_id)).rejects.toThrow();
+  });
+
+  it('re-enqueues an uploaded video whose job was lost, and fails one whose job died', async () => {
+    const lost = await newUpload(clip.length);
+    const died = await newUpload(clip.length);
+    // Simulate: both reached `uploaded` but the job rows are gone / dead.
+    await t.app.db.query(
+      `UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`,
+      [[lost.videoId, died.videoId]],
+    );
+    await t.app.db.query(
+      `INSERT INTO jobs (queue, payload, status, attempt, max_attempts, dedupe_key, finished_at, last_error)
+       VALUES ($1, $2, 'dead', 5, 5, $3, now(), 'worker lost')`,
+      [PROCESS_QUEUE, JSON.stringify({ videoId: died.videoId }), `process:${died.videoId}`],
+    );
+    await t.app.store.put(`originals/${lost.videoId}`, clip, { contentType: 'video/mp4' });
+
+    const report = await reconciler.sweep();
+    expect(report.requeued).toBe(1);
+    expect(report.failed).toBe(1);
+    const failed = (await api('GET', `/api/v1/videos/${died.videoId}`, { token })).body;
+    expect(failed.status).toBe('failed');
+    expect(failed.error.code).toBe('processing_failed');
+    await waitForVideo(api, lost.videoId, token, (v) => v.status === 'ready');
+  });
+});
