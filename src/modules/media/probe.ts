@@ -170,9 +170,9 @@ function interpretVideo(s: ProbeStream, ctx: InterpretContext): VideoStreamInfo 
     throw new MediaError('corrupt_media', `The video stream cannot be decoded (${firstLine(ctx.probeErrors)}).`);
   }
   const dolbyVision = readDolbyVision(s);
-  // Profile 5 has no SDR/HDR10/HLG-compatible base layer: without the Dolby
-  // Vision reshaping it decodes to purple-and-green pictures.
-  if (dolbyVision && dolbyVision.profile === 5) {
+  // Profile 5 (and 10.0) have no SDR/HDR10/HLG-compatible base layer: without
+  // the Dolby Vision reshaping they decode to purple-and-green pictures.
+  if (dolbyVision && (dolbyVision.profile === 5 || (dolbyVision.profile === 10 && dolbyVision.compatibilityId === 0))) {
     throw new MediaError('unsupported_codec', 'Dolby Vision profile 5 video is not supported; export as HDR10, HLG or SDR.');
   }
 

@@ -95,6 +95,14 @@ describe('sniffBytes', () => {
     }
   });
 
+  it('names containers it recognises but does not take (unsupported_container)', () => {
+    const ps = Buffer.from([0x00, 0x00, 0x01, 0xba, 0x44, 0, 4, 0, 4, 1]);
+    const asf = Buffer.from([0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9]);
+    const ogg = Buffer.concat([Buffer.from('OggS'), Buffer.from([0, 2, 0, 0])]);
+    for (const b of [ps, asf, ogg]) expect(codeOf(b)).toBe('unsupported_container');
+    expect(() => sniffBytes(asf, asf.length)).toThrow(/Windows Media/);
+  });
+
   it('refuses random bytes', () => {
     const random = Buffer.from([0x13, 0x37, 0x00, 0xff, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
     expect(codeOf(random)).toBe('unrecognized_format');

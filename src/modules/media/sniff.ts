@@ -52,6 +52,13 @@ export function sniffBytes(head: Buffer, size: number): SniffResult {
   }
   const image = imageKind(head);
   if (image) throw new MediaError('unrecognized_format', `The file is a ${image} image, not a video.`);
+  const other = unsupportedContainer(head);
+  if (other) {
+    throw new MediaError(
+      'unsupported_container',
+      `${other} files are not supported; export the video as MP4 (H.264) or WebM and upload that.`,
+    );
+  }
   throw new MediaError('unrecognized_format', 'The file is not in a supported video format (MP4, MOV, WebM, MKV, MPEG-TS, AVI, FLV, 3GP).');
 }
 
@@ -137,6 +144,16 @@ function imageKind(b: Buffer): string | null {
   if (b.length >= 6 && ascii(b, 0, 4) === 'GIF8') return 'GIF';
   if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'WebP';
   if (b.length >= 2 && ascii(b, 0, 2) === 'BM') return 'BMP';
+  return null;
+}
+
+/** Video containers we recognise but do not accept (the user can re-export). */
+function unsupportedContainer(b: Buffer): string | null {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x000001ba) return 'MPEG program stream (.mpg/.vob)';
+  if (b.length >= 8 && b.readUInt32BE(0) === 0x3026b275 && b.readUInt32BE(4) === 0x8e66cf11) return 'Windows Media (.wmv/.asf)';
+  if (b.length >= 4 && ascii(b, 0, 4) === 'OggS') return 'Ogg';
+  if (b.length >= 4 && ascii(b, 0, 4) === '.RMF') return 'RealMedia';
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x060e2b34) return 'MXF';
   return null;
 }
 
