@@ -85,11 +85,11 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     logger: log.child({ module: 'ffmpeg' }),
   });
 
-  const events = new VideoEvents();
+  const events = new VideoEvents(cache);
   const accountsRepo = new AccountsRepository(db);
   const videosRepo = new VideosRepository(db);
   const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
-  const videos = new VideosService(videosRepo, `${config.http.publicBaseUrl}`);
+  const videos = new VideosService(videosRepo, cache, `${config.http.publicBaseUrl}`);
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));

@@ -34,7 +34,7 @@ beforeAll(async () => {
   await makeClip(path, { seconds: 2 });
   clip = await readFile(path);
   const { app } = t;
-  reconciler = new UploadReconciler(new VideosRepository(app.db), app.store, app.queue, app.services.uploads, new VideoEvents(), app.log, {
+  reconciler = new UploadReconciler(new VideosRepository(app.db), app.store, app.queue, app.services.uploads, new VideoEvents(app.cache), app.log, {
     graceSec: 0,
     batchSize: 100,
   });

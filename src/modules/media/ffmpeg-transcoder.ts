@@ -129,6 +129,11 @@ export class FfmpegTranscoder implements Transcoder {
     if (result.timedOut) {
       throw new MediaError('transcode_timeout', `Transcoding took longer than ${this.opts.timeoutSec} s.`);
     }
+    if (result.code === null) {
+      // Killed by someone else (the kernel's OOM killer, an operator): not the
+      // file's fault as far as we know, so a plain, retryable Error.
+      throw new Error(`ffmpeg was killed by ${result.signal ?? 'a signal'} while transcoding (out of memory?)`);
+    }
     if (result.code !== 0) throw encodeFailure(result, progress.frames);
 
     const renditions = await Promise.all(plan.rungs.map((r) => readRendition(outDir, r)));

@@ -70,7 +70,7 @@ export class UploadReconciler {
         });
         if (failed) {
           report.failed++;
-          this.events.changed(row.id);
+          await this.events.changed(row.id);
         }
         continue;
       }
@@ -103,7 +103,7 @@ export class UploadReconciler {
       error_code: 'upload_expired',
       error_message: 'The upload URL expired before the file arrived; start a new upload.',
     });
-    if (row) this.events.changed(videoId);
+    if (row) await this.events.changed(videoId);
     return row !== null;
   }
 }

@@ -192,7 +192,7 @@ export class UploadsService {
       await this.queue.enqueue<ProcessJobPayload>(PROCESS_QUEUE, { videoId }, { dedupeKey: `process:${videoId}`, executor: tx });
       return true;
     });
-    if (moved) this.events.changed(videoId);
+    if (moved) await this.events.changed(videoId);
   }
 
   private async ownedRow(user: PublicUser, videoId: string): Promise<VideoRow> {

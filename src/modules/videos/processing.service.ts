@@ -36,7 +36,7 @@ export class ProcessingService {
     const prefix = `media/${videoId}/${randomId(6)}`;
     if (!(await this.videos.startProcessingAttempt(videoId, prefix))) return;
     if (previousPrefix) await this.store.deletePrefix(`${previousPrefix}/`);
-    this.events.changed(videoId);
+    await this.events.changed(videoId);
 
     const workDir = join(this.workRoot, `${videoId}-${randomId(4)}`);
     await mkdir(workDir, { recursive: true });
@@ -59,11 +59,11 @@ export class ProcessingService {
           lastProgressWrite = now;
           void this.videos
             .setProgress(videoId, Math.min(0.99, Math.round(fraction * 1000) / 1000))
-            .then((changed) => changed && this.events.changed(videoId))
+            .then(async (changed) => changed && (await this.events.changed(videoId)))
             .catch((err: unknown) => log.warn({ err }, 'progress update failed'));
         },
         onPlayable: async (keys) => {
-          if (await this.videos.markPlayable(videoId, { hls: keys.master })) this.events.changed(videoId);
+          if (await this.videos.markPlayable(videoId, { hls: keys.master })) await this.events.changed(videoId);
         },
       });
       await this.videos.replaceRenditions(videoId, result.renditions);
@@ -80,7 +80,7 @@ export class ProcessingService {
         await this.store.deletePrefix(`${prefix}/`);
       }
       log.info({ ms: result.durationMs, renditions: result.renditions.length }, 'video ready');
-      this.events.changed(videoId);
+      await this.events.changed(videoId, { feed: true });
     } catch (err) {
       if (err instanceof MediaError) {
         log.info({ code: err.code, reason: err.message }, 'video rejected');
@@ -104,6 +104,6 @@ export class ProcessingService {
       playback: null,
     });
     await this.store.deletePrefix(`${prefix}/`);
-    if (failed) this.events.changed(videoId);
+    if (failed) await this.events.changed(videoId);
   }
 }

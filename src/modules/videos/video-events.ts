@@ -1,18 +1,28 @@
 import { EventEmitter } from 'node:events';
+import type { Cache } from '../../ports/cache.js';
+
+export const videoCacheKey = (id: string) => `video:${id}`;
+export const FEED_GENERATION_KEY = 'feed:gen';
 
 /**
- * In-process "something changed about video X" signal. It only wakes up
- * listeners early: the SSE stream also re-reads the database on an interval,
- * so changes made by a worker in another process still arrive.
+ * "Video X changed" — called after every committed change to a video. It
+ * drops the cached copy (shared across processes when the cache is Redis),
+ * bumps the feed generation when the public feed may have changed, and wakes
+ * this process's SSE streams at once (streams also re-read the database on an
+ * interval, so changes made by a worker in another process still arrive).
  */
 export class VideoEvents {
   private readonly emitter = new EventEmitter();
 
-  constructor() {
+  constructor(private readonly cache?: Cache) {
     this.emitter.setMaxListeners(0);
   }
 
-  changed(videoId: string): void {
+  async changed(videoId: string, opts: { feed?: boolean } = {}): Promise<void> {
+    if (this.cache) {
+      await this.cache.delete(videoCacheKey(videoId));
+      if (opts.feed) await this.cache.incr(FEED_GENERATION_KEY);
+    }
     this.emitter.emit(videoId);
   }
 

@@ -1,7 +1,14 @@
 import { AppError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
+import { FEED_GENERATION_KEY, videoCacheKey } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
+
+/** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
+const VIDEO_TTL_MS = 5 * 60_000;
+/** Feed pages are keyed by a generation bumped whenever a video is published or withdrawn. */
+const FEED_TTL_MS = 60_000;
 
 export interface VideoView {
   id: string;
@@ -27,6 +34,7 @@ export interface Page<T> {
 export class VideosService {
   constructor(
     private readonly repo: VideosRepository,
+    private readonly cache: Cache,
     /** Base URL media keys are served under (the API's /media route or a CDN). */
     private readonly mediaBaseUrl: string,
   ) {}
@@ -42,20 +50,30 @@ export class VideosService {
   }
 
   async getVisibleRow(id: string, viewer: PublicUser | null): Promise<VideoRow> {
-    const row = await this.repo.get(id);
+    const notFound = () => new AppError('video_not_found', `No video with id "${id}".`);
+    // Single flight per id; a missing id throws inside the loader, so misses are never cached.
+    const row = await this.cache.getOrLoad(videoCacheKey(id), VIDEO_TTL_MS, async () => {
+      const found = await this.repo.get(id);
+      if (!found) throw notFound();
+      return found;
+    });
     // Someone else's unpublished video looks exactly like a missing one.
-    if (!row || !this.canView(row, viewer)) throw new AppError('video_not_found', `No video with id "${id}".`);
+    if (!this.canView(row, viewer)) throw notFound();
     return row;
   }
 
   async feed(limit: number, cursor?: string): Promise<Page<VideoView>> {
     const after = cursor ? decodeCursor(cursor) : undefined;
-    const rows = await this.repo.listPublicFeed(limit + 1, after);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), id: last.id }) : null;
-    return { items: items.map((r) => this.toView(r)), nextCursor };
+    const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
+    const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
+    return this.cache.getOrLoad(key, FEED_TTL_MS, async () => {
+      const rows = await this.repo.listPublicFeed(limit + 1, after);
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      const nextCursor =
+        rows.length > limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), id: last.id }) : null;
+      return { items: items.map((r) => this.toView(r)), nextCursor };
+    });
   }
 
   toView(row: VideoRow): VideoView {
