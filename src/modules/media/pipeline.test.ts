@@ -134,7 +134,7 @@ describe('runPipeline', () => {
 
   it('fails with transcode_timeout when ffmpeg runs past the limit', async () => {
     const { publish } = recordingPublisher(join(dir, 'out-timeout'));
-    const err = await runPipeline({ transcoder: testTranscoder({ timeoutSec: 0.3 }), input: clip, workDir: join(dir, 'work'), publish }).catch((e: unknown) => e);
+    const err = await runPipeline({ transcoder: testTranscoder({ timeoutSec: 0.05 }), input: clip, workDir: join(dir, 'work'), publish }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MediaError);
     expect((err as MediaError).code).toBe('transcode_timeout');
   });
