@@ -20,7 +20,7 @@ function isUnreachable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; errors?: unknown[] } | null;
   if (e?.code && UNREACHABLE.has(e.code)) return true;
   if (Array.isArray(e?.errors) && e.errors.some(isUnreachable)) return true; // AggregateError (IPv4 + IPv6)
-  return /timeout|timed out|Connection is closed/i.test(e?.message ?? '');
+  return /timeout|timed out/i.test(e?.message ?? '');
 }
 
 /** Hides the password of a URL for messages. */
@@ -78,9 +78,12 @@ export function redisAvailable(url: string = TEST_REDIS_URL): Promise<boolean> {
       retryStrategy: () => null,
       enableOfflineQueue: false,
     });
-    redis.on('error', () => undefined);
+    let socketError: unknown;
+    redis.on('error', (err) => (socketError ??= err));
     try {
-      await redis.connect();
+      await redis.connect().catch((err: unknown) => {
+        throw socketError ?? err; // ECONNREFUSED rather than ioredis' "Connection is closed"
+      });
       await redis.ping();
     } finally {
       redis.disconnect();

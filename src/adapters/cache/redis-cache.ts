@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '../../errors.js';
+import type { Cache } from '../../ports/cache.js';
+
+export interface RedisCacheOptions {
+  /** Prepended to every key (ioredis `keyPrefix`), e.g. 'curta:' or a per-test prefix. */
+  keyPrefix?: string;
+  /**
+   * getOrLoad across processes: the first process to find a key cold takes
+   * a lock for this long (SET NX PX) while its loader runs. Default 5 s.
+   */
+  loadLockMs?: number;
+  /**
+   * How long other processes wait for that load, polling the key, before
+   * giving up and loading themselves. Default: loadLockMs.
+   */
+  loadWaitMs?: number;
+  /** Poll interval while waiting for another process's load. Default 25 ms. */
+  pollMs?: number;
+  /** Extra ioredis options (timeouts, TLS); used only when constructed from a URL. */
+  redis?: RedisOptions;
+}
+
+interface Flight {
+  promise: Promise<unknown>;
+  /** Set when this process writes or deletes the key while loading: the result is then not cached. */
+  superseded: boolean;
+}
+
+/** Deletes the lock only if it is still ours (it may have expired and been taken). */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const LOCK_SUFFIX = '\u0000loading';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Cache on Redis (the distributed profile). Values are JSON text, exactly as
+ * MemoryCache keeps them, so both behave alike: callers get copies, and what
+ * JSON cannot carry (Dates, undefined) does not survive. A TTL of 0,
+ * negative or Infinity means "no expiry".
+ *
+ * getOrLoad guards a cold key twice: in-process callers share one loader
+ * call (single flight), and across processes the first one to miss takes a
+ * short lock (SET NX PX) so the others poll the key instead of all hitting
+ * the database at once. A waiter that sees the lock vanish without a value
+ * (the loader failed) tries to take it itself; one that waits longer than
+ * `loadWaitMs` (the loader is stuck or its process died) loads on its own.
+ * A loaded value is written with NX, so a value someone else set meanwhile
+ * (newer, presumably) is not overwritten.
+ */
+export class RedisCache implements Cache {
+  private readonly redis: Redis;
+  private readonly ownsConnection: boolean;
+  private readonly flights = new Map<string, Flight>();
+  private readonly loadLockMs: number;
+  private readonly loadWaitMs: number;
+  private readonly pollMs: number;
+  private closed = false;
+
+  /**
+   * `target` is a URL (`redis://[:password@]host:port[/db]`, `rediss://` for
+   * TLS) or an ioredis client the caller owns (then `keyPrefix` must be set
+   * on that client, and close() leaves it open).
+   */
+  constructor(target: string | Redis, opts: RedisCacheOptions = {}) {
+    if (typeof target === 'string') {
+      this.redis = new Redis(target, {
+        // A cache that cannot answer should fail fast, not queue requests for minutes.
+        maxRetriesPerRequest: 2,
+        connectTimeout: 5000,
+        ...opts.redis,
+        ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}),
+      });
+      this.ownsConnection = true;
+      // Connection errors surface on the commands that fail; reconnection is automatic.
+      this.redis.on('error', () => undefined);
+    } else {
+      if (opts.keyPrefix !== undefined) throw new Error('Set keyPrefix on the ioredis client passed to RedisCache');
+      this.redis = target;
+      this.ownsConnection = false;
+    }
+    this.loadLockMs = opts.loadLockMs ?? 5000;
+    this.loadWaitMs = opts.loadWaitMs ?? this.loadLockMs;
+    this.pollMs = opts.pollMs ?? 25;
+  }
+
+  /** Connects to `url` and checks that Redis answers, so a wrong URL fails at start-up. */
+  static async connect(url: string, opts: RedisCacheOptions = {}): Promise<RedisCache> {
+    const cache = new RedisCache(url, opts);
+    try {
+      await cache.ping();
+    } catch (err) {
+      await cache.close();
+      throw err;
+    }
+    return cache;
+  }
+
+  /** Cheap round trip for readiness checks. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    this.assertOpen();
+    const json = await this.redis.get(key);
+    return json === null ? undefined : (JSON.parse(json) as T);
+  }
+
+  async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.supersede(key);
+    await this.write(key, value, ttlMs, false);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    this.supersede(key);
+    await this.redis.del(key);
+  }
+
+  /**
+   * INCRBY (INCRBYFLOAT for a fractional amount) and, with a TTL, PEXPIRE NX
+   * in one MULTI: the window starts with the first increment and later ones
+   * do not extend it, and no crash between the two can leave a counter that
+   * never expires.
+   */
+  async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
+    this.assertOpen();
+    if (!Number.isFinite(by)) throw new AppError('validation_failed', 'incr amount must be a finite number.');
+    this.supersede(key);
+    const multi = this.redis.multi();
+    if (Number.isSafeInteger(by)) multi.incrby(key, by);
+    else multi.incrbyfloat(key, by);
+    const ttl = toTtl(ttlMs);
+    if (ttl !== null) multi.pexpire(key, ttl, 'NX');
+    const results = await multi.exec();
+    const [err, value] = results?.[0] ?? [new Error('MULTI was discarded'), null];
+    if (err) {
+      if (/not an integer|not a valid float|out of range/i.test(err.message)) {
+        throw new AppError('validation_failed', `Cache key ${key} does not hold a number.`);
+      }
+      throw err;
+    }
+    return Number(value);
+  }
+
+  async getOrLoad<T>(key: string, ttlMs: number, loader: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const cached = await this.redis.get(key);
+    if (cached !== null) return JSON.parse(cached) as T;
+    const existing = this.flights.get(key);
+    if (existing) return existing.promise as Promise<T>;
+
+    const flight: Flight = { promise: Promise.resolve(), superseded: false };
+    flight.promise = (async () => {
+      try {
+        return await this.loadAcrossProcesses(key, ttlMs, loader, flight);
+      } finally {
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+      }
+    })();
+    this.flights.set(key, flight);
+    return flight.promise as Promise<T>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.flights.clear();
+    if (!this.ownsConnection) return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private async loadAcrossProcesses<T>(key: string, ttlMs: number, loader: () => Promise<T>, flight: Flight): Promise<T> {
+    const lockKey = key + LOCK_SUFFIX;
+    const deadline = Date.now() + this.loadWaitMs;
+    for (;;) {
+      const token = randomUUID();
+      if ((await this.redis.set(lockKey, token, 'PX', this.loadLockMs, 'NX')) === 'OK') {
+        try {
+          return await this.loadAndStore(key, ttlMs, loader, flight);
+        } finally {
+          await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch(() => undefined);
+        }
+      }
+      // Another process is loading: wait for its value, or for its lock to go.
+      for (;;) {
+        if (Date.now() >= deadline) return this.loadAndStore(key, ttlMs, loader, flight);
+        await sleep(this.pollMs);
+        const results = await this.redis.multi().get(key).exists(lockKey).exec();
+        const value = results?.[0]?.[1] as string | null | undefined;
+        if (typeof value === 'string') return JSON.parse(value) as T;
+        if (results?.[1]?.[1] === 0) break; // its load failed (or expired at once): try ourselves
+      }
+    }
+  }
+
+  private async loadAndStore<T>(key: string, ttlMs: number, loader: () => Promise<T>, flight: Flight): Promise<T> {
+    const value = await loader();
+    if (!flight.superseded && !this.closed) await this.write(key, value, ttlMs, true);
+    return value;
+  }
+
+  private async write(key: string, value: unknown, ttlMs: number, onlyIfAbsent: boolean): Promise<void> {
+    const json = JSON.stringify(value);
+    if (json === undefined) {
+      // undefined (or a function) cannot be stored; as in MemoryCache, set() clears the key.
+      if (!onlyIfAbsent) await this.redis.del(key);
+      return;
+    }
+    const ttl = toTtl(ttlMs);
+    if (ttl === null) {
+      if (onlyIfAbsent) await this.redis.set(key, json, 'NX');
+      else await this.redis.set(key, json);
+    } else if (onlyIfAbsent) {
+      await this.redis.set(key, json, 'PX', ttl, 'NX');
+    } else {
+      await this.redis.set(key, json, 'PX', ttl);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('RedisCache is closed');
+  }
+
+  private supersede(key: string): void {
+    const flight = this.flights.get(key);
+    if (flight) {
+      flight.superseded = true;
+      this.flights.delete(key);
+    }
+  }
+}
+
+/** Whole milliseconds for PX/PEXPIRE, or null for "no expiry". */
+function toTtl(ttlMs: number | undefined): number | null {
+  if (ttlMs === undefined || !Number.isFinite(ttlMs) || ttlMs <= 0) return null;
+  return Math.max(1, Math.ceil(ttlMs));
+}
