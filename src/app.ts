@@ -13,6 +13,7 @@ import { createHttpServer } from './http/server.js';
 import { mediaRoutes } from './http/media.routes.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { registerAuth } from './http/auth.js';
+import { InstrumentedCache, Metrics } from './http/metrics.js';
 import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
@@ -75,8 +76,9 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     publicBaseUrl: config.http.publicBaseUrl,
     signingSecret: config.signingSecret,
   });
-  const cache = new MemoryCache();
   const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
+  const metrics = new Metrics(queue, [PROCESS_QUEUE]);
+  const cache: Cache = new InstrumentedCache(new MemoryCache(), metrics.cacheRequests);
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
     ffprobePath: config.media.ffprobePath,
@@ -100,6 +102,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   });
 
   const http = await createHttpServer({ logger: log, jsonBodyLimit: config.http.jsonBodyLimit, webDir: join(projectRoot(), 'web', 'dist') });
+  metrics.instrumentHttp(http);
   registerAuth(http, accounts);
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
@@ -131,7 +134,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     http,
     services: { accounts, uploads, videos, processing, reconciler },
     startWorkers() {
-      const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx), {
+      const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
         concurrency: config.jobs.concurrency,
         leaseMs: config.jobs.leaseMs,
         pollMs: 500,

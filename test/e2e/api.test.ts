@@ -203,6 +203,21 @@ describe('upload → process → play', () => {
   });
 });
 
+describe('operations', () => {
+  it('answers health, readiness and Prometheus metrics', async () => {
+    expect((await api('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await api('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    const res = await fetch(`${t.baseUrl}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/curta_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/videos\/:id",status_code="200"\} \d+/);
+    expect(text).toMatch(/curta_queue_jobs\{queue="video.process",state="done"\} [1-9]/);
+    expect(text).toMatch(/curta_job_duration_seconds_count\{queue="video.process",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/curta_cache_requests_total\{result="hit"\} [1-9]/);
+    expect(text).toMatch(/curta_cache_requests_total\{result="miss"\} [1-9]/);
+  });
+});
+
 describe('early playback and live progress', () => {
   it('is playable and reports progress over SSE before the ladder is finished', async () => {
     const path = join(t.dataDir, 'long.mp4');

@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Cache } from '../ports/cache.js';
+import type { JobHandler, JobQueue } from '../ports/job-queue.js';
+
+/**
+ * Prometheus metrics for one process, on its own registry (no globals):
+ * request latency, queue depth, job durations and failures, cache hit ratio,
+ * plus Node's default process metrics.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly jobDuration: Histogram<'queue' | 'outcome'>;
+  private readonly jobFailures: Counter<'queue'>;
+  readonly cacheRequests: Counter<'result'>;
+
+  constructor(queue: JobQueue, queues: readonly string[]) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'curta_' });
+    this.httpDuration = new Histogram({
+      name: 'curta_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.jobDuration = new Histogram({
+      name: 'curta_job_duration_seconds',
+      help: 'Job handler run time by queue and outcome',
+      labelNames: ['queue', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers: [this.registry],
+    });
+    this.jobFailures = new Counter({
+      name: 'curta_job_failures_total',
+      help: 'Job runs that threw (each is retried or dead-lettered)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.cacheRequests = new Counter({
+      name: 'curta_cache_requests_total',
+      help: 'Cache lookups by result (hit ratio = hit / (hit + miss))',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'curta_queue_jobs',
+      help: 'Jobs in the durable queue by state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const q of queues) {
+          const counts = await queue.counts(q);
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
+        }
+      },
+    });
+  }
+
+  /** Records every response's latency under its route pattern (not the raw URL: bounded cardinality). */
+  instrumentHttp(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      this.httpDuration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', this.registry.contentType);
+      return this.registry.metrics();
+    });
+  }
+
+  wrapJob<P>(queue: string, handler: JobHandler<P>): JobHandler<P> {
+    return async (job, ctx) => {
+      const end = this.jobDuration.startTimer({ queue });
+      try {
+        await handler(job, ctx);
+        end({ outcome: 'ok' });
+      } catch (err) {
+        end({ outcome: 'error' });
+        this.jobFailures.inc({ queue });
+        throw err;
+      }
+    };
+  }
+}
+
+/** Counts hits and misses around any Cache adapter. */
+export class InstrumentedCache implements Cache {
+  constructor(
+    private readonly inner: Cache,
+    private readonly requests: Counter<'result'>,
+  ) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const v = await this.inner.get<T>(key);
+    this.requests.inc({ result: v === undefined ? 'miss' : 'hit' });
+    return v;
+  }
+
+  async getOrLoad<T>(key: string, ttlMs: number, loader: () => Promise<T>): Promise<T> {
+    let loaded = false;
+    const v = await this.inner.getOrLoad(key, ttlMs, () => {
+      loaded = true;
+      return loader();
+    });
+    this.requests.inc({ result: loaded ? 'miss' : 'hit' });
+    return v;
+  }
+
+  set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    return this.inner.set(key, value, ttlMs);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+
+  incr(key: string, by?: number, ttlMs?: number): Promise<number> {
+    return this.inner.incr(key, by, ttlMs);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
