@@ -2,9 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { MemoryCache } from './adapters/cache/memory-cache.js';
 import { migrate } from './adapters/db/migrate.js';
-import { PgliteDatabase } from './adapters/db/pglite-database.js';
+import { createCache, createObjectStore, openDatabase } from './adapters/factory.js';
 import { DbJobQueue } from './adapters/queue/db-job-queue.js';
 import { FsObjectStore } from './adapters/storage/fs-object-store.js';
 import type { Config } from './config/config.js';
@@ -66,19 +65,12 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const log = opts.logger ?? pino({ level: config.logLevel });
   await mkdir(config.dataDir, { recursive: true });
 
-  if (config.database.kind !== 'pglite' || config.storage.kind !== 'fs' || config.cache.kind !== 'memory') {
-    throw new Error('DATABASE_URL, REDIS_URL and S3_BUCKET (distributed mode) are not available in this build yet; unset them to run on embedded defaults.');
-  }
-  const db = opts.db ?? (await PgliteDatabase.open(config.database.dir));
+  const db = opts.db ?? (await openDatabase(config, log.child({ module: 'db' })));
   await migrate(db);
-  const store = new FsObjectStore({
-    rootDir: config.storage.dir,
-    publicBaseUrl: config.http.publicBaseUrl,
-    signingSecret: config.signingSecret,
-  });
+  const store = createObjectStore(config, log.child({ module: 'storage' }));
   const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
   const metrics = new Metrics(queue, [PROCESS_QUEUE]);
-  const cache: Cache = new InstrumentedCache(new MemoryCache(), metrics.cacheRequests);
+  const cache: Cache = new InstrumentedCache(await createCache(config), metrics.cacheRequests);
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
     ffprobePath: config.media.ffprobePath,
@@ -91,7 +83,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accountsRepo = new AccountsRepository(db);
   const videosRepo = new VideosRepository(db);
   const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
-  const videos = new VideosService(videosRepo, cache, `${config.http.publicBaseUrl}`);
+  const videos = new VideosService(videosRepo, cache, config.mediaBaseUrl);
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
@@ -107,7 +99,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
     try {
-      await db.ping();
+      // One cheap round trip to each dependency (delete is not counted as a cache miss).
+      await Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]);
       return { status: 'ready' };
     } catch (err) {
       log.warn({ err }, 'not ready');
@@ -118,7 +111,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   uploadsRoutes(http, uploads);
   videosRoutes(http, { videos, repo: videosRepo, events });
   mediaRoutes(http, store);
-  await storageRoutes(http, store);
+  if (store instanceof FsObjectStore) await storageRoutes(http, store);
 
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { migrate } from './adapters/db/migrate.js';
-import { PgliteDatabase } from './adapters/db/pglite-database.js';
+import { openDatabase } from './adapters/factory.js';
 
 const USAGE = `Usage: curta <command>
 
@@ -39,8 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const log = pino({ level: config.logLevel });
 
   if (command === 'migrate') {
-    if (config.database.kind !== 'pglite') throw new Error('PostgreSQL is not available in this build yet.');
-    const db = await PgliteDatabase.open(config.database.dir);
+    const db = await openDatabase(config);
     await migrate(db);
     await db.close();
     log.info('migrations applied');

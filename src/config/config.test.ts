@@ -14,10 +14,32 @@ describe('loadConfig', () => {
   });
 
   it('switches adapters by configuration alone', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/curta', REDIS_URL: 'redis://127.0.0.1', S3_BUCKET: 'b' });
-    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://127.0.0.1/curta' });
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://127.0.0.1/curta',
+      REDIS_URL: 'redis://127.0.0.1',
+      S3_BUCKET: 'videos',
+      S3_ENDPOINT: 'http://127.0.0.1:9000/',
+      S3_FORCE_PATH_STYLE: 'true',
+      CURTA_SIGNING_SECRET: 's'.repeat(40),
+      MEDIA_BASE_URL: 'https://cdn.example/',
+    });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://127.0.0.1/curta', poolMax: 10, statementTimeoutMs: 30_000 });
     expect(c.cache.kind).toBe('redis');
-    expect(c.storage).toEqual({ kind: 's3', bucket: 'b' });
+    expect(c.storage).toEqual({
+      kind: 's3',
+      bucket: 'videos',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+    });
+    expect(c.mediaBaseUrl).toBe('https://cdn.example');
+  });
+
+  it('requires a shared signing secret once several processes share a database', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/curta' })).toThrow(/CURTA_SIGNING_SECRET/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://127.0.0.1/curta', CURTA_SIGNING_SECRET: 's'.repeat(40) })).toThrow(
+      /DATABASE_URL/,
+    );
   });
 
   it('names the bad variable', () => {

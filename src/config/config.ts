@@ -22,9 +22,17 @@ const EnvSchema = z.object({
   /** HMAC key for signed storage URLs; random per process when unset (fine for one process). */
   CURTA_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 
-  DATABASE_URL: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).optional(),
-  S3_BUCKET: z.string().min(1).optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DB_POOL_MAX: int(1, 1000).default(10),
+  DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_PUBLIC_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Where players fetch renditions (`<base>/media/…`): the API itself, or a CDN in front of it or of the bucket. */
+  MEDIA_BASE_URL: z.url().optional(),
 
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
@@ -53,9 +61,15 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   signingSecret: string;
-  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  database:
+    | { kind: 'pglite'; dir: string }
+    | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
   cache: { kind: 'memory' } | { kind: 'redis'; url: string };
-  storage: { kind: 'fs'; dir: string } | { kind: 's3'; bucket: string };
+  storage:
+    | { kind: 'fs'; dir: string }
+    | { kind: 's3'; bucket: string; region: string; endpoint?: string; publicEndpoint?: string; forcePathStyle: boolean };
+  /** Base URL that object keys (`media/…`) are appended to in URLs handed to players (no trailing slash). */
+  mediaBaseUrl: string;
   media: {
     ffmpegPath: string;
     ffprobePath: string;
@@ -88,6 +102,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.UPLOAD_PART_SIZE > e.UPLOAD_MULTIPART_THRESHOLD) {
     throw new ConfigError('Invalid configuration:\n  UPLOAD_PART_SIZE: must not exceed UPLOAD_MULTIPART_THRESHOLD');
   }
+  if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL, so that every process signs and verifies URLs with the same key',
+    );
+  }
   const dataDir = resolve(e.CURTA_DATA_DIR);
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: Config = {
@@ -96,9 +115,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     logLevel: e.LOG_LEVEL,
     signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
-    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dir: resolve(dataDir, 'db') },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
+      : { kind: 'pglite', dir: resolve(dataDir, 'db') },
     cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
-    storage: e.S3_BUCKET ? { kind: 's3', bucket: e.S3_BUCKET } : { kind: 'fs', dir: resolve(dataDir, 'objects') },
+    storage: e.S3_BUCKET
+      ? {
+          kind: 's3',
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT.replace(/\/+$/, '') } : {}),
+          ...(e.S3_PUBLIC_ENDPOINT ? { publicEndpoint: e.S3_PUBLIC_ENDPOINT.replace(/\/+$/, '') } : {}),
+        }
+      : { kind: 'fs', dir: resolve(dataDir, 'objects') },
+    mediaBaseUrl: (e.MEDIA_BASE_URL ?? publicBaseUrl).replace(/\/+$/, ''),
     media: {
       ffmpegPath: e.FFMPEG_PATH,
       ffprobePath: e.FFPROBE_PATH,
