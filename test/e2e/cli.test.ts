@@ -40,6 +40,12 @@ describe('curta CLI', () => {
     expect(r.stderr).toMatch(/PORT/);
   });
 
+  it('refuses to start workers without a usable ffmpeg, saying what is missing', async () => {
+    const r = await curta(['worker'], { CURTA_DATA_DIR: dir, FFMPEG_PATH: '/nonexistent/ffmpeg', LOG_LEVEL: 'warn' });
+    expect(r.code).toBe(69);
+    expect(r.stdout + r.stderr).toMatch(/ffmpeg not found at \/nonexistent\/ffmpeg.*apt-get install ffmpeg/);
+  });
+
   it('explains unknown commands', async () => {
     const r = await curta(['frobnicate'], {});
     expect(r.code).toBe(1);
