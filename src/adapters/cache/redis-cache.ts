@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from '../../errors.js';
 import type { Cache } from '../../ports/cache.js';
+import { consoleLogger, type AdapterLogger } from '../logger.js';
 
 export interface RedisCacheOptions {
   /** Prepended to every key (ioredis `keyPrefix`), e.g. 'curta:' or a per-test prefix. */
@@ -20,6 +21,8 @@ export interface RedisCacheOptions {
   pollMs?: number;
   /** Extra ioredis options (timeouts, TLS); used only when constructed from a URL. */
   redis?: RedisOptions;
+  /** Told once per outage when the connection fails (ioredis keeps reconnecting). */
+  logger?: AdapterLogger;
 }
 
 interface Flight {
@@ -58,6 +61,10 @@ export class RedisCache implements Cache {
   private readonly loadWaitMs: number;
   private readonly pollMs: number;
   private closed = false;
+  private lastConnectionError: Error | null = null;
+  private readonly logger: AdapterLogger;
+  /** Set while connect() checks the server: its own error says it all. */
+  private quiet = false;
 
   /**
    * `target` is a URL (`redis://[:password@]host:port[/db]`, `rediss://` for
@@ -74,13 +81,22 @@ export class RedisCache implements Cache {
         ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}),
       });
       this.ownsConnection = true;
-      // Connection errors surface on the commands that fail; reconnection is automatic.
-      this.redis.on('error', () => undefined);
+      // ioredis reconnects by itself and emits an error per failed attempt;
+      // commands fail on their own, so one line per outage is enough.
+      let down = false;
+      this.redis.on('error', (err: Error) => {
+        this.lastConnectionError = err;
+        if (down || this.closed || this.quiet) return;
+        down = true;
+        this.logger.warn({ err }, 'Redis connection failed; reconnecting');
+      });
+      this.redis.on('ready', () => (down = false));
     } else {
       if (opts.keyPrefix !== undefined) throw new Error('Set keyPrefix on the ioredis client passed to RedisCache');
       this.redis = target;
       this.ownsConnection = false;
     }
+    this.logger = opts.logger ?? consoleLogger;
     this.loadLockMs = opts.loadLockMs ?? 5000;
     this.loadWaitMs = opts.loadWaitMs ?? this.loadLockMs;
     this.pollMs = opts.pollMs ?? 25;
@@ -89,11 +105,15 @@ export class RedisCache implements Cache {
   /** Connects to `url` and checks that Redis answers, so a wrong URL fails at start-up. */
   static async connect(url: string, opts: RedisCacheOptions = {}): Promise<RedisCache> {
     const cache = new RedisCache(url, opts);
+    cache.quiet = true;
     try {
       await cache.ping();
     } catch (err) {
+      const cause = cache.lastConnectionError ?? err;
       await cache.close();
-      throw err;
+      throw new Error(`Redis at ${redactUrl(url)} did not answer: ${(cause as Error).message}`, { cause });
+    } finally {
+      cache.quiet = false;
     }
     return cache;
   }
@@ -236,6 +256,16 @@ export class RedisCache implements Cache {
       flight.superseded = true;
       this.flights.delete(key);
     }
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured URL';
   }
 }
 
