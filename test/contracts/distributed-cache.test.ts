@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from '../../src/adapters/cache/redis-cache.js';
 import { redisAvailable, TEST_REDIS_URL, uniqueName } from '../support/services.js';
 import { cacheContract } from './cache.contract.js';
-import { deferred, rejectsWithCode, sleep } from './support.js';
+import { deferred, rejectsWithCode, sleep, waitFor } from './support.js';
 
 /** Every run works under its own key prefix and removes what it wrote. */
 async function dropPrefix(prefix: string): Promise<void> {
@@ -45,6 +45,10 @@ if (await redisAvailable()) {
       b = await RedisCache.connect(TEST_REDIS_URL, { keyPrefix: prefix, loadLockMs: 2000, loadWaitMs: 2000 });
       raw = new Redis(TEST_REDIS_URL);
     });
+    /** Resolves once some process holds the load lock of `key`. */
+    const lockTaken = (key: string): Promise<boolean> =>
+      waitFor(async () => (await raw.exists(`${prefix}${key}\u0000loading`)) === 1, 5000, `load lock of ${key}`);
+
     afterAll(async () => {
       await a?.close();
       await b?.close();
@@ -82,7 +86,7 @@ if (await redisAvailable()) {
         return 'loaded';
       };
       const first = a.getOrLoad('k:cold', 60_000, loader);
-      await sleep(30); // a holds the lock now
+      await lockTaken('k:cold');
       const second = b.getOrLoad('k:cold', 60_000, loader);
       await sleep(100);
       expect(calls).toBe(1);
@@ -98,7 +102,7 @@ if (await redisAvailable()) {
         await gate.promise;
         throw new Error('backend down');
       });
-      await sleep(30);
+      await lockTaken('k:fails');
       const waiting = b.getOrLoad('k:fails', 60_000, async () => 'from b');
       await sleep(50);
       gate.resolve();
@@ -113,7 +117,7 @@ if (await redisAvailable()) {
       try {
         const never = deferred<string>();
         void stuck.getOrLoad('k:stuck', 60_000, () => never.promise).catch(() => undefined);
-        await sleep(30);
+        await lockTaken('k:stuck');
         const started = Date.now();
         expect(await impatient.getOrLoad('k:stuck', 60_000, async () => 'fallback')).toBe('fallback');
         expect(Date.now() - started).toBeGreaterThanOrEqual(150);
@@ -130,7 +134,7 @@ if (await redisAvailable()) {
         await gate.promise;
         return 'stale';
       });
-      await sleep(30);
+      await lockTaken('k:raced');
       await b.set('k:raced', 'fresh', 60_000);
       gate.resolve();
       expect(await loading).toBe('stale');
