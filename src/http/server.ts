@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerCacheDefaults } from './cache-control.js';
 import { errorBody, handleError } from './error-map.js';
 
 export interface ServerOptions {
@@ -25,6 +26,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
+  registerCacheDefaults(app);
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb) {
       return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));

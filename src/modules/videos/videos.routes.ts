@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideosRepository } from './videos.repository.js';
@@ -20,14 +21,19 @@ export function videosRoutes(
 ): void {
   const { videos, repo, events } = deps;
 
-  app.get('/api/v1/videos/:id', async (request) => {
+  // Anonymous viewers only ever see ready public/unlisted videos: the same answer for all of them.
+  app.get('/api/v1/videos/:id', async (request, reply) => {
     const { id } = IdParams.parse(request.params);
-    return videos.get(id, request.user);
+    const view = await videos.get(id, request.user);
+    cachePubliclyForAnonymous(request, reply);
+    return view;
   });
 
-  app.get('/api/v1/feed', async (request) => {
+  app.get('/api/v1/feed', async (request, reply) => {
     const q = FeedQuery.parse(request.query);
-    return videos.feed(q.limit, q.cursor);
+    const page = await videos.feed(q.limit, q.cursor);
+    cachePubliclyForAnonymous(request, reply);
+    return page;
   });
 
   /**
