@@ -222,7 +222,10 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     headers['content-type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
-  const res = await fetch(path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
+  // 'no-cache': the browser asks again every time (a shared cache/CDN in front of the API still
+  // answers from its copy). Public answers are cacheable for a few seconds, and a viewer who just
+  // published a video must not be shown the feed from before it.
+  const res = await fetch(path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal, cache: 'no-cache' });
   if (!res.ok) {
     const err = await errorFromResponse(res);
     // A dead session: forget it so the page stops sending it (the UI shows "Log in" again).
