@@ -440,7 +440,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     };
     let processes = 0;
     const envFor = async (port: number) => {
-      const own = { ...env, PORT: String(port) };
+      const own: Record<string, string> = { ...env, PORT: String(port) };
       if (s3) {
         // Share-nothing: with S3 no process needs another's disk.
         own.CURTA_DATA_DIR = join(dataDir, `p${++processes}`);
@@ -482,7 +482,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const startWorker = () => {
       const name = `worker${++workerCount}`;
       // Workers take no HTTP; PORT is irrelevant but must parse.
-      const own = { ...env, PORT: '0' };
+      const own: Record<string, string> = { ...env, PORT: '0' };
       if (s3) own.CURTA_DATA_DIR = join(dataDir, name);
       const proc = track(spawnCurta(name, 'worker', own));
       workerProcs.push(proc);
