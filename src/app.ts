@@ -24,6 +24,10 @@ import { ProcessingService } from './modules/videos/processing.service.js';
 import { VideoEvents } from './modules/videos/video-events.js';
 import { VideosRepository } from './modules/videos/videos.repository.js';
 import { VideosService } from './modules/videos/videos.service.js';
+import { PURGE_QUEUE, type PurgeJobPayload } from './modules/videos/video-management.service.js';
+import { EngagementRepository, engagementDecorator } from './modules/social/engagement.repository.js';
+import { FollowsRepository } from './modules/social/follows.repository.js';
+import { createSocialModule, type SocialModule } from './modules/social/social.module.js';
 import { videosRoutes } from './modules/videos/videos.routes.js';
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
@@ -46,6 +50,8 @@ export interface App {
     videos: VideosService;
     processing: ProcessingService;
     reconciler: UploadReconciler;
+    /** Profiles, follows, engagement, playback events, discovery, video management (issue 4). */
+    social: SocialModule;
   };
   /** Starts the processing workers (and the upload reconciler) in this process. */
   startWorkers(): JobWorker[];
@@ -83,9 +89,16 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accountsRepo = new AccountsRepository(db);
   const videosRepo = new VideosRepository(db);
   const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
-  const videos = new VideosService(videosRepo, cache, config.mediaBaseUrl);
+  // Followers-only visibility and fresh counters on every view come from the social tables.
+  const follows = new FollowsRepository(db);
+  const engagement = new EngagementRepository(db);
+  const videos = new VideosService(videosRepo, cache, config.mediaBaseUrl, {
+    followsOwner: (viewerId, ownerId) => follows.isFollowing(viewerId, ownerId),
+    decorate: engagementDecorator(engagement),
+  });
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
+  const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement });
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
@@ -109,7 +122,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   });
   accountsRoutes(http, accounts);
   uploadsRoutes(http, uploads);
-  videosRoutes(http, { videos, repo: videosRepo, events });
+  videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
+  social.registerRoutes(http);
   mediaRoutes(http, store);
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
 
@@ -125,7 +139,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     queue,
     transcoder,
     http,
-    services: { accounts, uploads, videos, processing, reconciler },
+    services: { accounts, uploads, videos, processing, reconciler, social },
     startWorkers() {
       const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
         concurrency: config.jobs.concurrency,
@@ -133,6 +147,13 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
         pollMs: 500,
       });
       workers.push(w);
+      // Deleted videos' objects: a delayed sweep after the inline purge.
+      const purge = queue.work<PurgeJobPayload>(PURGE_QUEUE, (job) => social.management.handlePurgeJob(job), {
+        concurrency: 1,
+        leaseMs: config.jobs.leaseMs,
+        pollMs: 5000,
+      });
+      workers.push(purge);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(reconciler.start(config.jobs.reconcileIntervalSec * 1000));
       return [w];
     },

@@ -29,7 +29,15 @@ export type ErrorCode =
   | 'range_not_satisfiable'
   // videos
   | 'video_not_found'
-  | 'invalid_cursor';
+  | 'invalid_cursor'
+  // profiles and social
+  | 'user_not_found'
+  | 'cannot_follow_self'
+  | 'comment_not_found'
+  | 'comments_disabled'
+  | 'invalid_image'
+  // playback events
+  | 'device_id_required';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -27,6 +27,12 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   object_not_found: 404,
   range_not_satisfiable: 416,
   video_not_found: 404,
+  user_not_found: 404,
+  cannot_follow_self: 400,
+  comment_not_found: 404,
+  comments_disabled: 403,
+  invalid_image: 422,
+  device_id_required: 400,
 };
 
 export function statusFor(code: ErrorCode): number {

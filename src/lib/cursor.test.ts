@@ -13,3 +13,13 @@ describe('keyset cursor', () => {
     }
   });
 });
+
+describe('offset cursor', () => {
+  it('round-trips and refuses garbage', async () => {
+    const { decodeOffsetCursor, encodeOffsetCursor } = await import('./cursor.js');
+    expect(decodeOffsetCursor(encodeOffsetCursor(40))).toBe(40);
+    for (const raw of ['x', Buffer.from('{"o":-1}').toString('base64url'), Buffer.from('{"o":1.5}').toString('base64url')]) {
+      expect(() => decodeOffsetCursor(raw)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+    }
+  });
+});

@@ -22,3 +22,19 @@ export function decodeCursor(raw: string): KeysetCursor {
   }
   throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
 }
+
+/** Opaque offset cursor for ranked lists that have no stable key (trending). */
+export function encodeOffsetCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+export function decodeOffsetCursor(raw: string): number {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    const o = (v as { o?: unknown } | null)?.o;
+    if (typeof o === 'number' && Number.isSafeInteger(o) && o >= 0 && o <= 10_000) return o;
+  } catch {
+    // fall through
+  }
+  throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
+}

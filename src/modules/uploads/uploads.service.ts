@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
+import { MAX_CAPTION_LENGTH } from '../videos/caption.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
@@ -28,17 +30,15 @@ export const ACCEPTED_CONTENT_TYPES = new Set([
   'video/x-m4v',
 ]);
 
-// Strip control characters except newline and tab; captions are plain text.
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
 export const CreateUploadSchema = z.object({
   filename: z.string().trim().min(1).max(255),
   contentType: z.string().trim().toLowerCase().max(100),
   size: z.number().int().min(1, 'the file is empty (0 bytes)'),
   caption: z
     .string()
-    .max(2200)
-    .transform((s) => s.replace(CONTROL_CHARS, '').trim())
+    .max(MAX_CAPTION_LENGTH, `must be at most ${MAX_CAPTION_LENGTH} characters`)
+    // Plain text: control characters go, markup stays as typed.
+    .transform((s) => cleanText(s, { multiline: true }))
     .optional(),
   visibility: z.enum(['public', 'unlisted', 'followers', 'private']).optional(),
 });
@@ -107,17 +107,24 @@ export class UploadsService {
     const multipart = input.size > this.cfg.multipartThreshold;
     const uploadId = multipart ? (await this.store.createMultipart(originalKey, { contentType: input.contentType })).uploadId : null;
     const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
-    await this.videos.insert({
-      id: videoId,
-      ownerId: user.id,
-      caption: input.caption ?? '',
-      visibility: input.visibility ?? 'public',
-      originalKey,
-      originalFilename: input.filename,
-      contentType: input.contentType,
-      declaredSize: input.size,
-      multipartUploadId: uploadId,
-      uploadExpiresAt: expiresAt,
+    const caption = input.caption ?? '';
+    await this.db.transaction(async (tx) => {
+      await this.videos.insert(
+        {
+          id: videoId,
+          ownerId: user.id,
+          caption,
+          visibility: input.visibility ?? 'public',
+          originalKey,
+          originalFilename: input.filename,
+          contentType: input.contentType,
+          declaredSize: input.size,
+          multipartUploadId: uploadId,
+          uploadExpiresAt: expiresAt,
+        },
+        tx,
+      );
+      await this.videos.setCaptionLinks(videoId, caption, tx);
     });
     const row = await this.videos.get(videoId);
     return { videoId, upload: await this.instructions(row!) };

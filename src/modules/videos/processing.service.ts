@@ -30,7 +30,12 @@ export class ProcessingService {
   async handle(job: Job<ProcessJobPayload>, ctx: JobContext): Promise<void> {
     const { videoId } = job.payload;
     const row = await this.videos.get(videoId);
-    if (!row || (row.status !== 'uploaded' && row.status !== 'processing')) return;
+    if (!row) {
+      // Deleted while an earlier attempt was encoding: remove whatever that attempt still wrote.
+      await this.store.deletePrefix(`media/${videoId}/`);
+      return;
+    }
+    if (row.status !== 'uploaded' && row.status !== 'processing') return;
 
     const previousPrefix = row.media_prefix;
     const prefix = `media/${videoId}/${randomId(6)}`;

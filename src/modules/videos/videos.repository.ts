@@ -1,4 +1,6 @@
 import type { SqlExecutor } from '../../ports/database.js';
+import { parseCaption } from './caption.js';
+import { listedSql } from './visibility.js';
 
 export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
 export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
@@ -34,8 +36,28 @@ export interface VideoRow {
   ready_at: Date | null;
   error_code: string | null;
   error_message: string | null;
+  comments_enabled: boolean;
   created_at: Date;
   updated_at: Date;
+  /** Normalised tags from the caption (video_hashtags), in caption order. */
+  hashtags: string[];
+  /** @mentions that resolved to accounts (video_mentions), in caption order. */
+  mentions: Array<{ id: string; username: string }>;
+}
+
+/** Fields the owner may edit after upload. */
+export interface VideoDetailsPatch {
+  caption?: string;
+  visibility?: Visibility;
+  commentsEnabled?: boolean;
+}
+
+/** What deleting a video leaves to clean up in storage. */
+export interface DeletedVideo {
+  id: string;
+  owner_id: string;
+  original_key: string;
+  multipart_upload_id: string | null;
 }
 
 export interface NewVideo {
@@ -61,7 +83,13 @@ export interface RenditionRecord {
   bytes: number;
 }
 
-const SELECT = `SELECT v.*, u.username AS owner_username FROM videos v JOIN users u ON u.id = v.owner_id`;
+/** Columns of a VideoRow, for `FROM videos v JOIN users u ON u.id = v.owner_id`. */
+export const VIDEO_COLUMNS = `v.*, u.username AS owner_username,
+  ARRAY(SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position) AS hashtags,
+  COALESCE((SELECT json_agg(json_build_object('id', mu.id, 'username', mu.username) ORDER BY m.position)
+            FROM video_mentions m JOIN users mu ON mu.id = m.user_id WHERE m.video_id = v.id), '[]'::json) AS mentions`;
+export const VIDEO_SELECT = `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.owner_id`;
+const SELECT = VIDEO_SELECT;
 
 /** States from which a video may still fail: every non-terminal one. */
 export const FAILABLE: readonly VideoStatus[] = ['uploading', 'uploaded', 'processing'];
@@ -194,7 +222,7 @@ export class VideosRepository {
    */
   async listStranded(queue: string, quietForSec: number, limit: number): Promise<Array<VideoRow & { job_died: boolean }>> {
     const r = await this.db.query<VideoRow & { job_died: boolean }>(
-      `SELECT v.*, u.username AS owner_username,
+      `SELECT ${VIDEO_COLUMNS},
               EXISTS (SELECT 1 FROM jobs d WHERE d.queue = $1 AND d.dedupe_key = 'process:' || v.id
                       AND d.status = 'dead') AS job_died
        FROM videos v JOIN users u ON u.id = v.owner_id
@@ -220,6 +248,106 @@ export class VideosRepository {
       `${SELECT} WHERE ${where} ORDER BY v.created_at DESC, v.id DESC LIMIT $1`,
       params,
     );
+    return r.rows;
+  }
+
+  /**
+   * Stores what the caption links to: its hashtags, and its @mentions that
+   * name existing accounts. Call in the transaction that saves the caption.
+   */
+  async setCaptionLinks(videoId: string, caption: string, executor: SqlExecutor = this.db): Promise<void> {
+    const { hashtags, mentions } = parseCaption(caption);
+    await executor.query('DELETE FROM video_hashtags WHERE video_id = $1', [videoId]);
+    await executor.query('DELETE FROM video_mentions WHERE video_id = $1', [videoId]);
+    if (hashtags.length > 0) {
+      await executor.query(
+        `INSERT INTO video_hashtags (video_id, tag, position)
+         SELECT $1, x.tag, x.pos FROM unnest($2::text[]) WITH ORDINALITY AS x(tag, pos)`,
+        [videoId, hashtags],
+      );
+    }
+    if (mentions.length > 0) {
+      await executor.query(
+        `INSERT INTO video_mentions (video_id, user_id, position)
+         SELECT $1, u.id, min(x.pos) FROM unnest($2::text[]) WITH ORDINALITY AS x(name, pos)
+         JOIN users u ON lower(u.username) = x.name
+         GROUP BY u.id`,
+        [videoId, mentions],
+      );
+    }
+  }
+
+  /** Applies the owner's edits; returns false when the video is gone. */
+  async updateDetails(id: string, patch: VideoDetailsPatch, executor: SqlExecutor = this.db): Promise<boolean> {
+    const r = await executor.query(
+      `UPDATE videos SET caption = COALESCE($2, caption), visibility = COALESCE($3, visibility),
+              comments_enabled = COALESCE($4, comments_enabled), updated_at = now()
+       WHERE id = $1`,
+      [id, patch.caption ?? null, patch.visibility ?? null, patch.commentsEnabled ?? null],
+    );
+    if (r.rowCount === 0) return false;
+    if (patch.caption !== undefined) await this.setCaptionLinks(id, patch.caption, executor);
+    return true;
+  }
+
+  /** Deletes the row (engagement rows go with it, by cascade); returns what storage still holds, or null. */
+  async delete(id: string, executor: SqlExecutor = this.db): Promise<DeletedVideo | null> {
+    const r = await executor.query<DeletedVideo>(
+      'DELETE FROM videos WHERE id = $1 RETURNING id, owner_id, original_key, multipart_upload_id',
+      [id],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /**
+   * A profile's videos as `viewerId` may list them (all of the owner's own,
+   * in every state), newest first, keyset-paginated on (created_at, id).
+   */
+  async listByOwner(ownerId: string, viewerId: string | null, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
+    const params: unknown[] = [ownerId, viewerId, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (v.created_at, v.id) < ($4::timestamptz, $5)`;
+    }
+    const r = await this.db.query<VideoRow>(
+      `${SELECT} WHERE v.owner_id = $1 AND ${listedSql('v', '$2')}${keyset}
+       ORDER BY v.created_at DESC, v.id DESC LIMIT $3`,
+      params,
+    );
+    return r.rows;
+  }
+
+  /** How many videos `listByOwner` would return in all. */
+  async countByOwner(ownerId: string, viewerId: string | null): Promise<number> {
+    const r = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM videos v WHERE v.owner_id = $1 AND ${listedSql('v', '$2')}`,
+      [ownerId, viewerId],
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  /** Ready videos `viewerId` may see from the people they follow, newest first. */
+  async listFollowingFeed(viewerId: string, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
+    const params: unknown[] = [viewerId, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (v.created_at, v.id) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<VideoRow>(
+      `${SELECT} JOIN follows f ON f.followee_id = v.owner_id AND f.follower_id = $1
+       WHERE v.status = 'ready' AND ${listedSql('v', '$1')}${keyset}
+       ORDER BY v.created_at DESC, v.id DESC LIMIT $2`,
+      params,
+    );
+    return r.rows;
+  }
+
+  /** Rows for these ids (any order; missing ones are left out). */
+  async listByIds(ids: readonly string[], executor: SqlExecutor = this.db): Promise<VideoRow[]> {
+    if (ids.length === 0) return [];
+    const r = await executor.query<VideoRow>(`${SELECT} WHERE v.id = ANY($1::text[])`, [ids]);
     return r.rows;
   }
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
+import { requireUser } from '../../http/auth.js';
 import { ID_PATTERN } from '../../lib/ids.js';
+import { UpdateVideoSchema, type VideoManagementService } from './video-management.service.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideosRepository } from './videos.repository.js';
 import type { VideosService } from './videos.service.js';
@@ -17,9 +19,9 @@ const SSE_HEARTBEAT_MS = 15_000;
 
 export function videosRoutes(
   app: FastifyInstance,
-  deps: { videos: VideosService; repo: VideosRepository; events: VideoEvents },
+  deps: { videos: VideosService; repo: VideosRepository; events: VideoEvents; management: VideoManagementService },
 ): void {
-  const { videos, repo, events } = deps;
+  const { videos, repo, events, management } = deps;
 
   // Anonymous viewers only ever see ready public/unlisted videos: the same answer for all of them.
   app.get('/api/v1/videos/:id', async (request, reply) => {
@@ -31,9 +33,24 @@ export function videosRoutes(
 
   app.get('/api/v1/feed', async (request, reply) => {
     const q = FeedQuery.parse(request.query);
-    const page = await videos.feed(q.limit, q.cursor);
+    const page = await videos.feed(q.limit, q.cursor, request.user);
     cachePubliclyForAnonymous(request, reply);
     return page;
+  });
+
+  /** The owner edits caption, visibility and whether comments are on. */
+  app.patch('/api/v1/videos/:id', async (request) => {
+    const user = requireUser(request);
+    const { id } = IdParams.parse(request.params);
+    return management.update(user, id, UpdateVideoSchema.parse(request.body));
+  });
+
+  /** The owner deletes a video: the row, its engagement, its original and every rendition. */
+  app.delete('/api/v1/videos/:id', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = IdParams.parse(request.params);
+    await management.delete(user, id);
+    return reply.status(204).send();
   });
 
   /**
@@ -78,7 +95,7 @@ export function videosRoutes(
       busy = true;
       try {
         const row = await repo.get(id);
-        if (!row || !videos.canView(row, viewer)) {
+        if (!row || !(await videos.canView(row, viewer))) {
           res.write(`event: gone\ndata: {}\n\n`);
           close();
           return;

@@ -4,6 +4,7 @@ import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
 import { FEED_GENERATION_KEY, videoCacheKey } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
+import { canView, needsRelation } from './visibility.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
 const VIDEO_TTL_MS = 5 * 60_000;
@@ -24,6 +25,32 @@ export interface VideoView {
   progress: number;
   playback: { hls: string | null; mp4: string | null; poster: string | null } | null;
   error?: { code: string; message: string };
+  hashtags: string[];
+  mentions: Array<{ id: string; username: string }>;
+  commentsEnabled: boolean;
+  /** Counters, read fresh on every request (never from the cached row). */
+  stats?: VideoStats;
+  /** The signed-in viewer's own relation to this video. */
+  viewer?: { liked: boolean; bookmarked: boolean; followsAuthor: boolean };
+}
+
+export interface VideoStats {
+  views: number;
+  likes: number;
+  comments: number;
+  shares: number;
+}
+
+/**
+ * Adds per-request data (fresh counters, the viewer's own flags) to views.
+ * Returns new objects: its input may be shared with the cache.
+ */
+export type ViewDecorator = (views: readonly VideoView[], viewer: PublicUser | null) => Promise<VideoView[]>;
+
+export interface VideosServiceOptions {
+  /** Whether `viewerId` follows `ownerId` (for followers-only videos). Without it nobody is a follower. */
+  followsOwner?: (viewerId: string, ownerId: string) => Promise<boolean>;
+  decorate?: ViewDecorator;
 }
 
 export interface Page<T> {
@@ -37,32 +64,67 @@ export class VideosService {
     private readonly cache: Cache,
     /** Base URL media keys are served under (the API's /media route or a CDN). */
     private readonly mediaBaseUrl: string,
+    private readonly opts: VideosServiceOptions = {},
   ) {}
 
-  /** Whether `viewer` may see this video at all (in any state). */
-  canView(row: VideoRow, viewer: PublicUser | null): boolean {
-    if (viewer && viewer.id === row.owner_id) return true;
-    return row.status === 'ready' && (row.visibility === 'public' || row.visibility === 'unlisted');
+  /** Whether `viewer` may see this video at all (in any state); the rule lives in visibility.ts. */
+  async canView(row: VideoRow, viewer: PublicUser | null): Promise<boolean> {
+    const viewerId = viewer?.id ?? null;
+    if (!needsRelation(row, viewerId)) return canView(row, viewerId, null);
+    const followsOwner = this.opts.followsOwner ? await this.opts.followsOwner(viewerId!, row.owner_id) : false;
+    return canView(row, viewerId, { followsOwner });
   }
 
+  /** The video as `viewer` sees it, with fresh counters and the viewer's own flags. */
   async get(id: string, viewer: PublicUser | null): Promise<VideoView> {
-    return this.toView(await this.getVisibleRow(id, viewer));
+    const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer))], viewer);
+    return view!;
+  }
+
+  /** Rows the caller already filtered for `viewer`, as decorated views. */
+  async present(rows: readonly VideoRow[], viewer: PublicUser | null): Promise<VideoView[]> {
+    return this.decorate(
+      rows.map((r) => this.toView(r)),
+      viewer,
+    );
+  }
+
+  async decorate(views: readonly VideoView[], viewer: PublicUser | null): Promise<VideoView[]> {
+    if (!this.opts.decorate || views.length === 0) return [...views];
+    return this.opts.decorate(views, viewer);
+  }
+
+  /**
+   * The video row through the cache, whoever the viewer (callers check access
+   * themselves). Single flight per id; a missing id throws inside the loader,
+   * so misses are never cached.
+   */
+  async getCachedRow(id: string): Promise<VideoRow | null> {
+    try {
+      return await this.cache.getOrLoad(videoCacheKey(id), VIDEO_TTL_MS, async () => {
+        const found = await this.repo.get(id);
+        if (!found) throw new AppError('video_not_found', `No video with id "${id}".`);
+        return found;
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'video_not_found') return null;
+      throw err;
+    }
   }
 
   async getVisibleRow(id: string, viewer: PublicUser | null): Promise<VideoRow> {
-    const notFound = () => new AppError('video_not_found', `No video with id "${id}".`);
-    // Single flight per id; a missing id throws inside the loader, so misses are never cached.
-    const row = await this.cache.getOrLoad(videoCacheKey(id), VIDEO_TTL_MS, async () => {
-      const found = await this.repo.get(id);
-      if (!found) throw notFound();
-      return found;
-    });
-    // Someone else's unpublished video looks exactly like a missing one.
-    if (!this.canView(row, viewer)) throw notFound();
+    const row = await this.getCachedRow(id);
+    // Someone else's unpublished or hidden video looks exactly like a missing one.
+    if (!row || !(await this.canView(row, viewer))) throw new AppError('video_not_found', `No video with id "${id}".`);
     return row;
   }
 
-  async feed(limit: number, cursor?: string): Promise<Page<VideoView>> {
+  async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
+    const page = await this.cachedFeedPage(limit, cursor);
+    return { items: await this.decorate(page.items, viewer), nextCursor: page.nextCursor };
+  }
+
+  private async cachedFeedPage(limit: number, cursor?: string): Promise<Page<VideoView>> {
     const after = cursor ? decodeCursor(cursor) : undefined;
     const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
     const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
@@ -94,6 +156,9 @@ export class VideosService {
         row.playback && (row.status === 'processing' || row.status === 'ready')
           ? { hls: url(row.playback.hls), mp4: url(row.playback.mp4), poster: url(row.playback.poster) }
           : null,
+      hashtags: row.hashtags ?? [],
+      mentions: row.mentions ?? [],
+      commentsEnabled: row.comments_enabled ?? true,
     };
     if (row.status === 'failed') {
       view.error = { code: row.error_code ?? 'processing_failed', message: row.error_message ?? 'Processing failed.' };

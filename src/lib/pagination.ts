@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, type KeysetCursor } from './cursor.js';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `?limit=&cursor=` of every paginated list. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().max(300).optional(),
+});
+export type PageParams = z.infer<typeof PageQuery>;
+
+/** The keyset position a cursor names (throws invalid_cursor), or undefined for the first page. */
+export function afterCursor(cursor: string | undefined): KeysetCursor | undefined {
+  return cursor === undefined ? undefined : decodeCursor(cursor);
+}
+
+/**
+ * Turns `limit + 1` fetched rows into a page: the extra row only says that
+ * another page exists; the cursor is the key of the last row returned.
+ */
+export function keysetPage<R>(rows: readonly R[], limit: number, keyOf: (row: R) => KeysetCursor): Page<R> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+export const isoTime = (t: Date | string): string => new Date(t).toISOString();

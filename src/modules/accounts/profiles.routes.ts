@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { requireUser } from '../../http/auth.js';
+import { parseRange } from '../../http/media.routes.js';
+import { PageQuery } from '../../lib/pagination.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
+import { UpdateProfileSchema, type ProfilesService } from './profiles.service.js';
+
+const UsernameParams = z.object({ username: z.string().max(200) });
+const AVATAR_KEY = /^avatars\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}\.jpg$/;
+
+export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, store: ObjectStore): void {
+  app.get('/api/v1/users/:username', async (request) => {
+    const { username } = UsernameParams.parse(request.params);
+    return profiles.profile(username, request.user);
+  });
+
+  app.get('/api/v1/users/:username/videos', async (request) => {
+    const { username } = UsernameParams.parse(request.params);
+    return profiles.videosOf(username, request.user, PageQuery.parse(request.query));
+  });
+
+  app.patch('/api/v1/me', async (request) => {
+    const user = requireUser(request);
+    return profiles.update(user, UpdateProfileSchema.parse(request.body));
+  });
+
+  // The one route that takes raw image bytes: its own body parsers, in their own scope.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser([...AVATAR_CONTENT_TYPES], { parseAs: 'buffer', bodyLimit: AVATAR_MAX_BYTES }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.addContentTypeParser('*', (_request, _payload, done) =>
+      done(
+        new AppError('unsupported_media_type', `Send the image bytes with Content-Type ${AVATAR_CONTENT_TYPES.join(', ')}.`, {
+          accepted: [...AVATAR_CONTENT_TYPES],
+        }),
+      ),
+    );
+    // Refuse anonymous uploads before reading up to 5 MiB of body.
+    scope.addHook('preParsing', async (request) => {
+      requireUser(request);
+    });
+    scope.put('/api/v1/me/avatar', async (request) => {
+      const user = requireUser(request);
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+        throw new AppError('invalid_image', 'The request body is empty; send the image bytes.');
+      }
+      return profiles.setAvatar(user, request.body);
+    });
+  });
+
+  avatarRoutes(app, store);
+}
+
+/**
+ * Avatars straight from the object store with the same semantics as /media:
+ * ETag, If-None-Match, Range, and the Cache-Control stored with the object
+ * (immutable: a new avatar gets a new key).
+ */
+function avatarRoutes(app: FastifyInstance, store: ObjectStore): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = `avatars/${(request.params as { '*': string })['*']}`;
+    if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
+    const info = await store.head(key);
+    if (!info) throw new AppError('object_not_found', 'No such avatar.');
+    reply.header('access-control-allow-origin', '*');
+    reply.header('accept-ranges', 'bytes');
+    reply.header('etag', info.etag);
+    reply.header('last-modified', info.lastModified.toUTCString());
+    reply.header('cache-control', info.cacheControl ?? 'public, max-age=60');
+    reply.header('content-type', info.contentType);
+    reply.header('x-content-type-options', 'nosniff');
+    const inm = request.headers['if-none-match'];
+    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === info.etag || t.trim() === '*')) {
+      return reply.status(304).send();
+    }
+    let range;
+    try {
+      range = parseRange(request.headers.range, info.size);
+    } catch (err) {
+      reply.header('content-range', `bytes */${info.size}`);
+      throw err;
+    }
+    reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
+    if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
+    if (request.method === 'HEAD') return reply.send();
+    const { body } = await store.get(key, range ?? undefined);
+    return reply.send(body);
+  };
+  app.route({ method: ['GET', 'HEAD'], url: '/avatars/*', handler });
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { randomId } from '../../lib/ids.js';
+import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
+import { cleanText } from '../../lib/text.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
+import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { PublicUser } from './accounts.service.js';
+import { makeAvatar, type AvatarToolOptions } from './avatar-image.js';
+import type { ProfileRow, ProfilesRepository, UserSummaryRow } from './profiles.repository.js';
+
+export const MAX_DISPLAY_NAME_LENGTH = 50;
+export const MAX_BIO_LENGTH = 160;
+
+export const UpdateProfileSchema = z
+  .object({
+    displayName: z
+      .string()
+      .max(MAX_DISPLAY_NAME_LENGTH, `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`)
+      .transform((s) => cleanText(s, { multiline: false }))
+      .optional(),
+    bio: z
+      .string()
+      .max(MAX_BIO_LENGTH, `must be at most ${MAX_BIO_LENGTH} characters`)
+      .transform((s) => cleanText(s, { multiline: true }))
+      .optional(),
+  })
+  .strict()
+  .refine((p) => p.displayName !== undefined || p.bio !== undefined, { message: 'send displayName and/or bio' });
+export type UpdateProfileInput = z.infer<typeof UpdateProfileSchema>;
+
+const USERNAME = /^[A-Za-z0-9_.]{3,30}$/;
+/** Avatar objects are named by a random id, so each can be cached forever. */
+export const AVATAR_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+export interface Profile extends UserSummary {
+  bio: string;
+  followerCount: number;
+  followingCount: number;
+  /** Likes received on all of the user's videos. */
+  likeCount: number;
+  /** How many videos the profile lists for this viewer. */
+  videoCount: number;
+  createdAt: string;
+  /** Present for a signed-in viewer. */
+  viewer?: { follows: boolean };
+}
+
+/** Profiles, profile edits, avatars and a profile's video list. */
+export class ProfilesService {
+  constructor(
+    private readonly repo: ProfilesRepository,
+    private readonly videosRepo: VideosRepository,
+    private readonly videos: VideosService,
+    private readonly store: ObjectStore,
+    private readonly mediaBaseUrl: string,
+    private readonly avatarTools: AvatarToolOptions,
+  ) {}
+
+  summary(row: UserSummaryRow): UserSummary {
+    return {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      avatarUrl: row.avatar_key ? `${this.mediaBaseUrl}/${row.avatar_key}` : null,
+    };
+  }
+
+  /** The account behind a username, or user_not_found. */
+  async requireUser(username: string): Promise<UserSummaryRow> {
+    const row = USERNAME.test(username) ? await this.repo.findByUsername(username) : null;
+    if (!row) throw new AppError('user_not_found', `No user named "${username.slice(0, 40)}".`);
+    return row;
+  }
+
+  async profile(username: string, viewer: PublicUser | null): Promise<Profile> {
+    const row = USERNAME.test(username) ? await this.repo.getProfile({ username }, viewer?.id ?? null) : null;
+    if (!row) throw new AppError('user_not_found', `No user named "${username.slice(0, 40)}".`);
+    return this.toProfile(row, viewer);
+  }
+
+  async me(user: PublicUser): Promise<Profile> {
+    const row = await this.repo.getProfile({ id: user.id }, user.id);
+    if (!row) throw new AppError('unauthorized', 'The account no longer exists.');
+    return this.toProfile(row, user);
+  }
+
+  async update(user: PublicUser, patch: UpdateProfileInput): Promise<Profile> {
+    await this.repo.update(user.id, patch);
+    return this.me(user);
+  }
+
+  /** Validates and resizes the image, stores it under a fresh key, then drops the previous one. */
+  async setAvatar(user: PublicUser, bytes: Buffer): Promise<Profile> {
+    const jpeg = await makeAvatar(bytes, this.avatarTools);
+    const key = `avatars/${user.id}/${randomId()}.jpg`;
+    await this.store.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: AVATAR_CACHE_CONTROL });
+    const previous = await this.repo.setAvatar(user.id, key);
+    // Old URLs may live on in caches for a while; the object itself is no longer needed.
+    if (previous && previous !== key) await this.store.delete(previous).catch(() => undefined);
+    return this.me(user);
+  }
+
+  /** A profile's videos: all of the owner's own (any state); of others', what the viewer may see, unlisted left out. */
+  async videosOf(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<VideoView>> {
+    const owner = await this.requireUser(username);
+    const rows = await this.videosRepo.listByOwner(owner.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
+    const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+    return { items: await this.videos.present(result.items, viewer), nextCursor: result.nextCursor };
+  }
+
+  private async toProfile(row: ProfileRow, viewer: PublicUser | null): Promise<Profile> {
+    const profile: Profile = {
+      ...this.summary(row),
+      bio: row.bio,
+      followerCount: row.follower_count,
+      followingCount: row.following_count,
+      likeCount: Number(row.like_count),
+      videoCount: await this.videosRepo.countByOwner(row.id, viewer?.id ?? null),
+      createdAt: isoTime(row.created_at),
+    };
+    if (viewer) profile.viewer = { follows: row.viewer_follows };
+    return profile;
+  }
+}

@@ -1,0 +1,109 @@
+import type { SqlExecutor } from '../../ports/database.js';
+import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
+import { discoverableSql } from '../videos/visibility.js';
+
+/** How much each kind of engagement inside the window weighs in the trending score. */
+export const TRENDING_WEIGHTS = { views: 1, likes: 4, comments: 6, shares: 8 } as const;
+
+/** LIKE pattern for "starts with `prefix`", with LIKE's wildcards escaped. */
+export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const FROM_VIDEOS = 'FROM videos v JOIN users u ON u.id = v.owner_id';
+
+/**
+ * Search, hashtag lists and trending. Everything here lists discoverable
+ * videos only (ready and public): unlisted, followers-only and private videos
+ * never appear in discovery. Text search is PostgreSQL full-text search with
+ * the 'simple' configuration (no stemming: captions and names come in every
+ * language), queried with websearch_to_tsquery and ranked with ts_rank; the
+ * same SQL runs on PGlite and PostgreSQL.
+ */
+export class DiscoveryRepository {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async searchUsers(q: string, usernamePrefix: string, limit: number): Promise<UserSummaryRow[]> {
+    const r = await this.db.query<UserSummaryRow>(
+      `SELECT u.id, u.username, u.display_name, u.avatar_key
+       FROM users u CROSS JOIN websearch_to_tsquery('simple', $1) AS q
+       WHERE to_tsvector('simple', u.username || ' ' || u.display_name) @@ q
+          OR lower(u.username) LIKE $2 ESCAPE '\\'
+       ORDER BY lower(u.username) = lower($3) DESC,
+                ts_rank(to_tsvector('simple', u.username || ' ' || u.display_name), q) DESC,
+                u.follower_count DESC, u.id
+       LIMIT $4`,
+      [q, likePrefix(usernamePrefix.toLowerCase()), usernamePrefix, limit],
+    );
+    return r.rows;
+  }
+
+  /** Captions (hashtags included: "#praia" in a caption is the word "praia"), best match first. */
+  async searchVideos(q: string, limit: number): Promise<VideoRow[]> {
+    const r = await this.db.query<VideoRow>(
+      `SELECT ${VIDEO_COLUMNS} ${FROM_VIDEOS} CROSS JOIN websearch_to_tsquery('simple', $1) AS q
+       WHERE ${discoverableSql('v')} AND to_tsvector('simple', v.caption) @@ q
+       ORDER BY ts_rank(to_tsvector('simple', v.caption), q) DESC, v.created_at DESC, v.id DESC
+       LIMIT $2`,
+      [q, limit],
+    );
+    return r.rows;
+  }
+
+  /** Tags starting with `prefix`, the exact tag first, then by how many discoverable videos use them. */
+  async searchHashtags(prefix: string, limit: number): Promise<Array<{ tag: string; videos: number }>> {
+    const r = await this.db.query<{ tag: string; videos: number }>(
+      `SELECT h.tag, count(*)::int AS videos
+       FROM video_hashtags h JOIN videos v ON v.id = h.video_id
+       WHERE h.tag LIKE $1 ESCAPE '\\' AND ${discoverableSql('v')}
+       GROUP BY h.tag
+       ORDER BY h.tag = $2 DESC, count(*) DESC, h.tag
+       LIMIT $3`,
+      [likePrefix(prefix), prefix, limit],
+    );
+    return r.rows;
+  }
+
+  async listByHashtag(tag: string, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
+    const params: unknown[] = [tag, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (v.created_at, v.id) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<VideoRow>(
+      `SELECT ${VIDEO_COLUMNS} ${FROM_VIDEOS} JOIN video_hashtags h ON h.video_id = v.id AND h.tag = $1
+       WHERE ${discoverableSql('v')}${keyset}
+       ORDER BY v.created_at DESC, v.id DESC LIMIT $2`,
+      params,
+    );
+    return r.rows;
+  }
+
+  /**
+   * Discoverable videos ranked by weighted engagement since `since` (views,
+   * likes, comments and shares that happened inside the window), newest first
+   * among equals. Returns ids only: pages are cut from this ranking.
+   */
+  async trendingIds(since: Date, limit: number): Promise<string[]> {
+    const w = TRENDING_WEIGHTS;
+    const r = await this.db.query<{ id: string }>(
+      `WITH engagement AS (
+         SELECT video_id, count(*) * ${w.views} AS score FROM video_views WHERE created_at > $1 GROUP BY video_id
+         UNION ALL
+         SELECT video_id, count(*) * ${w.likes} FROM video_likes WHERE created_at > $1 GROUP BY video_id
+         UNION ALL
+         SELECT video_id, count(*) * ${w.comments} FROM comments WHERE created_at > $1 GROUP BY video_id
+         UNION ALL
+         SELECT video_id, count(*) * ${w.shares} FROM video_shares WHERE created_at > $1 GROUP BY video_id
+       ), scored AS (
+         SELECT video_id, sum(score) AS score FROM engagement GROUP BY video_id
+       )
+       SELECT v.id FROM scored s JOIN videos v ON v.id = s.video_id
+       WHERE ${discoverableSql('v')}
+       ORDER BY s.score DESC, v.created_at DESC, v.id DESC
+       LIMIT $2`,
+      [since, limit],
+    );
+    return r.rows.map((row) => row.id);
+  }
+}

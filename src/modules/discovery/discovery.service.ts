@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { decodeOffsetCursor, encodeOffsetCursor } from '../../lib/cursor.js';
+import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
+import type { Cache } from '../../ports/cache.js';
+import type { PublicUser } from '../accounts/accounts.service.js';
+import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import { normalizeTag } from '../videos/caption.js';
+import { FEED_GENERATION_KEY } from '../videos/video-events.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
+import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { DiscoveryRepository } from './discovery.repository.js';
+
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+export type SearchParams = z.infer<typeof SearchQuery>;
+
+export interface SearchResult {
+  query: string;
+  users: UserSummary[];
+  videos: VideoView[];
+  hashtags: Array<{ tag: string; videos: number }>;
+}
+
+export interface DiscoveryOptions {
+  /** How far back engagement counts for trending. */
+  trendingWindowMs: number;
+  /** How long one computed ranking serves pages (also keeps pagination stable). */
+  trendingTtlMs: number;
+  /** How many videos one ranking holds. */
+  trendingSize: number;
+}
+
+export const DEFAULT_DISCOVERY_OPTIONS: DiscoveryOptions = {
+  trendingWindowMs: 72 * 3600_000,
+  trendingTtlMs: 30_000,
+  trendingSize: 500,
+};
+
+export class DiscoveryService {
+  constructor(
+    private readonly repo: DiscoveryRepository,
+    private readonly videosRepo: VideosRepository,
+    private readonly videos: VideosService,
+    private readonly profiles: ProfilesService,
+    private readonly cache: Cache,
+    private readonly opts: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
+  ) {}
+
+  /** People, videos (by caption, hashtags included) and hashtags matching `q`. */
+  async search(viewer: PublicUser | null, params: SearchParams): Promise<SearchResult> {
+    const q = params.q;
+    const firstWord = q.split(/\s+/)[0] ?? '';
+    const usernamePrefix = firstWord.replace(/^@/, '');
+    const tagPrefix = normalizeTag(firstWord);
+    const [users, videoRows, hashtags] = await Promise.all([
+      this.repo.searchUsers(q.replace(/(^|\s)[@#]/g, '$1'), usernamePrefix, params.limit),
+      this.repo.searchVideos(q, params.limit),
+      tagPrefix ? this.repo.searchHashtags(tagPrefix, params.limit) : Promise.resolve([]),
+    ]);
+    return {
+      query: q,
+      users: users.map((u) => this.profiles.summary(u)),
+      videos: await this.videos.present(videoRows, viewer),
+      hashtags,
+    };
+  }
+
+  async hashtagVideos(rawTag: string, viewer: PublicUser | null, page: PageParams): Promise<Page<VideoView> & { tag: string }> {
+    const tag = normalizeTag(rawTag);
+    if (!tag) throw new AppError('validation_failed', 'Not a hashtag: use letters, digits and "_" (up to 100).');
+    const rows = await this.repo.listByHashtag(tag, page.limit + 1, afterCursor(page.cursor));
+    const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+    return { tag, items: await this.videos.present(result.items, viewer), nextCursor: result.nextCursor };
+  }
+
+  /**
+   * Trending: one ranking is computed per `trendingTtlMs` (and again whenever
+   * the public feed changes) and pages are cut from it by offset, so paging
+   * through it neither repeats nor skips videos while the ranking holds.
+   */
+  async trending(viewer: PublicUser | null, page: PageParams): Promise<Page<VideoView>> {
+    const offset = page.cursor === undefined ? 0 : decodeOffsetCursor(page.cursor);
+    const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
+    const ranking = await this.cache.getOrLoad(`trending:${generation}`, this.opts.trendingTtlMs, () =>
+      this.repo.trendingIds(new Date(Date.now() - this.opts.trendingWindowMs), this.opts.trendingSize),
+    );
+    const ids = ranking.slice(offset, offset + page.limit);
+    const byId = new Map((await this.videosRepo.listByIds(ids)).map((r) => [r.id, r]));
+    // A video withdrawn since the ranking was computed drops out of the page.
+    const rows = ids.map((id) => byId.get(id)).filter((r) => r !== undefined && r.status === 'ready' && r.visibility === 'public');
+    const next = offset + page.limit;
+    return {
+      items: await this.videos.present(rows as NonNullable<(typeof rows)[number]>[], viewer),
+      nextCursor: next < ranking.length ? encodeOffsetCursor(next) : null,
+    };
+  }
+}

@@ -1,0 +1,148 @@
+import { AppError } from '../../errors.js';
+import { isForeignKeyViolation } from '../../lib/db-errors.js';
+import type { SqlExecutor } from '../../ports/database.js';
+import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
+import type { VideoStats, VideoView, ViewDecorator } from '../videos/videos.service.js';
+import { viewableSql } from '../videos/visibility.js';
+
+export interface VideoEngagement extends VideoStats {
+  liked: boolean;
+  bookmarked: boolean;
+  followsAuthor: boolean;
+}
+
+const STATS_ZERO: VideoStats = { views: 0, likes: 0, comments: 0, shares: 0 };
+
+/** The video disappeared between the access check and the write. */
+async function videoMustExist<T>(videoId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isForeignKeyViolation(err)) throw new AppError('video_not_found', `No video with id "${videoId}".`);
+    throw err;
+  }
+}
+
+/**
+ * Likes, bookmarks and shares, and the per-video counters in video_stats.
+ * Each write is ONE statement: the row insert/delete and the counter change
+ * happen together, and the counter moves only when a row was really added or
+ * removed (INSERT … ON CONFLICT DO NOTHING / DELETE … RETURNING), so duplicate
+ * and concurrent requests keep the counts exact.
+ */
+export class EngagementRepository {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async like(videoId: string, userId: string): Promise<number> {
+    return videoMustExist(videoId, async () => {
+      await this.db.query(
+        `WITH ins AS (
+           INSERT INTO video_likes (video_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING video_id
+         )
+         INSERT INTO video_stats (video_id, likes) SELECT video_id, 1 FROM ins
+         ON CONFLICT (video_id) DO UPDATE SET likes = video_stats.likes + 1`,
+        [videoId, userId],
+      );
+      return (await this.stats(videoId)).likes;
+    });
+  }
+
+  async unlike(videoId: string, userId: string): Promise<number> {
+    await this.db.query(
+      `WITH del AS (DELETE FROM video_likes WHERE video_id = $1 AND user_id = $2 RETURNING video_id)
+       UPDATE video_stats s SET likes = s.likes - 1 FROM del WHERE s.video_id = del.video_id`,
+      [videoId, userId],
+    );
+    return (await this.stats(videoId)).likes;
+  }
+
+  async bookmark(videoId: string, userId: string): Promise<void> {
+    await videoMustExist(videoId, () =>
+      this.db.query('INSERT INTO bookmarks (user_id, video_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, videoId]),
+    );
+  }
+
+  async unbookmark(videoId: string, userId: string): Promise<void> {
+    await this.db.query('DELETE FROM bookmarks WHERE user_id = $1 AND video_id = $2', [userId, videoId]);
+  }
+
+  /** Records one share (anonymous ones too); returns the new share count. */
+  async share(videoId: string, userId: string | null): Promise<number> {
+    return videoMustExist(videoId, async () => {
+      const r = await this.db.query<{ shares: number }>(
+        `WITH ins AS (INSERT INTO video_shares (video_id, user_id) VALUES ($1, $2) RETURNING video_id)
+         INSERT INTO video_stats (video_id, shares) SELECT video_id, 1 FROM ins
+         ON CONFLICT (video_id) DO UPDATE SET shares = video_stats.shares + 1
+         RETURNING shares`,
+        [videoId, userId],
+      );
+      return Number(r.rows[0]?.shares ?? 0);
+    });
+  }
+
+  /** The user's bookmarked videos they may still see, most recently bookmarked first. */
+  async listBookmarks(userId: string, limit: number, after?: { t: string; id: string }): Promise<Array<VideoRow & { bookmarked_at: Date }>> {
+    const params: unknown[] = [userId, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (b.created_at, b.video_id) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<VideoRow & { bookmarked_at: Date }>(
+      `SELECT ${VIDEO_COLUMNS}, b.created_at AS bookmarked_at FROM videos v JOIN users u ON u.id = v.owner_id
+       JOIN bookmarks b ON b.video_id = v.id AND b.user_id = $1
+       WHERE ${viewableSql('v', '$1')}${keyset}
+       ORDER BY b.created_at DESC, b.video_id DESC LIMIT $2`,
+      params,
+    );
+    return r.rows;
+  }
+
+  async stats(videoId: string): Promise<VideoStats> {
+    const r = await this.db.query<VideoStats>('SELECT views, likes, comments, shares FROM video_stats WHERE video_id = $1', [videoId]);
+    const row = r.rows[0];
+    return row ? numeric(row) : { ...STATS_ZERO };
+  }
+
+  /** Counters of many videos and, for a signed-in viewer, their own flags; one round trip. */
+  async engagement(videos: ReadonlyArray<{ id: string; ownerId: string }>, viewerId: string | null): Promise<Map<string, VideoEngagement>> {
+    const r = await this.db.query<VideoStats & { id: string; liked: boolean; bookmarked: boolean; follows_author: boolean }>(
+      `SELECT x.id, COALESCE(s.views, 0) AS views, COALESCE(s.likes, 0) AS likes,
+              COALESCE(s.comments, 0) AS comments, COALESCE(s.shares, 0) AS shares,
+              ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM video_likes l WHERE l.video_id = x.id AND l.user_id = $3::text)) AS liked,
+              ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM bookmarks b WHERE b.video_id = x.id AND b.user_id = $3::text)) AS bookmarked,
+              ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = x.owner_id AND f.follower_id = $3::text)) AS follows_author
+       FROM unnest($1::text[], $2::text[]) AS x(id, owner_id)
+       LEFT JOIN video_stats s ON s.video_id = x.id`,
+      [videos.map((v) => v.id), videos.map((v) => v.ownerId), viewerId],
+    );
+    return new Map(
+      r.rows.map((row) => [row.id, { ...numeric(row), liked: row.liked, bookmarked: row.bookmarked, followsAuthor: row.follows_author }]),
+    );
+  }
+}
+
+function numeric(row: VideoStats): VideoStats {
+  return { views: Number(row.views), likes: Number(row.likes), comments: Number(row.comments), shares: Number(row.shares) };
+}
+
+/** VideosService's decorator: fresh counters on every view, the viewer's own flags when signed in. */
+export function engagementDecorator(repo: EngagementRepository): ViewDecorator {
+  return async (views, viewer) => {
+    const data = await repo.engagement(
+      views.map((v) => ({ id: v.id, ownerId: v.author.id })),
+      viewer?.id ?? null,
+    );
+    return views.map((v) => {
+      const e = data.get(v.id);
+      const decorated: VideoView = {
+        ...v,
+        stats: { views: e?.views ?? 0, likes: e?.likes ?? 0, comments: e?.comments ?? 0, shares: e?.shares ?? 0 },
+      };
+      if (viewer) {
+        decorated.viewer = { liked: e?.liked ?? false, bookmarked: e?.bookmarked ?? false, followsAuthor: e?.followsAuthor ?? false };
+      }
+      return decorated;
+    });
+  };
+}

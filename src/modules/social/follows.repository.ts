@@ -1,0 +1,88 @@
+import type { Database, SqlExecutor } from '../../ports/database.js';
+import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+
+export interface FollowRow extends UserSummaryRow {
+  followed_at: Date;
+}
+
+/**
+ * The follow graph. follower_count / following_count on users change in the
+ * same transaction as the follows row, and only when a row was really added
+ * or removed, so repeating a request never moves a counter.
+ */
+export class FollowsRepository {
+  constructor(private readonly db: Database) {}
+
+  async isFollowing(followerId: string, followeeId: string): Promise<boolean> {
+    const r = await this.db.query('SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2', [followerId, followeeId]);
+    return r.rows.length > 0;
+  }
+
+  /** Returns whether a new edge was created. */
+  async follow(followerId: string, followeeId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query(
+        'INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
+        [followerId, followeeId],
+      );
+      if (r.rows.length === 0) return false;
+      await this.bumpCounters(tx, followerId, followeeId, 1);
+      return true;
+    });
+  }
+
+  /** Returns whether an edge was removed. */
+  async unfollow(followerId: string, followeeId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1', [followerId, followeeId]);
+      if (r.rows.length === 0) return false;
+      await this.bumpCounters(tx, followerId, followeeId, -1);
+      return true;
+    });
+  }
+
+  private async bumpCounters(tx: SqlExecutor, followerId: string, followeeId: string, by: 1 | -1): Promise<void> {
+    // Lock both rows in id order (NO KEY UPDATE does not conflict with the FK
+    // checks' KEY SHARE), so "A follows B" and "B follows A" at once cannot deadlock.
+    await tx.query('SELECT 1 FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE', [followerId, followeeId]);
+    await tx.query(
+      `UPDATE users SET following_count = following_count + CASE WHEN id = $1 THEN $3::int ELSE 0 END,
+                        follower_count  = follower_count  + CASE WHEN id = $2 THEN $3::int ELSE 0 END
+       WHERE id IN ($1, $2)`,
+      [followerId, followeeId, by],
+    );
+  }
+
+  /** People following `userId`, most recent first. */
+  async listFollowers(userId: string, limit: number, after?: { t: string; id: string }): Promise<FollowRow[]> {
+    return this.list('followee_id', 'follower_id', userId, limit, after);
+  }
+
+  /** People `userId` follows, most recent first. */
+  async listFollowing(userId: string, limit: number, after?: { t: string; id: string }): Promise<FollowRow[]> {
+    return this.list('follower_id', 'followee_id', userId, limit, after);
+  }
+
+  private async list(
+    self: 'followee_id' | 'follower_id',
+    other: 'followee_id' | 'follower_id',
+    userId: string,
+    limit: number,
+    after?: { t: string; id: string },
+  ): Promise<FollowRow[]> {
+    const params: unknown[] = [userId, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (f.created_at, f.${other}) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<FollowRow>(
+      `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
+       FROM follows f JOIN users u ON u.id = f.${other}
+       WHERE f.${self} = $1${keyset}
+       ORDER BY f.created_at DESC, f.${other} DESC LIMIT $2`,
+      params,
+    );
+    return r.rows;
+  }
+}

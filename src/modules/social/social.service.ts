@@ -1,0 +1,105 @@
+import { AppError } from '../../errors.js';
+import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
+import type { PublicUser } from '../accounts/accounts.service.js';
+import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
+import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { EngagementRepository } from './engagement.repository.js';
+import type { FollowRow, FollowsRepository } from './follows.repository.js';
+
+export interface FollowListItem extends UserSummary {
+  followedAt: string;
+}
+
+/** Follows, likes, bookmarks and shares: the access checks around the repositories. */
+export class SocialService {
+  constructor(
+    private readonly profiles: ProfilesService,
+    private readonly follows: FollowsRepository,
+    private readonly engagement: EngagementRepository,
+    private readonly videos: VideosService,
+    private readonly videosRepo: VideosRepository,
+    /** Share links point at the web app: `${publicBaseUrl}/v/{id}`. */
+    private readonly publicBaseUrl: string,
+  ) {}
+
+  // ---------------------------------------------------------------- follows
+
+  /** Idempotent. */
+  async follow(user: PublicUser, username: string): Promise<{ following: true; followerCount: number }> {
+    const target = await this.profiles.requireUser(username);
+    if (target.id === user.id) throw new AppError('cannot_follow_self', 'You cannot follow yourself.');
+    await this.follows.follow(user.id, target.id);
+    return { following: true, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
+  }
+
+  /** Idempotent. */
+  async unfollow(user: PublicUser, username: string): Promise<{ following: false; followerCount: number }> {
+    const target = await this.profiles.requireUser(username);
+    if (target.id === user.id) throw new AppError('cannot_follow_self', 'You cannot follow yourself.');
+    await this.follows.unfollow(user.id, target.id);
+    return { following: false, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
+  }
+
+  async followers(username: string, page: PageParams): Promise<Page<FollowListItem>> {
+    const user = await this.profiles.requireUser(username);
+    return this.followPage(await this.follows.listFollowers(user.id, page.limit + 1, afterCursor(page.cursor)), page.limit);
+  }
+
+  async following(username: string, page: PageParams): Promise<Page<FollowListItem>> {
+    const user = await this.profiles.requireUser(username);
+    return this.followPage(await this.follows.listFollowing(user.id, page.limit + 1, afterCursor(page.cursor)), page.limit);
+  }
+
+  private followPage(rows: FollowRow[], limit: number): Page<FollowListItem> {
+    const page = keysetPage(rows, limit, (r) => ({ t: isoTime(r.followed_at), id: r.id }));
+    return {
+      items: page.items.map((r) => ({ ...this.profiles.summary(r), followedAt: isoTime(r.followed_at) })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** Ready videos the viewer may see from people they follow, newest first. */
+  async followingFeed(user: PublicUser, page: PageParams): Promise<Page<VideoView>> {
+    const rows = await this.videosRepo.listFollowingFeed(user.id, page.limit + 1, afterCursor(page.cursor));
+    const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+    return { items: await this.videos.present(result.items, user), nextCursor: result.nextCursor };
+  }
+
+  // ------------------------------------------------------ likes, bookmarks, shares
+
+  /** Idempotent; a video the user may not see (private, deleted, unpublished) is a 404. */
+  async like(user: PublicUser, videoId: string): Promise<{ liked: true; likes: number }> {
+    await this.videos.getVisibleRow(videoId, user);
+    return { liked: true, likes: await this.engagement.like(videoId, user.id) };
+  }
+
+  async unlike(user: PublicUser, videoId: string): Promise<{ liked: false; likes: number }> {
+    await this.videos.getVisibleRow(videoId, user);
+    return { liked: false, likes: await this.engagement.unlike(videoId, user.id) };
+  }
+
+  async bookmark(user: PublicUser, videoId: string): Promise<{ bookmarked: true }> {
+    await this.videos.getVisibleRow(videoId, user);
+    await this.engagement.bookmark(videoId, user.id);
+    return { bookmarked: true };
+  }
+
+  /** Removing a bookmark works even when the video has since become hidden from the user. */
+  async unbookmark(user: PublicUser, videoId: string): Promise<{ bookmarked: false }> {
+    await this.engagement.unbookmark(videoId, user.id);
+    return { bookmarked: false };
+  }
+
+  async bookmarks(user: PublicUser, page: PageParams): Promise<Page<VideoView>> {
+    const rows = await this.engagement.listBookmarks(user.id, page.limit + 1, afterCursor(page.cursor));
+    const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.bookmarked_at), id: r.id }));
+    return { items: await this.videos.present(result.items, user), nextCursor: result.nextCursor };
+  }
+
+  async share(viewer: PublicUser | null, videoId: string): Promise<{ url: string; shares: number }> {
+    await this.videos.getVisibleRow(videoId, viewer);
+    const shares = await this.engagement.share(videoId, viewer?.id ?? null);
+    return { url: `${this.publicBaseUrl}/v/${encodeURIComponent(videoId)}`, shares };
+  }
+}

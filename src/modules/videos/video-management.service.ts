@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { cleanText } from '../../lib/text.js';
+import type { Database } from '../../ports/database.js';
+import type { Job, JobQueue } from '../../ports/job-queue.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { PublicUser } from '../accounts/accounts.service.js';
+import { MAX_CAPTION_LENGTH } from './caption.js';
+import type { VideoEvents } from './video-events.js';
+import type { VideoRow, VideosRepository } from './videos.repository.js';
+import type { VideosService, VideoView } from './videos.service.js';
+
+export const PURGE_QUEUE = 'video.purge';
+export interface PurgeJobPayload {
+  videoId: string;
+  originalKey: string;
+  multipartUploadId: string | null;
+}
+
+/** A safety net after the inline purge: also catches objects a racing encode wrote late. */
+const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
+
+export const UpdateVideoSchema = z
+  .object({
+    caption: z
+      .string()
+      .max(MAX_CAPTION_LENGTH, `must be at most ${MAX_CAPTION_LENGTH} characters`)
+      .transform((s) => cleanText(s, { multiline: true }))
+      .optional(),
+    visibility: z.enum(['public', 'unlisted', 'followers', 'private']).optional(),
+    commentsEnabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined, {
+    message: 'send at least one of caption, visibility, commentsEnabled',
+  });
+export type UpdateVideoInput = z.infer<typeof UpdateVideoSchema>;
+
+/** The owner's edits and deletion of a video. */
+export class VideoManagementService {
+  constructor(
+    private readonly db: Database,
+    private readonly repo: VideosRepository,
+    private readonly videos: VideosService,
+    private readonly store: ObjectStore,
+    private readonly queue: JobQueue,
+    private readonly events: VideoEvents,
+    private readonly log: Logger,
+  ) {}
+
+  async update(user: PublicUser, id: string, patch: UpdateVideoInput): Promise<VideoView> {
+    await this.ownedRow(user, id);
+    const updated = await this.db.transaction((tx) => this.repo.updateDetails(id, patch, tx));
+    if (!updated) throw new AppError('video_not_found', `No video with id "${id}".`);
+    // Caption and visibility show in cached feed pages too.
+    await this.events.changed(id, { feed: true });
+    return this.videos.get(id, user);
+  }
+
+  /**
+   * Deletes the row (likes, comments, views… go with it) and, in the same
+   * transaction, enqueues a delayed purge of its objects; then purges at once,
+   * so the original and every rendition are gone when this returns.
+   */
+  async delete(user: PublicUser, id: string): Promise<void> {
+    await this.ownedRow(user, id);
+    const deleted = await this.db.transaction(async (tx) => {
+      const row = await this.repo.delete(id, tx);
+      if (!row) return null;
+      const payload: PurgeJobPayload = { videoId: row.id, originalKey: row.original_key, multipartUploadId: row.multipart_upload_id };
+      await this.queue.enqueue<PurgeJobPayload>(PURGE_QUEUE, payload, {
+        dedupeKey: `purge:${row.id}`,
+        runAt: new Date(Date.now() + PURGE_SWEEP_DELAY_MS),
+        executor: tx,
+      });
+      return payload;
+    });
+    if (!deleted) throw new AppError('video_not_found', `No video with id "${id}".`);
+    await this.events.changed(id, { feed: true });
+    try {
+      await this.purge(deleted);
+    } catch (err) {
+      // The queued purge retries it.
+      this.log.warn({ err, videoId: id }, 'purging a deleted video failed; the purge job will retry');
+    }
+  }
+
+  /** Idempotent: removes renditions of every attempt, the original, and an unfinished multipart upload. */
+  async purge(p: PurgeJobPayload): Promise<void> {
+    if (p.multipartUploadId) {
+      // Usually long completed (S3 then answers NoSuchUpload); only an unfinished one matters.
+      await this.store.abortMultipart(p.originalKey, p.multipartUploadId).catch(() => undefined);
+    }
+    await this.store.delete(p.originalKey);
+    await this.store.deletePrefix(`media/${p.videoId}/`);
+  }
+
+  async handlePurgeJob(job: Job<PurgeJobPayload>): Promise<void> {
+    await this.purge(job.payload);
+  }
+
+  private async ownedRow(user: PublicUser, id: string): Promise<VideoRow> {
+    const row = await this.videos.getVisibleRow(id, user);
+    if (row.owner_id !== user.id) throw new AppError('forbidden', 'Only the owner of a video can change or delete it.');
+    return row;
+  }
+}
