@@ -43,7 +43,7 @@ export class EventsRepository {
       if (events.length > 0) {
         await tx.query(
           `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at)
-           SELECT x.type, x.video_id, $5, $6, x.watched_ms, x.client_at, $7
+           SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz
            FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[]) AS x(type, video_id, watched_ms, client_at)`,
           [
             events.map((e) => e.type),
@@ -60,7 +60,7 @@ export class EventsRepository {
       const r = await tx.query<{ video_id: string }>(
         `WITH ins AS (
            INSERT INTO video_views (video_id, viewer_key, period)
-           SELECT id, $2, $3 FROM unnest($1::text[]) AS x(id)
+           SELECT x.id, $2::text, $3::int FROM unnest($1::text[]) AS x(id)
            ON CONFLICT DO NOTHING RETURNING video_id
          )
          INSERT INTO video_stats (video_id, views) SELECT video_id, 1 FROM ins

@@ -262,14 +262,14 @@ export class VideosRepository {
     if (hashtags.length > 0) {
       await executor.query(
         `INSERT INTO video_hashtags (video_id, tag, position)
-         SELECT $1, x.tag, x.pos FROM unnest($2::text[]) WITH ORDINALITY AS x(tag, pos)`,
+         SELECT $1::text, x.tag, x.pos FROM unnest($2::text[]) WITH ORDINALITY AS x(tag, pos)`,
         [videoId, hashtags],
       );
     }
     if (mentions.length > 0) {
       await executor.query(
         `INSERT INTO video_mentions (video_id, user_id, position)
-         SELECT $1, u.id, min(x.pos) FROM unnest($2::text[]) WITH ORDINALITY AS x(name, pos)
+         SELECT $1::text, u.id, min(x.pos) FROM unnest($2::text[]) WITH ORDINALITY AS x(name, pos)
          JOIN users u ON lower(u.username) = x.name
          GROUP BY u.id`,
         [videoId, mentions],
