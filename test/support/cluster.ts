@@ -236,6 +236,8 @@ export async function startNginx(opts: NginxOptions): Promise<Nginx> {
     'events { worker_connections 4096; }',
     'http {',
     '  default_type application/octet-stream;',
+    // Benchmarks hold client connections for thousands of requests; the default (1000) closes them mid-run.
+    '  keepalive_requests 1000000;',
     opts.accessLog === false
       ? '  access_log off;'
       : `  log_format curta '$request $status cache=$upstream_cache_status upstream=$upstream_addr';\n  access_log ${join(dir, 'access.log')} curta;`,
