@@ -53,7 +53,11 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         });
         expect(r.body.viewer).toBeUndefined();
         expect(new Date(r.body.createdAt).getTime()).toBeGreaterThan(0);
-        expect((await api('GET', '/api/v1/users/alice', { token: bob.token })).body.viewer).toEqual({ follows: false });
+        const signedIn = await api('GET', '/api/v1/users/alice', { token: bob.token });
+        expect(signedIn.body.viewer).toEqual({ follows: false });
+        // A shared cache may keep the anonymous answer briefly, never a signed-in one.
+        expect(r.headers.get('cache-control')).toBe('public, max-age=5');
+        expect(signedIn.headers.get('cache-control')).toBe('private, no-store');
 
         for (const name of ['nobody_here', 'a%20b', 'x', 'a%2F..%2Fb', '%3Cscript%3E', 'a'.repeat(80)]) {
           const missing = await api('GET', `/api/v1/users/${name}`);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { requireUser } from '../../http/auth.js';
+import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
 import { parseRange } from '../../http/media.routes.js';
 import { PageQuery } from '../../lib/pagination.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -12,14 +13,19 @@ const UsernameParams = z.object({ username: z.string().max(200) });
 const AVATAR_KEY = /^avatars\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}\.jpg$/;
 
 export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, store: ObjectStore): void {
-  app.get('/api/v1/users/:username', async (request) => {
+  // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
+  app.get('/api/v1/users/:username', async (request, reply) => {
     const { username } = UsernameParams.parse(request.params);
-    return profiles.profile(username, request.user);
+    const profile = await profiles.profile(username, request.user);
+    cachePubliclyForAnonymous(request, reply);
+    return profile;
   });
 
-  app.get('/api/v1/users/:username/videos', async (request) => {
+  app.get('/api/v1/users/:username/videos', async (request, reply) => {
     const { username } = UsernameParams.parse(request.params);
-    return profiles.videosOf(username, request.user, PageQuery.parse(request.query));
+    const page = await profiles.videosOf(username, request.user, PageQuery.parse(request.query));
+    cachePubliclyForAnonymous(request, reply);
+    return page;
   });
 
   app.patch('/api/v1/me', async (request) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../../http/auth.js';
+import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
 import { ID_PATTERN } from '../../lib/ids.js';
 import { PageQuery } from '../../lib/pagination.js';
 import { CreateCommentSchema, type CommentsService } from './comments.service.js';
@@ -21,12 +22,16 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
     const user = requireUser(request);
     return social.unfollow(user, UsernameParams.parse(request.params).username);
   });
-  app.get('/api/v1/users/:username/followers', async (request) =>
-    social.followers(UsernameParams.parse(request.params).username, PageQuery.parse(request.query)),
-  );
-  app.get('/api/v1/users/:username/following', async (request) =>
-    social.following(UsernameParams.parse(request.params).username, PageQuery.parse(request.query)),
-  );
+  app.get('/api/v1/users/:username/followers', async (request, reply) => {
+    const page = await social.followers(UsernameParams.parse(request.params).username, PageQuery.parse(request.query));
+    cachePubliclyForAnonymous(request, reply);
+    return page;
+  });
+  app.get('/api/v1/users/:username/following', async (request, reply) => {
+    const page = await social.following(UsernameParams.parse(request.params).username, PageQuery.parse(request.query));
+    cachePubliclyForAnonymous(request, reply);
+    return page;
+  });
   app.get('/api/v1/feed/following', async (request) => social.followingFeed(requireUser(request), PageQuery.parse(request.query)));
 
   // Likes, bookmarks, shares
@@ -50,10 +55,12 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
   app.post('/api/v1/videos/:id/share', async (request) => social.share(request.user, VideoParams.parse(request.params).id));
 
   // Comments
-  app.get('/api/v1/videos/:id/comments', async (request) => {
+  app.get('/api/v1/videos/:id/comments', async (request, reply) => {
     const { id } = VideoParams.parse(request.params);
     const q = CommentsQuery.parse(request.query);
-    return comments.list(request.user, id, q.parentId, q);
+    const page = await comments.list(request.user, id, q.parentId, q);
+    cachePubliclyForAnonymous(request, reply);
+    return page;
   });
   app.post('/api/v1/videos/:id/comments', async (request, reply) => {
     const user = requireUser(request);
