@@ -217,6 +217,8 @@ async function main(): Promise<void> {
       workers: 2,
       proxyCache: false,
       storage: 'fs',
+      // The default pool (the tests use a smaller one to spare the shared server).
+      env: { DB_POOL_MAX: '10' },
       nginx: { accessLog: false, extraServers: staticServer },
     });
     cleanups.push(() => cluster.stop());
