@@ -24,6 +24,7 @@ import { ProcessingService } from './modules/videos/processing.service.js';
 import { VideoEvents } from './modules/videos/video-events.js';
 import { VideosRepository } from './modules/videos/videos.repository.js';
 import { VideosService } from './modules/videos/videos.service.js';
+import { MediaUrls } from './modules/videos/media-urls.js';
 import { PURGE_QUEUE, type PurgeJobPayload } from './modules/videos/video-management.service.js';
 import { EngagementRepository, engagementDecorator } from './modules/social/engagement.repository.js';
 import { FollowsRepository } from './modules/social/follows.repository.js';
@@ -92,7 +93,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   // Followers-only visibility and fresh counters on every view come from the social tables.
   const follows = new FollowsRepository(db);
   const engagement = new EngagementRepository(db);
-  const videos = new VideosService(videosRepo, cache, config.mediaBaseUrl, {
+  const mediaUrls = new MediaUrls(config.mediaBaseUrl, config.signingSecret, config.media.privateUrlTtlSec);
+  const videos = new VideosService(videosRepo, cache, mediaUrls, {
     followsOwner: (viewerId, ownerId) => follows.isFollowing(viewerId, ownerId),
     decorate: engagementDecorator(engagement),
   });
@@ -124,7 +126,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   uploadsRoutes(http, uploads);
   videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
   social.registerRoutes(http);
-  mediaRoutes(http, store);
+  mediaRoutes(http, { store, urls: mediaUrls, videoAccess: (id) => videos.getCachedRow(id) });
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
 
   const workers: JobWorker[] = [];

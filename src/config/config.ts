@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: int(1000).default(30_000),
   TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
   SESSION_TTL_DAYS: int(1, 3650).default(30),
+  /** Lifetime of signed URLs for renditions of followers-only, private and unpublished videos. */
+  PRIVATE_MEDIA_URL_TTL_SEC: int(60, 7 * 24 * 3600).default(3600),
   /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
   RECONCILE_INTERVAL_SEC: int(0, 86_400).default(30),
 });
@@ -76,6 +78,7 @@ export interface Config {
     maxDurationSec: number;
     transcodeTimeoutSec: number;
     workDir: string;
+    privateUrlTtlSec: number;
   };
   uploads: { maxBytes: number; multipartThreshold: number; partSize: number; urlTtlSec: number };
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
@@ -136,6 +139,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxDurationSec: e.VIDEO_MAX_DURATION_SEC,
       transcodeTimeoutSec: e.TRANSCODE_TIMEOUT_SEC,
       workDir: resolve(dataDir, 'work'),
+      privateUrlTtlSec: e.PRIVATE_MEDIA_URL_TTL_SEC,
     },
     uploads: {
       maxBytes: e.UPLOAD_MAX_BYTES,

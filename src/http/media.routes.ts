@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { ByteRange, ObjectStore } from '../ports/object-store.js';
+import { isPubliclyServable, type MediaUrls } from '../modules/videos/media-urls.js';
+import type { VideoAccessFields } from '../modules/videos/visibility.js';
 
 const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
 const MEDIA_KEY = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_./-]+$/;
@@ -39,14 +41,26 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
+export interface MediaRouteDeps {
+  store: ObjectStore;
+  urls: MediaUrls;
+  /** The video's access fields (cached), or null when it does not exist. */
+  videoAccess: (videoId: string) => Promise<Pick<VideoAccessFields, 'status' | 'visibility'> | null>;
+}
+
 /**
  * Renditions, posters and playlists, straight from the object store with the
  * semantics a CDN relies on: Range, ETag/If-None-Match, Cache-Control stored
  * with each object (immutable for versioned renditions), CORS for players.
+ *
+ * Plain URLs (`/media/<id>/<rev>/…`) serve only ready public or unlisted
+ * videos. Everything else needs the signed form (`/media/s/<exp>/<sig>/<id>/<rev>/…`,
+ * see MediaUrls), answered `private` so no shared cache keeps it.
  */
-export function mediaRoutes(app: FastifyInstance, store: ObjectStore): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = `media/${(request.params as { '*': string })['*']}`;
+export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
+  const { store, urls, videoAccess } = deps;
+
+  const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
     if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
     const info = await store.head(key);
     if (!info) throw new AppError('object_not_found', 'No such media object.');
@@ -56,7 +70,7 @@ export function mediaRoutes(app: FastifyInstance, store: ObjectStore): void {
     reply.header('accept-ranges', 'bytes');
     reply.header('etag', info.etag);
     reply.header('last-modified', info.lastModified.toUTCString());
-    reply.header('cache-control', info.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    reply.header('cache-control', cacheControl ?? info.cacheControl ?? DEFAULT_CACHE_CONTROL);
     reply.header('content-type', info.contentType);
 
     if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
@@ -80,7 +94,32 @@ export function mediaRoutes(app: FastifyInstance, store: ObjectStore): void {
     const { body } = await store.get(key, range ?? undefined);
     return reply.send(body);
   };
-  app.route({ method: ['GET', 'HEAD'], url: '/media/*', handler });
+
+  const videoIdOf = (rest: string) => rest.split('/', 1)[0] ?? '';
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/media/s/:expires/:sig/*',
+    handler: async (request, reply) => {
+      const { expires, sig, '*': rest } = request.params as { expires: string; sig: string; '*': string };
+      const [id, rev] = rest.split('/', 2);
+      const secondsLeft = urls.verify(`media/${id}/${rev}`, expires, sig);
+      return serve(request, reply, `media/${rest}`, `private, max-age=${Math.min(secondsLeft, 86_400)}`);
+    },
+  });
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/media/*',
+    handler: async (request, reply) => {
+      const rest = (request.params as { '*': string })['*'];
+      const row = await videoAccess(videoIdOf(rest));
+      // Restricted or unpublished renditions are only reachable through signed URLs.
+      if (!row || !isPubliclyServable(row)) throw new AppError('object_not_found', 'No such media object.');
+      return serve(request, reply, `media/${rest}`);
+    },
+  });
+
   app.options('/media/*', async (_request, reply) =>
     reply
       .header('access-control-allow-origin', '*')

@@ -263,6 +263,38 @@ describe('early playback and live progress', () => {
   });
 });
 
+describe('private media', () => {
+  it('reaches renditions of a private video only through signed, expiring URLs kept out of shared caches', async () => {
+    const created = (await createUpload(token, clip.length, { visibility: 'private' })).body;
+    expect((await putBytes(created.upload, clip)).status).toBe(200);
+    const v = await waitForVideo(api, created.videoId, token, (x) => x.status === 'ready');
+    expect(v.visibility).toBe('private');
+    expect(v.playback.hls).toMatch(/\/media\/s\/\d+\/[\w-]+\//);
+
+    const master = await fetch(v.playback.hls);
+    expect(master.status).toBe(200);
+    expect(master.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+    // Relative URIs inside the playlist inherit the signature.
+    const variant = (await master.text()).split('\n').find((l) => l.endsWith('.m3u8'))!;
+    const media = await fetch(new URL(variant, v.playback.hls));
+    expect(media.status).toBe(200);
+    const firstSegment = (await media.text()).split('\n').find((l) => l.endsWith('.m4s'))!;
+    const seg = await fetch(new URL(firstSegment, new URL(variant, v.playback.hls)), { headers: { range: 'bytes=0-9' } });
+    expect(seg.status).toBe(206);
+
+    // The same object by its plain URL, with a tampered signature, or for another video: refused.
+    const plain = v.playback.hls.replace(/\/media\/s\/\d+\/[\w-]+\//, '/media/');
+    expect((await fetch(plain)).status).toBe(404);
+    const tampered = v.playback.hls.replace(/\/s\/(\d+)\//, (_m: string, e: string) => `/s/${Number(e) + 900}/`);
+    const t1 = await fetch(tampered);
+    expect(t1.status).toBe(403);
+    expect(((await t1.json()) as any).error.code).toBe('signature_invalid');
+    // Strangers don't get the URLs at all.
+    expect((await api('GET', `/api/v1/videos/${created.videoId}`, { token: otherToken })).status).toBe(404);
+    expect((await api('GET', `/api/v1/videos/${created.videoId}`)).status).toBe(404);
+  });
+});
+
 describe('hostile uploads', () => {
   it('refuses a tampered signature, a PUT to another video, and expired URLs', async () => {
     const a = (await createUpload(token, clip.length)).body;

@@ -4,6 +4,7 @@ import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
 import { FEED_GENERATION_KEY, videoCacheKey } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
+import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation } from './visibility.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
@@ -62,8 +63,8 @@ export class VideosService {
   constructor(
     private readonly repo: VideosRepository,
     private readonly cache: Cache,
-    /** Base URL media keys are served under (the API's /media route or a CDN). */
-    private readonly mediaBaseUrl: string,
+    /** Plain URLs for public renditions, signed ones for the rest. */
+    private readonly mediaUrls: MediaUrls,
     private readonly opts: VideosServiceOptions = {},
   ) {}
 
@@ -139,8 +140,8 @@ export class VideosService {
   }
 
   toView(row: VideoRow): VideoView {
-    const url = (key: string | undefined) =>
-      key && row.media_prefix ? `${this.mediaBaseUrl}/${row.media_prefix}/${key}` : null;
+    const urlFor = row.media_prefix ? this.mediaUrls.forPrefix(row.media_prefix, isPubliclyServable(row)) : null;
+    const url = (key: string | undefined) => (key && urlFor ? urlFor(key) : null);
     const view: VideoView = {
       id: row.id,
       status: row.status,
