@@ -290,32 +290,63 @@ function redisUrlWithDb(base: string, db: number): string {
   return url.toString();
 }
 
+/** Keys untouched this long (seconds), in a database nobody has claimed, are a crashed run's leftovers. */
+const ABANDONED_IDLE_SEC = 120;
+
 /**
  * A Redis logical database (1–15) that nobody else is using, claimed with a
  * marker key. The app's keys all start with `curta:`; releasing deletes only
- * those and the marker, never anything else.
+ * those and the marker, never anything else. An empty database is preferred;
+ * failing that, one holding nothing but `curta:` keys that nobody has touched
+ * for minutes and no marker (left by a run that could not clean up) is
+ * cleared and taken.
  */
 export async function claimRedisDatabase(base: string = TEST_REDIS_URL): Promise<{ url: string; release(): Promise<void> }> {
   const token = uniqueName('cluster');
   const order = Array.from({ length: 15 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
-  for (const db of order) {
-    const url = redisUrlWithDb(base, db);
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      if ((await redis.set(REDIS_OWNER_KEY, token, 'EX', 6 * 3600, 'NX')) !== 'OK') continue;
-      if ((await redis.dbsize()) === 1) {
-        return { url, release: () => releaseRedisDatabase(url, token) };
+  for (const takeAbandoned of [false, true]) {
+    for (const db of order) {
+      const url = redisUrlWithDb(base, db);
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        if ((await redis.set(REDIS_OWNER_KEY, token, 'EX', 6 * 3600, 'NX')) !== 'OK') continue;
+        if ((await redis.dbsize()) === 1) return { url, release: () => releaseRedisDatabase(url, token) };
+        const leftovers = takeAbandoned ? await abandonedKeys(redis) : null;
+        if (leftovers) {
+          if (leftovers.length > 0) await redis.del(...leftovers);
+          return { url, release: () => releaseRedisDatabase(url, token) };
+        }
+        await redis.del(REDIS_OWNER_KEY); // someone else's data lives here: leave it alone
+      } catch {
+        // a server with fewer databases, or a transient error: try the next one
+      } finally {
+        redis.disconnect();
       }
-      await redis.del(REDIS_OWNER_KEY); // someone else's data lives here: leave it alone
-    } catch {
-      // a server with fewer databases, or a transient error: try the next one
-    } finally {
-      redis.disconnect();
     }
   }
-  throw new Error('no empty Redis logical database (1-15) to run the cluster in');
+  throw new Error('no free Redis logical database (1-15) to run the cluster in');
+}
+
+/** Every key but our marker, if all are idle `curta:` keys (a few thousand at most); otherwise null. */
+async function abandonedKeys(redis: Redis): Promise<string[] | null> {
+  if ((await redis.dbsize()) > 5000) return null;
+  const keys: string[] = [];
+  let cursor = '0';
+  let rounds = 0;
+  do {
+    const [next, page] = await redis.scan(cursor, 'COUNT', 500);
+    cursor = next;
+    for (const key of page) {
+      if (key === REDIS_OWNER_KEY) continue;
+      if (!key.startsWith('curta:')) return null;
+      const idle = Number(await redis.object('IDLETIME', key));
+      if (!(idle >= ABANDONED_IDLE_SEC)) return null;
+      keys.push(key);
+    }
+  } while (cursor !== '0' && ++rounds < 100);
+  return cursor === '0' ? keys : null;
 }
 
 async function releaseRedisDatabase(url: string, token: string): Promise<void> {
