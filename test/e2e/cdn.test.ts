@@ -11,8 +11,8 @@ import { apiClient } from '../support/test-app.js';
  * CDN semantics, proven with a real caching proxy: two `curta serve`
  * processes and a worker behind nginx running docs/nginx.conf. What Curta
  * marks cacheable is served from nginx's cache on the second request; what
- * depends on who asks never is. (Signed, expiring URLs for private media
- * come with video privacy, a later issue.)
+ * depends on who asks never is, and private renditions travel only on
+ * signed, expiring URLs the proxy does not keep.
  */
 
 const available = await clusterAvailable('CDN test');
@@ -37,6 +37,7 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
   let c: Cluster;
   let api: ReturnType<typeof apiClient>;
   let scratch: string;
+  let clip: Buffer;
   let alice: string;
   let bob: string;
   let videoId: string;
@@ -52,7 +53,7 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     scratch = await mkdtemp(join(tmpdir(), 'curta-cdn-'));
     const clipPath = join(scratch, 'clip.mp4');
     await makeClip(clipPath, { seconds: 3 });
-    const clip = await readFile(clipPath);
+    clip = await readFile(clipPath);
     alice = await signup(c.url, 'alice');
     bob = await signup(c.url, 'bob');
 
@@ -230,6 +231,56 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     expect([whole.status, whole.cache]).toEqual([200, 'HIT']);
     expect(sha(head.bytes)).toBe(sha(whole.bytes.subarray(0, 100)));
     expect(head.headers.get('content-range')).toBe(`bytes 0-99/${whole.bytes.length}`);
+  });
+
+  it('keeps private renditions out of the shared cache: signed, expiring URLs only', async () => {
+    const id = await uploadVideo(c.url, alice, clip, 'just for me', { visibility: 'private' });
+    const deadline = Date.now() + 120_000;
+    let owner: any;
+    do {
+      await new Promise((res) => setTimeout(res, 200));
+      owner = (await api('GET', `/api/v1/videos/${id}`, { token: alice })).body;
+      if (owner?.status === 'failed' || Date.now() > deadline) throw new Error(`private video not ready: ${JSON.stringify(owner)}`);
+    } while (owner?.status !== 'ready');
+    expect(owner.playback.hls).toMatch(new RegExp(`^${c.url}/media/s/\\d+/[^/]+/${id}/`));
+
+    // Neither the metadata nor the renditions are kept by the proxy, however often they are asked for.
+    for (const [what, url] of [
+      ['master playlist', owner.playback.hls],
+      ['mp4', owner.playback.mp4],
+      ['poster', owner.playback.poster],
+    ] as const) {
+      for (let i = 0; i < 2; i++) {
+        const f = await get(url);
+        expect({ what, status: f.status, cache: f.cache }).toEqual({ what, status: 200, cache: 'MISS' });
+        expect(f.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+      }
+    }
+    // Relative URIs in the playlists inherit the signature.
+    const master = (await get(owner.playback.hls)).bytes.toString('utf8');
+    const variant = new URL(master.split('\n').find((l) => l && !l.startsWith('#'))!.trim(), owner.playback.hls).toString();
+    const media = await get(variant);
+    expect([media.status, media.cache]).toEqual([200, 'MISS']);
+    const segment = media.bytes
+      .toString('utf8')
+      .split('\n')
+      .find((l) => l && !l.startsWith('#'))!
+      .trim();
+    const seg = await get(new URL(segment, variant).toString());
+    expect([seg.status, seg.cache]).toEqual([200, 'MISS']);
+
+    // Without the signature, or with a forged one, there is nothing to get — and nothing cached.
+    const plain = owner.playback.hls.replace(/\/media\/s\/\d+\/[^/]+\//, '/media/');
+    const forged = owner.playback.hls.replace(/(\/media\/s\/\d+\/)[^/]+\//, '$1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/');
+    for (let i = 0; i < 2; i++) {
+      const p = await get(plain);
+      expect([p.status, p.cache, p.headers.get('cache-control')]).toEqual([404, 'MISS', 'no-store']);
+      const f = await get(forged);
+      expect([f.status, f.cache, f.headers.get('cache-control')]).toEqual([403, 'MISS', 'no-store']);
+    }
+    // The video itself is invisible to others, signed in or not.
+    expect((await get(`${c.url}/api/v1/videos/${id}`)).status).toBe(404);
+    expect((await get(`${c.url}/api/v1/videos/${id}`, { authorization: `Bearer ${bob}` })).status).toBe(404);
   });
 
   it('streams Server-Sent Events through the proxy', async () => {

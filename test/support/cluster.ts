@@ -561,12 +561,18 @@ export async function signup(baseUrl: string, username: string): Promise<string>
  * The browser's upload: create (API) → PUT the bytes to the signed URL
  * (storage) → complete (API). Returns the video id.
  */
-export async function uploadVideo(baseUrl: string, token: string, bytes: Buffer, caption = ''): Promise<string> {
+export async function uploadVideo(
+  baseUrl: string,
+  token: string,
+  bytes: Buffer,
+  caption = '',
+  extra: { visibility?: 'public' | 'unlisted' | 'followers' | 'private' } = {},
+): Promise<string> {
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const created = await fetch(`${baseUrl}/api/v1/uploads`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ filename: 'clip.mp4', contentType: 'video/mp4', size: bytes.length, caption }),
+    body: JSON.stringify({ filename: 'clip.mp4', contentType: 'video/mp4', size: bytes.length, caption, ...extra }),
   });
   const body = (await created.json()) as { videoId: string; upload: { kind: string; url: string; headers: Record<string, string> } };
   if (created.status !== 201) throw new Error(`create upload: HTTP ${created.status} ${JSON.stringify(body)}`);
