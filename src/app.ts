@@ -126,7 +126,15 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   uploadsRoutes(http, uploads);
   videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
   social.registerRoutes(http);
-  mediaRoutes(http, { store, urls: mediaUrls, videoAccess: (id) => videos.getCachedRow(id) });
+  const accelPrefix = config.media.accelRedirectPrefix;
+  mediaRoutes(http, {
+    store,
+    urls: mediaUrls,
+    videoAccess: (id) => videos.getCachedRow(id),
+    ...(accelPrefix && store instanceof FsObjectStore
+      ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
+      : {}),
+  });
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
 
   const workers: JobWorker[] = [];

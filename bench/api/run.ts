@@ -218,7 +218,8 @@ async function main(): Promise<void> {
       proxyCache: false,
       storage: 'fs',
       // The default pool (the tests use a smaller one to spare the shared server).
-      env: { DB_POOL_MAX: '10' },
+      // nginx sends media bytes itself (X-Accel-Redirect), as docs/nginx.conf recommends for fs storage.
+      env: { DB_POOL_MAX: '10', MEDIA_ACCEL_REDIRECT: '/_curta_objects/' },
       nginx: { accessLog: false, extraServers: staticServer },
     });
     cleanups.push(() => cluster.stop());

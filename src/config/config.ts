@@ -12,6 +12,54 @@ const bool = z
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+/** A rate limit: at most `limit` requests per fixed window of `windowSec` seconds. */
+export interface RateRule {
+  limit: number;
+  windowSec: number;
+}
+
+const UNIT_SEC = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const RATE_RULE = /^(\d{1,9})\/(\d{1,6})([smhd])$/;
+
+/** `<count>/<window>` (e.g. `30/1m`, `10/1h`; units s, m, h, d) or `off`; null means off. */
+export function parseRateRule(raw: string): RateRule | null {
+  const v = raw.trim().toLowerCase();
+  if (v === 'off') return null;
+  const m = RATE_RULE.exec(v);
+  if (!m) throw new Error('must be "<count>/<window>" such as 30/1m or 10/1h (units s, m, h, d), or "off"');
+  const limit = Number(m[1]);
+  const windowSec = Number(m[2]) * UNIT_SEC[m[3] as keyof typeof UNIT_SEC];
+  if (limit < 1 || windowSec < 1 || windowSec > 7 * 86_400) throw new Error('count must be ≥ 1 and the window between 1s and 7d');
+  return { limit, windowSec };
+}
+
+const rateRule = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseRateRule(v ?? fallback);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+/** Fastify's trustProxy: `true` (trust X-Forwarded-For), a hop count, or addresses/CIDRs of the proxies. */
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): boolean | number | string => {
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    if (/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(v)) return v.replace(/\s+/g, '');
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or a comma-separated list of proxy addresses/CIDRs' });
+    return z.NEVER;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(8080),
@@ -49,17 +97,46 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: int(1000).default(30_000),
   TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
   SESSION_TTL_DAYS: int(1, 3650).default(30),
+  /**
+   * URL prefix of an nginx `internal` location aliased to the object folder: media
+   * answers then carry `X-Accel-Redirect` and nginx sends the bytes (filesystem storage only).
+   */
+  MEDIA_ACCEL_REDIRECT: z.string().regex(/^\/[A-Za-z0-9_/-]*\/$/, 'must be a path starting and ending with "/"').optional(),
   /** Lifetime of signed URLs for renditions of followers-only, private and unpublished videos. */
   PRIVATE_MEDIA_URL_TTL_SEC: int(60, 7 * 24 * 3600).default(3600),
   /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
   RECONCILE_INTERVAL_SEC: int(0, 86_400).default(30),
+
+  /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
+  TRUST_PROXY: trustProxy,
+  /** Rate limits: `<count>/<window>` or `off` (fixed windows, counted in the cache, so shared by every process on Redis). */
+  RATE_LIMIT_SIGNUP_PER_IP: rateRule('20/1h'),
+  RATE_LIMIT_LOGIN_PER_IP: rateRule('60/15m'),
+  /** Failed logins per username (a correct password is never counted). */
+  RATE_LIMIT_LOGIN_PER_USERNAME: rateRule('10/15m'),
+  RATE_LIMIT_COMMENT_PER_USER: rateRule('30/1m'),
+  RATE_LIMIT_COMMENT_PER_IP: rateRule('120/1m'),
+  RATE_LIMIT_LIKE_PER_USER: rateRule('120/1m'),
+  RATE_LIMIT_LIKE_PER_IP: rateRule('600/1m'),
+  RATE_LIMIT_SHARE_PER_USER: rateRule('60/1m'),
+  RATE_LIMIT_SHARE_PER_IP: rateRule('300/1m'),
+  RATE_LIMIT_REPORT_PER_USER: rateRule('20/1h'),
+  RATE_LIMIT_REPORT_PER_IP: rateRule('60/1h'),
+  RATE_LIMIT_UPLOAD_PER_USER: rateRule('30/1h'),
+  RATE_LIMIT_UPLOAD_PER_IP: rateRule('100/1h'),
+  /** Daily (UTC) upload quota per user; 0 = unlimited. */
+  UPLOAD_DAILY_COUNT: int(0).default(50),
+  UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Actions with rate limits; each is limited per user (login: per username) and per client address. */
+export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload';
+
 export interface Config {
   env: Env['NODE_ENV'];
-  http: { host: string; port: number; publicBaseUrl: string; jsonBodyLimit: number };
+  http: { host: string; port: number; publicBaseUrl: string; jsonBodyLimit: number; trustProxy: boolean | number | string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   signingSecret: string;
@@ -79,8 +156,19 @@ export interface Config {
     transcodeTimeoutSec: number;
     workDir: string;
     privateUrlTtlSec: number;
+    accelRedirectPrefix: string | null;
   };
-  uploads: { maxBytes: number; multipartThreshold: number; partSize: number; urlTtlSec: number };
+  uploads: {
+    maxBytes: number;
+    multipartThreshold: number;
+    partSize: number;
+    urlTtlSec: number;
+    /** Per user per UTC day; 0 = unlimited. */
+    dailyCount: number;
+    dailyBytes: number;
+  };
+  /** null = no limit of that kind. */
+  rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null }>;
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
   auth: { sessionTtlDays: number };
 }
@@ -105,6 +193,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.UPLOAD_PART_SIZE > e.UPLOAD_MULTIPART_THRESHOLD) {
     throw new ConfigError('Invalid configuration:\n  UPLOAD_PART_SIZE: must not exceed UPLOAD_MULTIPART_THRESHOLD');
   }
+  if (e.MEDIA_ACCEL_REDIRECT && e.S3_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  MEDIA_ACCEL_REDIRECT: only for filesystem storage (with S3, point MEDIA_BASE_URL at a CDN)');
+  }
   if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL, so that every process signs and verifies URLs with the same key',
@@ -114,7 +205,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: Config = {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl, jsonBodyLimit: e.JSON_BODY_LIMIT },
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl, jsonBodyLimit: e.JSON_BODY_LIMIT, trustProxy: e.TRUST_PROXY },
     dataDir,
     logLevel: e.LOG_LEVEL,
     signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
@@ -140,12 +231,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       transcodeTimeoutSec: e.TRANSCODE_TIMEOUT_SEC,
       workDir: resolve(dataDir, 'work'),
       privateUrlTtlSec: e.PRIVATE_MEDIA_URL_TTL_SEC,
+      accelRedirectPrefix: e.MEDIA_ACCEL_REDIRECT ?? null,
     },
     uploads: {
       maxBytes: e.UPLOAD_MAX_BYTES,
       multipartThreshold: e.UPLOAD_MULTIPART_THRESHOLD,
       partSize: e.UPLOAD_PART_SIZE,
       urlTtlSec: e.UPLOAD_URL_TTL_SEC,
+      dailyCount: e.UPLOAD_DAILY_COUNT,
+      dailyBytes: e.UPLOAD_DAILY_BYTES,
+    },
+    rateLimits: {
+      signup: { user: null, ip: e.RATE_LIMIT_SIGNUP_PER_IP },
+      login: { user: e.RATE_LIMIT_LOGIN_PER_USERNAME, ip: e.RATE_LIMIT_LOGIN_PER_IP },
+      comment: { user: e.RATE_LIMIT_COMMENT_PER_USER, ip: e.RATE_LIMIT_COMMENT_PER_IP },
+      like: { user: e.RATE_LIMIT_LIKE_PER_USER, ip: e.RATE_LIMIT_LIKE_PER_IP },
+      share: { user: e.RATE_LIMIT_SHARE_PER_USER, ip: e.RATE_LIMIT_SHARE_PER_IP },
+      report: { user: e.RATE_LIMIT_REPORT_PER_USER, ip: e.RATE_LIMIT_REPORT_PER_IP },
+      upload: { user: e.RATE_LIMIT_UPLOAD_PER_USER, ip: e.RATE_LIMIT_UPLOAD_PER_IP },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,

@@ -43,6 +43,12 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 export interface MediaRouteDeps {
   store: ObjectStore;
+  /**
+   * Set when a front proxy serves the files itself (nginx `X-Accel-Redirect`
+   * to an `internal` location aliased to the object folder): Curta still
+   * decides access and headers, the proxy sends the bytes (zero-copy, Range).
+   */
+  accelRedirect?: { prefix: string; locate: (key: string) => Promise<{ relativePath: string } | null> };
   urls: MediaUrls;
   /** The video's access fields (cached), or null when it does not exist. */
   videoAccess: (videoId: string) => Promise<Pick<VideoAccessFields, 'status' | 'visibility'> | null>;
@@ -58,7 +64,7 @@ export interface MediaRouteDeps {
  * see MediaUrls), answered `private` so no shared cache keeps it.
  */
 export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
-  const { store, urls, videoAccess } = deps;
+  const { store, urls, videoAccess, accelRedirect } = deps;
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
     if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
@@ -74,6 +80,13 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
     reply.header('content-type', info.contentType);
 
     if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
+    if (accelRedirect) {
+      const located = await accelRedirect.locate(key);
+      if (!located) throw new AppError('object_not_found', 'No such media object.');
+      // The proxy answers Range and conditional requests from the file itself.
+      reply.header('x-accel-redirect', `${accelRedirect.prefix}${located.relativePath}`);
+      return reply.send();
+    }
 
     const ifRange = request.headers['if-range'];
     const rangeHeader = ifRange && ifRange !== info.etag ? undefined : request.headers.range;

@@ -188,6 +188,8 @@ export interface NginxOptions {
   extraServers?: string;
   /** Log every request to `<dir>/access.log` (default true). */
   accessLog?: boolean;
+  /** The filesystem store's folder (for MEDIA_ACCEL_REDIRECT). */
+  objectsDir?: string;
 }
 
 export interface Nginx {
@@ -203,7 +205,14 @@ export interface Nginx {
  * docs/nginx.conf with this run's listen address, upstream servers and cache
  * folder; everything else exactly as operators get it.
  */
-export async function sampleConfig(opts: { dir: string; port: number; upstreams: string[]; cache: boolean }): Promise<string> {
+export async function sampleConfig(opts: {
+  dir: string;
+  port: number;
+  upstreams: string[];
+  cache: boolean;
+  /** The filesystem store's folder, for the X-Accel-Redirect location. */
+  objectsDir?: string;
+}): Promise<string> {
   let conf = await readFile(NGINX_SAMPLE, 'utf8');
   const replace = (pattern: RegExp, replacement: string) => {
     if (!pattern.test(conf)) throw new Error(`docs/nginx.conf no longer matches ${pattern}; update test/support/cluster.ts`);
@@ -216,6 +225,7 @@ export async function sampleConfig(opts: { dir: string; port: number; upstreams:
   );
   replace(/\n {4}listen 80;/, `\n    listen 127.0.0.1:${opts.port};`);
   if (!opts.cache) replace(/\n(\s+)proxy_cache curta;/, '\n$1proxy_cache off;');
+  if (opts.objectsDir) replace(/alias \/var\/lib\/curta\/data\/objects\/;/, `alias ${opts.objectsDir}/;`);
   return conf;
 }
 
@@ -225,7 +235,13 @@ export async function startNginx(opts: NginxOptions): Promise<Nginx> {
   if (!binary) throw new Error('nginx not found (apt-get install nginx-light, or set NGINX_PATH)');
   const dir = await mkdtemp(join(tmpdir(), 'curta-nginx-'));
   const port = opts.port ?? (await freePort());
-  const include = await sampleConfig({ dir, port, upstreams: opts.upstreams, cache: opts.cache !== false });
+  const include = await sampleConfig({
+    dir,
+    port,
+    upstreams: opts.upstreams,
+    cache: opts.cache !== false,
+    ...(opts.objectsDir ? { objectsDir: opts.objectsDir } : {}),
+  });
   await writeFile(join(dir, 'curta.conf'), include);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, t)};`).join('\n');
   const main = [
@@ -505,6 +521,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       port: nginxPort,
       upstreams: apiPorts.map((p) => `127.0.0.1:${p}`),
       cache: opts.proxyCache !== false,
+      ...(storage === 'fs' ? { objectsDir: join(dataDir, 'objects') } : {}),
       ...opts.nginx,
     });
     cleanups.push(() => nginx.stop());

@@ -267,6 +267,17 @@ export class FsObjectStore implements ObjectStore {
     return meta ? toInfo(key, meta) : null;
   }
 
+  /**
+   * Where an object's bytes live, relative to rootDir (for a front proxy that
+   * serves files itself, e.g. nginx's X-Accel-Redirect), with its metadata.
+   * Blobs are immutable: an overwrite writes a new one.
+   */
+  async locate(key: string): Promise<{ relativePath: string; info: ObjectInfo } | null> {
+    assertValidKey(key);
+    const meta = await this.readMeta(key);
+    return meta ? { relativePath: [...key.split('/'), meta.blob].join('/'), info: toInfo(key, meta) } : null;
+  }
+
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     await this.locks.run(`object:${key}`, async () => {
