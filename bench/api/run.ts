@@ -296,7 +296,12 @@ async function main(): Promise<void> {
     cleanups.push(() => helloNginx.stop());
 
     // Reference only: the shipped config with its cache on, in front of the same API processes.
-    const cachedNginx = await startNginx({ upstreams: cluster.apiUrls.map((u) => new URL(u).host), cache: true, accessLog: false });
+    const cachedNginx = await startNginx({
+      upstreams: cluster.apiUrls.map((u) => new URL(u).host),
+      cache: true,
+      accessLog: false,
+      objectsDir: join(cluster.dataDir, 'objects'),
+    });
     cleanups.push(() => cachedNginx.stop());
 
     console.log(

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { ByteRange, ObjectStore } from '../ports/object-store.js';
+import type { ByteRange, ObjectInfo, ObjectStore } from '../ports/object-store.js';
 import { isPubliclyServable, type MediaUrls } from '../modules/videos/media-urls.js';
 import type { VideoAccessFields } from '../modules/videos/visibility.js';
 
@@ -48,7 +48,10 @@ export interface MediaRouteDeps {
    * to an `internal` location aliased to the object folder): Curta still
    * decides access and headers, the proxy sends the bytes (zero-copy, Range).
    */
-  accelRedirect?: { prefix: string; locate: (key: string) => Promise<{ relativePath: string } | null> };
+  accelRedirect?: {
+    prefix: string;
+    locate: (key: string) => Promise<{ relativePath: string; info: ObjectInfo } | null>;
+  };
   urls: MediaUrls;
   /** The video's access fields (cached), or null when it does not exist. */
   videoAccess: (videoId: string) => Promise<Pick<VideoAccessFields, 'status' | 'visibility'> | null>;
@@ -68,7 +71,9 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
     if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
-    const info = await store.head(key);
+    // One metadata read either way: the proxy's file path comes with it when the proxy sends the bytes.
+    const located = accelRedirect ? await accelRedirect.locate(key) : null;
+    const info = located ? located.info : accelRedirect ? null : await store.head(key);
     if (!info) throw new AppError('object_not_found', 'No such media object.');
 
     reply.header('access-control-allow-origin', '*');
@@ -80,9 +85,7 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
     reply.header('content-type', info.contentType);
 
     if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
-    if (accelRedirect) {
-      const located = await accelRedirect.locate(key);
-      if (!located) throw new AppError('object_not_found', 'No such media object.');
+    if (accelRedirect && located) {
       // The proxy answers Range and conditional requests from the file itself.
       reply.header('x-accel-redirect', `${accelRedirect.prefix}${located.relativePath}`);
       return reply.send();
