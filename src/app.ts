@@ -12,6 +12,8 @@ import { createHttpServer } from './http/server.js';
 import { mediaRoutes } from './http/media.routes.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { registerAuth } from './http/auth.js';
+import { registerRateLimits } from './http/rate-limit.js';
+import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './http/metrics.js';
 import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
@@ -30,6 +32,9 @@ import { EngagementRepository, engagementDecorator } from './modules/social/enga
 import { FollowsRepository } from './modules/social/follows.repository.js';
 import { createSocialModule, type SocialModule } from './modules/social/social.module.js';
 import { videosRoutes } from './modules/videos/videos.routes.js';
+import { BlocksRepository } from './modules/safety/blocks.repository.js';
+import { RateLimiter } from './modules/safety/rate-limiter.js';
+import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
 import type { JobQueue, JobWorker } from './ports/job-queue.js';
@@ -53,7 +58,11 @@ export interface App {
     reconciler: UploadReconciler;
     /** Profiles, follows, engagement, playback events, discovery, video management (issue 4). */
     social: SocialModule;
+    /** Blocks, reports, moderation (issue 4, part B). */
+    safety: SafetyModule;
   };
+  /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
+  routes: readonly RouteInfo[];
   /** Starts the processing workers (and the upload reconciler) in this process. */
   startWorkers(): JobWorker[];
   /** Stops workers (draining), the HTTP server and every connection. */
@@ -90,17 +99,21 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accountsRepo = new AccountsRepository(db);
   const videosRepo = new VideosRepository(db);
   const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
-  // Followers-only visibility and fresh counters on every view come from the social tables.
+  // Followers-only visibility, blocks and fresh counters on every view come from the social tables.
   const follows = new FollowsRepository(db);
+  const blocks = new BlocksRepository(db);
   const engagement = new EngagementRepository(db);
+  const blockedIds = (viewerId: string) => blocks.blockedIds(viewerId);
   const mediaUrls = new MediaUrls(config.mediaBaseUrl, config.signingSecret, config.media.privateUrlTtlSec);
   const videos = new VideosService(videosRepo, cache, mediaUrls, {
-    followsOwner: (viewerId, ownerId) => follows.isFollowing(viewerId, ownerId),
+    relation: (viewerId, ownerId) => blocks.relation(viewerId, ownerId),
+    blockedIds,
     decorate: engagementDecorator(engagement),
   });
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
-  const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement });
+  const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
+  const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
@@ -108,9 +121,16 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     uploads.onOriginalStored(info).catch((err: unknown) => log.error({ err, key: info.key }, 'object-created handler failed'));
   });
 
-  const http = await createHttpServer({ logger: log, jsonBodyLimit: config.http.jsonBodyLimit, webDir: join(projectRoot(), 'web', 'dist') });
+  const http = await createHttpServer({
+    logger: log,
+    jsonBodyLimit: config.http.jsonBodyLimit,
+    webDir: join(projectRoot(), 'web', 'dist'),
+    trustProxy: config.http.trustProxy,
+  });
+  const routes = collectRoutes(http);
   metrics.instrumentHttp(http);
   registerAuth(http, accounts);
+  registerRateLimits(http, new RateLimiter(cache), config.rateLimits);
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
     try {
@@ -126,6 +146,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   uploadsRoutes(http, uploads);
   videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
   social.registerRoutes(http);
+  safety.registerRoutes(http);
   const accelPrefix = config.media.accelRedirectPrefix;
   mediaRoutes(http, {
     store,
@@ -136,6 +157,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       : {}),
   });
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
+  openapiRoutes(http, { publicBaseUrl: config.http.publicBaseUrl });
 
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];
@@ -149,7 +171,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     queue,
     transcoder,
     http,
-    services: { accounts, uploads, videos, processing, reconciler, social },
+    services: { accounts, uploads, videos, processing, reconciler, social, safety },
+    routes,
     startWorkers() {
       const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
         concurrency: config.jobs.concurrency,

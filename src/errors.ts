@@ -37,7 +37,17 @@ export type ErrorCode =
   | 'comments_disabled'
   | 'invalid_image'
   // playback events
-  | 'device_id_required';
+  | 'device_id_required'
+  // safety: bans, blocks, reports, moderation, quotas
+  | 'account_banned'
+  | 'user_blocked'
+  | 'cannot_block_self'
+  | 'cannot_report_self'
+  | 'already_reported'
+  | 'report_not_found'
+  | 'report_closed'
+  | 'cannot_ban_admin'
+  | 'upload_quota_exceeded';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -33,6 +33,15 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   comments_disabled: 403,
   invalid_image: 422,
   device_id_required: 400,
+  account_banned: 403,
+  user_blocked: 403,
+  cannot_block_self: 400,
+  cannot_report_self: 400,
+  already_reported: 409,
+  report_not_found: 404,
+  report_closed: 409,
+  cannot_ban_admin: 403,
+  upload_quota_exceeded: 429,
 };
 
 export function statusFor(code: ErrorCode): number {
@@ -56,6 +65,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   if (err instanceof AppError) {
     const status = statusFor(err.code);
     if (status >= 500) request.log.error({ err }, err.message);
+    // 429s say when to come back: `details.retryAfter` seconds, also as the standard header.
+    const retryAfter = err.details?.retryAfter;
+    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(status).send(errorBody(err.code, err.message, err.details));
     return;
   }

@@ -10,6 +10,14 @@ export interface ServerOptions {
   jsonBodyLimit: number;
   /** Built web app (Vite output); served at `/` when present. */
   webDir?: string;
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe for `request.ip` (per-IP rate limits). */
+  trustProxy?: boolean | number | string;
+}
+
+/** A hop count trusts that many proxies nearest to us; otherwise Fastify's own forms. */
+function trustProxyOption(v: ServerOptions['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof v !== 'number') return v ?? false;
+  return (_address, hop) => hop < v;
 }
 
 /** A bare Fastify instance with Curta's conventions: JSON errors with codes, body limits, request ids. */
@@ -22,6 +30,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
     // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: trustProxyOption(opts.trustProxy),
   });
   // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');

@@ -54,7 +54,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(r.body.viewer).toBeUndefined();
         expect(new Date(r.body.createdAt).getTime()).toBeGreaterThan(0);
         const signedIn = await api('GET', '/api/v1/users/alice', { token: bob.token });
-        expect(signedIn.body.viewer).toEqual({ follows: false });
+        expect(signedIn.body.viewer).toEqual({ follows: false, blocking: false });
         // A shared cache may keep the anonymous answer briefly, never a signed-in one.
         expect(r.headers.get('cache-control')).toBe('public, max-age=5');
         expect(signedIn.headers.get('cache-control')).toBe('private, no-store');
@@ -147,7 +147,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         }
         const [a, b] = await Promise.all([api('GET', '/api/v1/users/alice', { token: bob.token }), api('GET', '/api/v1/users/bob')]);
         expect(a.body.followerCount).toBe(1);
-        expect(a.body.viewer).toEqual({ follows: true });
+        expect(a.body.viewer).toEqual({ follows: true, blocking: false });
         expect(b.body.followingCount).toBe(1);
 
         // Concurrent duplicate follows and mutual follows keep counts exact.

@@ -23,6 +23,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Every test client comes from 127.0.0.1, and suites sign up, comment and like
+ * far faster than people do: limits raised out of the way (the per-IP ones
+ * are also shared through Redis across suites). test/e2e/rate-limits.test.ts
+ * sets low ones explicitly.
+ */
+export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
+  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD'].flatMap((name) =>
+    name.includes('_PER_')
+      ? [[`RATE_LIMIT_${name}`, '100000/1m']]
+      : [
+          [`RATE_LIMIT_${name}_PER_USER`, '100000/1m'],
+          [`RATE_LIMIT_${name}_PER_IP`, '100000/1m'],
+        ],
+  ),
+);
+
 /** The real app (embedded defaults) listening on loopback, in a throwaway data folder. */
 export async function startTestApp(env: Record<string, string> = {}, opts: { workers?: boolean } = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'curta-test-'));
@@ -35,6 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
     PUBLIC_BASE_URL: baseUrl,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
+    ...RAISED_RATE_LIMITS,
     ...env,
   });
   const app = await createApp(config);

@@ -4,6 +4,9 @@ export interface UserRow {
   id: string;
   username: string;
   password_hash: string;
+  role: 'user' | 'admin';
+  banned_at: Date | null;
+  ban_reason: string | null;
   created_at: Date;
 }
 
@@ -36,7 +39,7 @@ export class AccountsRepository {
   async findSessionUser(tokenHash: string): Promise<UserRow | null> {
     const r = await this.db.query<UserRow>(
       `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.banned_at IS NULL`,
       [tokenHash],
     );
     return r.rows[0] ?? null;

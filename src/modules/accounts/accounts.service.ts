@@ -5,9 +5,13 @@ import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
 
+export type Role = 'user' | 'admin';
+
 export interface PublicUser {
   id: string;
   username: string;
+  /** `admin` sees the report queue and moderates (granted with `curta admin grant <username>`). */
+  role: Role;
   createdAt: string;
 }
 
@@ -31,7 +35,7 @@ export type Credentials = z.infer<typeof CredentialsSchema>;
 const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export function toPublicUser(u: UserRow): PublicUser {
-  return { id: u.id, username: u.username, createdAt: new Date(u.created_at).toISOString() };
+  return { id: u.id, username: u.username, role: u.role ?? 'user', createdAt: new Date(u.created_at).toISOString() };
 }
 
 function hashToken(token: string): string {
@@ -63,6 +67,12 @@ export class AccountsService {
     }
     if (!(await verify(user.password_hash, input.password))) {
       throw new AppError('invalid_credentials', 'Wrong username or password.');
+    }
+    // Said only to someone who knows the password.
+    if (user.banned_at) {
+      throw new AppError('account_banned', `This account is banned${user.ban_reason ? `: ${user.ban_reason}` : '.'}`, {
+        reason: user.ban_reason ?? '',
+      });
     }
     return { user: toPublicUser(user), token: await this.openSession(user.id) };
   }

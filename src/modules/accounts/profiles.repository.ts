@@ -13,6 +13,8 @@ export interface ProfileRow {
   created_at: Date;
   /** Whether the viewer the row was read for follows this user. */
   viewer_follows: boolean;
+  /** Whether the viewer the row was read for blocked this user. */
+  viewer_blocking: boolean;
 }
 
 /** The few fields lists of people show. */
@@ -23,12 +25,16 @@ export interface UserSummaryRow {
   avatar_key: string | null;
 }
 
+/**
+ * Profiles. Banned accounts are left out of every lookup here: to everyone
+ * but admins (who use the moderation repository) a banned user does not exist.
+ */
 export class ProfilesRepository {
   constructor(private readonly db: SqlExecutor) {}
 
   async findByUsername(username: string): Promise<UserSummaryRow | null> {
     const r = await this.db.query<UserSummaryRow>(
-      'SELECT id, username, display_name, avatar_key FROM users WHERE lower(username) = lower($1)',
+      'SELECT id, username, display_name, avatar_key FROM users WHERE lower(username) = lower($1) AND banned_at IS NULL',
       [username],
     );
     return r.rows[0] ?? null;
@@ -40,8 +46,9 @@ export class ProfilesRepository {
       `SELECT u.id, u.username, u.display_name, u.bio, u.avatar_key, u.follower_count, u.following_count, u.created_at,
               (SELECT COALESCE(sum(s.likes), 0)::bigint FROM videos v JOIN video_stats s ON s.video_id = v.id
                WHERE v.owner_id = u.id) AS like_count,
-              EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2::text AND f.followee_id = u.id) AS viewer_follows
-       FROM users u WHERE ${where}`,
+              EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2::text AND f.followee_id = u.id) AS viewer_follows,
+              EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2::text AND b.blocked_id = u.id) AS viewer_blocking
+       FROM users u WHERE ${where} AND u.banned_at IS NULL`,
       ['username' in by ? by.username : by.id, viewerId],
     );
     return r.rows[0] ?? null;

@@ -50,8 +50,8 @@ export interface Profile extends UserSummary {
   /** How many videos the profile lists for this viewer. */
   videoCount: number;
   createdAt: string;
-  /** Present for a signed-in viewer. */
-  viewer?: { follows: boolean };
+  /** Present for a signed-in viewer: whether they follow, and whether they blocked, this user. */
+  viewer?: { follows: boolean; blocking: boolean };
 }
 
 /** Profiles, profile edits, avatars and a profile's video list. */
@@ -127,7 +127,7 @@ export class ProfilesService {
       videoCount: await this.videosRepo.countByOwner(row.id, viewer?.id ?? null),
       createdAt: isoTime(row.created_at),
     };
-    if (viewer) profile.viewer = { follows: row.viewer_follows };
+    if (viewer) profile.viewer = { follows: row.viewer_follows, blocking: row.viewer_blocking };
     return profile;
   }
 }

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../../ports/database.js';
 import type { UserSummaryRow } from '../accounts/profiles.repository.js';
 import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
-import { discoverableSql } from '../videos/visibility.js';
+import { discoverableSql, userVisibleSql } from '../videos/visibility.js';
 
 /** How much each kind of engagement inside the window weighs in the trending score. */
 export const TRENDING_WEIGHTS = { views: 1, likes: 4, comments: 6, shares: 8 } as const;
@@ -22,29 +22,29 @@ const FROM_VIDEOS = 'FROM videos v JOIN users u ON u.id = v.owner_id';
 export class DiscoveryRepository {
   constructor(private readonly db: SqlExecutor) {}
 
-  async searchUsers(q: string, usernamePrefix: string, limit: number): Promise<UserSummaryRow[]> {
+  async searchUsers(q: string, usernamePrefix: string, limit: number, viewerId: string | null = null): Promise<UserSummaryRow[]> {
     const r = await this.db.query<UserSummaryRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key
        FROM users u CROSS JOIN websearch_to_tsquery('simple', $1) AS q
-       WHERE to_tsvector('simple', u.username || ' ' || u.display_name) @@ q
-          OR lower(u.username) LIKE $2 ESCAPE '\\'
+       WHERE (to_tsvector('simple', u.username || ' ' || u.display_name) @@ q
+          OR lower(u.username) LIKE $2 ESCAPE '\\') AND ${userVisibleSql('u', '$5')}
        ORDER BY lower(u.username) = lower($3) DESC,
                 ts_rank(to_tsvector('simple', u.username || ' ' || u.display_name), q) DESC,
                 u.follower_count DESC, u.id
        LIMIT $4`,
-      [q, likePrefix(usernamePrefix.toLowerCase()), usernamePrefix, limit],
+      [q, likePrefix(usernamePrefix.toLowerCase()), usernamePrefix, limit, viewerId],
     );
     return r.rows;
   }
 
   /** Captions (hashtags included: "#praia" in a caption is the word "praia"), best match first. */
-  async searchVideos(q: string, limit: number): Promise<VideoRow[]> {
+  async searchVideos(q: string, limit: number, viewerId: string | null = null): Promise<VideoRow[]> {
     const r = await this.db.query<VideoRow>(
       `SELECT ${VIDEO_COLUMNS} ${FROM_VIDEOS} CROSS JOIN websearch_to_tsquery('simple', $1) AS q
-       WHERE ${discoverableSql('v')} AND to_tsvector('simple', v.caption) @@ q
+       WHERE ${discoverableSql('v', '$3')} AND to_tsvector('simple', v.caption) @@ q
        ORDER BY ts_rank(to_tsvector('simple', v.caption), q) DESC, v.created_at DESC, v.id DESC
        LIMIT $2`,
-      [q, limit],
+      [q, limit, viewerId],
     );
     return r.rows;
   }
@@ -63,16 +63,16 @@ export class DiscoveryRepository {
     return r.rows;
   }
 
-  async listByHashtag(tag: string, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
-    const params: unknown[] = [tag, limit];
+  async listByHashtag(tag: string, limit: number, after?: { t: string; id: string }, viewerId: string | null = null): Promise<VideoRow[]> {
+    const params: unknown[] = [tag, limit, viewerId];
     let keyset = '';
     if (after) {
       params.push(after.t, after.id);
-      keyset = ` AND (v.created_at, v.id) < ($3::timestamptz, $4)`;
+      keyset = ` AND (v.created_at, v.id) < ($4::timestamptz, $5)`;
     }
     const r = await this.db.query<VideoRow>(
       `SELECT ${VIDEO_COLUMNS} ${FROM_VIDEOS} JOIN video_hashtags h ON h.video_id = v.id AND h.tag = $1
-       WHERE ${discoverableSql('v')}${keyset}
+       WHERE ${discoverableSql('v', '$3')}${keyset}
        ORDER BY v.created_at DESC, v.id DESC LIMIT $2`,
       params,
     );

@@ -4,7 +4,7 @@ import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
 import { PageQuery } from '../../lib/pagination.js';
 import { SearchQuery, type DiscoveryService } from './discovery.service.js';
 
-const TagParams = z.object({ tag: z.string().max(200) });
+export const TagParams = z.object({ tag: z.string().max(200) });
 
 export function discoveryRoutes(app: FastifyInstance, discovery: DiscoveryService): void {
   // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.

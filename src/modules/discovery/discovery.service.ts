@@ -7,7 +7,8 @@ import type { PublicUser } from '../accounts/accounts.service.js';
 import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
 import { normalizeTag } from '../videos/caption.js';
 import { FEED_GENERATION_KEY } from '../videos/video-events.js';
-import type { VideosRepository } from '../videos/videos.repository.js';
+import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
+import { isDiscoverable } from '../videos/visibility.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { DiscoveryRepository } from './discovery.repository.js';
 
@@ -47,6 +48,8 @@ export class DiscoveryService {
     private readonly profiles: ProfilesService,
     private readonly cache: Cache,
     private readonly opts: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
+    /** People in a block with a viewer (their videos leave that viewer's trending). */
+    private readonly blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>,
   ) {}
 
   /** People, videos (by caption, hashtags included) and hashtags matching `q`. */
@@ -56,8 +59,8 @@ export class DiscoveryService {
     const usernamePrefix = firstWord.replace(/^@/, '');
     const tagPrefix = normalizeTag(firstWord);
     const [users, videoRows, hashtags] = await Promise.all([
-      this.repo.searchUsers(q.replace(/(^|\s)[@#]/g, '$1'), usernamePrefix, params.limit),
-      this.repo.searchVideos(q, params.limit),
+      this.repo.searchUsers(q.replace(/(^|\s)[@#]/g, '$1'), usernamePrefix, params.limit, viewer?.id ?? null),
+      this.repo.searchVideos(q, params.limit, viewer?.id ?? null),
       tagPrefix ? this.repo.searchHashtags(tagPrefix, params.limit) : Promise.resolve([]),
     ]);
     return {
@@ -71,7 +74,7 @@ export class DiscoveryService {
   async hashtagVideos(rawTag: string, viewer: PublicUser | null, page: PageParams): Promise<Page<VideoView> & { tag: string }> {
     const tag = normalizeTag(rawTag);
     if (!tag) throw new AppError('validation_failed', 'Not a hashtag: use letters, digits and "_" (up to 100).');
-    const rows = await this.repo.listByHashtag(tag, page.limit + 1, afterCursor(page.cursor));
+    const rows = await this.repo.listByHashtag(tag, page.limit + 1, afterCursor(page.cursor), viewer?.id ?? null);
     const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
     return { tag, items: await this.videos.present(result.items, viewer), nextCursor: result.nextCursor };
   }
@@ -88,12 +91,18 @@ export class DiscoveryService {
       this.repo.trendingIds(new Date(Date.now() - this.opts.trendingWindowMs), this.opts.trendingSize),
     );
     const ids = ranking.slice(offset, offset + page.limit);
-    const byId = new Map((await this.videosRepo.listByIds(ids)).map((r) => [r.id, r]));
-    // A video withdrawn since the ranking was computed drops out of the page.
-    const rows = ids.map((id) => byId.get(id)).filter((r) => r !== undefined && r.status === 'ready' && r.visibility === 'public');
+    const [found, blocked] = await Promise.all([
+      this.videosRepo.listByIds(ids),
+      viewer && this.blockedIds ? this.blockedIds(viewer.id) : Promise.resolve(null),
+    ]);
+    const byId = new Map(found.map((r) => [r.id, r]));
+    // A video withdrawn since the ranking was computed drops out of the page, as do people in a block with the viewer.
+    const rows = ids
+      .map((id) => byId.get(id))
+      .filter((r): r is VideoRow => r !== undefined && isDiscoverable(r) && !blocked?.has(r.owner_id));
     const next = offset + page.limit;
     return {
-      items: await this.videos.present(rows as NonNullable<(typeof rows)[number]>[], viewer),
+      items: await this.videos.present(rows, viewer),
       nextCursor: next < ranking.length ? encodeOffsetCursor(next) : null,
     };
   }

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import { isForeignKeyViolation } from '../../lib/db-errors.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
+import { commentVisibleSql } from '../videos/visibility.js';
 
 export interface CommentRow {
   id: string;
@@ -38,10 +39,24 @@ const COLUMNS = `c.id, c.video_id, c.author_id, u.username AS author_username, u
 export class CommentsRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * A comment as `viewerId` may see it: comments of banned authors and of
+   * people in a block with the viewer do not exist for them.
+   */
   async get(videoId: string, commentId: string, viewerId: string | null = null, executor: SqlExecutor = this.db): Promise<CommentRow | null> {
+    return this.find(videoId, commentId, viewerId, true, executor);
+  }
+
+  private async find(
+    videoId: string,
+    commentId: string,
+    viewerId: string | null,
+    onlyVisible: boolean,
+    executor: SqlExecutor,
+  ): Promise<CommentRow | null> {
     const r = await executor.query<CommentRow>(
       `SELECT ${COLUMNS}, ${likedSql('$3')} AS liked FROM comments c JOIN users u ON u.id = c.author_id
-       WHERE c.id = $1 AND c.video_id = $2`,
+       WHERE c.id = $1 AND c.video_id = $2${onlyVisible ? ` AND ${commentVisibleSql('c', '$3')}` : ''}`,
       [commentId, videoId, viewerId],
     );
     return r.rows[0] ?? null;
@@ -52,9 +67,10 @@ export class CommentsRepository {
       return await this.db.transaction(async (tx) => {
         let parentId: string | null = null;
         if (c.replyTo) {
+          // Nobody replies to a comment they cannot see (a banned author's, or across a block).
           const p = await tx.query<{ id: string; parent_id: string | null }>(
-            'SELECT id, parent_id FROM comments WHERE id = $1 AND video_id = $2',
-            [c.replyTo, c.videoId],
+            `SELECT c.id, c.parent_id FROM comments c WHERE c.id = $1 AND c.video_id = $2 AND ${commentVisibleSql('c', '$3')}`,
+            [c.replyTo, c.videoId, c.authorId],
           );
           const parent = p.rows[0];
           parentId = parent ? (parent.parent_id ?? parent.id) : null;
@@ -91,12 +107,12 @@ export class CommentsRepository {
   async delete(videoId: string, commentId: string, mayDelete: (row: CommentRow) => void): Promise<number> {
     return this.db.transaction(async (tx) => {
       const notFound = () => new AppError('comment_not_found', `No comment with id "${commentId}" on this video.`);
-      const found = await this.get(videoId, commentId, null, tx);
+      const found = await this.find(videoId, commentId, null, false, tx);
       if (!found) throw notFound();
       // Locks in one order everywhere: the thread's top-level comment, then the reply.
       await tx.query('SELECT 1 FROM comments WHERE id = $1 FOR UPDATE', [found.parent_id ?? found.id]);
       if (found.parent_id) await tx.query('SELECT 1 FROM comments WHERE id = $1 FOR UPDATE', [found.id]);
-      const row = await this.get(videoId, commentId, null, tx);
+      const row = await this.find(videoId, commentId, null, false, tx);
       if (!row) throw notFound();
       mayDelete(row);
       const gone = await tx.query('DELETE FROM comments WHERE id = $1 OR parent_id = $1 RETURNING id', [commentId]);
@@ -116,7 +132,7 @@ export class CommentsRepository {
     after?: { t: string; id: string },
   ): Promise<CommentRow[]> {
     const params: unknown[] = [videoId, viewerId, limit];
-    let where = 'c.video_id = $1';
+    let where = `c.video_id = $1 AND ${commentVisibleSql('c', '$2')}`;
     if (parentId) {
       params.push(parentId);
       where += ` AND c.parent_id = $${params.length}`;

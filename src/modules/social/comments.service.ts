@@ -54,7 +54,7 @@ export class CommentsService {
   async list(viewer: PublicUser | null, videoId: string, parentId: string | undefined, page: PageParams): Promise<Page<CommentView>> {
     await this.videos.getVisibleRow(videoId, viewer);
     if (parentId) {
-      const parent = await this.repo.get(videoId, parentId);
+      const parent = await this.repo.get(videoId, parentId, viewer?.id ?? null);
       if (!parent) throw new AppError('comment_not_found', `No comment with id "${parentId}" on this video.`);
       // Replies hang off top-level comments only.
       parentId = parent.parent_id ?? parent.id;
@@ -81,13 +81,13 @@ export class CommentsService {
 
   async like(user: PublicUser, videoId: string, commentId: string): Promise<{ liked: true; likes: number }> {
     await this.openVideo(user, videoId);
-    await this.requireComment(videoId, commentId);
+    await this.requireComment(videoId, commentId, user);
     return { liked: true, likes: await this.repo.like(commentId, user.id) };
   }
 
   async unlike(user: PublicUser, videoId: string, commentId: string): Promise<{ liked: false; likes: number }> {
     await this.videos.getVisibleRow(videoId, user);
-    await this.requireComment(videoId, commentId);
+    await this.requireComment(videoId, commentId, user);
     return { liked: false, likes: await this.repo.unlike(commentId, user.id) };
   }
 
@@ -98,8 +98,8 @@ export class CommentsService {
     return video;
   }
 
-  private async requireComment(videoId: string, commentId: string): Promise<void> {
-    if (!(await this.repo.get(videoId, commentId))) {
+  private async requireComment(videoId: string, commentId: string, viewer: PublicUser): Promise<void> {
+    if (!(await this.repo.get(videoId, commentId, viewer.id))) {
       throw new AppError('comment_not_found', `No comment with id "${commentId}" on this video.`);
     }
   }

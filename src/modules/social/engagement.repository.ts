@@ -9,6 +9,8 @@ export interface VideoEngagement extends VideoStats {
   liked: boolean;
   bookmarked: boolean;
   followsAuthor: boolean;
+  /** Read fresh with the counters: only the owner still sees a taken-down video, with this. */
+  takedown: { reason: string; at: string } | null;
 }
 
 const STATS_ZERO: VideoStats = { views: 0, likes: 0, comments: 0, shares: 0 };
@@ -106,18 +108,31 @@ export class EngagementRepository {
 
   /** Counters of many videos and, for a signed-in viewer, their own flags; one round trip. */
   async engagement(videos: ReadonlyArray<{ id: string; ownerId: string }>, viewerId: string | null): Promise<Map<string, VideoEngagement>> {
-    const r = await this.db.query<VideoStats & { id: string; liked: boolean; bookmarked: boolean; follows_author: boolean }>(
+    const r = await this.db.query<
+      VideoStats & { id: string; liked: boolean; bookmarked: boolean; follows_author: boolean; taken_down_at: Date | null; takedown_reason: string | null }
+    >(
       `SELECT x.id, COALESCE(s.views, 0) AS views, COALESCE(s.likes, 0) AS likes,
+              tv.taken_down_at, tv.takedown_reason,
               COALESCE(s.comments, 0) AS comments, COALESCE(s.shares, 0) AS shares,
               ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM video_likes l WHERE l.video_id = x.id AND l.user_id = $3::text)) AS liked,
               ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM bookmarks b WHERE b.video_id = x.id AND b.user_id = $3::text)) AS bookmarked,
               ($3::text IS NOT NULL AND EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = x.owner_id AND f.follower_id = $3::text)) AS follows_author
        FROM unnest($1::text[], $2::text[]) AS x(id, owner_id)
-       LEFT JOIN video_stats s ON s.video_id = x.id`,
+       LEFT JOIN video_stats s ON s.video_id = x.id
+       LEFT JOIN videos tv ON tv.id = x.id`,
       [videos.map((v) => v.id), videos.map((v) => v.ownerId), viewerId],
     );
     return new Map(
-      r.rows.map((row) => [row.id, { ...numeric(row), liked: row.liked, bookmarked: row.bookmarked, followsAuthor: row.follows_author }]),
+      r.rows.map((row) => [
+        row.id,
+        {
+          ...numeric(row),
+          liked: row.liked,
+          bookmarked: row.bookmarked,
+          followsAuthor: row.follows_author,
+          takedown: row.taken_down_at ? { reason: row.takedown_reason ?? '', at: new Date(row.taken_down_at).toISOString() } : null,
+        },
+      ]),
     );
   }
 }
@@ -142,6 +157,7 @@ export function engagementDecorator(repo: EngagementRepository): ViewDecorator {
       if (viewer) {
         decorated.viewer = { liked: e?.liked ?? false, bookmarked: e?.bookmarked ?? false, followsAuthor: e?.followsAuthor ?? false };
       }
+      if (e?.takedown) decorated.takedown = e.takedown;
       return decorated;
     });
   };

@@ -1,5 +1,16 @@
 import type { Database, SqlExecutor } from '../../ports/database.js';
+import { AppError } from '../../errors.js';
 import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import { blockedBetweenSql, userVisibleSql } from '../videos/visibility.js';
+
+/**
+ * Locks both users' rows in id order (NO KEY UPDATE does not conflict with
+ * the FK checks' KEY SHARE), so "A follows B" and "B follows A" — or a follow
+ * and a block — at once cannot deadlock, and run one after the other.
+ */
+export async function lockPair(tx: SqlExecutor, a: string, b: string): Promise<void> {
+  await tx.query('SELECT 1 FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE', [a, b]);
+}
 
 export interface FollowRow extends UserSummaryRow {
   followed_at: Date;
@@ -18,14 +29,24 @@ export class FollowsRepository {
     return r.rows.length > 0;
   }
 
-  /** Returns whether a new edge was created. */
+  /**
+   * Returns whether a new edge was created; throws user_blocked when a block
+   * stands between the two. Both users' rows are locked first (as blocking
+   * does), so a follow racing a block either lands before it (and the block
+   * removes it) or sees it.
+   */
   async follow(followerId: string, followeeId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const r = await tx.query(
-        'INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
+      await lockPair(tx, followerId, followeeId);
+      const r = await tx.query<{ blocked: boolean; inserted: boolean }>(
+        `WITH blocked AS (SELECT ${blockedBetweenSql('$1::text', '$2::text')} AS blocked),
+              ins AS (INSERT INTO follows (follower_id, followee_id) SELECT $1, $2 FROM blocked WHERE NOT blocked.blocked
+                      ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT blocked.blocked, EXISTS (SELECT 1 FROM ins) AS inserted FROM blocked`,
         [followerId, followeeId],
       );
-      if (r.rows.length === 0) return false;
+      if (r.rows[0]?.blocked) throw new AppError('user_blocked', 'You cannot follow this account.');
+      if (!r.rows[0]?.inserted) return false;
       await this.bumpCounters(tx, followerId, followeeId, 1);
       return true;
     });
@@ -42,9 +63,7 @@ export class FollowsRepository {
   }
 
   private async bumpCounters(tx: SqlExecutor, followerId: string, followeeId: string, by: 1 | -1): Promise<void> {
-    // Lock both rows in id order (NO KEY UPDATE does not conflict with the FK
-    // checks' KEY SHARE), so "A follows B" and "B follows A" at once cannot deadlock.
-    await tx.query('SELECT 1 FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE', [followerId, followeeId]);
+    await lockPair(tx, followerId, followeeId);
     await tx.query(
       `UPDATE users SET following_count = following_count + CASE WHEN id = $1 THEN $3::int ELSE 0 END,
                         follower_count  = follower_count  + CASE WHEN id = $2 THEN $3::int ELSE 0 END
@@ -79,7 +98,7 @@ export class FollowsRepository {
     const r = await this.db.query<FollowRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
        FROM follows f JOIN users u ON u.id = f.${other}
-       WHERE f.${self} = $1${keyset}
+       WHERE f.${self} = $1 AND ${userVisibleSql('u')}${keyset}
        ORDER BY f.created_at DESC, f.${other} DESC LIMIT $2`,
       params,
     );

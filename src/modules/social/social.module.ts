@@ -10,7 +10,7 @@ import { profilesRoutes } from '../accounts/profiles.routes.js';
 import { ProfilesService } from '../accounts/profiles.service.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
 import { discoveryRoutes } from '../discovery/discovery.routes.js';
-import { DiscoveryService } from '../discovery/discovery.service.js';
+import { DEFAULT_DISCOVERY_OPTIONS, DiscoveryService } from '../discovery/discovery.service.js';
 import { EventsRepository } from '../events/events.repository.js';
 import { eventsRoutes } from '../events/events.routes.js';
 import { EventsService } from '../events/events.service.js';
@@ -37,6 +37,8 @@ export interface SocialModuleDeps {
   events: VideoEvents;
   follows: FollowsRepository;
   engagement: EngagementRepository;
+  /** People in a block with a viewer, either way (their videos leave the viewer's trending). */
+  blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
 }
 
 export interface SocialModule {
@@ -63,7 +65,15 @@ export function createSocialModule(d: SocialModuleDeps): SocialModule {
   const social = new SocialService(profiles, d.follows, d.engagement, d.videos, d.videosRepo, d.config.http.publicBaseUrl);
   const comments = new CommentsService(new CommentsRepository(d.db), d.videos, profiles);
   const playback = new EventsService(new EventsRepository(d.db));
-  const discovery = new DiscoveryService(new DiscoveryRepository(d.db), d.videosRepo, d.videos, profiles, d.cache);
+  const discovery = new DiscoveryService(
+    new DiscoveryRepository(d.db),
+    d.videosRepo,
+    d.videos,
+    profiles,
+    d.cache,
+    DEFAULT_DISCOVERY_OPTIONS,
+    d.blockedIds,
+  );
   const management = new VideoManagementService(d.db, d.videosRepo, d.videos, d.store, d.queue, d.events, d.log.child({ module: 'videos' }));
   return {
     profiles,

@@ -9,8 +9,10 @@ import type { SocialService } from './social.service.js';
 
 const UsernameParams = z.object({ username: z.string().max(200) });
 const VideoParams = z.object({ id: z.string().regex(ID_PATTERN, 'not a video id') });
-const CommentParams = VideoParams.extend({ commentId: z.string().regex(ID_PATTERN, 'not a comment id') });
-const CommentsQuery = PageQuery.extend({ parentId: z.string().regex(ID_PATTERN, 'not a comment id').optional() });
+export const CommentParams = VideoParams.extend({ commentId: z.string().regex(ID_PATTERN, 'not a comment id') });
+/** Liking and unliking (videos and comments) count against the `like` rate limits. */
+const LIKE = { config: { rateLimit: 'like' as const } };
+export const CommentsQuery = PageQuery.extend({ parentId: z.string().regex(ID_PATTERN, 'not a comment id').optional() });
 
 export function socialRoutes(app: FastifyInstance, social: SocialService, comments: CommentsService): void {
   // Follow graph
@@ -35,11 +37,11 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
   app.get('/api/v1/feed/following', async (request) => social.followingFeed(requireUser(request), PageQuery.parse(request.query)));
 
   // Likes, bookmarks, shares
-  app.put('/api/v1/videos/:id/like', async (request) => {
+  app.put('/api/v1/videos/:id/like', LIKE, async (request) => {
     const user = requireUser(request);
     return social.like(user, VideoParams.parse(request.params).id);
   });
-  app.delete('/api/v1/videos/:id/like', async (request) => {
+  app.delete('/api/v1/videos/:id/like', LIKE, async (request) => {
     const user = requireUser(request);
     return social.unlike(user, VideoParams.parse(request.params).id);
   });
@@ -52,7 +54,7 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
     return social.unbookmark(user, VideoParams.parse(request.params).id);
   });
   app.get('/api/v1/me/bookmarks', async (request) => social.bookmarks(requireUser(request), PageQuery.parse(request.query)));
-  app.post('/api/v1/videos/:id/share', async (request) => social.share(request.user, VideoParams.parse(request.params).id));
+  app.post('/api/v1/videos/:id/share', { config: { rateLimit: 'share' } }, async (request) => social.share(request.user, VideoParams.parse(request.params).id));
 
   // Comments
   app.get('/api/v1/videos/:id/comments', async (request, reply) => {
@@ -62,7 +64,7 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
     cachePubliclyForAnonymous(request, reply);
     return page;
   });
-  app.post('/api/v1/videos/:id/comments', async (request, reply) => {
+  app.post('/api/v1/videos/:id/comments', { config: { rateLimit: 'comment' } }, async (request, reply) => {
     const user = requireUser(request);
     const { id } = VideoParams.parse(request.params);
     return reply.status(201).send(await comments.create(user, id, CreateCommentSchema.parse(request.body)));
@@ -73,12 +75,12 @@ export function socialRoutes(app: FastifyInstance, social: SocialService, commen
     await comments.delete(user, id, commentId);
     return reply.status(204).send();
   });
-  app.put('/api/v1/videos/:id/comments/:commentId/like', async (request) => {
+  app.put('/api/v1/videos/:id/comments/:commentId/like', LIKE, async (request) => {
     const user = requireUser(request);
     const { id, commentId } = CommentParams.parse(request.params);
     return comments.like(user, id, commentId);
   });
-  app.delete('/api/v1/videos/:id/comments/:commentId/like', async (request) => {
+  app.delete('/api/v1/videos/:id/comments/:commentId/like', LIKE, async (request) => {
     const user = requireUser(request);
     const { id, commentId } = CommentParams.parse(request.params);
     return comments.unlike(user, id, commentId);

@@ -7,7 +7,7 @@ import { CompleteUploadSchema, CreateUploadSchema, type UploadsService } from '.
 const IdParams = z.object({ id: z.string().regex(ID_PATTERN, 'not a video id') });
 
 export function uploadsRoutes(app: FastifyInstance, uploads: UploadsService): void {
-  app.post('/api/v1/uploads', async (request, reply) => {
+  app.post('/api/v1/uploads', { config: { rateLimit: 'upload' } }, async (request, reply) => {
     const user = requireUser(request);
     const result = await uploads.create(user, CreateUploadSchema.parse(request.body));
     return reply.status(201).send(result);

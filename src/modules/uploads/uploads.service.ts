@@ -10,6 +10,7 @@ import { MAX_CAPTION_LENGTH } from '../videos/caption.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
+import { UploadQuota } from './upload-quota.js';
 
 export const PROCESS_QUEUE = 'video.process';
 export interface ProcessJobPayload {
@@ -78,6 +79,9 @@ export interface UploadsConfig {
   multipartThreshold: number;
   partSize: number;
   urlTtlSec: number;
+  /** Daily quota per user (UTC day); 0 or absent = unlimited. */
+  dailyCount?: number;
+  dailyBytes?: number;
 }
 
 export class UploadsService {
@@ -89,7 +93,11 @@ export class UploadsService {
     private readonly views: VideosService,
     private readonly events: VideoEvents,
     private readonly cfg: UploadsConfig,
-  ) {}
+  ) {
+    this.quota = new UploadQuota({ count: cfg.dailyCount ?? 0, bytes: cfg.dailyBytes ?? 0 });
+  }
+
+  private readonly quota: UploadQuota;
 
   async create(user: PublicUser, input: CreateUploadInput): Promise<{ videoId: string; upload: UploadInstructions }> {
     if (!ACCEPTED_CONTENT_TYPES.has(input.contentType)) {
@@ -102,6 +110,8 @@ export class UploadsService {
         maxBytes: this.cfg.maxBytes,
       });
     }
+    // Checked before storage is asked for anything; reserved atomically with the insert below.
+    await this.quota.check(this.db, user.id, input.size);
     const videoId = randomId();
     const originalKey = `originals/${videoId}`;
     const multipart = input.size > this.cfg.multipartThreshold;
@@ -109,6 +119,7 @@ export class UploadsService {
     const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
     const caption = input.caption ?? '';
     await this.db.transaction(async (tx) => {
+      await this.quota.reserve(tx, user.id, input.size);
       await this.videos.insert(
         {
           id: videoId,
@@ -125,6 +136,10 @@ export class UploadsService {
         tx,
       );
       await this.videos.setCaptionLinks(videoId, caption, tx);
+    }).catch(async (err: unknown) => {
+      // A concurrent upload took the last of the quota: give the multipart upload back.
+      if (uploadId) await this.store.abortMultipart(originalKey, uploadId).catch(() => undefined);
+      throw err;
     });
     const row = await this.videos.get(videoId);
     return { videoId, upload: await this.instructions(row!) };

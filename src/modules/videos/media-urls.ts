@@ -1,14 +1,20 @@
 import { assertValidSignature, sign } from '../../adapters/storage/url-signing.js';
 import { AppError } from '../../errors.js';
-import type { VideoAccessFields } from './visibility.js';
+import { isWithdrawn, type VideoAccessFields } from './visibility.js';
 
 /** Expiries are rounded up to this step so a viewer's URLs stay stable (and browser-cacheable) for a while. */
 const EXPIRY_STEP_SEC = 900;
 const PREFIX = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/;
 
-/** Whether a video's renditions may be fetched by anyone holding the plain URL (and cached by a CDN). */
-export function isPubliclyServable(row: Pick<VideoAccessFields, 'status' | 'visibility'>): boolean {
-  return row.status === 'ready' && (row.visibility === 'public' || row.visibility === 'unlisted');
+/**
+ * Whether a video's renditions may be fetched by anyone holding the plain URL
+ * (and cached by a CDN). A video withdrawn by moderation (taken down, owner
+ * banned) is not, when the row carries those fields (cached rows do).
+ */
+export function isPubliclyServable(
+  row: Pick<VideoAccessFields, 'status' | 'visibility'> & Partial<Pick<VideoAccessFields, 'taken_down_at' | 'owner_banned'>>,
+): boolean {
+  return row.status === 'ready' && (row.visibility === 'public' || row.visibility === 'unlisted') && !isWithdrawn(row);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../ports/database.js';
 import { parseCaption } from './caption.js';
-import { listedSql } from './visibility.js';
+import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
 
 export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
 export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
@@ -37,6 +37,12 @@ export interface VideoRow {
   error_code: string | null;
   error_message: string | null;
   comments_enabled: boolean;
+  /** Set when an admin took the video down: hidden from everyone but the owner. */
+  taken_down_at: Date | null;
+  takedown_reason: string | null;
+  taken_down_by: string | null;
+  /** Whether the owner's account is banned (from the users join): hidden from everyone. */
+  owner_banned: boolean;
   created_at: Date;
   updated_at: Date;
   /** Normalised tags from the caption (video_hashtags), in caption order. */
@@ -83,11 +89,16 @@ export interface RenditionRecord {
   bytes: number;
 }
 
-/** Columns of a VideoRow, for `FROM videos v JOIN users u ON u.id = v.owner_id`. */
-export const VIDEO_COLUMNS = `v.*, u.username AS owner_username,
+/**
+ * Columns of a VideoRow, for `FROM videos v JOIN users u ON u.id = v.owner_id`.
+ * Mentions are stored for every account a caption names and filtered here
+ * (bans, blocks), so blocking or unblocking needs no rewrite of captions.
+ */
+export const VIDEO_COLUMNS = `v.*, u.username AS owner_username, u.banned_at IS NOT NULL AS owner_banned,
   ARRAY(SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position) AS hashtags,
   COALESCE((SELECT json_agg(json_build_object('id', mu.id, 'username', mu.username) ORDER BY m.position)
-            FROM video_mentions m JOIN users mu ON mu.id = m.user_id WHERE m.video_id = v.id), '[]'::json) AS mentions`;
+            FROM video_mentions m JOIN users mu ON mu.id = m.user_id
+            WHERE m.video_id = v.id AND ${mentionLinkedSql('mu', 'v.owner_id')}), '[]'::json) AS mentions`;
 export const VIDEO_SELECT = `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.owner_id`;
 const SELECT = VIDEO_SELECT;
 
@@ -236,10 +247,10 @@ export class VideosRepository {
     return r.rows;
   }
 
-  /** Ready public videos, newest first, keyset-paginated on (created_at, id). */
+  /** Discoverable videos (ready, public, not withdrawn), newest first, keyset-paginated on (created_at, id). */
   async listPublicFeed(limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
     const params: unknown[] = [limit];
-    let where = `v.status = 'ready' AND v.visibility = 'public'`;
+    let where = discoverableSql('v');
     if (after) {
       params.push(after.t, after.id);
       where += ` AND (v.created_at, v.id) < ($2::timestamptz, $3)`;
@@ -342,6 +353,22 @@ export class VideosRepository {
       params,
     );
     return r.rows;
+  }
+
+  /** Ids of the owner's videos (to drop their cached copies when the owner is banned or unbanned). */
+  async idsByOwner(ownerId: string): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>('SELECT id FROM videos WHERE owner_id = $1', [ownerId]);
+    return r.rows.map((row) => row.id);
+  }
+
+  /** Ids of videos whose caption mentions `userId` (their cached mention links change with bans and blocks). */
+  async idsMentioning(userId: string, ownerId?: string): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT v.id FROM video_mentions m JOIN videos v ON v.id = m.video_id
+       WHERE m.user_id = $1 AND ($2::text IS NULL OR v.owner_id = $2::text)`,
+      [userId, ownerId ?? null],
+    );
+    return r.rows.map((row) => row.id);
   }
 
   /** Rows for these ids (any order; missing ones are left out). */

@@ -9,7 +9,7 @@ import type { VideosRepository } from './videos.repository.js';
 import type { VideosService } from './videos.service.js';
 
 const IdParams = z.object({ id: z.string().regex(ID_PATTERN, 'not a video id') });
-const FeedQuery = z.object({
+export const FeedQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50).default(10),
   cursor: z.string().max(200).optional(),
 });

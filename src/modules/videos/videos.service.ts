@@ -5,7 +5,7 @@ import type { PublicUser } from '../accounts/accounts.service.js';
 import { FEED_GENERATION_KEY, videoCacheKey } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
-import { canView, needsRelation } from './visibility.js';
+import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
 const VIDEO_TTL_MS = 5 * 60_000;
@@ -33,6 +33,8 @@ export interface VideoView {
   stats?: VideoStats;
   /** The signed-in viewer's own relation to this video. */
   viewer?: { liked: boolean; bookmarked: boolean; followsAuthor: boolean };
+  /** Present when an admin took the video down (only its owner still sees it). */
+  takedown?: { reason: string; at: string };
 }
 
 export interface VideoStats {
@@ -49,8 +51,10 @@ export interface VideoStats {
 export type ViewDecorator = (views: readonly VideoView[], viewer: PublicUser | null) => Promise<VideoView[]>;
 
 export interface VideosServiceOptions {
-  /** Whether `viewerId` follows `ownerId` (for followers-only videos). Without it nobody is a follower. */
-  followsOwner?: (viewerId: string, ownerId: string) => Promise<boolean>;
+  /** How `viewerId` relates to `ownerId` (follows, blocks). Without it nobody follows and nobody blocks. */
+  relation?: (viewerId: string, ownerId: string) => Promise<ViewerRelation>;
+  /** People in a block with `viewerId` (either way): their videos leave that viewer's feed. */
+  blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
   decorate?: ViewDecorator;
 }
 
@@ -72,8 +76,8 @@ export class VideosService {
   async canView(row: VideoRow, viewer: PublicUser | null): Promise<boolean> {
     const viewerId = viewer?.id ?? null;
     if (!needsRelation(row, viewerId)) return canView(row, viewerId, null);
-    const followsOwner = this.opts.followsOwner ? await this.opts.followsOwner(viewerId!, row.owner_id) : false;
-    return canView(row, viewerId, { followsOwner });
+    const relation = this.opts.relation ? await this.opts.relation(viewerId!, row.owner_id) : NO_RELATION;
+    return canView(row, viewerId, relation);
   }
 
   /** The video as `viewer` sees it, with fresh counters and the viewer's own flags. */
@@ -122,7 +126,10 @@ export class VideosService {
 
   async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
     const page = await this.cachedFeedPage(limit, cursor);
-    return { items: await this.decorate(page.items, viewer), nextCursor: page.nextCursor };
+    // The cached page is the same for everyone; a viewer's blocks are taken out per request.
+    const blocked = viewer && this.opts.blockedIds ? await this.opts.blockedIds(viewer.id) : null;
+    const items = blocked?.size ? page.items.filter((v) => !blocked.has(v.author.id)) : page.items;
+    return { items: await this.decorate(items, viewer), nextCursor: page.nextCursor };
   }
 
   private async cachedFeedPage(limit: number, cursor?: string): Promise<Page<VideoView>> {

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { canView, needsRelation, type VideoAccessFields } from './visibility.js';
+import { canView, isDiscoverable, needsRelation, type VideoAccessFields } from './visibility.js';
 import type { Visibility } from './videos.repository.js';
 
 const OWNER = 'owner-id';
-const row = (visibility: Visibility, status: VideoAccessFields['status'] = 'ready'): VideoAccessFields => ({
+const row = (
+  visibility: Visibility,
+  status: VideoAccessFields['status'] = 'ready',
+  extra: Partial<VideoAccessFields> = {},
+): VideoAccessFields => ({
   owner_id: OWNER,
   status,
   visibility,
+  taken_down_at: null,
+  owner_banned: false,
+  ...extra,
 });
+
+const fan = { followsOwner: true, blocked: false };
+const stranger = { followsOwner: false, blocked: false };
+const blocked = { followsOwner: false, blocked: true };
+const blockedFan = { followsOwner: true, blocked: true };
 
 describe('canView', () => {
   const cases: Array<[Visibility, { anonymous: boolean; owner: boolean; follower: boolean; other: boolean }]> = [
@@ -17,25 +29,41 @@ describe('canView', () => {
     ['private', { anonymous: false, owner: true, follower: false, other: false }],
   ];
   for (const [visibility, expected] of cases) {
-    it(`${visibility}: anonymous/owner/follower/other`, () => {
+    it(`${visibility}: anonymous/owner/follower/other, and nobody in a block`, () => {
       expect(canView(row(visibility), null, null)).toBe(expected.anonymous);
       expect(canView(row(visibility), OWNER, null)).toBe(expected.owner);
-      expect(canView(row(visibility), 'fan', { followsOwner: true })).toBe(expected.follower);
-      expect(canView(row(visibility), 'stranger', { followsOwner: false })).toBe(expected.other);
+      expect(canView(row(visibility), 'fan', fan)).toBe(expected.follower);
+      expect(canView(row(visibility), 'stranger', stranger)).toBe(expected.other);
+      expect(canView(row(visibility), 'blocked', blocked)).toBe(false);
+      expect(canView(row(visibility), 'blocked', blockedFan)).toBe(false);
     });
   }
 
   it('shows unfinished videos to their owner only', () => {
     for (const status of ['uploading', 'processing', 'failed'] as const) {
       expect(canView(row('public', status), OWNER, null)).toBe(true);
-      expect(canView(row('public', status), 'fan', { followsOwner: true })).toBe(false);
+      expect(canView(row('public', status), 'fan', fan)).toBe(false);
     }
+  });
+
+  it('hides taken-down videos and banned owners’ videos from all but the owner', () => {
+    for (const extra of [{ taken_down_at: new Date() }, { owner_banned: true }]) {
+      expect(canView(row('public', 'ready', extra), OWNER, null)).toBe(true);
+      expect(canView(row('public', 'ready', extra), null, null)).toBe(false);
+      expect(canView(row('unlisted', 'ready', extra), 'fan', fan)).toBe(false);
+      expect(isDiscoverable(row('public', 'ready', extra))).toBe(false);
+    }
+    expect(isDiscoverable(row('public'))).toBe(true);
+    expect(isDiscoverable(row('unlisted'))).toBe(false);
   });
 
   it('asks for the relation only when it matters', () => {
     expect(needsRelation(row('followers'), 'fan')).toBe(true);
+    expect(needsRelation(row('public'), 'fan')).toBe(true); // a block hides public videos too
     expect(needsRelation(row('followers'), OWNER)).toBe(false);
     expect(needsRelation(row('followers'), null)).toBe(false);
-    expect(needsRelation(row('public'), 'fan')).toBe(false);
+    expect(needsRelation(row('private'), 'fan')).toBe(false);
+    expect(needsRelation(row('public', 'processing'), 'fan')).toBe(false);
+    expect(needsRelation(row('public', 'ready', { taken_down_at: new Date() }), 'fan')).toBe(false);
   });
 });

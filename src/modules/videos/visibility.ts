@@ -2,25 +2,42 @@ import type { VideoRow } from './videos.repository.js';
 
 /**
  * Who may see a video: the one rule, in two forms that must agree — a pure
- * function for a single row (`canView`) and SQL fragments for lists. When
- * blocks arrive they join `ViewerRelation` and both forms.
+ * function for a single row (`canView`) and SQL fragments for lists.
  *
- * - the owner sees their own videos in every state;
- * - nobody else sees a video before it is ready;
+ * - the owner sees their own videos in every state (taken down included, with the reason);
+ * - nobody else sees a video before it is ready, once it is taken down, or
+ *   while its owner is banned;
+ * - nobody sees the videos of someone they blocked or who blocked them;
  * - public: anyone; unlisted: anyone with the id, but it is never listed;
  * - followers: the owner's followers; private: the owner only.
+ *
+ * Comments, mentions and people follow the same two relations (bans and
+ * blocks): see `commentVisibleSql`, `mentionLinkedSql` and `userVisibleSql`.
  */
 
 /** What the rule needs to know about the viewer's relation to the owner. */
 export interface ViewerRelation {
   followsOwner: boolean;
+  /** A block between the viewer and the owner, in either direction. */
+  blocked: boolean;
 }
 
-export type VideoAccessFields = Pick<VideoRow, 'owner_id' | 'status' | 'visibility'>;
+export const NO_RELATION: ViewerRelation = Object.freeze({ followsOwner: false, blocked: false });
+
+export type VideoAccessFields = Pick<VideoRow, 'owner_id' | 'status' | 'visibility' | 'taken_down_at' | 'owner_banned'>;
+
+/**
+ * Withdrawn by moderation: taken down by an admin, or its owner banned.
+ * (Rows cached before these columns existed lack them: not withdrawn.)
+ */
+export function isWithdrawn(row: Partial<Pick<VideoAccessFields, 'taken_down_at' | 'owner_banned'>>): boolean {
+  return Boolean(row.taken_down_at) || row.owner_banned === true;
+}
 
 export function canView(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
   if (viewerId !== null && viewerId === row.owner_id) return true;
-  if (row.status !== 'ready') return false;
+  if (row.status !== 'ready' || isWithdrawn(row)) return false;
+  if (relation?.blocked) return false;
   switch (row.visibility) {
     case 'public':
     case 'unlisted':
@@ -32,20 +49,47 @@ export function canView(row: VideoAccessFields, viewerId: string | null, relatio
   }
 }
 
-/** Whether `canView` needs the viewer's relation to the owner for this row (saves a query otherwise). */
+/**
+ * Whether `canView` needs the viewer's relation to the owner for this row:
+ * for any signed-in viewer but the owner of a video that is otherwise
+ * visible (a block hides even public videos).
+ */
 export function needsRelation(row: VideoAccessFields, viewerId: string | null): boolean {
-  return viewerId !== null && viewerId !== row.owner_id && row.status === 'ready' && row.visibility === 'followers';
+  return viewerId !== null && viewerId !== row.owner_id && row.status === 'ready' && !isWithdrawn(row) && row.visibility !== 'private';
+}
+
+/** Discovery surfaces (public feed, search, hashtags, trending) list only these; the pure twin of `discoverableSql`. */
+export function isDiscoverable(row: VideoAccessFields): boolean {
+  return row.status === 'ready' && row.visibility === 'public' && !isWithdrawn(row);
+}
+
+// ---------------------------------------------------------------- SQL forms
+// `viewer` is a placeholder ($n) holding the viewer's id or NULL; a NULL viewer
+// follows nobody and blocks nobody.
+
+/** A block between the users `a` and `b` (SQL text expressions), either way. */
+export function blockedBetweenSql(a: string, b: string): string {
+  return `(EXISTS (SELECT 1 FROM blocks vis_b WHERE vis_b.blocker_id = ${a} AND vis_b.blocked_id = ${b})
+    OR EXISTS (SELECT 1 FROM blocks vis_b WHERE vis_b.blocker_id = ${b} AND vis_b.blocked_id = ${a}))`;
 }
 
 const follows = (v: string, viewer: string) =>
   `EXISTS (SELECT 1 FROM follows vis_f WHERE vis_f.follower_id = ${viewer}::text AND vis_f.followee_id = ${v}.owner_id)`;
 
-/**
- * SQL twin of `canView`: `v` is the videos alias, `viewer` a placeholder
- * ($n) holding the viewer's id or NULL.
- */
+const bannedUser = (id: string) => `EXISTS (SELECT 1 FROM users vis_u WHERE vis_u.id = ${id} AND vis_u.banned_at IS NOT NULL)`;
+
+/** SQL twin of `isWithdrawn`. */
+export function withdrawnSql(v: string): string {
+  return `(${v}.taken_down_at IS NOT NULL OR ${bannedUser(`${v}.owner_id`)})`;
+}
+
+/** What others may see at all: ready, not withdrawn, no block with the viewer. */
+const openTo = (v: string, viewer: string) =>
+  `${v}.status = 'ready' AND NOT ${withdrawnSql(v)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}`;
+
+/** SQL twin of `canView`: `v` is the videos alias. */
 export function viewableSql(v: string, viewer: string): string {
-  return `(${v}.owner_id = ${viewer}::text OR (${v}.status = 'ready' AND (${v}.visibility IN ('public', 'unlisted')
+  return `(${v}.owner_id = ${viewer}::text OR (${openTo(v, viewer)} AND (${v}.visibility IN ('public', 'unlisted')
     OR (${v}.visibility = 'followers' AND ${follows(v, viewer)}))))`;
 }
 
@@ -54,11 +98,36 @@ export function viewableSql(v: string, viewer: string): string {
  * viewer's own, and of others what the viewer may see except unlisted videos.
  */
 export function listedSql(v: string, viewer: string): string {
-  return `(${v}.owner_id = ${viewer}::text OR (${v}.status = 'ready' AND (${v}.visibility = 'public'
+  return `(${v}.owner_id = ${viewer}::text OR (${openTo(v, viewer)} AND (${v}.visibility = 'public'
     OR (${v}.visibility = 'followers' AND ${follows(v, viewer)}))))`;
 }
 
-/** Discovery surfaces (public feed, search, hashtags, trending) list only ready public videos. */
-export function discoverableSql(v: string): string {
-  return `(${v}.status = 'ready' AND ${v}.visibility = 'public')`;
+/**
+ * Discovery surfaces (public feed, search, hashtags, trending) list only
+ * ready public videos that are not withdrawn; with a viewer, also none of
+ * people in a block with them.
+ */
+export function discoverableSql(v: string, viewer?: string): string {
+  const blocks = viewer ? ` AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}` : '';
+  return `(${v}.status = 'ready' AND ${v}.visibility = 'public' AND NOT ${withdrawnSql(v)}${blocks})`;
+}
+
+/** A comment (alias `c`) is shown to the viewer unless its author is banned or in a block with the viewer. */
+export function commentVisibleSql(c: string, viewer: string): string {
+  return `(NOT ${bannedUser(`${c}.author_id`)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${c}.author_id`)})`;
+}
+
+/**
+ * An @mention of user `mu` (alias of users) in a caption by `ownerId` is
+ * linked unless the mentioned account is banned or a block stands between
+ * the two (mentions from someone you blocked, or who blocked you, are plain text).
+ */
+export function mentionLinkedSql(mu: string, ownerId: string): string {
+  return `(${mu}.banned_at IS NULL AND NOT ${blockedBetweenSql(`${mu}.id`, ownerId)})`;
+}
+
+/** People listed to a viewer (search, follower lists): not banned; with a viewer, not in a block with them. */
+export function userVisibleSql(u: string, viewer?: string): string {
+  const blocks = viewer ? ` AND NOT ${blockedBetweenSql(`${viewer}::text`, `${u}.id`)}` : '';
+  return `(${u}.banned_at IS NULL${blocks})`;
 }

@@ -1,0 +1,99 @@
+import type { Database, SqlExecutor } from '../../ports/database.js';
+import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import { lockPair } from '../social/follows.repository.js';
+import { blockedBetweenSql, type ViewerRelation } from '../videos/visibility.js';
+
+export interface BlockRow extends UserSummaryRow {
+  blocked_at: Date;
+}
+
+/**
+ * Blocks, one row per direction. Blocking removes the follow edges between
+ * the two (both ways, with the counters) in the same transaction, after
+ * locking both users' rows as following does, so a racing follow cannot
+ * survive the block.
+ */
+export class BlocksRepository {
+  constructor(private readonly db: Database) {}
+
+  /** The viewer's relation to a video's owner, in one round trip (the visibility rule's input). */
+  async relation(viewerId: string, ownerId: string): Promise<ViewerRelation> {
+    const r = await this.db.query<{ follows_owner: boolean; blocked: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1::text AND followee_id = $2::text) AS follows_owner,
+              ${blockedBetweenSql('$1::text', '$2::text')} AS blocked`,
+      [viewerId, ownerId],
+    );
+    const row = r.rows[0];
+    return { followsOwner: row?.follows_owner === true, blocked: row?.blocked === true };
+  }
+
+  /** Who `userId` blocked, and who blocked `userId`. */
+  async between(userId: string, otherId: string): Promise<{ blocking: boolean; blockedBy: boolean }> {
+    const r = await this.db.query<{ blocking: boolean; blocked_by: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1::text AND blocked_id = $2::text) AS blocking,
+              EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2::text AND blocked_id = $1::text) AS blocked_by`,
+      [userId, otherId],
+    );
+    return { blocking: r.rows[0]?.blocking === true, blockedBy: r.rows[0]?.blocked_by === true };
+  }
+
+  /** Everyone in a block with `userId`, either way (usually nobody). */
+  async blockedIds(userId: string): Promise<Set<string>> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT blocked_id AS id FROM blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1`,
+      [userId],
+    );
+    return new Set(r.rows.map((row) => row.id));
+  }
+
+  /** Idempotent; returns whether a new block was created. Removes follows both ways. */
+  async block(blockerId: string, blockedId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await lockPair(tx, blockerId, blockedId);
+      const r = await tx.query('INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1', [
+        blockerId,
+        blockedId,
+      ]);
+      await this.dropFollows(tx, blockerId, blockedId);
+      return r.rows.length > 0;
+    });
+  }
+
+  /** Idempotent; returns whether a block was removed. Follows are not restored. */
+  async unblock(blockerId: string, blockedId: string): Promise<boolean> {
+    const r = await this.db.query('DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2 RETURNING 1', [blockerId, blockedId]);
+    return r.rows.length > 0;
+  }
+
+  /** People `blockerId` blocked, most recent first. */
+  async list(blockerId: string, limit: number, after?: { t: string; id: string }): Promise<BlockRow[]> {
+    const params: unknown[] = [blockerId, limit];
+    let keyset = '';
+    if (after) {
+      params.push(after.t, after.id);
+      keyset = ` AND (b.created_at, b.blocked_id) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<BlockRow>(
+      `SELECT u.id, u.username, u.display_name, u.avatar_key, b.created_at AS blocked_at
+       FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.blocker_id = $1${keyset}
+       ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $2`,
+      params,
+    );
+    return r.rows;
+  }
+
+  private async dropFollows(tx: SqlExecutor, a: string, b: string): Promise<void> {
+    await tx.query(
+      `WITH del AS (
+         DELETE FROM follows WHERE (follower_id = $1 AND followee_id = $2) OR (follower_id = $2 AND followee_id = $1)
+         RETURNING follower_id, followee_id
+       )
+       UPDATE users u
+       SET following_count = u.following_count - (SELECT count(*) FROM del WHERE del.follower_id = u.id)::int,
+           follower_count  = u.follower_count  - (SELECT count(*) FROM del WHERE del.followee_id = u.id)::int
+       WHERE u.id IN ($1, $2) AND EXISTS (SELECT 1 FROM del)`,
+      [a, b],
+    );
+  }
+}
