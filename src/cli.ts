@@ -4,6 +4,7 @@ import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { migrate } from './adapters/db/migrate.js';
 import { openDatabase } from './adapters/factory.js';
+import { ADMIN_USAGE, adminCommand } from './modules/safety/admin-command.js';
 
 const USAGE = `Usage: curta <command>
 
@@ -12,6 +13,7 @@ Commands:
   serve     API only (stateless; run as many as you like behind a load balancer)
   worker    processing workers only
   migrate   apply database migrations and exit
+  admin     grant or revoke the admin role: curta admin grant|revoke <username>
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -21,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 1;
   }
-  if (!['start', 'serve', 'worker', 'migrate'].includes(command)) {
+  if (!['start', 'serve', 'worker', 'migrate', 'admin'].includes(command)) {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
     return 1;
   }
@@ -37,6 +39,23 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = pino({ level: config.logLevel });
+
+  if (command === 'admin') {
+    if (argv.length !== 3) {
+      process.stderr.write(`${ADMIN_USAGE}\n`);
+      return 64; // EX_USAGE
+    }
+    const db = await openDatabase(config);
+    try {
+      await migrate(db);
+      const result = await adminCommand(db, argv.slice(1));
+      if (result.stdout) process.stdout.write(result.stdout);
+      if (result.stderr) process.stderr.write(result.stderr);
+      return result.code;
+    } finally {
+      await db.close();
+    }
+  }
 
   if (command === 'migrate') {
     const db = await openDatabase(config);

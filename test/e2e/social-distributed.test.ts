@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL } from '../support/services.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { discoverySuite } from './discovery.suite.js';
+import { safetySuite } from './safety.suite.js';
 import { socialSuite } from './social.suite.js';
 
 /**
- * The social and discovery suites again on PostgreSQL and Redis: real
+ * The social, discovery and safety suites again on PostgreSQL and Redis: real
  * concurrent transactions (PGlite runs one at a time), so this is where the
  * counters' exactness under concurrency is really at stake.
  */
@@ -37,4 +38,5 @@ async function startDistributed(workers: boolean): Promise<TestApp> {
 if (available) {
   socialSuite('social (distributed: PostgreSQL, Redis)', () => startDistributed(true));
   discoverySuite('discovery (distributed: PostgreSQL, Redis)', () => startDistributed(false));
+  safetySuite('safety (distributed: PostgreSQL, Redis)', () => startDistributed(false));
 }

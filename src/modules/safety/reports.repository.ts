@@ -144,12 +144,13 @@ export class ReportsRepository {
 
   /** Open reports per target, for the given targets (`type:id` keys). */
   async openCounts(targets: ReadonlyArray<{ type: ReportTargetType; id: string }>): Promise<Map<string, number>> {
-    if (targets.length === 0) return new Map();
+    const unique = [...new Map(targets.map((t) => [`${t.type}:${t.id}`, t])).values()];
+    if (unique.length === 0) return new Map();
     const r = await this.db.query<{ target_type: string; target_id: string; n: number }>(
       `SELECT r.target_type, r.target_id, count(*)::int AS n
        FROM reports r JOIN unnest($1::text[], $2::text[]) AS x(type, id) ON r.target_type = x.type AND r.target_id = x.id
        WHERE r.status = 'open' GROUP BY r.target_type, r.target_id`,
-      [targets.map((t) => t.type), targets.map((t) => t.id)],
+      [unique.map((t) => t.type), unique.map((t) => t.id)],
     );
     return new Map(r.rows.map((row) => [`${row.target_type}:${row.target_id}`, row.n]));
   }
