@@ -50,6 +50,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CURTA_SIGNING_SECRET: 'short' })).toThrow(/CURTA_SIGNING_SECRET/);
   });
 
+  it('reads rate limits, the upload quota and the proxy trust, naming a bad value', () => {
+    const d = loadConfig({});
+    expect(d.rateLimits.signup).toEqual({ user: null, ip: { limit: 20, windowSec: 3600 } });
+    expect(d.rateLimits.login.user).toEqual({ limit: 10, windowSec: 900 });
+    expect(d.uploads).toMatchObject({ dailyCount: 50, dailyBytes: 20 * 1024 ** 3 });
+    expect(d.http.trustProxy).toBe(false);
+    const c = loadConfig({
+      RATE_LIMIT_COMMENT_PER_USER: '5/30s',
+      RATE_LIMIT_COMMENT_PER_IP: 'off',
+      UPLOAD_DAILY_COUNT: '0',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(c.rateLimits.comment).toEqual({ user: { limit: 5, windowSec: 30 }, ip: null });
+    expect(c.uploads.dailyCount).toBe(0);
+    expect(c.http.trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(() => loadConfig({ RATE_LIMIT_LIKE_PER_USER: '100 a minute' })).toThrow(/RATE_LIMIT_LIKE_PER_USER/);
+    expect(() => loadConfig({ TRUST_PROXY: 'nginx' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ UPLOAD_DAILY_BYTES: '-1' })).toThrow(/UPLOAD_DAILY_BYTES/);
+  });
+
   it('treats empty strings as unset and trims a trailing slash from the public URL', () => {
     const c = loadConfig({ DATABASE_URL: '', PUBLIC_BASE_URL: 'https://curta.example/' });
     expect(c.database.kind).toBe('pglite');
