@@ -27,7 +27,13 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
     beforeAll(async () => {
       t = await start();
       api = apiClient(t.baseUrl);
-      [alice, bob, carol, dave, root] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'root'].map((n) => signup(api, n)));
+      [alice, bob, carol, dave, root] = (await Promise.all(['alice', 'bob', 'carol', 'dave', 'root'].map((n) => signup(api, n)))) as [
+        TestUser,
+        TestUser,
+        TestUser,
+        TestUser,
+        TestUser,
+      ];
       expect(await adminCommand(t.app.db, ['grant', 'root'])).toMatchObject({ code: 0, stdout: 'root is now an admin.\n' });
       // Sessions carry the role as the database has it now: no new login needed.
       expect((await api('GET', '/api/v1/me', { token: root.token })).body.user.role).toBe('admin');
