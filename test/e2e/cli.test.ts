@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteDatabase } from '../../src/adapters/db/pglite-database.js';
 
 function curta(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -44,6 +45,36 @@ describe('curta CLI', () => {
     const r = await curta(['worker'], { CURTA_DATA_DIR: dir, FFMPEG_PATH: '/nonexistent/ffmpeg', LOG_LEVEL: 'warn' });
     expect(r.code).toBe(69);
     expect(r.stdout + r.stderr).toMatch(/ffmpeg not found at \/nonexistent\/ffmpeg.*apt-get install ffmpeg/);
+  });
+
+  it('admin grant|revoke <username> sets the role, and says when there is no such user', async () => {
+    const env = { CURTA_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+    expect((await curta(['migrate'], env)).code).toBe(0);
+    const role = async () => {
+      const db = await PgliteDatabase.open(join(dir, 'db'));
+      try {
+        await db.query(
+          `INSERT INTO users (id, username, password_hash) VALUES ('cli-user-0001', 'Moderator', 'x') ON CONFLICT DO NOTHING`,
+        );
+        return (await db.query<{ role: string }>(`SELECT role FROM users WHERE id = 'cli-user-0001'`)).rows[0]?.role;
+      } finally {
+        await db.close();
+      }
+    };
+    expect(await role()).toBe('user');
+    const grant = await curta(['admin', 'grant', 'moderator'], env);
+    expect(grant).toMatchObject({ code: 0, stdout: 'Moderator is now an admin.\n' });
+    expect(await role()).toBe('admin');
+    const revoke = await curta(['admin', 'revoke', 'Moderator'], env);
+    expect(revoke).toMatchObject({ code: 0, stdout: 'Moderator is no longer an admin.\n' });
+    expect(await role()).toBe('user');
+
+    const missing = await curta(['admin', 'grant', 'nobody'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No user named "nobody"/);
+    const usage = await curta(['admin', 'promote'], env);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toMatch(/curta admin grant <username>/);
   });
 
   it('explains unknown commands', async () => {
