@@ -290,6 +290,9 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         expect(missing.body.error.code).toBe('video_not_found');
 
         expect(ids(await api('GET', '/api/v1/feed'))).toContain(target);
+        await t.app.store.put(`media/${target}/seed/poster.jpg`, Buffer.from('poster'), { contentType: 'image/jpeg' });
+        const poster: string = (await video(target)).body.playback.poster;
+        expect((await fetch(poster)).status).toBe(200);
         const down = await api('POST', `/api/v1/admin/videos/${target}/takedown`, { token: root.token, body: { reason: 'Spam links' } });
         expect(down.status).toBe(200);
         expect(down.body.video).toMatchObject({ id: target, takedown: { reason: 'Spam links', at: expect.any(String) } });
@@ -304,6 +307,7 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         expect(own.body.takedown).toEqual({ reason: 'Spam links', at: down.body.video.takedown.at });
         expect(ids(await api('GET', '/api/v1/users/alice/videos', { token: alice.token }))).toContain(target);
         expect((await comment(target, bob.token, 'still here?')).status).toBe(404);
+        expect((await fetch(poster)).status).toBe(404); // its plain media URL is refused too
 
         const queue = await api('GET', '/api/v1/admin/reports?status=resolved', { token: root.token });
         const auto = queue.body.items.filter((r: any) => r.targetId === target);
@@ -360,6 +364,29 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         expect((await video(daveVideo, carol.token)).status).toBe(200);
         expect(ids(await api('GET', '/api/v1/feed'))).toContain(daveVideo);
         expect((await api('GET', `/api/v1/videos/${carolVideo}/comments`)).body.items.map((c: any) => c.text)).toEqual(['dave says hi']);
+      });
+
+      it('answers malformed admin requests with clear codes', async () => {
+        const cases: Array<[string, string, unknown, number, string]> = [
+          ['POST', '/api/v1/admin/videos/not%20an%20id/takedown', { reason: 'x' }, 400, 'validation_failed'],
+          ['POST', `/api/v1/admin/videos/${target}/takedown`, {}, 400, 'validation_failed'],
+          ['POST', `/api/v1/admin/videos/${target}/takedown`, { reason: 'x'.repeat(501) }, 400, 'validation_failed'],
+          ['POST', `/api/v1/admin/videos/${target}/takedown`, { reason: 'x', extra: true }, 400, 'validation_failed'],
+          ['DELETE', '/api/v1/admin/videos/AAAAAAAAAAAAAAAA/takedown', undefined, 404, 'video_not_found'],
+          ['POST', '/api/v1/admin/users/dave/ban', { reason: 7 }, 400, 'validation_failed'],
+          ['DELETE', '/api/v1/admin/users/nobody_here/ban', undefined, 404, 'user_not_found'],
+          ['GET', '/api/v1/admin/users/nobody_here', undefined, 404, 'user_not_found'],
+          ['GET', '/api/v1/admin/reports/bad!', undefined, 400, 'validation_failed'],
+          ['POST', '/api/v1/admin/reports/AAAAAAAAAAAAAAAA/resolve', undefined, 404, 'report_not_found'],
+          ['POST', `/api/v1/admin/reports/${reportIds[0]}/resolve`, { note: 'x'.repeat(1001) }, 400, 'validation_failed'],
+        ];
+        for (const [method, path, body, status, code] of cases) {
+          const r = await api(method, path, { token: root.token, body });
+          expect(r.status, `${method} ${path}`).toBe(status);
+          expect(r.body.error.code, `${method} ${path}`).toBe(code);
+        }
+        const raw = await api('POST', '/api/v1/reports', { token: carol.token, rawBody: '{"targetType":', headers: { 'content-type': 'application/json' } });
+        expect(raw.body.error.code).toBe('invalid_json');
       });
 
       it('revoking the role takes admin powers away at once', async () => {
