@@ -59,6 +59,7 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         const c = await comment(carolVideo, dave.token, 'first!');
         expect(c.status).toBe(201);
         daveComment = c.body.id;
+        expect((await comment(aliceVideo, dave.token, 'dave was here before the block')).status).toBe(201);
         expect((await comment(carolVideo, bob.token, 'second')).status).toBe(201);
         // Engagement so alice's video trends.
         expect((await api('PUT', `/api/v1/videos/${aliceVideo}/like`, { token: bob.token })).status).toBe(200);
@@ -125,6 +126,12 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         expect(ev.body).toEqual({ accepted: 0, dropped: 1, viewsCounted: 0 });
       });
 
+      it("hides the blocked one's comments on the blocker's videos from everyone", async () => {
+        const forCarol = await api('GET', `/api/v1/videos/${aliceVideo}/comments`, { token: carol.token });
+        expect(forCarol.body.items).toEqual([]);
+        expect((await api('GET', `/api/v1/videos/${aliceVideo}/comments`)).body.items).toEqual([]);
+      });
+
       it("hides the other's comments on third-party videos, and refuses replies to them", async () => {
         const forAlice = await api('GET', `/api/v1/videos/${carolVideo}/comments`, { token: alice.token });
         expect(forAlice.body.items.map((c: any) => c.text)).toEqual(['second']);
@@ -151,6 +158,9 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         expect((await video(daveVideo, carol.token)).body.mentions.map((m: any) => m.username)).toEqual(['alice', 'carol']);
         expect((await video(aliceVideo, dave.token)).status).toBe(200);
         expect((await video(daveVideo, alice.token)).status).toBe(200);
+        expect((await api('GET', `/api/v1/videos/${aliceVideo}/comments`)).body.items.map((c: any) => c.text)).toEqual([
+          'dave was here before the block',
+        ]);
         // The follows the block removed stay removed.
         expect((await api('GET', '/api/v1/users/alice', { token: dave.token })).body.viewer).toEqual({ follows: false, blocking: false });
         expect((await api('PUT', '/api/v1/users/alice/follow', { token: dave.token })).status).toBe(200);

@@ -350,7 +350,8 @@ export const OPERATIONS: Operation[] = [
     url: '/api/v1/videos/:id/comments',
     tag: 'social',
     summary: 'Comments (or, with parentId, replies)',
-    description: "Comments of banned accounts and of people in a block with you are left out.",
+    description:
+      "Comments of banned accounts, of people in a block with you, and of people the video's owner blocked are left out.",
     auth: 'optional',
     params: VideoParams,
     query: CommentsQuery,

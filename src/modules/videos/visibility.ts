@@ -112,9 +112,15 @@ export function discoverableSql(v: string, viewer?: string): string {
   return `(${v}.status = 'ready' AND ${v}.visibility = 'public' AND NOT ${withdrawnSql(v)}${blocks})`;
 }
 
-/** A comment (alias `c`) is shown to the viewer unless its author is banned or in a block with the viewer. */
+/**
+ * A comment (alias `c`) is shown to the viewer unless its author is banned,
+ * in a block with the viewer, or blocked by the video's owner (on their own
+ * videos, the comments of people they blocked are hidden from everyone).
+ */
 export function commentVisibleSql(c: string, viewer: string): string {
-  return `(NOT ${bannedUser(`${c}.author_id`)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${c}.author_id`)})`;
+  return `(NOT ${bannedUser(`${c}.author_id`)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${c}.author_id`)}
+    AND NOT EXISTS (SELECT 1 FROM videos vis_cv JOIN blocks vis_cb ON vis_cb.blocker_id = vis_cv.owner_id
+                    WHERE vis_cv.id = ${c}.video_id AND vis_cb.blocked_id = ${c}.author_id))`;
 }
 
 /**
