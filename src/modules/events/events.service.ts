@@ -50,6 +50,8 @@ export interface EventsResult {
 export class EventsService {
   constructor(
     private readonly repo: EventsRepository,
+    /** Told which videos just counted a view (their cached anonymous answers carry counters). */
+    private readonly countersChanged: (videoId: string) => Promise<void> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -90,6 +92,7 @@ export class EventsService {
       if (isForeignKeyViolation(err)) throw new AppError('video_not_found', 'A video in the batch was just deleted; send the batch again.');
       throw err;
     }
+    await Promise.all(counted.map((id) => this.countersChanged(id)));
     return { accepted: stored.length, dropped: batch.events.length - stored.length, viewsCounted: counted.length };
   }
 }

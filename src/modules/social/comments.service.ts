@@ -67,6 +67,7 @@ export class CommentsService {
   async create(user: PublicUser, videoId: string, input: CreateCommentInput): Promise<CommentView> {
     await this.openVideo(user, videoId);
     const row = await this.repo.insert({ id: randomId(), videoId, authorId: user.id, replyTo: input.parentId ?? null, text: input.text });
+    await this.videos.countersChanged(videoId);
     return this.toView(row, user);
   }
 
@@ -77,6 +78,7 @@ export class CommentsService {
         throw new AppError('forbidden', "Only the comment's author or the video's owner can delete it.");
       }
     });
+    await this.videos.countersChanged(videoId);
   }
 
   async like(user: PublicUser, videoId: string, commentId: string): Promise<{ liked: true; likes: number }> {

@@ -64,7 +64,7 @@ export function createSocialModule(d: SocialModuleDeps): SocialModule {
   });
   const social = new SocialService(profiles, d.follows, d.engagement, d.videos, d.videosRepo, d.config.http.publicBaseUrl);
   const comments = new CommentsService(new CommentsRepository(d.db), d.videos, profiles);
-  const playback = new EventsService(new EventsRepository(d.db));
+  const playback = new EventsService(new EventsRepository(d.db), (id) => d.videos.countersChanged(id));
   const discovery = new DiscoveryService(
     new DiscoveryRepository(d.db),
     d.videosRepo,

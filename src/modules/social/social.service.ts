@@ -71,12 +71,16 @@ export class SocialService {
   /** Idempotent; a video the user may not see (private, deleted, unpublished) is a 404. */
   async like(user: PublicUser, videoId: string): Promise<{ liked: true; likes: number }> {
     await this.videos.getVisibleRow(videoId, user);
-    return { liked: true, likes: await this.engagement.like(videoId, user.id) };
+    const likes = await this.engagement.like(videoId, user.id);
+    await this.videos.countersChanged(videoId);
+    return { liked: true, likes };
   }
 
   async unlike(user: PublicUser, videoId: string): Promise<{ liked: false; likes: number }> {
     await this.videos.getVisibleRow(videoId, user);
-    return { liked: false, likes: await this.engagement.unlike(videoId, user.id) };
+    const likes = await this.engagement.unlike(videoId, user.id);
+    await this.videos.countersChanged(videoId);
+    return { liked: false, likes };
   }
 
   async bookmark(user: PublicUser, videoId: string): Promise<{ bookmarked: true }> {
@@ -100,6 +104,7 @@ export class SocialService {
   async share(viewer: PublicUser | null, videoId: string): Promise<{ url: string; shares: number }> {
     await this.videos.getVisibleRow(videoId, viewer);
     const shares = await this.engagement.share(videoId, viewer?.id ?? null);
+    await this.videos.countersChanged(videoId);
     return { url: `${this.publicBaseUrl}/v/${encodeURIComponent(videoId)}`, shares };
   }
 }

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Cache } from '../../ports/cache.js';
 
 export const videoCacheKey = (id: string) => `video:${id}`;
+/** The decorated answer an anonymous viewer gets (row + counters); dropped on every change. */
+export const anonymousViewKey = (id: string) => `video:anon:${id}`;
 export const FEED_GENERATION_KEY = 'feed:gen';
 
 /**
@@ -20,7 +22,7 @@ export class VideoEvents {
 
   async changed(videoId: string, opts: { feed?: boolean } = {}): Promise<void> {
     if (this.cache) {
-      await this.cache.delete(videoCacheKey(videoId));
+      await Promise.all([this.cache.delete(videoCacheKey(videoId)), this.cache.delete(anonymousViewKey(videoId))]);
       if (opts.feed) await this.cache.incr(FEED_GENERATION_KEY);
     }
     this.emitter.emit(videoId);

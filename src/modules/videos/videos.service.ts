@@ -2,7 +2,7 @@ import { AppError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { FEED_GENERATION_KEY, videoCacheKey } from './video-events.js';
+import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
@@ -11,6 +11,13 @@ import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visi
 const VIDEO_TTL_MS = 5 * 60_000;
 /** Feed pages are keyed by a generation bumped whenever a video is published or withdrawn. */
 const FEED_TTL_MS = 60_000;
+/**
+ * Anonymous answers (video + counters, feed pages with counters) are the hot path of a
+ * public video: they are cached whole. A video's copy is dropped when the video or its
+ * counters change; feed pages just live this long (a CDN keeps them 5 s anyway).
+ */
+const ANONYMOUS_VIEW_TTL_MS = 10_000;
+const ANONYMOUS_FEED_TTL_MS = 1_000;
 
 export interface VideoView {
   id: string;
@@ -82,8 +89,17 @@ export class VideosService {
 
   /** The video as `viewer` sees it, with fresh counters and the viewer's own flags. */
   async get(id: string, viewer: PublicUser | null): Promise<VideoView> {
-    const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer))], viewer);
-    return view!;
+    const load = async () => {
+      const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer))], viewer);
+      return view!;
+    };
+    // A hidden or missing video throws inside the loader, so refusals are never cached.
+    return viewer ? load() : this.cache.getOrLoad(anonymousViewKey(id), ANONYMOUS_VIEW_TTL_MS, load);
+  }
+
+  /** A video's counters changed (like, comment, share, view): its cached anonymous answer goes. */
+  async countersChanged(id: string): Promise<void> {
+    await this.cache.delete(anonymousViewKey(id));
   }
 
   /** Rows the caller already filtered for `viewer`, as decorated views. */
