@@ -141,16 +141,25 @@ export class VideosService {
   }
 
   async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
-    const page = await this.cachedFeedPage(limit, cursor);
-    // The cached page is the same for everyone; a viewer's blocks are taken out per request.
-    const blocked = viewer && this.opts.blockedIds ? await this.opts.blockedIds(viewer.id) : null;
-    const items = blocked?.size ? page.items.filter((v) => !blocked.has(v.author.id)) : page.items;
-    return { items: await this.decorate(items, viewer), nextCursor: page.nextCursor };
-  }
-
-  private async cachedFeedPage(limit: number, cursor?: string): Promise<Page<VideoView>> {
     const after = cursor ? decodeCursor(cursor) : undefined;
     const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
+    const decorated = async (): Promise<Page<VideoView>> => {
+      const page = await this.cachedFeedPage(generation, limit, cursor, after);
+      // The cached page is the same for everyone; a viewer's blocks are taken out per request.
+      const blocked = viewer && this.opts.blockedIds ? await this.opts.blockedIds(viewer.id) : null;
+      const items = blocked?.size ? page.items.filter((v) => !blocked.has(v.author.id)) : page.items;
+      return { items: await this.decorate(items, viewer), nextCursor: page.nextCursor };
+    };
+    if (viewer) return decorated();
+    return this.cache.getOrLoad(`feed:anon:${generation}:${limit}:${cursor ?? ''}`, ANONYMOUS_FEED_TTL_MS, decorated);
+  }
+
+  private async cachedFeedPage(
+    generation: number,
+    limit: number,
+    cursor: string | undefined,
+    after: { t: string; id: string } | undefined,
+  ): Promise<Page<VideoView>> {
     const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
     return this.cache.getOrLoad(key, FEED_TTL_MS, async () => {
       const rows = await this.repo.listPublicFeed(limit + 1, after);
