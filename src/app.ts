@@ -110,6 +110,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     blockedIds,
     decorate: engagementDecorator(engagement),
   });
+  events.onFeedChanged(() => videos.forgetFeedGeneration());
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });

@@ -5,6 +5,8 @@ export const videoCacheKey = (id: string) => `video:${id}`;
 /** The decorated answer an anonymous viewer gets (row + counters); dropped on every change. */
 export const anonymousViewKey = (id: string) => `video:anon:${id}`;
 export const FEED_GENERATION_KEY = 'feed:gen';
+/** Local event name; video ids never contain ':'. */
+const FEED_CHANGED = 'feed:changed';
 
 /**
  * "Video X changed" — called after every committed change to a video. It
@@ -25,7 +27,14 @@ export class VideoEvents {
       await Promise.all([this.cache.delete(videoCacheKey(videoId)), this.cache.delete(anonymousViewKey(videoId))]);
       if (opts.feed) await this.cache.incr(FEED_GENERATION_KEY);
     }
+    if (opts.feed) this.emitter.emit(FEED_CHANGED);
     this.emitter.emit(videoId);
+  }
+
+  /** This process published or withdrew a video (other processes learn it from the feed generation). */
+  onFeedChanged(listener: () => void): () => void {
+    this.emitter.on(FEED_CHANGED, listener);
+    return () => this.emitter.off(FEED_CHANGED, listener);
   }
 
   subscribe(videoId: string, listener: () => void): () => void {

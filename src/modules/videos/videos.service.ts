@@ -18,6 +18,11 @@ const FEED_TTL_MS = 60_000;
  */
 const ANONYMOUS_VIEW_TTL_MS = 10_000;
 const ANONYMOUS_FEED_TTL_MS = 1_000;
+/**
+ * The feed generation is read from the shared cache at most this often per process
+ * (a change made in this process resets it at once; other processes see it this late).
+ */
+const FEED_GENERATION_MEMO_MS = 500;
 
 export interface VideoView {
   id: string;
@@ -140,9 +145,26 @@ export class VideosService {
     return row;
   }
 
+  private feedGeneration: { value: Promise<number>; at: number } | null = null;
+
+  /** Called when this process changed the feed, so the next request reads the new generation. */
+  forgetFeedGeneration(): void {
+    this.feedGeneration = null;
+  }
+
+  private currentFeedGeneration(): Promise<number> {
+    const now = Date.now();
+    if (!this.feedGeneration || now - this.feedGeneration.at > FEED_GENERATION_MEMO_MS) {
+      const value = this.cache.get<number>(FEED_GENERATION_KEY).then((g) => g ?? 0);
+      this.feedGeneration = { value, at: now };
+      value.catch(() => this.forgetFeedGeneration());
+    }
+    return this.feedGeneration.value;
+  }
+
   async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
     const after = cursor ? decodeCursor(cursor) : undefined;
-    const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
+    const generation = await this.currentFeedGeneration();
     const decorated = async (): Promise<Page<VideoView>> => {
       const page = await this.cachedFeedPage(generation, limit, cursor, after);
       // The cached page is the same for everyone; a viewer's blocks are taken out per request.
