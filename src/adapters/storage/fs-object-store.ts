@@ -536,9 +536,13 @@ export class FsObjectStore implements ObjectStore {
     await this.ensureReady();
     const path = join(this.rootDir, TEMP_DIR, randomUUID());
     const counter = new CountingHasher(exactSize);
+    const out = createWriteStream(path, { flags: 'wx' });
     try {
-      await pipeline(source, counter, createWriteStream(path, { flags: 'wx' }));
+      await pipeline(source, counter, out);
     } catch (err) {
+      // A body that breaks off early can fail the pipeline before the file is even open:
+      // wait until the write stream has closed (and so created the file, if it will), then remove it.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(path, { force: true });
       if (exactSize !== undefined && !(err instanceof AppError) && isPrematureClose(err)) {
         throw new AppError('size_mismatch', `The upload ended after ${counter.bytes} of ${exactSize} signed bytes.`);
