@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startS3Server, type S3TestServer } from './s3.js';
 import { createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, uniqueName } from './services.js';
+import { freePort } from './net.js';
 
 /**
  * A Curta deployment on loopback, made of real processes: `curta serve` ×N
@@ -26,16 +26,7 @@ export const NGINX_SAMPLE = join(REPO_ROOT, 'docs', 'nginx.conf');
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 // ------------------------------------------------------------------ processes
 
