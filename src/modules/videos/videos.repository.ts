@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../ports/database.js';
+import type { PipelineRendition } from '../media/pipeline.js';
 import { parseCaption } from './caption.js';
 import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
 
@@ -79,15 +80,8 @@ export interface NewVideo {
   uploadExpiresAt: Date;
 }
 
-export interface RenditionRecord {
-  name: string;
-  width: number;
-  height: number;
-  bandwidth: number;
-  averageBandwidth: number;
-  codecs: string;
-  bytes: number;
-}
+/** What the renditions table keeps of a pipeline rendition (its playlist key is derivable). */
+export type RenditionRecord = Omit<PipelineRendition, 'playlist'>;
 
 /**
  * Columns of a VideoRow, for `FROM videos v JOIN users u ON u.id = v.owner_id`.
