@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
-import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { MAX_CAPTION_LENGTH } from '../videos/caption.js';
+import { CaptionSchema, VisibilitySchema } from '../videos/caption.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
@@ -35,13 +34,8 @@ export const CreateUploadSchema = z.object({
   filename: z.string().trim().min(1).max(255),
   contentType: z.string().trim().toLowerCase().max(100),
   size: z.number().int().min(1, 'the file is empty (0 bytes)'),
-  caption: z
-    .string()
-    .max(MAX_CAPTION_LENGTH, `must be at most ${MAX_CAPTION_LENGTH} characters`)
-    // Plain text: control characters go, markup stays as typed.
-    .transform((s) => cleanText(s, { multiline: true }))
-    .optional(),
-  visibility: z.enum(['public', 'unlisted', 'followers', 'private']).optional(),
+  caption: CaptionSchema.optional(),
+  visibility: VisibilitySchema.optional(),
 });
 export type CreateUploadInput = z.infer<typeof CreateUploadSchema>;
 

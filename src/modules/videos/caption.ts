@@ -4,7 +4,18 @@
  * mentions linked to the accounts that exist) whenever a caption is saved.
  */
 
+import { z } from 'zod';
+import { cleanText } from '../../lib/text.js';
+
 export const MAX_CAPTION_LENGTH = 2200;
+
+/** A caption as clients send it (upload, edit): plain text, control characters dropped, markup kept as typed. */
+export const CaptionSchema = z
+  .string()
+  .max(MAX_CAPTION_LENGTH, `must be at most ${MAX_CAPTION_LENGTH} characters`)
+  .transform((s) => cleanText(s, { multiline: true }));
+
+export const VisibilitySchema = z.enum(['public', 'unlisted', 'followers', 'private']);
 export const MAX_HASHTAGS = 30;
 export const MAX_MENTIONS = 20;
 export const MAX_TAG_LENGTH = 100;

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { MAX_CAPTION_LENGTH } from './caption.js';
+import { CaptionSchema, VisibilitySchema } from './caption.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
 import type { VideosService, VideoView } from './videos.service.js';
@@ -23,12 +22,8 @@ const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
 
 export const UpdateVideoSchema = z
   .object({
-    caption: z
-      .string()
-      .max(MAX_CAPTION_LENGTH, `must be at most ${MAX_CAPTION_LENGTH} characters`)
-      .transform((s) => cleanText(s, { multiline: true }))
-      .optional(),
-    visibility: z.enum(['public', 'unlisted', 'followers', 'private']).optional(),
+    caption: CaptionSchema.optional(),
+    visibility: VisibilitySchema.optional(),
     commentsEnabled: z.boolean().optional(),
   })
   .strict()
