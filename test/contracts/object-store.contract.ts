@@ -252,8 +252,9 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
       expect(await store.head(key)).toBeNull();
     });
 
-    it('notifies object-created listeners after put, putFile and until unsubscribed', async (ctx) => {
-      if (!fixture.emitsObjectCreated) return ctx.skip();
+    // Stores that cannot emit in-process (S3 delivers notifications through a queue) must
+    // accept listeners and stay silent, never call them with something half-true.
+    it('notifies object-created listeners after put, putFile and until unsubscribed (or never, where it cannot)', async () => {
       const p = ns();
       const seen: ObjectInfo[] = [];
       const unsubscribe = store.onObjectCreated((info) => seen.push(info));
@@ -263,10 +264,15 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
       await store.putFile(`${p}/two`, source, { contentType: 'text/plain' });
       unsubscribe();
       await store.put(`${p}/three`, '333', { contentType: 'text/plain' });
-      expect(seen.map((i) => [i.key, i.size])).toEqual([
-        [`${p}/one`, 1],
-        [`${p}/two`, 2],
-      ]);
+      expect(seen.map((i) => [i.key, i.size])).toEqual(
+        fixture.emitsObjectCreated
+          ? [
+              [`${p}/one`, 1],
+              [`${p}/two`, 2],
+            ]
+          : [],
+      );
+      expect(await store.head(`${p}/three`)).not.toBeNull();
     });
   });
 }
