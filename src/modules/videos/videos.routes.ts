@@ -59,6 +59,13 @@ export function videosRoutes(
    * from this process's event bus at once and from the database every second
    * (a worker may run in another process).
    */
+  // Open streams end when the server shuts down: a hijacked response would otherwise keep
+  // close() (and a SIGTERM drain) waiting until the viewer goes away.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of openStreams) close();
+  });
+
   app.get('/api/v1/videos/:id/events', async (request, reply) => {
     const { id } = IdParams.parse(request.params);
     const viewer = request.user;
@@ -81,6 +88,7 @@ export function videosRoutes(
     const close = () => {
       if (closed) return;
       closed = true;
+      openStreams.delete(close);
       unsubscribe();
       clearInterval(poll);
       clearInterval(heartbeat);
@@ -121,6 +129,7 @@ export function videosRoutes(
     const poll = setInterval(() => void push(), SSE_POLL_MS);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     request.raw.on('close', close);
+    openStreams.add(close);
     await push();
   });
 }
