@@ -16,6 +16,8 @@ export const FeedQuery = z.object({
 
 const SSE_POLL_MS = 1000;
 const SSE_HEARTBEAT_MS = 15_000;
+/** Streams are recycled after this long (clients reconnect, per `retry:`), so none lives forever. */
+const SSE_MAX_LIFETIME_MS = 10 * 60_000;
 
 export function videosRoutes(
   app: FastifyInstance,
@@ -92,6 +94,7 @@ export function videosRoutes(
       unsubscribe();
       clearInterval(poll);
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
       res.end();
     };
     const push = async (): Promise<void> => {
@@ -128,6 +131,7 @@ export function videosRoutes(
     const unsubscribe = events.subscribe(id, () => void push());
     const poll = setInterval(() => void push(), SSE_POLL_MS);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    const lifetime = setTimeout(close, SSE_MAX_LIFETIME_MS);
     request.raw.on('close', close);
     openStreams.add(close);
     await push();
