@@ -113,4 +113,26 @@ describe('upload reconciler', () => {
     expect(failed.error.code).toBe('processing_failed');
     await waitForVideo(api, lost.videoId, token, (v) => v.status === 'ready');
   });
+
+  it('lets only the processing attempt that owns a video report progress, go playable, publish or fail it', async () => {
+    const { videoId } = await newUpload(1000);
+    const repo = new VideosRepository(t.app.db);
+    await t.app.db.query(`UPDATE videos SET status = 'uploaded' WHERE id = $1`, [videoId]);
+    const first = `media/${videoId}/first`;
+    const second = `media/${videoId}/second`;
+    expect(await repo.startProcessingAttempt(videoId, first)).not.toBeNull();
+    // The first worker stalls; its job is taken over by a second attempt.
+    expect(await repo.startProcessingAttempt(videoId, second)).not.toBeNull();
+
+    expect(await repo.setProgress(videoId, 0.5, first)).toBe(false);
+    expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, first)).toBe(false);
+    expect(await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, first)).toBeNull();
+    expect(await repo.transition(videoId, ['processing'], 'failed', { error_code: 'x' }, undefined, first)).toBeNull();
+
+    expect(await repo.setProgress(videoId, 0.5, second)).toBe(true);
+    expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, second)).toBe(true);
+    const ready = await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, second);
+    expect(ready?.status).toBe('ready');
+    expect(ready?.media_prefix).toBe(second);
+  });
 });

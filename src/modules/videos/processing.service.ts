@@ -9,7 +9,7 @@ import type { Transcoder } from '../../ports/transcoder.js';
 import { runPipeline } from '../media/pipeline.js';
 import type { ProcessJobPayload } from '../uploads/uploads.service.js';
 import type { VideoEvents } from './video-events.js';
-import { FAILABLE, type VideosRepository } from './videos.repository.js';
+import type { VideosRepository } from './videos.repository.js';
 
 /**
  * The job handler behind the upload event: original → probe → ladder → HLS,
@@ -63,27 +63,37 @@ export class ProcessingService {
           if (now - lastProgressWrite < 500 && fraction < 1) return;
           lastProgressWrite = now;
           void this.videos
-            .setProgress(videoId, Math.min(0.99, Math.round(fraction * 1000) / 1000))
+            .setProgress(videoId, Math.min(0.99, Math.round(fraction * 1000) / 1000), prefix)
             .then(async (changed) => changed && (await this.events.changed(videoId)))
             .catch((err: unknown) => log.warn({ err }, 'progress update failed'));
         },
         onPlayable: async (keys) => {
-          if (await this.videos.markPlayable(videoId, { hls: keys.master })) await this.events.changed(videoId);
+          if (await this.videos.markPlayable(videoId, { hls: keys.master }, prefix)) await this.events.changed(videoId);
         },
       });
-      await this.videos.replaceRenditions(videoId, result.renditions);
-      const ready = await this.videos.transition(videoId, ['processing'], 'ready', {
-        progress: 1,
-        duration_ms: result.durationMs,
-        width: result.width,
-        height: result.height,
-        playback: { hls: result.keys.master, mp4: result.keys.mp4, poster: result.keys.poster },
-        ready_at: new Date(),
-      });
+      // Guarded on our prefix: if this attempt lost the video to a later one (a stalled
+      // heartbeat let another worker take the job), it must not publish over it.
+      const ready = await this.videos.transition(
+        videoId,
+        ['processing'],
+        'ready',
+        {
+          progress: 1,
+          duration_ms: result.durationMs,
+          width: result.width,
+          height: result.height,
+          playback: { hls: result.keys.master, mp4: result.keys.mp4, poster: result.keys.poster },
+          ready_at: new Date(),
+        },
+        undefined,
+        prefix,
+      );
       if (!ready) {
-        // Someone else finished or failed it meanwhile; our objects are orphans.
+        // Someone else owns, finished or failed it meanwhile; our objects are orphans.
         await this.store.deletePrefix(`${prefix}/`);
+        return;
       }
+      await this.videos.replaceRenditions(videoId, result.renditions);
       log.info({ ms: result.durationMs, renditions: result.renditions.length }, 'video ready');
       await this.events.changed(videoId, { feed: true });
     } catch (err) {
@@ -92,6 +102,8 @@ export class ProcessingService {
         await this.fail(videoId, prefix, err.code, err.message);
         return;
       }
+      // Stopped (drain) or lost the lease: the job goes back to the queue; this is no failure of the video.
+      if (ctx.signal.aborted) throw err;
       if (job.attempt >= job.maxAttempts) {
         log.error({ err }, 'processing failed for the last time');
         await this.fail(videoId, prefix, 'processing_failed', 'Processing failed repeatedly; please try uploading again.');
@@ -103,11 +115,14 @@ export class ProcessingService {
   }
 
   private async fail(videoId: string, prefix: string, code: string, message: string): Promise<void> {
-    const failed = await this.videos.transition(videoId, FAILABLE, 'failed', {
-      error_code: code,
-      error_message: message,
-      playback: null,
-    });
+    const failed = await this.videos.transition(
+      videoId,
+      ['processing'],
+      'failed',
+      { error_code: code, error_message: message, playback: null },
+      undefined,
+      prefix,
+    );
     await this.store.deletePrefix(`${prefix}/`);
     if (failed) await this.events.changed(videoId);
   }

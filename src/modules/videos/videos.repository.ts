@@ -138,24 +138,27 @@ export class VideosRepository {
     to: VideoStatus,
     patch: Partial<Record<TransitionColumn, unknown>> = {},
     executor: SqlExecutor = this.db,
+    /** Also require this processing attempt to still own the video (see startProcessingAttempt). */
+    attemptPrefix?: string,
   ): Promise<VideoRow | null> {
     const cols = Object.keys(patch) as TransitionColumn[];
     for (const c of cols) if (!TRANSITION_COLUMNS.has(c)) throw new Error(`not an updatable column: ${c}`);
-    const sets = cols.map((c, i) => `${c} = $${i + 4}`);
+    const sets = cols.map((c, i) => `${c} = $${i + 5}`);
     const r = await executor.query<{ id: string }>(
       `UPDATE videos SET status = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
-       WHERE id = $1 AND status = ANY($3::text[]) RETURNING id`,
-      [id, to, from, ...cols.map((c) => (c === 'playback' ? JSON.stringify(patch[c]) : patch[c]))],
+       WHERE id = $1 AND status = ANY($3::text[]) AND ($4::text IS NULL OR media_prefix = $4::text) RETURNING id`,
+      [id, to, from, attemptPrefix ?? null, ...cols.map((c) => (c === 'playback' ? JSON.stringify(patch[c]) : patch[c]))],
     );
     if (r.rowCount === 0) return null;
     return this.get(id, executor);
   }
 
-  /** Progress only moves forward, and only while processing. */
-  async setProgress(id: string, progress: number): Promise<boolean> {
+  /** Progress only moves forward, only while processing, and only for the attempt that owns the video. */
+  async setProgress(id: string, progress: number, attemptPrefix: string): Promise<boolean> {
     const r = await this.db.query(
-      `UPDATE videos SET progress = $2, updated_at = now() WHERE id = $1 AND status = 'processing' AND progress < $2`,
-      [id, progress],
+      `UPDATE videos SET progress = $2, updated_at = now()
+       WHERE id = $1 AND status = 'processing' AND media_prefix = $3 AND progress < $2`,
+      [id, progress, attemptPrefix],
     );
     return r.rowCount > 0;
   }
@@ -169,11 +172,11 @@ export class VideosRepository {
     });
   }
 
-  async markPlayable(id: string, playback: PlaybackKeys): Promise<boolean> {
+  async markPlayable(id: string, playback: PlaybackKeys, attemptPrefix: string): Promise<boolean> {
     const r = await this.db.query(
       `UPDATE videos SET playback = $2, playable_at = COALESCE(playable_at, now()), updated_at = now()
-       WHERE id = $1 AND status = 'processing'`,
-      [id, JSON.stringify(playback)],
+       WHERE id = $1 AND status = 'processing' AND media_prefix = $3`,
+      [id, JSON.stringify(playback), attemptPrefix],
     );
     return r.rowCount > 0;
   }
