@@ -135,4 +135,45 @@ describe('upload reconciler', () => {
     expect(ready?.status).toBe('ready');
     expect(ready?.media_prefix).toBe(second);
   });
+
+  it('gives a resumed upload a fresh deadline, and recovers a multipart upload completed without its state change', async () => {
+    const silent = new FsObjectStore({
+      rootDir: t.app.config.storage.kind === 'fs' ? t.app.config.storage.dir : '',
+      publicBaseUrl: t.baseUrl,
+      signingSecret: 'x'.repeat(32),
+    });
+    const bytes = Buffer.concat([clip, Buffer.alloc(6 * 1024 * 1024 - clip.length)]); // a real clip, padded past 5 MiB
+    for (const finish of ['complete call', 'sweep'] as const) {
+      const multi = await newUpload(bytes.length);
+      expect(multi.upload.kind).toBe('multipart');
+      // Long past its first deadline, the client resumes: the reconciler must not abort it now.
+      await t.app.db.query(`UPDATE videos SET upload_expires_at = now() - interval '1 minute' WHERE id = $1`, [multi.videoId]);
+      const resumed = await api('GET', `/api/v1/uploads/${multi.videoId}`, { token });
+      expect(resumed.body.upload.parts).toHaveLength(2);
+      expect((await reconciler.sweep()).expired).toBe(0);
+
+      const etags = [];
+      for (const p of resumed.body.upload.parts) {
+        const start = (p.partNumber - 1) * resumed.body.upload.partSize;
+        const r = await fetch(p.url, { method: 'PUT', headers: p.headers, body: new Uint8Array(bytes.subarray(start, start + p.size)) });
+        expect(r.status).toBe(200);
+        etags.push({ partNumber: p.partNumber, etag: r.headers.get('etag')! });
+      }
+      // Storage assembles the object but the app never hears of it (a crash between the two).
+      const row = await t.app.db.query<{ multipart_upload_id: string }>('SELECT multipart_upload_id FROM videos WHERE id = $1', [
+        multi.videoId,
+      ]);
+      await silent.completeMultipart(`originals/${multi.videoId}`, row.rows[0]!.multipart_upload_id, etags);
+      if (finish === 'complete call') {
+        const done = await api('POST', `/api/v1/uploads/${multi.videoId}/complete`, { token, body: {} });
+        expect(done.status).toBe(200);
+        expect(done.body.status).not.toBe('uploading');
+      } else {
+        expect((await reconciler.sweep()).started).toBeGreaterThanOrEqual(1);
+      }
+      const v = (await api('GET', `/api/v1/videos/${multi.videoId}`, { token })).body;
+      expect(v.status).not.toBe('uploading');
+      expect(v.error?.code).not.toBe('upload_expired');
+    }
+  });
 });

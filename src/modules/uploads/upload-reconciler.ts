@@ -45,8 +45,13 @@ export class UploadReconciler {
     const report: SweepReport = { started: 0, expired: 0, requeued: 0, failed: 0 };
     for (const row of await this.videos.listUploading(this.opts.graceSec, this.opts.batchSize)) {
       if (row.multipart_upload_id) {
-        // Parts alone are not an upload: only `complete` assembles them. Expire if abandoned.
-        if (new Date(row.upload_expires_at).getTime() < Date.now()) {
+        // Parts alone are not an upload: only `complete` assembles them. But a completed
+        // one whose state change was lost has its object: start it. Else expire if abandoned.
+        const assembled = await this.store.head(row.original_key);
+        if (assembled) {
+          await this.uploads.onOriginalStored(assembled);
+          report.started++;
+        } else if (new Date(row.upload_expires_at).getTime() < Date.now()) {
           await this.store.abortMultipart(row.original_key, row.multipart_upload_id).catch(() => undefined);
           if (await this.expire(row.id)) report.expired++;
         }

@@ -142,8 +142,11 @@ export class UploadsService {
   /** Where an upload stands, with fresh URLs for whatever is still missing (resume). */
   async status(user: PublicUser, videoId: string): Promise<{ video: VideoView; upload: UploadInstructions | null }> {
     const row = await this.ownedRow(user, videoId);
-    const upload = row.status === 'uploading' ? await this.instructions(row) : null;
-    return { video: this.views.toView(row), upload };
+    if (row.status !== 'uploading') return { video: this.views.toView(row), upload: null };
+    // Fresh URLs for a resumed upload come with a fresh deadline, or the reconciler
+    // would expire (and abort) an upload that is still under way.
+    await this.videos.extendUploadDeadline(videoId, new Date(Date.now() + this.cfg.urlTtlSec * 1000));
+    return { video: this.views.toView(row), upload: await this.instructions(row) };
   }
 
   /**
@@ -158,7 +161,18 @@ export class UploadsService {
     const row = await this.ownedRow(user, videoId);
     if (row.status !== 'uploading') return this.views.toView(row);
     if (row.multipart_upload_id) {
-      const stored = await this.store.listParts(row.original_key, row.multipart_upload_id);
+      const stored = await this.store.listParts(row.original_key, row.multipart_upload_id).catch(async (err: unknown) => {
+        // Completed before, but the state change after it was lost: the object is there.
+        if (err instanceof AppError && err.code === 'upload_not_found') {
+          const info = await this.store.head(row.original_key);
+          if (info) return info;
+        }
+        throw err;
+      });
+      if (!Array.isArray(stored)) {
+        await this.onOriginalStored(stored);
+        return this.views.toView((await this.videos.get(videoId))!);
+      }
       const expected = this.partPlan(Number(row.declared_size));
       const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
       const missing = expected.filter((p) => byNumber.get(p.partNumber)?.size !== p.size).map((p) => p.partNumber);

@@ -153,6 +153,13 @@ export class VideosRepository {
     return this.get(id, executor);
   }
 
+  async extendUploadDeadline(id: string, until: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE videos SET upload_expires_at = GREATEST(upload_expires_at, $2) WHERE id = $1 AND status = 'uploading'`,
+      [id, until],
+    );
+  }
+
   /** Progress only moves forward, only while processing, and only for the attempt that owns the video. */
   async setProgress(id: string, progress: number, attemptPrefix: string): Promise<boolean> {
     const r = await this.db.query(
