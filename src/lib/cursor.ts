@@ -15,7 +15,8 @@ export function decodeCursor(raw: string): KeysetCursor {
     const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
       const [t, id] = v as [string, string];
-      if (!Number.isNaN(Date.parse(t)) && id.length > 0 && id.length <= 64) return { t, id };
+      // Only the exact ISO form we issue: Date.parse accepts strings PostgreSQL would reject.
+      if (isIssuedTimestamp(t) && id.length > 0 && id.length <= 64) return { t, id };
     }
   } catch {
     // fall through
@@ -37,4 +38,10 @@ export function decodeOffsetCursor(raw: string): number {
     // fall through
   }
   throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
+}
+
+function isIssuedTimestamp(t: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(t)) return false;
+  const ms = Date.parse(t);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === t;
 }

@@ -66,7 +66,8 @@ export class EventsRepository {
          INSERT INTO video_stats (video_id, views) SELECT video_id, 1 FROM ins
          ON CONFLICT (video_id) DO UPDATE SET views = video_stats.views + 1
          RETURNING video_id`,
-        [views.videoIds, views.viewerKey, views.period],
+        // Sorted: concurrent batches then lock video_stats rows in one order (no deadlock).
+        [[...views.videoIds].sort(), views.viewerKey, views.period],
       );
       return r.rows.map((row) => row.video_id);
     });

@@ -149,6 +149,14 @@ describe('interpretProbe: what it reads', () => {
     expect(info.video).toMatchObject({ displayWidth: 192, displayHeight: 144, sampleAspectRatio: 12 / 11 });
   });
 
+  it('refuses an implausible pixel aspect ratio instead of planning a gigantic encode', () => {
+    for (const sar of ['100:1', '1:100']) {
+      expect(() => interpretProbe(probe([video({ width: 1920, height: 1080, sample_aspect_ratio: sar })]), ctx)).toThrow(
+        expect.objectContaining({ code: 'dimensions_invalid' }),
+      );
+    }
+  });
+
   it('recognises HDR (PQ, HLG), 10-bit, full range, interlacing and the YUV matrix', () => {
     const hlg = interpretProbe(probe([video({ codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_transfer: 'arib-std-b67', color_space: 'bt2020nc', color_primaries: 'bt2020' })]), ctx).video;
     expect(hlg).toMatchObject({ hdr: 'hlg', bitDepth: 10, matrix: 'bt2020', wideGamut: true });

@@ -177,6 +177,11 @@ function interpretVideo(s: ProbeStream, ctx: InterpretContext): VideoStreamInfo 
   }
 
   const sar = parseRatio(s.sample_aspect_ratio) ?? 1;
+  // Real anamorphic video stays within ~1:4..4:1; a header claiming more would turn a
+  // small frame into a gigantic encode.
+  if (!(sar >= 0.25 && sar <= 4)) {
+    throw new MediaError('dimensions_invalid', `The pixel aspect ratio ${s.sample_aspect_ratio ?? ''} is not plausible.`);
+  }
   const orientation = readOrientation(s);
   // Display size before rotation: stretch the width by the pixel aspect.
   const shownWidth = Math.max(1, Math.round(codedWidth * sar));

@@ -55,6 +55,8 @@ export class FollowsRepository {
   /** Returns whether an edge was removed. */
   async unfollow(followerId: string, followeeId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // Same lock order as follow and block (both user rows, by id) before touching the edge.
+      await lockPair(tx, followerId, followeeId);
       const r = await tx.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1', [followerId, followeeId]);
       if (r.rows.length === 0) return false;
       await this.bumpCounters(tx, followerId, followeeId, -1);

@@ -132,7 +132,10 @@ export function videosRoutes(
     const poll = setInterval(() => void push(), SSE_POLL_MS);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     const lifetime = setTimeout(close, SSE_MAX_LIFETIME_MS);
+    // The viewer may already be gone (it left while we checked access): then 'close' never comes.
+    if (request.raw.destroyed || res.destroyed) return close();
     request.raw.on('close', close);
+    res.on('close', close);
     openStreams.add(close);
     await push();
   });
