@@ -92,14 +92,17 @@ export class UploadReconciler {
 
   /** Runs `sweep` every `intervalMs` until the returned stop function is called. */
   start(intervalMs: number): () => Promise<void> {
-    let running: Promise<unknown> = Promise.resolve();
+    let running: Promise<unknown> | null = null;
     const timer = setInterval(() => {
-      running = this.sweep().catch((err: unknown) => this.log.error({ err }, 'reconcile sweep failed'));
+      if (running) return; // a slow sweep is still going: skip this tick rather than overlap
+      running = this.sweep()
+        .catch((err: unknown) => this.log.error({ err }, 'reconcile sweep failed'))
+        .finally(() => (running = null));
     }, intervalMs);
     timer.unref();
     return async () => {
       clearInterval(timer);
-      await running;
+      if (running) await running;
     };
   }
 
