@@ -96,6 +96,20 @@ if (await redisAvailable()) {
       expect(await raw.exists(`${prefix}k:cold\u0000loading`)).toBe(0); // lock released
     });
 
+    it("a load that read the old value before another process's delete does not write it back", async () => {
+      const gate = deferred();
+      const stale = a.getOrLoad('k:row', 60_000, async () => {
+        await gate.promise; // read from the database before the change…
+        return 'old row';
+      });
+      await lockTaken('k:row');
+      await b.delete('k:row'); // …while another process commits a change and drops the key
+      gate.resolve();
+      expect(await stale).toBe('old row'); // its own caller still gets what it read
+      expect(await a.get('k:row')).toBeUndefined(); // but nobody else is served it
+      expect(await b.getOrLoad('k:row', 60_000, async () => 'new row')).toBe('new row');
+    });
+
     it('when the loading process fails, a waiter loads itself', async () => {
       const gate = deferred();
       const failing = a.getOrLoad('k:fails', 60_000, async () => {

@@ -35,6 +35,15 @@ interface Flight {
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 const LOCK_SUFFIX = '\u0000loading';
+/**
+ * Beside a deleted key, for as long as a load may take: a load that read the
+ * old value before the delete (in any process) must not write it back after.
+ */
+const DELETED_SUFFIX = '\u0000deleted';
+// Store a loaded value only if the key is absent and was not deleted meanwhile.
+const WRITE_LOADED = `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')`;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -138,7 +147,7 @@ export class RedisCache implements Cache {
   async delete(key: string): Promise<void> {
     this.assertOpen();
     this.supersede(key);
-    await this.redis.del(key);
+    await this.redis.multi().del(key).set(key + DELETED_SUFFIX, '1', 'PX', this.loadLockMs).exec();
   }
 
   /**
@@ -236,11 +245,10 @@ export class RedisCache implements Cache {
       return;
     }
     const ttl = toTtl(ttlMs);
-    if (ttl === null) {
-      if (onlyIfAbsent) await this.redis.set(key, json, 'NX');
-      else await this.redis.set(key, json);
-    } else if (onlyIfAbsent) {
-      await this.redis.set(key, json, 'PX', ttl, 'NX');
+    if (onlyIfAbsent) {
+      await this.redis.eval(WRITE_LOADED, 2, key, key + DELETED_SUFFIX, json, String(ttl ?? 0));
+    } else if (ttl === null) {
+      await this.redis.set(key, json);
     } else {
       await this.redis.set(key, json, 'PX', ttl);
     }
