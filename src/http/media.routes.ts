@@ -41,6 +41,55 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
+/**
+ * Answers a GET/HEAD for a stored object the way a CDN expects: CORS, ETag and
+ * If-None-Match (304), Last-Modified, the given Cache-Control, single Range
+ * (206/416, honouring If-Range), then the bytes — or, with `accelRedirect`,
+ * an empty answer naming the file for the front proxy to send.
+ */
+export async function sendStoredObject(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  store: ObjectStore,
+  key: string,
+  info: ObjectInfo,
+  opts: { cacheControl: string; accelRedirect?: string },
+): Promise<FastifyReply> {
+  reply.header('access-control-allow-origin', '*');
+  reply.header('access-control-expose-headers', 'Content-Length, Content-Range, ETag, Accept-Ranges');
+  reply.header('accept-ranges', 'bytes');
+  reply.header('etag', info.etag);
+  reply.header('last-modified', info.lastModified.toUTCString());
+  reply.header('cache-control', opts.cacheControl);
+  reply.header('content-type', info.contentType);
+  reply.header('x-content-type-options', 'nosniff');
+
+  if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
+  if (opts.accelRedirect) {
+    // The proxy answers Range and conditional requests from the file itself.
+    reply.header('x-accel-redirect', opts.accelRedirect);
+    return reply.send();
+  }
+
+  const ifRange = request.headers['if-range'];
+  const rangeHeader = ifRange && ifRange !== info.etag ? undefined : request.headers.range;
+  let range: ByteRange | null;
+  try {
+    range = parseRange(rangeHeader, info.size);
+  } catch (err) {
+    reply.header('content-range', `bytes */${info.size}`);
+    throw err;
+  }
+  reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
+  if (range) {
+    reply.status(206);
+    reply.header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
+  }
+  if (request.method === 'HEAD') return reply.send();
+  const { body } = await store.get(key, range ?? undefined);
+  return reply.send(body);
+}
+
 export interface MediaRouteDeps {
   store: ObjectStore;
   /**
@@ -76,39 +125,10 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
     const info = located ? located.info : accelRedirect ? null : await store.head(key);
     if (!info) throw new AppError('object_not_found', 'No such media object.');
 
-    reply.header('access-control-allow-origin', '*');
-    reply.header('access-control-expose-headers', 'Content-Length, Content-Range, ETag, Accept-Ranges');
-    reply.header('accept-ranges', 'bytes');
-    reply.header('etag', info.etag);
-    reply.header('last-modified', info.lastModified.toUTCString());
-    reply.header('cache-control', cacheControl ?? info.cacheControl ?? DEFAULT_CACHE_CONTROL);
-    reply.header('content-type', info.contentType);
-
-    if (etagMatches(request.headers['if-none-match'], info.etag)) return reply.status(304).send();
-    if (accelRedirect && located) {
-      // The proxy answers Range and conditional requests from the file itself.
-      reply.header('x-accel-redirect', `${accelRedirect.prefix}${located.relativePath}`);
-      return reply.send();
-    }
-
-    const ifRange = request.headers['if-range'];
-    const rangeHeader = ifRange && ifRange !== info.etag ? undefined : request.headers.range;
-    let range: ByteRange | null;
-    try {
-      range = parseRange(rangeHeader, info.size);
-    } catch (err) {
-      reply.header('content-range', `bytes */${info.size}`);
-      throw err;
-    }
-    const length = range ? range.end - range.start + 1 : info.size;
-    reply.header('content-length', String(length));
-    if (range) {
-      reply.status(206);
-      reply.header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
-    }
-    if (request.method === 'HEAD') return reply.send();
-    const { body } = await store.get(key, range ?? undefined);
-    return reply.send(body);
+    return sendStoredObject(request, reply, store, key, info, {
+      cacheControl: cacheControl ?? info.cacheControl ?? DEFAULT_CACHE_CONTROL,
+      ...(accelRedirect && located ? { accelRedirect: `${accelRedirect.prefix}${located.relativePath}` } : {}),
+    });
   };
 
   const videoIdOf = (rest: string) => rest.split('/', 1)[0] ?? '';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { requireUser } from '../../http/auth.js';
 import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
-import { parseRange } from '../../http/media.routes.js';
+import { sendStoredObject } from '../../http/media.routes.js';
 import { PageQuery } from '../../lib/pagination.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
@@ -73,29 +73,7 @@ function avatarRoutes(app: FastifyInstance, store: ObjectStore): void {
     if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
     const info = await store.head(key);
     if (!info) throw new AppError('object_not_found', 'No such avatar.');
-    reply.header('access-control-allow-origin', '*');
-    reply.header('accept-ranges', 'bytes');
-    reply.header('etag', info.etag);
-    reply.header('last-modified', info.lastModified.toUTCString());
-    reply.header('cache-control', info.cacheControl ?? 'public, max-age=60');
-    reply.header('content-type', info.contentType);
-    reply.header('x-content-type-options', 'nosniff');
-    const inm = request.headers['if-none-match'];
-    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === info.etag || t.trim() === '*')) {
-      return reply.status(304).send();
-    }
-    let range;
-    try {
-      range = parseRange(request.headers.range, info.size);
-    } catch (err) {
-      reply.header('content-range', `bytes */${info.size}`);
-      throw err;
-    }
-    reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
-    if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
-    if (request.method === 'HEAD') return reply.send();
-    const { body } = await store.get(key, range ?? undefined);
-    return reply.send(body);
+    return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });
   };
   app.route({ method: ['GET', 'HEAD'], url: '/avatars/*', handler });
 }
