@@ -1,0 +1,225 @@
+/**
+ * The pure half of the For You feed: blending candidate sources, the
+ * exploration bandit, real-time session affinity and diversity. No I/O, a
+ * random source passed in, so every rule is tested directly.
+ */
+
+export type Rng = () => number;
+
+/** What ranking needs to know about a candidate. */
+export interface RankItem {
+  id: string;
+  ownerId: string;
+  tag: string | null;
+}
+
+/** One ranked source (best first) and how much its ranks count in the blend. */
+export interface Source {
+  name: string;
+  ids: readonly string[];
+  weight: number;
+}
+
+/** Reciprocal-rank fusion constant: how quickly a source's later ranks stop counting. */
+export const FUSION_K = 20;
+
+/**
+ * Reciprocal-rank fusion: each source adds `weight / (K + rank)` to the items
+ * it ranks, so an item several sources like rises, and no source's raw score
+ * scale matters. `adjust` adds a per-item term (session affinity).
+ */
+export function fuse(sources: readonly Source[], adjust: (id: string) => number = () => 0, k = FUSION_K): string[] {
+  const score = new Map<string, number>();
+  for (const s of sources) {
+    s.ids.forEach((id, rank) => score.set(id, (score.get(id) ?? 0) + s.weight / (k + rank + 1)));
+  }
+  for (const [id, v] of score) score.set(id, v + adjust(id));
+  return [...score.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
+}
+
+// ----------------------------------------------------------------- exploration
+
+/** Prior belief about a new video's engagement rate: Beta(a, b), mean a / (a + b). */
+export const EXPLORE_PRIOR = Object.freeze({ a: 1, b: 2 });
+
+function sampleGamma(shape: number, rng: Rng): number {
+  if (shape < 1) return sampleGamma(shape + 1, rng) * Math.pow(rng() || Number.MIN_VALUE, 1 / shape);
+  // Marsaglia & Tsang (2000).
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      // Box–Muller normal.
+      const u1 = rng() || Number.MIN_VALUE;
+      x = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rng());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng() || Number.MIN_VALUE;
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+export function sampleBeta(a: number, b: number, rng: Rng): number {
+  const x = sampleGamma(a, rng);
+  const y = sampleGamma(b, rng);
+  return x / (x + y);
+}
+
+export interface ExploreArm {
+  id: string;
+  /** Viewers it was shown to, and how many of them engaged. */
+  viewers: number;
+  engaged: number;
+}
+
+/**
+ * Thompson sampling over new videos: each draws a plausible engagement rate
+ * from its posterior and the pool is ordered by the draws. A video nobody has
+ * seen has a wide posterior and gets its trial; one that holds attention
+ * draws high and keeps winning slots; one that does not fades out.
+ */
+export function thompsonOrder(arms: readonly ExploreArm[], rng: Rng): string[] {
+  return arms
+    .map((arm) => {
+      const engaged = Math.min(arm.engaged, arm.viewers);
+      return { id: arm.id, draw: sampleBeta(EXPLORE_PRIOR.a + engaged, EXPLORE_PRIOR.b + arm.viewers - engaged, rng) };
+    })
+    .sort((x, y) => y.draw - x.draw)
+    .map((x) => x.id);
+}
+
+/** Posterior mean engagement, for promoting new videos that proved themselves. */
+export function posteriorMean(arm: ExploreArm): number {
+  const engaged = Math.min(arm.engaged, arm.viewers);
+  return (EXPLORE_PRIOR.a + engaged) / (EXPLORE_PRIOR.a + EXPLORE_PRIOR.b + arm.viewers);
+}
+
+/**
+ * Puts exploration items into the ranked list: each position is, with
+ * probability `share`, the next exploration item not already used.
+ */
+export function interleave(ranked: readonly string[], explore: readonly string[], share: number, length: number, rng: Rng): string[] {
+  const out: string[] = [];
+  const used = new Set<string>();
+  let r = 0;
+  let e = 0;
+  const next = (list: readonly string[], i: number): [string | undefined, number] => {
+    while (i < list.length && used.has(list[i]!)) i++;
+    return [list[i], i + 1];
+  };
+  while (out.length < length) {
+    let id: string | undefined;
+    if (rng() < share) [id, e] = next(explore, e);
+    if (id === undefined) [id, r] = next(ranked, r);
+    if (id === undefined) [id, e] = next(explore, e);
+    if (id === undefined) break;
+    used.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------- affinity
+
+export interface RecentSignal {
+  ownerId: string;
+  tag: string | null;
+  /** Signed strength (signals.ts); the newest first. */
+  weight: number;
+}
+
+/**
+ * What the viewer just did, as a per-item adjustment: authors and hashtags
+ * they completed or liked in the last few videos go up, those they skipped go
+ * down, the newest counting most. This is the real-time part that works even
+ * for videos no model knows yet.
+ */
+export function sessionAffinity(recent: readonly RecentSignal[], strength: number, halfLife = 5): (item: RankItem) => number {
+  const author = new Map<string, number>();
+  const tag = new Map<string, number>();
+  recent.forEach((s, i) => {
+    const w = s.weight * Math.pow(0.5, i / halfLife);
+    author.set(s.ownerId, (author.get(s.ownerId) ?? 0) + w);
+    if (s.tag) tag.set(s.tag, (tag.get(s.tag) ?? 0) + w);
+  });
+  return (item) => {
+    const a = Math.tanh((author.get(item.ownerId) ?? 0) / 2);
+    const t = item.tag ? Math.tanh((tag.get(item.tag) ?? 0) / 2) : 0;
+    return strength * (a + 0.5 * t);
+  };
+}
+
+// ----------------------------------------------------------------- diversity
+
+/**
+ * Picks `limit` items in order, never the same creator twice in a row and
+ * never three of one hashtag in a row, taking the best item that keeps the
+ * rules; when none does (a tiny catalog) the best remaining one.
+ */
+export function diversify(ordered: readonly RankItem[], limit: number): RankItem[] {
+  const pool = [...ordered];
+  const out: RankItem[] = [];
+  while (out.length < limit && pool.length > 0) {
+    const prev = out[out.length - 1];
+    const prev2 = out[out.length - 2];
+    let pick = pool.findIndex(
+      (c) => !(prev && c.ownerId === prev.ownerId) && !(c.tag && prev?.tag === c.tag && prev2?.tag === c.tag),
+    );
+    if (pick < 0) pick = 0;
+    out.push(pool.splice(pick, 1)[0]!);
+  }
+  return out;
+}
+
+/** Indices of the `n` largest values among `candidates` (by `score[i]`), best first. */
+export function topIndices(score: ArrayLike<number>, candidates: readonly number[], n: number): number[] {
+  if (candidates.length <= n) return [...candidates].sort((a, b) => score[b]! - score[a]!);
+  // Threshold by a partial selection: keep a running min-heap of size n.
+  const heap: number[] = [];
+  const less = (a: number, b: number) => score[a]! < score[b]!;
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i]!, heap[p]!)) break;
+      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (const c of candidates) {
+    if (heap.length < n) {
+      heap.push(c);
+      up(heap.length - 1);
+    } else if (less(heap[0]!, c)) {
+      heap[0] = c;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => score[b]! - score[a]!);
+}
+
+/** A small seeded generator (mulberry32) for reproducible tests and simulations. */
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * What a viewer's behaviour around one video says about their taste: the
+ * single mapping from raw playback events and social actions to a signed
+ * weight, shared by training (every viewer, from the database) and by
+ * request-time fold-in (one viewer, just now) so both read the same signal.
+ *
+ * Strengths, strongest first: a share, a follow of the author after watching,
+ * a like, a comment, rewatches (each extra complete), a completion, watching
+ * most of it. A quick skip is negative; skipping after a real look is mildly
+ * negative; a bare impression (the player has not reported more yet) is
+ * neutral — it only marks the video as seen.
+ */
+export interface PairSignals {
+  impressions: number;
+  completes: number;
+  skips: number;
+  /** The most the viewer watched in one go (ms), from progress/skip/complete events. */
+  watchedMs: number;
+  /** The video's duration, when known. */
+  durationMs: number | null;
+  liked: boolean;
+  shared: boolean;
+  commented: boolean;
+  /** The viewer follows the video's author. */
+  followsAuthor: boolean;
+}
+
+export const SIGNAL_WEIGHTS = Object.freeze({
+  complete: 1,
+  /** Per extra complete (loop / replay), up to `maxRewatches`. */
+  rewatch: 0.5,
+  maxRewatches: 3,
+  /** Watched at least half without completing. */
+  mostlyWatched: 0.5,
+  like: 2,
+  share: 2.5,
+  comment: 1.5,
+  followAuthor: 2,
+  /** Left within `quickSkipMs` or before `quickSkipRatio` of the video. */
+  quickSkip: -1,
+  /** Left after a real look but before half. */
+  partialSkip: -0.3,
+});
+
+export const QUICK_SKIP_MS = 2_000;
+export const QUICK_SKIP_RATIO = 0.2;
+
+export function watchRatio(s: Pick<PairSignals, 'watchedMs' | 'durationMs'>): number {
+  if (!s.durationMs || s.durationMs <= 0) return 0;
+  return Math.min(1, s.watchedMs / s.durationMs);
+}
+
+/** The signed weight of one (viewer, video) pair; 0 = no evidence either way. */
+export function signalWeight(s: PairSignals): number {
+  const w = SIGNAL_WEIGHTS;
+  const ratio = watchRatio(s);
+  let weight = 0;
+  if (s.completes > 0) {
+    weight += w.complete + w.rewatch * Math.min(s.completes - 1, w.maxRewatches);
+  } else if (ratio >= 0.5) {
+    weight += w.mostlyWatched;
+  } else if (s.skips > 0) {
+    weight += s.watchedMs < QUICK_SKIP_MS || ratio < QUICK_SKIP_RATIO ? w.quickSkip : w.partialSkip;
+  }
+  if (s.liked) weight += w.like;
+  if (s.shared) weight += w.share;
+  if (s.commented) weight += w.comment;
+  // Following counts only with evidence of watching: not every video of someone followed is liked.
+  if (s.followsAuthor && (s.completes > 0 || ratio >= 0.5 || s.liked)) weight += w.followAuthor;
+  return weight;
+}
