@@ -1,0 +1,516 @@
+/**
+ * The one upload the studio runs at a time, kept at module level so it goes on
+ * while the studio is not on screen (the router unmounts it) and is still
+ * there, with its progress, when the person comes back.
+ *
+ * Sending survives a network drop: any transient failure (connection lost, a
+ * 5xx, an expired signed URL) puts the job in `reconnecting`; when the browser
+ * is back online (or after a back-off) it asks the server which parts storage
+ * already holds and sends only the rest. A reload loses the File object, so the
+ * video id is remembered in localStorage and choosing the same file again resumes.
+ */
+import { ApiError, authHeaders, errorFromResponse, messageOf, session, storage, type UploadInstructions } from '../api.js';
+import { contentTypeOf } from './checks.js';
+import { failureText } from './reasons.js';
+import { studioApi, type StudioVideo, type VideoSettings } from './studio-api.js';
+import { abortError, isAbort, isTransient, putBlob, readSse, sleep, waitForNetwork } from './transfer.js';
+
+export type Phase = 'idle' | 'uploading' | 'reconnecting' | 'processing' | 'ready' | 'failed';
+
+export interface JobState {
+  phase: Phase;
+  fileName: string;
+  videoId: string | null;
+  /** Bytes storage holds or is receiving, of `total`. */
+  sent: number;
+  total: number;
+  /** 0..1 once processing has started; null before. */
+  processing: number | null;
+  /** A first rendition is out: the video can already be watched. */
+  playable: boolean;
+  /** What is going on, for the status line. */
+  message: string;
+  /** Set in `failed`: why, in plain words, and whether trying again can help. */
+  error: { text: string; canRetry: boolean } | null;
+  /** Continued an upload started before (after a drop or a reload). */
+  resumed: boolean;
+  video: StudioVideo | null;
+}
+
+const IDLE: JobState = {
+  phase: 'idle',
+  fileName: '',
+  videoId: null,
+  sent: 0,
+  total: 0,
+  processing: null,
+  playable: false,
+  message: '',
+  error: null,
+  resumed: false,
+  video: null,
+};
+
+// ---------------------------------------------------------------------------
+// Resume after a reload: which video an unfinished upload was for, by file.
+
+const PENDING_KEY = 'curta.pendingUpload';
+
+export interface PendingUpload {
+  videoId: string;
+  name: string;
+  size: number;
+  lastModified: number;
+  userId: string;
+  /** The settings chosen then, to fill the form again. */
+  settings?: VideoSettings;
+  /** Bytes sent when last seen, for the "resume" notice. */
+  sent?: number;
+}
+
+export function pendingUpload(): PendingUpload | null {
+  const raw = storage.get(PENDING_KEY);
+  if (!raw) return null;
+  try {
+    const p = JSON.parse(raw) as PendingUpload;
+    const user = session.user;
+    return typeof p.videoId === 'string' && user && p.userId === user.id ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+export function matchesPending(p: PendingUpload | null, file: File): p is PendingUpload {
+  return !!p && p.name === file.name && p.size === file.size && p.lastModified === file.lastModified;
+}
+
+export function forgetPendingUpload(): void {
+  storage.remove(PENDING_KEY);
+}
+
+function rememberPending(p: PendingUpload): void {
+  storage.set(PENDING_KEY, JSON.stringify(p));
+}
+
+// ---------------------------------------------------------------------------
+
+const PART_CONCURRENCY = 2;
+/** Failures of one part (5xx and the like) before the whole attempt backs off. */
+const PART_ATTEMPTS = 3;
+/** Transient failures in a row, without any progress between them, before giving up. */
+const MAX_STALLED_RETRIES = 12;
+/** An attempt with no byte acknowledged for this long is abandoned and retried. */
+const STALL_MS = 45_000;
+
+type Listener = (s: JobState) => void;
+
+class UploadJob {
+  private s: JobState = IDLE;
+  private readonly listeners = new Set<Listener>();
+  private abort: AbortController | null = null;
+  private file: File | null = null;
+  private settings: VideoSettings | null = null;
+  private userId: string | null = null;
+
+  constructor() {
+    session.subscribe((user) => {
+      // Signed out (or another account): stop, and forget the resume point, which belongs to that account.
+      if (this.userId && user?.id !== this.userId) {
+        this.abort?.abort();
+        forgetPendingUpload();
+        this.file = null;
+        this.set({ ...IDLE });
+      }
+      this.userId = user?.id ?? null;
+    });
+    this.userId = session.user?.id ?? null;
+  }
+
+  get state(): JobState {
+    return this.s;
+  }
+
+  get busy(): boolean {
+    return this.s.phase === 'uploading' || this.s.phase === 'reconnecting' || this.s.phase === 'processing';
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(patch: Partial<JobState>): void {
+    this.s = { ...this.s, ...patch };
+    for (const fn of this.listeners) fn(this.s);
+  }
+
+  /** Starts sending `file` (resuming when it is the file of an unfinished upload). */
+  start(file: File, settings: VideoSettings): void {
+    if (this.busy) return;
+    this.abort = new AbortController();
+    this.file = file;
+    this.settings = settings;
+    this.userId = session.user?.id ?? null;
+    this.set({ ...IDLE, phase: 'uploading', fileName: file.name, total: file.size, message: 'Starting upload…' });
+    void this.run(file, settings, this.abort.signal);
+  }
+
+  /** After a failure that sending again can fix: same file, same settings, from where it stopped. */
+  retry(): void {
+    if (this.file && this.settings && this.s.phase === 'failed' && this.s.error?.canRetry) this.start(this.file, this.settings);
+  }
+
+  /** Stops sending. What storage holds stays there: choosing the same file again resumes. */
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  /** Back to nothing (after ready or failed, for the next video). */
+  reset(): void {
+    if (this.busy) return;
+    this.file = null;
+    this.set({ ...IDLE });
+  }
+
+  private async run(file: File, settings: VideoSettings, signal: AbortSignal): Promise<void> {
+    let videoId: string | null = null;
+    try {
+      const { id, upload, resumed } = await this.createOrResume(file, settings, signal);
+      videoId = id;
+      if (upload) await this.send(id, file, upload, signal);
+      this.set({ sent: file.size, phase: 'uploading', message: 'Finishing upload…' });
+      const view = await this.retrying(() => studioApi.completeUpload(id), signal);
+      forgetPendingUpload();
+      this.set({ phase: 'processing', message: resumed ? 'Upload resumed and finished.' : 'Uploaded.' });
+      this.onVideo(view);
+      if (view.status !== 'ready' && view.status !== 'failed') await this.follow(id, signal);
+    } catch (err) {
+      if (signal.aborted || isAbort(err)) {
+        // Cancelled: parts already sent stay; the same file resumes.
+        this.set({ ...IDLE });
+        return;
+      }
+      this.failTransfer(err, videoId);
+    }
+  }
+
+  private async createOrResume(
+    file: File,
+    settings: VideoSettings,
+    signal: AbortSignal,
+  ): Promise<{ id: string; upload: UploadInstructions | null; resumed: boolean }> {
+    const user = session.user;
+    if (!user) throw new ApiError(401, 'unauthorized', 'Log in to upload.');
+    const pending = pendingUpload();
+    if (matchesPending(pending, file)) {
+      try {
+        const st = await this.retrying(() => studioApi.uploadStatus(pending.videoId), signal);
+        if (st.video.status !== 'failed') {
+          this.set({ videoId: pending.videoId, resumed: true, message: 'Resuming your upload…' });
+          // Settings may have been changed in the form since: the video takes the current ones.
+          await this.retrying(() => studioApi.updateVideo(pending.videoId, settings), signal);
+          rememberPending({ ...pending, settings });
+          return { id: pending.videoId, upload: st.video.status === 'uploading' ? st.upload : null, resumed: true };
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      }
+      forgetPendingUpload();
+    }
+    const contentType = contentTypeOf(file) ?? 'video/mp4';
+    const created = await this.retrying(
+      () =>
+        studioApi.createUpload({
+          filename: file.name,
+          contentType,
+          size: file.size,
+          caption: settings.caption,
+          visibility: settings.visibility,
+        }),
+      signal,
+    );
+    const id = created.videoId;
+    rememberPending({ videoId: id, name: file.name, size: file.size, lastModified: file.lastModified, userId: user.id, settings, sent: 0 });
+    this.set({ videoId: id, message: 'Uploading…' });
+    // The create call takes caption and visibility; comments are switched off with an edit, before anyone can see it.
+    if (!settings.commentsEnabled) await this.retrying(() => studioApi.updateVideo(id, { commentsEnabled: false }), signal);
+    return { id, upload: created.upload, resumed: false };
+  }
+
+  /**
+   * Sends what storage doesn't hold yet. A transient failure waits for the
+   * network (or backs off), asks the server what is still missing, and goes on.
+   */
+  private async send(videoId: string, file: File, first: UploadInstructions, signal: AbortSignal): Promise<void> {
+    let upload: UploadInstructions | null = first;
+    let stalled = 0;
+    let lastSent = -1;
+    for (;;) {
+      try {
+        if (!upload) {
+          const st = await studioApi.uploadStatus(videoId);
+          if (st.video.status !== 'uploading' || !st.upload) return; // storage has it all
+          upload = st.upload;
+        }
+        this.set({ phase: 'uploading', message: this.s.resumed ? 'Resuming your upload…' : 'Uploading…' });
+        if (upload.kind === 'single') {
+          const single = upload;
+          await this.attempt(signal, (attemptSignal, touch) =>
+            putBlob(single.url, single.headers, file, (loaded) => {
+              touch();
+              this.progress(loaded, file.size);
+            }, attemptSignal).then(() => undefined),
+          );
+        } else {
+          const parts = upload;
+          await this.attempt(signal, (attemptSignal, touch) => this.sendParts(file, parts, attemptSignal, touch));
+        }
+        this.progress(file.size, file.size);
+        return;
+      } catch (err) {
+        if (signal.aborted) throw abortError();
+        if (!isTransient(err) && !isConnectionLoss(err)) throw err;
+        if (this.s.sent > lastSent) {
+          stalled = 0;
+          lastSent = this.s.sent;
+        }
+        if (++stalled > MAX_STALLED_RETRIES) throw err;
+        this.set({ phase: 'reconnecting', resumed: true, message: connectionMessage(err) });
+        await waitForNetwork(Math.min(1000 * 2 ** (stalled - 1), 15_000), signal);
+        upload = null; // ask again: which parts are stored, fresh URLs for the rest
+      }
+    }
+  }
+
+  /**
+   * One try at sending, abandoned at once when the browser goes offline and
+   * when nothing has moved for STALL_MS (a connection that hangs instead of failing).
+   */
+  private async attempt(signal: AbortSignal, body: (attemptSignal: AbortSignal, touch: () => void) => Promise<void>): Promise<void> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(abortError());
+    const onOffline = () => controller.abort(new ConnectionLost('Connection lost'));
+    let last = Date.now();
+    const touch = () => {
+      last = Date.now();
+    };
+    const watchdog = setInterval(() => {
+      if (Date.now() - last > STALL_MS) controller.abort(new ConnectionLost('The connection stalled'));
+    }, 5000);
+    signal.addEventListener('abort', onAbort, { once: true });
+    window.addEventListener('offline', onOffline);
+    try {
+      await body(controller.signal, touch);
+    } finally {
+      clearInterval(watchdog);
+      signal.removeEventListener('abort', onAbort);
+      window.removeEventListener('offline', onOffline);
+    }
+  }
+
+  private async sendParts(
+    file: File,
+    upload: Extract<UploadInstructions, { kind: 'multipart' }>,
+    signal: AbortSignal,
+    touch: () => void,
+  ): Promise<void> {
+    let doneBytes = upload.uploadedParts.reduce((n, p) => n + p.size, 0);
+    const inFlight = new Map<number, number>();
+    const report = () => {
+      let sending = 0;
+      for (const n of inFlight.values()) sending += n;
+      this.progress(doneBytes + sending, file.size);
+    };
+    report();
+    const queue = [...upload.parts];
+    // One part failing for good stops the others: they share this controller.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const sendOne = async (part: (typeof queue)[number]) => {
+      const start = (part.partNumber - 1) * upload.partSize;
+      const blob = file.slice(start, start + part.size);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { etag } = await putBlob(part.url, part.headers, blob, (loaded) => {
+            touch();
+            inFlight.set(part.partNumber, loaded);
+            report();
+          }, controller.signal);
+          // The server reads the ETags back from storage at `complete`; it only checks the ones sent.
+          if (!etag) throw new ApiError(0, 'missing_etag', 'Storage did not confirm a part.');
+          return;
+        } catch (err) {
+          inFlight.delete(part.partNumber);
+          report();
+          // A lost connection fails every part at once: hand it to the caller, which waits for the network.
+          const network = err instanceof ApiError && err.status === 0;
+          if (controller.signal.aborted || network || attempt >= PART_ATTEMPTS || !isTransient(err)) throw err;
+          await sleep(500 * 2 ** (attempt - 1), controller.signal);
+          if (err instanceof ApiError && err.status === 403) throw err; // expired URL: the caller gets fresh ones
+        } finally {
+          inFlight.delete(part.partNumber);
+        }
+      }
+    };
+    let firstError: unknown = null;
+    const worker = async () => {
+      for (let part = queue.shift(); part; part = queue.shift()) {
+        await sendOne(part);
+        doneBytes += part.size;
+        report();
+        const pending = pendingUpload();
+        if (pending) rememberPending({ ...pending, sent: doneBytes });
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, () =>
+          worker().catch((err: unknown) => {
+            firstError ??= err;
+            controller.abort(err);
+          }),
+        ),
+      );
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (firstError !== null) throw firstError;
+  }
+
+  private progress(sent: number, total: number): void {
+    const clamped = Math.max(0, Math.min(total, sent));
+    if (clamped !== this.s.sent || total !== this.s.total) this.set({ sent: clamped, total });
+  }
+
+  /** Runs `fn`, and again after transient failures (waiting for the network), a bounded number of times. */
+  private async retrying<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const phase = this.s.phase;
+    const message = this.s.message;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await fn();
+        if (this.s.phase === 'reconnecting') this.set({ phase, message });
+        return result;
+      } catch (err) {
+        if (signal.aborted) throw abortError();
+        if (!isTransient(err) || attempt >= MAX_STALLED_RETRIES) throw err;
+        if (err instanceof ApiError && err.status === 403) throw err; // refused, not a signed URL here
+        this.set({ phase: 'reconnecting', message: connectionMessage(err) });
+        await waitForNetwork(Math.min(1000 * 2 ** (attempt - 1), 15_000), signal);
+      }
+    }
+  }
+
+  /** Follows processing over SSE until ready or failed; reconnects through drops. */
+  private async follow(videoId: string, signal: AbortSignal): Promise<void> {
+    let retryMs = 2000;
+    let failures = 0;
+    for (;;) {
+      try {
+        const res = await fetch(`/api/v1/videos/${encodeURIComponent(videoId)}/events`, {
+          headers: { accept: 'text/event-stream', ...authHeaders('required') },
+          cache: 'no-store',
+          signal,
+        });
+        if (!res.ok) {
+          const err = await errorFromResponse(res);
+          if (res.status === 401) session.clear();
+          throw err;
+        }
+        if (this.s.phase === 'reconnecting') this.set({ phase: 'processing' });
+        if (!res.body) {
+          // No streaming here: poll.
+          for (;;) {
+            const v = await studioApi.video(videoId);
+            this.onVideo(v);
+            if (v.status === 'ready' || v.status === 'failed') return;
+            await sleep(2000, signal);
+          }
+        }
+        for await (const ev of readSse(res.body, (ms) => (retryMs = ms))) {
+          if (ev.event === 'status') {
+            failures = 0;
+            const view = JSON.parse(ev.data) as StudioVideo;
+            this.onVideo(view);
+            if (view.status === 'ready' || view.status === 'failed') return;
+          } else if (ev.event === 'gone') {
+            throw new ApiError(404, 'video_not_found', 'This video was deleted.');
+          }
+        }
+        failures++; // the stream ended early (server restart, proxy timeout): reconnect
+      } catch (err) {
+        if (signal.aborted) throw abortError();
+        if (!isTransient(err) || err instanceof ApiError && err.status === 403) throw err;
+        failures++;
+        if (failures > 20) throw err;
+        this.set({ phase: 'reconnecting', message: 'Connection lost — reconnecting to follow processing…' });
+      }
+      await waitForNetwork(Math.min(retryMs * Math.max(1, failures), 15_000), signal);
+    }
+  }
+
+  private onVideo(v: StudioVideo): void {
+    if (v.status === 'failed') {
+      this.set({
+        phase: 'failed',
+        video: v,
+        message: 'Processing failed.',
+        error: { text: failureText(v.error), canRetry: false },
+      });
+      return;
+    }
+    if (v.status === 'ready') {
+      this.set({ phase: 'ready', video: v, processing: 1, playable: true, message: 'Ready! Your video is posted.' });
+      return;
+    }
+    const playable = !!v.playback?.hls;
+    this.set({
+      phase: 'processing',
+      video: v,
+      processing: v.status === 'processing' ? v.progress : null,
+      playable,
+      message: playable
+        ? 'Watchable now — finishing the sharper versions…'
+        : v.status === 'processing'
+          ? 'Processing your video…'
+          : 'Uploaded. Waiting for processing to start…',
+    });
+  }
+
+  private failTransfer(err: unknown, videoId: string | null): void {
+    let text = messageOf(err);
+    let canRetry = isTransient(err) || isConnectionLoss(err);
+    if (err instanceof ApiError) {
+      if (err.code === 'upload_too_large') text = 'This file is larger than this server accepts.';
+      else if (err.code === 'unsupported_media_type') text = "This server doesn't accept this kind of video file.";
+      else if (err.status === 401) text = 'Your session ended. Log in again, then choose the same file to resume.';
+      if (err.code === 'upload_quota_exceeded' || err.code === 'rate_limited') canRetry = false;
+    }
+    this.set({
+      phase: 'failed',
+      videoId,
+      message: canRetry ? "The upload couldn't finish." : 'The upload was refused.',
+      error: { text, canRetry },
+    });
+  }
+}
+
+class ConnectionLost extends Error {
+  override readonly name = 'ConnectionLost';
+}
+
+function isConnectionLoss(err: unknown): boolean {
+  return err instanceof ConnectionLost;
+}
+
+function connectionMessage(err: unknown): string {
+  if (err instanceof ApiError && err.status >= 500) return 'The server had a hiccup — retrying…';
+  if (err instanceof ApiError && err.status === 429) return 'Busy right now — retrying in a moment…';
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'Connection lost — retrying when you’re back online…';
+  return 'Connection lost — retrying…';
+}
+
+/** The studio's upload, shared by every mount of the studio. */
+export const uploadJob = new UploadJob();

@@ -1,0 +1,203 @@
+/**
+ * "Your videos": the signed-in person's unfinished, processing and failed
+ * videos (with the reason in plain words), then the most recent ready ones.
+ * Refreshed while something is still processing, and whenever the studio's
+ * own upload moves on.
+ */
+import { messageOf, session } from '../api.js';
+import { h, icon, percent, setText, toast } from '../dom.js';
+import { formatAge } from './format.js';
+import { failureReason } from './reasons.js';
+import { studioApi, type StudioVideo } from './studio-api.js';
+import { forgetPendingUpload, pendingUpload, uploadJob } from './upload-job.js';
+
+const RECENT_READY = 6;
+const POLL_MS = 4000;
+
+const VISIBILITY_LABEL: Record<string, string> = {
+  public: 'Public',
+  unlisted: 'Unlisted',
+  followers: 'Followers',
+  private: 'Private',
+};
+
+export class YourVideos {
+  readonly el: HTMLElement;
+  private readonly list: HTMLUListElement;
+  private readonly status: HTMLElement;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private loading: AbortController | null = null;
+  private destroyed = false;
+  private videos: StudioVideo[] = [];
+
+  constructor(private readonly onOpenVideo: (id: string) => void) {
+    this.list = h('ul', { class: 'yv-list', attrs: { 'data-testid': 'your-videos-list' } });
+    this.status = h('p', { class: 'yv-status', attrs: { role: 'status' } });
+    const refresh = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'your-videos-refresh' } }, icon('refresh'), 'Refresh');
+    refresh.addEventListener('click', () => void this.load());
+    this.el = h(
+      'section',
+      { class: 'studio-card yv', attrs: { 'aria-labelledby': 'yv-title', 'data-testid': 'your-videos' } },
+      h('div', { class: 'yv-head' }, h('h2', { class: 'studio-h2', attrs: { id: 'yv-title' } }, 'Your videos'), refresh),
+      this.status,
+      this.list,
+    );
+  }
+
+  async load(): Promise<void> {
+    clearTimeout(this.timer);
+    const user = session.user;
+    if (!user || this.destroyed) return;
+    this.loading?.abort();
+    const controller = new AbortController();
+    this.loading = controller;
+    if (this.videos.length === 0) setText(this.status, 'Loading…');
+    try {
+      const page = await studioApi.ownVideos(user.username, 30, controller.signal);
+      if (controller.signal.aborted || this.destroyed) return;
+      this.videos = page.items;
+      this.render();
+    } catch (err) {
+      if (controller.signal.aborted || this.destroyed) return;
+      setText(this.status, `Couldn't load your videos: ${messageOf(err)}`);
+    }
+    if (this.destroyed) return;
+    // Keep following while something is on its way.
+    if (this.videos.some((v) => v.status === 'processing' || v.status === 'uploaded')) {
+      this.timer = setTimeout(() => void this.load(), POLL_MS);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearTimeout(this.timer);
+    this.loading?.abort();
+  }
+
+  private render(): void {
+    const unfinished = this.videos.filter((v) => v.status !== 'ready');
+    const ready = this.videos.filter((v) => v.status === 'ready').slice(0, RECENT_READY);
+    const shown = [...unfinished, ...ready];
+    this.el.dataset.count = String(shown.length);
+    setText(this.status, shown.length === 0 ? 'Nothing here yet — your uploads will show up here while they process.' : '');
+    this.list.replaceChildren(...shown.map((v) => this.item(v)));
+  }
+
+  private item(v: StudioVideo): HTMLElement {
+    const sendingNow = v.status === 'uploading' && uploadJob.busy && uploadJob.state.videoId === v.id;
+    const title = v.caption.trim() || 'Untitled video';
+    const thumb = v.playback?.poster
+      ? h('img', { class: 'yv-thumb', attrs: { src: v.playback.poster, alt: '', loading: 'lazy', width: 54, height: 96 } })
+      : h('span', { class: 'yv-thumb yv-thumb-empty', attrs: { 'aria-hidden': 'true' } }, icon(v.status === 'failed' ? 'alert' : 'play'));
+    const badge = h('span', { class: `yv-badge yv-${v.status}`, attrs: { 'data-testid': 'your-video-status' } }, sendingNow ? 'Uploading now' : statusLabel(v));
+    const body = h(
+      'div',
+      { class: 'yv-body' },
+      h('p', { class: 'yv-title' }, title),
+      h('p', { class: 'yv-meta' }, badge, h('span', {}, formatAge(v.createdAt))),
+    );
+    const li = h('li', { class: 'yv-item', attrs: { 'data-testid': 'your-video', 'data-video-id': v.id, 'data-status': v.status } }, thumb, body);
+
+    if (v.status === 'processing' || v.status === 'uploaded') {
+      const pct = v.status === 'processing' ? percent(v.progress) : 0;
+      const bar = h('progress', { class: 'bar bar-processing', attrs: { max: 100, 'aria-label': `Processing “${title}”` } });
+      if (v.status === 'processing') bar.value = pct;
+      body.append(bar);
+    }
+    if (v.status === 'failed') {
+      const r = failureReason(v.error);
+      body.append(
+        h(
+          'p',
+          { class: 'yv-reason', attrs: { 'data-testid': 'your-video-reason' } },
+          h('strong', {}, r.title),
+          r.detail && r.detail !== r.title ? ` ${r.detail}` : '',
+          r.advice ? ` ${r.advice}` : '',
+        ),
+      );
+    }
+    if (v.status === 'uploading' && !sendingNow) {
+      const pending = pendingUpload();
+      body.append(
+        h(
+          'p',
+          { class: 'yv-reason yv-reason-soft' },
+          pending?.videoId === v.id ? 'Choose the same file above to finish sending it.' : 'The upload stopped before the whole file arrived.',
+        ),
+      );
+    }
+
+    const actions = h('div', { class: 'yv-actions' });
+    if (v.status === 'ready') {
+      const open = h('a', { class: 'btn btn-small', attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'data-testid': 'your-video-open' } }, 'Open');
+      open.setAttribute('aria-label', `Open “${title}”`);
+      open.addEventListener('click', (ev) => {
+        if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        this.onOpenVideo(v.id);
+      });
+      actions.append(open);
+    }
+    if (v.status === 'failed' || (v.status === 'uploading' && !sendingNow)) actions.append(this.deleteControl(v, title));
+    if (actions.childElementCount > 0) li.append(actions);
+    return li;
+  }
+
+  /** Delete, confirmed in place (a second, explicit button) rather than with a blocking dialog. */
+  private deleteControl(v: StudioVideo, title: string): HTMLElement {
+    const wrap = h('div', { class: 'yv-delete' });
+    const ask = h('button', { class: 'btn btn-small btn-danger', attrs: { type: 'button', 'data-testid': 'your-video-delete', 'aria-label': `Delete “${title}”` } }, 'Delete');
+    const confirm = h('button', { class: 'btn btn-small btn-danger', attrs: { type: 'button', 'data-testid': 'your-video-delete-confirm' } }, 'Delete for good');
+    const keep = h('button', { class: 'btn btn-small', attrs: { type: 'button' } }, 'Keep');
+    const confirmRow = h('div', { class: 'yv-confirm', attrs: { hidden: true } }, confirm, keep);
+    ask.addEventListener('click', () => {
+      ask.hidden = true;
+      confirmRow.hidden = false;
+      confirm.focus();
+    });
+    keep.addEventListener('click', () => {
+      confirmRow.hidden = true;
+      ask.hidden = false;
+      ask.focus();
+    });
+    confirm.addEventListener('click', async () => {
+      confirm.disabled = true;
+      keep.disabled = true;
+      try {
+        await studioApi.deleteVideo(v.id);
+        if (pendingUpload()?.videoId === v.id) forgetPendingUpload();
+        this.videos = this.videos.filter((x) => x.id !== v.id);
+        this.render();
+        toast('Video deleted.');
+        (this.list.querySelector<HTMLElement>('button, a') ?? this.el.querySelector<HTMLElement>('[data-testid="your-videos-refresh"]'))?.focus();
+      } catch (err) {
+        confirm.disabled = false;
+        keep.disabled = false;
+        toast(messageOf(err), 'error');
+      }
+    });
+    wrap.append(ask, confirmRow);
+    return wrap;
+  }
+}
+
+function statusLabel(v: StudioVideo): string {
+  switch (v.status) {
+    case 'uploading':
+      return 'Upload not finished';
+    case 'uploaded':
+      return 'Waiting to process';
+    case 'processing':
+      return `Processing ${percent(v.progress)}%`;
+    case 'failed':
+      return 'Failed';
+    case 'ready':
+      return v.visibility ? `Posted · ${VISIBILITY_LABEL[v.visibility] ?? v.visibility}` : 'Posted';
+    case 'archived':
+      return 'Archived';
+    case 'restoring':
+      return 'Restoring';
+    default:
+      return v.status;
+  }
+}
