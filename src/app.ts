@@ -32,6 +32,7 @@ import { EngagementRepository, engagementDecorator } from './modules/social/enga
 import { FollowsRepository } from './modules/social/follows.repository.js';
 import { createSocialModule, type SocialModule } from './modules/social/social.module.js';
 import { videosRoutes } from './modules/videos/videos.routes.js';
+import { createRecsModule, type RecsModule } from './modules/recs/recs.module.js';
 import { BlocksRepository } from './modules/safety/blocks.repository.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
@@ -60,6 +61,8 @@ export interface App {
     social: SocialModule;
     /** Blocks, reports, moderation (issue 4, part B). */
     safety: SafetyModule;
+    /** The For You recommender: ranking, training, model versions (issue 6). */
+    recs: RecsModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -115,6 +118,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
   const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
+  const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, events, blockedIds });
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
@@ -148,6 +152,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
   social.registerRoutes(http);
   safety.registerRoutes(http);
+  recs.registerRoutes(http);
   const accelPrefix = config.media.accelRedirectPrefix;
   mediaRoutes(http, {
     store,
@@ -172,7 +177,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     queue,
     transcoder,
     http,
-    services: { accounts, uploads, videos, processing, reconciler, social, safety },
+    services: { accounts, uploads, videos, processing, reconciler, social, safety, recs },
     routes,
     startWorkers() {
       const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
@@ -189,12 +194,18 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       });
       workers.push(purge);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(reconciler.start(config.jobs.reconcileIntervalSec * 1000));
+      const training = recs.startTraining();
+      if (training) {
+        workers.push(training.worker);
+        stoppers.push(training.stop);
+      }
       return [w];
     },
     async close() {
       if (closed) return;
       closed = true;
       unsubscribe();
+      recs.close();
       await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
       await cache.close();

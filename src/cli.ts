@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { migrate } from './adapters/db/migrate.js';
-import { openDatabase } from './adapters/factory.js';
+import { createObjectStore, openDatabase } from './adapters/factory.js';
+import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from './modules/recs/recs-command.js';
 import { ADMIN_USAGE, adminCommand } from './modules/safety/admin-command.js';
 
 const USAGE = `Usage: curta <command>
@@ -14,6 +15,7 @@ Commands:
   worker    processing workers only
   migrate   apply database migrations and exit
   admin     grant or revoke the admin role: curta admin grant|revoke <username>
+  recs      recommender: curta recs train [--force] | curta recs eval --dataset <dir>
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -23,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 1;
   }
-  if (!['start', 'serve', 'worker', 'migrate', 'admin'].includes(command)) {
+  if (!['start', 'serve', 'worker', 'migrate', 'admin', 'recs'].includes(command)) {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
     return 1;
   }
@@ -52,6 +54,23 @@ async function main(argv: string[]): Promise<number> {
       if (result.stdout) process.stdout.write(result.stdout);
       if (result.stderr) process.stderr.write(result.stderr);
       return result.code;
+    } finally {
+      await db.close();
+    }
+  }
+
+  if (command === 'recs') {
+    const parsed = parseRecsArgs(argv.slice(1));
+    if ('error' in parsed) {
+      process.stderr.write(`${parsed.error}\n\n${RECS_USAGE}\n`);
+      return 64; // EX_USAGE
+    }
+    const io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
+    if (parsed.command === 'eval') return recsEvalCommand(parsed, io);
+    const db = await openDatabase(config);
+    try {
+      await migrate(db);
+      return await recsTrainCommand(db, createObjectStore(config), { windowDays: config.recs.trainWindowDays, force: parsed.force }, io);
     } finally {
       await db.close();
     }

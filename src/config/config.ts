@@ -127,6 +127,19 @@ const EnvSchema = z.object({
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
+
+  /** Recommender: how often workers retrain the For You model (skipped when nothing new happened); 0 = only `curta recs train`. */
+  RECS_TRAIN_INTERVAL_SEC: int(0, 7 * 86_400).default(600),
+  /** How far back events train the model. */
+  RECS_TRAIN_WINDOW_DAYS: int(1, 3650).default(90),
+  /** How often API processes look for a newer model version (loaded without a restart). */
+  RECS_MODEL_POLL_SEC: int(1, 3600).default(10),
+  /** A video a viewer saw within this many hours is not shown to them again in For You. */
+  RECS_SEEN_WINDOW_HOURS: int(0, 24 * 90).default(24),
+  /** Share of For You slots given to new videos on trial (0–0.5). */
+  RECS_EXPLORE_SHARE: z.coerce.number().min(0).max(0.5).default(0.15),
+  /** How often (ms) a process refreshes its in-memory candidate catalog. */
+  RECS_CATALOG_TTL_MS: int(100, 600_000).default(3000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -171,6 +184,14 @@ export interface Config {
   rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null }>;
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
   auth: { sessionTtlDays: number };
+  recs: {
+    trainIntervalSec: number;
+    trainWindowDays: number;
+    modelPollSec: number;
+    seenWindowHours: number;
+    exploreShare: number;
+    catalogTtlMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -257,6 +278,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
     },
     auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
+    recs: {
+      trainIntervalSec: e.RECS_TRAIN_INTERVAL_SEC,
+      trainWindowDays: e.RECS_TRAIN_WINDOW_DAYS,
+      modelPollSec: e.RECS_MODEL_POLL_SEC,
+      seenWindowHours: e.RECS_SEEN_WINDOW_HOURS,
+      exploreShare: e.RECS_EXPLORE_SHARE,
+      catalogTtlMs: e.RECS_CATALOG_TTL_MS,
+    },
   };
   return deepFreeze(config);
 }

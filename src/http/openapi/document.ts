@@ -134,7 +134,7 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'auth', description: 'Accounts and sessions (Authorization: Bearer <token>)' },
   { name: 'uploads', description: 'Direct uploads to storage through signed URLs' },
   { name: 'videos', description: 'Videos, their edits and processing status' },
-  { name: 'feeds', description: 'The public, following and trending feeds' },
+  { name: 'feeds', description: 'The For You, public, following and trending feeds' },
   { name: 'profiles', description: 'Profiles and avatars' },
   { name: 'social', description: 'Follows, likes, bookmarks, shares, comments' },
   { name: 'events', description: 'Playback events and view counting' },

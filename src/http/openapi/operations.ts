@@ -12,6 +12,7 @@ import { CommentParams, CommentsQuery } from '../../modules/social/social.routes
 import { CompleteUploadSchema, CreateUploadSchema } from '../../modules/uploads/uploads.service.js';
 import { UpdateVideoSchema } from '../../modules/videos/video-management.service.js';
 import { FeedQuery } from '../../modules/videos/videos.routes.js';
+import { ForYouQuery } from '../../modules/recs/for-you.service.js';
 import { PageQuery } from '../../lib/pagination.js';
 import * as R from './schemas.js';
 
@@ -246,6 +247,21 @@ export const OPERATIONS: Operation[] = [
     summary: 'Most engagement in the last 72 h',
     auth: 'optional',
     query: PageQuery,
+    ok: ok(R.VideoPage),
+  },
+
+  {
+    method: 'GET',
+    url: '/api/v1/feed/for-you',
+    tag: 'feeds',
+    summary: 'The personalised "For You" feed',
+    description:
+      'Signed in, or anonymous with X-Device-Id (without either: an unpersonalised ranking). Adapts to the viewer\'s latest ' +
+      'events on every request; never repeats what the viewer saw recently or earlier pages of the same cursor chain. ' +
+      'Pass nextCursor back for the next page; a null nextCursor means the pool is exhausted for now.',
+    auth: 'optional',
+    headers: DeviceHeader,
+    query: ForYouQuery,
     ok: ok(R.VideoPage),
   },
 

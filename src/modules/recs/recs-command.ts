@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import type { Database } from '../../ports/database.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { RecsRepository } from './recs.repository.js';
+import { RecsTrainer } from './trainer.js';
+
+export const RECS_USAGE = `Usage: curta recs train [--force]
+         fit the For You model on the stored events and publish a new version
+         (API processes load it without a restart); --force trains even when
+         no event arrived since the current model
+       curta recs eval --dataset <dir> [--split test|valid]
+         offline evaluation on a "user item label" split (train/valid/test
+         files, e.g. ../shared/data/kuairand): Recall@20 and NDCG@20 of the
+         model and of popularity and EASE baselines, computed in one run`;
+
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+
+/** `curta recs train`: one training run with its progress and what it fitted. */
+export async function recsTrainCommand(
+  db: Database,
+  store: ObjectStore,
+  opts: { windowDays: number; force: boolean },
+  io: CommandIo,
+): Promise<number> {
+  const trainer = new RecsTrainer(new RecsRepository(db), store, { windowMs: opts.windowDays * 86_400_000, keepVersions: 3 });
+  let lastPhase = '';
+  const outcome = await trainer.train({
+    force: opts.force,
+    onProgress: (p) => {
+      if (p.phase === 'read') io.out('reading events…');
+      else if (p.phase !== lastPhase || p.iteration === p.of) io.out(`${p.phase} ${p.iteration}/${p.of}`);
+      lastPhase = p.phase;
+    },
+  });
+  if (!outcome.trained) {
+    io.out(`nothing trained: ${outcome.reason}`);
+    return 0;
+  }
+  const s = outcome.summary;
+  io.out(
+    [
+      `model v${s.version} trained in ${fmtMs(s.totalMs)} (read ${fmtMs(s.readMs)}, fit ${fmtMs(s.fitMs)})`,
+      `  events read ${s.eventsRead.toLocaleString('en')} · viewer/video pairs ${s.pairs.toLocaleString('en')}`,
+      `  viewers ${s.users.toLocaleString('en')} · videos ${s.videos.toLocaleString('en')}`,
+      `  stored at ${s.objectKey}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export function parseRecsArgs(args: readonly string[]):
+  | { command: 'train'; force: boolean }
+  | { command: 'eval'; dataset: string; split: 'test' | 'valid' }
+  | { error: string } {
+  const [sub, ...rest] = args;
+  try {
+    if (sub === 'train') {
+      const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } }, strict: true });
+      return { command: 'train', force: values.force ?? false };
+    }
+    if (sub === 'eval') {
+      const { values } = parseArgs({
+        args: rest,
+        options: { dataset: { type: 'string' }, split: { type: 'string', default: 'test' } },
+        strict: true,
+      });
+      if (!values.dataset) return { error: '--dataset <dir> is required' };
+      if (values.split !== 'test' && values.split !== 'valid') return { error: '--split must be test or valid' };
+      return { command: 'eval', dataset: values.dataset, split: values.split };
+    }
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  return { error: sub ? `unknown recs command "${sub}"` : 'missing recs command' };
+}
+
+/** `curta recs eval`: the offline evaluation (see src/modules/recs/offline). */
+export async function recsEvalCommand(o: { dataset: string; split: 'test' | 'valid' }, io: CommandIo): Promise<number> {
+  io.err(`offline evaluation not wired yet (${o.dataset}, ${o.split})`);
+  return 70;
+}

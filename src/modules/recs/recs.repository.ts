@@ -1,0 +1,255 @@
+import type { Database } from '../../ports/database.js';
+import { discoverableSql } from '../videos/visibility.js';
+import type { PairSignals } from './signals.js';
+
+/** Who is watching: a signed-in user, or an anonymous device. */
+export interface ViewerKey {
+  userId: string | null;
+  deviceId: string | null;
+}
+
+/** The key one viewer's events train under: the user id, or `d:` + the device id. */
+export function viewerKeyOf(v: ViewerKey): string {
+  if (v.userId) return v.userId;
+  if (v.deviceId) return `d:${v.deviceId}`;
+  throw new Error('a viewer needs a user id or a device id');
+}
+
+export interface PairRow extends PairSignals {
+  viewer: string;
+  videoId: string;
+  ownerId: string;
+  /** When the viewer last did anything with this video. */
+  lastAt: Date;
+}
+
+/** A video the For You feed may show anyone (public, ready, not withdrawn). */
+export interface CatalogVideo {
+  id: string;
+  ownerId: string;
+  createdAt: number;
+  /** The caption's first hashtag, for diversity. */
+  tag: string | null;
+}
+
+export interface ExploreStat {
+  videoId: string;
+  /** Distinct viewers the video was shown to. */
+  viewers: number;
+  /** Of those, viewers who engaged (completed, watched half, liked, shared, commented). */
+  engaged: number;
+}
+
+export interface ModelVersionRow {
+  version: number;
+  objectKey: string;
+  trainedAt: Date;
+  eventsRead: number;
+  users: number;
+  videos: number;
+  pairs: number;
+  trainMs: number;
+  maxEventId: number;
+}
+
+interface RawPair {
+  viewer: string;
+  video_id: string;
+  owner_id: string;
+  duration_ms: number | null;
+  impressions: number | string | null;
+  completes: number | string | null;
+  skips: number | string | null;
+  watched_ms: number | string | null;
+  liked: boolean;
+  shared: boolean;
+  commented: boolean;
+  follows_author: boolean;
+  last_at: Date | string;
+}
+
+const num = (v: number | string | null): number => (v === null ? 0 : Number(v));
+
+function toPair(r: RawPair): PairRow {
+  return {
+    viewer: r.viewer,
+    videoId: r.video_id,
+    ownerId: r.owner_id,
+    durationMs: r.duration_ms,
+    impressions: num(r.impressions),
+    completes: num(r.completes),
+    skips: num(r.skips),
+    watchedMs: num(r.watched_ms),
+    liked: r.liked,
+    shared: r.shared,
+    commented: r.commented,
+    followsAuthor: r.follows_author,
+    lastAt: new Date(r.last_at),
+  };
+}
+
+/**
+ * Signals per (viewer, video): playback events aggregated, joined with likes,
+ * shares and comments and with whether the viewer follows the author. `events`
+ * and `engagement` are SQL sources with the columns the query names; the
+ * caller binds their parameters.
+ */
+function pairSignalsSql(events: string, engagement: string): string {
+  return `
+    WITH ev AS (
+      SELECT e.viewer, e.video_id,
+             count(*) FILTER (WHERE e.type = 'impression') AS impressions,
+             count(*) FILTER (WHERE e.type = 'complete') AS completes,
+             count(*) FILTER (WHERE e.type = 'skip') AS skips,
+             coalesce(max(e.watched_ms), 0) AS watched_ms,
+             max(e.received_at) AS last_at
+      FROM (${events}) e GROUP BY e.viewer, e.video_id
+    ), eng AS (
+      SELECT g.viewer, g.video_id, bool_or(g.kind = 'like') AS liked, bool_or(g.kind = 'share') AS shared,
+             bool_or(g.kind = 'comment') AS commented, max(g.at) AS last_at
+      FROM (${engagement}) g GROUP BY g.viewer, g.video_id
+    )
+    SELECT coalesce(ev.viewer, eng.viewer) AS viewer, v.id AS video_id, v.owner_id, v.duration_ms,
+           ev.impressions, ev.completes, ev.skips, ev.watched_ms,
+           coalesce(eng.liked, false) AS liked, coalesce(eng.shared, false) AS shared, coalesce(eng.commented, false) AS commented,
+           EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = coalesce(ev.viewer, eng.viewer) AND f.followee_id = v.owner_id) AS follows_author,
+           greatest(ev.last_at, eng.last_at) AS last_at
+    FROM ev FULL JOIN eng ON eng.viewer = ev.viewer AND eng.video_id = ev.video_id
+    JOIN videos v ON v.id = coalesce(ev.video_id, eng.video_id)`;
+}
+
+const ENGAGEMENT_SINCE = `
+  SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE created_at > $1
+  UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id IS NOT NULL AND created_at > $1
+  UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE created_at > $1`;
+
+export class RecsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Every (viewer, video) pair with signals since `since`, plus how many events that read. */
+  async trainingPairs(since: Date): Promise<{ pairs: PairRow[]; eventsRead: number; maxEventId: number }> {
+    const totals = await this.db.query<{ n: string | number; max_id: string | number | null }>(
+      `SELECT count(*) AS n, max(id) AS max_id FROM events WHERE received_at > $1`,
+      [since],
+    );
+    const r = await this.db.query<RawPair>(
+      pairSignalsSql(
+        `SELECT coalesce(user_id, 'd:' || device_id) AS viewer, video_id, type, watched_ms, received_at FROM events WHERE received_at > $1`,
+        ENGAGEMENT_SINCE,
+      ),
+      [since],
+    );
+    return { pairs: r.rows.map(toPair), eventsRead: num(totals.rows[0]?.n ?? 0), maxEventId: num(totals.rows[0]?.max_id ?? 0) };
+  }
+
+  /**
+   * One viewer's recent pairs (their newest `maxEvents` events since `since`),
+   * newest first. A signed-in viewer's anonymous events from the same device
+   * are included, so signing up does not start the feed from scratch.
+   */
+  async viewerPairs(viewer: ViewerKey, since: Date, maxEvents: number): Promise<PairRow[]> {
+    const key = viewerKeyOf(viewer);
+    // Signed in on a device that watched anonymously before: that history counts too.
+    const events = viewer.userId
+      ? `SELECT $3::text AS viewer, video_id, type, watched_ms, received_at FROM events
+         WHERE (user_id = $3 OR ($4::text IS NOT NULL AND device_id = $4 AND user_id IS NULL)) AND received_at > $1
+         ORDER BY received_at DESC LIMIT $2`
+      : `SELECT $3::text AS viewer, video_id, type, watched_ms, received_at FROM events
+         WHERE device_id = $4 AND user_id IS NULL AND received_at > $1 ORDER BY received_at DESC LIMIT $2`;
+    const engagement = viewer.userId
+      ? `SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE user_id = $3 AND created_at > $1
+         UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id = $3 AND created_at > $1
+         UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE author_id = $3 AND created_at > $1`
+      : `SELECT NULL::text AS viewer, NULL::text AS video_id, NULL::text AS kind, NULL::timestamptz AS at WHERE false`;
+    const r = await this.db.query<RawPair>(`${pairSignalsSql(events, engagement)} ORDER BY last_at DESC`, [
+      since,
+      maxEvents,
+      key,
+      viewer.deviceId,
+    ]);
+    return r.rows.map(toPair);
+  }
+
+  /** Everything the For You feed may show anyone, newest first. */
+  async catalog(limit: number): Promise<CatalogVideo[]> {
+    const r = await this.db.query<{ id: string; owner_id: string; created_at: Date | string; tag: string | null }>(
+      `SELECT v.id, v.owner_id, v.created_at,
+              (SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position LIMIT 1) AS tag
+       FROM videos v WHERE ${discoverableSql('v')}
+       ORDER BY v.created_at DESC, v.id DESC LIMIT $1`,
+      [limit],
+    );
+    return r.rows.map((row) => ({ id: row.id, ownerId: row.owner_id, createdAt: new Date(row.created_at).getTime(), tag: row.tag }));
+  }
+
+  /** Distinct viewers and engaged viewers of discoverable videos created since `since` (the exploration pool). */
+  async exploreStats(since: Date): Promise<ExploreStat[]> {
+    const r = await this.db.query<{ video_id: string; viewers: string | number; engaged: string | number }>(
+      `WITH young AS (SELECT v.id, v.duration_ms FROM videos v WHERE v.created_at > $1 AND ${discoverableSql('v')}),
+       per_viewer AS (
+         SELECT e.video_id, coalesce(e.user_id, 'd:' || e.device_id) AS viewer,
+                bool_or(e.type = 'complete' OR (y.duration_ms > 0 AND e.watched_ms * 2 >= y.duration_ms)) AS engaged
+         FROM events e JOIN young y ON y.id = e.video_id
+         WHERE e.received_at > $1
+         GROUP BY e.video_id, coalesce(e.user_id, 'd:' || e.device_id)
+       ), liked AS (
+         SELECT l.video_id, l.user_id AS viewer FROM video_likes l JOIN young y ON y.id = l.video_id
+       )
+       SELECT p.video_id, count(*) AS viewers,
+              count(*) FILTER (WHERE p.engaged OR EXISTS (SELECT 1 FROM liked l WHERE l.video_id = p.video_id AND l.viewer = p.viewer)) AS engaged
+       FROM per_viewer p GROUP BY p.video_id`,
+      [since],
+    );
+    return r.rows.map((row) => ({ videoId: row.video_id, viewers: num(row.viewers), engaged: num(row.engaged) }));
+  }
+
+  async followedAuthors(userId: string): Promise<Set<string>> {
+    const r = await this.db.query<{ followee_id: string }>(`SELECT followee_id FROM follows WHERE follower_id = $1`, [userId]);
+    return new Set(r.rows.map((row) => row.followee_id));
+  }
+
+  // ------------------------------------------------------------ model versions
+
+  async latestModel(): Promise<ModelVersionRow | null> {
+    const r = await this.db.query<Record<string, unknown>>(`SELECT * FROM recs_models ORDER BY version DESC LIMIT 1`);
+    return r.rows[0] ? toVersion(r.rows[0]) : null;
+  }
+
+  async recordModel(m: Omit<ModelVersionRow, 'version' | 'trainedAt'>, params: unknown): Promise<ModelVersionRow> {
+    const r = await this.db.query<Record<string, unknown>>(
+      `INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms, max_event_id, params)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *`,
+      [m.objectKey, m.eventsRead, m.users, m.videos, m.pairs, m.trainMs, m.maxEventId, JSON.stringify(params ?? {})],
+    );
+    return toVersion(r.rows[0]!);
+  }
+
+  /** Removes all but the newest `keep` versions' rows; returns the object keys they named. */
+  async pruneModels(keep: number): Promise<string[]> {
+    const r = await this.db.query<{ object_key: string }>(
+      `DELETE FROM recs_models WHERE version NOT IN (SELECT version FROM recs_models ORDER BY version DESC LIMIT $1)
+       RETURNING object_key`,
+      [keep],
+    );
+    return r.rows.map((row) => row.object_key);
+  }
+
+  async maxEventId(): Promise<number> {
+    const r = await this.db.query<{ max_id: string | number | null }>(`SELECT max(id) AS max_id FROM events`);
+    return num(r.rows[0]?.max_id ?? null);
+  }
+}
+
+function toVersion(row: Record<string, unknown>): ModelVersionRow {
+  return {
+    version: Number(row.version),
+    objectKey: String(row.object_key),
+    trainedAt: new Date(row.trained_at as string),
+    eventsRead: Number(row.events_read),
+    users: Number(row.users),
+    videos: Number(row.videos),
+    pairs: Number(row.pairs),
+    trainMs: Number(row.train_ms),
+    maxEventId: Number(row.max_event_id),
+  };
+}

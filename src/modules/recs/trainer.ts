@@ -1,0 +1,117 @@
+import type { ObjectStore } from '../../ports/object-store.js';
+import { randomId } from '../../lib/ids.js';
+import { trainModel, type ModelParams, type TrainingData, type TrainProgress } from './model/index.js';
+import { encodeArtifact, MODEL_PREFIX } from './model-store.js';
+import type { PairRow, RecsRepository } from './recs.repository.js';
+import { signalWeight } from './signals.js';
+
+export interface TrainSummary {
+  version: number;
+  objectKey: string;
+  eventsRead: number;
+  pairs: number;
+  users: number;
+  videos: number;
+  /** Reading and aggregating events in the database. */
+  readMs: number;
+  /** Fitting the model. */
+  fitMs: number;
+  totalMs: number;
+}
+
+export type TrainOutcome = { trained: true; summary: TrainSummary } | { trained: false; reason: string };
+
+export interface TrainerOptions {
+  /** How far back events count. */
+  windowMs: number;
+  /** Model versions kept in the store (older ones deleted). */
+  keepVersions: number;
+  params?: Partial<ModelParams>;
+}
+
+/** Pairs with a non-zero signal as the model's training triplets, with the ids behind each index. */
+export function buildTrainingData(pairs: readonly PairRow[]): { data: TrainingData; userIds: string[]; itemIds: string[] } {
+  const users = new Map<string, number>();
+  const items = new Map<string, number>();
+  const u: number[] = [];
+  const it: number[] = [];
+  const w: number[] = [];
+  for (const p of pairs) {
+    const weight = signalWeight(p);
+    if (weight === 0) continue;
+    let ui = users.get(p.viewer);
+    if (ui === undefined) users.set(p.viewer, (ui = users.size));
+    let ii = items.get(p.videoId);
+    if (ii === undefined) items.set(p.videoId, (ii = items.size));
+    u.push(ui);
+    it.push(ii);
+    w.push(weight);
+  }
+  return {
+    data: { nUsers: users.size, nItems: items.size, users: Int32Array.from(u), items: Int32Array.from(it), weights: Float32Array.from(w) },
+    userIds: [...users.keys()],
+    itemIds: [...items.keys()],
+  };
+}
+
+/**
+ * One training run: stored events and social actions → signals per (viewer,
+ * video) → model → a new versioned artifact in the object store. Skipped when
+ * nothing happened since the current model (unless forced).
+ */
+export class RecsTrainer {
+  private running: Promise<TrainOutcome> | null = null;
+
+  constructor(
+    private readonly repo: RecsRepository,
+    private readonly store: ObjectStore,
+    private readonly opts: TrainerOptions,
+  ) {}
+
+  /** One run at a time per process; a second caller shares the running one. */
+  train(o: { force?: boolean; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainOutcome> {
+    this.running ??= this.run(o).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(o: { force?: boolean; onProgress?: (p: TrainProgress) => void }): Promise<TrainOutcome> {
+    const started = Date.now();
+    if (!o.force) {
+      const [latest, maxId] = await Promise.all([this.repo.latestModel(), this.repo.maxEventId()]);
+      if (latest && latest.maxEventId >= maxId) return { trained: false, reason: 'no new events since the current model' };
+    }
+    o.onProgress?.({ phase: 'read', iteration: 0, of: 1 });
+    const { pairs, eventsRead, maxEventId } = await this.repo.trainingPairs(new Date(started - this.opts.windowMs));
+    const { data, userIds, itemIds } = buildTrainingData(pairs);
+    const readMs = Date.now() - started;
+    if (data.nItems === 0) return { trained: false, reason: 'no viewing signals yet' };
+    const fitStarted = Date.now();
+    const model = await trainModel(data, this.opts.params, o.onProgress);
+    const fitMs = Date.now() - fitStarted;
+
+    const trainedAt = new Date();
+    const objectKey = `${MODEL_PREFIX}${trainedAt.toISOString().replace(/[:.]/g, '-')}-${randomId(6)}.bin`;
+    await this.store.put(objectKey, encodeArtifact(model, itemIds, trainedAt), { contentType: 'application/octet-stream' });
+    const row = await this.repo.recordModel(
+      { objectKey, eventsRead, users: userIds.length, videos: itemIds.length, pairs: data.users.length, trainMs: Date.now() - started, maxEventId },
+      this.opts.params ?? {},
+    );
+    for (const key of await this.repo.pruneModels(this.opts.keepVersions)) await this.store.delete(key).catch(() => undefined);
+    return {
+      trained: true,
+      summary: {
+        version: row.version,
+        objectKey,
+        eventsRead,
+        pairs: data.users.length,
+        users: userIds.length,
+        videos: itemIds.length,
+        readMs,
+        fitMs,
+        totalMs: Date.now() - started,
+      },
+    };
+  }
+}
