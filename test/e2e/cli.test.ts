@@ -77,6 +77,50 @@ describe('curta CLI', () => {
     expect(usage.stderr).toMatch(/curta admin grant <username>/);
   });
 
+  it('recs train fits and publishes a model from the stored events, prints what it fitted, and skips when nothing is new', async () => {
+    const env = { CURTA_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+    expect((await curta(['migrate'], env)).code).toBe(0);
+    const empty = await curta(['recs', 'train'], env);
+    expect(empty).toMatchObject({ code: 0, stdout: 'reading events…\nnothing trained: no viewing signals yet\n' });
+
+    const db = await PgliteDatabase.open(join(dir, 'db'));
+    try {
+      await db.query(`INSERT INTO users (id, username, password_hash) VALUES ('cli-maker-001', 'maker', 'x') ON CONFLICT DO NOTHING`);
+      for (const v of ['cli-video-001', 'cli-video-002', 'cli-video-003']) {
+        await db.query(
+          `INSERT INTO videos (id, owner_id, status, original_key, original_filename, content_type, declared_size, upload_expires_at, duration_ms)
+           VALUES ($1, 'cli-maker-001', 'ready', 'originals/' || $1, 'a.mp4', 'video/mp4', 1, now(), 10000)`,
+          [v],
+        );
+      }
+      // Two devices complete two videos each; one quick-skips the third.
+      await db.query(
+        `INSERT INTO events (type, video_id, device_id, watched_ms, client_at) VALUES
+           ('complete', 'cli-video-001', 'device-aaaaaaaaaaaa', 10000, now()), ('complete', 'cli-video-002', 'device-aaaaaaaaaaaa', 10000, now()),
+           ('complete', 'cli-video-001', 'device-bbbbbbbbbbbb', 10000, now()), ('complete', 'cli-video-002', 'device-bbbbbbbbbbbb', 10000, now()),
+           ('skip', 'cli-video-003', 'device-bbbbbbbbbbbb', 300, now())`,
+      );
+    } finally {
+      await db.close();
+    }
+    const trained = await curta(['recs', 'train'], env);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/^model v1 trained in \d+ ms \(read \d+ ms, fit \d+ ms\)$/m);
+    expect(trained.stdout).toMatch(/events read 5 · viewer\/video pairs 5/);
+    expect(trained.stdout).toMatch(/viewers 2 · videos 3/);
+    expect(trained.stdout).toMatch(/stored at recs\/models\/.+\.bin/);
+    expect(existsSync(join(dir, 'objects'))).toBe(true);
+
+    expect(await curta(['recs', 'train'], env)).toMatchObject({ code: 0, stdout: 'nothing trained: no new events since the current model\n' });
+    const forced = await curta(['recs', 'train', '--force'], env);
+    expect(forced.stdout).toMatch(/^model v2 trained/m);
+
+    // Argument errors (each case in recs-command.test.ts): usage on stderr, EX_USAGE.
+    const usage = await curta(['recs', 'train', '--fast'], env);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toMatch(/Unknown option '--fast'[\s\S]*Usage: curta recs train/);
+  });
+
   it('explains unknown commands', async () => {
     const r = await curta(['frobnicate'], {});
     expect(r.code).toBe(1);
