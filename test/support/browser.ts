@@ -48,3 +48,38 @@ export async function ensureWebBuilt(projectRoot: string): Promise<void> {
   const { build } = await import('vite');
   await build({ root: webDir, logLevel: 'warn' });
 }
+
+type ApiCall = <T = any>(
+  method: string,
+  path: string,
+  opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+) => Promise<{ status: number; body: T; headers: Headers }>;
+
+/**
+ * Uploads a clip through the public API as `token`'s account (create →
+ * signed PUT → complete) and returns the video id; the worker then
+ * processes it. Lets browser tests and the web benchmark have real,
+ * transcoded videos without going through the upload UI.
+ */
+export async function uploadClipViaApi(
+  baseUrl: string,
+  api: ApiCall,
+  token: string,
+  path: string,
+  caption = '',
+): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(path);
+  const created = await api('POST', '/api/v1/uploads', {
+    token,
+    body: { filename: 'clip.mp4', contentType: 'video/mp4', size: bytes.length, caption },
+  });
+  if (created.status !== 201 && created.status !== 200) throw new Error(`upload create: ${created.status} ${JSON.stringify(created.body)}`);
+  const { videoId, upload } = created.body as { videoId: string; upload: { kind: string; url: string; method: string; headers: Record<string, string> } };
+  if (upload.kind !== 'single') throw new Error(`expected a single-part upload, got ${upload.kind}`);
+  const put = await fetch(new URL(upload.url, baseUrl), { method: upload.method, headers: upload.headers, body: bytes });
+  if (!put.ok) throw new Error(`upload PUT: ${put.status} ${await put.text()}`);
+  const done = await api('POST', `/api/v1/uploads/${videoId}/complete`, { token, body: {} });
+  if (done.status >= 300) throw new Error(`upload complete: ${done.status} ${JSON.stringify(done.body)}`);
+  return videoId;
+}

@@ -4,68 +4,21 @@
  * session (bearer token) kept in localStorage.
  */
 
-export interface User {
-  id: string;
-  username: string;
-  createdAt: string;
-}
+import type {
+  AuthResult,
+  CommentView,
+  Page,
+  PlaybackEvent,
+  Profile,
+  ReportReason,
+  ReportTargetType,
+  SearchResult,
+  UploadInstructions,
+  User,
+  VideoView,
+} from './types.js';
 
-export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
-
-export interface Playback {
-  hls: string | null;
-  mp4: string | null;
-  poster: string | null;
-}
-
-export interface VideoView {
-  id: string;
-  status: VideoStatus;
-  caption: string;
-  author: { id: string; username: string };
-  durationMs: number | null;
-  width: number | null;
-  height: number | null;
-  createdAt: string;
-  /** 0..1 while processing. */
-  progress: number;
-  playback: Playback | null;
-  error?: { code: string; message: string };
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface AuthResult {
-  user: User;
-  token: string;
-}
-
-export interface UploadPart {
-  partNumber: number;
-  size: number;
-  url: string;
-  headers: Record<string, string>;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  size: number;
-  etag: string;
-}
-
-export type UploadInstructions =
-  | { kind: 'single'; method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string }
-  | {
-      kind: 'multipart';
-      method: 'PUT';
-      partSize: number;
-      parts: UploadPart[];
-      uploadedParts: UploadedPart[];
-      expiresAt: string;
-    };
+export type * from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -205,6 +158,10 @@ export interface RequestOptions {
   /** 'required': send the token, fail without one; 'optional': send it when signed in; 'none': never. */
   auth?: 'required' | 'optional' | 'none';
   signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Raw body (an image) sent as is, instead of JSON. */
+  raw?: Blob;
+  keepalive?: boolean;
 }
 
 /** Headers for a request, with the bearer token when `auth` asks for it. */
@@ -215,17 +172,27 @@ export function authHeaders(auth: RequestOptions['auth'] = 'none'): Record<strin
 }
 
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders(opts.auth) };
+  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers, ...authHeaders(opts.auth) };
   const sentToken = 'authorization' in headers;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
+  let body: string | Blob | undefined;
+  if (opts.raw) {
+    headers['content-type'] = opts.raw.type || 'application/octet-stream';
+    body = opts.raw;
+  } else if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
   // 'no-cache': the browser asks again every time (a shared cache/CDN in front of the API still
   // answers from its copy). Public answers are cacheable for a few seconds, and a viewer who just
   // published a video must not be shown the feed from before it.
-  const res = await fetch(path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal, cache: 'no-cache' });
+  const res = await fetch(path, {
+    method: opts.method ?? 'GET',
+    headers,
+    body,
+    signal: opts.signal,
+    cache: 'no-cache',
+    keepalive: opts.keepalive,
+  });
   if (!res.ok) {
     const err = await errorFromResponse(res);
     // A dead session: forget it so the page stops sending it (the UI shows "Log in" again).
@@ -241,24 +208,136 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+// ---------------------------------------------------------------------------
+// Device id: names an anonymous viewer for For You and playback events.
+
+const DEVICE_KEY = 'curta.device';
+let memoryDeviceId: string | null = null;
+
+function newDeviceId(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** This browser's device id (16–64 URL-safe characters), made once and kept in localStorage. */
+export function deviceId(): string {
+  const stored = safeGet(DEVICE_KEY);
+  if (stored && /^[A-Za-z0-9_-]{16,64}$/.test(stored)) return stored;
+  memoryDeviceId ??= newDeviceId();
+  safeSet(DEVICE_KEY, memoryDeviceId);
+  return memoryDeviceId;
+}
+
+const deviceHeaders = () => ({ 'x-device-id': deviceId() });
+const enc = encodeURIComponent;
+const pageQuery = (limit: number, cursor?: string | null) => `limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`;
+
+/** For You answers 404 until the recommender's route lands; then trending stands in (remembered for the page's life). */
+let forYouMissing = false;
+
+export type FeedKind = 'for-you' | 'following';
+
 export const endpoints = {
-  feed: (limit: number, cursor?: string | null) =>
-    api<Page<VideoView>>(`/api/v1/feed?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
-  video: (id: string) => api<VideoView>(`/api/v1/videos/${encodeURIComponent(id)}`, { auth: 'optional' }),
+  feed: (limit: number, cursor?: string | null) => api<Page<VideoView>>(`/api/v1/feed?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+  forYou: async (limit: number, cursor?: string | null): Promise<Page<VideoView>> => {
+    if (!forYouMissing) {
+      try {
+        return await api<Page<VideoView>>(`/api/v1/feed/for-you?${pageQuery(limit, cursor)}`, { auth: 'optional', headers: deviceHeaders() });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404 && err.code === 'not_found')) throw err;
+        forYouMissing = true;
+        cursor = null; // a for-you cursor means nothing to trending
+      }
+    }
+    return endpoints.trending(limit, cursor);
+  },
+  trending: (limit: number, cursor?: string | null) =>
+    api<Page<VideoView>>(`/api/v1/feed/trending?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+  following: (limit: number, cursor?: string | null) =>
+    api<Page<VideoView>>(`/api/v1/feed/following?${pageQuery(limit, cursor)}`, { auth: 'required' }),
+  video: (id: string) => api<VideoView>(`/api/v1/videos/${enc(id)}`, { auth: 'optional' }),
+  updateVideo: (id: string, patch: { caption?: string; visibility?: VideoView['visibility']; commentsEnabled?: boolean }) =>
+    api<VideoView>(`/api/v1/videos/${enc(id)}`, { method: 'PATCH', body: patch, auth: 'required' }),
+  deleteVideo: (id: string) => api<void>(`/api/v1/videos/${enc(id)}`, { method: 'DELETE', auth: 'required' }),
+
   signup: (username: string, password: string) =>
     api<AuthResult>('/api/v1/auth/signup', { method: 'POST', body: { username, password } }),
   login: (username: string, password: string) =>
     api<AuthResult>('/api/v1/auth/login', { method: 'POST', body: { username, password } }),
   logout: () => api<void>('/api/v1/auth/logout', { method: 'POST', auth: 'required' }),
   me: () => api<{ user: User }>('/api/v1/me', { auth: 'required' }),
-  createUpload: (input: { filename: string; contentType: string; size: number; caption?: string }) =>
+
+  // Engagement
+  like: (id: string, on: boolean) =>
+    api<{ liked: boolean; likes: number }>(`/api/v1/videos/${enc(id)}/like`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
+  bookmark: (id: string, on: boolean) =>
+    api<{ bookmarked: boolean }>(`/api/v1/videos/${enc(id)}/bookmark`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
+  share: (id: string) => api<{ url: string; shares: number }>(`/api/v1/videos/${enc(id)}/share`, { method: 'POST', auth: 'optional' }),
+  comments: (videoId: string, opts: { parentId?: string; cursor?: string | null; limit?: number } = {}) =>
+    api<Page<CommentView>>(
+      `/api/v1/videos/${enc(videoId)}/comments?${pageQuery(opts.limit ?? 20, opts.cursor)}${opts.parentId ? `&parentId=${enc(opts.parentId)}` : ''}`,
+      { auth: 'optional' },
+    ),
+  addComment: (videoId: string, text: string, parentId?: string) =>
+    api<CommentView>(`/api/v1/videos/${enc(videoId)}/comments`, {
+      method: 'POST',
+      body: parentId ? { text, parentId } : { text },
+      auth: 'required',
+    }),
+  deleteComment: (videoId: string, commentId: string) =>
+    api<void>(`/api/v1/videos/${enc(videoId)}/comments/${enc(commentId)}`, { method: 'DELETE', auth: 'required' }),
+  likeComment: (videoId: string, commentId: string, on: boolean) =>
+    api<{ liked: boolean; likes: number }>(`/api/v1/videos/${enc(videoId)}/comments/${enc(commentId)}/like`, {
+      method: on ? 'PUT' : 'DELETE',
+      auth: 'required',
+    }),
+
+  // People
+  profile: (username: string) => api<Profile>(`/api/v1/users/${enc(username)}`, { auth: 'optional' }),
+  userVideos: (username: string, cursor?: string | null, limit = 18) =>
+    api<Page<VideoView>>(`/api/v1/users/${enc(username)}/videos?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+  follow: (username: string, on: boolean) =>
+    api<{ following: boolean; followerCount: number }>(`/api/v1/users/${enc(username)}/follow`, {
+      method: on ? 'PUT' : 'DELETE',
+      auth: 'required',
+    }),
+  block: (username: string, on: boolean) =>
+    api<{ blocking: boolean }>(`/api/v1/users/${enc(username)}/block`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
+  updateMe: (patch: { displayName?: string; bio?: string }) => api<Profile>('/api/v1/me', { method: 'PATCH', body: patch, auth: 'required' }),
+  setAvatar: (image: Blob) => api<Profile>('/api/v1/me/avatar', { method: 'PUT', raw: image, auth: 'required' }),
+  report: (targetType: ReportTargetType, targetId: string, reason: ReportReason, details?: string) =>
+    api<{ report: unknown }>('/api/v1/reports', {
+      method: 'POST',
+      body: details ? { targetType, targetId, reason, details } : { targetType, targetId, reason },
+      auth: 'required',
+    }),
+
+  // Discovery
+  search: (q: string, limit = 20) => api<SearchResult>(`/api/v1/search?q=${enc(q)}&limit=${limit}`, { auth: 'optional' }),
+  hashtag: (tag: string, cursor?: string | null, limit = 18) =>
+    api<Page<VideoView> & { tag: string }>(`/api/v1/hashtags/${enc(tag)}/videos?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+
+  /** Playback events; `keepalive` lets a batch outlive the page (pagehide). */
+  events: (events: PlaybackEvent[], keepalive = false) =>
+    api<{ accepted: number; dropped: number; viewsCounted: number }>('/api/v1/events', {
+      method: 'POST',
+      body: { events },
+      auth: 'optional',
+      headers: deviceHeaders(),
+      keepalive,
+    }),
+
+  // Uploads (used by the upload studio)
+  createUpload: (input: { filename: string; contentType: string; size: number; caption?: string; visibility?: VideoView['visibility'] }) =>
     api<{ videoId: string; upload: UploadInstructions }>('/api/v1/uploads', { method: 'POST', body: input, auth: 'required' }),
   uploadStatus: (videoId: string) =>
-    api<{ video: VideoView; upload: UploadInstructions | null }>(`/api/v1/uploads/${encodeURIComponent(videoId)}`, {
+    api<{ video: VideoView; upload: UploadInstructions | null }>(`/api/v1/uploads/${enc(videoId)}`, {
       auth: 'required',
     }),
   completeUpload: (videoId: string, parts?: Array<{ partNumber: number; etag: string }>) =>
-    api<VideoView>(`/api/v1/uploads/${encodeURIComponent(videoId)}/complete`, {
+    api<VideoView>(`/api/v1/uploads/${enc(videoId)}/complete`, {
       method: 'POST',
       body: parts ? { parts } : {},
       auth: 'required',

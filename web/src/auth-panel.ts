@@ -21,6 +21,7 @@ export class AuthPanel {
   private readonly submit: HTMLButtonElement;
   private readonly account: HTMLElement;
   private readonly accountName: HTMLElement;
+  private readonly profileLink: HTMLAnchorElement;
   private readonly logoutButton: HTMLButtonElement;
   private readonly accountError: HTMLElement;
   private afterSignIn: (() => void) | null = null;
@@ -76,10 +77,13 @@ export class AuthPanel {
     this.logoutButton = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'logout' } }, 'Log out');
     this.logoutButton.addEventListener('click', () => void this.onLogout());
     this.accountError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    this.profileLink = h('a', { class: 'btn btn-block', attrs: { href: '/', 'data-testid': 'account-profile' } }, icon('user'), 'Your profile');
     this.account = h(
       'div',
       { class: 'sheet-form' },
       h('p', { class: 'account-line' }, icon('user'), h('span', {}, 'Signed in as ', this.accountName)),
+      this.profileLink,
+      h('a', { class: 'btn btn-block', attrs: { href: '/settings', 'data-testid': 'account-settings' } }, icon('settings'), 'Edit profile'),
       this.accountError,
       this.logoutButton,
     );
@@ -109,7 +113,10 @@ export class AuthPanel {
     this.afterSignIn = opts.then ?? null;
     setText(this.error, '');
     setText(this.accountError, '');
-    if (user) setText(this.accountName, `@${user.username}`);
+    if (user) {
+      setText(this.accountName, `@${user.username}`);
+      this.profileLink.href = `/@${encodeURIComponent(user.username)}`;
+    }
     if (!this.dialog.open) this.dialog.showModal();
     (user ? this.logoutButton : this.username.value ? this.password : this.username).focus();
   }

@@ -1,65 +1,190 @@
-import { endpoints, messageOf, type VideoView } from './api.js';
-import { h, icon, setText } from './dom.js';
+import { ApiError, endpoints, messageOf, session } from './api.js';
+import { captionNodes, compactCount } from './caption.js';
+import type { AppContext } from './context.js';
+import { h, icon, setText, toast } from './dom.js';
+import { WatchSession } from './events.js';
 import { Player } from './player.js';
+import type { Page, VideoView } from './types.js';
 
 const PAGE_SIZE = 10;
-/** Slides this far (or farther) from the one on screen lose their player. */
-const TEARDOWN_DISTANCE = 3;
+/** Players kept: the current one, the previous one, and the next two (preloaded). */
+const KEEP_BEHIND = 1;
+const PRELOAD_AHEAD = 2;
+/** Posters are set on slides this close, so far-away slides load nothing. */
+const POSTER_DISTANCE = 4;
+const DOUBLE_TAP_MS = 280;
+
+export interface FeedSource {
+  /** The next page (the first when `cursor` is null). */
+  load(cursor: string | null): Promise<Page<VideoView>>;
+  /** Shown when the first page is empty. */
+  empty: { title: string; text: string; action?: { label: string; run: () => void } };
+}
 
 interface Slide {
   view: VideoView;
   el: HTMLElement;
   video: HTMLVideoElement;
-  muteButton: HTMLButtonElement;
   tapLayer: HTMLButtonElement;
+  seek: HTMLInputElement;
+  likeButton: HTMLButtonElement;
+  likeCount: HTMLElement;
+  commentCount: HTMLElement;
+  shareCount: HTMLElement;
+  followButton: HTMLButtonElement;
+  avatar: HTMLElement;
   player: Player | null;
   /** Paused by a tap: stays paused until tapped again or scrolled away and back. */
   userPaused: boolean;
+  scrubbing: boolean;
+  posterSet: boolean;
+}
+
+const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+
+/** Avatars by username, fetched once per page life (VideoView carries only the author's id and name). */
+const avatars = new Map<string, Promise<string | null>>();
+function avatarOf(username: string): Promise<string | null> {
+  let p = avatars.get(username);
+  if (!p) {
+    p = endpoints.profile(username).then(
+      (profile) => profile.avatarUrl,
+      () => null,
+    );
+    avatars.set(username, p);
+  }
+  return p;
 }
 
 /**
- * The vertical, one-video-per-screen feed. A scroll-snap container of slides;
- * an IntersectionObserver decides which slide is on screen: that one plays
- * (muted until the viewer unmutes), its neighbours preload, far ones are torn down.
+ * The vertical, one-video-per-screen feed: a scroll-snap container of
+ * slides. An IntersectionObserver decides which slide is current: it plays
+ * (muted until the viewer's first gesture), the next two preload their
+ * playlist and first segments, the previous one stays ready for a swipe
+ * back, and every other player is torn down so memory stays flat.
  */
 export class Feed {
   readonly el: HTMLElement;
   private readonly list: HTMLElement;
   private readonly status: HTMLElement;
-  private readonly sentinel: HTMLElement;
   private slides: Slide[] = [];
   private cursor: string | null = null;
   private exhausted = false;
   private loading: Promise<void> | null = null;
   private active: Slide | null = null;
-  private muted = true;
-  private readonly visibility = new Map<HTMLElement, number>();
+  private watch: WatchSession | null = null;
+  private visible = false;
+  private started = false;
+  private readonly ratios = new Map<Element, number>();
   private readonly io: IntersectionObserver;
-  private readonly sentinelIo: IntersectionObserver;
+  private raf = 0;
+  private lastTap = 0;
+  private tapTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly cleanups: Array<() => void> = [];
 
-  constructor() {
+  constructor(
+    private readonly source: FeedSource,
+    private readonly ctx: AppContext,
+    opts: { label: string; testId?: string; first?: VideoView[] } = { label: 'Video feed' },
+  ) {
     this.list = h('div', { class: 'feed-list' });
     this.status = h('div', { class: 'feed-status', attrs: { 'aria-live': 'polite' } });
-    this.sentinel = h('div', { class: 'feed-sentinel', attrs: { 'aria-hidden': 'true' } });
-    this.el = h('main', { class: 'feed', attrs: { 'data-testid': 'feed', 'aria-label': 'Video feed', tabindex: -1 } }, this.list, this.status, this.sentinel);
-
+    this.el = h(
+      'section',
+      { class: 'feed', attrs: { 'data-testid': opts.testId ?? 'feed', 'aria-label': opts.label, tabindex: -1 } },
+      this.list,
+      this.status,
+    );
     this.io = new IntersectionObserver((entries) => this.onIntersect(entries), {
       root: this.el,
       threshold: [0, 0.25, 0.5, 0.6, 0.75, 1],
     });
-    this.sentinelIo = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) void this.loadMore();
-      },
-      { root: this.el, rootMargin: '0px 0px 200% 0px' },
-    );
-    this.sentinelIo.observe(this.sentinel);
+    for (const view of opts.first ?? []) this.addSlide(view);
 
-    document.addEventListener('visibilitychange', () => {
-      if (document.hidden) this.active?.video.pause();
-      else if (this.active) void this.play(this.active);
+    const onVisibility = () => {
+      if (!this.visible) return;
+      if (document.hidden) {
+        this.active?.video.pause();
+      } else if (this.active) void this.play(this.active);
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    const onKey = (ev: KeyboardEvent) => this.onKey(ev);
+    document.addEventListener('keydown', onKey);
+    const unsubscribeSound = ctx.sound.subscribe((muted) => {
+      for (const s of this.slides) this.renderMuted(s, muted);
+      // Sound on is a user gesture: a paused current video may start now.
+      if (!muted && this.active && this.active.video.paused && !this.active.userPaused) void this.play(this.active);
     });
-    document.addEventListener('keydown', (ev) => this.onKey(ev));
+    const unsubscribeSession = session.subscribe(() => {
+      for (const s of this.slides) this.renderFollow(s);
+    });
+    this.cleanups.push(
+      () => document.removeEventListener('visibilitychange', onVisibility),
+      () => document.removeEventListener('keydown', onKey),
+      unsubscribeSound,
+      unsubscribeSession,
+    );
+  }
+
+  /** The feed is on screen: load the first page if needed, play the current video. */
+  show(): void {
+    this.visible = true;
+    this.el.hidden = false;
+    if (!this.started) {
+      this.started = true;
+      if (this.slides.length > 0) {
+        this.setActive(this.slides[0]!);
+        this.showStatus(null);
+      }
+      void this.loadMore();
+    } else if (this.active) {
+      this.setActive(this.active, true);
+    }
+  }
+
+  /** Another page covers the feed: pause, end the watch session, free all but the current player. */
+  hide(): void {
+    this.visible = false;
+    this.el.hidden = true;
+    this.endWatch();
+    cancelAnimationFrame(this.raf);
+    for (const s of this.slides) {
+      if (s === this.active) s.video.pause();
+      else s.player?.detach();
+    }
+  }
+
+  destroy(): void {
+    this.hide();
+    for (const s of this.slides) s.player?.detach();
+    this.io.disconnect();
+    for (const fn of this.cleanups) fn();
+    this.el.remove();
+  }
+
+  /** Slides of this author leave the feed (the viewer blocked them). */
+  removeAuthor(userId: string): void {
+    const gone = this.slides.filter((s) => s.view.author.id === userId);
+    if (gone.length === 0) return;
+    const wasActive = this.active && gone.includes(this.active);
+    for (const s of gone) {
+      s.player?.detach();
+      this.io.unobserve(s.el);
+      s.el.remove();
+    }
+    this.slides = this.slides.filter((s) => !gone.includes(s));
+    if (wasActive) {
+      this.endWatch();
+      this.active = null;
+      const next = this.slides[0];
+      if (next && this.visible) this.setActive(next);
+    }
+    if (this.slides.length === 0 && this.exhausted) this.showStatus('empty');
+  }
+
+  /** The current video's id (tests, the benchmark). */
+  get currentId(): string | null {
+    return this.active?.view.id ?? null;
   }
 
   /** Loads the next page (the first one on the first call). */
@@ -69,11 +194,14 @@ export class Feed {
     this.loading = (async () => {
       if (this.slides.length === 0) this.showStatus('loading');
       try {
-        const page = await endpoints.feed(PAGE_SIZE, this.cursor);
-        for (const view of page.items) this.addSlide(view);
+        const page = await this.source.load(this.cursor);
+        const fresh = page.items.filter((v) => !this.slides.some((s) => s.view.id === v.id));
+        for (const view of fresh) this.addSlide(view);
         this.cursor = page.nextCursor;
         this.exhausted = !page.nextCursor;
         this.showStatus(this.slides.length === 0 ? 'empty' : null);
+        if (!this.active && this.visible && this.slides[0]) this.setActive(this.slides[0]);
+        else if (this.active) this.updateWindow();
       } catch (err) {
         this.showStatus('error', messageOf(err));
       } finally {
@@ -83,76 +211,130 @@ export class Feed {
     return this.loading;
   }
 
-  /** Puts a video at the top of the feed (or finds it there) and scrolls to it. */
-  show(view: VideoView): void {
-    let slide = this.slides.find((s) => s.view.id === view.id);
-    if (!slide) slide = this.addSlide(view, true);
-    this.showStatus(null);
-    slide.el.scrollIntoView({ block: 'start' });
-    this.setActive(slide);
-    this.el.focus({ preventScroll: true });
-  }
-
-  private addSlide(view: VideoView, atTop = false): Slide {
-    const existing = this.slides.find((s) => s.view.id === view.id);
-    if (existing) return existing;
-
+  private addSlide(view: VideoView): Slide {
     const video = h('video', {
       class: 'slide-video',
       attrs: {
         playsinline: true,
         'webkit-playsinline': true,
         muted: true,
-        loop: true,
         preload: 'none',
         disablepictureinpicture: true,
         'data-testid': 'feed-video',
       },
     });
-    video.muted = true;
-    if (view.playback?.poster) video.poster = view.playback.poster;
+    video.muted = this.ctx.sound.muted;
     const portrait = !view.width || !view.height || view.height >= view.width;
     video.classList.add(portrait ? 'fit-cover' : 'fit-contain');
 
-    const tapLayer = h('button', { class: 'tap-layer', attrs: { type: 'button', 'aria-label': 'Pause video' } });
+    const username = view.author.username;
+    const tapLayer = h('button', { class: 'tap-layer', attrs: { type: 'button', 'aria-label': 'Pause video', 'data-testid': 'tap-layer' } });
+    const message = h('div', { class: 'slide-message', attrs: { role: 'status' } });
+    const hearts = h('div', { class: 'slide-hearts', attrs: { 'aria-hidden': 'true' } });
+
+    const avatar = h('span', { class: 'avatar avatar-rail', attrs: { 'aria-hidden': 'true' } }, username.slice(0, 1).toUpperCase());
+    const followButton = h(
+      'button',
+      { class: 'rail-follow', attrs: { type: 'button', 'data-testid': 'follow', 'aria-label': `Follow @${username}` } },
+      icon('plus', 'icon'),
+    );
+    const likeCount = h('span', { class: 'rail-count', attrs: { 'data-testid': 'like-count' } });
+    const likeButton = h(
+      'button',
+      { class: 'rail-btn like-btn', attrs: { type: 'button', 'data-testid': 'like', 'aria-pressed': 'false', 'aria-label': 'Like' } },
+      h('span', { class: 'rail-icon' }, icon('heart', 'icon icon-heart')),
+      likeCount,
+    );
+    const commentCount = h('span', { class: 'rail-count', attrs: { 'data-testid': 'comment-count' } });
+    const commentButton = h(
+      'button',
+      { class: 'rail-btn', attrs: { type: 'button', 'data-testid': 'comments-open', 'aria-label': 'Comments' } },
+      h('span', { class: 'rail-icon' }, icon('comment')),
+      commentCount,
+    );
+    const shareCount = h('span', { class: 'rail-count', attrs: { 'data-testid': 'share-count' } });
+    const shareButton = h(
+      'button',
+      { class: 'rail-btn', attrs: { type: 'button', 'data-testid': 'share', 'aria-label': 'Share' } },
+      h('span', { class: 'rail-icon' }, icon('share')),
+      shareCount,
+    );
+    const moreButton = h(
+      'button',
+      { class: 'rail-btn', attrs: { type: 'button', 'data-testid': 'video-menu', 'aria-label': 'More: report or block' } },
+      h('span', { class: 'rail-icon' }, icon('more')),
+    );
     const muteButton = h(
       'button',
-      { class: 'round-btn mute-btn', attrs: { type: 'button', 'data-testid': 'mute-toggle', 'aria-pressed': 'true', 'aria-label': 'Unmute' } },
-      icon('muted', 'icon icon-muted'),
-      icon('sound', 'icon icon-sound'),
+      { class: 'rail-btn mute-btn', attrs: { type: 'button', 'data-testid': 'mute-toggle', 'aria-pressed': 'true', 'aria-label': 'Unmute' } },
+      h('span', { class: 'rail-icon' }, icon('muted', 'icon icon-muted'), icon('sound', 'icon icon-sound')),
     );
-    const author = h('div', { class: 'slide-author', attrs: { 'data-testid': 'author' } }, `@${view.author.username}`);
-    const caption = view.caption ? h('p', { class: 'slide-caption', attrs: { 'data-testid': 'caption', dir: 'auto' } }, view.caption) : null;
-    const message = h('div', { class: 'slide-message', attrs: { role: 'status' } });
-    const timeline = h('div', { class: 'slide-timeline', attrs: { 'aria-hidden': 'true' } });
+    const seek = h('input', {
+      class: 'slide-seek',
+      attrs: { type: 'range', min: 0, max: 1000, step: 1, value: 0, 'aria-label': 'Seek', 'data-testid': 'seek' },
+    });
 
+    const caption = view.caption
+      ? h('p', { class: 'slide-caption', attrs: { 'data-testid': 'caption', dir: 'auto' } }, ...captionNodes(view))
+      : null;
     const el = h(
       'article',
       {
-        class: 'slide is-muted',
-        attrs: {
-          'data-testid': 'feed-item',
-          'data-video-id': view.id,
-          'aria-label': `Video by @${view.author.username}`,
-        },
+        class: 'slide',
+        attrs: { 'data-testid': 'feed-item', 'data-video-id': view.id, 'aria-label': `Video by @${username}` },
       },
       h('div', { class: 'slide-poster-bg', attrs: { 'aria-hidden': 'true' } }),
       video,
       tapLayer,
+      hearts,
       h('div', { class: 'slide-paused', attrs: { 'aria-hidden': 'true' } }, icon('play', 'icon icon-fill')),
       h('div', { class: 'slide-spinner', attrs: { 'aria-hidden': 'true' } }),
       message,
       h('div', { class: 'slide-shade', attrs: { 'aria-hidden': 'true' } }),
-      h('div', { class: 'slide-meta' }, author, caption),
-      h('div', { class: 'slide-actions' }, muteButton),
-      timeline,
+      h(
+        'div',
+        { class: 'slide-meta' },
+        h('a', { class: 'slide-author', attrs: { href: `/@${encodeURIComponent(username)}`, 'data-testid': 'author' } }, `@${username}`),
+        caption,
+      ),
+      h(
+        'div',
+        { class: 'slide-rail' },
+        h(
+          'div',
+          { class: 'rail-author' },
+          h('a', { class: 'rail-avatar-link', attrs: { href: `/@${encodeURIComponent(username)}`, 'aria-label': `@${username}'s profile` } }, avatar),
+          followButton,
+        ),
+        likeButton,
+        commentButton,
+        shareButton,
+        moreButton,
+        muteButton,
+      ),
+      seek,
     );
-    if (view.playback?.poster) {
-      // Blurred backdrop for letterboxed (landscape) videos; CSS url() escaping via JSON string quoting.
-      el.style.setProperty('--poster', `url(${JSON.stringify(view.playback.poster)})`);
-    }
 
-    const slide: Slide = { view, el, video, muteButton, tapLayer, player: null, userPaused: false };
+    const slide: Slide = {
+      view,
+      el,
+      video,
+      tapLayer,
+      seek,
+      likeButton,
+      likeCount,
+      commentCount,
+      shareCount,
+      followButton,
+      avatar,
+      player: null,
+      userPaused: false,
+      scrubbing: false,
+      posterSet: false,
+    };
+    this.renderStats(slide);
+    this.renderFollow(slide);
+    this.renderMuted(slide, this.ctx.sound.muted);
     if (view.playback && (view.playback.hls || view.playback.mp4)) {
       slide.player = new Player(video, view.playback, (msg) => {
         setText(message, msg);
@@ -163,9 +345,24 @@ export class Feed {
       el.classList.add('has-error');
     }
 
-    tapLayer.addEventListener('click', () => this.togglePause(slide));
-    muteButton.addEventListener('click', () => this.setMuted(!this.muted));
-    video.addEventListener('playing', () => el.classList.remove('is-buffering', 'is-paused'));
+    tapLayer.addEventListener('click', (ev) => this.onTap(slide, ev));
+    muteButton.addEventListener('click', () => this.ctx.sound.toggle());
+    likeButton.addEventListener('click', () => this.toggleLike(slide));
+    followButton.addEventListener('click', () => this.follow(slide));
+    commentButton.addEventListener('click', () =>
+      this.ctx.openComments(slide.view, (n) => {
+        slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, comments: n } : undefined };
+        this.renderStats(slide);
+      }),
+    );
+    shareButton.addEventListener('click', () => void this.share(slide));
+    moreButton.addEventListener('click', () => this.ctx.openVideoMenu(slide.view));
+
+    video.addEventListener('playing', () => {
+      el.classList.remove('is-buffering', 'is-paused');
+      el.classList.add('has-frame');
+      if (this.active === slide) this.watch?.onPlaying(video.currentTime);
+    });
     video.addEventListener('pause', () => {
       if (slide.userPaused) el.classList.add('is-paused');
     });
@@ -173,28 +370,66 @@ export class Feed {
     video.addEventListener('canplay', () => el.classList.remove('is-buffering'));
     video.addEventListener('loadeddata', () => el.classList.add('has-frame'));
     video.addEventListener('timeupdate', () => {
-      const d = video.duration;
-      timeline.style.setProperty('--played', Number.isFinite(d) && d > 0 ? String(video.currentTime / d) : '0');
+      if (this.active === slide && this.watch?.videoId === view.id) this.watch.onTime(video.currentTime, !video.paused);
+    });
+    video.addEventListener('seeked', () => {
+      if (this.active === slide) this.watch?.onSeek(video.currentTime);
+    });
+    // No `loop` attribute: each end is a `complete` (a rewatch), then it starts over.
+    video.addEventListener('ended', () => {
+      if (this.active !== slide) return;
+      this.watch?.onComplete();
+      video.currentTime = 0;
+      void this.play(slide);
     });
     video.addEventListener('emptied', () => el.classList.remove('has-frame', 'is-buffering'));
 
-    if (atTop) {
-      this.slides.unshift(slide);
-      this.list.prepend(el);
-    } else {
-      this.slides.push(slide);
-      this.list.append(el);
-    }
+    seek.addEventListener('pointerdown', () => (slide.scrubbing = true));
+    seek.addEventListener('pointerup', () => (slide.scrubbing = false));
+    seek.addEventListener('pointercancel', () => (slide.scrubbing = false));
+    seek.addEventListener('input', () => {
+      const d = video.duration;
+      if (Number.isFinite(d) && d > 0) video.currentTime = (Number(seek.value) / 1000) * d;
+    });
+
+    this.slides.push(slide);
+    this.list.append(el);
     this.io.observe(el);
     return slide;
   }
 
+  private renderStats(s: Slide): void {
+    const stats = s.view.stats;
+    const liked = s.view.viewer?.liked ?? false;
+    setText(s.likeCount, stats ? compactCount(stats.likes) : '');
+    setText(s.commentCount, stats ? compactCount(stats.comments) : '');
+    setText(s.shareCount, stats ? compactCount(stats.shares) : '');
+    s.likeButton.setAttribute('aria-pressed', String(liked));
+    s.likeButton.setAttribute('aria-label', `${liked ? 'Unlike' : 'Like'}${stats ? ` (${stats.likes} likes)` : ''}`);
+    s.likeButton.classList.toggle('is-on', liked);
+  }
+
+  private renderFollow(s: Slide): void {
+    const me = session.user;
+    const own = me?.id === s.view.author.id;
+    s.followButton.hidden = own || (!!me && (s.view.viewer?.followsAuthor ?? false));
+  }
+
+  private renderMuted(s: Slide, muted: boolean): void {
+    s.video.muted = muted;
+    s.el.classList.toggle('is-muted', muted);
+    const b = s.el.querySelector('.mute-btn');
+    b?.setAttribute('aria-pressed', String(muted));
+    b?.setAttribute('aria-label', muted ? 'Unmute' : 'Mute');
+  }
+
   private onIntersect(entries: IntersectionObserverEntry[]): void {
-    for (const e of entries) this.visibility.set(e.target as HTMLElement, e.isIntersecting ? e.intersectionRatio : 0);
+    for (const e of entries) this.ratios.set(e.target, e.isIntersecting ? e.intersectionRatio : 0);
+    if (!this.visible) return;
     let best: Slide | null = null;
     let bestRatio = 0;
     for (const s of this.slides) {
-      const r = this.visibility.get(s.el) ?? 0;
+      const r = this.ratios.get(s.el) ?? 0;
       if (r > bestRatio) {
         best = s;
         bestRatio = r;
@@ -203,41 +438,133 @@ export class Feed {
     if (best && bestRatio >= 0.6 && best !== this.active) this.setActive(best);
   }
 
-  private setActive(slide: Slide): void {
+  private setActive(slide: Slide, resumed = false): void {
     const changed = this.active !== slide;
-    this.active = slide;
-    if (changed) slide.userPaused = false;
-    const index = this.slides.indexOf(slide);
-    this.slides.forEach((s, i) => {
-      const distance = Math.abs(i - index);
-      s.el.classList.toggle('is-active', distance === 0);
-      if (distance === 0) {
-        void this.play(s);
-      } else {
-        s.video.pause();
-        s.el.classList.remove('is-paused');
-        if (distance === 1) void s.player?.attach(); // preload the neighbours
-        else if (distance >= TEARDOWN_DISTANCE) s.player?.detach();
+    if (changed || resumed) {
+      this.endWatch();
+      const prev = this.active;
+      if (prev && prev !== slide) {
+        prev.video.pause();
+        prev.el.classList.remove('is-paused', 'is-active');
       }
+      this.active = slide;
+      slide.userPaused = false;
+      slide.el.classList.remove('is-paused');
+      this.watch = new WatchSession(this.ctx.events, slide.view.id, slide.view.durationMs);
+    }
+    slide.el.classList.add('is-active');
+    void this.play(slide);
+    this.updateWindow();
+    this.loop();
+    if (this.slides.indexOf(slide) >= this.slides.length - 4) void this.loadMore();
+    if (!slide.el.dataset.avatar) {
+      slide.el.dataset.avatar = 'loading';
+      void this.loadAvatars(this.slides.indexOf(slide));
+    }
+  }
+
+  /** Which players live: the current one, one behind, two ahead (preloading); posters near by. */
+  private updateWindow(): void {
+    const index = this.active ? this.slides.indexOf(this.active) : 0;
+    this.slides.forEach((s, i) => {
+      const d = i - index;
+      if (Math.abs(d) <= POSTER_DISTANCE && !s.posterSet && s.view.playback?.poster) {
+        s.posterSet = true;
+        s.video.poster = s.view.playback.poster;
+        // Blurred backdrop for letterboxed (landscape) videos; CSS url() escaping via JSON string quoting.
+        s.el.style.setProperty('--poster', `url(${JSON.stringify(s.view.playback.poster)})`);
+      }
+      if (d === 0) return;
+      if (d > 0 && d <= PRELOAD_AHEAD) void s.player?.attach({ preload: true });
+      else if (d < 0 && d >= -KEEP_BEHIND) {
+        if (s.player?.attached) void s.player.attach({ preload: true });
+      } else s.player?.detach();
     });
-    if (index >= this.slides.length - 3) void this.loadMore();
+  }
+
+  private async loadAvatars(index: number): Promise<void> {
+    for (const s of this.slides.slice(Math.max(0, index - 1), index + 3)) {
+      if (s.el.dataset.avatarLoaded) continue;
+      s.el.dataset.avatarLoaded = '1';
+      const url = await avatarOf(s.view.author.username);
+      if (url) {
+        const img = h('img', { class: 'avatar avatar-rail', attrs: { src: url, alt: '', width: 48, height: 48 } });
+        s.avatar.replaceWith(img);
+        s.avatar = img;
+      }
+    }
+  }
+
+  private endWatch(): void {
+    this.watch?.end();
+    this.watch = null;
+  }
+
+  private loop(): void {
+    cancelAnimationFrame(this.raf);
+    const tick = () => {
+      const s = this.active;
+      if (!s || !this.visible) return;
+      const d = s.video.duration;
+      if (!s.scrubbing && Number.isFinite(d) && d > 0) {
+        s.seek.value = String(Math.round((s.video.currentTime / d) * 1000));
+        s.seek.style.setProperty('--played', String(s.video.currentTime / d));
+      }
+      this.raf = requestAnimationFrame(tick);
+    };
+    this.raf = requestAnimationFrame(tick);
   }
 
   private async play(slide: Slide): Promise<void> {
-    if (!slide.player || slide.userPaused || document.hidden) return;
-    slide.video.muted = this.muted;
-    await slide.player.attach();
-    if (this.active !== slide || slide.userPaused) return;
+    if (!slide.player || slide.userPaused || document.hidden || !this.visible) return;
+    slide.video.muted = this.ctx.sound.muted;
+    await slide.player.attach({ preload: false });
+    if (this.active !== slide || slide.userPaused || !this.visible) return;
     try {
       await slide.video.play();
     } catch (err) {
       if (err instanceof DOMException && err.name === 'NotAllowedError' && !slide.video.muted) {
-        // The browser refuses sound without a gesture: play muted instead.
-        this.setMuted(true);
+        // The browser refuses sound without a gesture: play muted until the first one.
+        this.renderMuted(slide, true);
         await slide.video.play().catch(() => undefined);
       }
       // AbortError: a pause() or a new source interrupted play(); nothing to do.
     }
+  }
+
+  private onTap(slide: Slide, ev: MouseEvent): void {
+    if (this.ctx.sound.consumeUnlockTap()) return; // the first tap turned sound on
+    const now = performance.now();
+    if (now - this.lastTap < DOUBLE_TAP_MS) {
+      // Double tap: like (never unlike), with a heart where the finger is.
+      this.lastTap = 0;
+      if (this.tapTimer) clearTimeout(this.tapTimer);
+      this.tapTimer = null;
+      this.burst(slide, ev);
+      if (!(slide.view.viewer?.liked ?? false)) this.toggleLike(slide);
+      return;
+    }
+    this.lastTap = now;
+    // A keyboard "click" (Enter/Space) has no double: act at once.
+    if (ev.detail === 0) {
+      this.togglePause(slide);
+      return;
+    }
+    this.tapTimer = setTimeout(() => {
+      this.tapTimer = null;
+      this.togglePause(slide);
+    }, DOUBLE_TAP_MS);
+  }
+
+  private burst(slide: Slide, ev: MouseEvent): void {
+    const box = slide.el.getBoundingClientRect();
+    const x = ev.clientX ? ev.clientX - box.left : box.width / 2;
+    const y = ev.clientY ? ev.clientY - box.top : box.height / 2;
+    const heart = h('span', { class: 'heart-burst', attrs: { 'data-testid': 'heart-burst' } }, icon('heart', 'icon icon-fill'));
+    heart.style.left = `${x}px`;
+    heart.style.top = `${y}px`;
+    slide.el.querySelector('.slide-hearts')?.append(heart);
+    setTimeout(() => heart.remove(), reducedMotion() ? 400 : 900);
   }
 
   private togglePause(slide: Slide): void {
@@ -255,44 +582,105 @@ export class Feed {
     }
   }
 
-  private setMuted(muted: boolean): void {
-    this.muted = muted;
-    for (const s of this.slides) {
-      s.video.muted = muted;
-      s.el.classList.toggle('is-muted', muted);
-      s.muteButton.setAttribute('aria-pressed', String(muted));
-      s.muteButton.setAttribute('aria-label', muted ? 'Unmute' : 'Mute');
+  private toggleLike(slide: Slide): void {
+    this.ctx.requireLogin(() => {
+      const before = slide.view;
+      const on = !(before.viewer?.liked ?? false);
+      const stats = before.stats ? { ...before.stats, likes: Math.max(0, before.stats.likes + (on ? 1 : -1)) } : undefined;
+      const viewer = { liked: on, bookmarked: before.viewer?.bookmarked ?? false, followsAuthor: before.viewer?.followsAuthor ?? false };
+      slide.view = { ...before, stats, viewer };
+      this.renderStats(slide);
+      endpoints
+        .like(before.id, on)
+        .then((r) => {
+          slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, likes: r.likes } : undefined };
+          this.renderStats(slide);
+        })
+        .catch((err: unknown) => {
+          slide.view = before;
+          this.renderStats(slide);
+          toast(messageOf(err), 'error');
+        });
+    }, 'Log in to like videos.');
+  }
+
+  private follow(slide: Slide): void {
+    const author = slide.view.author;
+    this.ctx.requireLogin(() => {
+      if (session.user?.id === author.id) return;
+      const mark = (follows: boolean) => {
+        for (const s of this.slides) {
+          if (s.view.author.id !== author.id) continue;
+          s.view = { ...s.view, viewer: { liked: s.view.viewer?.liked ?? false, bookmarked: s.view.viewer?.bookmarked ?? false, followsAuthor: follows } };
+          this.renderFollow(s);
+        }
+      };
+      mark(true);
+      endpoints
+        .follow(author.username, true)
+        .then(() => toast(`Following @${author.username}`))
+        .catch((err: unknown) => {
+          mark(false);
+          toast(messageOf(err), 'error');
+        });
+    }, `Log in to follow @${author.username}.`);
+  }
+
+  private async share(slide: Slide): Promise<void> {
+    const url = new URL(`/v/${encodeURIComponent(slide.view.id)}`, location.origin).href;
+    const counted = endpoints
+      .share(slide.view.id)
+      .then((r) => {
+        slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, shares: r.shares } : undefined };
+        this.renderStats(slide);
+      })
+      .catch(() => undefined);
+    const title = slide.view.caption || `Video by @${slide.view.author.username}`;
+    try {
+      if (typeof navigator.share === 'function' && (navigator.canShare?.({ url }) ?? true)) {
+        await navigator.share({ title, url });
+      } else {
+        await copyText(url);
+        toast('Link copied');
+      }
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') return; // the share sheet was closed
+      toast(`Copy this link: ${url}`);
     }
-    // Unmuting is a user gesture: a paused active video may start now.
-    if (!muted && this.active && this.active.video.paused && !this.active.userPaused) void this.play(this.active);
+    await counted;
   }
 
   private onKey(ev: KeyboardEvent): void {
-    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement) return;
+    if (!this.visible || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const t = ev.target;
+    if (t instanceof HTMLInputElement && t.type !== 'range') return;
+    if (t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable)) return;
     if (document.querySelector('dialog[open]')) return;
     const index = this.active ? this.slides.indexOf(this.active) : -1;
     const go = (i: number) => {
       const s = this.slides[i];
-      if (s) s.el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      if (s) s.el.scrollIntoView({ block: 'start', behavior: reducedMotion() ? 'auto' : 'smooth' });
     };
     switch (ev.key) {
       case 'ArrowDown':
       case 'PageDown':
       case 'j':
+        if (t instanceof HTMLInputElement) return; // the seek bar uses arrows
         go(index + 1);
         break;
       case 'ArrowUp':
       case 'PageUp':
       case 'k':
+        if (t instanceof HTMLInputElement) return;
         go(index - 1);
         break;
       case ' ':
-        if (ev.target instanceof HTMLButtonElement) return;
+        if (t instanceof HTMLButtonElement && t !== this.active?.tapLayer) return;
+        if (t instanceof HTMLAnchorElement) return;
         if (this.active) this.togglePause(this.active);
         break;
       case 'm':
-        this.setMuted(!this.muted);
+        this.ctx.sound.toggle();
         break;
       default:
         return;
@@ -308,24 +696,43 @@ export class Feed {
     if (kind === 'loading') {
       this.status.append(h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), h('p', {}, 'Loading videos…'));
     } else if (kind === 'empty') {
-      this.status.append(
-        h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-empty' } },
-          h('h2', {}, 'No videos yet'),
-          h('p', {}, 'Be the first: tap + to upload a short video.'),
-        ),
-      );
+      const { title, text, action } = this.source.empty;
+      let button: HTMLButtonElement | null = null;
+      if (action) {
+        button = h('button', { class: 'btn btn-primary', attrs: { type: 'button' } }, action.label);
+        button.addEventListener('click', action.run);
+      }
+      this.status.append(h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-empty' } }, h('h2', {}, title), h('p', {}, text), button));
     } else {
       const retry = h('button', { class: 'btn', attrs: { type: 'button' } }, icon('refresh'), 'Try again');
       retry.addEventListener('click', () => void this.loadMore());
       this.status.append(
-        h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-error', role: 'alert' } },
-          h('h2', {}, "Couldn't load the feed"),
-          h('p', {}, message ?? ''),
-          retry,
-        ),
+        h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-error', role: 'alert' } }, h('h2', {}, "Couldn't load videos"), h('p', {}, message ?? ''), retry),
       );
-      // A failed page later in the feed: let the next scroll try again.
       if (this.slides.length > 0) this.status.classList.add('is-inline');
     }
   }
+}
+
+/** The first page needs a signed-in viewer (Following): a 401 shows as the empty state's login prompt. */
+export function isAuthError(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401;
+}
+
+export async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return;
+    } catch {
+      // Not allowed here (no permission, not focused): the old way below.
+    }
+  }
+  const area = h('textarea', { class: 'visually-hidden', attrs: { readonly: true } });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('copy failed');
 }

@@ -1,71 +1,236 @@
 import { endpoints, messageOf, session, type User } from './api.js';
 import { AuthPanel } from './auth-panel.js';
-import { h, icon, setText, toast } from './dom.js';
-import { Feed } from './feed.js';
-import { UploadPanel, type UploadActivity } from './upload-panel.js';
+import { Sound, type AppContext } from './context.js';
+import { h, icon, toast } from './dom.js';
+import { EventQueue } from './events.js';
+import { Feed, type FeedSource } from './feed.js';
+import { preloadHls } from './player.js';
+import { interceptLinks, parseRoute, type Route } from './router.js';
+import type { VideoView } from './types.js';
+
+/** A page other than a feed: mounted into the page host, returns its cleanup. */
+export type PageMount = (host: HTMLElement, ctx: AppContext, route: Route) => () => void;
+
+const PAGE_SIZE = 8;
 
 function start(root: HTMLElement): void {
-  const feed = new Feed();
+  // hls.js loads while the first feed page is fetched, not after it.
+  void preloadHls();
+
   const auth = new AuthPanel();
+  const events = new EventQueue();
+  const sound = new Sound();
+  const feeds = new Set<Feed>();
 
-  const activity = h('button', { class: 'chip activity', attrs: { type: 'button', hidden: true, 'data-testid': 'upload-activity' } });
-  const uploadButton = h(
-    'button',
-    { class: 'round-btn upload-btn', attrs: { type: 'button', 'aria-label': 'Upload a video', title: 'Upload a video', 'data-testid': 'open-upload' } },
-    icon('plus'),
-  );
+  const requireLogin = (then: () => void, notice?: string) => {
+    if (session.user) then();
+    else auth.open({ mode: 'signup', notice: notice ?? 'Sign up or log in to continue.', then });
+  };
+
+  const ctx: AppContext = {
+    events,
+    sound,
+    navigate: (path, opts) => navigate(path, opts?.replace),
+    requireLogin,
+    openComments: (view, onCount) => {
+      void import('./comments.js').then(
+        (m) => m.openComments(view, ctx, onCount),
+        (err: unknown) => toast(messageOf(err), 'error'),
+      );
+    },
+    openVideoMenu: (view) => {
+      void import('./video-menu.js').then(
+        (m) =>
+          m.openVideoMenu(view, ctx, {
+            onBlocked: (userId) => {
+              for (const f of feeds) f.removeAuthor(userId);
+            },
+            onDeleted: () => navigate('/', true),
+          }),
+        (err: unknown) => toast(messageOf(err), 'error'),
+      );
+    },
+  };
+
+  // --- top bar
+  const tabFor = (href: string, label: string, testId: string) =>
+    h('a', { class: 'tab', attrs: { href, 'data-testid': testId } }, label);
+  const forYouTab = tabFor('/', 'For You', 'tab-for-you');
+  const followingTab = tabFor('/following', 'Following', 'tab-following');
+  const tabs = h('nav', { class: 'tabs', attrs: { 'aria-label': 'Feeds' } }, followingTab, forYouTab);
   const accountButton = h('button', { class: 'chip account-btn', attrs: { type: 'button', 'data-testid': 'open-auth' } });
-
-  const upload = new UploadPanel({
-    onWatch: (view) => {
-      history.pushState(null, '', `/?v=${encodeURIComponent(view.id)}`);
-      feed.show(view);
-    },
-    onActivity: (a: UploadActivity) => {
-      activity.hidden = a.stage === 'idle' || upload.dialog.open;
-      activity.dataset.stage = a.stage;
-      setText(activity, a.label);
-    },
-    requireLogin: (then) => auth.open({ mode: 'signup', notice: 'Sign up or log in to upload videos.', then }),
-  });
-  upload.dialog.addEventListener('close', () => {
-    // Ready/failed were just seen in the dialog; only work still going on stays in the top bar.
-    activity.hidden = upload.currentStage !== 'uploading' && upload.currentStage !== 'processing';
-  });
-
-  activity.addEventListener('click', () => {
-    activity.hidden = true;
-    upload.open();
-  });
-  uploadButton.addEventListener('click', () => upload.open());
+  const topbar = h(
+    'header',
+    { class: 'topbar' },
+    h('a', { class: 'brand', attrs: { href: '/', 'aria-label': 'Curta home' } }, h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'brand-name' }, 'Curta')),
+    tabs,
+    h(
+      'div',
+      { class: 'topbar-actions' },
+      h('a', { class: 'round-btn', attrs: { href: '/search', 'aria-label': 'Search', title: 'Search', 'data-testid': 'open-search' } }, icon('search')),
+      h(
+        'a',
+        { class: 'round-btn upload-btn', attrs: { href: '/upload', 'aria-label': 'Upload a video', title: 'Upload a video', 'data-testid': 'open-upload' } },
+        icon('plus'),
+      ),
+      accountButton,
+    ),
+  );
   accountButton.addEventListener('click', () => auth.open());
-
   const renderUser = (user: User | null) => {
     accountButton.replaceChildren(icon('user'), h('span', {}, user ? `@${user.username}` : 'Log in'));
     accountButton.setAttribute('aria-label', user ? `Account: @${user.username}` : 'Log in or sign up');
     accountButton.classList.toggle('is-signed-in', !!user);
   };
-  let lastUserId = session.user?.id ?? null;
   renderUser(session.user);
+
+  const views = h('main', { class: 'views', attrs: { id: 'main' } });
+  const pageHost = h('div', { class: 'page-host', attrs: { hidden: true } });
+  views.append(pageHost);
+  root.replaceChildren(
+    h('a', { class: 'skip-link', attrs: { href: '#main' } }, 'Skip to content'),
+    h('div', { class: 'app' }, topbar, views),
+    auth.dialog,
+  );
+
+  // --- feeds
+  const forYouSource: FeedSource = {
+    load: (cursor) => endpoints.forYou(PAGE_SIZE, cursor),
+    empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
+  };
+  const followingSource: FeedSource = {
+    load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
+    get empty() {
+      return session.user
+        ? { title: 'Nothing here yet', text: 'Videos from people you follow show up here.', action: { label: 'Find people', run: () => navigate('/search') } }
+        : {
+            title: 'Follow people you like',
+            text: 'Log in to see videos from the accounts you follow.',
+            action: { label: 'Log in', run: () => auth.open({ mode: 'login', then: () => navigate('/following', true) }) },
+          };
+    },
+  };
+  let forYou: Feed | null = null;
+  let following: Feed | null = null;
+  let videoFeed: Feed | null = null;
+  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[]) => {
+    const f = new Feed(source, ctx, { label, testId, first });
+    f.el.hidden = true;
+    views.append(f.el);
+    feeds.add(f);
+    return f;
+  };
+  const dropFeed = (f: Feed | null) => {
+    if (!f) return;
+    f.destroy();
+    feeds.delete(f);
+  };
+
+  // --- routing
+  let current: Route = { name: 'not-found' };
+  let pageCleanup: (() => void) | null = null;
+  let renderToken = 0;
+
+  const show = async (route: Route) => {
+    const token = ++renderToken;
+    current = route;
+    const isFeed = route.name === 'for-you' || route.name === 'following' || route.name === 'video';
+    topbar.hidden = !isFeed;
+    forYouTab.setAttribute('aria-current', route.name === 'for-you' ? 'page' : 'false');
+    followingTab.setAttribute('aria-current', route.name === 'following' ? 'page' : 'false');
+    for (const f of feeds) f.hide();
+    pageCleanup?.();
+    pageCleanup = null;
+    pageHost.replaceChildren();
+    pageHost.hidden = isFeed;
+    if (route.name !== 'video') {
+      dropFeed(videoFeed);
+      videoFeed = null;
+    }
+
+    if (route.name === 'for-you') {
+      document.title = 'Curta';
+      forYou ??= makeFeed(forYouSource, 'For You', 'feed');
+      forYou.show();
+      forYou.el.focus({ preventScroll: true });
+      return;
+    }
+    if (route.name === 'following') {
+      document.title = 'Following · Curta';
+      following ??= makeFeed(followingSource, 'Following', 'feed-following');
+      following.show();
+      following.el.focus({ preventScroll: true });
+      return;
+    }
+    if (route.name === 'video') {
+      let view: VideoView;
+      try {
+        view = await endpoints.video(route.id);
+      } catch (err) {
+        if (token !== renderToken) return;
+        topbar.hidden = true;
+        pageHost.hidden = false;
+        pageHost.replaceChildren(notFound(messageOf(err)));
+        return;
+      }
+      if (token !== renderToken) return;
+      document.title = view.caption ? `${view.caption.slice(0, 60)} · Curta` : `@${view.author.username} · Curta`;
+      dropFeed(videoFeed);
+      // This video, then For You after it.
+      videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
+      videoFeed.show();
+      videoFeed.el.focus({ preventScroll: true });
+      return;
+    }
+    if (route.name === 'not-found') {
+      document.title = 'Not found · Curta';
+      pageHost.replaceChildren(notFound('This page does not exist.'));
+      return;
+    }
+    const mount = await loadPage(route).catch((err: unknown) => {
+      toast(messageOf(err), 'error');
+      return null;
+    });
+    if (!mount || token !== renderToken) return;
+    pageCleanup = mount(pageHost, ctx, route);
+    (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+  };
+
+  const navigate = (path: string, replace = false) => {
+    const target = new URL(path, location.href);
+    if (target.pathname + target.search === location.pathname + location.search && !replace) {
+      // Tapping the tab you're on: back to the top of it.
+      void show(parseRoute(location));
+      return;
+    }
+    if (replace) history.replaceState(history.state, '', path);
+    else history.pushState({ curta: true }, '', path);
+    window.scrollTo(0, 0);
+    void show(parseRoute(location));
+  };
+
+  interceptLinks(document.body, (path) => {
+    // Any open sheet closes when a link inside it is followed.
+    for (const d of document.querySelectorAll<HTMLDialogElement>('dialog[open]')) d.close();
+    navigate(path);
+  });
+  window.addEventListener('popstate', () => void show(parseRoute(location)));
+
+  // --- session
+  let lastUserId = session.user?.id ?? null;
   session.subscribe((user) => {
     renderUser(user);
-    if (lastUserId && user?.id !== lastUserId) upload.signedOut();
-    lastUserId = user?.id ?? null;
+    const id = user?.id ?? null;
+    if (id === lastUserId) return;
+    lastUserId = id;
+    // Another viewer: the Following feed and per-viewer flags change.
+    dropFeed(following);
+    following = null;
+    if (current.name === 'following') void show(current);
   });
-  // Another tab logged in or out.
   window.addEventListener('storage', (ev) => {
     if (ev.key === 'curta.token' || ev.key === 'curta.user') renderUser(session.user);
   });
-
-  const topbar = h(
-    'header',
-    { class: 'topbar' },
-    h('a', { class: 'brand', attrs: { href: '/', 'aria-label': 'Curta home' } }, h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }), 'Curta'),
-    h('div', { class: 'topbar-actions' }, activity, uploadButton, accountButton),
-  );
-
-  root.replaceChildren(h('div', { class: 'app' }, topbar, feed.el), auth.dialog, upload.dialog);
-
   // Check a remembered session is still alive (a 401 clears it).
   if (session.token) {
     endpoints
@@ -74,22 +239,52 @@ function start(root: HTMLElement): void {
       .catch(() => undefined);
   }
 
-  // `/?v=<id>`: that video first, then the feed.
-  const showFromUrl = async () => {
-    const id = new URLSearchParams(location.search).get('v');
-    if (id) {
-      try {
-        feed.show(await endpoints.video(id));
-      } catch (err) {
-        toast(messageOf(err), 'error');
-      }
+  async function loadPage(route: Route): Promise<PageMount> {
+    switch (route.name) {
+      case 'profile':
+        return (await import('./pages/profile.js')).mountProfile;
+      case 'tag':
+      case 'search':
+        return (await import('./pages/discover.js')).mountDiscover;
+      case 'settings':
+        return (await import('./pages/settings.js')).mountSettings;
+      case 'upload':
+        return mountUpload;
+      default:
+        throw new Error('No such page.');
     }
+  }
+
+  const mountUpload: PageMount = (host, c) => {
+    document.title = 'Upload · Curta';
+    let cleanup: (() => void) | null = null;
+    let gone = false;
+    const box = h('section', { class: 'page studio-host', attrs: { 'aria-label': 'Upload' } });
+    host.append(box);
+    void import('./studio/studio.js').then(({ mountStudio }) => {
+      if (gone) return;
+      cleanup = mountStudio(box, {
+        requireLogin: (then) => c.requireLogin(then, 'Sign up or log in to upload videos.'),
+        onOpenVideo: (videoId) => c.navigate(`/v/${encodeURIComponent(videoId)}`),
+      });
+    });
+    return () => {
+      gone = true;
+      cleanup?.();
+    };
   };
-  void (async () => {
-    await showFromUrl();
-    await feed.loadMore();
-  })();
-  window.addEventListener('popstate', () => void showFromUrl());
+
+  void show(parseRoute(location));
+}
+
+function notFound(message: string): HTMLElement {
+  return h(
+    'section',
+    { class: 'page page-empty', attrs: { 'data-testid': 'not-found' } },
+    h('h1', { attrs: { tabindex: -1 } }, 'Nothing to see here'),
+    h('p', {}, message),
+    h('a', { class: 'btn btn-primary', attrs: { href: '/' } }, 'Back to For You'),
+  );
 }
 
 const root = document.getElementById('app');

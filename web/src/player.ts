@@ -1,30 +1,42 @@
 import type Hls from 'hls.js';
-import type { Playback } from './api.js';
+import type { Playback } from './types.js';
 
-type HlsModule = typeof import('hls.js');
+type HlsClass = typeof Hls;
 
-// hls.js is big; it is fetched once, the first time a video needs it.
-let hlsModule: Promise<HlsModule> | null = null;
-function loadHls(): Promise<HlsModule> {
-  hlsModule ??= import('hls.js');
-  hlsModule.catch(() => {
-    hlsModule = null; // let a later attach try again
-  });
+// hls.js's light build (ABR, fMP4; no subtitles, alternate audio or DRM, which Curta never
+// produces) is its own chunk. `preloadHls()` starts fetching it as the page boots, alongside
+// the first feed page, so it is never on the critical path twice.
+let hlsModule: Promise<HlsClass | null> | null = null;
+export function preloadHls(): Promise<HlsClass | null> {
+  hlsModule ??= import('hls.js/light').then(
+    (m) => m.default,
+    () => {
+      hlsModule = null; // let a later attach try again
+      return null;
+    },
+  );
   return hlsModule;
 }
 
 export type PlayerMode = 'hls.js' | 'native-hls' | 'mp4';
 
+/** Buffer ahead while a video waits its turn (preloaded next in the feed) vs. while it plays. */
+const PRELOAD_BUFFER_S = 4;
+const PLAYING_BUFFER_S = 20;
+
 /**
  * One <video> and its source. `attach()` starts loading (hls.js when the
- * browser has MSE, native HLS on Safari, else the MP4); `detach()` frees the
- * decoder and buffers so a long feed keeps only a few players alive.
+ * browser has MSE, native HLS on Safari, else the MP4); a player attached
+ * in `preload` mode fetches the playlist and the first segments only.
+ * `detach()` frees the decoder and buffers so a long feed keeps only a few
+ * players alive.
  */
 export class Player {
   private hls: Hls | null = null;
   private generation = 0;
   private networkRetries = 0;
   private mediaRecoveries = 0;
+  private preload = true;
   mode: PlayerMode | null = null;
 
   constructor(
@@ -44,26 +56,31 @@ export class Player {
     return this.mode !== null;
   }
 
+  /** The rendition playing now (hls.js), e.g. "720p", for tests and diagnostics. */
+  get level(): { index: number; height: number; bitrate: number } | null {
+    const hls = this.hls;
+    if (!hls) return null;
+    const index = hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel;
+    const level = hls.levels[index];
+    return level ? { index, height: level.height, bitrate: level.bitrate } : null;
+  }
+
   update(playback: Playback): void {
     this.playback = playback;
   }
 
-  async attach(): Promise<void> {
+  /** Start loading. `preload`: only the start (the video is next in line, not on screen). */
+  async attach(opts: { preload?: boolean } = {}): Promise<void> {
+    this.setPreload(opts.preload ?? false);
     if (this.mode !== null) return;
     const gen = ++this.generation;
     this.video.preload = 'auto';
     const { hls: hlsUrl, mp4 } = this.playback;
     if (hlsUrl) {
-      let mod: HlsModule | null = null;
-      try {
-        mod = await loadHls();
-      } catch {
-        mod = null;
-      }
+      const HlsCtor = await preloadHls();
       if (gen !== this.generation) return; // detached meanwhile
-      const HlsClass = mod?.default;
-      if (HlsClass?.isSupported()) {
-        this.startHlsJs(HlsClass, hlsUrl);
+      if (HlsCtor?.isSupported()) {
+        this.startHlsJs(HlsCtor, hlsUrl);
         return;
       }
       if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
@@ -77,6 +94,14 @@ export class Player {
       return;
     }
     this.onFatal("This video can't be played in this browser.");
+  }
+
+  private setPreload(preload: boolean): void {
+    this.preload = preload;
+    if (this.hls) {
+      this.hls.config.maxBufferLength = preload ? PRELOAD_BUFFER_S : PLAYING_BUFFER_S;
+      this.hls.config.maxMaxBufferLength = preload ? PRELOAD_BUFFER_S : 60;
+    }
   }
 
   detach(): void {
@@ -102,35 +127,43 @@ export class Player {
     this.video.src = this.playback.mp4;
   }
 
-  private startHlsJs(HlsClass: typeof Hls, url: string): void {
+  private startHlsJs(HlsCtor: HlsClass, url: string): void {
     this.mode = 'hls.js';
-    const hls = new HlsClass({
+    const hls = new HlsCtor({
       // Playlists of a video still processing are EVENT playlists (they grow):
       // hls.js would treat them as live and jump to the edge; start at the beginning.
       startPosition: 0,
       capLevelToPlayerSize: true,
-      maxBufferLength: 20,
+      maxBufferLength: this.preload ? PRELOAD_BUFFER_S : PLAYING_BUFFER_S,
+      maxMaxBufferLength: this.preload ? PRELOAD_BUFFER_S : 60,
       backBufferLength: 10,
+      // Short videos: start on a rung that loads fast and let ABR climb.
+      testBandwidth: false,
+      startFragPrefetch: true,
     });
     this.hls = hls;
     this.networkRetries = 0;
     this.mediaRecoveries = 0;
-    hls.on(HlsClass.Events.ERROR, (_event, data) => {
+    hls.on(HlsCtor.Events.ERROR, (_event, data) => {
       if (!data.fatal || this.hls !== hls) return;
-      if (data.type === HlsClass.ErrorTypes.NETWORK_ERROR && this.networkRetries < 3) {
+      if (data.type === HlsCtor.ErrorTypes.NETWORK_ERROR && this.networkRetries < 3) {
         this.networkRetries++;
         setTimeout(() => {
           if (this.hls === hls) hls.startLoad();
         }, 1000 * this.networkRetries);
         return;
       }
-      if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
+      if (data.type === HlsCtor.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
         this.mediaRecoveries++;
         hls.recoverMediaError();
         return;
       }
       // Give up on HLS; the progressive MP4 is the last resort.
       this.useMp4();
+    });
+    hls.on(HlsCtor.Events.LEVEL_SWITCHED, (_e, data) => {
+      const level = hls.levels[data.level];
+      if (level) this.video.dataset.level = `${Math.min(level.width, level.height)}p`;
     });
     hls.loadSource(url);
     hls.attachMedia(this.video);

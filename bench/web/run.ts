@@ -1,0 +1,178 @@
+/**
+ * The web app's playback benchmark, in Chromium on loopback against the real
+ * server with 20 real, transcoded videos:
+ *
+ *   load  — navigation start → first frame of the first video (median of 5 cold loads)
+ *   swipe — key press (the feed's "next video") → first frame of that video (median of 20)
+ *   JS    — gzip size of every script the feed page fetched (hls.js included)
+ *
+ * Prints swipe ÷ load (target ≤ 0.25: preloaded videos should start almost at
+ * once) and the JS size (target ≤ 200 KB gzip). First frame: the first
+ * `requestVideoFrameCallback` after the video's `playing` event.
+ *
+ * The scroll itself is instant (the context prefers reduced motion), so a swipe
+ * measures the player, not the length of the snap animation.
+ *
+ *   npm run bench:web                # the benchmark
+ *   npm run bench:web -- --serve     # just the server with the 20 videos, for poking around
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { CHROMIUM_PATH, ensureWebBuilt, launchChromium, uploadClipViaApi } from '../../test/support/browser.js';
+import { makeClip } from '../../test/support/media.js';
+import { apiClient, startTestApp, waitForVideo } from '../../test/support/test-app.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const VIDEOS = Number(process.env.BENCH_WEB_VIDEOS ?? 20);
+const SWIPES = 20;
+const LOADS = 5;
+const SERVE = process.argv.includes('--serve');
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** In every page: the time of the first frame presented after each video's `playing`. */
+const FRAME_PROBE = () => {
+  const w = window as unknown as { __frames: Array<{ id: string; at: number }>; __keyAt: number };
+  w.__frames = [];
+  w.__keyAt = 0;
+  document.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
+  document.addEventListener(
+    'playing',
+    (ev) => {
+      const v = ev.target as HTMLVideoElement;
+      const id = v.closest<HTMLElement>('[data-video-id]')?.dataset.videoId ?? '';
+      const record = () => w.__frames.push({ id, at: performance.now() });
+      if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(record);
+      else record();
+    },
+    true,
+  );
+};
+
+async function firstFrameOf(page: Page, id: string, after: number, timeoutMs = 20_000): Promise<number> {
+  const handle = await page.waitForFunction(
+    ({ id, after }) => {
+      const w = window as unknown as { __frames: Array<{ id: string; at: number }> };
+      return w.__frames.find((f) => f.id === id && f.at >= after)?.at ?? null;
+    },
+    { id, after },
+    { timeout: timeoutMs, polling: 'raf' },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+async function main(): Promise<void> {
+  const tmp = await mkdtemp(join(tmpdir(), 'curta-bench-web-'));
+  await ensureWebBuilt(ROOT);
+  const t = await startTestApp();
+  const api = apiClient(t.baseUrl);
+  try {
+    console.log(`[bench:web] server ${t.baseUrl}; preparing ${VIDEOS} videos…`);
+    const signup = await api('POST', '/api/v1/auth/signup', { body: { username: 'bench_creator', password: 'correct horse battery' } });
+    const token = signup.body.token as string;
+    const started = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < VIDEOS; i++) {
+      const clip = join(tmp, `clip-${i}.mp4`);
+      // 540×960: two rungs (540p, 360p), so the player has a real choice to make.
+      await makeClip(clip, { width: 540, height: 960, seconds: 6, fps: 30 });
+      ids.push(await uploadClipViaApi(t.baseUrl, api, token, clip, `Bench clip ${i + 1} #bench`));
+    }
+    for (const id of ids) await waitForVideo(api, id, token, (v) => v.status === 'ready' || v.status === 'failed', 300_000);
+    console.log(`[bench:web] ${ids.length} videos ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+    if (SERVE) {
+      console.log(`[bench:web] serving at ${t.baseUrl} — Ctrl-C to stop`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      return;
+    }
+
+    const browser = await launchChromium();
+    try {
+      // --- load → first frame, cold (a fresh context each time: no HTTP cache)
+      const loads: number[] = [];
+      let jsBytes = 0;
+      let jsFiles: string[] = [];
+      let level = '';
+      for (let i = 0; i < LOADS; i++) {
+        const context = await browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+        const page = await context.newPage();
+        await page.addInitScript(FRAME_PROBE);
+        const scripts = new Map<string, Buffer>();
+        page.on('response', (res) => {
+          if (res.request().resourceType() === 'script') {
+            void res.body().then(
+              (b) => scripts.set(res.url(), b),
+              () => undefined,
+            );
+          }
+        });
+        await page.goto(t.baseUrl);
+        const firstId = await page.locator('[data-testid="feed"] [data-testid="feed-item"]').first().getAttribute('data-video-id', { timeout: 20_000 });
+        const at = await firstFrameOf(page, firstId!, 0);
+        loads.push(at);
+        if (i === 0) {
+          await page.waitForTimeout(1000);
+          jsFiles = [...scripts.keys()].map((u) => new URL(u).pathname);
+          jsBytes = [...scripts.values()].reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+          level = (await page.locator(`[data-video-id="${firstId}"] video`).getAttribute('data-level')) ?? '?';
+        }
+        await context.close();
+      }
+
+      // --- swipe → first frame of the next video (and of the 20 after it)
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+      const page = await context.newPage();
+      await page.addInitScript(FRAME_PROBE);
+      await page.goto(t.baseUrl);
+      const feed = page.locator('[data-testid="feed"]');
+      let current = await feed.locator('[data-testid="feed-item"]').first().getAttribute('data-video-id', { timeout: 20_000 });
+      await firstFrameOf(page, current!, 0);
+      const swipes: number[] = [];
+      for (let i = 0; i < SWIPES; i++) {
+        // Watch a moment, as a viewer would (the next ones preload meanwhile).
+        await page.waitForTimeout(1200);
+        const items = await feed.locator('[data-testid="feed-item"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.videoId!));
+        const index = items.indexOf(current!);
+        const next = items[index + 1];
+        if (!next) break;
+        await page.keyboard.press('ArrowDown');
+        const keyAt = await page.evaluate(() => (window as unknown as { __keyAt: number }).__keyAt);
+        const at = await firstFrameOf(page, next, keyAt);
+        swipes.push(at - keyAt);
+        current = next;
+      }
+      await context.close();
+
+      const load = median(loads);
+      const swipe = median(swipes);
+      const ratio = swipe / load;
+      const kb = jsBytes / 1024;
+      console.log('');
+      console.log(`[bench:web] Chromium ${CHROMIUM_PATH}, viewport 390×844, ${VIDEOS} videos (540×960, 6 s), loopback`);
+      console.log(`  load → first frame     median ${load.toFixed(0)} ms   (${loads.map((x) => x.toFixed(0)).join(', ')})`);
+      console.log(`  swipe → first frame    median ${swipe.toFixed(0)} ms   (n=${swipes.length}: ${swipes.map((x) => x.toFixed(0)).join(', ')})`);
+      console.log(`  swipe ÷ load           ${ratio.toFixed(3)}   (target ≤ 0.25) ${ratio <= 0.25 ? 'OK' : 'OVER'}`);
+      console.log(`  feed page JS (gzip)    ${kb.toFixed(1)} KB   (target ≤ 200 KB) ${kb <= 200 ? 'OK' : 'OVER'} — ${jsFiles.join(', ')}`);
+      console.log(`  first video's rendition ${level}`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await t.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { h } from './dom.js';
+import type { VideoView } from './types.js';
+
+// The server's rules (src/modules/videos/caption.ts): a tag starts after a non-word character and
+// runs over letters, digits and "_"; a mention is a username after a non-word, non-"@" character.
+const TOKEN = /(^|[^\p{L}\p{N}_&#])#([\p{L}\p{N}_]+)|(^|[^\p{L}\p{N}_.@])@([A-Za-z0-9_.]+)/gu;
+
+/**
+ * A caption as text nodes and links: #hashtags the server recognised link to
+ * their page, @mentions of existing accounts to the profile. Everything else
+ * stays plain text (never parsed as HTML).
+ */
+export function captionNodes(view: Pick<VideoView, 'caption' | 'hashtags' | 'mentions'>): Node[] {
+  const text = view.caption;
+  const tags = new Set(view.hashtags);
+  const people = new Map(view.mentions.map((m) => [m.username.toLowerCase(), m.username]));
+  const out: Node[] = [];
+  let last = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    const lead = m[1] ?? m[3] ?? '';
+    const start = (m.index ?? 0) + lead.length;
+    let link: HTMLAnchorElement | null = null;
+    let raw = '';
+    if (m[2] !== undefined) {
+      raw = `#${m[2]}`;
+      const tag = m[2].normalize('NFC').toLowerCase();
+      if (tags.has(tag)) link = h('a', { class: 'tag-link', attrs: { href: `/tag/${encodeURIComponent(tag)}` } }, raw);
+    } else if (m[4] !== undefined) {
+      const name = m[4].replace(/\.+$/, '');
+      raw = `@${name}`;
+      const username = people.get(name.toLowerCase());
+      if (username) link = h('a', { class: 'mention-link', attrs: { href: `/@${encodeURIComponent(username)}` } }, raw);
+    }
+    if (!link) continue;
+    if (start > last) out.push(document.createTextNode(text.slice(last, start)));
+    out.push(link);
+    last = start + raw.length;
+  }
+  if (last < text.length) out.push(document.createTextNode(text.slice(last)));
+  return out;
+}
+
+/** 1234 → "1.2K", 1_500_000 → "1.5M". */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${trim(n / 1000)}K`;
+  return `${trim(n / 1_000_000)}M`;
+}
+function trim(v: number): string {
+  return v >= 100 ? String(Math.floor(v)) : (Math.floor(v * 10) / 10).toString();
+}

@@ -1,0 +1,100 @@
+import { messageOf } from '../api.js';
+import { compactCount } from '../caption.js';
+import type { AppContext } from '../context.js';
+import { h, icon } from '../dom.js';
+import type { Page, VideoView } from '../types.js';
+
+/** A page's header: back (history, or home when this is the first page), title, optional actions. */
+export function pageHeader(ctx: AppContext, title: string, ...actions: Array<Node | null>): HTMLElement {
+  const back = h('button', { class: 'round-btn', attrs: { type: 'button', 'aria-label': 'Back', 'data-testid': 'back' } }, icon('back'));
+  back.addEventListener('click', () => {
+    // Pages this app pushed carry a state; a page opened directly has nowhere in-app to go back to.
+    if ((history.state as { curta?: boolean } | null)?.curta) history.back();
+    else ctx.navigate('/');
+  });
+  return h(
+    'header',
+    { class: 'page-head' },
+    back,
+    h('h1', { class: 'page-title', attrs: { tabindex: -1 } }, title),
+    h('div', { class: 'page-actions' }, ...actions),
+  );
+}
+
+/** A user's avatar, or their initial on a coloured disc. */
+export function avatarEl(user: { username: string; avatarUrl: string | null }, size: number, cls = ''): HTMLElement {
+  if (user.avatarUrl) {
+    return h('img', { class: `avatar ${cls}`, attrs: { src: user.avatarUrl, alt: '', width: size, height: size, loading: 'lazy' } });
+  }
+  const el = h('span', { class: `avatar ${cls}`, attrs: { 'aria-hidden': 'true' } }, user.username.slice(0, 1).toUpperCase());
+  el.style.width = el.style.height = `${size}px`;
+  el.style.fontSize = `${Math.round(size * 0.42)}px`;
+  return el;
+}
+
+/**
+ * A grid of video posters (fixed 9:16 boxes, so nothing moves as images
+ * arrive), paged with "load more" when the end comes into view.
+ */
+export class VideoGrid {
+  readonly el: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly more: HTMLElement;
+  private cursor: string | null = null;
+  private done = false;
+  private busy = false;
+  private count = 0;
+  private readonly io: IntersectionObserver;
+
+  constructor(
+    private readonly load: (cursor: string | null) => Promise<Page<VideoView>>,
+    private readonly emptyText: string,
+  ) {
+    this.grid = h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } });
+    this.more = h('div', { class: 'grid-more', attrs: { 'aria-live': 'polite' } });
+    this.el = h('div', { class: 'grid-wrap' }, this.grid, this.more);
+    this.io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void this.next();
+    }, { rootMargin: '400px' });
+    this.io.observe(this.more);
+  }
+
+  destroy(): void {
+    this.io.disconnect();
+  }
+
+  async next(): Promise<void> {
+    if (this.busy || this.done) return;
+    this.busy = true;
+    this.more.replaceChildren(h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
+    try {
+      const page = await this.load(this.cursor);
+      for (const v of page.items) this.grid.append(gridItem(v));
+      this.count += page.items.length;
+      this.cursor = page.nextCursor;
+      this.done = !page.nextCursor;
+      this.more.replaceChildren(this.count === 0 ? h('p', { class: 'muted', attrs: { 'data-testid': 'grid-empty' } }, this.emptyText) : '');
+    } catch (err) {
+      const retry = h('button', { class: 'btn', attrs: { type: 'button' } }, 'Try again');
+      retry.addEventListener('click', () => void this.next());
+      this.more.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)), retry);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export function gridItem(v: VideoView): HTMLElement {
+  const poster = v.playback?.poster;
+  const label = v.caption ? v.caption.slice(0, 80) : `Video by @${v.author.username}`;
+  return h(
+    'li',
+    { class: 'grid-item' },
+    h(
+      'a',
+      { class: 'grid-link', attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'aria-label': label, 'data-testid': 'grid-video', 'data-video-id': v.id } },
+      poster ? h('img', { class: 'grid-poster', attrs: { src: poster, alt: '', loading: 'lazy' } }) : h('span', { class: 'grid-placeholder' }, v.status === 'ready' ? '' : v.status),
+      v.stats ? h('span', { class: 'grid-views' }, icon('play', 'icon icon-fill'), compactCount(v.stats.views)) : null,
+    ),
+  );
+}

@@ -1,0 +1,66 @@
+/** The app's URLs (History API: every page is a real, shareable URL). */
+export type Route =
+  | { name: 'for-you' }
+  | { name: 'following' }
+  | { name: 'video'; id: string }
+  | { name: 'profile'; username: string }
+  | { name: 'tag'; tag: string }
+  | { name: 'search'; q: string }
+  | { name: 'settings' }
+  | { name: 'upload' }
+  | { name: 'not-found' };
+
+const decode = (s: string): string | null => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+};
+
+export function parseRoute(loc: { pathname: string; search: string }): Route {
+  const path = loc.pathname.replace(/\/+$/, '') || '/';
+  const params = new URLSearchParams(loc.search);
+  if (path === '/') {
+    // Old links: `/?v=<id>`.
+    const v = params.get('v');
+    return v ? { name: 'video', id: v } : { name: 'for-you' };
+  }
+  if (path === '/following') return { name: 'following' };
+  if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
+  if (path === '/settings') return { name: 'settings' };
+  if (path === '/upload') return { name: 'upload' };
+  let m = /^\/v\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = decode(m[1]!);
+    return id ? { name: 'video', id } : { name: 'not-found' };
+  }
+  m = /^\/@([^/]+)$/.exec(path) ?? /^\/u\/([^/]+)$/.exec(path);
+  if (m) {
+    const username = decode(m[1]!);
+    return username ? { name: 'profile', username } : { name: 'not-found' };
+  }
+  m = /^\/tag\/([^/]+)$/.exec(path);
+  if (m) {
+    const tag = decode(m[1]!);
+    return tag ? { name: 'tag', tag } : { name: 'not-found' };
+  }
+  return { name: 'not-found' };
+}
+
+/**
+ * Same-origin link clicks become pushState navigations (modifier clicks,
+ * new-tab targets, downloads and API/media links are left to the browser).
+ */
+export function interceptLinks(root: HTMLElement, navigate: (path: string) => void): void {
+  root.addEventListener('click', (ev) => {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    const a = (ev.target as Element | null)?.closest?.('a');
+    if (!a || !(a instanceof HTMLAnchorElement) || a.target || a.hasAttribute('download')) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin) return;
+    if (/^\/(api|media|storage|avatars)\//.test(url.pathname)) return;
+    ev.preventDefault();
+    navigate(url.pathname + url.search + url.hash);
+  });
+}

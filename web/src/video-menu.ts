@@ -1,0 +1,161 @@
+import { endpoints, messageOf, session } from './api.js';
+import { closeOnBackdrop } from './auth-panel.js';
+import type { AppContext } from './context.js';
+import { h, icon, setText, toast } from './dom.js';
+import { copyText } from './feed.js';
+import type { Profile, ReportReason, ReportTargetType, VideoView } from './types.js';
+
+const REASONS: Array<[ReportReason, string]> = [
+  ['spam', 'Spam or scam'],
+  ['harassment', 'Harassment or bullying'],
+  ['hate', 'Hate speech'],
+  ['violence', 'Violence'],
+  ['sexual', 'Sexual content'],
+  ['self_harm', 'Self-harm'],
+  ['misinformation', 'Misinformation'],
+  ['copyright', 'Copyright'],
+  ['other', 'Something else'],
+];
+
+function sheet(title: string, testId: string): { dialog: HTMLDialogElement; body: HTMLElement } {
+  const body = h('div', { class: 'sheet-form' });
+  const close = h('button', { class: 'round-btn sheet-close', attrs: { type: 'button', 'aria-label': 'Close' } }, icon('close'));
+  const id = `${testId}-title`;
+  const dialog = h(
+    'dialog',
+    { class: 'sheet', attrs: { 'aria-labelledby': id, 'data-testid': testId } },
+    h('div', { class: 'sheet-head' }, h('h2', { class: 'sheet-title', attrs: { id } }, title), close),
+    body,
+  );
+  close.addEventListener('click', () => dialog.close());
+  closeOnBackdrop(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return { dialog, body };
+}
+
+function menuButton(label: string, iconName: Parameters<typeof icon>[0], testId: string, run: () => void, danger = false): HTMLButtonElement {
+  const b = h('button', { class: `menu-item${danger ? ' is-danger' : ''}`, attrs: { type: 'button', 'data-testid': testId } }, icon(iconName), label);
+  b.addEventListener('click', run);
+  return b;
+}
+
+/** The "…" sheet of a video: copy link, report, block the author; delete for its owner. */
+export function openVideoMenu(view: VideoView, ctx: AppContext, hooks: { onBlocked: (userId: string) => void; onDeleted: () => void }): void {
+  const { dialog, body } = sheet('Options', 'video-menu-sheet');
+  const own = session.user?.id === view.author.id;
+  const url = new URL(`/v/${encodeURIComponent(view.id)}`, location.origin).href;
+  body.append(
+    menuButton('Copy link', 'share', 'menu-copy', () => {
+      copyText(url).then(
+        () => toast('Link copied'),
+        () => toast(`Copy this link: ${url}`),
+      );
+      dialog.close();
+    }),
+  );
+  if (own) {
+    body.append(
+      menuButton('Delete video', 'trash', 'menu-delete', () => {
+        if (!confirm('Delete this video? This cannot be undone.')) return;
+        endpoints.deleteVideo(view.id).then(
+          () => {
+            dialog.close();
+            toast('Video deleted');
+            hooks.onDeleted();
+          },
+          (err: unknown) => toast(messageOf(err), 'error'),
+        );
+      }, true),
+    );
+  } else {
+    body.append(
+      menuButton('Report video', 'flag', 'menu-report', () => {
+        dialog.close();
+        ctx.requireLogin(() => openReport('video', view.id, 'Report video'), 'Log in to report.');
+      }, true),
+      menuButton(`Block @${view.author.username}`, 'block', 'menu-block', () => {
+        dialog.close();
+        ctx.requireLogin(() => confirmBlock(view.author.username, () => hooks.onBlocked(view.author.id)), 'Log in to block accounts.');
+      }, true),
+    );
+  }
+}
+
+/** The "…" sheet of a profile: report or block (or unblock) the account. */
+export function openUserMenu(p: Profile, ctx: AppContext): void {
+  const { dialog, body } = sheet(`@${p.username}`, 'user-menu-sheet');
+  const blocking = p.viewer?.blocking ?? false;
+  body.append(
+    menuButton('Report account', 'flag', 'menu-report', () => {
+      dialog.close();
+      ctx.requireLogin(() => openReport('user', p.id, `Report @${p.username}`), 'Log in to report.');
+    }, true),
+    menuButton(blocking ? `Unblock @${p.username}` : `Block @${p.username}`, 'block', 'menu-block', () => {
+      dialog.close();
+      ctx.requireLogin(() => {
+        if (blocking) {
+          endpoints.block(p.username, false).then(
+            () => {
+              toast(`Unblocked @${p.username}`);
+              ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true });
+            },
+            (err: unknown) => toast(messageOf(err), 'error'),
+          );
+        } else confirmBlock(p.username, () => ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true }));
+      }, 'Log in to block accounts.');
+    }, true),
+  );
+}
+
+function confirmBlock(username: string, done: () => void): void {
+  if (!confirm(`Block @${username}? You won't see each other's videos or comments, and follows between you end.`)) return;
+  endpoints.block(username, true).then(
+    () => {
+      toast(`Blocked @${username}`);
+      done();
+    },
+    (err: unknown) => toast(messageOf(err), 'error'),
+  );
+}
+
+export function openReport(targetType: ReportTargetType, targetId: string, title: string): void {
+  const { dialog, body } = sheet(title, 'report-sheet');
+  const form = h('form', { class: 'report-form' });
+  const list = h('fieldset', { class: 'reasons' }, h('legend', { class: 'field-label' }, 'Why are you reporting this?'));
+  REASONS.forEach(([value, label], i) => {
+    const id = `reason-${value}`;
+    list.append(
+      h(
+        'label',
+        { class: 'reason', attrs: { for: id } },
+        h('input', { attrs: { type: 'radio', name: 'reason', id, value, required: i === 0, 'data-testid': `reason-${value}` } }),
+        label,
+      ),
+    );
+  });
+  const details = h('textarea', { class: 'input textarea', attrs: { id: 'report-details', maxlength: 1000, rows: 3, 'data-testid': 'report-details' } });
+  const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+  const submit = h('button', { class: 'btn btn-primary btn-block', attrs: { type: 'submit', 'data-testid': 'report-submit' } }, 'Send report');
+  form.append(list, h('label', { class: 'field', attrs: { for: 'report-details' } }, h('span', { class: 'field-label' }, 'Details (needed for “Something else”)'), details), error, submit);
+  body.append(form);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const reason = (form.querySelector('input[name="reason"]:checked') as HTMLInputElement | null)?.value as ReportReason | undefined;
+    if (!reason) return setText(error, 'Pick a reason.');
+    const text = details.value.trim();
+    if (reason === 'other' && !text) return setText(error, 'Tell us what is wrong.');
+    submit.disabled = true;
+    endpoints.report(targetType, targetId, reason, text || undefined).then(
+      () => {
+        dialog.close();
+        toast('Thanks, we will take a look.');
+      },
+      (err: unknown) => {
+        submit.disabled = false;
+        setText(error, messageOf(err));
+      },
+    );
+  });
+}
