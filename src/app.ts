@@ -9,6 +9,7 @@ import { FsObjectStore } from './adapters/storage/fs-object-store.js';
 import type { Config } from './config/config.js';
 import { projectRoot } from './lib/project-root.js';
 import { createHttpServer } from './http/server.js';
+import { webAppRoutes } from './http/web-app.js';
 import { mediaRoutes } from './http/media.routes.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { registerAuth } from './http/auth.js';
@@ -32,7 +33,7 @@ import { EngagementRepository, engagementDecorator } from './modules/social/enga
 import { FollowsRepository } from './modules/social/follows.repository.js';
 import { createSocialModule, type SocialModule } from './modules/social/social.module.js';
 import { videosRoutes } from './modules/videos/videos.routes.js';
-import { createRecsModule, type RecsModule } from './modules/recs/recs.module.js';
+import { createRecsModule, RECS_TRAIN_QUEUE, type RecsModule } from './modules/recs/recs.module.js';
 import { BlocksRepository } from './modules/safety/blocks.repository.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
@@ -88,7 +89,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   await migrate(db);
   const store = createObjectStore(config, log.child({ module: 'storage' }));
   const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
-  const metrics = new Metrics(queue, [PROCESS_QUEUE]);
+  const metrics = new Metrics(queue, [PROCESS_QUEUE, RECS_TRAIN_QUEUE]);
   const cache: Cache = new InstrumentedCache(await createCache(config), metrics.cacheRequests);
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
@@ -119,6 +120,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
   const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
   const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, events, blockedIds });
+  metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
@@ -164,6 +166,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   });
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
   openapiRoutes(http, { publicBaseUrl: config.http.publicBaseUrl });
+  webAppRoutes(http, { video: (id) => videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];
@@ -194,7 +197,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       });
       workers.push(purge);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(reconciler.start(config.jobs.reconcileIntervalSec * 1000));
-      const training = recs.startTraining();
+      const training = recs.startTraining((handler) => metrics.wrapJob(RECS_TRAIN_QUEUE, handler));
       if (training) {
         workers.push(training.worker);
         stoppers.push(training.stop);

@@ -57,6 +57,18 @@ export class Metrics {
     });
   }
 
+  /** A gauge read when scraped (e.g. the recommender model version this process serves). */
+  observe(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** Records every response's latency under its route pattern (not the raw URL: bounded cardinality). */
   instrumentHttp(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {

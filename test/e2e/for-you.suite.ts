@@ -268,6 +268,8 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
           await new Promise((r) => setTimeout(r, 200));
         }
         expect(recs.models.version).toBe(outcome.summary.version);
+        const metrics = await fetch(`${t.baseUrl}/metrics`).then((r) => r.text());
+        expect(metrics).toContain(`curta_recs_model_version ${outcome.summary.version}`);
 
         // A new viewer completes one of tasteA1's videos: tasteA2's videos (same hidden taste, other creator,
         // no shared hashtag) now rank above group B — only the learned model connects them.

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Cache } from '../../ports/cache.js';
 import type { Database } from '../../ports/database.js';
-import type { JobQueue, JobWorker } from '../../ports/job-queue.js';
+import type { JobHandler, JobQueue, JobWorker } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
 import { DEFAULT_DISCOVERY_OPTIONS } from '../discovery/discovery.service.js';
@@ -72,17 +72,17 @@ export function createRecsModule(d: RecsDeps) {
      * there are; the run itself is skipped when no event arrived since the
      * current model.
      */
-    startTraining(): { worker: JobWorker; stop: () => Promise<void> } | null {
+    startTraining(instrument: (h: JobHandler) => JobHandler = (h) => h): { worker: JobWorker; stop: () => Promise<void> } | null {
       const intervalSec = d.config.recs.trainIntervalSec;
       if (intervalSec <= 0) return null;
       const worker = d.queue.work(
         RECS_TRAIN_QUEUE,
-        async () => {
+        instrument(async () => {
           const outcome = await trainer.train();
           if (outcome.trained) log.info(outcome.summary, 'recs: model trained');
           else log.debug({ reason: outcome.reason }, 'recs: training skipped');
           await models.refresh();
-        },
+        }),
         { concurrency: 1, leaseMs: Math.max(d.config.jobs.leaseMs, 600_000), pollMs: 2000 },
       );
       const request = () => {
