@@ -69,7 +69,7 @@ export function checkFileQuick(file: File): string | null {
   }
   if (file.size <= 0) return `“${file.name}” is empty (0 bytes).`;
   if (file.size > LIMITS.maxBytes) {
-    return `“${file.name}” is too large (${formatBytes(file.size)}). Videos can be up to ${formatBytes(LIMITS.maxBytes)}.`;
+    return `“${file.name}” is too large (${formatBytes(file.size)}). Videos can be up to ${formatBytes(LIMITS.maxBytes)} — export a shorter or smaller version.`;
   }
   return null;
 }
