@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerCacheDefaults } from './cache-control.js';
 import { errorBody, handleError } from './error-map.js';
@@ -12,6 +14,33 @@ export interface ServerOptions {
   webDir?: string;
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for `request.ip` (per-IP rate limits). */
   trustProxy?: boolean | number | string;
+}
+
+/**
+ * Renders a web-app page (index.html with page-specific tags in its head) for
+ * a GET that no route answers; `null`: the plain index.html. Set by
+ * src/http/web-app.ts.
+ */
+export type WebPageRenderer = (
+  request: FastifyRequest,
+  indexHtml: string,
+) => Promise<{ html: string; cacheControl: string } | null>;
+
+const webPageRenderers = new WeakMap<FastifyInstance, WebPageRenderer>();
+
+export function setWebPageRenderer(app: FastifyInstance, render: WebPageRenderer): void {
+  webPageRenderers.set(app, render);
+}
+
+/** The built index.html, read again only when the file changes (a rebuild while running). */
+function indexHtmlReader(webDir: string): () => Promise<string> {
+  const path = join(webDir, 'index.html');
+  let cached: { mtimeMs: number; html: string } | null = null;
+  return async () => {
+    const s = await stat(path);
+    if (!cached || cached.mtimeMs !== s.mtimeMs) cached = { mtimeMs: s.mtimeMs, html: await readFile(path, 'utf8') };
+    return cached.html;
+  };
 }
 
 /** A hop count trusts that many proxies nearest to us; otherwise Fastify's own forms. */
@@ -36,11 +65,16 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   registerCacheDefaults(app);
-  app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb) {
+  const indexHtml = hasWeb && opts.webDir ? indexHtmlReader(opts.webDir) : null;
+  app.setNotFoundHandler(async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb || !indexHtml) {
       return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
     }
-    // Client-side routes of the web app fall back to its index page.
+    // Client-side routes of the web app fall back to its index page, with page-specific
+    // tags (a video's preview) where the web app's renderer has some.
+    const render = webPageRenderers.get(app);
+    const page = render ? await render(request, await indexHtml()) : null;
+    if (page) return reply.type('text/html; charset=utf-8').header('cache-control', page.cacheControl).send(page.html);
     return reply.type('text/html').sendFile('index.html');
   });
   if (hasWeb && opts.webDir) {
