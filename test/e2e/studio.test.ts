@@ -317,12 +317,18 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
     let backOnline = false;
     const sentAfterDrop: number[] = [];
     const partOf = (url: string) => Number(new URL(url).searchParams.get('partNumber') ?? 0);
+    const firstPartStored = new Promise<void>((resolve) => {
+      page.on('requestfinished', (r) => {
+        if (r.method() === 'PUT' && partOf(r.url()) === 1) resolve();
+      });
+    });
     await page.route('**/storage/**', async (route) => {
       const part = partOf(route.request().url());
       if (backOnline && route.request().method() === 'PUT') sentAfterDrop.push(part);
       if (part === 2 && !dropped) {
-        // The connection goes away as the second part starts.
+        // The connection goes away while the second part is on its way (once the first is stored).
         dropped = true;
+        await firstPartStored;
         await context.setOffline(true);
         await route.abort('internetdisconnected');
         return;
@@ -353,6 +359,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio-job').getAttribute('data-resumed')).toBe('true');
       expect(await page.getByTestId('studio-upload-progress').getAttribute('value')).toBe('100');
       // The part cut off went again; parts storage already held did not.
+      expect(storedBeforeDrop).toContain(1);
       expect(sentAfterDrop).toContain(2);
       for (const p of storedBeforeDrop) expect(sentAfterDrop).not.toContain(p);
       const partCount = Math.ceil((await stat(files.big)).size / PART_BYTES);

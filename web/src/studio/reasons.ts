@@ -48,9 +48,3 @@ export function failureReason(error: { code: string; message: string } | undefin
     detail: error?.message ?? '',
   };
 }
-
-/** One line: the title, then the server's detail when it adds something. */
-export function failureText(error: { code: string; message: string } | undefined): string {
-  const r = failureReason(error);
-  return [r.title, r.detail && r.detail !== r.title ? r.detail : '', r.advice].filter(Boolean).join(' ');
-}

@@ -126,6 +126,7 @@ class StudioView {
   private readonly watchLink: HTMLAnchorElement;
   private readonly anotherBtn: HTMLButtonElement;
   private lastPhase: JobState['phase'] | null = null;
+  private lastVideoId: string | null = null;
 
   constructor(private readonly ctx: StudioContext) {
     // ----- signed out
@@ -527,7 +528,8 @@ class StudioView {
     }
     setText(this.statusLine, s.message);
     this.statusLine.classList.toggle('is-warning', s.phase === 'reconnecting');
-    setText(this.jobError, s.error?.text ?? '');
+    if (s.error) this.jobError.replaceChildren(h('strong', {}, s.error.title), s.error.text ? ` ${s.error.text}` : '');
+    else this.jobError.replaceChildren();
 
     this.cancelBtn.hidden = s.phase !== 'uploading' && s.phase !== 'reconnecting';
     this.retryBtn.hidden = !(s.phase === 'failed' && s.error?.canRetry);
@@ -535,10 +537,13 @@ class StudioView {
     if (s.videoId) this.watchLink.href = `/v/${encodeURIComponent(s.videoId)}`;
     this.anotherBtn.hidden = s.phase !== 'ready' && s.phase !== 'failed';
 
+    // The list shows the new video as soon as it exists.
+    if (s.videoId && s.videoId !== this.lastVideoId) void this.yourVideos?.load();
+    this.lastVideoId = s.videoId;
     if (s.phase !== this.lastPhase) {
       const was = this.lastPhase;
       this.lastPhase = s.phase;
-      // The list shows the new video as soon as it exists, and its end state.
+      // ...and where it ended up.
       if (was !== null && (s.phase === 'processing' || s.phase === 'ready' || s.phase === 'failed')) void this.yourVideos?.load();
       if ((was === 'uploading' || was === 'reconnecting') && s.phase === 'idle') toast('Upload cancelled. Choose the same file to continue it later.');
       if (s.phase === 'idle') this.renderResume();

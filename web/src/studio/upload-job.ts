@@ -11,7 +11,7 @@
  */
 import { ApiError, authHeaders, errorFromResponse, messageOf, session, storage, type UploadInstructions } from '../api.js';
 import { contentTypeOf } from './checks.js';
-import { failureText } from './reasons.js';
+import { failureReason } from './reasons.js';
 import { studioApi, type StudioVideo, type VideoSettings } from './studio-api.js';
 import { abortError, isAbort, isTransient, putBlob, readSse, sleep, waitForNetwork } from './transfer.js';
 
@@ -30,8 +30,8 @@ export interface JobState {
   playable: boolean;
   /** What is going on, for the status line. */
   message: string;
-  /** Set in `failed`: why, in plain words, and whether trying again can help. */
-  error: { text: string; canRetry: boolean } | null;
+  /** Set in `failed`: why, in plain words (a headline, then details), and whether trying again can help. */
+  error: { title: string; text: string; canRetry: boolean } | null;
   /** Continued an upload started before (after a drop or a reload). */
   resumed: boolean;
   video: StudioVideo | null;
@@ -445,11 +445,12 @@ class UploadJob {
 
   private onVideo(v: StudioVideo): void {
     if (v.status === 'failed') {
+      const reason = failureReason(v.error);
       this.set({
         phase: 'failed',
         video: v,
         message: 'Processing failed.',
-        error: { text: failureText(v.error), canRetry: false },
+        error: { title: reason.title, text: [reason.detail !== reason.title ? reason.detail : '', reason.advice].filter(Boolean).join(' '), canRetry: false },
       });
       return;
     }
@@ -483,8 +484,8 @@ class UploadJob {
     this.set({
       phase: 'failed',
       videoId,
-      message: canRetry ? "The upload couldn't finish." : 'The upload was refused.',
-      error: { text, canRetry },
+      message: '',
+      error: { title: canRetry ? "The upload couldn't finish." : 'The upload was refused.', text, canRetry },
     });
   }
 }

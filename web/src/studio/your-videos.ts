@@ -139,7 +139,7 @@ export class YourVideos {
       actions.append(open);
     }
     if (v.status === 'failed' || (v.status === 'uploading' && !sendingNow)) actions.append(this.deleteControl(v, title));
-    if (actions.childElementCount > 0) li.append(actions);
+    if (actions.childElementCount > 0) body.append(actions);
     return li;
   }
 
