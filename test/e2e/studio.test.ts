@@ -38,11 +38,11 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
   let api: ApiClient;
   let closeServer: (() => Promise<void>) | undefined;
   let tmp: string;
-  const files: Record<'clip' | 'long' | 'huge' | 'text' | 'cut' | 'big', string> = {} as never;
+  const files: Record<'clip' | 'long' | 'huge' | 'text' | 'cut' | 'big' | 'avi', string> = {} as never;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'curta-studio-'));
-    for (const [k, name] of Object.entries({ clip: 'clip.mp4', long: 'long.mp4', huge: 'huge.mp4', text: 'notes.txt', cut: 'cut.mp4', big: 'big.mp4' })) {
+    for (const [k, name] of Object.entries({ clip: 'clip.mp4', long: 'long.mp4', huge: 'huge.mp4', text: 'notes.txt', cut: 'cut.mp4', big: 'big.mp4', avi: 'camera.avi' })) {
       files[k as keyof typeof files] = join(tmp, name);
     }
     const { startTestApp, apiClient } = await import('../support/test-app.js');
@@ -57,6 +57,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       makeClip(files.cut, { width: 320, height: 240, seconds: 10, audio: false, extra: ['-movflags', '+faststart'] }),
       // Noise does not compress: ~15 MB, three 5 MiB parts.
       makeClip(files.big, { width: 360, height: 640, seconds: 1, audio: false, extra: ['-vf', 'noise=alls=100:allf=t', '-qp', '4'] }),
+      // AVI: the server takes it, Chromium can't open it.
+      makeClip(files.avi, { width: 160, height: 284, seconds: 1, audio: false }),
       writeFile(files.text, 'Shopping list: milk, eggs, a new tripod.\n'),
     ]);
     baseUrl = t.baseUrl;
@@ -189,6 +191,16 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio-file-error').isVisible()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, 'studio-refused-phone.png'), fullPage: true });
 
+      // A file this browser can't open gets a gentle warning, and may still be posted.
+      expect(await chooseFile(page, files.avi)).toBe('ok');
+      expect(await page.getByTestId('studio-file-warning').textContent()).toMatch(/^This browser can't preview “camera\.avi”, so its length couldn't be checked\. You can still post it/);
+      expect(await page.getByTestId('studio-file-error').textContent()).toBe('');
+      expect(await page.getByTestId('studio-submit').isEnabled()).toBe(true);
+      await page.getByTestId('studio-remove-file').click();
+      expect(await page.getByTestId('studio').getAttribute('data-file-state')).toBe('none');
+      expect(await page.getByTestId('studio-file-warning').isVisible()).toBe(false);
+      await chooseFile(page, files.huge);
+
       // Submitting the form anyway sends nothing either.
       await page.locator('form.studio-form').evaluate((f) => (f as HTMLFormElement).requestSubmit());
       expect(await page.getByTestId('studio-form-error').textContent()).toBe('This file can’t be posted; choose another.');
@@ -208,7 +220,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio-submit').isEnabled()).toBe(true);
 
       // "#sun" → the listbox offers #sunsetrun; ↓ and Enter pick it.
-      const caption = page.getByTestId('studio-caption');
+      // Found by role and accessible name, as assistive technology finds them.
+      const caption = page.getByRole('combobox', { name: 'Caption' });
       await caption.click();
       await caption.pressSequentially('Evening run #sun', { delay: 20 });
       const option = page.locator('[data-testid="hashtag-option"][data-tag="sunsetrun"]');
@@ -223,14 +236,19 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await caption.getAttribute('aria-expanded')).toBe('false');
       await caption.pressSequentially('with friends', { delay: 10 });
 
-      await page.getByText('Unlisted', { exact: true }).click();
+      expect(await page.getByRole('group', { name: 'Who can watch' }).getByRole('radio').count()).toBe(4);
+      await page.getByRole('radio', { name: /^Unlisted/ }).focus();
+      await page.keyboard.press('Space');
       expect(await page.getByTestId('studio-visibility-unlisted').isChecked()).toBe(true);
-      await page.getByText('Allow comments').click();
+      await page.getByRole('checkbox', { name: /^Allow comments/ }).focus();
+      await page.keyboard.press('Space');
       expect(await page.getByTestId('studio-comments').isChecked()).toBe(false);
       await page.screenshot({ path: join(ARTIFACTS, 'studio-phone.png'), fullPage: true });
 
       await recordPhases(page);
-      await page.getByTestId('studio-submit').click();
+      await page.getByRole('button', { name: 'Post' }).click();
+      expect(await page.getByRole('progressbar', { name: 'Upload' }).count()).toBe(1);
+      expect(await page.getByRole('progressbar', { name: 'Processing' }).count()).toBe(1);
       const phase = await waitForPhase(page, ['ready', 'failed']);
       expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
       const job = page.getByTestId('studio-job');
