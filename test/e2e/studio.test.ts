@@ -46,8 +46,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       files[k as keyof typeof files] = join(tmp, name);
     }
     const { startTestApp, apiClient } = await import('../support/test-app.js');
-    const [t] = await Promise.all([
-      startTestApp({ UPLOAD_MULTIPART_THRESHOLD: String(PART_BYTES), UPLOAD_PART_SIZE: String(PART_BYTES) }),
+    await Promise.all([
+      // Built before the server starts: it reads the page's index.html once.
       ensureWebBuilt(ROOT),
       mkdir(ARTIFACTS, { recursive: true }),
       makeClip(files.clip, { width: 360, height: 640, seconds: 3 }),
@@ -61,6 +61,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       makeClip(files.avi, { width: 160, height: 284, seconds: 1, audio: false }),
       writeFile(files.text, 'Shopping list: milk, eggs, a new tripod.\n'),
     ]);
+    const t = await startTestApp({ UPLOAD_MULTIPART_THRESHOLD: String(PART_BYTES), UPLOAD_PART_SIZE: String(PART_BYTES) });
     baseUrl = t.baseUrl;
     closeServer = () => t.close();
     api = apiClient(baseUrl) as ApiClient;
@@ -230,6 +231,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByRole('listbox', { name: 'Hashtag suggestions' }).isVisible()).toBe(true);
       await caption.press('ArrowDown');
       expect(await option.getAttribute('aria-selected')).toBe('true');
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-hashtags-phone.png') });
       expect(await caption.getAttribute('aria-activedescendant')).toBe(await option.getAttribute('id'));
       await caption.press('Enter');
       expect(await caption.inputValue()).toBe('Evening run #sunsetrun ');
