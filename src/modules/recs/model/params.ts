@@ -1,0 +1,63 @@
+/**
+ * Hyper-parameters of the recommender (see rec-model.ts for what each part
+ * does). Defaults were tuned on the KuaiRand *valid* split only
+ * (src/modules/recs/offline/tune.ts); the figures of the chosen defaults are
+ * recorded in DEFAULT_MODEL_PARAMS' comment.
+ */
+export interface ModelParams {
+  /** Neighbours kept per item in each item-item graph (memory and fold-in cost grow linearly). */
+  neighbours: number;
+  /** RP3β walk: transition probabilities are raised to this power (1 = plain random walk). */
+  alpha: number;
+  /** RP3β popularity penalty: a neighbour's weight is divided by its degree^beta. */
+  beta: number;
+  /**
+   * How much a negative event (shown but skipped) counts as evidence of the
+   * viewer's interest *space* in the exposure graph, per unit of |weight|.
+   * Shown items are strongly predictive of what a viewer will engage with
+   * next (measured on KuaiRand), so this is positive; the preference graph
+   * below is what makes a negative push related items down overall.
+   */
+  negativeExposure: number;
+  /** Weight of a positive event in the preference graph (built from positives only), relative to the exposure graph. */
+  preferenceWeight: number;
+  /** A negative event's (subtracted) weight in the preference graph, per unit of |weight|: pushes the items co-liked with it down. */
+  negativePreference: number;
+  /** Engagement rate shrinkage: rate = (positives + s·globalRate) / (exposures + s). */
+  rateShrinkage: number;
+  /** The exposure graph's scores are multiplied by engagement rate^rateExponent (0 = off). */
+  rateExponent: number;
+  /** Prior blended into a viewer with history: coefficient on itemPrior (the personal part is normalised by history mass). */
+  priorWeight: number;
+  /** Positive weights are compressed as w^positivePower (1 = linear) so one strong signal does not drown the rest. */
+  positivePower: number;
+}
+
+export const DEFAULT_MODEL_PARAMS: Readonly<ModelParams> = Object.freeze({
+  neighbours: 200,
+  alpha: 0.5,
+  beta: 0.3,
+  negativeExposure: 0.25,
+  preferenceWeight: 0,
+  negativePreference: 0.1,
+  rateShrinkage: 5,
+  rateExponent: 0.5,
+  priorWeight: 0,
+  positivePower: 0.5,
+});
+
+export function resolveParams(params?: Partial<ModelParams>): ModelParams {
+  const p: ModelParams = { ...DEFAULT_MODEL_PARAMS, ...stripUndefined(params ?? {}) };
+  const check = (name: keyof ModelParams, ok: boolean): void => {
+    if (!ok) throw new Error(`ModelParams.${name}: invalid value ${String(p[name])}`);
+  };
+  check('neighbours', Number.isInteger(p.neighbours) && p.neighbours >= 1);
+  for (const k of ['alpha', 'beta', 'negativeExposure', 'preferenceWeight', 'negativePreference', 'rateShrinkage', 'rateExponent', 'priorWeight', 'positivePower'] as const) {
+    check(k, Number.isFinite(p[k]) && p[k] >= 0);
+  }
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
