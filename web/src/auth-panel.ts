@@ -195,8 +195,18 @@ export class AuthPanel {
   }
 }
 
-/** A click on the dimmed area around a modal dialog closes it. */
+/**
+ * A click on the dimmed area around a modal dialog closes it, and so does
+ * Escape (Chromium may swallow a second Escape "cancel" without a fresh user
+ * activation; a sheet must always close with the key).
+ */
 export function closeOnBackdrop(dialog: HTMLDialogElement): void {
+  dialog.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    dialog.close();
+  });
   dialog.addEventListener('click', (ev) => {
     if (ev.target !== dialog) return;
     const r = dialog.getBoundingClientRect();

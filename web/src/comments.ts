@@ -90,7 +90,7 @@ class CommentsDrawer {
   }
 
   private renderTitle(): void {
-    setText(this.title, this.total ? `${compactCount(this.total)} comments` : 'Comments');
+    setText(this.title, this.total ? `${compactCount(this.total)} ${this.total === 1 ? 'comment' : 'comments'}` : 'Comments');
   }
 
   private async loadPage(): Promise<void> {
@@ -223,7 +223,9 @@ class CommentsDrawer {
     const text = this.input.value.trim();
     if (!view || !text) return;
     this.ctx.requireLogin(() => {
-      send.disabled = true;
+      // Not `disabled`: a disabled button drops focus out of the sheet (and Escape with it).
+      if (send.getAttribute('aria-busy') === 'true') return;
+      send.setAttribute('aria-busy', 'true');
       setText(this.error, '');
       const parent = this.parent;
       endpoints
@@ -242,7 +244,10 @@ class CommentsDrawer {
           }
         })
         .catch((err: unknown) => setText(this.error, messageOf(err)))
-        .finally(() => (send.disabled = false));
+        .finally(() => {
+          send.removeAttribute('aria-busy');
+          if (this.dialog.open) this.input.focus();
+        });
     }, 'Log in to comment.');
   }
 }

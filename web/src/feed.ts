@@ -194,11 +194,16 @@ export class Feed {
     this.loading = (async () => {
       if (this.slides.length === 0) this.showStatus('loading');
       try {
-        const page = await this.source.load(this.cursor);
-        const fresh = page.items.filter((v) => !this.slides.some((s) => s.view.id === v.id));
-        for (const view of fresh) this.addSlide(view);
-        this.cursor = page.nextCursor;
-        this.exhausted = !page.nextCursor;
+        // A page may bring only videos the feed already has (For You handing over to trending):
+        // then the next one, a few times at most.
+        for (let tries = 0; tries < 4; tries++) {
+          const page = await this.source.load(this.cursor);
+          const fresh = page.items.filter((v) => !this.slides.some((s) => s.view.id === v.id));
+          for (const view of fresh) this.addSlide(view);
+          this.cursor = page.nextCursor;
+          this.exhausted = !page.nextCursor;
+          if (fresh.length > 0 || this.exhausted) break;
+        }
         this.showStatus(this.slides.length === 0 ? 'empty' : null);
         if (!this.active && this.visible && this.slides[0]) this.setActive(this.slides[0]);
         else if (this.active) this.updateWindow();

@@ -94,8 +94,17 @@ function start(root: HTMLElement): void {
   );
 
   // --- feeds
+  // For You never runs dry: when the recommender has nothing more (the viewer saw it all),
+  // trending carries on (the feed drops videos it already has).
   const forYouSource: FeedSource = {
-    load: (cursor) => endpoints.forYou(PAGE_SIZE, cursor),
+    load: async (cursor) => {
+      if (cursor === null || cursor.startsWith('fy:')) {
+        const page = await endpoints.forYou(PAGE_SIZE, cursor?.slice(3) ?? null);
+        return { items: page.items, nextCursor: page.nextCursor ? `fy:${page.nextCursor}` : 'tr:' };
+      }
+      const page = await endpoints.trending(PAGE_SIZE, cursor.slice(3) || null);
+      return { items: page.items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
+    },
     empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
   };
   const followingSource: FeedSource = {
@@ -215,6 +224,14 @@ function start(root: HTMLElement): void {
     navigate(path);
   });
   window.addEventListener('popstate', () => void show(parseRoute(location)));
+  // Escape closes the top sheet wherever focus is (a sheet's own handler runs first when focus is inside).
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    const open = [...document.querySelectorAll<HTMLDialogElement>('dialog[open]')].at(-1);
+    if (!open) return;
+    ev.preventDefault();
+    open.close();
+  });
 
   // --- session
   let lastUserId = session.user?.id ?? null;
