@@ -1,0 +1,417 @@
+/**
+ * Recommender benchmark (issue 6, item 6): the For You feed and training at
+ * scale, in the production layout, with the recency feed measured in the
+ * same run for comparison.
+ *
+ *   npm run bench:recs
+ *     VIDEOS=10000 VIEWERS=10000 PAIRS=25 (4 events each: 1,000,000 events)
+ *     DURATION=10 (seconds per measured run) CONNECTIONS=10
+ *
+ * Deployment under test: one `curta serve` (from the source tree, as
+ * bench/api runs it) on PostgreSQL (a throwaway database on 127.0.0.1:5432,
+ * dropped at the end) and Redis (a claimed logical database, cleared at the
+ * end), filesystem object store. Training runs as `curta recs train --force`,
+ * a process of its own, exactly as an operator would run it.
+ *
+ * Synthetic history with latent tastes, written straight into the database
+ * with set-based SQL (generate_series, seeded): 20 topics; 500 creators, each
+ * in one topic; videos spread over the last 30 days (so about a quarter are
+ * young enough for the exploration pool), half the topics tagged; viewers
+ * (half signed in with a bearer token, half anonymous devices) with one or
+ * two liked topics. Each viewer has PAIRS (viewer, video) histories, 60% of
+ * them drawn from a liked topic: impression, play, progress, then complete
+ * (80% when to taste, 10% otherwise) or skip (quick when not to taste). Views
+ * (trending), likes by signed-in viewers and follows of creators in the
+ * viewer's topic are derived from them.
+ *
+ * Load: autocannon in this process, CONNECTIONS concurrent connections; each
+ * request is sent as the next of the 10,000 viewers (bearer token or
+ * X-Device-Id), so the per-viewer work (history read, fold-in, seen filter)
+ * is never served from a warm per-viewer cache. Each route gets a warm-up
+ * run first; For You is also measured with one connection (unloaded latency)
+ * for reference.
+ *
+ * Targets: For You p99 < 50 ms under load; training on the events < 60 s
+ * (the trainer's own total: read + fit + publish). No errors, no non-2xx.
+ * Exits 1 when a target is missed or a service is missing.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon, { type RequestParams, type Result } from 'autocannon';
+import pg from 'pg';
+import {
+  claimRedisDatabase,
+  exitWithin,
+  freePort,
+  spawnCurta,
+  spawnManaged,
+  waitForHttp,
+  type ManagedProcess,
+} from '../../test/support/cluster.js';
+import { createTestDatabase, postgresAvailable, redisAvailable } from '../../test/support/services.js';
+
+const int = (name: string, fallback: number, min: number, max: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}]`);
+  return n;
+};
+
+const VIDEOS = int('VIDEOS', 10_000, 100, 100_000);
+const VIEWERS = int('VIEWERS', 10_000, 100, 100_000);
+/** (viewer, video) histories per viewer; 4 events each. */
+const PAIRS = int('PAIRS', 25, 1, 200);
+const DURATION = int('DURATION', 10, 1, 120);
+const CONNECTIONS = int('CONNECTIONS', 10, 1, 200);
+const TOPICS = 20;
+const CREATORS = 500;
+/** Viewers 0 … SIGNED_IN-1 are signed in; the rest are anonymous devices. */
+const SIGNED_IN = Math.floor(VIEWERS / 2);
+
+const TARGET_P99_MS = 50;
+const TARGET_TRAIN_MS = 60_000;
+/** Nothing in here may run longer than this (a stuck bench fails instead of hanging CI). */
+const WATCHDOG_MS = 20 * 60_000;
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const tokenOf = (v: number) => `bench-token-${pad(v, 8)}`;
+const deviceOf = (v: number) => `bench-device-${pad(v, 8)}`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Every table the feed and the trainer read, filled in a handful of set-based statements. */
+async function seed(client: pg.Client, log: (line: string) => void): Promise<void> {
+  const step = async (what: string, sql: string, params: unknown[] = []) => {
+    const t0 = performance.now();
+    const r = await client.query(sql, params);
+    log(`  ${what.padEnd(34)} ${String(r.rowCount ?? '').padStart(9)} rows  ${secs(performance.now() - t0)}`);
+  };
+  const N = VIDEOS;
+  const T = TOPICS;
+  await client.query(`SELECT setseed(0.4242)`);
+  await step(
+    'users (creators)',
+    `INSERT INTO users (id, username, password_hash, created_at)
+     SELECT 'bcreator' || lpad(c::text, 5, '0'), 'bcreator' || c, 'bench: no password', now() - interval '90 days'
+     FROM generate_series(0, $1 - 1) c`,
+    [CREATORS],
+  );
+  await step(
+    'users (signed-in viewers)',
+    `INSERT INTO users (id, username, password_hash, created_at)
+     SELECT 'bviewer' || lpad(v::text, 6, '0'), 'bviewer' || v, 'bench: no password', now() - interval '60 days'
+     FROM generate_series(0, $1 - 1) v`,
+    [SIGNED_IN],
+  );
+  await step(
+    'sessions',
+    `INSERT INTO sessions (token_hash, user_id, expires_at)
+     SELECT encode(sha256(convert_to('bench-token-' || lpad(v::text, 8, '0'), 'UTF8')), 'hex'), 'bviewer' || lpad(v::text, 6, '0'),
+            now() + interval '1 day'
+     FROM generate_series(0, $1 - 1) v`,
+    [SIGNED_IN],
+  );
+  // Video i: topic i % T, by one of the creators of that topic, created i/N × 30 days ago (i = 0 is the newest).
+  await step(
+    'videos',
+    `INSERT INTO videos (id, owner_id, status, caption, visibility, original_key, original_filename, content_type, declared_size,
+                         upload_expires_at, media_prefix, duration_ms, width, height, playback, ready_at, created_at)
+     SELECT 'bvideo' || lpad(i::text, 6, '0'),
+            'bcreator' || lpad(((i % $2) + $2 * ((i / $2) % ($3 / $2)))::text, 5, '0'),
+            'ready',
+            'bench video ' || i || CASE WHEN i % $2 < $2 / 2 THEN ' #topic' || (i % $2) ELSE '' END,
+            'public', 'originals/bvideo' || i, 'seed.mp4', 'video/mp4', 1000, now() + interval '1 hour',
+            'media/bvideo' || i || '/seed', 8000 + (i % 23) * 1000, 360, 640,
+            '{"hls": "master.m3u8", "mp4": "video.mp4", "poster": "poster.jpg"}'::jsonb, now(),
+            date_trunc('milliseconds', now() - interval '1 minute' - (i::double precision / $1) * interval '30 days')
+     FROM generate_series(0, $1 - 1) i`,
+    [N, T, CREATORS],
+  );
+  await step(
+    'video_hashtags',
+    `INSERT INTO video_hashtags (video_id, tag, position)
+     SELECT 'bvideo' || lpad(i::text, 6, '0'), 'topic' || (i % $2), 1 FROM generate_series(0, $1 - 1) i WHERE i % $2 < $2 / 2`,
+    [N, T],
+  );
+  // Viewer v likes topic (7v+3) % T, and 40% of viewers also (13v+5) % T.
+  await step(
+    'histories (viewer, video) [temp]',
+    `CREATE TEMP TABLE bench_pairs AS
+     WITH base AS (
+       SELECT v, random() AS r_taste, random() AS r_topic, random() AS r_video, random() AS r_outcome, random() AS r_time, random() AS r_like
+       FROM generate_series(0, $1 - 1) v, generate_series(1, $2) k
+     ), chosen AS (
+       SELECT v, r_outcome, r_time, r_like,
+              CASE WHEN r_taste < 0.6
+                   THEN (CASE WHEN r_topic < 0.5 OR v % 5 >= 2 THEN (v * 7 + 3) % $4 ELSE (v * 13 + 5) % $4 END) + $4 * floor(r_video * ($3 / $4))::int
+                   ELSE floor(r_video * $3)::int END AS video
+       FROM base
+     ), judged AS (
+       SELECT c.*, (c.video % $4 = (c.v * 7 + 3) % $4 OR (c.v % 5 < 2 AND c.video % $4 = (c.v * 13 + 5) % $4)) AS to_taste,
+              8000 + (c.video % 23) * 1000 AS duration
+       FROM chosen c
+     )
+     SELECT j.v, j.video, j.to_taste, j.r_like,
+            (j.to_taste AND j.r_outcome < 0.8) OR (NOT j.to_taste AND j.r_outcome < 0.1) AS completed,
+            CASE WHEN (j.to_taste AND j.r_outcome < 0.8) OR (NOT j.to_taste AND j.r_outcome < 0.1) THEN j.duration
+                 WHEN j.to_taste THEN (j.duration * 0.6)::int
+                 ELSE 600 + (j.r_outcome * 1200)::int END AS watched,
+            now() - j.r_time * least(interval '14 days', (j.video::double precision / $3) * interval '30 days') AS at
+     FROM judged j`,
+    [VIEWERS, PAIRS, N, T],
+  );
+  await step(
+    'events',
+    `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at)
+     SELECT e.type, 'bvideo' || lpad(p.video::text, 6, '0'),
+            CASE WHEN p.v < $1 THEN 'bviewer' || lpad(p.v::text, 6, '0') END,
+            CASE WHEN p.v >= $1 THEN 'bench-device-' || lpad(p.v::text, 8, '0') END,
+            e.watched, p.at + e.dt, p.at + e.dt
+     FROM bench_pairs p
+     CROSS JOIN LATERAL (VALUES
+       ('impression', NULL::int, interval '0'),
+       ('play', NULL::int, interval '50 milliseconds'),
+       ('progress', p.watched / 2, interval '100 milliseconds'),
+       (CASE WHEN p.completed THEN 'complete' ELSE 'skip' END, p.watched, interval '150 milliseconds')
+     ) AS e(type, watched, dt)`,
+    [SIGNED_IN],
+  );
+  await step(
+    'video_views (≥ 2 s watched)',
+    `INSERT INTO video_views (video_id, viewer_key, period, created_at)
+     SELECT 'bvideo' || lpad(p.video::text, 6, '0'),
+            CASE WHEN p.v < $1 THEN 'u:bviewer' || lpad(p.v::text, 6, '0') ELSE 'd:bench-device-' || lpad(p.v::text, 8, '0') END,
+            floor(extract(epoch FROM p.at) / 86400)::int, p.at
+     FROM bench_pairs p WHERE p.watched >= 2000
+     ON CONFLICT DO NOTHING`,
+    [SIGNED_IN],
+  );
+  await step(
+    'video_likes (signed in, to taste)',
+    `INSERT INTO video_likes (video_id, user_id, created_at)
+     SELECT 'bvideo' || lpad(p.video::text, 6, '0'), 'bviewer' || lpad(p.v::text, 6, '0'), p.at
+     FROM bench_pairs p WHERE p.v < $1 AND p.completed AND p.to_taste AND p.r_like < 0.3
+     ON CONFLICT DO NOTHING`,
+    [SIGNED_IN],
+  );
+  await step(
+    'video_stats',
+    `INSERT INTO video_stats (video_id, views, likes)
+     SELECT v.id, (SELECT count(*) FROM video_views w WHERE w.video_id = v.id), (SELECT count(*) FROM video_likes l WHERE l.video_id = v.id)
+     FROM videos v`,
+  );
+  await step(
+    'follows (3 creators of the topic)',
+    `INSERT INTO follows (follower_id, followee_id)
+     SELECT 'bviewer' || lpad(v::text, 6, '0'), 'bcreator' || lpad((((v * 7 + 3) % $2) + $2 * j)::text, 5, '0')
+     FROM generate_series(0, $1 - 1) v, generate_series(0, 2) j`,
+    [SIGNED_IN, TOPICS],
+  );
+  await step('analyze', `ANALYZE`);
+}
+
+interface Measured {
+  label: string;
+  connections: number;
+  reqPerSec: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  max: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** GET `path` for `duration` s, each request as the next viewer (7919 is prime to 10,000: every viewer in turn, shuffled). */
+async function load(label: string, base: string, path: string, connections: number, duration: number): Promise<Measured> {
+  let n = 0;
+  const setupRequest = (req: RequestParams): RequestParams => {
+    const v = (n++ * 7919) % VIEWERS;
+    const headers: Record<string, string> = { ...req.headers };
+    if (v < SIGNED_IN) headers['authorization'] = `Bearer ${tokenOf(v)}`;
+    else headers['x-device-id'] = deviceOf(v);
+    return { ...req, headers };
+  };
+  const r: Result = await autocannon({ url: base, connections, duration, timeout: 10, requests: [{ method: 'GET', path, setupRequest }] });
+  return {
+    label,
+    connections,
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p97_5: r.latency.p97_5,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+function printTable(rows: Measured[]): void {
+  const header = ['run', 'conns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'max ms', 'requests', 'non-2xx', 'errors'];
+  const lines = rows.map((r) => [
+    r.label,
+    String(r.connections),
+    r.reqPerSec.toFixed(0),
+    r.p50.toFixed(1),
+    r.p97_5.toFixed(1),
+    r.p99.toFixed(1),
+    r.max.toFixed(0),
+    String(r.requests),
+    String(r.non2xx),
+    String(r.errors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+}
+
+/** `curta recs train --force` as its own process; returns its wall time, its printed summary and the trainer's own figures. */
+async function train(env: Record<string, string>): Promise<{ wallMs: number; output: string; totalMs: number | null }> {
+  const t0 = performance.now();
+  const proc = spawnManaged('recs-train', process.execPath, ['--import', 'tsx', 'src/cli.ts', 'recs', 'train', '--force'], { env });
+  const status = await exitWithin(proc, 10 * 60_000);
+  const wallMs = performance.now() - t0;
+  const output = proc.output().trim();
+  if (status === null) {
+    await proc.stop(1000);
+    throw new Error(`curta recs train did not finish within 10 minutes:\n${output}`);
+  }
+  if (status.code !== 0) throw new Error(`curta recs train failed (${JSON.stringify(status)}):\n${output}`);
+  // "model v1 trained in 12.3 s (read …, fit …)" or "… in 950 ms (…)".
+  const m = /trained in ([\d.]+) (s|ms)/.exec(output);
+  const totalMs = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : null;
+  return { wallMs, output, totalMs };
+}
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`bench:recs: still running after ${WATCHDOG_MS / 60_000} minutes; giving up`);
+    process.exit(2);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  if (!(await postgresAvailable()) || !(await redisAvailable())) {
+    console.log('bench:recs needs PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)');
+    process.exitCode = 1;
+    return;
+  }
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    const dataDir = await mkdtemp(join(tmpdir(), 'curta-bench-recs-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const redis = await claimRedisDatabase();
+    cleanups.push(() => redis.release());
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      ...(process.env['HOME'] ? { HOME: process.env['HOME'] } : {}),
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_BASE_URL: base,
+      LOG_LEVEL: 'warn',
+      CURTA_DATA_DIR: dataDir,
+      CURTA_SIGNING_SECRET: randomBytes(32).toString('hex'),
+      DATABASE_URL: database.url,
+      DB_POOL_MAX: '10',
+      REDIS_URL: redis.url,
+      // The API looks for a new model every second (the default is 10 s).
+      RECS_MODEL_POLL_SEC: '1',
+    };
+
+    console.log(
+      `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}; PostgreSQL + Redis on loopback; ` +
+        `${VIDEOS.toLocaleString('en')} videos, ${VIEWERS.toLocaleString('en')} viewers (${SIGNED_IN.toLocaleString('en')} signed in), ` +
+        `${(VIEWERS * PAIRS * 4).toLocaleString('en')} events\n`,
+    );
+    const migrate = spawnCurta('migrate', 'migrate', env);
+    const migrated = await exitWithin(migrate, 120_000);
+    if (migrated?.code !== 0) {
+      await migrate.stop(1000);
+      throw new Error(`curta migrate failed (${JSON.stringify(migrated)}):\n${migrate.output()}`);
+    }
+
+    console.log('seeding synthetic history (set-based SQL):');
+    const seedStarted = performance.now();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await seed(client, (line) => console.log(line));
+      const [counts] = (
+        await client.query<{ events: string; videos: string; viewers: string }>(
+          `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM videos) AS videos,
+                  (SELECT count(DISTINCT coalesce(user_id, device_id)) FROM events) AS viewers`,
+        )
+      ).rows;
+      console.log(`  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`);
+    } finally {
+      await client.end();
+    }
+
+    console.log('training: curta recs train --force');
+    const trained = await train(env);
+    console.log(trained.output.replace(/^/gm, '  '));
+    console.log(`  (process wall time ${secs(trained.wallMs)}, node start-up included)\n`);
+
+    console.log(`starting curta serve on ${base}…`);
+    const api: ManagedProcess = spawnCurta('api', 'serve', env);
+    cleanups.push(() => api.stop(10_000));
+    await waitForHttp(`${base}/readyz`, api, 60_000);
+    // The first For You request loads the model and the catalog; check that the feed answers a full page.
+    const probe = await fetch(`${base}/api/v1/feed/for-you?limit=10`, { headers: { 'x-device-id': deviceOf(VIEWERS - 1) } });
+    const page = (await probe.json()) as { items?: unknown[] };
+    if (probe.status !== 200 || page.items?.length !== 10) throw new Error(`For You probe: HTTP ${probe.status}, ${JSON.stringify(page).slice(0, 300)}`);
+
+    const forYouPath = '/api/v1/feed/for-you?limit=10';
+    const feedPath = '/api/v1/feed?limit=10';
+    console.log(`warm-up (3 s per route), then ${DURATION} s per measured run; every request as the next of ${VIEWERS.toLocaleString('en')} viewers\n`);
+    await load('warm-up', base, forYouPath, CONNECTIONS, 3);
+    await load('warm-up', base, feedPath, CONNECTIONS, 3);
+    const rows: Measured[] = [];
+    const measure = async (label: string, path: string, connections: number) => {
+      const r = await load(label, base, path, connections, DURATION);
+      rows.push(r);
+      console.log(`  ${label} (${connections} conns): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+      return r;
+    };
+    const forYou = await measure('GET /feed/for-you', forYouPath, CONNECTIONS);
+    const feed = await measure('GET /feed (recency)', feedPath, CONNECTIONS);
+    await measure('GET /feed/for-you (unloaded)', forYouPath, 1);
+    if (!api.alive) throw new Error(`curta serve died during the run:\n${api.output()}`);
+
+    console.log('');
+    printTable(rows);
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    const p99Ok = forYou.p99 < TARGET_P99_MS;
+    const trainOk = trained.totalMs !== null && trained.totalMs < TARGET_TRAIN_MS;
+    console.log('\nFor You vs recency feed, same run, same viewers and connections');
+    console.log(`  p50 ratio  ${(forYou.p50 / Math.max(feed.p50, 0.001)).toFixed(2)}×   p99 ratio  ${(forYou.p99 / Math.max(feed.p99, 0.001)).toFixed(2)}×   req/s ratio  ${(forYou.reqPerSec / feed.reqPerSec).toFixed(2)}×`);
+    console.log('\ntargets');
+    console.log(`  For You p99 under load (${CONNECTIONS} conns)   ${forYou.p99.toFixed(1).padStart(8)} ms   target < ${TARGET_P99_MS} ms   ${verdict(p99Ok)}`);
+    console.log(
+      `  training on ${(VIEWERS * PAIRS * 4).toLocaleString('en')} events       ${trained.totalMs === null ? '       ?' : secs(trained.totalMs).padStart(8)}      target < ${TARGET_TRAIN_MS / 1000} s    ${verdict(trainOk)}`,
+    );
+    const failures = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
+    if (failures.length > 0) console.log(`\nruns with errors or non-2xx answers: ${failures.map((r) => r.label).join('; ')}`);
+    if (!p99Ok || !trainOk || failures.length > 0) process.exitCode = 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.error('cleanup failed:', err);
+      }
+    }
+    clearTimeout(watchdog);
+  }
+}
+
+await main();
