@@ -249,8 +249,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
 
       await recordPhases(page);
       await page.getByRole('button', { name: 'Post' }).click();
-      expect(await page.getByRole('progressbar', { name: 'Upload' }).count()).toBe(1);
-      expect(await page.getByRole('progressbar', { name: 'Processing' }).count()).toBe(1);
+      expect(await page.getByRole('progressbar', { name: 'Upload', exact: true }).count()).toBe(1);
+      expect(await page.getByRole('progressbar', { name: 'Processing', exact: true }).count()).toBe(1);
       const phase = await waitForPhase(page, ['ready', 'failed']);
       expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
       const job = page.getByTestId('studio-job');

@@ -124,7 +124,7 @@ export function waitForNetwork(ms: number, signal: AbortSignal): Promise<void> {
     window.addEventListener('online', onOnline);
     signal.addEventListener('abort', onAbort, { once: true });
     // navigator.onLine can be wrong in the hopeful direction only; still look again now and then.
-    timer = setTimeout(onOnline, offline ? Math.max(ms, 15_000) : ms);
+    timer = setTimeout(onOnline, offline ? Math.max(ms, 30_000) : ms);
   });
 }
 

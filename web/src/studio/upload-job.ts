@@ -183,7 +183,24 @@ class UploadJob {
       forgetPendingUpload();
       this.set({ phase: 'processing', message: resumed ? 'Upload resumed and finished.' : 'Uploaded.' });
       this.onVideo(view);
-      if (view.status !== 'ready' && view.status !== 'failed') await this.follow(id, signal);
+      if (view.status !== 'ready' && view.status !== 'failed') {
+        try {
+          await this.follow(id, signal);
+        } catch (err) {
+          if (signal.aborted || isAbort(err)) throw err;
+          // The bytes are all there; only following went wrong. The video goes on without us.
+          this.set({
+            phase: 'failed',
+            message: '',
+            error: {
+              title: "Couldn't follow the processing.",
+              text: `${messageOf(err)} If the video still exists it is being processed — “Your videos” below shows where it stands.`,
+              canRetry: false,
+            },
+          });
+          return;
+        }
+      }
     } catch (err) {
       if (signal.aborted || isAbort(err)) {
         // Cancelled: parts already sent stay; the same file resumes.
@@ -274,9 +291,10 @@ class UploadJob {
           stalled = 0;
           lastSent = this.s.sent;
         }
-        if (++stalled > MAX_STALLED_RETRIES) throw err;
+        // Time spent offline is not the upload's fault: only tries while online count.
+        if (navigator.onLine !== false && ++stalled > MAX_STALLED_RETRIES) throw err;
         this.set({ phase: 'reconnecting', resumed: true, message: connectionMessage(err) });
-        await waitForNetwork(Math.min(1000 * 2 ** (stalled - 1), 15_000), signal);
+        await waitForNetwork(Math.min(1000 * 2 ** Math.max(0, stalled - 1), 15_000), signal);
         upload = null; // ask again: which parts are stored, fresh URLs for the rest
       }
     }
@@ -380,17 +398,19 @@ class UploadJob {
   private async retrying<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     const phase = this.s.phase;
     const message = this.s.message;
-    for (let attempt = 1; ; attempt++) {
+    let failures = 0;
+    for (;;) {
       try {
         const result = await fn();
         if (this.s.phase === 'reconnecting') this.set({ phase, message });
         return result;
       } catch (err) {
         if (signal.aborted) throw abortError();
-        if (!isTransient(err) || attempt >= MAX_STALLED_RETRIES) throw err;
-        if (err instanceof ApiError && err.status === 403) throw err; // refused, not a signed URL here
+        if (!isTransient(err) || (err instanceof ApiError && err.status === 403)) throw err; // a 403 here is a refusal
+        // Only tries while online count (see send()).
+        if (navigator.onLine !== false && ++failures >= MAX_STALLED_RETRIES) throw err;
         this.set({ phase: 'reconnecting', message: connectionMessage(err) });
-        await waitForNetwork(Math.min(1000 * 2 ** (attempt - 1), 15_000), signal);
+        await waitForNetwork(Math.min(1000 * 2 ** Math.max(0, failures - 1), 15_000), signal);
       }
     }
   }
@@ -434,9 +454,8 @@ class UploadJob {
         failures++; // the stream ended early (server restart, proxy timeout): reconnect
       } catch (err) {
         if (signal.aborted) throw abortError();
-        if (!isTransient(err) || err instanceof ApiError && err.status === 403) throw err;
-        failures++;
-        if (failures > 20) throw err;
+        if (!isTransient(err) || (err instanceof ApiError && err.status === 403)) throw err;
+        if (navigator.onLine !== false && ++failures > 20) throw err;
         this.set({ phase: 'reconnecting', message: 'Connection lost — reconnecting to follow processing…' });
       }
       await waitForNetwork(Math.min(retryMs * Math.max(1, failures), 15_000), signal);
