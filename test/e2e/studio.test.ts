@@ -178,6 +178,16 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio').getAttribute('data-signed-in')).toBe('true');
       await expect.poll(() => page.getByTestId('your-videos').textContent()).toContain('Nothing here yet');
 
+      // Dropped on the zone (a synthetic drop carrying a real File) is checked like a picked file.
+      await page.getByTestId('studio-drop').evaluate((zone) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['just words'], 'dropped.txt', { type: 'text/plain' }));
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      });
+      await expect.poll(() => page.getByTestId('studio-file-error').textContent()).toBe('“dropped.txt” isn\'t a video. Choose an MP4, MOV, WebM or MKV file.');
+      expect(await page.getByTestId('studio-drop').evaluate((z) => z.classList.contains('is-over'))).toBe(false);
+
       expect(await chooseFile(page, files.text)).toBe('refused');
       expect(await page.getByTestId('studio-file-error').textContent()).toBe('“notes.txt” isn\'t a video. Choose an MP4, MOV, WebM or MKV file.');
       expect(await page.getByTestId('studio-submit').isDisabled()).toBe(true);

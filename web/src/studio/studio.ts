@@ -66,25 +66,6 @@ export function mountStudio(container: HTMLElement, ctx: StudioContext): () => v
 
 let checkSeq = 0;
 
-/** The app's page header (styles.css `.page-head`): back, title. */
-function studioHeader(): HTMLElement {
-  const back = h('a', { class: 'round-btn', attrs: { href: '/', 'aria-label': 'Back', 'data-testid': 'studio-back' } }, icon('back'));
-  back.addEventListener('click', (ev) => {
-    // Came here inside the app: go back to where that was (the router handles the plain link otherwise).
-    if ((history.state as { curta?: boolean } | null)?.curta && ev.button === 0 && !ev.metaKey && !ev.ctrlKey && !ev.shiftKey) {
-      ev.preventDefault();
-      history.back();
-    }
-  });
-  return h(
-    'header',
-    { class: 'page-head studio-page-head' },
-    back,
-    h('h1', { class: 'page-title', attrs: { id: 'studio-title', tabindex: -1 } }, 'Post a video'),
-    h('div', { class: 'page-actions' }),
-  );
-}
-
 class StudioView {
   readonly el: HTMLElement;
   private readonly cleanups: Array<() => void> = [];
@@ -351,8 +332,8 @@ class StudioView {
     this.main = h('div', { class: 'studio-main' }, this.job, this.form);
     this.el = h(
       'div',
+      // The router's page supplies the header (back, title); this is the page's body.
       { class: 'studio', attrs: { 'data-testid': 'studio' } },
-      studioHeader(),
       h('div', { class: 'studio-inner' }, this.signIn, this.main),
     );
     // A file dropped beside the zone must not make the browser navigate away to it.
