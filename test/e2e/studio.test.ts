@@ -200,7 +200,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio-file-error').textContent()).toMatch(/^“huge\.mp4” is too large \(2\.5 GB\)\. Videos can be up to 2\.0 GB/);
       expect(await page.getByTestId('studio-submit').isDisabled()).toBe(true);
       expect(await page.getByTestId('studio-file-error').isVisible()).toBe(true);
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-refused-phone.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-refused-phone.png'), fullPage: true, animations: 'disabled' });
 
       // A file this browser can't open gets a gentle warning, and may still be posted.
       expect(await chooseFile(page, files.avi)).toBe('ok');
@@ -241,7 +241,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByRole('listbox', { name: 'Hashtag suggestions' }).isVisible()).toBe(true);
       await caption.press('ArrowDown');
       expect(await option.getAttribute('aria-selected')).toBe('true');
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-hashtags-phone.png') });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-hashtags-phone.png'), animations: 'disabled' });
       expect(await caption.getAttribute('aria-activedescendant')).toBe(await option.getAttribute('id'));
       await caption.press('Enter');
       expect(await caption.inputValue()).toBe('Evening run #sunsetrun ');
@@ -255,7 +255,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await page.getByRole('checkbox', { name: /^Allow comments/ }).focus();
       await page.keyboard.press('Space');
       expect(await page.getByTestId('studio-comments').isChecked()).toBe(false);
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-phone.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-phone.png'), fullPage: true, animations: 'disabled' });
 
       await recordPhases(page);
       await page.getByRole('button', { name: 'Post' }).click();
@@ -293,7 +293,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await item.getByTestId('your-video-status').textContent()).toBe('Posted · Unlisted');
 
       await page.setViewportSize(DESKTOP);
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-desktop.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-desktop.png'), fullPage: true, animations: 'disabled' });
 
       // The link opens the video page.
       expect(await page.getByTestId('studio-watch').getAttribute('href')).toBe(`/v/${videoId}`);
@@ -326,7 +326,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       const item = page.locator(`[data-testid="your-video"][data-video-id="${videoId}"]`);
       await expect.poll(() => item.getAttribute('data-status'), { timeout: 15_000 }).toBe('failed');
       expect(await item.getByTestId('your-video-reason').textContent()).toMatch(/^The video file is incomplete/);
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-failed-phone.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-failed-phone.png'), fullPage: true, animations: 'disabled' });
       await item.getByTestId('your-video-delete').click();
       await item.getByTestId('your-video-delete-confirm').click();
       await item.waitFor({ state: 'detached' });
@@ -373,7 +373,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await expect.poll(() => page.getByTestId('studio-status').textContent()).toMatch(/^Connection lost — retrying/);
       expect(Number(await page.getByTestId('studio-job').getAttribute('data-upload-progress'))).toBeLessThan(100);
       expect(await page.getByTestId('studio-cancel').isVisible()).toBe(true);
-      await page.screenshot({ path: join(ARTIFACTS, 'studio-offline-phone.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'studio-offline-phone.png'), fullPage: true, animations: 'disabled' });
       // Still waiting while offline.
       await page.waitForTimeout(1500);
       expect(await page.getByTestId('studio-job').getAttribute('data-phase')).toBe('reconnecting');

@@ -454,7 +454,8 @@ class StudioView {
       if (info?.durationSec) bits.push(formatDuration(info.durationSec));
       if (info && info.width > 0) bits.push(`${info.width}×${info.height}`);
       this.previewMeta.replaceChildren(h('strong', { class: 'studio-file-name' }, file.name), h('span', {}, bits.join(' · ')));
-      this.previewVideo.hidden = !info; // nothing to show for a file this browser can't read
+      // Nothing to show for a file this browser can't read: just its name and size.
+      this.preview.classList.toggle('is-unplayable', !info);
     } else if (this.previewVideo.hasAttribute('src')) {
       this.previewVideo.removeAttribute('src');
       this.previewVideo.load();
