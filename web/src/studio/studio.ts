@@ -45,6 +45,8 @@ interface Draft {
 }
 
 const draft: Draft = { file: null, previewUrl: null, check: null, caption: '', visibility: 'public', commentsEnabled: true };
+/** Whose draft it is: another account signing in on this tab starts from a clean form. */
+let draftOwner: string | null = null;
 
 function clearDraftFile(): void {
   if (draft.previewUrl) URL.revokeObjectURL(draft.previewUrl);
@@ -364,6 +366,10 @@ class StudioView {
 
   private renderSession(): void {
     const user = session.user;
+    if (user && draftOwner !== user.id) {
+      if (draftOwner !== null) this.clearForm();
+      draftOwner = user.id;
+    }
     this.signIn.hidden = !!user;
     this.main.hidden = !user;
     this.el.dataset.signedIn = String(!!user);
@@ -377,6 +383,13 @@ class StudioView {
       this.yourVideos = null;
     }
     this.renderResume();
+  }
+
+  private clearForm(): void {
+    clearDraftFile();
+    this.fileInput.value = '';
+    this.applySettings({ caption: '', visibility: 'public', commentsEnabled: true });
+    this.renderFile();
   }
 
   private renderCount(): void {
