@@ -88,10 +88,13 @@ export class RecModel {
         x = Math.pow(weight, f.positivePower);
         s = f.preferenceWeight * x;
       } else {
-        x = f.negativeExposure * -weight;
+        // Being shown is binary evidence of the viewer's interest space; how
+        // strongly they rejected it is graded (a quick skip < a non-engaged view).
+        x = f.negativeExposure;
         s = f.negativePreference * weight;
       }
-      mass += Math.abs(weight > 0 ? x : weight);
+      if (x === 0 && s === 0) continue;
+      mass += Math.abs(x) + Math.abs(s);
       used++;
       if (x !== 0) addRow(this.exposure, item, x, exp);
       if (s !== 0) addRow(this.preference, item, s, pref);

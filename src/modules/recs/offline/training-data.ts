@@ -3,8 +3,14 @@ import { isPositiveLabel, type Split } from './split-loader.js';
 
 /** Weight of a positive line (label 1: the viewer engaged). */
 export const POSITIVE_LABEL_WEIGHT = 1;
-/** Weight of a negative line (label 0: shown but not engaged), the same strength as a production quick skip. */
-export const NEGATIVE_LABEL_WEIGHT = -1;
+/**
+ * Weight of a negative line (label 0: shown but not engaged). A weak negative
+ * (a production quick skip is −1): in KuaiRand such an impression says far
+ * more about what a viewer will be shown and engage with next than about
+ * dislike, so it counts fully as exposure and only a little against the items
+ * co-liked with it (tuned on valid, see DEFAULT_MODEL_PARAMS).
+ */
+export const NEGATIVE_LABEL_WEIGHT = -0.05;
 
 /** Maps a split label to a training weight: 1 → positive, 0 → negative. */
 export function labelToWeight(label: number): number {
@@ -16,14 +22,14 @@ export function labelToWeight(label: number): number {
  * positive (engagement outranks an earlier or later non-engaged impression),
  * otherwise negative. The files hold a few duplicate lines.
  */
-export function splitToTrainingData(split: Split, nUsers: number, nItems: number): TrainingData {
+export function splitToTrainingData(split: Split, nUsers: number, nItems: number, toWeight: (label: number) => number = labelToWeight): TrainingData {
   const byPair = new Map<number, number>();
   for (let k = 0; k < split.users.length; k++) {
     const u = split.users[k]!;
     const i = split.items[k]!;
     if (u >= nUsers || i >= nItems) throw new Error(`line ${k + 1}: (${u}, ${i}) outside ${nUsers} users × ${nItems} items`);
     const key = u * nItems + i;
-    const w = labelToWeight(split.labels[k]!);
+    const w = toWeight(split.labels[k]!);
     const prev = byPair.get(key);
     byPair.set(key, prev === undefined ? w : Math.max(prev, w));
   }

@@ -1,0 +1,69 @@
+/**
+ * Scale check of the model core on synthetic data (issue 6's targets):
+ *   npx tsx src/modules/recs/offline/bench-scale.ts [users] [items] [events]
+ * prints training time, userVector time for a 500-item history and scoreAll
+ * time over all items (medians of repeated calls), and the artifact size.
+ */
+import { pathToFileURL } from 'node:url';
+import { trainModel, type ModelParams } from '../model/index.js';
+import { mulberry32, syntheticTrainingData } from './synthetic.js';
+
+export interface ScaleReport {
+  pairs: number;
+  trainSeconds: number;
+  userVectorMs: number;
+  scoreAllMs: number;
+  artifactBytes: number;
+}
+
+export async function runScaleBench(
+  o: { nUsers: number; nItems: number; events: number; historyLength?: number; params?: Partial<ModelParams> },
+  log: (line: string) => void,
+): Promise<ScaleReport> {
+  const t0 = performance.now();
+  const data = syntheticTrainingData({ nUsers: o.nUsers, nItems: o.nItems, events: o.events });
+  log(`synthetic: ${o.events} events → ${data.users.length} (user, item) pairs, ${o.nUsers} users × ${o.nItems} items (${((performance.now() - t0) / 1000).toFixed(1)} s to generate)`);
+  const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const model = await trainModel(data, o.params);
+  const trainSeconds = (performance.now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time too: on a shared machine the wall time mostly measures the neighbours.
+  log(`train: ${trainSeconds.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU`);
+  const rnd = mulberry32(7);
+  const h = o.historyLength ?? 500;
+  const histories = Array.from({ length: 50 }, () =>
+    Array.from({ length: h }, (_, k) => ({ item: (Math.floor(rnd() * o.nItems) + k * 7919) % o.nItems, weight: rnd() < 0.3 ? -1 : 1 + Math.floor(rnd() * 3) })),
+  );
+  const uvTimes: number[] = [];
+  const saTimes: number[] = [];
+  const out = new Float32Array(o.nItems);
+  for (let rep = 0; rep < 3; rep++) {
+    for (const hist of histories) {
+      const a = performance.now();
+      const u = model.userVector(hist);
+      const b = performance.now();
+      model.scoreAll(u, out);
+      const c = performance.now();
+      if (rep > 0) {
+        uvTimes.push(b - a);
+        saTimes.push(c - b);
+      }
+    }
+  }
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const report: ScaleReport = {
+    pairs: data.users.length,
+    trainSeconds,
+    userVectorMs: median(uvTimes),
+    scoreAllMs: median(saTimes),
+    artifactBytes: model.serialize().length,
+  };
+  log(`userVector (${h}-item history): median ${report.userVectorMs.toFixed(3)} ms; scoreAll (${o.nItems} items): median ${report.scoreAllMs.toFixed(3)} ms; artifact ${(report.artifactBytes / 1e6).toFixed(1)} MB`);
+  return report;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [users, items, events] = process.argv.slice(2).map(Number);
+  await runScaleBench({ nUsers: users || 10_000, nItems: items || 10_000, events: events || 1_000_000 }, (l) => console.log(l));
+}
