@@ -4,8 +4,9 @@
  * video, too long, too large), a real clip posted with a picked hashtag
  * suggestion, a privacy choice and comments off, followed through upload and
  * processing to ready and opened; a file that passes the browser's checks
- * but fails processing, shown with its reason and deleted; and an upload that
- * rides out a network drop, and one resumed after a reload.
+ * but fails processing, shown with its reason and deleted; an upload that
+ * rides out a network drop, one resumed after a reload, and one cancelled and
+ * discarded. Screenshots (phone and desktop) go to test-artifacts/.
  */
 import { mkdir, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -451,4 +452,30 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await context.close();
     }
   }, 240_000);
+  it('cancels an upload, offers to continue it, and discards it on request', async () => {
+    const { context, page, token, errors } = await signedInPage();
+    // Storage never answers: the upload hangs on its first part until cancelled.
+    await page.route('**/storage/**', () => undefined);
+    try {
+      expect(await chooseFile(page, files.big)).toBe('ok');
+      await page.getByTestId('studio-submit').click();
+      await page.waitForFunction(() => !!document.querySelector<HTMLElement>('[data-testid="studio-job"]')?.dataset.videoId);
+      const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+      await page.getByRole('button', { name: 'Cancel upload' }).click();
+      expect(await waitForPhase(page, ['idle'], 10_000)).toBe('idle');
+      expect(await page.getByTestId('studio-resume').textContent()).toMatch(/^Your upload of “big\.mp4” didn't finish|^That's the file from your unfinished upload/);
+      // Listed as unfinished, with a way to delete it.
+      const item = page.locator(`[data-testid="your-video"][data-video-id="${videoId}"]`);
+      await expect.poll(() => item.getByTestId('your-video-status').textContent(), { timeout: 15_000 }).toBe('Upload not finished');
+
+      await page.getByTestId('studio-resume-discard').click();
+      expect(await page.getByTestId('studio-resume').isHidden()).toBe(true);
+      await expect.poll(async () => (await api('GET', `/api/v1/videos/${videoId}`, { token })).status).toBe(404);
+      await item.waitFor({ state: 'detached', timeout: 15_000 });
+      expect(await page.evaluate(() => localStorage.getItem('curta.pendingUpload'))).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

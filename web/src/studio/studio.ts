@@ -540,7 +540,10 @@ class StudioView {
       this.lastPhase = s.phase;
       // ...and where it ended up.
       if (was !== null && (s.phase === 'processing' || s.phase === 'ready' || s.phase === 'failed')) void this.yourVideos?.load();
-      if ((was === 'uploading' || was === 'reconnecting') && s.phase === 'idle') toast('Upload cancelled. Choose the same file to continue it later.');
+      if ((was === 'uploading' || was === 'reconnecting') && s.phase === 'idle') {
+        toast('Upload cancelled. Choose the same file to continue it later.');
+        void this.yourVideos?.load();
+      }
       if (s.phase === 'idle') this.renderResume();
       if (was !== null && s.phase === 'ready') this.watchLink.focus({ preventScroll: false });
     }
