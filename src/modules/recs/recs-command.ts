@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Database } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { runOfflineEval } from './offline/offline-eval.js';
 import { RecsRepository } from './recs.repository.js';
 import { RecsTrainer } from './trainer.js';
 
@@ -79,8 +80,13 @@ export function parseRecsArgs(args: readonly string[]):
   return { error: sub ? `unknown recs command "${sub}"` : 'missing recs command' };
 }
 
-/** `curta recs eval`: the offline evaluation (see src/modules/recs/offline). */
+/** `curta recs eval`: the offline evaluation (src/modules/recs/offline), printed as it goes. */
 export async function recsEvalCommand(o: { dataset: string; split: 'test' | 'valid' }, io: CommandIo): Promise<number> {
-  io.err(`offline evaluation not wired yet (${o.dataset}, ${o.split})`);
-  return 70;
+  try {
+    await runOfflineEval({ dataset: o.dataset, split: o.split }, io.out);
+    return 0;
+  } catch (err) {
+    io.err(`recs eval: ${(err as Error).message}`);
+    return 66; // EX_NOINPUT: missing or malformed dataset
+  }
 }
