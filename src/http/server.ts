@@ -67,7 +67,8 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   registerCacheDefaults(app);
   const indexHtml = hasWeb && opts.webDir ? indexHtmlReader(opts.webDir) : null;
   app.setNotFoundHandler(async (request, reply) => {
-    if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasWeb || !indexHtml) {
+    // A missing bundle (an old page asking for a file a rebuild replaced) is a 404, not the page.
+    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/') || request.method !== 'GET' || !hasWeb || !indexHtml) {
       return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
     }
     // Client-side routes of the web app fall back to its index page, with page-specific
@@ -75,10 +76,22 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
     const render = webPageRenderers.get(app);
     const page = render ? await render(request, await indexHtml()) : null;
     if (page) return reply.type('text/html; charset=utf-8').header('cache-control', page.cacheControl).send(page.html);
-    return reply.type('text/html').sendFile('index.html');
+    return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
   });
   if (hasWeb && opts.webDir) {
-    await app.register(fastifyStatic, { root: opts.webDir, prefix: '/', index: ['index.html'], wildcard: false });
+    // Files are looked up per request (wildcard), so a rebuild of the web app while the server
+    // runs serves the new files rather than 404s for names that did not exist at start-up.
+    await app.register(fastifyStatic, {
+      root: opts.webDir,
+      prefix: '/',
+      index: ['index.html'],
+      wildcard: true,
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        // Vite names bundles by content hash: cacheable forever. The page itself is revalidated.
+        res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
   return app;
 }

@@ -20,7 +20,7 @@ function metas(html: string): Record<string, string> {
 }
 const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 
-describe('video page (/v/{id}) preview tags', () => {
+describe('web app pages from the server: /v/{id} preview tags, caching', () => {
   let t: TestApp;
   let api: ReturnType<typeof apiClient>;
   let alice: TestUser;
@@ -107,6 +107,20 @@ describe('video page (/v/{id}) preview tags', () => {
     // Even the owner's own request gets no tags for a private video: the page is the same for everyone.
     const res = await fetch(`${t.baseUrl}/v/${hidden[0]}`, { headers: { authorization: `Bearer ${alice.token}` } });
     expect(await res.text()).toBe(plainIndex);
+  });
+
+  it('serves bundles as immutable, pages as revalidated, and a missing bundle as a 404', async () => {
+    const script = /<script type="module"[^>]+src="(\/assets\/[^"]+\.js)"/.exec(plainIndex)![1]!;
+    const js = await fetch(`${t.baseUrl}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const path of ['/', '/following', `/v/AAAAAAAAAAAAAAAA`]) {
+      expect((await fetch(`${t.baseUrl}${path}`)).headers.get('cache-control'), path).toBe('no-cache');
+    }
+    const missing = await fetch(`${t.baseUrl}/assets/index-gone.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('leaves the API and other app routes alone', async () => {
