@@ -21,10 +21,11 @@ function randomSpd(n: number, seed: number): Float64Array {
 
 describe('invertSpdInPlace', () => {
   // Sizes around the 4-row blocking: remainders 0..3.
-  it.each([1, 2, 3, 4, 5, 7, 8, 13, 30])('inverts a random %i×%i SPD matrix', (n) => {
+  const cases = [1, 2, 3, 4, 5, 7, 8, 13, 30, 33].flatMap((n) => [true, false].map((simd) => [n, simd] as const));
+  it.each(cases)('inverts a random %i×%i SPD matrix (SIMD kernel: %s)', (n, simd) => {
     const a = randomSpd(n, n + 1);
     const inv = a.slice();
-    invertSpdInPlace(inv, n);
+    invertSpdInPlace(inv, n, { simd });
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         let v = 0;
