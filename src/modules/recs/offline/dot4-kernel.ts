@@ -110,7 +110,7 @@ const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c
  *   ;; (len must be even; the caller does an odd last element)
  *   acc_t += v128.load(r_t) * v128.load(s) ...; out[t] = lane0(acc_t) + lane1(acc_t))
  */
-function dot4Module(): Uint8Array {
+function dot4Module(): Uint8Array<ArrayBuffer> {
   // params 0..6: r0 r1 r2 r3 s len out; locals 7..10: acc (v128), 11: shared (v128), 12: end (i32)
   const body: number[] = [];
   for (const p of [0, 1, 2, 3, 4, 6]) body.push(...op.get(p), ...op.i32Const(3), ...op.i32Shl, ...op.set(p));
@@ -137,7 +137,7 @@ function dot4Module(): Uint8Array {
     ...section(7, [1, ...name('dot4'), 0x00, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),
   ];
-  return Uint8Array.from(bytes);
+  return new Uint8Array(bytes);
 }
 
 let compiled: WebAssembly.Module | null | undefined;
