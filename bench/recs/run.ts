@@ -6,6 +6,7 @@
  *   npm run bench:recs
  *     VIDEOS=10000 VIEWERS=10000 PAIRS=25 (4 events each: 1,000,000 events)
  *     DURATION=10 (seconds per measured run) CONNECTIONS=10
+ *     CPU_PROF=<dir>: also write a V8 CPU profile of the API process there
  *
  * Deployment under test: one `curta serve` (from the source tree, as
  * bench/api runs it) on PostgreSQL (a throwaway database on 127.0.0.1:5432,
@@ -51,6 +52,11 @@ import {
   type ManagedProcess,
 } from '../../test/support/cluster.js';
 import { createTestDatabase, postgresAvailable, redisAvailable } from '../../test/support/services.js';
+import { PostgresDatabase } from '../../src/adapters/db/postgres-database.js';
+import { DiscoveryRepository } from '../../src/modules/discovery/discovery.repository.js';
+import { DEFAULT_DISCOVERY_OPTIONS } from '../../src/modules/discovery/discovery.service.js';
+import { DEFAULT_FOR_YOU_OPTIONS } from '../../src/modules/recs/for-you.service.js';
+import { RecsRepository } from '../../src/modules/recs/recs.repository.js';
 
 const int = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name];
@@ -288,6 +294,47 @@ async function train(env: Record<string, string>): Promise<{ wallMs: number; out
   return { wallMs, output, totalMs };
 }
 
+/**
+ * What the For You path asks the database, timed one query at a time on the idle seeded database: the
+ * per-request history read, and the catalog snapshot every API process rebuilds each RECS_CATALOG_TTL_MS
+ * (3 s by default) while serving — so its cost is part of what the load runs see.
+ */
+async function queryCosts(url: string): Promise<void> {
+  const db = await PostgresDatabase.open(url, { maxConnections: 2 });
+  try {
+    const repo = new RecsRepository(db);
+    const discovery = new DiscoveryRepository(db);
+    const now = Date.now();
+    const time = async (what: string, runs: number, fn: (i: number) => Promise<unknown>) => {
+      const ms: number[] = [];
+      let size = 0;
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        const r = await fn(i);
+        ms.push(performance.now() - t0);
+        size = Array.isArray(r) ? r.length : size;
+      }
+      ms.sort((a, b) => a - b);
+      const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
+      console.log(`  ${what.padEnd(44)} median ${at(0.5).toFixed(1).padStart(7)} ms   max ${ms[ms.length - 1]!.toFixed(1).padStart(7)} ms   (${runs} runs, ${size} rows)`);
+    };
+    const viewer = (i: number) => {
+      const v = (i * 7919) % VIEWERS;
+      return v < SIGNED_IN ? { userId: `bviewer${pad(v, 6)}`, deviceId: null } : { userId: null, deviceId: deviceOf(v) };
+    };
+    const since = new Date(now - DEFAULT_FOR_YOU_OPTIONS.historyWindowMs);
+    await time('per request: viewer history (viewerPairs)', 40, (i) => repo.viewerPairs(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents));
+    await time('per request: followed creators', 20, (i) => repo.followedAuthors(`bviewer${pad(i, 6)}`));
+    await time('per snapshot: catalog (discoverable videos)', 3, () => repo.catalog(50_000));
+    await time('per snapshot: trending ranking', 3, () =>
+      discovery.trendingIds(new Date(now - DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs), DEFAULT_DISCOVERY_OPTIONS.trendingSize),
+    );
+    await time('per snapshot: exploration stats (young videos)', 3, () => repo.exploreStats(new Date(now - DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs)));
+  } finally {
+    await db.close();
+  }
+}
+
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error(`bench:recs: still running after ${WATCHDOG_MS / 60_000} minutes; giving up`);
@@ -361,8 +408,16 @@ async function main(): Promise<void> {
     console.log(trained.output.replace(/^/gm, '  '));
     console.log(`  (process wall time ${secs(trained.wallMs)}, node start-up included)\n`);
 
+    console.log('database cost of the For You path (idle database, one query at a time):');
+    await queryCosts(database.url);
+    console.log('');
+
     console.log(`starting curta serve on ${base}…`);
-    const api: ManagedProcess = spawnCurta('api', 'serve', env);
+    // CPU_PROF=<dir>: a V8 CPU profile of the API process (written when it exits) for finding where the time goes.
+    const profileDir = process.env['CPU_PROF'];
+    const api: ManagedProcess = profileDir
+      ? spawnManaged('api', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'src/cli.ts', 'serve'], { env })
+      : spawnCurta('api', 'serve', env);
     cleanups.push(() => api.stop(10_000));
     await waitForHttp(`${base}/readyz`, api, 60_000);
     // The first For You request loads the model and the catalog; check that the feed answers a full page.

