@@ -7,6 +7,7 @@
  *     VIDEOS=10000 VIEWERS=10000 PAIRS=25 (4 events each: 1,000,000 events)
  *     DURATION=10 (seconds per measured run) CONNECTIONS=10
  *     CPU_PROF=<dir>: also write a V8 CPU profile of the API process there
+ *     KEEP_DATABASE=1: do not drop the seeded database (its URL is printed)
  *
  * Deployment under test: one `curta serve` (from the source tree, as
  * bench/api runs it) on PostgreSQL (a throwaway database on 127.0.0.1:5432,
@@ -352,7 +353,9 @@ async function main(): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'curta-bench-recs-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    // KEEP_DATABASE=1 leaves the seeded database for inspection (EXPLAIN …); drop it by hand afterwards.
+    if (process.env['KEEP_DATABASE'] === '1') console.log(`keeping the database: ${database.url}`);
+    else cleanups.push(() => database.drop());
     const redis = await claimRedisDatabase();
     cleanups.push(() => redis.release());
     const port = await freePort();
