@@ -58,8 +58,8 @@ export const DEFAULT_MODEL_PARAMS: Readonly<ModelParams> = Object.freeze({
   negativePreference: 2,
   rateShrinkage: 1,
   rateExponent: 0.25,
-  priorWeight: 0,
-  positivePower: 0.5,
+  priorWeight: 1e-5, // a tie-breaker: items no neighbour reaches are ordered by the prior (valid 0.0656 as with 0; 1e-3: 0.0652)
+  positivePower: 0.5, // production weights range 0.3–9; KuaiRand's positives are all 1, so this is not tuned there
 });
 
 export function resolveParams(params?: Partial<ModelParams>): ModelParams {

@@ -127,3 +127,32 @@ describe('RecModel serialization', () => {
     expect(m.scoreAll(m.userVector([{ item: 0, weight: 1 }]), out)).toBe(out);
   });
 });
+
+describe('trainModel on a larger synthetic catalogue', () => {
+  it('yields to the event loop while it trains', async () => {
+    const nItems = 300;
+    const users: number[] = [];
+    const items: number[] = [];
+    const weights: number[] = [];
+    for (let u = 0; u < 200; u++) {
+      for (let k = 0; k < 20; k++) {
+        users.push(u);
+        items.push((u * 7 + k * 13) % nItems);
+        weights.push(k % 5 === 0 ? -1 : 1);
+      }
+    }
+    let ticks = 0;
+    let done = false;
+    const tick = (): void => {
+      if (done) return;
+      ticks++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const model = await trainModel({ nUsers: 200, nItems, users: Int32Array.from(users), items: Int32Array.from(items), weights: Float32Array.from(weights) });
+    done = true;
+    expect(model.nItems).toBe(nItems);
+    // 300 items per graph, two graphs: at least 2 × 9 yields.
+    expect(ticks).toBeGreaterThanOrEqual(18);
+  });
+});

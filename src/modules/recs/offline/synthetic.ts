@@ -52,7 +52,7 @@ export function syntheticTrainingData(o: SyntheticOptions): TrainingData {
     }
     return lo;
   };
-  const userCum = cumulative(nUsers, 0.8);
+  const userCum = cumulative(nUsers, 0.9);
   const perCluster = Math.ceil(nItems / clusters);
   const itemCum = cumulative(perCluster, 0.8);
   const globalCum = cumulative(nItems, 0.8);
