@@ -8,6 +8,7 @@
  *     DURATION=10 (seconds per measured run) CONNECTIONS=10
  *     CPU_PROF=<dir>: also write a V8 CPU profile of the API process there
  *     KEEP_DATABASE=1: do not drop the seeded database (its URL is printed)
+ *     RECS_*: passed on to the Curta processes (experiments, e.g. RECS_CATALOG_TTL_MS=600000)
  *
  * Deployment under test: one `curta serve` (from the source tree, as
  * bench/api runs it) on PostgreSQL (a throwaway database on 127.0.0.1:5432,
@@ -375,6 +376,8 @@ async function main(): Promise<void> {
       REDIS_URL: redis.url,
       // The API looks for a new model every second (the default is 10 s).
       RECS_MODEL_POLL_SEC: '1',
+      // Experiments: RECS_* settings given to the bench go to the Curta processes (e.g. RECS_CATALOG_TTL_MS).
+      ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('RECS_') && e[1] !== undefined)),
     };
 
     console.log(
