@@ -38,7 +38,7 @@ export interface ModelParams {
  * Chosen on KuaiRand valid (offline/tune.ts: coordinate descent, two passes,
  * then negativePreference fixed for production, see below). With these
  * defaults and label 0 → NEGATIVE_LABEL_WEIGHT (−0.05): valid NDCG@20 0.0656,
- * test NDCG@20 0.0753 (EASE λ=1000: valid 0.0473, test 0.0562; popularity:
+ * test NDCG@20 0.0754 (EASE λ=1000: valid 0.0481, test 0.0562; popularity:
  * valid 0.0383, test 0.0436).
  *
  * negativePreference = 2 is not tuned for KuaiRand accuracy (a non-engaged
