@@ -38,24 +38,22 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** In every page: the time of the first frame presented after each video's `playing`. */
-const FRAME_PROBE = () => {
-  const w = window as unknown as { __frames: Array<{ id: string; at: number }>; __keyAt: number };
-  w.__frames = [];
-  w.__keyAt = 0;
-  document.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
-  document.addEventListener(
-    'playing',
-    (ev) => {
-      const v = ev.target as HTMLVideoElement;
-      const id = v.closest<HTMLElement>('[data-video-id]')?.dataset.videoId ?? '';
-      const record = () => w.__frames.push({ id, at: performance.now() });
-      if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(record);
-      else record();
-    },
-    true,
-  );
-};
+/**
+ * In every page: the time of the first frame presented after each video's `playing`.
+ * A string, not a function: tsx's transpiled functions may reference helpers the page lacks.
+ */
+const FRAME_PROBE = `
+  window.__frames = [];
+  window.__keyAt = 0;
+  document.addEventListener('keydown', () => { window.__keyAt = performance.now(); }, true);
+  document.addEventListener('playing', (ev) => {
+    const v = ev.target;
+    const id = (v.closest && v.closest('[data-video-id]') || { dataset: {} }).dataset.videoId || '';
+    const playingAt = performance.now();
+    const record = () => window.__frames.push({ id, at: performance.now(), playingAt });
+    if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(record); else record();
+  }, true);
+`;
 
 async function firstFrameOf(page: Page, id: string, after: number, timeoutMs = 20_000): Promise<number> {
   const handle = await page.waitForFunction(
@@ -105,7 +103,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < LOADS; i++) {
         const context = await browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
         const page = await context.newPage();
-        await page.addInitScript(FRAME_PROBE);
+        await page.addInitScript({ content: FRAME_PROBE });
         const scripts = new Map<string, Buffer>();
         page.on('response', (res) => {
           if (res.request().resourceType() === 'script') {
@@ -115,8 +113,19 @@ async function main(): Promise<void> {
             );
           }
         });
+        const apiLog: string[] = [];
+        page.on('response', (res) => {
+          if (res.url().includes('/api/')) apiLog.push(`${res.status()} ${new URL(res.url()).pathname}`);
+        });
         await page.goto(t.baseUrl);
-        const firstId = await page.locator('[data-testid="feed"] [data-testid="feed-item"]').first().getAttribute('data-video-id', { timeout: 20_000 });
+        const firstId = await page
+          .locator('[data-testid="feed"] [data-testid="feed-item"]')
+          .first()
+          .getAttribute('data-video-id', { timeout: 30_000 })
+          .catch(async (err: unknown) => {
+            console.error(`[bench:web] no feed: ${apiLog.join(', ')}; page says: ${await page.locator('#app').innerText().catch(() => '?')}`);
+            throw err;
+          });
         const at = await firstFrameOf(page, firstId!, 0);
         loads.push(at);
         if (i === 0) {
@@ -131,12 +140,15 @@ async function main(): Promise<void> {
       // --- swipe → first frame of the next video (and of the 20 after it)
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
       const page = await context.newPage();
-      await page.addInitScript(FRAME_PROBE);
+      await page.addInitScript({ content: FRAME_PROBE });
       await page.goto(t.baseUrl);
       const feed = page.locator('[data-testid="feed"]');
       let current = await feed.locator('[data-testid="feed-item"]').first().getAttribute('data-video-id', { timeout: 20_000 });
       await firstFrameOf(page, current!, 0);
       const swipes: number[] = [];
+      const heapMb: number[] = [];
+      const breakdown: Array<[number, number, number]> = [];
+      let maxAttached = 0;
       for (let i = 0; i < SWIPES; i++) {
         // Watch a moment, as a viewer would (the next ones preload meanwhile).
         await page.waitForTimeout(1200);
@@ -148,7 +160,17 @@ async function main(): Promise<void> {
         const keyAt = await page.evaluate(() => (window as unknown as { __keyAt: number }).__keyAt);
         const at = await firstFrameOf(page, next, keyAt);
         swipes.push(at - keyAt);
+        const marks = (await page.evaluate(`(() => {
+          const id = ${JSON.stringify(next)};
+          const at = (name) => { const e = performance.getEntriesByName(name); return e.length ? e[e.length - 1].startTime : NaN; };
+          const f = window.__frames.filter((x) => x.id === id);
+          return { active: at('curta:active:' + id), play: at('curta:play:' + id), playing: f.length ? f[f.length - 1].playingAt : NaN };
+        })()`)) as { active: number; play: number; playing: number };
+        breakdown.push([marks.active - keyAt, marks.play - keyAt, marks.playing - keyAt]);
         current = next;
+        // Far-away players are torn down: only the current one, one behind and two ahead hold media.
+        maxAttached = Math.max(maxAttached, await feed.locator('video[src]').count());
+        heapMb.push(await page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20));
       }
       await context.close();
 
@@ -160,9 +182,14 @@ async function main(): Promise<void> {
       console.log(`[bench:web] Chromium ${CHROMIUM_PATH}, viewport 390×844, ${VIDEOS} videos (540×960, 6 s), loopback`);
       console.log(`  load → first frame     median ${load.toFixed(0)} ms   (${loads.map((x) => x.toFixed(0)).join(', ')})`);
       console.log(`  swipe → first frame    median ${swipe.toFixed(0)} ms   (n=${swipes.length}: ${swipes.map((x) => x.toFixed(0)).join(', ')})`);
+      const col = (i: number) => median(breakdown.map((b) => b[i]!)).toFixed(0);
+      console.log(`    of which: key → current ${col(0)} ms, → play() ${col(1)} ms, → playing ${col(2)} ms (medians)`);
       console.log(`  swipe ÷ load           ${ratio.toFixed(3)}   (target ≤ 0.25) ${ratio <= 0.25 ? 'OK' : 'OVER'}`);
       console.log(`  feed page JS (gzip)    ${kb.toFixed(1)} KB   (target ≤ 200 KB) ${kb <= 200 ? 'OK' : 'OVER'} — ${jsFiles.join(', ')}`);
       console.log(`  first video's rendition ${level}`);
+      console.log(
+        `  players holding media  at most ${maxAttached} at once over ${swipes.length} swipes; JS heap ${heapMb[0]?.toFixed(1)} → ${heapMb.at(-1)?.toFixed(1)} MB`,
+      );
     } finally {
       await browser.close();
     }

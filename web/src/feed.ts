@@ -38,6 +38,8 @@ interface Slide {
   userPaused: boolean;
   scrubbing: boolean;
   posterSet: boolean;
+  /** The viewer changed since this view was fetched (its `viewer` flags are someone else's). */
+  stale: boolean;
 }
 
 const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
@@ -116,7 +118,12 @@ export class Feed {
       if (!muted && this.active && this.active.video.paused && !this.active.userPaused) void this.play(this.active);
     });
     const unsubscribeSession = session.subscribe(() => {
-      for (const s of this.slides) this.renderFollow(s);
+      // Likes and follows were the previous viewer's: fetched again as each slide comes up.
+      for (const s of this.slides) {
+        s.stale = true;
+        this.renderFollow(s);
+      }
+      if (this.active) void this.refresh(this.active);
     });
     this.cleanups.push(
       () => document.removeEventListener('visibilitychange', onVisibility),
@@ -336,6 +343,7 @@ export class Feed {
       userPaused: false,
       scrubbing: false,
       posterSet: false,
+      stale: false,
     };
     this.renderStats(slide);
     this.renderFollow(slide);
@@ -373,7 +381,12 @@ export class Feed {
     });
     video.addEventListener('waiting', () => el.classList.add('is-buffering'));
     video.addEventListener('canplay', () => el.classList.remove('is-buffering'));
-    video.addEventListener('loadeddata', () => el.classList.add('has-frame'));
+    video.addEventListener('loadeddata', () => {
+      el.classList.add('has-frame');
+      // The decoded first frame replaces the poster: a preloaded video scrolls in showing the real
+      // picture, and starting it swaps nothing on screen.
+      video.removeAttribute('poster');
+    });
     video.addEventListener('timeupdate', () => {
       if (this.active === slide && this.watch?.videoId === view.id) this.watch.onTime(video.currentTime, !video.paused);
     });
@@ -387,7 +400,10 @@ export class Feed {
       video.currentTime = 0;
       void this.play(slide);
     });
-    video.addEventListener('emptied', () => el.classList.remove('has-frame', 'is-buffering'));
+    video.addEventListener('emptied', () => {
+      el.classList.remove('has-frame', 'is-buffering');
+      if (slide.posterSet && view.playback?.poster) video.poster = view.playback.poster;
+    });
 
     seek.addEventListener('pointerdown', () => (slide.scrubbing = true));
     seek.addEventListener('pointerup', () => (slide.scrubbing = false));
@@ -401,6 +417,20 @@ export class Feed {
     this.list.append(el);
     this.io.observe(el);
     return slide;
+  }
+
+  private async refresh(s: Slide): Promise<void> {
+    s.stale = false;
+    const before = s.view;
+    try {
+      const fresh = await endpoints.video(s.view.id);
+      if (s.view !== before) return; // the viewer acted meanwhile (liked, followed): theirs is newer
+      s.view = { ...s.view, stats: fresh.stats, viewer: fresh.viewer };
+      this.renderStats(s);
+      this.renderFollow(s);
+    } catch {
+      // Gone or hidden now: it stays as it was until the feed moves on.
+    }
   }
 
   private renderStats(s: Slide): void {
@@ -458,6 +488,9 @@ export class Feed {
       this.watch = new WatchSession(this.ctx.events, slide.view.id, slide.view.durationMs);
     }
     slide.el.classList.add('is-active');
+    // Marks for the benchmark's breakdown (bench/web): when a video became current, when play() was called.
+    performance.mark(`curta:active:${slide.view.id}`);
+    if (slide.stale) void this.refresh(slide);
     void this.play(slide);
     this.updateWindow();
     this.loop();
@@ -525,6 +558,7 @@ export class Feed {
     slide.video.muted = this.ctx.sound.muted;
     await slide.player.attach({ preload: false });
     if (this.active !== slide || slide.userPaused || !this.visible) return;
+    performance.mark(`curta:play:${slide.view.id}`);
     try {
       await slide.video.play();
     } catch (err) {

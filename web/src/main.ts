@@ -4,6 +4,7 @@ import { Sound, type AppContext } from './context.js';
 import { h, icon, toast } from './dom.js';
 import { EventQueue } from './events.js';
 import { Feed, type FeedSource } from './feed.js';
+import { pageHeader } from './pages/common.js';
 import { preloadHls } from './player.js';
 import { interceptLinks, parseRoute, type Route } from './router.js';
 import type { VideoView } from './types.js';
@@ -276,8 +277,8 @@ function start(root: HTMLElement): void {
     document.title = 'Upload · Curta';
     let cleanup: (() => void) | null = null;
     let gone = false;
-    const box = h('section', { class: 'page studio-host', attrs: { 'aria-label': 'Upload' } });
-    host.append(box);
+    const box = h('div', { class: 'studio-host' });
+    host.append(h('section', { class: 'page', attrs: { 'aria-label': 'Upload' } }, pageHeader(c, 'Upload'), box));
     void import('./studio/studio.js').then(({ mountStudio }) => {
       if (gone) return;
       cleanup = mountStudio(box, {
