@@ -85,7 +85,7 @@ function start(root: HTMLElement): void {
   };
   renderUser(session.user);
 
-  const views = h('main', { class: 'views', attrs: { id: 'main' } });
+  const views = h('main', { class: 'views', attrs: { id: 'main', tabindex: -1 } });
   const pageHost = h('div', { class: 'page-host', attrs: { hidden: true } });
   views.append(pageHost);
   root.replaceChildren(

@@ -57,6 +57,7 @@ export function interceptLinks(root: HTMLElement, navigate: (path: string) => vo
     if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
     const a = (ev.target as Element | null)?.closest?.('a');
     if (!a || !(a instanceof HTMLAnchorElement) || a.target || a.hasAttribute('download')) return;
+    if ((a.getAttribute('href') ?? '').startsWith('#')) return; // in-page (the skip link)
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin) return;
     if (/^\/(api|media|storage|avatars)\//.test(url.pathname)) return;

@@ -1,0 +1,90 @@
+/**
+ * The web app's pure parts, without a browser: its URLs, and the playback
+ * events a viewing turns into (the semantics the recommender relies on).
+ */
+import { describe, expect, it } from 'vitest';
+import { compactCount } from '../../web/src/caption.js';
+import { WatchSession, type EventQueue } from '../../web/src/events.js';
+import { parseRoute } from '../../web/src/router.js';
+import type { PlaybackEvent } from '../../web/src/types.js';
+
+const route = (url: string) => {
+  const u = new URL(url, 'http://x');
+  return parseRoute({ pathname: u.pathname, search: u.search });
+};
+
+describe('web routes', () => {
+  it('maps every page to its URL', () => {
+    expect(route('/')).toEqual({ name: 'for-you' });
+    expect(route('/following')).toEqual({ name: 'following' });
+    expect(route('/v/abcDEF12_-')).toEqual({ name: 'video', id: 'abcDEF12_-' });
+    expect(route('/?v=abcDEF12')).toEqual({ name: 'video', id: 'abcDEF12' });
+    expect(route('/@alice.b')).toEqual({ name: 'profile', username: 'alice.b' });
+    expect(route('/tag/caf%C3%A9')).toEqual({ name: 'tag', tag: 'café' });
+    expect(route('/search?q=a%20b')).toEqual({ name: 'search', q: 'a b' });
+    expect(route('/search')).toEqual({ name: 'search', q: '' });
+    expect(route('/settings/')).toEqual({ name: 'settings' });
+    expect(route('/upload')).toEqual({ name: 'upload' });
+    expect(route('/nope')).toEqual({ name: 'not-found' });
+    expect(route('/v/%E0%A4%A')).toEqual({ name: 'not-found' });
+  });
+
+  it('writes counts compactly', () => {
+    expect([0, 999, 1000, 1250, 99_999, 100_500, 1_500_000].map(compactCount)).toEqual(['0', '999', '1K', '1.2K', '99.9K', '100K', '1.5M']);
+  });
+});
+
+describe('playback events of one viewing', () => {
+  const queue = () => {
+    const events: Array<Omit<PlaybackEvent, 'at'>> = [];
+    return { events, q: { push: (e: Omit<PlaybackEvent, 'at'>) => events.push(e) } as unknown as EventQueue };
+  };
+  /** Plays from `from` to `to` seconds in 0.25 s steps. */
+  const play = (w: WatchSession, from: number, to: number) => {
+    for (let t = from; t <= to + 1e-9; t += 0.25) w.onTime(t, true);
+  };
+
+  it('impression when current, play once, progress with cumulative time, a skip when left early', () => {
+    const { events, q } = queue();
+    const w = new WatchSession(q, 'vid00001', 20_000);
+    w.onPlaying(0);
+    play(w, 0, 6);
+    w.onPlaying(6); // resumed after a pause: no second play
+    play(w, 6, 8);
+    w.end();
+    w.end(); // once only
+    expect(events.map((e) => e.type)).toEqual(['impression', 'play', 'progress', 'skip']);
+    expect(events[2]).toMatchObject({ type: 'progress', watchedMs: 5000 });
+    expect(events[3]).toMatchObject({ type: 'skip', watchedMs: 8000 });
+  });
+
+  it('a complete on every loop, and no skip after one', () => {
+    const { events, q } = queue();
+    const w = new WatchSession(q, 'vid00002', 4_000);
+    w.onPlaying(0);
+    play(w, 0, 4);
+    w.onComplete();
+    play(w, 0, 4);
+    w.onComplete();
+    play(w, 0, 1);
+    w.end();
+    expect(events.map((e) => e.type)).toEqual(['impression', 'play', 'complete', 'progress', 'complete', 'progress']);
+    expect(events.filter((e) => e.type === 'complete').map((e) => e.watchedMs)).toEqual([4000, 8000]);
+    expect(events.at(-1)).toMatchObject({ type: 'progress', watchedMs: 9000 });
+  });
+
+  it('seeks and paused time do not count as watched; past half is not a skip', () => {
+    const { events, q } = queue();
+    const w = new WatchSession(q, 'vid00003', 10_000);
+    w.onPlaying(0);
+    play(w, 0, 2);
+    w.onSeek(5); // scrubbed ahead
+    w.onTime(5, true);
+    play(w, 5, 8);
+    w.onTime(8, false); // paused
+    w.onTime(9, false);
+    w.end();
+    expect(Math.round(w.watched)).toBe(5000);
+    expect(events.map((e) => e.type)).toEqual(['impression', 'play', 'progress']);
+  });
+});
