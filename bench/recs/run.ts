@@ -314,7 +314,7 @@ async function queryCosts(url: string): Promise<void> {
         const t0 = performance.now();
         const r = await fn(i);
         ms.push(performance.now() - t0);
-        size = Array.isArray(r) ? r.length : size;
+        size = Array.isArray(r) ? r.length : r instanceof Set ? r.size : size;
       }
       ms.sort((a, b) => a - b);
       const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
