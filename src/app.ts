@@ -21,7 +21,7 @@ import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { PROCESS_QUEUE, UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
-import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
+import { uploadLimits, uploadsRoutes } from './modules/uploads/uploads.routes.js';
 import { UploadReconciler } from './modules/uploads/upload-reconciler.js';
 import { ProcessingService } from './modules/videos/processing.service.js';
 import { VideoEvents } from './modules/videos/video-events.js';
@@ -150,7 +150,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     }
   });
   accountsRoutes(http, accounts);
-  uploadsRoutes(http, uploads);
+  uploadsRoutes(http, uploads, uploadLimits(config.uploads, config.media.maxDurationSec));
   videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
   social.registerRoutes(http);
   safety.registerRoutes(http);

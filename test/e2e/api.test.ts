@@ -110,6 +110,16 @@ describe('upload → process → play', () => {
     expect(big.body.error.code).toBe('upload_too_large');
   });
 
+  it('publishes its limits so a client can check a file before sending a byte, and refuses past them', async () => {
+    const limits = await api('GET', '/api/v1/uploads/limits');
+    expect(limits.status).toBe(200);
+    expect(limits.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(limits.body).toMatchObject({ maxBytes: t.app.config.uploads.maxBytes, maxDurationSec: t.app.config.media.maxDurationSec });
+    expect(limits.body.contentTypes).toEqual(expect.arrayContaining(['video/mp4', 'video/quicktime', 'video/webm']));
+    const over = await createUpload(token, limits.body.maxBytes + 1);
+    expect(over.status).toBe(413);
+  });
+
   it('takes bytes on a signed URL, processes on the storage event, and serves playback', async () => {
     const created = await createUpload(token, clip.length, { caption: 'hello <b>world</b>\u0007' });
     expect(created.status).toBe(201);

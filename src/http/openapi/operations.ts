@@ -163,6 +163,14 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'GET',
+    url: '/api/v1/uploads/limits',
+    tag: 'uploads',
+    summary: "The server's upload limits (size, duration, types, daily quota) for checks before uploading",
+    auth: 'none',
+    ok: ok(R.UploadLimits),
+  },
+  {
+    method: 'GET',
     url: '/api/v1/uploads/:id',
     tag: 'uploads',
     summary: 'Where an upload stands (fresh URLs for missing parts)',

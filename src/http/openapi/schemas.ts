@@ -128,6 +128,16 @@ export const UploadInstructions = component(
   ]),
 );
 export const CreatedUpload = component('CreatedUpload', z.object({ videoId: z.string(), upload: UploadInstructions }));
+export const UploadLimits = component(
+  'UploadLimits',
+  z.object({
+    maxBytes: z.number().int(),
+    maxDurationSec: z.number(),
+    contentTypes: z.array(z.string()),
+    dailyCount: z.number().int().describe('per user per UTC day; 0 = unlimited'),
+    dailyBytes: z.number().int().describe('per user per UTC day; 0 = unlimited'),
+  }),
+);
 export const UploadStatus = component('UploadStatus', z.object({ video: Video, upload: UploadInstructions.nullable() }));
 
 export const FollowResult = component('FollowResult', z.object({ following: z.boolean(), followerCount: z.number().int() }));

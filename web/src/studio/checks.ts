@@ -6,11 +6,30 @@
  */
 import { formatBytes } from '../dom.js';
 
-/** The server's defaults (UPLOAD_MAX_BYTES, VIDEO_MAX_DURATION_SEC); a server set lower still refuses with its own message. */
+/**
+ * The server's limits: its defaults (UPLOAD_MAX_BYTES, VIDEO_MAX_DURATION_SEC)
+ * until `loadServerLimits` has read the configured ones from
+ * GET /api/v1/uploads/limits.
+ */
 export const LIMITS = {
   maxBytes: 2 * 1024 ** 3,
   maxDurationSec: 600,
 };
+
+let limitsLoaded: Promise<void> | null = null;
+
+/** Reads the server's configured limits once per page (a failure keeps the defaults; the server checks again anyway). */
+export function loadServerLimits(): Promise<void> {
+  limitsLoaded ??= fetch('/api/v1/uploads/limits')
+    .then(async (res) => {
+      if (!res.ok) return;
+      const body = (await res.json()) as { maxBytes?: unknown; maxDurationSec?: unknown };
+      if (typeof body.maxBytes === 'number' && body.maxBytes > 0) LIMITS.maxBytes = body.maxBytes;
+      if (typeof body.maxDurationSec === 'number' && body.maxDurationSec > 0) LIMITS.maxDurationSec = body.maxDurationSec;
+    })
+    .catch(() => undefined);
+  return limitsLoaded;
+}
 
 /** Content types the server accepts (src/modules/uploads/uploads.service.ts), by extension for files the browser gives no type. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -113,6 +132,7 @@ export type CheckResult =
 
 /** Every client-side check: quick ones first, then the duration where the browser can read it. */
 export async function checkFile(file: File, url: string): Promise<CheckResult> {
+  await loadServerLimits();
   const quick = checkFileQuick(file);
   if (quick) return { ok: false, error: quick };
   const info = await readMediaInfo(url);

@@ -12,7 +12,7 @@
 import './studio.css';
 import { session } from '../api.js';
 import { formatBytes, h, icon, percent, setText, toast } from '../dom.js';
-import { ACCEPT_ATTRIBUTE, checkFile, formatDuration, LIMITS, type CheckResult } from './checks.js';
+import { ACCEPT_ATTRIBUTE, checkFile, formatDuration, LIMITS, loadServerLimits, type CheckResult } from './checks.js';
 import { HashtagSuggest } from './hashtag-suggest.js';
 import { studioApi, type Visibility, type VideoSettings } from './studio-api.js';
 import { forgetPendingUpload, matchesPending, pendingUpload, uploadJob, type JobState } from './upload-job.js';
@@ -138,17 +138,16 @@ class StudioView {
       if (f) void this.choose(f);
     });
     this.dropTitle = h('span', { class: 'drop-title' }, 'Choose a video or drop it here');
+    const hintText = () => `MP4, MOV, WebM or MKV · up to ${formatDuration(LIMITS.maxDurationSec)} and ${formatBytes(LIMITS.maxBytes)} · vertical looks best`;
+    const hint = h('span', { class: 'drop-hint', attrs: { id: 'studio-file-hint' } }, hintText());
+    void loadServerLimits().then(() => setText(hint, hintText()));
     this.drop = h(
       'label',
       { class: 'drop studio-drop', attrs: { for: 'studio-file', 'data-testid': 'studio-drop' } },
       this.fileInput,
       h('span', { class: 'drop-icon', attrs: { 'aria-hidden': 'true' } }, icon('plus')),
       this.dropTitle,
-      h(
-        'span',
-        { class: 'drop-hint', attrs: { id: 'studio-file-hint' } },
-        `MP4, MOV, WebM or MKV · up to ${formatDuration(LIMITS.maxDurationSec)} and ${formatBytes(LIMITS.maxBytes)} · vertical looks best`,
-      ),
+      hint,
     );
     this.drop.addEventListener('dragenter', (ev) => {
       ev.preventDefault();
