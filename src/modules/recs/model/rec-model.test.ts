@@ -51,8 +51,8 @@ describe('trainModel + fold-in', () => {
     // A quick skip of item 0 sinks every item of its cluster below every B item.
     const after = m.scoreAll(m.userVector([...base, { item: 0, weight: -1 }]));
     expect(Math.max(...A.map((i) => after[i]!))).toBeLessThan(Math.min(...B.map((i) => after[i]!)));
-    // Without the preference push, being shown item 0 would have raised its cluster instead.
-    const exposureOnly = await trainModel(clusteredData(), { negativePreference: 0 });
+    // Counted as exposure without the preference push, being shown item 0 would have raised its cluster instead.
+    const exposureOnly = await trainModel(clusteredData(), { negativePreference: 0, negativeExposure: 1 });
     const e = exposureOnly.scoreAll(exposureOnly.userVector([...base, { item: 0, weight: -1 }]));
     expect(mean(e, A)).toBeGreaterThan(mean(e, B));
   });

@@ -6,7 +6,8 @@
  *   npx tsx src/modules/recs/offline/skip-effect.ts [datasetDir]
  */
 import { pathToFileURL } from 'node:url';
-import { trainModel, type RecModel } from '../model/index.js';
+import { DEFAULT_MODEL_PARAMS, trainModel, type RecModel } from '../model/index.js';
+import { KUAIRAND_PARAMS } from './kuairand-params.js';
 import { loadDataset } from './split-loader.js';
 import { splitToTrainingData } from './training-data.js';
 
@@ -34,7 +35,9 @@ export function skipPushdownRate(model: RecModel, topN = 10, skipWeight = -1): {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ds = await loadDataset(process.argv[2] ?? '../shared/data/kuairand');
-  const model = await trainModel(splitToTrainingData(ds.train, ds.nUsers, ds.nItems));
-  const r = skipPushdownRate(model);
-  console.log(`a quick skip lowers ${(100 * r.rate).toFixed(1)}% of the top-10 co-liked neighbours (${r.items} items)`);
+  const data = splitToTrainingData(ds.train, ds.nUsers, ds.nItems);
+  for (const [name, params] of [['KUAIRAND_PARAMS', KUAIRAND_PARAMS], ['DEFAULT_MODEL_PARAMS', DEFAULT_MODEL_PARAMS]] as const) {
+    const r = skipPushdownRate(await trainModel(data, params));
+    console.log(`${name}: a quick skip lowers ${(100 * r.rate).toFixed(1)}% of the top-10 co-liked neighbours (${r.items} items)`);
+  }
 }

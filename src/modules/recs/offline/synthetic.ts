@@ -20,6 +20,10 @@ export interface SyntheticOptions {
   /** Taste clusters (items and users each belong to one). */
   clusters?: number;
   seed?: number;
+  /** Share of impressions drawn from the viewer's own cluster (the rest: by global popularity). Default 0.7. */
+  ownClusterShare?: number;
+  /** Probability that an impression is engaged with, in and out of the viewer's cluster. Default [0.6, 0.15]. */
+  engagement?: [number, number];
 }
 
 /**
@@ -61,7 +65,7 @@ export function syntheticTrainingData(o: SyntheticOptions): TrainingData {
   for (let e = 0; e < o.events; e++) {
     const u = pick(userCum);
     let item: number;
-    const own = rnd() < 0.7;
+    const own = rnd() < (o.ownClusterShare ?? 0.7);
     if (own) {
       item = userCluster[u]! * perCluster + pick(itemCum);
       if (item >= nItems) item = pick(globalCum);
@@ -69,7 +73,8 @@ export function syntheticTrainingData(o: SyntheticOptions): TrainingData {
       item = pick(globalCum);
     }
     const inCluster = Math.floor(item / perCluster) === userCluster[u];
-    const w = rnd() < (inCluster ? 0.6 : 0.15) ? 1 + Math.floor(rnd() * 3) : -1;
+    const [pIn, pOut] = o.engagement ?? [0.6, 0.15];
+    const w = rnd() < (inCluster ? pIn : pOut) ? 1 + Math.floor(rnd() * 3) : -1;
     const key = u * nItems + item;
     agg.set(key, Math.max(-1, Math.min(3, (agg.get(key) ?? 0) + w)));
   }

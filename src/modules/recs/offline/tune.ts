@@ -5,7 +5,8 @@
  *   npx tsx src/modules/recs/offline/tune.ts [datasetDir]
  */
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_MODEL_PARAMS, trainModel, type ModelParams } from '../model/index.js';
+import { trainModel, type ModelParams } from '../model/index.js';
+import { KUAIRAND_PARAMS } from './kuairand-params.js';
 import { evaluateRanking } from './metrics.js';
 import { historiesByUser, relevantItems, trainMask } from './offline-eval.js';
 import { isPositiveLabel, loadDataset } from './split-loader.js';
@@ -45,7 +46,7 @@ export async function settingEvaluator(dir: string): Promise<(s: TuneSetting, sp
 
 export async function tune(dir: string, log: (l: string) => void, start?: Partial<TuneSetting>): Promise<TuneSetting> {
   const evaluate = await settingEvaluator(dir);
-  let best: TuneSetting = { params: { ...DEFAULT_MODEL_PARAMS, ...start?.params }, negativeLabelWeight: start?.negativeLabelWeight ?? NEGATIVE_LABEL_WEIGHT };
+  let best: TuneSetting = { params: { ...KUAIRAND_PARAMS, ...start?.params }, negativeLabelWeight: start?.negativeLabelWeight ?? NEGATIVE_LABEL_WEIGHT };
   let bestScore = await evaluate(best, 'valid');
   log(`start: valid NDCG@20 ${bestScore.toFixed(4)} ${JSON.stringify(best)}`);
   for (let pass = 0; pass < 2; pass++) {
