@@ -51,7 +51,12 @@ export interface ModelParams {
  * in ../offline/kuairand-params.ts (valid 0.0656, test 0.0754).
  *
  * Graph parameters (neighbours, alpha, beta, rate*) were tuned on KuaiRand
- * valid (offline/tune.ts) and are shared by both.
+ * valid for KUAIRAND_PARAMS and kept here, as the online simulation measured
+ * them. A search on valid within the production constraints (negatives never
+ * exposure, preferenceWeight ≥ 1: `tune.ts --production`) found beta 0.25,
+ * negativePreference 0.5, rateExponent 0 (label 0 → −0.02): valid 0.0564,
+ * test 0.0644; with beta 0.25 alone: valid 0.0553, test 0.0637. Not adopted
+ * until the online simulation has been run with them.
  */
 export const DEFAULT_MODEL_PARAMS: Readonly<ModelParams> = Object.freeze({
   neighbours: 400, // KuaiRand valid (exposure-aware): 0.0644 with 200, 0.0655 with 300, 0.0656 with 800, 0.0662 unpruned

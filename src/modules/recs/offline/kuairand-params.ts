@@ -17,7 +17,14 @@ import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../model/index.js';
  */
 export const KUAIRAND_PARAMS: Readonly<ModelParams> = Object.freeze({
   ...DEFAULT_MODEL_PARAMS,
+  // Spelled out so that a change of the production defaults does not move these.
+  neighbours: 400,
+  alpha: 0.5,
+  beta: 0.35,
   negativeExposure: 1,
   preferenceWeight: 0.1,
   negativePreference: 2,
+  rateShrinkage: 1,
+  rateExponent: 0.25,
+  priorWeight: 1e-5,
 });

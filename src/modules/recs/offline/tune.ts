@@ -2,10 +2,10 @@
  * Hyper-parameter search for the model on KuaiRand *valid* (coordinate
  * descent over a small grid, two passes), then the chosen setting once on
  * test for the record:
- *   npx tsx src/modules/recs/offline/tune.ts [datasetDir]
+ *   npx tsx src/modules/recs/offline/tune.ts [datasetDir] [--production]
  */
 import { pathToFileURL } from 'node:url';
-import { trainModel, type ModelParams } from '../model/index.js';
+import { DEFAULT_MODEL_PARAMS, trainModel, type ModelParams } from '../model/index.js';
 import { KUAIRAND_PARAMS } from './kuairand-params.js';
 import { evaluateRanking } from './metrics.js';
 import { historiesByUser, relevantItems, trainMask } from './offline-eval.js';
@@ -18,7 +18,10 @@ export interface TuneSetting {
   negativeLabelWeight: number;
 }
 
-const GRID: { [K in keyof ModelParams]?: number[] } & { negativeLabelWeight?: number[] } = {
+export type TuneGrid = { [K in keyof ModelParams]?: number[] } & { negativeLabelWeight?: number[] };
+
+/** The KuaiRand-protocol search (exposure-aware). */
+export const KUAIRAND_GRID: TuneGrid = {
   alpha: [0.3, 0.4, 0.5, 0.6, 0.75],
   beta: [0.2, 0.25, 0.3, 0.35, 0.4],
   neighbours: [100, 200, 400],
@@ -28,6 +31,22 @@ const GRID: { [K in keyof ModelParams]?: number[] } & { negativeLabelWeight?: nu
   rateExponent: [0, 0.25, 0.5, 0.75, 1],
   rateShrinkage: [1, 5, 20],
   priorWeight: [0, 0.01, 0.03, 0.1],
+};
+
+/**
+ * The production search: negatives never count as exposure and positives go
+ * through the preference graph at least as much as through the exposure graph
+ * (what the online simulation needs); the rest is tuned on valid.
+ */
+export const PRODUCTION_GRID: TuneGrid = {
+  alpha: [0.3, 0.4, 0.5, 0.6, 0.75],
+  beta: [0.2, 0.25, 0.3, 0.35, 0.4, 0.5],
+  neighbours: [200, 400],
+  preferenceWeight: [1, 1.5, 2, 4],
+  negativePreference: [0.5, 1, 2],
+  negativeLabelWeight: [-0.02, -0.05, -0.15, -0.5],
+  rateExponent: [0, 0.25, 0.5, 0.75, 1],
+  rateShrinkage: [1, 5, 20],
 };
 
 /** Loads the dataset once; the returned function trains with a setting and gives NDCG@20 on a split. */
@@ -44,13 +63,13 @@ export async function settingEvaluator(dir: string): Promise<(s: TuneSetting, sp
   };
 }
 
-export async function tune(dir: string, log: (l: string) => void, start?: Partial<TuneSetting>): Promise<TuneSetting> {
+export async function tune(dir: string, log: (l: string) => void, start?: Partial<TuneSetting>, grid: TuneGrid = KUAIRAND_GRID): Promise<TuneSetting> {
   const evaluate = await settingEvaluator(dir);
   let best: TuneSetting = { params: { ...KUAIRAND_PARAMS, ...start?.params }, negativeLabelWeight: start?.negativeLabelWeight ?? NEGATIVE_LABEL_WEIGHT };
   let bestScore = await evaluate(best, 'valid');
   log(`start: valid NDCG@20 ${bestScore.toFixed(4)} ${JSON.stringify(best)}`);
   for (let pass = 0; pass < 2; pass++) {
-    for (const [key, values] of Object.entries(GRID)) {
+    for (const [key, values] of Object.entries(grid)) {
       for (const v of values) {
         const cand: TuneSetting =
           key === 'negativeLabelWeight'
@@ -72,5 +91,8 @@ export async function tune(dir: string, log: (l: string) => void, start?: Partia
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await tune(process.argv[2] ?? '../shared/data/kuairand', (l) => console.log(l));
+  // --production: search around DEFAULT_MODEL_PARAMS with PRODUCTION_GRID.
+  const production = process.argv.includes('--production');
+  const dir = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '../shared/data/kuairand';
+  await tune(dir, (l) => console.log(l), production ? { params: DEFAULT_MODEL_PARAMS } : undefined, production ? PRODUCTION_GRID : KUAIRAND_GRID);
 }
