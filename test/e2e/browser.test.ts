@@ -84,6 +84,12 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
     }
     for (const id of creatorVideos) await waitForVideo(api, id, creator.token, (v) => v.status === 'ready', 150_000);
     (globalThis as { __clip?: string }).__clip = clips[2];
+    const { execFile } = await import('node:child_process');
+    await new Promise<void>((resolve, reject) =>
+      execFile('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120', '-frames:v', '1', join(tmp, 'avatar.jpg')], (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
     browser = await launchChromium();
   }, 240_000);
 
@@ -166,6 +172,13 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await expect
         .poll(async () => (await api('GET', `/api/v1/users/${username}`)).body, { timeout: 10_000 })
         .toMatchObject({ displayName: 'Viewer Vee', bio: 'I watch <i>things</i>.' });
+      // And a photo.
+      await page.getByTestId('avatar-file').setInputFiles(join(tmp, 'avatar.jpg'));
+      await page.locator('.avatar-edit img.avatar').waitFor({ timeout: 15_000 });
+      const avatarUrl = (await api('GET', `/api/v1/users/${username}`)).body.avatarUrl as string;
+      expect(avatarUrl).toMatch(/\/avatars\/.+\.jpg$/);
+      expect(await page.locator('.avatar-edit img.avatar').getAttribute('src')).toBe(avatarUrl);
+      await page.screenshot({ path: join(ARTIFACTS, 'phone-settings.png') });
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
@@ -186,6 +199,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
     const events: SentEvent[] = [];
     const deviceIds = new Set<string>();
     page.on('dialog', (d) => {
+      // The one confirm this flow says yes to; anything else (an alert from injected markup) is recorded.
+      if (d.type() === 'confirm' && d.message().startsWith(`Block @${CREATOR}?`)) return void d.accept();
       dialogs.push(d.message());
       void d.dismiss();
     });
@@ -333,6 +348,25 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       expect([...deviceIds].every((d) => /^[A-Za-z0-9_-]{16,64}$/.test(d))).toBe(true);
       expect(deviceIds.size).toBe(1);
 
+      // Report the creator, then block them: their videos leave this viewer's feed.
+      await page.goto(`${baseUrl}/@${CREATOR}`);
+      await page.getByTestId('profile-menu').click();
+      await page.getByTestId('menu-report').click();
+      await page.getByTestId('report-sheet').waitFor();
+      await page.getByTestId('reason-spam').check();
+      await page.getByTestId('report-submit').click();
+      await expect.poll(() => page.getByTestId('report-sheet').count()).toBe(0);
+      const again = await api('POST', '/api/v1/reports', { token, body: { targetType: 'user', targetId: creator.id, reason: 'spam' } });
+      expect(again.status).toBe(409); // the UI's report is there: one open report per reporter and target
+      await page.getByTestId('profile-menu').click();
+      await page.getByTestId('menu-block').click();
+      await expect
+        .poll(async () => ((await api('GET', '/api/v1/me/blocks', { token })).body.items as Array<{ username: string }>).map((u) => u.username))
+        .toEqual([CREATOR]);
+      await page.goto(`${baseUrl}/`);
+      await page.waitForFunction(() => !!document.querySelector('[data-testid="feed"] [data-testid="feed-item"], [data-testid="feed"] [data-testid="feed-empty"]'));
+      for (const id of creatorVideos) expect(await item(page, 'feed', id).count()).toBe(0);
+
       // Log out.
       await page.getByTestId('open-auth').click();
       await page.getByTestId('logout').click();
@@ -378,6 +412,10 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await page.goto(`${baseUrl}/search?q=daily`);
       await page.getByTestId('search-tag').first().waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'desktop-search.png') });
+      // A hashtag leads to its page, a grid of its videos.
+      await page.getByTestId('search-tag').first().click();
+      await expect.poll(() => page.url()).toBe(`${baseUrl}/tag/daily`);
+      await expect.poll(() => page.getByTestId('tag-page').getByTestId('grid-video').count()).toBe(2);
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
