@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecModel, trainModel, type TrainingData } from './index.js';
+import { crc32, crc32Js } from './rec-model.js';
 
 /**
  * Two taste clusters: items 0–4 and 5–9. Users of cluster A like A items and
@@ -120,6 +121,18 @@ describe('RecModel serialization', () => {
     expect(() => RecModel.deserialize(future)).toThrow(/unsupported format version 2/);
   });
 
+  it('refuses inconsistent parts (what a well-formed but wrong artifact would carry)', async () => {
+    const m = await trainModel(clusteredData());
+    const parts = { nItems: m.nItems, itemPrior: m.itemPrior, itemScale: m.itemScale, exposure: m.exposure, preference: m.preference, foldIn: m.foldIn };
+    expect(() => new RecModel({ ...parts, itemPrior: Float32Array.from(m.itemPrior, (v, i) => (i === 3 ? NaN : v)) })).toThrow(/non-finite item value/);
+    const badIdx = m.exposure.indices.slice();
+    badIdx[0] = m.nItems;
+    expect(() => new RecModel({ ...parts, exposure: { ...m.exposure, indices: badIdx } })).toThrow(/exposure graph: neighbour 12 out of range/);
+    const badVal = m.preference.values.slice();
+    badVal[0] = Infinity;
+    expect(() => new RecModel({ ...parts, preference: { ...m.preference, values: badVal } })).toThrow(/preference graph: non-finite weight/);
+  });
+
   it('scoreAll checks the vector size and fills `out`', async () => {
     const m = await trainModel(clusteredData());
     expect(() => m.scoreAll(new Float32Array(3))).toThrow(/needs 13/);
@@ -154,5 +167,15 @@ describe('trainModel on a larger synthetic catalogue', () => {
     expect(model.nItems).toBe(nItems);
     // 300 items per graph, two graphs: at least 2 × 9 yields.
     expect(ticks).toBeGreaterThanOrEqual(18);
+  });
+});
+
+describe('crc32', () => {
+  it('is the IEEE CRC-32, natively and in JavaScript', () => {
+    const check = new TextEncoder().encode('123456789');
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(crc32Js(check)).toBe(0xcbf43926);
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff);
+    expect(crc32(data.subarray(3))).toBe(crc32Js(data.subarray(3)));
   });
 });

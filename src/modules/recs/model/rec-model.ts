@@ -1,3 +1,5 @@
+import * as zlib from 'node:zlib';
+
 /**
  * The recommender: two sparse item-item graphs (RP3β random-walk
  * similarities, top-N neighbours per item) plus an item prior.
@@ -43,6 +45,9 @@ export interface RecModelParts {
   preference: ItemGraph;
   foldIn: FoldInParams;
 }
+
+// zlib.crc32 exists from Node 20.15 / 22.2; the JS table version is the fallback.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 const MAGIC = 'CURTAREC';
 const FORMAT_VERSION = 1;
@@ -159,6 +164,11 @@ export class RecModel {
     view.setUint32(o, nnzP, true);
     o += 4;
     const put = (a: Float32Array | Int32Array): void => {
+      if (LITTLE_ENDIAN) {
+        bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+        o += a.byteLength;
+        return;
+      }
       for (let k = 0; k < a.length; k++, o += 4) {
         if (a instanceof Float32Array) view.setFloat32(o, a[k]!, true);
         else view.setInt32(o, a[k]!, true);
@@ -210,13 +220,24 @@ export class RecModel {
     if (bytes.length > expected) fail(`${bytes.length - expected} unexpected trailing bytes`);
     const stored = view.getUint32(expected - 4, true);
     if (crc32(bytes.subarray(0, expected - 4)) !== stored) fail('checksum mismatch (corrupt data)');
+    // Copies (never views): the input may be unaligned and may be reused by the caller.
     const f32 = (count: number): Float32Array => {
       const a = new Float32Array(count);
+      if (LITTLE_ENDIAN) {
+        new Uint8Array(a.buffer).set(bytes.subarray(o, o + 4 * count));
+        o += 4 * count;
+        return a;
+      }
       for (let k = 0; k < count; k++, o += 4) a[k] = view.getFloat32(o, true);
       return a;
     };
     const i32 = (count: number): Int32Array => {
       const a = new Int32Array(count);
+      if (LITTLE_ENDIAN) {
+        new Uint8Array(a.buffer).set(bytes.subarray(o, o + 4 * count));
+        o += 4 * count;
+        return a;
+      }
       for (let k = 0; k < count; k++, o += 4) a[k] = view.getInt32(o, true);
       return a;
     };
@@ -245,21 +266,41 @@ function validateParts(p: RecModelParts): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`invalid nItems ${n}`);
   if (p.itemPrior.length !== n) throw new Error(`itemPrior has ${p.itemPrior.length} values, expected ${n}`);
   if (p.itemScale.length !== n) throw new Error(`itemScale has ${p.itemScale.length} values, expected ${n}`);
-  for (const a of [p.itemPrior, p.itemScale]) for (const v of a) if (!Number.isFinite(v)) throw new Error('non-finite item value');
+  for (const a of [p.itemPrior, p.itemScale]) if (!allFinite(a)) throw new Error('non-finite item value');
   for (const [name, g] of [['exposure', p.exposure], ['preference', p.preference]] as const) {
     if (g.indptr.length !== n + 1 || g.indptr[0] !== 0) throw new Error(`${name} graph: bad indptr`);
     const nnz = g.indices.length;
     if (g.values.length !== nnz || g.indptr[n] !== nnz) throw new Error(`${name} graph: ${nnz} indices, ${g.values.length} values, indptr ends at ${g.indptr[n]}`);
     for (let i = 0; i < n; i++) if (g.indptr[i + 1]! < g.indptr[i]!) throw new Error(`${name} graph: indptr decreases at ${i}`);
-    for (const j of g.indices) if (j < 0 || j >= n) throw new Error(`${name} graph: neighbour ${j} out of range`);
-    for (const v of g.values) if (!Number.isFinite(v)) throw new Error(`${name} graph: non-finite weight`);
+    const idx = g.indices;
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k]!;
+      if (j < 0 || j >= n) throw new Error(`${name} graph: neighbour ${j} out of range`);
+    }
+    if (!allFinite(g.values)) throw new Error(`${name} graph: non-finite weight`);
   }
   for (const k of FOLD_IN_KEYS) if (!Number.isFinite(p.foldIn[k])) throw new Error(`fold-in parameter ${k} is not finite`);
 }
 
+function allFinite(a: Float32Array): boolean {
+  for (let k = 0; k < a.length; k++) {
+    const v = a[k]!;
+    // v - v is 0 for finite numbers and NaN for ±Infinity and NaN.
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 let crcTable: Uint32Array | undefined;
-/** CRC-32 (IEEE), to reject corrupt artifacts rather than serve garbage. */
+/** CRC-32 (IEEE), to reject corrupt artifacts rather than serve garbage: zlib's native one when present. */
 export function crc32(data: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(data) >>> 0;
+  return crc32Js(data);
+}
+
+export function crc32Js(data: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {

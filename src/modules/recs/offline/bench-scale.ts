@@ -5,7 +5,7 @@
  * time over all items (medians of repeated calls), and the artifact size.
  */
 import { pathToFileURL } from 'node:url';
-import { trainModel, type ModelParams } from '../model/index.js';
+import { RecModel, trainModel, type ModelParams } from '../model/index.js';
 import { mulberry32, syntheticTrainingData } from './synthetic.js';
 
 export interface ScaleReport {
@@ -14,6 +14,8 @@ export interface ScaleReport {
   userVectorMs: number;
   scoreAllMs: number;
   artifactBytes: number;
+  serializeMs: number;
+  deserializeMs: number;
 }
 
 export async function runScaleBench(
@@ -52,14 +54,22 @@ export async function runScaleBench(
     }
   }
   const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const s0 = performance.now();
+  const bytes = model.serialize();
+  const s1 = performance.now();
+  RecModel.deserialize(bytes);
+  const s2 = performance.now();
   const report: ScaleReport = {
     pairs: data.users.length,
     trainSeconds,
     userVectorMs: median(uvTimes),
     scoreAllMs: median(saTimes),
-    artifactBytes: model.serialize().length,
+    artifactBytes: bytes.length,
+    serializeMs: s1 - s0,
+    deserializeMs: s2 - s1,
   };
-  log(`userVector (${h}-item history): median ${report.userVectorMs.toFixed(3)} ms; scoreAll (${o.nItems} items): median ${report.scoreAllMs.toFixed(3)} ms; artifact ${(report.artifactBytes / 1e6).toFixed(1)} MB`);
+  log(`userVector (${h}-item history): median ${report.userVectorMs.toFixed(3)} ms; scoreAll (${o.nItems} items): median ${report.scoreAllMs.toFixed(3)} ms`);
+  log(`artifact ${(report.artifactBytes / 1e6).toFixed(1)} MB: serialize ${report.serializeMs.toFixed(0)} ms, deserialize ${report.deserializeMs.toFixed(0)} ms`);
   return report;
 }
 
