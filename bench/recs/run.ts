@@ -325,7 +325,7 @@ async function queryCosts(url: string): Promise<void> {
       return v < SIGNED_IN ? { userId: `bviewer${pad(v, 6)}`, deviceId: null } : { userId: null, deviceId: deviceOf(v) };
     };
     const since = new Date(now - DEFAULT_FOR_YOU_OPTIONS.historyWindowMs);
-    await time('per request: viewer history (viewerPairs)', 40, (i) => repo.viewerPairs(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents));
+    await time('per request: viewer history (viewerHistory)', 40, async (i) => (await repo.viewerHistory(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents)).events);
     await time('per request: followed creators', 20, (i) => repo.followedAuthors(`bviewer${pad(i, 6)}`));
     await time('per snapshot: catalog (discoverable videos)', 3, () => repo.catalog(50_000));
     await time('per snapshot: trending ranking', 3, () =>

@@ -19,3 +19,6 @@ CREATE TABLE recs_models (
 -- A viewer's recent history is read on every For You request: signed-in
 -- viewers by user_id (events_user_idx exists), anonymous ones by device.
 CREATE INDEX events_device_idx ON events (device_id, received_at) WHERE device_id IS NOT NULL AND user_id IS NULL;
+-- ... and their shares and comments (likes: video_likes_user_idx).
+CREATE INDEX video_shares_user_idx ON video_shares (user_id, created_at) WHERE user_id IS NOT NULL;
+CREATE INDEX comments_author_idx ON comments (author_id, created_at);

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Cache } from '../../ports/cache.js';
+import { posteriorMean, trialFailed, type ExploreArm } from './ranking.js';
 import type { CatalogVideo, ExploreStat, RecsRepository } from './recs.repository.js';
 
 export interface CatalogSnapshot {
@@ -7,8 +9,10 @@ export interface CatalogSnapshot {
   byId: Map<string, CatalogVideo>;
   /** Trending ranking (ids, best first). */
   trending: string[];
-  /** Exposure of young videos, for the exploration bandit. */
-  explore: Map<string, ExploreStat>;
+  /** New videos on trial (the exploration pool), with their exposure so far. */
+  arms: ExploreArm[];
+  /** Videos on trial that proved themselves, best posterior first. */
+  rising: string[];
   loadedAt: number;
 }
 
@@ -17,11 +21,18 @@ export interface CatalogOptions {
   ttlMs: number;
   /** At most this many of the newest discoverable videos are candidates. */
   maxVideos: number;
-  /** Videos younger than this are in the exploration pool. */
+  /** Videos younger than this are on trial. */
   exploreWindowMs: number;
+  /** A video leaves the trial after this many distinct viewers. */
+  graduateViewers: number;
+  /** How long one computation of trial exposure serves every process (it reads every young video's events). */
+  exploreStatsTtlMs: number;
   trendingWindowMs: number;
   trendingSize: number;
 }
+
+/** Viewers a new video needs before its engagement rate counts for promotion. */
+const RISING_MIN_VIEWERS = 5;
 
 /**
  * The candidate pool every For You request ranks from, held in memory and
@@ -29,6 +40,8 @@ export interface CatalogOptions {
  * thousands of candidates without touching the database for them. What it
  * serves is re-checked against the database row by row before it is shown,
  * so a video made private or taken down a moment ago is never served.
+ * Everything that depends only on the pool (the trial arms, the rising
+ * order) is computed here once per snapshot, not per request.
  */
 export class CatalogCache {
   private snapshot: CatalogSnapshot | null = null;
@@ -37,6 +50,7 @@ export class CatalogCache {
 
   constructor(
     private readonly repo: RecsRepository,
+    private readonly cache: Cache,
     private readonly trendingIds: (since: Date, limit: number) => Promise<string[]>,
     private readonly log: Logger,
     private readonly opts: CatalogOptions,
@@ -66,18 +80,29 @@ export class CatalogCache {
   private async fetch(): Promise<CatalogSnapshot> {
     this.invalidated = false;
     const now = Date.now();
-    const [videos, trending, explore] = await Promise.all([
+    const windowStart = now - this.opts.exploreWindowMs;
+    const [videos, trending, stats] = await Promise.all([
       this.repo.catalog(this.opts.maxVideos),
       this.trendingIds(new Date(now - this.opts.trendingWindowMs), this.opts.trendingSize),
-      this.repo.exploreStats(new Date(now - this.opts.exploreWindowMs)),
+      // One process computes it for all (single flight through the cache); a few seconds stale is fine for a bandit.
+      this.cache.getOrLoad<ExploreStat[]>(`recs:explore:${Math.floor(windowStart / 3_600_000)}`, this.opts.exploreStatsTtlMs, () =>
+        this.repo.exploreStats(new Date(windowStart)),
+      ),
     ]);
-    this.snapshot = {
-      videos,
-      byId: new Map(videos.map((v) => [v.id, v])),
-      trending,
-      explore: new Map(explore.map((s) => [s.videoId, s])),
-      loadedAt: now,
-    };
+    const exposure = new Map(stats.map((s) => [s.videoId, s]));
+    const young = videos
+      .filter((v) => v.createdAt > windowStart)
+      .map((v) => ({ id: v.id, viewers: exposure.get(v.id)?.viewers ?? 0, engaged: exposure.get(v.id)?.engaged ?? 0 }))
+      .filter((a) => a.viewers < this.opts.graduateViewers);
+    // Trials that clearly failed leave the pool: measured against how new videos do on average.
+    const totals = young.reduce((t, a) => ({ viewers: t.viewers + a.viewers, engaged: t.engaged + a.engaged }), { viewers: 0, engaged: 0 });
+    const baseline = totals.viewers > 0 ? totals.engaged / totals.viewers : 0;
+    const arms = young.filter((a) => !trialFailed(a, baseline));
+    const rising = arms
+      .filter((a) => a.viewers >= RISING_MIN_VIEWERS)
+      .sort((a, b) => posteriorMean(b) - posteriorMean(a))
+      .map((a) => a.id);
+    this.snapshot = { videos, byId: new Map(videos.map((v) => [v.id, v])), trending, arms, rising, loadedAt: now };
     return this.snapshot;
   }
 }

@@ -22,8 +22,8 @@ import {
   type Rng,
   type Source,
 } from './ranking.js';
-import type { PairRow, RecsRepository, ViewerKey } from './recs.repository.js';
-import { signalWeight } from './signals.js';
+import type { CatalogVideo, RecsRepository, ViewerKey } from './recs.repository.js';
+import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
 
 export const ForYouQuery = z.object({
   limit: z.coerce.number().int().min(1).max(30).default(10),
@@ -81,7 +81,7 @@ interface SessionState {
 interface ViewerContext {
   key: string | null;
   userId: string | null;
-  history: PairRow[];
+  history: HistoryPair[];
   followed: ReadonlySet<string>;
   blocked: ReadonlySet<string>;
 }
@@ -98,6 +98,8 @@ interface ViewerContext {
  * un-withdrawn (re-checked against the database before serving).
  */
 export class ForYouService {
+  private joined: { catalog: CatalogSnapshot; model: LoadedModel; items: ReadonlyArray<CatalogVideo | undefined> } | null = null;
+
   constructor(
     private readonly repo: RecsRepository,
     private readonly catalog: CatalogCache,
@@ -123,13 +125,13 @@ export class ForYouService {
     const [catalog, loaded, ctx, session] = await Promise.all([
       this.catalog.get(),
       this.models.get(),
-      this.viewerContext(viewer, key, now),
+      this.viewerContext(viewer, key, this.catalog.get(), now),
       params.cursor ? this.cache.get<SessionState>(sessionKey) : Promise.resolve(undefined),
     ]);
 
     const excluded = new Set(session?.served ?? []);
-    for (const p of ctx.history) if (now - p.lastAt.getTime() < this.opts.seenWindowMs) excluded.add(p.videoId);
-    const eligible = (v: RankItem | undefined): v is RankItem =>
+    for (const p of ctx.history) if (now - p.lastAt < this.opts.seenWindowMs) excluded.add(p.videoId);
+    const eligible = (v: CatalogVideo | undefined): v is CatalogVideo =>
       v !== undefined && !excluded.has(v.id) && v.ownerId !== ctx.userId && !ctx.blocked.has(v.ownerId);
 
     const ids = this.rank(catalog, loaded, ctx, eligible, params.limit * 3);
@@ -147,13 +149,20 @@ export class ForYouService {
     };
   }
 
-  private async viewerContext(viewer: ViewerKey, key: string | null, now: number): Promise<ViewerContext> {
+  private async viewerContext(viewer: ViewerKey, key: string | null, catalog: Promise<CatalogSnapshot>, now: number): Promise<ViewerContext> {
     if (!key) return { key, userId: null, history: [], followed: new Set(), blocked: new Set() };
-    const [history, followed, blocked] = await Promise.all([
-      this.repo.viewerPairs(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),
+    const [raw, followed, blocked, snapshot] = await Promise.all([
+      this.repo.viewerHistory(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),
       viewer.userId ? this.repo.followedAuthors(viewer.userId) : Promise.resolve(new Set<string>()),
       viewer.userId ? this.blockedIds(viewer.userId) : Promise.resolve(new Set<string>()),
+      catalog,
     ]);
+    // Owner and duration from the catalog; the few history videos it lacks (unlisted, private, withdrawn) from the database.
+    const missing = new Set<string>();
+    for (const e of raw.events) if (!snapshot.byId.has(e.videoId)) missing.add(e.videoId);
+    for (const a of raw.actions) if (!snapshot.byId.has(a.videoId)) missing.add(a.videoId);
+    const extra = await this.repo.videoFacts([...missing]);
+    const history = aggregateHistory(raw.events, raw.actions, (id) => snapshot.byId.get(id) ?? extra.get(id), followed);
     return { key, userId: viewer.userId, history, followed, blocked };
   }
 
@@ -162,42 +171,47 @@ export class ForYouService {
     catalog: CatalogSnapshot,
     loaded: LoadedModel | null,
     ctx: ViewerContext,
-    eligible: (v: RankItem | undefined) => v is RankItem,
+    eligible: (v: CatalogVideo | undefined) => v is CatalogVideo,
     length: number,
   ): string[] {
-    const pool = catalog.videos.filter(eligible);
+    const firstEligible = (ids: Iterable<string>, n = SOURCE_DEPTH): string[] => {
+      const out: string[] = [];
+      for (const id of ids) {
+        if (eligible(catalog.byId.get(id))) out.push(id);
+        if (out.length >= n) break;
+      }
+      return out;
+    };
     const sources: Source[] = [
-      { name: 'personal', ids: this.personal(pool, loaded, ctx.history), weight: SOURCE_WEIGHTS.personal },
-      { name: 'trending', ids: catalog.trending.filter((id) => eligible(catalog.byId.get(id))).slice(0, SOURCE_DEPTH), weight: SOURCE_WEIGHTS.trending },
-      { name: 'fresh', ids: pool.slice(0, SOURCE_DEPTH).map((v) => v.id), weight: SOURCE_WEIGHTS.fresh },
+      { name: 'personal', ids: this.personal(catalog, loaded, ctx.history, eligible), weight: SOURCE_WEIGHTS.personal },
+      { name: 'trending', ids: firstEligible(catalog.trending), weight: SOURCE_WEIGHTS.trending },
+      { name: 'fresh', ids: firstEligible(catalog.videos.map((v) => v.id)), weight: SOURCE_WEIGHTS.fresh },
+      // New videos that proved themselves on trial rise in the blend.
+      { name: 'rising', ids: firstEligible(catalog.rising), weight: SOURCE_WEIGHTS.rising },
     ];
     if (ctx.followed.size > 0) {
       const since = Date.now() - this.opts.followingWindowMs;
-      const following = pool.filter((v) => ctx.followed.has(v.ownerId) && v.createdAt > since).slice(0, SOURCE_DEPTH);
-      sources.push({ name: 'following', ids: following.map((v) => v.id), weight: SOURCE_WEIGHTS.following });
+      const following = catalog.videos.filter((v) => v.createdAt > since && ctx.followed.has(v.ownerId)).map((v) => v.id);
+      sources.push({ name: 'following', ids: firstEligible(following), weight: SOURCE_WEIGHTS.following });
     }
-    // New videos on trial: those that proved themselves rise in the blend; all get exploration slots.
-    const arms = pool
-      .filter((v) => {
-        const s = catalog.explore.get(v.id);
-        return Date.now() - v.createdAt < this.opts.exploreWindowMs && (s?.viewers ?? 0) < this.opts.exploreGraduateViewers;
-      })
-      .map((v) => ({ id: v.id, viewers: catalog.explore.get(v.id)?.viewers ?? 0, engaged: catalog.explore.get(v.id)?.engaged ?? 0 }));
-    const rising = arms.filter((a) => a.viewers >= 5).sort((a, b) => posteriorMean(b) - posteriorMean(a));
-    sources.push({ name: 'rising', ids: rising.slice(0, SOURCE_DEPTH).map((a) => a.id), weight: SOURCE_WEIGHTS.rising });
-
     const recent = ctx.history.slice(0, 30).flatMap((p) => {
-      const v = catalog.byId.get(p.videoId);
       const weight = signalWeight(p);
-      return weight === 0 ? [] : [{ ownerId: p.ownerId, tag: v?.tag ?? null, weight }];
+      return weight === 0 ? [] : [{ ownerId: p.ownerId, tag: catalog.byId.get(p.videoId)?.tag ?? null, weight }];
     });
     const affinity = sessionAffinity(recent, this.opts.affinityStrength);
     const ranked = fuse(sources, (id) => affinity(catalog.byId.get(id)!));
+    // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw.
+    const arms = catalog.arms.filter((a) => eligible(catalog.byId.get(a.id)));
     return interleave(ranked, thompsonOrder(arms, this.rng), this.opts.exploreShare, length, this.rng);
   }
 
-  /** The model's ranking of the pool for this viewer: fold-in of their history, or the prior when they have none. */
-  private personal(pool: readonly RankItem[], loaded: LoadedModel | null, history: readonly PairRow[]): string[] {
+  /** The model's best eligible videos for this viewer: fold-in of their history, or the prior when they have none. */
+  private personal(
+    catalog: CatalogSnapshot,
+    loaded: LoadedModel | null,
+    history: readonly HistoryPair[],
+    eligible: (v: CatalogVideo | undefined) => v is CatalogVideo,
+  ): string[] {
     if (!loaded) return [];
     const folded: Array<{ item: number; weight: number }> = [];
     for (const p of history) {
@@ -206,12 +220,19 @@ export class ForYouService {
       if (item !== undefined && weight !== 0) folded.push({ item, weight });
     }
     const scores = folded.length > 0 ? loaded.model.scoreAll(loaded.model.userVector(folded)) : loaded.model.itemPrior;
+    const items = this.modelItems(catalog, loaded);
     const candidates: number[] = [];
-    for (const v of pool) {
-      const i = loaded.index.get(v.id);
-      if (i !== undefined) candidates.push(i);
-    }
+    for (let i = 0; i < items.length; i++) if (eligible(items[i])) candidates.push(i);
     return topIndices(scores, candidates, SOURCE_DEPTH).map((i) => loaded.itemIds[i]!);
+  }
+
+  /** Model item index → catalog video (undefined: not discoverable now), once per (snapshot, model) pair. */
+  private modelItems(catalog: CatalogSnapshot, loaded: LoadedModel): ReadonlyArray<CatalogVideo | undefined> {
+    const j = this.joined;
+    if (j && j.catalog === catalog && j.model === loaded) return j.items;
+    const items = loaded.itemIds.map((id) => catalog.byId.get(id));
+    this.joined = { catalog, model: loaded, items };
+    return items;
   }
 
   /** The rows for these ids, in order, dropping any that stopped being discoverable since the snapshot. */

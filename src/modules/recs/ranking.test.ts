@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diversify, fuse, interleave, posteriorMean, sampleBeta, seededRng, sessionAffinity, thompsonOrder, topIndices } from './ranking.js';
+import { diversify, fuse, interleave, posteriorMean, trialFailed, sampleBeta, seededRng, sessionAffinity, thompsonOrder, topIndices } from './ranking.js';
 
 describe('fuse (reciprocal-rank fusion)', () => {
   it('puts an item several sources rank high above one a single source ranks first', () => {
@@ -41,6 +41,12 @@ describe('exploration', () => {
     expect(firsts.get('new') ?? 0).toBeGreaterThan(5);
     expect(firsts.get('disliked') ?? 0).toBeLessThan(firsts.get('new') ?? 0);
     expect(posteriorMean({ id: 'a', viewers: 40, engaged: 32 })).toBeGreaterThan(posteriorMean({ id: 'b', viewers: 0, engaged: 0 }));
+  });
+  it('a trial fails only with enough viewers and engagement far below the baseline', () => {
+    expect(trialFailed({ id: 'a', viewers: 80, engaged: 0 }, 0.4)).toBe(true);
+    expect(trialFailed({ id: 'b', viewers: 5, engaged: 0 }, 0.4)).toBe(false);
+    expect(trialFailed({ id: 'c', viewers: 80, engaged: 30 }, 0.4)).toBe(false);
+    expect(trialFailed({ id: 'd', viewers: 80, engaged: 0 }, 0)).toBe(false);
   });
   it('interleave gives the exploration list about its share of slots, without duplicates', () => {
     const ranked = Array.from({ length: 100 }, (_, i) => `r${i}`);

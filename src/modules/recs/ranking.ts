@@ -91,6 +91,24 @@ export function thompsonOrder(arms: readonly ExploreArm[], rng: Rng): string[] {
     .map((x) => x.id);
 }
 
+/** Viewers a trial needs before it can fail. */
+export const TRIAL_MIN_VIEWERS = 10;
+
+/**
+ * A trial that clearly failed: enough viewers, and even an optimistic view of
+ * its engagement (posterior mean + 2 standard deviations) is below half the
+ * baseline rate of new videos. It stops taking exploration slots.
+ */
+export function trialFailed(arm: ExploreArm, baseline: number): boolean {
+  if (arm.viewers < TRIAL_MIN_VIEWERS || baseline <= 0) return false;
+  const engaged = Math.min(arm.engaged, arm.viewers);
+  const a = EXPLORE_PRIOR.a + engaged;
+  const b = EXPLORE_PRIOR.b + arm.viewers - engaged;
+  const mean = a / (a + b);
+  const sd = Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
+  return mean + 2 * sd < baseline / 2;
+}
+
 /** Posterior mean engagement, for promoting new videos that proved themselves. */
 export function posteriorMean(arm: ExploreArm): number {
   const engaged = Math.min(arm.engaged, arm.viewers);

@@ -37,10 +37,12 @@ export function createRecsModule(d: RecsDeps) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
-  const catalog = new CatalogCache(repo, (since, limit) => discovery.trendingIds(since, limit), log, {
+  const catalog = new CatalogCache(repo, d.cache, (since, limit) => discovery.trendingIds(since, limit), log, {
     ttlMs: d.config.recs.catalogTtlMs,
     maxVideos: 50_000,
     exploreWindowMs: DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs,
+    graduateViewers: DEFAULT_FOR_YOU_OPTIONS.exploreGraduateViewers,
+    exploreStatsTtlMs: 30_000,
     trendingWindowMs: DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs,
     trendingSize: DEFAULT_DISCOVERY_OPTIONS.trendingSize,
   });

@@ -15,6 +15,43 @@ export function viewerKeyOf(v: ViewerKey): string {
   throw new Error('a viewer needs a user id or a device id');
 }
 
+export interface VideoFacts {
+  ownerId: string;
+  durationMs: number | null;
+}
+
+export interface HistoryEvent {
+  videoId: string;
+  type: string;
+  watchedMs: number | null;
+  at: Date;
+}
+
+export interface HistoryAction {
+  videoId: string;
+  kind: 'like' | 'share' | 'comment';
+  at: Date;
+}
+
+export interface ViewerHistory {
+  /** Newest first. */
+  events: HistoryEvent[];
+  actions: HistoryAction[];
+}
+
+interface RawEvent {
+  video_id: string;
+  type: string;
+  watched_ms: number | null;
+  received_at: Date | string;
+}
+
+interface RawAction {
+  video_id: string;
+  kind: 'like' | 'share' | 'comment';
+  at: Date | string;
+}
+
 export interface PairRow extends PairSignals {
   viewer: string;
   videoId: string;
@@ -24,9 +61,8 @@ export interface PairRow extends PairSignals {
 }
 
 /** A video the For You feed may show anyone (public, ready, not withdrawn). */
-export interface CatalogVideo {
+export interface CatalogVideo extends VideoFacts {
   id: string;
-  ownerId: string;
   createdAt: number;
   /** The caption's first hashtag, for diversity. */
   tag: string | null;
@@ -89,39 +125,36 @@ function toPair(r: RawPair): PairRow {
 }
 
 /**
- * Signals per (viewer, video): playback events aggregated, joined with likes,
- * shares and comments and with whether the viewer follows the author. `events`
- * and `engagement` are SQL sources with the columns the query names; the
- * caller binds their parameters.
+ * Signals per (viewer, video) since $1 for training: playback events
+ * aggregated, joined with likes, shares and comments and with whether the
+ * viewer follows the author. The same signals signals.ts aggregates for one
+ * viewer at request time.
  */
-function pairSignalsSql(events: string, engagement: string): string {
-  return `
-    WITH ev AS (
-      SELECT e.viewer, e.video_id,
-             count(*) FILTER (WHERE e.type = 'impression') AS impressions,
-             count(*) FILTER (WHERE e.type = 'complete') AS completes,
-             count(*) FILTER (WHERE e.type = 'skip') AS skips,
-             coalesce(max(e.watched_ms), 0) AS watched_ms,
-             max(e.received_at) AS last_at
-      FROM (${events}) e GROUP BY e.viewer, e.video_id
-    ), eng AS (
-      SELECT g.viewer, g.video_id, bool_or(g.kind = 'like') AS liked, bool_or(g.kind = 'share') AS shared,
-             bool_or(g.kind = 'comment') AS commented, max(g.at) AS last_at
-      FROM (${engagement}) g GROUP BY g.viewer, g.video_id
-    )
-    SELECT coalesce(ev.viewer, eng.viewer) AS viewer, v.id AS video_id, v.owner_id, v.duration_ms,
-           ev.impressions, ev.completes, ev.skips, ev.watched_ms,
-           coalesce(eng.liked, false) AS liked, coalesce(eng.shared, false) AS shared, coalesce(eng.commented, false) AS commented,
-           EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = coalesce(ev.viewer, eng.viewer) AND f.followee_id = v.owner_id) AS follows_author,
-           greatest(ev.last_at, eng.last_at) AS last_at
-    FROM ev FULL JOIN eng ON eng.viewer = ev.viewer AND eng.video_id = ev.video_id
-    JOIN videos v ON v.id = coalesce(ev.video_id, eng.video_id)`;
-}
-
-const ENGAGEMENT_SINCE = `
-  SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE created_at > $1
-  UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id IS NOT NULL AND created_at > $1
-  UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE created_at > $1`;
+const TRAINING_PAIRS_SQL = `
+  WITH ev AS (
+    SELECT coalesce(e.user_id, 'd:' || e.device_id) AS viewer, e.video_id,
+           count(*) FILTER (WHERE e.type = 'impression') AS impressions,
+           count(*) FILTER (WHERE e.type = 'complete') AS completes,
+           count(*) FILTER (WHERE e.type = 'skip') AS skips,
+           coalesce(max(e.watched_ms), 0) AS watched_ms,
+           max(e.received_at) AS last_at
+    FROM events e WHERE e.received_at > $1 GROUP BY 1, 2
+  ), eng AS (
+    SELECT g.viewer, g.video_id, bool_or(g.kind = 'like') AS liked, bool_or(g.kind = 'share') AS shared,
+           bool_or(g.kind = 'comment') AS commented, max(g.at) AS last_at
+    FROM (SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE created_at > $1
+          UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id IS NOT NULL AND created_at > $1
+          UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE created_at > $1) g
+    GROUP BY g.viewer, g.video_id
+  )
+  SELECT coalesce(ev.viewer, eng.viewer) AS viewer, v.id AS video_id, v.owner_id, v.duration_ms,
+         ev.impressions, ev.completes, ev.skips, ev.watched_ms,
+         coalesce(eng.liked, false) AS liked, coalesce(eng.shared, false) AS shared, coalesce(eng.commented, false) AS commented,
+         f.follower_id IS NOT NULL AS follows_author,
+         greatest(ev.last_at, eng.last_at) AS last_at
+  FROM ev FULL JOIN eng ON eng.viewer = ev.viewer AND eng.video_id = ev.video_id
+  JOIN videos v ON v.id = coalesce(ev.video_id, eng.video_id)
+  LEFT JOIN follows f ON f.follower_id = coalesce(ev.viewer, eng.viewer) AND f.followee_id = v.owner_id`;
 
 export class RecsRepository {
   constructor(private readonly db: Database) {}
@@ -132,54 +165,72 @@ export class RecsRepository {
       `SELECT count(*) AS n, max(id) AS max_id FROM events WHERE received_at > $1`,
       [since],
     );
-    const r = await this.db.query<RawPair>(
-      pairSignalsSql(
-        `SELECT coalesce(user_id, 'd:' || device_id) AS viewer, video_id, type, watched_ms, received_at FROM events WHERE received_at > $1`,
-        ENGAGEMENT_SINCE,
-      ),
-      [since],
-    );
+    const r = await this.db.query<RawPair>(TRAINING_PAIRS_SQL, [since]);
     return { pairs: r.rows.map(toPair), eventsRead: num(totals.rows[0]?.n ?? 0), maxEventId: num(totals.rows[0]?.max_id ?? 0) };
   }
 
   /**
-   * One viewer's recent pairs (their newest `maxEvents` events since `since`),
-   * newest first. A signed-in viewer's anonymous events from the same device
-   * are included, so signing up does not start the feed from scratch.
+   * One viewer's raw recent history: their newest `maxEvents` playback events
+   * and their likes, shares and comments since `since`, newest first — plain
+   * index scans, aggregated by the caller (signals.ts). A signed-in viewer's
+   * anonymous events from the same device are included, so signing up does
+   * not start the feed from scratch.
    */
-  async viewerPairs(viewer: ViewerKey, since: Date, maxEvents: number): Promise<PairRow[]> {
-    const key = viewerKeyOf(viewer);
-    // Signed in on a device that watched anonymously before: that history counts too.
+  async viewerHistory(viewer: ViewerKey, since: Date, maxEvents: number): Promise<ViewerHistory> {
     const events = viewer.userId
-      ? `SELECT $3::text AS viewer, video_id, type, watched_ms, received_at FROM events
-         WHERE (user_id = $3 OR ($4::text IS NOT NULL AND device_id = $4 AND user_id IS NULL)) AND received_at > $1
-         ORDER BY received_at DESC LIMIT $2`
-      : `SELECT $3::text AS viewer, video_id, type, watched_ms, received_at FROM events
-         WHERE device_id = $4 AND user_id IS NULL AND received_at > $1 ORDER BY received_at DESC LIMIT $2`;
+      ? this.db.query<RawEvent>(
+          `SELECT video_id, type, watched_ms, received_at FROM events
+           WHERE (user_id = $1 OR ($2::text IS NOT NULL AND device_id = $2 AND user_id IS NULL)) AND received_at > $3
+           ORDER BY received_at DESC LIMIT $4`,
+          [viewer.userId, viewer.deviceId, since, maxEvents],
+        )
+      : this.db.query<RawEvent>(
+          `SELECT video_id, type, watched_ms, received_at FROM events
+           WHERE device_id = $1 AND user_id IS NULL AND received_at > $2
+           ORDER BY received_at DESC LIMIT $3`,
+          [viewer.deviceId, since, maxEvents],
+        );
     const engagement = viewer.userId
-      ? `SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE user_id = $3 AND created_at > $1
-         UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id = $3 AND created_at > $1
-         UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE author_id = $3 AND created_at > $1`
-      : `SELECT NULL::text AS viewer, NULL::text AS video_id, NULL::text AS kind, NULL::timestamptz AS at WHERE false`;
-    const r = await this.db.query<RawPair>(`${pairSignalsSql(events, engagement)} ORDER BY last_at DESC`, [
-      since,
-      maxEvents,
-      key,
-      viewer.deviceId,
-    ]);
-    return r.rows.map(toPair);
+      ? this.db.query<RawAction>(
+          `SELECT video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE user_id = $1 AND created_at > $2
+           UNION ALL SELECT video_id, 'share', created_at FROM video_shares WHERE user_id = $1 AND created_at > $2
+           UNION ALL SELECT video_id, 'comment', created_at FROM comments WHERE author_id = $1 AND created_at > $2`,
+          [viewer.userId, since],
+        )
+      : Promise.resolve({ rows: [] as RawAction[] });
+    const [e, g] = await Promise.all([events, engagement]);
+    return {
+      events: e.rows.map((r) => ({ videoId: r.video_id, type: r.type, watchedMs: r.watched_ms, at: new Date(r.received_at) })),
+      actions: g.rows.map((r) => ({ videoId: r.video_id, kind: r.kind, at: new Date(r.at) })),
+    };
+  }
+
+  /** Owner and duration of these videos (for history items the catalog does not hold: unlisted, private, withdrawn). */
+  async videoFacts(ids: readonly string[]): Promise<Map<string, VideoFacts>> {
+    if (ids.length === 0) return new Map();
+    const r = await this.db.query<{ id: string; owner_id: string; duration_ms: number | null }>(
+      `SELECT id, owner_id, duration_ms FROM videos WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(r.rows.map((row) => [row.id, { ownerId: row.owner_id, durationMs: row.duration_ms }]));
   }
 
   /** Everything the For You feed may show anyone, newest first. */
   async catalog(limit: number): Promise<CatalogVideo[]> {
-    const r = await this.db.query<{ id: string; owner_id: string; created_at: Date | string; tag: string | null }>(
-      `SELECT v.id, v.owner_id, v.created_at,
+    const r = await this.db.query<{ id: string; owner_id: string; duration_ms: number | null; created_at: Date | string; tag: string | null }>(
+      `SELECT v.id, v.owner_id, v.duration_ms, v.created_at,
               (SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position LIMIT 1) AS tag
        FROM videos v WHERE ${discoverableSql('v')}
        ORDER BY v.created_at DESC, v.id DESC LIMIT $1`,
       [limit],
     );
-    return r.rows.map((row) => ({ id: row.id, ownerId: row.owner_id, createdAt: new Date(row.created_at).getTime(), tag: row.tag }));
+    return r.rows.map((row) => ({
+      id: row.id,
+      ownerId: row.owner_id,
+      durationMs: row.duration_ms,
+      createdAt: new Date(row.created_at).getTime(),
+      tag: row.tag,
+    }));
   }
 
   /** Distinct viewers and engaged viewers of discoverable videos created since `since` (the exploration pool). */

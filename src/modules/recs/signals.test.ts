@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signalWeight, type PairSignals } from './signals.js';
+import { aggregateHistory, signalWeight, type PairSignals } from './signals.js';
 
 const base: PairSignals = {
   impressions: 1,
@@ -45,5 +45,31 @@ describe('signalWeight', () => {
   it('following the author counts only with evidence of watching', () => {
     expect(signalWeight({ ...base, followsAuthor: true })).toBe(0);
     expect(signalWeight({ ...base, completes: 1, followsAuthor: true })).toBeGreaterThan(signalWeight({ ...base, completes: 1 }));
+  });
+});
+
+describe('aggregateHistory', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+  const facts = (id: string) => (id === 'gone' ? undefined : { ownerId: id === 'v2' ? 'followed' : 'other', durationMs: 10_000 });
+
+  it('counts per video like the training query, newest first, with follows and actions folded in', () => {
+    const pairs = aggregateHistory(
+      [
+        { videoId: 'v1', type: 'impression', watchedMs: null, at: at(1) },
+        { videoId: 'v1', type: 'progress', watchedMs: 4000, at: at(2) },
+        { videoId: 'v1', type: 'complete', watchedMs: 10_000, at: at(3) },
+        { videoId: 'v1', type: 'complete', watchedMs: 10_000, at: at(4) },
+        { videoId: 'v2', type: 'skip', watchedMs: 900, at: at(5) },
+        { videoId: 'gone', type: 'complete', watchedMs: 10_000, at: at(6) },
+      ],
+      [{ videoId: 'v1', kind: 'like', at: at(7) }],
+      facts,
+      new Set(['followed']),
+    );
+    expect(pairs.map((p) => p.videoId)).toEqual(['v1', 'v2']);
+    expect(pairs[0]).toMatchObject({ impressions: 1, completes: 2, skips: 0, watchedMs: 10_000, liked: true, followsAuthor: false, lastAt: at(7).getTime() });
+    expect(pairs[1]).toMatchObject({ skips: 1, watchedMs: 900, followsAuthor: true, ownerId: 'followed' });
+    expect(signalWeight(pairs[0]!)).toBeGreaterThan(signalWeight({ ...pairs[0]!, liked: false }));
+    expect(signalWeight(pairs[1]!)).toBeLessThan(0);
   });
 });

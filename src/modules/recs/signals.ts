@@ -69,3 +69,65 @@ export function signalWeight(s: PairSignals): number {
   if (s.followsAuthor && (s.completes > 0 || ratio >= 0.5 || s.liked)) weight += w.followAuthor;
   return weight;
 }
+
+/** One video's signals from one viewer's raw history, as the request-time twin of the training query. */
+export interface HistoryPair extends PairSignals {
+  videoId: string;
+  ownerId: string;
+  /** When the viewer last did anything with this video (ms since the epoch). */
+  lastAt: number;
+}
+
+/**
+ * Aggregates one viewer's raw history (events and actions, any order) per
+ * video, newest first — the same counts and maxima the training query takes
+ * per (viewer, video). Videos `facts` does not know (deleted since) drop out.
+ */
+export function aggregateHistory(
+  events: ReadonlyArray<{ videoId: string; type: string; watchedMs: number | null; at: Date }>,
+  actions: ReadonlyArray<{ videoId: string; kind: 'like' | 'share' | 'comment'; at: Date }>,
+  facts: (videoId: string) => { ownerId: string; durationMs: number | null } | undefined,
+  followed: ReadonlySet<string>,
+): HistoryPair[] {
+  const pairs = new Map<string, HistoryPair>();
+  const pairOf = (videoId: string, at: Date): HistoryPair | undefined => {
+    let p = pairs.get(videoId);
+    if (!p) {
+      const f = facts(videoId);
+      if (!f) return undefined;
+      p = {
+        videoId,
+        ownerId: f.ownerId,
+        durationMs: f.durationMs,
+        impressions: 0,
+        completes: 0,
+        skips: 0,
+        watchedMs: 0,
+        liked: false,
+        shared: false,
+        commented: false,
+        followsAuthor: followed.has(f.ownerId),
+        lastAt: 0,
+      };
+      pairs.set(videoId, p);
+    }
+    p.lastAt = Math.max(p.lastAt, at.getTime());
+    return p;
+  };
+  for (const e of events) {
+    const p = pairOf(e.videoId, e.at);
+    if (!p) continue;
+    if (e.type === 'impression') p.impressions++;
+    else if (e.type === 'complete') p.completes++;
+    else if (e.type === 'skip') p.skips++;
+    if (e.watchedMs !== null) p.watchedMs = Math.max(p.watchedMs, e.watchedMs);
+  }
+  for (const a of actions) {
+    const p = pairOf(a.videoId, a.at);
+    if (!p) continue;
+    if (a.kind === 'like') p.liked = true;
+    else if (a.kind === 'share') p.shared = true;
+    else p.commented = true;
+  }
+  return [...pairs.values()].sort((x, y) => y.lastAt - x.lastAt);
+}
