@@ -10,6 +10,9 @@ export default defineConfig({
     // hls.js's light build (~375 kB, ~120 kB gzip) is its own chunk, fetched as the feed boots.
     chunkSizeWarningLimit: 400,
     target: 'es2022',
+    // Keep the previous build's hashed files: a page already open (a test's browser while another
+    // process rebuilds, or a viewer during a deploy) can still fetch the chunks it names.
+    emptyOutDir: false,
   },
   server: {
     proxy: {
