@@ -138,8 +138,8 @@ const EnvSchema = z.object({
   RECS_SEEN_WINDOW_HOURS: int(0, 24 * 90).default(24),
   /** Share of For You slots given to new videos on trial (0–0.5). */
   RECS_EXPLORE_SHARE: z.coerce.number().min(0).max(0.5).default(0.15),
-  /** How often (ms) a process refreshes its in-memory candidate catalog. */
-  RECS_CATALOG_TTL_MS: int(100, 600_000).default(3000),
+  /** How often (ms) a process refreshes its in-memory candidate catalog (trending, trial exposure); publishes and withdrawals refresh it at once. */
+  RECS_CATALOG_TTL_MS: int(100, 600_000).default(15_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -6,7 +6,11 @@ import type { CatalogVideo, ExploreStat, RecsRepository } from './recs.repositor
 export interface CatalogSnapshot {
   /** Discoverable videos, newest first. */
   videos: CatalogVideo[];
+  /** Their ids, in the same order. */
+  newest: string[];
   byId: Map<string, CatalogVideo>;
+  /** Each creator's discoverable videos. */
+  byOwner: Map<string, CatalogVideo[]>;
   /** Trending ranking (ids, best first). */
   trending: string[];
   /** New videos on trial (the exploration pool), with their exposure so far. */
@@ -14,6 +18,8 @@ export interface CatalogSnapshot {
   /** Videos on trial that proved themselves, best posterior first. */
   rising: string[];
   loadedAt: number;
+  /** The feed generation it was loaded at (a publish or withdrawal anywhere bumps it). */
+  generation: number;
 }
 
 export interface CatalogOptions {
@@ -52,6 +58,8 @@ export class CatalogCache {
     private readonly repo: RecsRepository,
     private readonly cache: Cache,
     private readonly trendingIds: (since: Date, limit: number) => Promise<string[]>,
+    /** The shared feed generation: a change means a video was published or withdrawn in some process. */
+    private readonly generation: () => Promise<number>,
     private readonly log: Logger,
     private readonly opts: CatalogOptions,
   ) {}
@@ -59,6 +67,8 @@ export class CatalogCache {
   async get(): Promise<CatalogSnapshot> {
     const s = this.snapshot;
     if (!s || this.invalidated) return this.load();
+    // Published or withdrawn anywhere: wait for a fresh pool (the generation read is memoised per process).
+    if ((await this.generation().catch(() => s.generation)) !== s.generation) return this.load();
     if (Date.now() - s.loadedAt >= this.opts.ttlMs) {
       this.load().catch((err: unknown) => this.log.warn({ err }, 'recs: catalog refresh failed; serving the previous one'));
     }
@@ -79,6 +89,7 @@ export class CatalogCache {
 
   private async fetch(): Promise<CatalogSnapshot> {
     this.invalidated = false;
+    const generation = await this.generation().catch(() => -1);
     const now = Date.now();
     const windowStart = now - this.opts.exploreWindowMs;
     const [videos, trending, stats] = await Promise.all([
@@ -102,7 +113,23 @@ export class CatalogCache {
       .filter((a) => a.viewers >= RISING_MIN_VIEWERS)
       .sort((a, b) => posteriorMean(b) - posteriorMean(a))
       .map((a) => a.id);
-    this.snapshot = { videos, byId: new Map(videos.map((v) => [v.id, v])), trending, arms, rising, loadedAt: now };
+    const byOwner = new Map<string, CatalogVideo[]>();
+    for (const v of videos) {
+      const list = byOwner.get(v.ownerId);
+      if (list) list.push(v);
+      else byOwner.set(v.ownerId, [v]);
+    }
+    this.snapshot = {
+      videos,
+      newest: videos.map((v) => v.id),
+      byId: new Map(videos.map((v) => [v.id, v])),
+      byOwner,
+      trending,
+      arms,
+      rising,
+      loadedAt: now,
+      generation,
+    };
     return this.snapshot;
   }
 }

@@ -14,7 +14,7 @@ import {
   diversify,
   fuse,
   interleave,
-  posteriorMean,
+  sampleSubset,
   sessionAffinity,
   thompsonOrder,
   topIndices,
@@ -70,8 +70,10 @@ export const DEFAULT_FOR_YOU_OPTIONS: ForYouOptions = {
 /** How much each source's ranks count in the blend. */
 export const SOURCE_WEIGHTS = Object.freeze({ personal: 1, following: 0.6, trending: 0.35, rising: 0.35, fresh: 0.15 });
 
-/** How many of a source's best items enter the blend. */
-const SOURCE_DEPTH = 300;
+/** How many of a source's best items enter the blend, at least (more when a page needs more candidates). */
+const MIN_SOURCE_DEPTH = 60;
+/** Trial videos drawn for per request (a random subset of the pool when it is larger). */
+const ARMS_PER_REQUEST = 200;
 
 interface SessionState {
   served: string[];
@@ -98,7 +100,7 @@ interface ViewerContext {
  * un-withdrawn (re-checked against the database before serving).
  */
 export class ForYouService {
-  private joined: { catalog: CatalogSnapshot; model: LoadedModel; items: ReadonlyArray<CatalogVideo | undefined> } | null = null;
+  private joined: { catalog: CatalogSnapshot; model: LoadedModel; items: ReadonlyArray<CatalogVideo | undefined>; indices: number[] } | null = null;
 
   constructor(
     private readonly repo: RecsRepository,
@@ -174,24 +176,27 @@ export class ForYouService {
     eligible: (v: CatalogVideo | undefined) => v is CatalogVideo,
     length: number,
   ): string[] {
-    const firstEligible = (ids: Iterable<string>, n = SOURCE_DEPTH): string[] => {
+    // Reciprocal-rank fusion barely moves an item past a source's first few dozen: that deep is enough.
+    const depth = Math.max(MIN_SOURCE_DEPTH, length);
+    const firstEligible = (ids: readonly string[]): string[] => {
       const out: string[] = [];
-      for (const id of ids) {
-        if (eligible(catalog.byId.get(id))) out.push(id);
-        if (out.length >= n) break;
-      }
+      for (let i = 0; i < ids.length && out.length < depth; i++) if (eligible(catalog.byId.get(ids[i]!))) out.push(ids[i]!);
       return out;
     };
     const sources: Source[] = [
-      { name: 'personal', ids: this.personal(catalog, loaded, ctx.history, eligible), weight: SOURCE_WEIGHTS.personal },
+      { name: 'personal', ids: this.personal(catalog, loaded, ctx.history, eligible, depth), weight: SOURCE_WEIGHTS.personal },
       { name: 'trending', ids: firstEligible(catalog.trending), weight: SOURCE_WEIGHTS.trending },
-      { name: 'fresh', ids: firstEligible(catalog.videos.map((v) => v.id)), weight: SOURCE_WEIGHTS.fresh },
+      { name: 'fresh', ids: firstEligible(catalog.newest), weight: SOURCE_WEIGHTS.fresh },
       // New videos that proved themselves on trial rise in the blend.
       { name: 'rising', ids: firstEligible(catalog.rising), weight: SOURCE_WEIGHTS.rising },
     ];
     if (ctx.followed.size > 0) {
       const since = Date.now() - this.opts.followingWindowMs;
-      const following = catalog.videos.filter((v) => v.createdAt > since && ctx.followed.has(v.ownerId)).map((v) => v.id);
+      const following = [...ctx.followed]
+        .flatMap((owner) => catalog.byOwner.get(owner) ?? [])
+        .filter((v) => v.createdAt > since)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((v) => v.id);
       sources.push({ name: 'following', ids: firstEligible(following), weight: SOURCE_WEIGHTS.following });
     }
     const recent = ctx.history.slice(0, 30).flatMap((p) => {
@@ -201,7 +206,7 @@ export class ForYouService {
     const affinity = sessionAffinity(recent, this.opts.affinityStrength);
     const ranked = fuse(sources, (id) => affinity(catalog.byId.get(id)!));
     // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw.
-    const arms = catalog.arms.filter((a) => eligible(catalog.byId.get(a.id)));
+    const arms = sampleSubset(catalog.arms, ARMS_PER_REQUEST, this.rng).filter((a) => eligible(catalog.byId.get(a.id)));
     return interleave(ranked, thompsonOrder(arms, this.rng), this.opts.exploreShare, length, this.rng);
   }
 
@@ -211,6 +216,7 @@ export class ForYouService {
     loaded: LoadedModel | null,
     history: readonly HistoryPair[],
     eligible: (v: CatalogVideo | undefined) => v is CatalogVideo,
+    depth: number,
   ): string[] {
     if (!loaded) return [];
     const folded: Array<{ item: number; weight: number }> = [];
@@ -220,19 +226,32 @@ export class ForYouService {
       if (item !== undefined && weight !== 0) folded.push({ item, weight });
     }
     const scores = folded.length > 0 ? loaded.model.scoreAll(loaded.model.userVector(folded)) : loaded.model.itemPrior;
-    const items = this.modelItems(catalog, loaded);
-    const candidates: number[] = [];
-    for (let i = 0; i < items.length; i++) if (eligible(items[i])) candidates.push(i);
-    return topIndices(scores, candidates, SOURCE_DEPTH).map((i) => loaded.itemIds[i]!);
+    // The best discoverable items first, then the viewer's exclusions: a few more than needed covers what they drop.
+    const { indices, items } = this.modelItems(catalog, loaded);
+    const best = topIndices(scores, indices, depth * 2 + 50);
+    const out: string[] = [];
+    for (const i of best) {
+      if (eligible(items[i])) out.push(loaded.itemIds[i]!);
+      if (out.length >= depth) return out;
+    }
+    if (best.length === indices.length) return out;
+    // Exclusions took most of them (a viewer blocking prolific creators): rank every eligible item.
+    return topIndices(
+      scores,
+      indices.filter((i) => eligible(items[i])),
+      depth,
+    ).map((i) => loaded.itemIds[i]!);
   }
 
-  /** Model item index → catalog video (undefined: not discoverable now), once per (snapshot, model) pair. */
-  private modelItems(catalog: CatalogSnapshot, loaded: LoadedModel): ReadonlyArray<CatalogVideo | undefined> {
+  /** Model item index → catalog video, and the indices of those discoverable now: once per (snapshot, model) pair. */
+  private modelItems(catalog: CatalogSnapshot, loaded: LoadedModel): { indices: number[]; items: ReadonlyArray<CatalogVideo | undefined> } {
     const j = this.joined;
-    if (j && j.catalog === catalog && j.model === loaded) return j.items;
+    if (j && j.catalog === catalog && j.model === loaded) return j;
     const items = loaded.itemIds.map((id) => catalog.byId.get(id));
-    this.joined = { catalog, model: loaded, items };
-    return items;
+    const indices: number[] = [];
+    items.forEach((v, i) => v && indices.push(i));
+    this.joined = { catalog, model: loaded, items, indices };
+    return this.joined;
   }
 
   /** The rows for these ids, in order, dropping any that stopped being discoverable since the snapshot. */

@@ -91,6 +91,21 @@ export function thompsonOrder(arms: readonly ExploreArm[], rng: Rng): string[] {
     .map((x) => x.id);
 }
 
+/**
+ * At most `n` of `items`, each equally likely (a partial Fisher–Yates
+ * shuffle): Thompson sampling over a random subset of a large trial pool
+ * costs a bounded number of draws per request and stays fair over requests.
+ */
+export function sampleSubset<T>(items: readonly T[], n: number, rng: Rng): T[] {
+  if (items.length <= n) return [...items];
+  const copy = [...items];
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
+}
+
 /** Viewers a trial needs before it can fail. */
 export const TRIAL_MIN_VIEWERS = 10;
 

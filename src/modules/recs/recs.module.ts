@@ -37,7 +37,7 @@ export function createRecsModule(d: RecsDeps) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
-  const catalog = new CatalogCache(repo, d.cache, (since, limit) => discovery.trendingIds(since, limit), log, {
+  const catalog = new CatalogCache(repo, d.cache, (since, limit) => discovery.trendingIds(since, limit), () => d.videos.currentFeedGeneration(), log, {
     ttlMs: d.config.recs.catalogTtlMs,
     maxVideos: 50_000,
     exploreWindowMs: DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs,

@@ -43,8 +43,11 @@ interface RawEvent {
   video_id: string;
   type: string;
   watched_ms: number | null;
-  received_at: Date | string;
+  /** Milliseconds since the epoch (cheaper to read than a timestamp, on every request). */
+  received_at: number | string;
 }
+
+const EPOCH_MS = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
 
 interface RawAction {
   video_id: string;
@@ -179,13 +182,13 @@ export class RecsRepository {
   async viewerHistory(viewer: ViewerKey, since: Date, maxEvents: number): Promise<ViewerHistory> {
     const events = viewer.userId
       ? this.db.query<RawEvent>(
-          `SELECT video_id, type, watched_ms, received_at FROM events
+          `SELECT video_id, type, watched_ms, ${EPOCH_MS('received_at')} AS received_at FROM events
            WHERE (user_id = $1 OR ($2::text IS NOT NULL AND device_id = $2 AND user_id IS NULL)) AND received_at > $3
            ORDER BY received_at DESC LIMIT $4`,
           [viewer.userId, viewer.deviceId, since, maxEvents],
         )
       : this.db.query<RawEvent>(
-          `SELECT video_id, type, watched_ms, received_at FROM events
+          `SELECT video_id, type, watched_ms, ${EPOCH_MS('received_at')} AS received_at FROM events
            WHERE device_id = $1 AND user_id IS NULL AND received_at > $2
            ORDER BY received_at DESC LIMIT $3`,
           [viewer.deviceId, since, maxEvents],
@@ -200,7 +203,7 @@ export class RecsRepository {
       : Promise.resolve({ rows: [] as RawAction[] });
     const [e, g] = await Promise.all([events, engagement]);
     return {
-      events: e.rows.map((r) => ({ videoId: r.video_id, type: r.type, watchedMs: r.watched_ms, at: new Date(r.received_at) })),
+      events: e.rows.map((r) => ({ videoId: r.video_id, type: r.type, watchedMs: r.watched_ms, at: new Date(Number(r.received_at)) })),
       actions: g.rows.map((r) => ({ videoId: r.video_id, kind: r.kind, at: new Date(r.at) })),
     };
   }

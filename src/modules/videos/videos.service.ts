@@ -152,7 +152,8 @@ export class VideosService {
     this.feedGeneration = null;
   }
 
-  private currentFeedGeneration(): Promise<number> {
+  /** The feed generation (bumped on every publish or withdrawal, in any process), read at most every FEED_GENERATION_MEMO_MS. */
+  currentFeedGeneration(): Promise<number> {
     const now = Date.now();
     if (!this.feedGeneration || now - this.feedGeneration.at > FEED_GENERATION_MEMO_MS) {
       const value = this.cache.get<number>(FEED_GENERATION_KEY).then((g) => g ?? 0);
