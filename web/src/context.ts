@@ -30,6 +30,10 @@ export class Sound {
   private unmutedByGestureAt = 0;
 
   constructor() {
+    this.listenForGesture();
+  }
+
+  private listenForGesture(): void {
     const first = (ev: Event) => {
       if (!ev.isTrusted) return;
       document.removeEventListener('pointerdown', first, true);
@@ -42,6 +46,15 @@ export class Sound {
     };
     document.addEventListener('pointerdown', first, true);
     document.addEventListener('keydown', first, true);
+  }
+
+  /**
+   * The browser refused sound (that gesture did not count as one, e.g. a Tab key):
+   * muted again, and the next gesture tries once more.
+   */
+  refused(): void {
+    this.set(true, false);
+    this.listenForGesture();
   }
 
   get muted(): boolean {

@@ -563,7 +563,8 @@ export class Feed {
       await slide.video.play();
     } catch (err) {
       if (err instanceof DOMException && err.name === 'NotAllowedError' && !slide.video.muted) {
-        // The browser refuses sound without a gesture: play muted until the first one.
+        // The browser refuses sound without a gesture: play muted until the next one.
+        this.ctx.sound.refused();
         this.renderMuted(slide, true);
         await slide.video.play().catch(() => undefined);
       }
