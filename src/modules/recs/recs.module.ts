@@ -42,7 +42,8 @@ export function createRecsModule(d: RecsDeps) {
     maxVideos: 50_000,
     exploreWindowMs: DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs,
     graduateViewers: DEFAULT_FOR_YOU_OPTIONS.exploreGraduateViewers,
-    exploreStatsTtlMs: 30_000,
+    // Trial exposure reads every young video's events: computed for all processes at twice the pool's refresh period.
+    exploreStatsTtlMs: 2 * d.config.recs.catalogTtlMs,
     trendingWindowMs: DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs,
     trendingSize: DEFAULT_DISCOVERY_OPTIONS.trendingSize,
   });
