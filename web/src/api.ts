@@ -234,25 +234,12 @@ const deviceHeaders = () => ({ 'x-device-id': deviceId() });
 const enc = encodeURIComponent;
 const pageQuery = (limit: number, cursor?: string | null) => `limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`;
 
-/** For You answers 404 until the recommender's route lands; then trending stands in (remembered for the page's life). */
-let forYouMissing = false;
-
 export type FeedKind = 'for-you' | 'following';
 
 export const endpoints = {
   feed: (limit: number, cursor?: string | null) => api<Page<VideoView>>(`/api/v1/feed?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
-  forYou: async (limit: number, cursor?: string | null): Promise<Page<VideoView>> => {
-    if (!forYouMissing) {
-      try {
-        return await api<Page<VideoView>>(`/api/v1/feed/for-you?${pageQuery(limit, cursor)}`, { auth: 'optional', headers: deviceHeaders() });
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404 && err.code === 'not_found')) throw err;
-        forYouMissing = true;
-        cursor = null; // a for-you cursor means nothing to trending
-      }
-    }
-    return endpoints.trending(limit, cursor);
-  },
+  forYou: (limit: number, cursor?: string | null) =>
+    api<Page<VideoView>>(`/api/v1/feed/for-you?${pageQuery(limit, cursor)}`, { auth: 'optional', headers: deviceHeaders() }),
   trending: (limit: number, cursor?: string | null) =>
     api<Page<VideoView>>(`/api/v1/feed/trending?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
   following: (limit: number, cursor?: string | null) =>
