@@ -5,20 +5,12 @@
  * reactions are reproducible; the app under test never sees the hidden
  * parts (topics of untagged videos, quality, tastes).
  */
+import { seededRng } from '../../src/lib/seeded-rng.js';
 
 export type Rng = () => number;
 
-/** mulberry32: a small seeded generator, independent of the code under test. */
-export function rngFrom(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The world's own seeded generator (a separate stream from anything the app draws). */
+export const rngFrom = (seed: number): Rng => seededRng(seed);
 
 export const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diversify, fuse, interleave, posteriorMean, trialFailed, sampleBeta, seededRng, sessionAffinity, thompsonOrder, topIndices } from './ranking.js';
+import { seededRng } from '../../lib/seeded-rng.js';
+import { diversify, fuse, interleave, posteriorMean, sampleBeta, sessionAffinity, thompsonOrder, topIndices, trialFailed } from './ranking.js';
 
 describe('fuse (reciprocal-rank fusion)', () => {
   it('puts an item several sources rank high above one a single source ranks first', () => {

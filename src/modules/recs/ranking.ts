@@ -244,15 +244,3 @@ export function topIndices(score: ArrayLike<number>, candidates: readonly number
   }
   return heap.sort((a, b) => score[b]! - score[a]!);
 }
-
-/** A small seeded generator (mulberry32) for reproducible tests and simulations. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -6,7 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { RecModel, trainModel, type ModelParams } from '../model/index.js';
-import { mulberry32, syntheticTrainingData } from './synthetic.js';
+import { seededRng } from '../../../lib/seeded-rng.js';
+import { syntheticTrainingData } from './synthetic.js';
 
 export interface ScaleReport {
   pairs: number;
@@ -32,7 +33,7 @@ export async function runScaleBench(
   const cpu = process.cpuUsage(cpu0);
   // CPU time too: on a shared machine the wall time mostly measures the neighbours.
   log(`train: ${trainSeconds.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU`);
-  const rnd = mulberry32(7);
+  const rnd = seededRng(7);
   const h = o.historyLength ?? 500;
   const histories = Array.from({ length: 50 }, () =>
     Array.from({ length: h }, (_, k) => ({ item: (Math.floor(rnd() * o.nItems) + k * 7919) % o.nItems, weight: rnd() < 0.3 ? -1 : 1 + Math.floor(rnd() * 3) })),

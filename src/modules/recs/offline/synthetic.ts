@@ -1,16 +1,6 @@
+import { seededRng } from '../../../lib/seeded-rng.js';
 import type { TrainingData } from '../model/index.js';
 
-/** Small deterministic PRNG (mulberry32) so synthetic runs are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions {
   nUsers: number;
@@ -34,7 +24,7 @@ export interface SyntheticOptions {
  * (user, item) by summing and clamping to [−1, 3], as a production caller would.
  */
 export function syntheticTrainingData(o: SyntheticOptions): TrainingData {
-  const rnd = mulberry32(o.seed ?? 1);
+  const rnd = seededRng(o.seed ?? 1);
   const clusters = o.clusters ?? 50;
   const { nUsers, nItems } = o;
   // Zipf-like samplers through cumulative tables.
