@@ -8,6 +8,7 @@
  * rides out a network drop, one resumed after a reload, and one cancelled and
  * discarded. Screenshots (phone and desktop) go to test-artifacts/.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +225,31 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await context.close();
     }
   }, 120_000);
+
+  // A real phone recording from ../shared (an iPhone 6s portrait .mov, rotated by its display matrix).
+  const PHONE_FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/videos/streamio__ios9.mov', import.meta.url));
+  const fixturePresent = existsSync(PHONE_FIXTURE);
+  if (!fixturePresent && process.env.CI !== 'true') console.log(`[studio.test] real-recording test skipped: ${PHONE_FIXTURE} not found`);
+
+  it.skipIf(!fixturePresent && process.env.CI !== 'true')('posts a real iPhone recording through the studio and it comes out upright and ready', async () => {
+    expect(existsSync(PHONE_FIXTURE), `${PHONE_FIXTURE} (CI must have ../shared)`).toBe(true);
+    const { context, page, token, errors } = await signedInPage();
+    try {
+      expect(await chooseFile(page, PHONE_FIXTURE)).toBe('ok');
+      await page.getByRole('combobox', { name: 'Caption' }).fill('First clip from my phone');
+      await page.getByRole('button', { name: 'Post' }).click();
+      const phase = await waitForPhase(page, ['ready', 'failed']);
+      expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
+      const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+      const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
+      // Coded 1280×720 with a -90° display matrix: published portrait.
+      expect(v).toMatchObject({ status: 'ready', caption: 'First clip from my phone' });
+      expect(v.height).toBeGreaterThan(v.width);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
 
   it('posts a clip with a picked hashtag, privacy and comments off, follows it to ready and opens it', async () => {
     const { context, page, username, token, errors } = await signedInPage();
