@@ -124,10 +124,12 @@ export class ForYouService {
     const [token, pageNo] = params.cursor ? splitCursor(params.cursor) : [randomId(12), 0];
     const sessionKey = `recs:fy:${key ?? 'anon'}:${token}`;
     const now = Date.now();
+    // One snapshot for the whole request: the history's facts and the ranking read the same pool.
+    const snapshot = this.catalog.get();
     const [catalog, loaded, ctx, session] = await Promise.all([
-      this.catalog.get(),
+      snapshot,
       this.models.get(),
-      this.viewerContext(viewer, key, this.catalog.get(), now),
+      this.viewerContext(viewer, key, snapshot, now),
       params.cursor ? this.cache.get<SessionState>(sessionKey) : Promise.resolve(undefined),
     ]);
 
