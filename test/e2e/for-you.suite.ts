@@ -282,6 +282,14 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
           return r.reduce((x, y) => x + y, 0) / r.length;
         };
         expect(rank((v) => v.author.username === a2.username)).toBeLessThan(rank((v) => groupB.includes(v.id)));
+
+        // A newer version whose artifact is broken is logged and skipped: the loaded model keeps serving.
+        const broken = 'recs/models/broken.bin';
+        await t.app.store.put(broken, Buffer.from('not a model'), { contentType: 'application/octet-stream' });
+        await t.app.db.query(`INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms) VALUES ($1, 0, 0, 0, 0, 0)`, [broken]);
+        await recs.models.refresh();
+        expect(recs.models.version).toBe(outcome.summary.version);
+        expect((await forYou(newDevice())).status).toBe(200);
       });
     });
   });
