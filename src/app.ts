@@ -135,7 +135,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     trustProxy: config.http.trustProxy,
   });
   const routes = collectRoutes(http);
-  metrics.instrumentHttp(http);
+  metrics.instrumentHttp(http, config.http.metricsToken);
   registerAuth(http, accounts);
   registerRateLimits(http, new RateLimiter(cache), config.rateLimits);
   http.get('/healthz', async () => ({ status: 'ok' }));

@@ -109,6 +109,8 @@ const EnvSchema = z.object({
 
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (the Prometheus scraper's credentials). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Rate limits: `<count>/<window>` or `off` (fixed windows, counted in the cache, so shared by every process on Redis). */
   RATE_LIMIT_SIGNUP_PER_IP: rateRule('20/1h'),
   RATE_LIMIT_LOGIN_PER_IP: rateRule('60/15m'),
@@ -149,7 +151,15 @@ export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share
 
 export interface Config {
   env: Env['NODE_ENV'];
-  http: { host: string; port: number; publicBaseUrl: string; jsonBodyLimit: number; trustProxy: boolean | number | string };
+  http: {
+    host: string;
+    port: number;
+    publicBaseUrl: string;
+    jsonBodyLimit: number;
+    trustProxy: boolean | number | string;
+    /** null: /metrics is open (keep it off the public internet at the proxy). */
+    metricsToken: string | null;
+  };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   signingSecret: string;
@@ -226,7 +236,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: Config = {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl, jsonBodyLimit: e.JSON_BODY_LIMIT, trustProxy: e.TRUST_PROXY },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicBaseUrl,
+      jsonBodyLimit: e.JSON_BODY_LIMIT,
+      trustProxy: e.TRUST_PROXY,
+      metricsToken: e.METRICS_TOKEN ?? null,
+    },
     dataDir,
     logLevel: e.LOG_LEVEL,
     signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),

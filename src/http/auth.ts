@@ -15,12 +15,19 @@ declare module 'fastify' {
  * means anonymous; a present but unknown/expired token is a 401, so clients
  * notice a dead session instead of silently browsing logged out.
  */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route checks its own Authorization header (it is not a session token). */
+    sessionAuth?: boolean;
+  }
+}
+
 export function registerAuth(app: FastifyInstance, accounts: AccountsService): void {
   app.decorateRequest('user', null);
   app.decorateRequest('authToken', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (!header) return;
+    if (!header || request.routeOptions.config?.sessionAuth === false) return;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw new AppError('unauthorized', 'Malformed Authorization header; expected "Bearer <token>".');
     const user = await accounts.authenticate(match[1]);

@@ -1,4 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Cache } from '../ports/cache.js';
 import type { JobHandler, JobQueue } from '../ports/job-queue.js';
@@ -70,7 +72,7 @@ export class Metrics {
   }
 
   /** Records every response's latency under its route pattern (not the raw URL: bounded cardinality). */
-  instrumentHttp(app: FastifyInstance): void {
+  instrumentHttp(app: FastifyInstance, token: string | null = null): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
@@ -78,7 +80,15 @@ export class Metrics {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', async (_request, reply) => {
+    const expected = token === null ? null : Buffer.from(`Bearer ${token}`);
+    // The scraper's Authorization header is the metrics token, not a session.
+    app.get('/metrics', { config: { sessionAuth: false } }, async (request, reply) => {
+      if (expected) {
+        const given = Buffer.from(request.headers.authorization ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new AppError('unauthorized', 'Metrics need the METRICS_TOKEN bearer token.');
+        }
+      }
       reply.header('content-type', this.registry.contentType);
       return this.registry.metrics();
     });

@@ -92,8 +92,10 @@ export const OPERATIONS: Operation[] = [
     url: '/metrics',
     tag: 'system',
     summary: 'Prometheus metrics',
+    description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).',
     auth: 'none',
     ok: { status: 200, description: 'Prometheus text exposition format', contentType: 'text/plain' },
+    errors: [401],
   },
   {
     method: 'GET',
