@@ -48,7 +48,9 @@ describe('recsEvalCommand', () => {
   it('a missing or malformed dataset is a clear error, not a crash', async () => {
     const missing = capture();
     expect(await recsEvalCommand({ dataset: '/nonexistent/curta', split: 'test' }, missing.io)).toBe(66);
-    expect(missing.err.join('')).toMatch(/recs eval: .*train\.txt/);
+    expect(missing.err.join('')).toBe(
+      'recs eval: /nonexistent/curta lacks train.txt, valid.txt, test.txt (expected train.txt, valid.txt and test.txt with "user item label" lines)',
+    );
     const dir = await mkdtemp(join(tmpdir(), 'curta-recs-eval-'));
     try {
       for (const f of ['train.txt', 'valid.txt', 'test.txt']) await writeFile(join(dir, f), 'not a split line\n');

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Database } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -13,6 +15,8 @@ export const RECS_USAGE = `Usage: curta recs train [--force]
          offline evaluation on a "user item label" split (train/valid/test
          files, e.g. ../shared/data/kuairand): Recall@20 and NDCG@20 of the
          model and of popularity and EASE baselines, computed in one run`;
+
+const SPLIT_FILES = ['train.txt', 'valid.txt', 'test.txt'];
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -82,6 +86,11 @@ export function parseRecsArgs(args: readonly string[]):
 
 /** `curta recs eval`: the offline evaluation (src/modules/recs/offline), printed as it goes. */
 export async function recsEvalCommand(o: { dataset: string; split: 'test' | 'valid' }, io: CommandIo): Promise<number> {
+  const missing = SPLIT_FILES.filter((f) => !existsSync(join(o.dataset, f)));
+  if (missing.length > 0) {
+    io.err(`recs eval: ${o.dataset} lacks ${missing.join(', ')} (expected train.txt, valid.txt and test.txt with "user item label" lines)`);
+    return 66; // EX_NOINPUT
+  }
   try {
     await runOfflineEval({ dataset: o.dataset, split: o.split }, io.out);
     return 0;
