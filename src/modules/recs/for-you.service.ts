@@ -22,7 +22,7 @@ import {
   type Rng,
   type Source,
 } from './ranking.js';
-import type { CatalogVideo, RecsRepository, ViewerKey } from './recs.repository.js';
+import { viewerKeyOf, type CatalogVideo, type RecsRepository, type ViewerKey } from './recs.repository.js';
 import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
 
 export const ForYouQuery = z.object({
@@ -81,7 +81,6 @@ interface SessionState {
 
 /** What one request knows about the viewer. */
 interface ViewerContext {
-  key: string | null;
   userId: string | null;
   history: HistoryPair[];
   followed: ReadonlySet<string>;
@@ -119,7 +118,7 @@ export class ForYouService {
       throw new AppError('validation_failed', 'X-Device-Id must be 16–64 characters of A–Z, a–z, 0–9, "_" or "-".');
     }
     const viewer: ViewerKey = { userId: user?.id ?? null, deviceId: deviceIdHeader ?? null };
-    const key = viewer.userId ?? (viewer.deviceId ? `d:${viewer.deviceId}` : null);
+    const key = viewerKeyOf(viewer);
 
     const [token, pageNo] = params.cursor ? splitCursor(params.cursor) : [randomId(12), 0];
     const sessionKey = `recs:fy:${key ?? 'anon'}:${token}`;
@@ -154,7 +153,7 @@ export class ForYouService {
   }
 
   private async viewerContext(viewer: ViewerKey, key: string | null, catalog: Promise<CatalogSnapshot>, now: number): Promise<ViewerContext> {
-    if (!key) return { key, userId: null, history: [], followed: new Set(), blocked: new Set() };
+    if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set() };
     const [raw, followed, blocked, snapshot] = await Promise.all([
       this.repo.viewerHistory(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),
       viewer.userId ? this.repo.followedAuthors(viewer.userId) : Promise.resolve(new Set<string>()),
@@ -167,7 +166,7 @@ export class ForYouService {
     for (const a of raw.actions) if (!snapshot.byId.has(a.videoId)) missing.add(a.videoId);
     const extra = await this.repo.videoFacts([...missing]);
     const history = aggregateHistory(raw.events, raw.actions, (id) => snapshot.byId.get(id) ?? extra.get(id), followed);
-    return { key, userId: viewer.userId, history, followed, blocked };
+    return { userId: viewer.userId, history, followed, blocked };
   }
 
   /** Candidate ids, best first, `length` of them at most (before diversity). */

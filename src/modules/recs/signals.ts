@@ -1,3 +1,5 @@
+import type { HistoryAction, HistoryEvent, VideoFacts } from './recs.repository.js';
+
 /**
  * What a viewer's behaviour around one video says about their taste: the
  * single mapping from raw playback events and social actions to a signed
@@ -84,9 +86,9 @@ export interface HistoryPair extends PairSignals {
  * per (viewer, video). Videos `facts` does not know (deleted since) drop out.
  */
 export function aggregateHistory(
-  events: ReadonlyArray<{ videoId: string; type: string; watchedMs: number | null; at: Date }>,
-  actions: ReadonlyArray<{ videoId: string; kind: 'like' | 'share' | 'comment'; at: Date }>,
-  facts: (videoId: string) => { ownerId: string; durationMs: number | null } | undefined,
+  events: readonly HistoryEvent[],
+  actions: readonly HistoryAction[],
+  facts: (videoId: string) => VideoFacts | undefined,
   followed: ReadonlySet<string>,
 ): HistoryPair[] {
   const pairs = new Map<string, HistoryPair>();
