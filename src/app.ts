@@ -119,7 +119,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
   const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
   const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
-  const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, events, blockedIds });
+  const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, blockedIds });
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
 
@@ -208,7 +208,6 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       if (closed) return;
       closed = true;
       unsubscribe();
-      recs.close();
       await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
       await cache.close();

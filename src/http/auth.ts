@@ -8,6 +8,10 @@ declare module 'fastify' {
     /** The raw bearer token, when one was sent and valid. */
     authToken: string | null;
   }
+  interface FastifyContextConfig {
+    /** false: the route checks its own Authorization header (it is not a session token). */
+    sessionAuth?: boolean;
+  }
 }
 
 /**
@@ -15,13 +19,6 @@ declare module 'fastify' {
  * means anonymous; a present but unknown/expired token is a 401, so clients
  * notice a dead session instead of silently browsing logged out.
  */
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** false: the route checks its own Authorization header (it is not a session token). */
-    sessionAuth?: boolean;
-  }
-}
-
 export function registerAuth(app: FastifyInstance, accounts: AccountsService): void {
   app.decorateRequest('user', null);
   app.decorateRequest('authToken', null);

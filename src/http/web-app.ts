@@ -56,7 +56,7 @@ async function visibleVideo(deps: WebAppDeps, id: string, request: FastifyReques
   }
 }
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -75,7 +75,7 @@ function clip(s: string, max: number): string {
 }
 
 /** index.html with the video's title and preview tags (every value escaped). */
-export function withVideoMeta(indexHtml: string, view: VideoView, publicBaseUrl: string): string {
+function withVideoMeta(indexHtml: string, view: VideoView, publicBaseUrl: string): string {
   const author = `@${view.author.username}`;
   const title = view.caption.trim() ? clip(view.caption, TITLE_MAX) : `Video by ${author}`;
   const description = view.caption.trim() ? `${clip(view.caption, DESCRIPTION_MAX)} — ${author} on Curta` : `${author} on Curta`;

@@ -186,6 +186,7 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
         const device = newDevice();
         const rankOf = (items: Array<{ id: string }>, set: string[]) => {
           const ranks = items.map((v, i) => (set.includes(v.id) ? i : -1)).filter((i) => i >= 0);
+          expect(ranks.length, 'the compared videos must be on the page').toBeGreaterThan(0);
           return ranks.reduce((a, b) => a + b, 0) / Math.max(1, ranks.length);
         };
         await complete(device, cats[0]!);

@@ -22,9 +22,6 @@
  *
  * Diagnosis (never in CI; these reach into the service's internals):
  *   RECS_SIM_SEED=<n>           another world and other reactions;
- *   RECS_SIM_DEBUG=1            per round, how much of the model's own top 10
- *                               (unseen) is to the viewer's taste, and where
- *                               the cold-start probes sit in its ranking;
  *   RECS_SIM_OPTS='{…}'         overrides ForYouOptions of the running service;
  *   RECS_SIM_MODEL_PARAMS='{…}' trains with these ModelParams.
  */
@@ -106,52 +103,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
 
   const headers = (v: SimViewer): Record<string, string> => (v.device ? { 'x-device-id': v.device } : {});
 
-  /**
-   * RECS_SIM_DEBUG=1: for one viewer, what each source of the blend would put first (in taste or not), reached
-   * through the service's internals — diagnosis only, nothing asserted.
-   */
-  const diag = { personalTop: new PolicyTally(), trendingTop: new PolicyTally(), servedFromPersonalTop: 0, served: 0, probeRanks: {} as Record<string, number[]> };
-  async function diagnose(v: SimViewer, served: readonly SimVideo[]): Promise<void> {
-    if (process.env['RECS_SIM_DEBUG'] !== '1') return;
-    const recs = t.app.services.recs as any;
-    const [catalog, loaded] = await Promise.all([recs.catalog.get(), recs.models.get()]);
-    const history = await recs.repo.viewerPairs({ userId: v.userId ?? null, deviceId: v.device ?? null }, new Date(Date.now() - 30 * 86_400_000), 1000);
-    const seenIds = new Set(history.map((p: { videoId: string }) => p.videoId));
-    const pool = catalog.videos.filter((x: { id: string }) => !seenIds.has(x.id));
-    const personal: string[] = recs.forYou.personal(pool, loaded, history);
-    if (v.index < 2)
-      console.log(`[recs-sim debug] viewer ${v.index}: model v${loaded?.version ?? '-'} (${loaded?.itemIds.length ?? 0} items), history ${history.length}, pool ${pool.length}, personal ${personal.length}`);
-    const top = personal.slice(0, PAGE);
-    for (const id of top) diag.personalTop.add({ events: [], watchedMs: 0, liked: false, inTaste: v.topics.includes(byId.get(id)!.topic) });
-    for (const id of catalog.trending.filter((id: string) => !seenIds.has(id)).slice(0, PAGE))
-      diag.trendingTop.add({ events: [], watchedMs: 0, liked: false, inTaste: v.topics.includes(byId.get(id)!.topic) });
-    const topSet = new Set(personal.slice(0, 3 * PAGE));
-    for (const video of byId.values()) {
-      if (!video.special) continue;
-      const rank = personal.indexOf(video.id);
-      if (rank >= 0) (diag.probeRanks[video.special] ??= []).push(rank / personal.length);
-    }
-    for (const x of served) {
-      diag.served++;
-      if (topSet.has(x.id)) diag.servedFromPersonalTop++;
-    }
-  }
-  function printDiagnosis(label: string): void {
-    if (process.env['RECS_SIM_DEBUG'] !== '1') return;
-    console.log(
-      `[recs-sim debug] ${label}: model's own top ${PAGE} (unseen) ${(100 * diag.personalTop.inTasteShare).toFixed(0)}% to taste; ` +
-        `trending top ${PAGE} (unseen) ${(100 * diag.trendingTop.inTasteShare).toFixed(0)}% to taste; ` +
-        `${diag.servedFromPersonalTop}/${diag.served} served items were in the model's top ${3 * PAGE}` +
-        Object.entries(diag.probeRanks)
-          .map(([k, r]) => `; ${k} probe at ${((100 * r.reduce((a, b) => a + b, 0)) / r.length).toFixed(0)}% of the model's ranking on average`)
-          .join(''),
-    );
-    diag.probeRanks = {};
-    diag.personalTop = new PolicyTally();
-    diag.trendingTop = new PolicyTally();
-    diag.served = diag.servedFromPersonalTop = 0;
-  }
-
   async function forYouPage(v: SimViewer): Promise<SimVideo[]> {
     const r = await api('GET', `/api/v1/feed/for-you?limit=${PAGE}`, { token: v.token, headers: headers(v) });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -160,7 +111,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       if (!video) throw new Error(`For You served a video the simulation does not know: ${item.id}`);
       return video;
     });
-    await diagnose(v, page);
     return page;
   }
 
@@ -274,7 +224,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       for (const v of world.viewers) await watch(v, await forYouPage(v), tally);
       await retrain();
       warmupTallies.push(tally);
-      printDiagnosis(`warm-up round ${round}`);
       console.log(
         `[recs-sim] warm-up round ${round}: For You ${tally.perImpression.toFixed(2)} s watched per impression, ` +
           `${(100 * tally.inTasteShare).toFixed(0)}% to taste (${tally.impressions} impressions)`,
@@ -304,7 +253,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
         for (const id of randomPage) random.add(react(policyRng, v, byId.get(id)!));
         await watch(v, await forYouPage(v), forYou);
       }
-      printDiagnosis(`evaluation round ${round}`);
     }
     const row = (name: string, p: PolicyTally) =>
       `  ${name.padEnd(16)} ${p.perImpression.toFixed(2).padStart(6)} s/impression  ${(100 * p.inTasteShare).toFixed(0).padStart(3)}% to taste  ${p.impressions} impressions`;
@@ -375,7 +323,6 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
         await watch(v, page, tally);
       }
       await retrain();
-      printDiagnosis(`cold start round ${round}`);
       console.log(
         `[recs-sim] cold start round ${round}: loved video shown ${shown.loved}× (${fansReached.size}/${fans.length} of its topic's viewers), ` +
           `disliked video shown ${shown.disliked}×, ${impressions} impressions since publishing; For You ${tally.perImpression.toFixed(2)} s/impression so far`,

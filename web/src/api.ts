@@ -234,7 +234,6 @@ const deviceHeaders = () => ({ 'x-device-id': deviceId() });
 const enc = encodeURIComponent;
 const pageQuery = (limit: number, cursor?: string | null) => `limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`;
 
-export type FeedKind = 'for-you' | 'following';
 
 export const endpoints = {
   feed: (limit: number, cursor?: string | null) => api<Page<VideoView>>(`/api/v1/feed?${pageQuery(limit, cursor)}`, { auth: 'optional' }),

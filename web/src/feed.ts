@@ -1,4 +1,4 @@
-import { ApiError, endpoints, messageOf, session } from './api.js';
+import { endpoints, messageOf, session } from './api.js';
 import { captionNodes, compactCount } from './caption.js';
 import type { AppContext } from './context.js';
 import { h, icon, setText, toast } from './dom.js';
@@ -117,7 +117,11 @@ export class Feed {
       // Sound on is a user gesture: a paused current video may start now.
       if (!muted && this.active && this.active.video.paused && !this.active.userPaused) void this.play(this.active);
     });
-    const unsubscribeSession = session.subscribe(() => {
+    let viewerId = session.user?.id ?? null;
+    const unsubscribeSession = session.subscribe((user) => {
+      // The same viewer again (a session check at start-up): nothing to fetch again.
+      if ((user?.id ?? null) === viewerId) return;
+      viewerId = user?.id ?? null;
       // Likes and follows were the previous viewer's: fetched again as each slide comes up.
       for (const s of this.slides) {
         s.stale = true;
@@ -752,11 +756,6 @@ export class Feed {
       if (this.slides.length > 0) this.status.classList.add('is-inline');
     }
   }
-}
-
-/** The first page needs a signed-in viewer (Following): a 401 shows as the empty state's login prompt. */
-export function isAuthError(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 401;
 }
 
 export async function copyText(text: string): Promise<void> {

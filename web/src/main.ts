@@ -1,5 +1,5 @@
 import { endpoints, messageOf, session, type User } from './api.js';
-import { AuthPanel } from './auth-panel.js';
+import { AuthPanel, userLabel } from './auth-panel.js';
 import { Sound, type AppContext } from './context.js';
 import { h, icon, toast } from './dom.js';
 import { EventQueue } from './events.js';
@@ -79,7 +79,7 @@ function start(root: HTMLElement): void {
   );
   accountButton.addEventListener('click', () => auth.open());
   const renderUser = (user: User | null) => {
-    accountButton.replaceChildren(icon('user'), h('span', {}, user ? `@${user.username}` : 'Log in'));
+    accountButton.replaceChildren(icon('user'), h('span', {}, userLabel(user)));
     accountButton.setAttribute('aria-label', user ? `Account: @${user.username}` : 'Log in or sign up');
     accountButton.classList.toggle('is-signed-in', !!user);
   };

@@ -4,9 +4,7 @@ import { posteriorMean, trialFailed, type ExploreArm } from './ranking.js';
 import type { CatalogVideo, ExploreStat, RecsRepository } from './recs.repository.js';
 
 export interface CatalogSnapshot {
-  /** Discoverable videos, newest first. */
-  videos: CatalogVideo[];
-  /** Their ids, in the same order. */
+  /** Discoverable videos' ids, newest first. */
   newest: string[];
   byId: Map<string, CatalogVideo>;
   /** Each creator's discoverable videos. */
@@ -67,15 +65,16 @@ export class CatalogCache {
   async get(): Promise<CatalogSnapshot> {
     const s = this.snapshot;
     if (!s || this.invalidated) return this.load();
-    // Published or withdrawn anywhere: wait for a fresh pool (the generation read is memoised per process).
-    if ((await this.generation().catch(() => s.generation)) !== s.generation) return this.load();
-    if (Date.now() - s.loadedAt >= this.opts.ttlMs) {
+    // Published or withdrawn anywhere (the generation read is memoised per process), or simply old: refresh in
+    // the background. Serving the previous pool meanwhile is safe: every served video is re-checked row by row.
+    const changed = (await this.generation().catch(() => s.generation)) !== s.generation;
+    if (changed || Date.now() - s.loadedAt >= this.opts.ttlMs) {
       this.load().catch((err: unknown) => this.log.warn({ err }, 'recs: catalog refresh failed; serving the previous one'));
     }
     return s;
   }
 
-  /** A video was published or withdrawn: the next request waits for a fresh snapshot. */
+  /** The next request waits for a fresh snapshot (rows written behind the app's back, as tests seed them). */
   invalidate(): void {
     this.invalidated = true;
   }
@@ -120,7 +119,6 @@ export class CatalogCache {
       else byOwner.set(v.ownerId, [v]);
     }
     this.snapshot = {
-      videos,
       newest: videos.map((v) => v.id),
       byId: new Map(videos.map((v) => [v.id, v])),
       byOwner,

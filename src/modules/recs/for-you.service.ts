@@ -226,7 +226,9 @@ export class ForYouService {
       const weight = signalWeight(p);
       if (item !== undefined && weight !== 0) folded.push({ item, weight });
     }
-    const scores = folded.length > 0 ? loaded.model.scoreAll(loaded.model.userVector(folded)) : loaded.model.itemPrior;
+    // Scores written over the user vector itself: one array of the model's size per request, not two.
+    const user = folded.length > 0 ? loaded.model.userVector(folded) : null;
+    const scores = user ? loaded.model.scoreAll(user, user) : loaded.model.itemPrior;
     // The best discoverable items first, then the viewer's exclusions: a few more than needed covers what they drop.
     const { indices, items } = this.modelItems(catalog, loaded);
     const best = topIndices(scores, indices, depth * 2 + 50);

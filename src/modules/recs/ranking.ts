@@ -98,12 +98,17 @@ export function thompsonOrder(arms: readonly ExploreArm[], rng: Rng): string[] {
  */
 export function sampleSubset<T>(items: readonly T[], n: number, rng: Rng): T[] {
   if (items.length <= n) return [...items];
-  const copy = [...items];
+  // Only the swapped positions are remembered: O(n) work and memory, whatever the pool's size.
+  const swapped = new Map<number, T>();
+  const at = (k: number): T => (swapped.has(k) ? swapped.get(k)! : items[k]!);
+  const out: T[] = [];
   for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rng() * (copy.length - i));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    const j = i + Math.floor(rng() * (items.length - i));
+    const picked = at(j);
+    swapped.set(j, at(i));
+    out.push(picked);
   }
-  return copy.slice(0, n);
+  return out;
 }
 
 /** Viewers a trial needs before it can fail. */

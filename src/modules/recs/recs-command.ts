@@ -32,7 +32,7 @@ export async function recsTrainCommand(
   opts: { windowDays: number; force: boolean },
   io: CommandIo,
 ): Promise<number> {
-  const trainer = new RecsTrainer(new RecsRepository(db), store, { windowMs: opts.windowDays * 86_400_000, keepVersions: 3 });
+  const trainer = RecsTrainer.forWindow(new RecsRepository(db), store, opts.windowDays);
   let lastPhase = '';
   const outcome = await trainer.train({
     force: opts.force,

@@ -7,7 +7,6 @@ import type { JobHandler, JobQueue, JobWorker } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
 import { DEFAULT_DISCOVERY_OPTIONS } from '../discovery/discovery.service.js';
-import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
 import { CatalogCache } from './catalog.js';
@@ -28,7 +27,6 @@ export interface RecsDeps {
   queue: JobQueue;
   videos: VideosService;
   videosRepo: VideosRepository;
-  events: VideoEvents;
   blockedIds: (viewerId: string) => Promise<ReadonlySet<string>>;
 }
 
@@ -47,10 +45,8 @@ export function createRecsModule(d: RecsDeps) {
     trendingWindowMs: DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs,
     trendingSize: DEFAULT_DISCOVERY_OPTIONS.trendingSize,
   });
-  // A publish or withdrawal refreshes the candidate pool on the next request.
-  const unsubscribe = d.events.onFeedChanged(() => catalog.invalidate());
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
-  const trainer = new RecsTrainer(repo, d.store, { windowMs: d.config.recs.trainWindowDays * 86_400_000, keepVersions: 3 });
+  const trainer = RecsTrainer.forWindow(repo, d.store, d.config.recs.trainWindowDays);
   const forYou = new ForYouService(repo, catalog, models, d.videos, d.videosRepo, d.cache, d.blockedIds, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
@@ -63,9 +59,6 @@ export function createRecsModule(d: RecsDeps) {
     models,
     trainer,
     forYou,
-    close(): void {
-      unsubscribe();
-    },
     registerRoutes(http: FastifyInstance): void {
       recsRoutes(http, forYou);
     },

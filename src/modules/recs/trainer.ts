@@ -68,6 +68,11 @@ export class RecsTrainer {
     private readonly opts: TrainerOptions,
   ) {}
 
+  /** The trainer workers and `curta recs train` use: events of the last `windowDays`, three versions kept. */
+  static forWindow(repo: RecsRepository, store: ObjectStore, windowDays: number): RecsTrainer {
+    return new RecsTrainer(repo, store, { windowMs: windowDays * 86_400_000, keepVersions: 3 });
+  }
+
   /** One run at a time per process; a second caller shares the running one. */
   train(o: { force?: boolean; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainOutcome> {
     this.running ??= this.run(o).finally(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecModel, trainModel, type TrainingData } from './index.js';
-import { crc32, crc32Js } from './rec-model.js';
+import { crc32 } from './rec-model.js';
 
 /**
  * Two taste clusters: items 0–4 and 5–9. Users of cluster A like A items and
@@ -171,11 +171,7 @@ describe('trainModel on a larger synthetic catalogue', () => {
 });
 
 describe('crc32', () => {
-  it('is the IEEE CRC-32, natively and in JavaScript', () => {
-    const check = new TextEncoder().encode('123456789');
-    expect(crc32(check)).toBe(0xcbf43926);
-    expect(crc32Js(check)).toBe(0xcbf43926);
-    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff);
-    expect(crc32(data.subarray(3))).toBe(crc32Js(data.subarray(3)));
+  it('is the IEEE CRC-32', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
   });
 });

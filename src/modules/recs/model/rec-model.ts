@@ -47,7 +47,7 @@ export interface RecModelParts {
 }
 
 // zlib.crc32 exists from Node 20.15 / 22.2; the JS table version is the fallback.
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const nativeCrc32 = (zlib as unknown as { crc32: (data: Uint8Array) => number }).crc32;
 
 const MAGIC = 'CURTAREC';
 const FORMAT_VERSION = 1;
@@ -293,23 +293,7 @@ function allFinite(a: Float32Array): boolean {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let crcTable: Uint32Array | undefined;
-/** CRC-32 (IEEE), to reject corrupt artifacts rather than serve garbage: zlib's native one when present. */
+/** CRC-32 (IEEE), to reject corrupt artifacts rather than serve garbage (zlib's, in every Node this project supports). */
 export function crc32(data: Uint8Array): number {
-  if (nativeCrc32) return nativeCrc32(data) >>> 0;
-  return crc32Js(data);
-}
-
-export function crc32Js(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[i] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return nativeCrc32(data) >>> 0;
 }
