@@ -10,31 +10,30 @@ import type { Config } from './config/config.js';
 import { projectRoot } from './lib/project-root.js';
 import { createHttpServer } from './http/server.js';
 import { webAppRoutes } from './http/web-app.js';
-import { mediaRoutes } from './http/media.routes.js';
 import { storageRoutes } from './http/storage.routes.js';
+import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './http/metrics.js';
+import { registerRoutes } from './lib/http/route.js';
+import { registerSseShutdown } from './lib/http/sse.js';
+import type { Platform } from './lib/module.js';
 import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
-import { AccountsRepository } from './modules/accounts/accounts.repository.js';
-import { AccountsService } from './modules/accounts/accounts.service.js';
-import { accountsRoutes } from './modules/accounts/accounts.routes.js';
-import { PROCESS_QUEUE, UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
-import { uploadLimits, uploadsRoutes } from './modules/uploads/uploads.routes.js';
-import { UploadReconciler } from './modules/uploads/upload-reconciler.js';
+import { createAccountsModule } from './modules/accounts/accounts.module.js';
+import type { AccountsService } from './modules/accounts/accounts.service.js';
+import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
+import { createEventsModule } from './modules/events/events.module.js';
+import { PROCESS_QUEUE, type UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
+import { createUploadsModule } from './modules/uploads/uploads.module.js';
+import type { UploadReconciler } from './modules/uploads/upload-reconciler.js';
 import { ProcessingService } from './modules/videos/processing.service.js';
-import { VideoEvents } from './modules/videos/video-events.js';
-import { VideosRepository } from './modules/videos/videos.repository.js';
-import { VideosService } from './modules/videos/videos.service.js';
-import { MediaUrls } from './modules/videos/media-urls.js';
+import { createVideosModule } from './modules/videos/videos.module.js';
+import type { VideosService } from './modules/videos/videos.service.js';
 import { PURGE_QUEUE, type PurgeJobPayload } from './modules/videos/video-management.service.js';
-import { EngagementRepository, engagementDecorator } from './modules/social/engagement.repository.js';
-import { FollowsRepository } from './modules/social/follows.repository.js';
-import { createSocialModule, type SocialModule } from './modules/social/social.module.js';
-import { videosRoutes } from './modules/videos/videos.routes.js';
+import { createSocialGraph } from './modules/social/social-graph.js';
+import { createSocialModule } from './modules/social/social.module.js';
 import { createRecsModule, RECS_TRAIN_QUEUE, type RecsModule } from './modules/recs/recs.module.js';
-import { BlocksRepository } from './modules/safety/blocks.repository.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
 import type { Cache } from './ports/cache.js';
@@ -58,11 +57,9 @@ export interface App {
     videos: VideosService;
     processing: ProcessingService;
     reconciler: UploadReconciler;
-    /** Profiles, follows, engagement, playback events, discovery, video management (issue 4). */
-    social: SocialModule;
-    /** Blocks, reports, moderation (issue 4, part B). */
+    /** Blocks, reports, moderation. */
     safety: SafetyModule;
-    /** The For You recommender: ranking, training, model versions (issue 6). */
+    /** The For You recommender: ranking, training, model versions. */
     recs: RecsModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
@@ -99,33 +96,28 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     logger: log.child({ module: 'ffmpeg' }),
   });
 
-  const events = new VideoEvents(cache);
-  const accountsRepo = new AccountsRepository(db);
-  const videosRepo = new VideosRepository(db);
-  const accounts = new AccountsService(accountsRepo, config.auth.sessionTtlDays);
-  // Followers-only visibility, blocks and fresh counters on every view come from the social tables.
-  const follows = new FollowsRepository(db);
-  const blocks = new BlocksRepository(db);
-  const engagement = new EngagementRepository(db);
-  const blockedIds = (viewerId: string) => blocks.blockedIds(viewerId);
-  const mediaUrls = new MediaUrls(config.mediaBaseUrl, config.signingSecret, config.media.privateUrlTtlSec);
-  const videos = new VideosService(videosRepo, cache, mediaUrls, {
-    relation: (viewerId, ownerId) => blocks.relation(viewerId, ownerId),
-    blockedIds,
-    decorate: engagementDecorator(engagement),
+  // Capabilities, in dependency order: each factory returns its services and its routes.
+  const platform: Platform = { config, log, db, store, cache, queue };
+  const graph = createSocialGraph(db);
+  const accelPrefix = config.media.accelRedirectPrefix;
+  const videos = createVideosModule(platform, graph, {
+    ...(accelPrefix && store instanceof FsObjectStore
+      ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
+      : {}),
   });
-  events.onFeedChanged(() => videos.forgetFeedGeneration());
-  const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
-  const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
-  const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
-  const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
-  const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, blockedIds });
+  const accounts = createAccountsModule(platform, videos);
+  const uploads = createUploadsModule(platform, videos);
+  const social = createSocialModule(platform, graph, videos, accounts);
+  const playback = createEventsModule(platform, videos);
+  const discovery = createDiscoveryModule(platform, graph, videos, accounts);
+  const safety = createSafetyModule(platform, graph, videos, accounts);
+  const recs = createRecsModule({ config, log, db, store, cache, queue, videos: videos.videos, videosRepo: videos.repo, blockedIds: graph.blockedIds });
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
-  const processing = new ProcessingService(videosRepo, store, transcoder, events, config.media.workDir, log.child({ module: 'processing' }));
+  const processing = new ProcessingService(videos.repo, store, transcoder, videos.events, config.media.workDir, log.child({ module: 'processing' }));
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
   const unsubscribe = store.onObjectCreated((info) => {
-    uploads.onOriginalStored(info).catch((err: unknown) => log.error({ err, key: info.key }, 'object-created handler failed'));
+    uploads.uploads.onOriginalStored(info).catch((err: unknown) => log.error({ err, key: info.key }, 'object-created handler failed'));
   });
 
   const http = await createHttpServer({
@@ -133,40 +125,29 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     jsonBodyLimit: config.http.jsonBodyLimit,
     webDir: join(projectRoot(), 'web', 'dist'),
     trustProxy: config.http.trustProxy,
+    publicBaseUrl: config.http.publicBaseUrl,
   });
   const routes = collectRoutes(http);
-  metrics.instrumentHttp(http, config.http.metricsToken);
-  registerAuth(http, accounts);
+  metrics.instrumentHttp(http);
+  registerAuth(http, accounts.accounts);
   registerRateLimits(http, new RateLimiter(cache), config.rateLimits);
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  http.get('/readyz', async (_request, reply) => {
-    try {
-      // One cheap round trip to each dependency (delete is not counted as a cache miss).
-      await Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]);
-      return { status: 'ready' };
-    } catch (err) {
-      log.warn({ err }, 'not ready');
-      return reply.status(503).send({ status: 'unavailable' });
-    }
-  });
-  accountsRoutes(http, accounts);
-  uploadsRoutes(http, uploads, uploadLimits(config.uploads, config.media.maxDurationSec));
-  videosRoutes(http, { videos, repo: videosRepo, events, management: social.management });
-  social.registerRoutes(http);
-  safety.registerRoutes(http);
-  recs.registerRoutes(http);
-  const accelPrefix = config.media.accelRedirectPrefix;
-  mediaRoutes(http, {
-    store,
-    urls: mediaUrls,
-    videoAccess: (id) => videos.getCachedRow(id),
-    ...(accelPrefix && store instanceof FsObjectStore
-      ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
-      : {}),
-  });
+  registerSseShutdown(http);
+  registerRoutes(http, [
+    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]) }),
+    metrics.route(config.http.metricsToken),
+    ...openapiRoutes(http),
+    ...accounts.routes,
+    ...uploads.routes,
+    ...videos.routes,
+    ...social.routes,
+    ...playback.routes,
+    ...discovery.routes,
+    ...safety.routes,
+    ...recs.routes,
+  ]);
+  await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store);
-  openapiRoutes(http, { publicBaseUrl: config.http.publicBaseUrl });
-  webAppRoutes(http, { video: (id) => videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
+  webAppRoutes(http, { video: (id) => videos.videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];
@@ -180,7 +161,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     queue,
     transcoder,
     http,
-    services: { accounts, uploads, videos, processing, reconciler, social, safety, recs },
+    services: { accounts: accounts.accounts, uploads: uploads.uploads, videos: videos.videos, processing, reconciler: uploads.reconciler, safety, recs },
     routes,
     startWorkers() {
       const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
@@ -190,13 +171,13 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       });
       workers.push(w);
       // Deleted videos' objects: a delayed sweep after the inline purge.
-      const purge = queue.work<PurgeJobPayload>(PURGE_QUEUE, (job) => social.management.handlePurgeJob(job), {
+      const purge = queue.work<PurgeJobPayload>(PURGE_QUEUE, (job) => videos.management.handlePurgeJob(job), {
         concurrency: 1,
         leaseMs: config.jobs.leaseMs,
         pollMs: 5000,
       });
       workers.push(purge);
-      if (config.jobs.reconcileIntervalSec > 0) stoppers.push(reconciler.start(config.jobs.reconcileIntervalSec * 1000));
+      if (config.jobs.reconcileIntervalSec > 0) stoppers.push(uploads.reconciler.start(config.jobs.reconcileIntervalSec * 1000));
       const training = recs.startTraining((handler) => metrics.wrapJob(RECS_TRAIN_QUEUE, handler));
       if (training) {
         workers.push(training.worker);

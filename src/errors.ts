@@ -2,52 +2,54 @@
  * Typed domain errors. Every error carries a stable, machine-readable `code`;
  * only the HTTP layer (src/http/error-map.ts) decides which status a code maps to.
  */
-export type ErrorCode =
+export const ERROR_CODES = [
   // generic
-  | 'validation_failed'
-  | 'invalid_json'
-  | 'payload_too_large'
-  | 'not_found'
-  | 'internal_error'
-  | 'rate_limited'
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'not_found',
+  'internal_error',
+  'rate_limited',
   // auth
-  | 'unauthorized'
-  | 'invalid_credentials'
-  | 'username_taken'
-  | 'forbidden'
+  'unauthorized',
+  'invalid_credentials',
+  'username_taken',
+  'forbidden',
   // uploads / storage
-  | 'unsupported_media_type'
-  | 'upload_too_large'
-  | 'upload_not_found'
-  | 'upload_incomplete'
-  | 'upload_state_conflict'
-  | 'signature_invalid'
-  | 'signature_expired'
-  | 'size_mismatch'
-  | 'content_type_mismatch'
-  | 'object_not_found'
-  | 'range_not_satisfiable'
+  'unsupported_media_type',
+  'upload_too_large',
+  'upload_not_found',
+  'upload_incomplete',
+  'upload_state_conflict',
+  'signature_invalid',
+  'signature_expired',
+  'size_mismatch',
+  'content_type_mismatch',
+  'object_not_found',
+  'range_not_satisfiable',
   // videos
-  | 'video_not_found'
-  | 'invalid_cursor'
+  'video_not_found',
+  'invalid_cursor',
   // profiles and social
-  | 'user_not_found'
-  | 'cannot_follow_self'
-  | 'comment_not_found'
-  | 'comments_disabled'
-  | 'invalid_image'
+  'user_not_found',
+  'cannot_follow_self',
+  'comment_not_found',
+  'comments_disabled',
+  'invalid_image',
   // playback events
-  | 'device_id_required'
+  'device_id_required',
   // safety: bans, blocks, reports, moderation, quotas
-  | 'account_banned'
-  | 'user_blocked'
-  | 'cannot_block_self'
-  | 'cannot_report_self'
-  | 'already_reported'
-  | 'report_not_found'
-  | 'report_closed'
-  | 'cannot_ban_admin'
-  | 'upload_quota_exceeded';
+  'account_banned',
+  'user_blocked',
+  'cannot_block_self',
+  'cannot_report_self',
+  'already_reported',
+  'report_not_found',
+  'report_closed',
+  'cannot_ban_admin',
+  'upload_quota_exceeded',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
   readonly code: ErrorCode;

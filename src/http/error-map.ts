@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { AppError, type ErrorCode } from '../errors.js';
 
@@ -71,11 +72,16 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
     void reply.status(status).send(errorBody(err.code, err.message, err.details));
     return;
   }
-  if (err instanceof ZodError) {
-    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    const first = details[0];
+  // A route's request schema refused the input (or a service's own parse did).
+  const issues = hasZodFastifySchemaValidationErrors(err)
+    ? err.validation.map((i) => ({ path: i.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: i.message }))
+    : err instanceof ZodError
+      ? err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      : null;
+  if (issues) {
+    const first = issues[0];
     const message = first ? `Invalid request: ${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid request';
-    void reply.status(400).send(errorBody('validation_failed', message, details));
+    void reply.status(400).send(errorBody('validation_failed', message, issues));
     return;
   }
   const fe = err as FastifyError;

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Cache } from '../ports/cache.js';
 import type { JobHandler, JobQueue } from '../ports/job-queue.js';
+import { defineRoute, type AnyRoute } from '../lib/http/route.js';
 
 /**
  * Prometheus metrics for one process, on its own registry (no globals):
@@ -72,7 +73,7 @@ export class Metrics {
   }
 
   /** Records every response's latency under its route pattern (not the raw URL: bounded cardinality). */
-  instrumentHttp(app: FastifyInstance, token: string | null = null): void {
+  instrumentHttp(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
@@ -80,17 +81,32 @@ export class Metrics {
         reply.elapsedTime / 1000,
       );
     });
+  }
+
+  /** GET /metrics, for the scraper; with a token, only for the scraper that holds it. */
+  route(token: string | null = null): AnyRoute {
     const expected = token === null ? null : Buffer.from(`Bearer ${token}`);
-    // The scraper's Authorization header is the metrics token, not a session.
-    app.get('/metrics', { config: { sessionAuth: false } }, async (request, reply) => {
-      if (expected) {
-        const given = Buffer.from(request.headers.authorization ?? '');
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          throw new AppError('unauthorized', 'Metrics need the METRICS_TOKEN bearer token.');
+    return defineRoute({
+      method: 'GET',
+      url: '/metrics',
+      operationId: 'getMetrics',
+      tag: 'system',
+      summary: 'Prometheus metrics',
+      description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).',
+      auth: 'none',
+      // The scraper's Authorization header is the metrics token, not a session.
+      ownAuthorization: true,
+      response: { contentType: 'text/plain', description: 'Prometheus text exposition format' },
+      errors: [401],
+      handler: async (request, reply) => {
+        if (expected) {
+          const given = Buffer.from(request.headers.authorization ?? '');
+          if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+            throw new AppError('unauthorized', 'Metrics need the METRICS_TOKEN bearer token.');
+          }
         }
-      }
-      reply.header('content-type', this.registry.contentType);
-      return this.registry.metrics();
+        return reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
+      },
     });
   }
 

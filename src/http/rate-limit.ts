@@ -3,13 +3,6 @@ import type { Config, RateLimitedAction } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { clientKey, type RateLimiter } from '../modules/safety/rate-limiter.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Counts this route's requests against the action's per-user and per-IP limits. */
-    rateLimit?: RateLimitedAction;
-  }
-}
-
 const WHAT: Record<RateLimitedAction, string> = {
   signup: 'sign-ups from this address',
   login: 'login attempts',
@@ -27,7 +20,7 @@ function loginName(request: FastifyRequest): string | null {
 }
 
 /**
- * Rate limits, declared per route (`config: { rateLimit: 'comment' }`) and
+ * Rate limits, declared per route (`rateLimit: 'comment'` in its contract) and
  * checked before the handler — after authentication, so per-user limits
  * know the user, and before any expensive work (password hashing). A
  * request over either limit is a 429 `rate_limited` with Retry-After.

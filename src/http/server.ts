@@ -3,9 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { registerCacheDefaults } from './cache-control.js';
+import { registerCacheDefaults } from '../lib/http/cache-control.js';
 import { errorBody, handleError } from './error-map.js';
+import { serializerCompiler } from './json-schema.js';
+import { registerApiDocument } from './openapi/openapi.routes.js';
 
 export interface ServerOptions {
   logger: Logger;
@@ -14,6 +17,8 @@ export interface ServerOptions {
   webDir?: string;
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for `request.ip` (per-IP rate limits). */
   trustProxy?: boolean | number | string;
+  /** The API's own address, for the OpenAPI document's `servers`. */
+  publicBaseUrl: string;
 }
 
 /**
@@ -64,6 +69,10 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
+  // Routes declare Zod schemas (src/lib/http/route.ts): Zod validates requests, compiled serializers write responses.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await registerApiDocument(app, { publicBaseUrl: opts.publicBaseUrl });
   registerCacheDefaults(app);
   const indexHtml = hasWeb && opts.webDir ? indexHtmlReader(opts.webDir) : null;
   app.setNotFoundHandler(async (request, reply) => {

@@ -1,5 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { FsObjectStore } from '../adapters/storage/fs-object-store.js';
+import { z } from 'zod';
+import { WildcardParams } from '../lib/http/api-schemas.js';
+import { defineRoute, registerRoutes } from '../lib/http/route.js';
+
+const signed = (what: string) => z.string().max(200).optional().describe(what);
+const SignedPutQuery = z.object({
+  expires: signed('Expiry, Unix seconds'),
+  sig: signed('HMAC signature over the key, expiry and the fields below'),
+  size: signed('The exact byte count the URL accepts'),
+  ct: signed('The Content-Type the URL accepts'),
+  uploadId: signed('Multipart upload (parts only)'),
+  partNumber: signed('Part number (parts only)'),
+});
 
 /**
  * Embedded mode's stand-in for S3's presigned PUT endpoint: the client sends
@@ -18,35 +31,57 @@ export async function storageRoutes(app: FastifyInstance, store: FsObjectStore):
       reply.header('access-control-expose-headers', 'ETag');
     });
 
-    scope.put('/storage/*', async (request, reply) => {
-      const key = (request.params as { '*': string })['*'];
-      let result;
-      try {
-        result = await store.receiveSignedPut(
-          key,
-          request.query as Record<string, string | undefined>,
-          {
-            'content-type': request.headers['content-type'],
-            'content-length': request.headers['content-length'],
-          },
-          request.raw,
-        );
-      } catch (err) {
-        // The client may still be sending a large body we refuse to read: end the connection after answering.
-        reply.header('connection', 'close');
-        throw err;
-      }
-      reply.header('etag', result.etag);
-      return reply.status(200).send();
-    });
-
-    scope.options('/storage/*', async (_request, reply) =>
-      reply
-        .header('access-control-allow-methods', 'PUT')
-        .header('access-control-allow-headers', 'Content-Type')
-        .header('access-control-max-age', '86400')
-        .status(204)
-        .send(),
-    );
+    registerRoutes(scope, [
+      defineRoute({
+        method: 'PUT',
+        url: '/storage/*',
+        operationId: 'putStorageObject',
+        tag: 'media',
+        summary: 'Signed upload target (embedded storage only)',
+        description: 'Where `upload.url` points when objects live on the local disk; the query carries the signature.',
+        auth: 'none',
+        params: WildcardParams,
+        // The signature's fields, checked by the store (which names what is wrong).
+        query: SignedPutQuery,
+        rawBody: { contentTypes: ['*/*'], description: 'The file (or part) bytes, exactly the signed size and type' },
+        response: { contentType: 'application/octet-stream', description: 'Stored; the ETag header names the part' },
+        errors: [403, 404],
+        handler: async (request, reply) => {
+          let result;
+          try {
+            result = await store.receiveSignedPut(
+              request.params['*'],
+              request.query,
+              { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
+              request.raw,
+            );
+          } catch (err) {
+            // The client may still be sending a large body we refuse to read: end the connection after answering.
+            reply.header('connection', 'close');
+            throw err;
+          }
+          return reply.header('etag', result.etag).status(200).send();
+        },
+      }),
+      defineRoute({
+        method: 'OPTIONS',
+        url: '/storage/*',
+        operationId: 'preflightStorage',
+        tag: 'media',
+        summary: 'CORS preflight',
+        description: 'Browsers on other origins may PUT with a Content-Type.',
+        auth: 'none',
+        params: WildcardParams,
+        status: 204,
+        response: null,
+        handler: async (_request, reply) =>
+          reply
+            .header('access-control-allow-methods', 'PUT')
+            .header('access-control-allow-headers', 'Content-Type')
+            .header('access-control-max-age', '86400')
+            .status(204)
+            .send(),
+      }),
+    ]);
   });
 }

@@ -6,7 +6,7 @@ import {
   sign,
   verify,
   type SignedRequestFields,
-} from '../../src/adapters/storage/url-signing.js';
+} from '../../src/lib/url-signing.js';
 import { rejectsWithCode } from './support.js';
 
 const secret = 'a-secret-of-at-least-thirty-two-characters';

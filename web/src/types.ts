@@ -11,7 +11,7 @@ export type {
 export type { PublicUser as User, AuthResult } from '../../src/modules/accounts/accounts.service.js';
 export type { Profile, UserSummary } from '../../src/modules/accounts/profiles.service.js';
 export type { CommentView } from '../../src/modules/social/comments.service.js';
-export type { SearchResult } from '../../src/modules/discovery/discovery.service.js';
+export type { SearchResult } from '../../src/modules/discovery/discovery.schema.js';
 export type { ReportReason, ReportTargetType } from '../../src/modules/safety/reports.repository.js';
 export type { PlaybackEventType } from '../../src/modules/events/view-rule.js';
 

@@ -20,7 +20,7 @@ import type {
 } from '../../ports/object-store.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { consoleLogger, type AdapterLogger } from '../logger.js';
-import { assertValidSignature, expiryFromNow, sign, type SignedRequestFields } from './url-signing.js';
+import { assertValidSignature, expiryFromNow, sign, type SignedRequestFields } from '../../lib/url-signing.js';
 
 export interface FsObjectStoreOptions {
   rootDir: string;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
+import type { CredentialsInput as Credentials } from './accounts.schema.js';
 
 export type Role = 'user' | 'admin';
 
@@ -20,15 +20,6 @@ export interface AuthResult {
   token: string;
 }
 
-export const CredentialsSchema = z.object({
-  username: z
-    .string()
-    .min(3, 'must be at least 3 characters')
-    .max(30, 'must be at most 30 characters')
-    .regex(/^[A-Za-z0-9_.]+$/, 'may contain only letters, digits, "_" and "."'),
-  password: z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters'),
-});
-export type Credentials = z.infer<typeof CredentialsSchema>;
 
 // OWASP's argon2id baseline (19 MiB, t=2, p=1). @node-rs/argon2 defaults to argon2id;
 // its Algorithm enum is a const enum we cannot import under verbatimModuleSyntax.

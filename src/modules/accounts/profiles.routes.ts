@@ -1,40 +1,91 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
-import { requireUser } from '../../http/auth.js';
-import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
-import { sendStoredObject } from '../../http/media.routes.js';
-import { PageQuery } from '../../lib/pagination.js';
+import { PageQuery, UsernameParams, WildcardParams } from '../../lib/http/api-schemas.js';
+import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
+import { defineRoute, registerRoutes, type AnyRoute } from '../../lib/http/route.js';
+import { sendStoredObject } from '../../lib/http/send-object.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { VideoPage } from '../videos/videos.schema.js';
+import { Profile, UpdateProfile } from './accounts.schema.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
-import { UpdateProfileSchema, type ProfilesService } from './profiles.service.js';
+import type { ProfilesService } from './profiles.service.js';
 
-const UsernameParams = z.object({ username: z.string().max(200) });
 const AVATAR_KEY = /^avatars\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}\.jpg$/;
 
-export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, store: ObjectStore): void {
-  // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
-  app.get('/api/v1/users/:username', async (request, reply) => {
-    const { username } = UsernameParams.parse(request.params);
-    const profile = await profiles.profile(username, request.user);
-    cachePubliclyForAnonymous(request, reply);
-    return profile;
-  });
+export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/users/:username',
+      operationId: 'getProfile',
+      tag: 'profiles',
+      summary: 'A profile',
+      description: 'Counts, bio and avatar; with `viewer` for a signed-in caller. Banned and blocked accounts answer 404.',
+      auth: 'optional',
+      params: UsernameParams,
+      response: Profile,
+      errors: [404],
+      handler: async (request, reply) => {
+        const profile = await profiles.profile(request.params.username, request.user);
+        cachePubliclyForAnonymous(request, reply);
+        return profile;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/users/:username/videos',
+      operationId: 'listProfileVideos',
+      tag: 'profiles',
+      summary: "A profile's videos",
+      description: 'Newest first; the owner also sees private, processing and failed ones, followers see followers-only ones.',
+      auth: 'optional',
+      params: UsernameParams,
+      query: PageQuery,
+      response: VideoPage,
+      errors: [404],
+      handler: async (request, reply) => {
+        const page = await profiles.videosOf(request.params.username, request.user, request.query);
+        cachePubliclyForAnonymous(request, reply);
+        return page;
+      },
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      operationId: 'updateMe',
+      tag: 'profiles',
+      summary: 'Edit display name and bio',
+      description: 'Plain text; control characters are dropped.',
+      auth: 'user',
+      body: UpdateProfile,
+      response: Profile,
+      handler: async (request) => profiles.update(request.user, request.body),
+    }),
+    defineRoute({
+      method: ['GET', 'HEAD'],
+      url: '/avatars/*',
+      operationId: 'getAvatar',
+      tag: 'media',
+      summary: 'An avatar image (immutable; Range and ETag supported)',
+      description: 'Straight from the object store with the semantics of /media; a new avatar gets a new key.',
+      auth: 'none',
+      params: WildcardParams,
+      response: { contentType: 'image/jpeg', description: 'JPEG bytes' },
+      errors: [404, 416],
+      handler: async (request, reply) => {
+        const key = `avatars/${request.params['*']}`;
+        if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
+        const info = await store.head(key);
+        if (!info) throw new AppError('object_not_found', 'No such avatar.');
+        return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });
+      },
+    }),
+  ];
+}
 
-  app.get('/api/v1/users/:username/videos', async (request, reply) => {
-    const { username } = UsernameParams.parse(request.params);
-    const page = await profiles.videosOf(username, request.user, PageQuery.parse(request.query));
-    cachePubliclyForAnonymous(request, reply);
-    return page;
-  });
-
-  app.patch('/api/v1/me', async (request) => {
-    const user = requireUser(request);
-    return profiles.update(user, UpdateProfileSchema.parse(request.body));
-  });
-
-  // The one route that takes raw image bytes: its own body parsers, in their own scope.
-  void app.register(async (scope) => {
+/** The one route that takes raw image bytes: its own body parsers, in their own scope. */
+export async function registerAvatarUpload(app: FastifyInstance, profiles: ProfilesService): Promise<void> {
+  await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser([...AVATAR_CONTENT_TYPES], { parseAs: 'buffer', bodyLimit: AVATAR_MAX_BYTES }, (_request, body, done) =>
       done(null, body),
@@ -46,34 +97,26 @@ export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, 
         }),
       ),
     );
-    // Refuse anonymous uploads before reading up to 5 MiB of body.
-    scope.addHook('preParsing', async (request) => {
-      requireUser(request);
-    });
-    scope.put('/api/v1/me/avatar', async (request) => {
-      const user = requireUser(request);
-      if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
-        throw new AppError('invalid_image', 'The request body is empty; send the image bytes.');
-      }
-      return profiles.setAvatar(user, request.body);
-    });
+    registerRoutes(scope, [
+      defineRoute({
+        method: 'PUT',
+        url: '/api/v1/me/avatar',
+        operationId: 'setAvatar',
+        tag: 'profiles',
+        summary: 'Upload an avatar',
+        description: 'Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read.',
+        auth: 'user',
+        rawBody: { contentTypes: [...AVATAR_CONTENT_TYPES], description: 'The image' },
+        response: Profile,
+        errors: [413, 415, 422],
+        handler: async (request) => {
+          const body: unknown = request.body;
+          if (!Buffer.isBuffer(body) || body.length === 0) {
+            throw new AppError('invalid_image', 'The request body is empty; send the image bytes.');
+          }
+          return profiles.setAvatar(request.user, body);
+        },
+      }),
+    ]);
   });
-
-  avatarRoutes(app, store);
-}
-
-/**
- * Avatars straight from the object store with the same semantics as /media:
- * ETag, If-None-Match, Range, and the Cache-Control stored with the object
- * (immutable: a new avatar gets a new key).
- */
-function avatarRoutes(app: FastifyInstance, store: ObjectStore): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = `avatars/${(request.params as { '*': string })['*']}`;
-    if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
-    const info = await store.head(key);
-    if (!info) throw new AppError('object_not_found', 'No such avatar.');
-    return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });
-  };
-  app.route({ method: ['GET', 'HEAD'], url: '/avatars/*', handler });
 }

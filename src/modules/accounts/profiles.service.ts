@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
@@ -7,52 +6,14 @@ import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { PublicUser } from './accounts.service.js';
+import type { Profile, UpdateProfileInput, UserSummary } from './accounts.schema.js';
 import { makeAvatar, type AvatarToolOptions } from './avatar-image.js';
 import type { ProfileRow, ProfilesRepository, UserSummaryRow } from './profiles.repository.js';
 
-export const MAX_DISPLAY_NAME_LENGTH = 50;
-export const MAX_BIO_LENGTH = 160;
-
-export const UpdateProfileSchema = z
-  .object({
-    displayName: z
-      .string()
-      .max(MAX_DISPLAY_NAME_LENGTH, `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`)
-      .transform((s) => cleanText(s, { multiline: false }))
-      .optional(),
-    bio: z
-      .string()
-      .max(MAX_BIO_LENGTH, `must be at most ${MAX_BIO_LENGTH} characters`)
-      .transform((s) => cleanText(s, { multiline: true }))
-      .optional(),
-  })
-  .strict()
-  .refine((p) => p.displayName !== undefined || p.bio !== undefined, { message: 'send displayName and/or bio' });
-export type UpdateProfileInput = z.infer<typeof UpdateProfileSchema>;
 
 const USERNAME = /^[A-Za-z0-9_.]{3,30}$/;
 /** Avatar objects are named by a random id, so each can be cached forever. */
 export const AVATAR_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-export interface UserSummary {
-  id: string;
-  username: string;
-  displayName: string;
-  avatarUrl: string | null;
-}
-
-export interface Profile extends UserSummary {
-  bio: string;
-  followerCount: number;
-  followingCount: number;
-  /** Likes received on all of the user's videos. */
-  likeCount: number;
-  /** How many videos the profile lists for this viewer. */
-  videoCount: number;
-  createdAt: string;
-  /** Present for a signed-in viewer: whether they follow, and whether they blocked, this user. */
-  viewer?: { follows: boolean; blocking: boolean };
-}
 
 /** Profiles, profile edits, avatars and a profile's video list. */
 export class ProfilesService {
@@ -131,3 +92,5 @@ export class ProfilesService {
     return profile;
   }
 }
+
+export type { Profile, UserSummary };

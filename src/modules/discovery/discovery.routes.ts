@@ -1,26 +1,61 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
-import { PageQuery } from '../../lib/pagination.js';
-import { SearchQuery, type DiscoveryService } from './discovery.service.js';
+import { PageQuery } from '../../lib/http/api-schemas.js';
+import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
+import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
+import { VideoPage } from '../videos/videos.schema.js';
+import { HashtagPage, SearchQuery, SearchResult, TagParams } from './discovery.schema.js';
+import type { DiscoveryService } from './discovery.service.js';
 
-export const TagParams = z.object({ tag: z.string().max(200) });
-
-export function discoveryRoutes(app: FastifyInstance, discovery: DiscoveryService): void {
-  // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
-  app.get('/api/v1/search', async (request, reply) => {
-    const result = await discovery.search(request.user, SearchQuery.parse(request.query));
-    cachePubliclyForAnonymous(request, reply);
-    return result;
-  });
-  app.get('/api/v1/hashtags/:tag/videos', async (request, reply) => {
-    const page = await discovery.hashtagVideos(TagParams.parse(request.params).tag, request.user, PageQuery.parse(request.query));
-    cachePubliclyForAnonymous(request, reply);
-    return page;
-  });
-  app.get('/api/v1/feed/trending', async (request, reply) => {
-    const page = await discovery.trending(request.user, PageQuery.parse(request.query));
-    cachePubliclyForAnonymous(request, reply);
-    return page;
-  });
+// Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
+export function discoveryRoutes(discovery: DiscoveryService): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/search',
+      operationId: 'search',
+      tag: 'discovery',
+      summary: 'Search people, videos and hashtags',
+      description: 'Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.',
+      auth: 'optional',
+      query: SearchQuery,
+      response: SearchResult,
+      handler: async (request, reply) => {
+        const result = await discovery.search(request.user, request.query);
+        cachePubliclyForAnonymous(request, reply);
+        return result;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/hashtags/:tag/videos',
+      operationId: 'listHashtagVideos',
+      tag: 'discovery',
+      summary: 'Videos with a hashtag',
+      description: 'Newest first; the tag is normalised as captions are (case, Unicode form).',
+      auth: 'optional',
+      params: TagParams,
+      query: PageQuery,
+      response: HashtagPage,
+      handler: async (request, reply) => {
+        const result = await discovery.hashtagVideos(request.params.tag, request.user, request.query);
+        cachePubliclyForAnonymous(request, reply);
+        return result;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/feed/trending',
+      operationId: 'listTrending',
+      tag: 'feeds',
+      summary: 'Most engagement in the last 72 h',
+      description: 'One ranking shared by everyone for a short while (so pages stay stable), minus blocked accounts.',
+      auth: 'optional',
+      query: PageQuery,
+      response: VideoPage,
+      handler: async (request, reply) => {
+        const result = await discovery.trending(request.user, request.query);
+        cachePubliclyForAnonymous(request, reply);
+        return result;
+      },
+    }),
+  ];
 }

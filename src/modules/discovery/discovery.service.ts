@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { decodeOffsetCursor, encodeOffsetCursor } from '../../lib/cursor.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
@@ -11,19 +10,7 @@ import type { VideoRow, VideosRepository } from '../videos/videos.repository.js'
 import { isDiscoverable } from '../videos/visibility.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { DiscoveryRepository } from './discovery.repository.js';
-
-export const SearchQuery = z.object({
-  q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
-});
-export type SearchParams = z.infer<typeof SearchQuery>;
-
-export interface SearchResult {
-  query: string;
-  users: UserSummary[];
-  videos: VideoView[];
-  hashtags: Array<{ tag: string; videos: number }>;
-}
+import type { SearchParams, SearchResult } from './discovery.schema.js';
 
 export interface DiscoveryOptions {
   /** How far back engagement counts for trending. */

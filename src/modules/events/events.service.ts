@@ -1,43 +1,9 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { isForeignKeyViolation } from '../../lib/db-errors.js';
-import { ID_PATTERN } from '../../lib/ids.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
 import type { EventsRepository, StoredEvent } from './events.repository.js';
+import type { EventsBatch, EventsResult } from './events.schema.js';
+import type { Viewer } from '../../lib/http/viewer.js';
 import { clampClientTime, qualifiesAsView, viewPeriod } from './view-rule.js';
-
-export const MAX_EVENTS_PER_BATCH = 100;
-/** Anonymous viewers name their device: a UUID or any 16–64 URL-safe characters. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
-
-export const EventsBatchSchema = z
-  .object({
-    events: z
-      .array(
-        z
-          .object({
-            type: z.enum(['impression', 'play', 'progress', 'complete', 'skip']),
-            videoId: z.string().regex(ID_PATTERN, 'not a video id'),
-            watchedMs: z.number().int().min(0).max(86_400_000).optional(),
-            /** ISO 8601 with offset, or milliseconds since the epoch. */
-            at: z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)]).optional(),
-          })
-          .strict(),
-      )
-      .min(1, 'send at least one event')
-      .max(MAX_EVENTS_PER_BATCH, `at most ${MAX_EVENTS_PER_BATCH} events per batch`),
-  })
-  .strict();
-export type EventsBatch = z.infer<typeof EventsBatchSchema>;
-
-export interface EventsResult {
-  /** Events stored. */
-  accepted: number;
-  /** Events for videos that do not exist or that this viewer may not see: not stored. */
-  dropped: number;
-  /** Videos whose view this batch counted (at most once per viewer and day). */
-  viewsCounted: number;
-}
 
 /**
  * Playback events from the player: stored for the recommender, and turned
@@ -55,14 +21,8 @@ export class EventsService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async ingest(user: PublicUser | null, deviceIdHeader: string | undefined, batch: EventsBatch): Promise<EventsResult> {
-    let deviceId: string | null = null;
-    if (deviceIdHeader !== undefined) {
-      if (!DEVICE_ID_PATTERN.test(deviceIdHeader)) {
-        throw new AppError('validation_failed', 'X-Device-Id must be 16–64 characters of A–Z, a–z, 0–9, "_" or "-".');
-      }
-      deviceId = deviceIdHeader;
-    }
+  /** `viewer.deviceId` was validated with the request (DeviceHeader). */
+  async ingest({ user, deviceId }: Viewer, batch: EventsBatch): Promise<EventsResult> {
     if (!user && !deviceId) {
       throw new AppError('device_id_required', 'Sign in, or name this device with an X-Device-Id header.');
     }

@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { DEVICE_ID_PATTERN } from '../events/events.service.js';
+import type { Viewer } from '../../lib/http/viewer.js';
+import type { ForYouParams } from './recs.schema.js';
 import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { isDiscoverable } from '../videos/visibility.js';
@@ -25,14 +25,6 @@ import {
 import { viewerKeyOf, type CatalogVideo, type RecsRepository, type ViewerKey } from './recs.repository.js';
 import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
 
-export const ForYouQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(30).default(10),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16}\.[0-9]{1,4}$/, 'not a cursor this feed handed out')
-    .optional(),
-});
-export type ForYouParams = z.infer<typeof ForYouQuery>;
 
 export interface ForYouOptions {
   /** Events older than this are not part of the viewer's live history. */
@@ -113,11 +105,9 @@ export class ForYouService {
     private readonly rng: Rng = Math.random,
   ) {}
 
-  async page(user: PublicUser | null, deviceIdHeader: string | undefined, params: ForYouParams): Promise<Page<VideoView>> {
-    if (deviceIdHeader !== undefined && !DEVICE_ID_PATTERN.test(deviceIdHeader)) {
-      throw new AppError('validation_failed', 'X-Device-Id must be 16–64 characters of A–Z, a–z, 0–9, "_" or "-".');
-    }
-    const viewer: ViewerKey = { userId: user?.id ?? null, deviceId: deviceIdHeader ?? null };
+  /** `deviceId` was validated with the request (DeviceHeader). */
+  async page({ user, deviceId }: Viewer, params: ForYouParams): Promise<Page<VideoView>> {
+    const viewer: ViewerKey = { userId: user?.id ?? null, deviceId };
     const key = viewerKeyOf(viewer);
 
     const [token, pageNo] = params.cursor ? splitCursor(params.cursor) : [randomId(12), 0];

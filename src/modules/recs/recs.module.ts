@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Cache } from '../../ports/cache.js';
@@ -59,9 +58,7 @@ export function createRecsModule(d: RecsDeps) {
     models,
     trainer,
     forYou,
-    registerRoutes(http: FastifyInstance): void {
-      recsRoutes(http, forYou);
-    },
+    routes: recsRoutes(forYou),
     /**
      * Scheduled training in worker processes: every interval each worker asks
      * for a run with one dedupe key, so one run happens however many workers

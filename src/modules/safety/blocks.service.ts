@@ -5,10 +5,8 @@ import type { ProfilesService, UserSummary } from '../accounts/profiles.service.
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { BlocksRepository } from './blocks.repository.js';
+import type { BlockListItem } from './safety.schema.js';
 
-export interface BlockListItem extends UserSummary {
-  blockedAt: string;
-}
 
 /**
  * Blocks. What a block means lives in the visibility rule (visibility.ts):

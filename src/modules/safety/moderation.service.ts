@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
@@ -7,24 +6,8 @@ import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { ModerationRepository } from './moderation.repository.js';
 import type { ReportsRepository } from './reports.repository.js';
-import { userTarget, type AdminUserTarget, type ReportsService, type ReportTarget } from './reports.service.js';
-
-export const MAX_MODERATION_REASON = 500;
-
-/** `{reason}` of a takedown or a ban: shown to the video's owner, or to the banned user when they try to log in. */
-export const ModerationReasonSchema = z
-  .object({
-    reason: z
-      .string()
-      .max(MAX_MODERATION_REASON, `must be at most ${MAX_MODERATION_REASON} characters`)
-      .transform((s) => cleanText(s, { multiline: false }))
-      .pipe(z.string().min(1, 'must not be empty')),
-  })
-  .strict();
-
-export interface AdminUserView extends AdminUserTarget {
-  videoCount: number;
-}
+import { userTarget, type ReportsService } from './reports.service.js';
+import type { AdminUserView, AdminVideoView, ReportTarget } from './safety.schema.js';
 
 /**
  * What admins do to content and accounts. Every change is followed by
@@ -42,7 +25,7 @@ export class ModerationService {
   ) {}
 
   /** Hides the video from everyone but its owner (who sees the reason); resolves its open reports. Repeatable. */
-  async takedown(admin: PublicUser, videoId: string, reason: string): Promise<{ video: ReportTarget }> {
+  async takedown(admin: PublicUser, videoId: string, reason: string): Promise<{ video: AdminVideoView }> {
     const found = await this.db.transaction(async (tx) => {
       if (!(await this.repo.takedown(videoId, admin.id, reason, tx))) return false;
       await this.reportsRepo.resolveOpenFor('video', videoId, admin.id, `Video taken down: ${reason}`, tx);
@@ -54,7 +37,7 @@ export class ModerationService {
   }
 
   /** Undoes a takedown. Idempotent. */
-  async restore(videoId: string): Promise<{ video: ReportTarget }> {
+  async restore(videoId: string): Promise<{ video: AdminVideoView }> {
     if (!(await this.repo.restore(videoId))) throw new AppError('video_not_found', `No video with id "${videoId}".`);
     await this.events.changed(videoId, { feed: true });
     return { video: await this.videoTarget(videoId) };
@@ -99,7 +82,7 @@ export class ModerationService {
     for (const [i, id] of ids.entries()) await this.events.changed(id, { feed: i === ids.length - 1 });
   }
 
-  private async videoTarget(videoId: string): Promise<ReportTarget> {
+  private async videoTarget(videoId: string): Promise<AdminVideoView> {
     const row = await this.videosRepo.get(videoId);
     if (!row) throw new AppError('video_not_found', `No video with id "${videoId}".`);
     return this.reports.videoTarget(row);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { ID_PATTERN, randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, PageQuery, type Page, type PageParams } from '../../lib/pagination.js';
@@ -17,89 +16,7 @@ import {
   type ReportTargetType,
   type UserTargetRow,
 } from './reports.repository.js';
-
-export const MAX_REPORT_DETAILS = 1000;
-export const MAX_NOTE_LENGTH = 1000;
-
-export const CreateReportSchema = z
-  .object({
-    targetType: z.enum(REPORT_TARGET_TYPES),
-    /** A video id, a comment id, or a user's id (`author.id`, the `id` of GET /users/{username}). */
-    targetId: z.string().regex(ID_PATTERN, 'not an id'),
-    reason: z.enum(REPORT_REASONS),
-    details: z
-      .string()
-      .max(MAX_REPORT_DETAILS, `must be at most ${MAX_REPORT_DETAILS} characters`)
-      .transform((s) => cleanText(s, { multiline: true }))
-      .optional(),
-  })
-  .strict()
-  .refine((r) => r.reason !== 'other' || (r.details ?? '').length > 0, {
-    message: 'say what is wrong in details when the reason is "other"',
-    path: ['details'],
-  });
-export type CreateReportInput = z.infer<typeof CreateReportSchema>;
-
-export const ReportQueueQuery = PageQuery.extend({
-  status: z.enum(REPORT_STATUSES).default('open'),
-  targetType: z.enum(REPORT_TARGET_TYPES).optional(),
-});
-export type ReportQueueParams = z.infer<typeof ReportQueueQuery>;
-
-export const CloseReportSchema = z
-  .object({
-    note: z
-      .string()
-      .max(MAX_NOTE_LENGTH, `must be at most ${MAX_NOTE_LENGTH} characters`)
-      .transform((s) => cleanText(s, { multiline: true }))
-      .optional(),
-  })
-  .strict();
-
-/** What the reporter gets back. */
-export interface ReportView {
-  id: string;
-  targetType: ReportTargetType;
-  targetId: string;
-  reason: ReportRow['reason'];
-  details: string;
-  status: ReportStatus;
-  createdAt: string;
-}
-
-export type ReportTarget =
-  /** The video as its owner sees it; `takedown` is present while it is taken down. */
-  | ({ type: 'video' } & VideoView & { ownerBanned: boolean })
-  | {
-      type: 'comment';
-      id: string;
-      videoId: string;
-      text: string;
-      author: { id: string; username: string; banned: boolean };
-      createdAt: string;
-    }
-  | AdminUserTarget;
-
-export interface AdminUserTarget {
-  type: 'user';
-  id: string;
-  username: string;
-  displayName: string;
-  bio: string;
-  role: 'user' | 'admin';
-  banned: { reason: string; at: string } | null;
-  createdAt: string;
-}
-
-/** What admins see in the queue. */
-export interface AdminReportView extends ReportView {
-  reporter: { id: string; username: string } | null;
-  /** The reported thing as it is now; null when it has been deleted. */
-  target: ReportTarget | null;
-  /** Open reports on the same target, from everyone (this one included while open). */
-  openReportsOnTarget: number;
-  resolution: { note: string; by: { id: string; username: string } | null; at: string } | null;
-}
+import type { AdminReportView, AdminUserTarget, AdminVideoView, CreateReportInput, ReportQueueParams, ReportTarget, ReportView } from './safety.schema.js';
 
 export function userTarget(u: UserTargetRow): AdminUserTarget {
   return {
@@ -224,8 +141,8 @@ export class ReportsService {
   }
 
   /** Admins see the video whatever its visibility (private renditions through signed URLs). */
-  videoTarget(v: VideoRow): ReportTarget {
-    const target: ReportTarget = { type: 'video', ...this.videos.toView(v), ownerBanned: v.owner_banned === true };
+  videoTarget(v: VideoRow): AdminVideoView {
+    const target: AdminVideoView = { type: 'video', ...this.videos.toView(v), ownerBanned: v.owner_banned === true };
     if (v.taken_down_at) target.takedown = { reason: v.takedown_reason ?? '', at: isoTime(v.taken_down_at) };
     return target;
   }
@@ -253,3 +170,5 @@ export function toReportView(r: ReportRow): ReportView {
     createdAt: isoTime(r.created_at),
   };
 }
+
+export type { AdminReportView, AdminUserTarget, ReportTarget, ReportView };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { ID_PATTERN, randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
@@ -8,35 +7,7 @@ import type { ProfilesService, UserSummary } from '../accounts/profiles.service.
 import type { VideoRow } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { CommentRow, CommentsRepository } from './comments.repository.js';
-
-export const MAX_COMMENT_LENGTH = 1000;
-
-export const CreateCommentSchema = z
-  .object({
-    text: z
-      .string()
-      .max(MAX_COMMENT_LENGTH, `must be at most ${MAX_COMMENT_LENGTH} characters`)
-      .transform((s) => cleanText(s, { multiline: true }))
-      .pipe(z.string().min(1, 'must not be empty')),
-    parentId: z.string().regex(ID_PATTERN, 'not a comment id').optional(),
-  })
-  .strict();
-export type CreateCommentInput = z.infer<typeof CreateCommentSchema>;
-
-export interface CommentView {
-  id: string;
-  videoId: string;
-  /** The top-level comment this one replies to; null for a top-level comment. */
-  parentId: string | null;
-  author: UserSummary;
-  /** Plain text, exactly as stored: clients must not render it as HTML. */
-  text: string;
-  likeCount: number;
-  replyCount: number;
-  createdAt: string;
-  /** Present for a signed-in viewer. */
-  viewer?: { liked: boolean };
-}
+import type { CommentView, CreateCommentInput } from './social.schema.js';
 
 /**
  * Comments with one level of replies. A reply to a reply is attached to the
@@ -126,3 +97,5 @@ export class CommentsService {
     return view;
   }
 }
+
+export type { CommentView };

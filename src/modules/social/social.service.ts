@@ -6,10 +6,8 @@ import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { EngagementRepository } from './engagement.repository.js';
 import type { FollowRow, FollowsRepository } from './follows.repository.js';
+import type { FollowListItem } from './social.schema.js';
 
-export interface FollowListItem extends UserSummary {
-  followedAt: string;
-}
 
 /** Follows, likes, bookmarks and shares: the access checks around the repositories. */
 export class SocialService {

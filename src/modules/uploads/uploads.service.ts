@@ -1,15 +1,14 @@
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
-import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
+import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { CaptionSchema, VisibilitySchema } from '../videos/caption.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { UploadQuota } from './upload-quota.js';
+import type { CreateUploadInput, UploadInstructions } from './uploads.schema.js';
 
 export const PROCESS_QUEUE = 'video.process';
 export interface ProcessJobPayload {
@@ -29,44 +28,6 @@ export const ACCEPTED_CONTENT_TYPES = new Set([
   'video/x-flv',
   'video/x-m4v',
 ]);
-
-export const CreateUploadSchema = z.object({
-  filename: z.string().trim().min(1).max(255),
-  contentType: z.string().trim().toLowerCase().max(100),
-  size: z.number().int().min(1, 'the file is empty (0 bytes)'),
-  caption: CaptionSchema.optional(),
-  visibility: VisibilitySchema.optional(),
-});
-export type CreateUploadInput = z.infer<typeof CreateUploadSchema>;
-
-export const CompleteUploadSchema = z
-  .object({
-    parts: z
-      .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
-      .max(10_000)
-      .optional(),
-  })
-  .optional();
-
-export interface UploadPart {
-  partNumber: number;
-  size: number;
-  url: string;
-  headers: Record<string, string>;
-}
-
-export type UploadInstructions =
-  | ({ kind: 'single' } & PresignedRequest)
-  | {
-      kind: 'multipart';
-      method: 'PUT';
-      partSize: number;
-      /** Parts still to send (all of them on creation; the missing ones on resume). */
-      parts: UploadPart[];
-      /** Parts storage already holds, with the ETags `complete` needs. */
-      uploadedParts: Array<{ partNumber: number; size: number; etag: string }>;
-      expiresAt: Date;
-    };
 
 export interface UploadsConfig {
   maxBytes: number;
@@ -244,7 +205,7 @@ export class UploadsService {
     const expiresInSec = this.cfg.urlTtlSec;
     if (!row.multipart_upload_id) {
       const req = await this.store.presignPut(row.original_key, { contentType: row.content_type, size, expiresInSec });
-      return { kind: 'single', ...req };
+      return { kind: 'single', ...req, expiresAt: req.expiresAt.toISOString() };
     }
     const uploadId = row.multipart_upload_id;
     const stored = await this.store.listParts(row.original_key, uploadId);
@@ -262,7 +223,7 @@ export class UploadsService {
       partSize: this.cfg.partSize,
       parts,
       uploadedParts: stored.filter((p) => done.has(p.partNumber)),
-      expiresAt: new Date(Date.now() + expiresInSec * 1000),
+      expiresAt: new Date(Date.now() + expiresInSec * 1000).toISOString(),
     };
   }
 }

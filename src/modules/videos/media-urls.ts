@@ -1,4 +1,4 @@
-import { assertValidSignature, sign } from '../../adapters/storage/url-signing.js';
+import { assertValidSignature, sign } from '../../lib/url-signing.js';
 import { AppError } from '../../errors.js';
 import { isWithdrawn, type VideoAccessFields } from './visibility.js';
 

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
-import { CaptionSchema, VisibilitySchema } from './caption.js';
+import type { UpdateVideoInput } from './videos.schema.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideoRow, VideosRepository } from './videos.repository.js';
 import type { VideosService, VideoView } from './videos.service.js';
@@ -20,17 +19,6 @@ export interface PurgeJobPayload {
 /** A safety net after the inline purge: also catches objects a racing encode wrote late. */
 const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
 
-export const UpdateVideoSchema = z
-  .object({
-    caption: CaptionSchema.optional(),
-    visibility: VisibilitySchema.optional(),
-    commentsEnabled: z.boolean().optional(),
-  })
-  .strict()
-  .refine((p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined, {
-    message: 'send at least one of caption, visibility, commentsEnabled',
-  });
-export type UpdateVideoInput = z.infer<typeof UpdateVideoSchema>;
 
 /** The owner's edits and deletion of a video. */
 export class VideoManagementService {

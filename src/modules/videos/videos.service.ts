@@ -6,6 +6,8 @@ import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-ev
 import type { VideoRow, VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
+import type { Page } from '../../lib/http/api-schemas.js';
+import type { VideoStats, VideoView } from './videos.schema.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
 const VIDEO_TTL_MS = 5 * 60_000;
@@ -24,38 +26,6 @@ const ANONYMOUS_FEED_TTL_MS = 1_000;
  */
 const FEED_GENERATION_MEMO_MS = 500;
 
-export interface VideoView {
-  id: string;
-  status: VideoRow['status'];
-  caption: string;
-  visibility: VideoRow['visibility'];
-  author: { id: string; username: string };
-  durationMs: number | null;
-  width: number | null;
-  height: number | null;
-  createdAt: string;
-  /** 0..1 while processing. */
-  progress: number;
-  playback: { hls: string | null; mp4: string | null; poster: string | null } | null;
-  error?: { code: string; message: string };
-  hashtags: string[];
-  mentions: Array<{ id: string; username: string }>;
-  commentsEnabled: boolean;
-  /** Counters, read fresh on every request (never from the cached row). */
-  stats?: VideoStats;
-  /** The signed-in viewer's own relation to this video. */
-  viewer?: { liked: boolean; bookmarked: boolean; followsAuthor: boolean };
-  /** Present when an admin took the video down (only its owner still sees it). */
-  takedown?: { reason: string; at: string };
-}
-
-export interface VideoStats {
-  views: number;
-  likes: number;
-  comments: number;
-  shares: number;
-}
-
 /**
  * Adds per-request data (fresh counters, the viewer's own flags) to views.
  * Returns new objects: its input may be shared with the cache.
@@ -68,11 +38,6 @@ export interface VideosServiceOptions {
   /** People in a block with `viewerId` (either way): their videos leave that viewer's feed. */
   blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
   decorate?: ViewDecorator;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export class VideosService {
@@ -222,3 +187,5 @@ export class VideosService {
     return view;
   }
 }
+
+export type { Page, VideoStats, VideoView };

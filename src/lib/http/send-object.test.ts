@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.js';
-import { parseRange } from './media.routes.js';
+import { AppError } from '../../errors.js';
+import { parseRange } from './send-object.js';
 
 describe('parseRange', () => {
   it('reads the single-range forms', () => {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../../errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * HMAC-SHA256 signatures for URLs the API itself serves (signed PUT uploads in

@@ -1,0 +1,180 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { RateLimitedAction } from '../../config/config.js';
+import type { PublicUser } from '../../modules/accounts/accounts.service.js';
+
+/**
+ * A route's contract, declared once next to its handler: method, URL, who may
+ * call it, its rate limit, request schemas and the success response. From
+ * this one declaration come the handler's types (`z.output` of each schema),
+ * request validation (Zod, before the handler runs), response serialisation
+ * (a compiled serializer built from the response schema) and the route's
+ * operation in the OpenAPI document (src/http/openapi).
+ */
+
+/**
+ * - `none`: anyone, signed in or not (documented without security).
+ * - `optional`: anyone; a valid token makes `request.user` the caller.
+ * - `user`: a signed-in caller (401 `unauthorized` otherwise, before the body is read).
+ * - `admin`: a signed-in admin (and 403 `forbidden` for everyone else).
+ */
+export type RouteAuth = 'none' | 'optional' | 'user' | 'admin';
+
+export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** The API's sections, in the order the document lists them. */
+export const ROUTE_TAGS = {
+  auth: 'Accounts and sessions (Authorization: Bearer <token>)',
+  uploads: 'Direct uploads to storage through signed URLs',
+  videos: 'Videos, their edits and processing status',
+  feeds: 'The For You, public, following and trending feeds',
+  profiles: 'Profiles and avatars',
+  social: 'Follows, likes, bookmarks, shares, comments',
+  events: 'Playback events and view counting',
+  discovery: 'Search and hashtags',
+  safety: 'Blocks and reports',
+  admin: 'Moderation (admins only; `curta admin grant <username>`)',
+  media: 'Renditions, avatars and the embedded storage endpoint (not JSON)',
+  system: 'Health, metrics and this documentation',
+} as const;
+export type RouteTag = keyof typeof ROUTE_TAGS;
+
+/** Error statuses a route documents besides the ones its declaration implies (400 with input, 401/403 by auth, 429 when rate limited). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;
+
+/** A success answer that is not JSON (bytes, an event stream, a page). */
+export interface RawResponse {
+  contentType: string;
+  description: string;
+}
+
+type SuccessStatus = 200 | 201 | 204;
+
+type Out<S> = S extends z.ZodType ? z.output<S> : unknown;
+type CallerOf<A extends RouteAuth> = A extends 'user' | 'admin' ? { user: PublicUser } : unknown;
+
+/** The request a handler sees: validated params, query, body and headers, and the caller when the route requires one. */
+export type RouteRequest<P, Q, B, H, A extends RouteAuth> = FastifyRequest<{
+  Params: Out<P>;
+  Querystring: Out<Q>;
+  Body: Out<B>;
+  Headers: Out<H>;
+}> &
+  CallerOf<A>;
+
+/** What a handler returns: the response body (sent with the route's status), or the reply it answered itself. */
+type HandlerResult<R> = R extends z.ZodType ? z.output<R> | FastifyReply : R extends RawResponse ? FastifyReply | undefined | void : undefined | FastifyReply;
+
+export interface RouteSpec<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodType | undefined = undefined,
+  R extends z.ZodType | RawResponse | null = z.ZodType | RawResponse | null,
+  A extends RouteAuth = RouteAuth,
+> {
+  method: RouteMethod | RouteMethod[];
+  /** The Fastify URL (`:param`, a trailing `*`). */
+  url: string;
+  /** The operation's name in the document and the generated client (`getVideo`, `listForYou`). */
+  operationId: string;
+  tag: RouteTag;
+  summary: string;
+  description: string;
+  auth: A;
+  /** The action whose per-user and per-IP limits this route counts against. */
+  rateLimit?: RateLimitedAction;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The JSON body may be left out (the handler then sees `undefined`). */
+  bodyOptional?: boolean;
+  /** A body that is not JSON (bytes): documented; the route parses it in its own scope. */
+  rawBody?: { contentTypes: string[]; description: string };
+  headers?: H;
+  /** 200 unless said otherwise. */
+  status?: SuccessStatus;
+  /** The success body's schema; `null` for 204; a RawResponse for non-JSON answers. */
+  response: R;
+  errors?: ErrorStatus[];
+  /** The route reads its own Authorization header (it is not a session token). */
+  ownAuthorization?: boolean;
+  /** Left out of the API document (e.g. a HEAD twin). */
+  hidden?: boolean;
+  handler: (request: RouteRequest<P, Q, B, H, A>, reply: FastifyReply) => Promise<HandlerResult<R>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of routes whose schemas differ
+export type AnyRoute = RouteSpec<any, any, any, any, any, any>;
+
+/** Declares a route (types flow from the schemas into the handler); `registerRoutes` adds it to a server. */
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodType | undefined = undefined,
+  R extends z.ZodType | RawResponse | null = null,
+  A extends RouteAuth = RouteAuth,
+>(spec: RouteSpec<P, Q, B, H, R, A>): AnyRoute {
+  return spec as AnyRoute;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (enforced by the session hook, before the body is read). */
+    auth?: RouteAuth;
+    /** Counts this route's requests against the action's per-user and per-IP limits. */
+    rateLimit?: RateLimitedAction;
+    /** The whole declaration, for the API document. */
+    contract?: AnyRoute;
+  }
+}
+
+export function isRawResponse(r: unknown): r is RawResponse {
+  return typeof r === 'object' && r !== null && 'contentType' in r && !('_zod' in r);
+}
+
+/** Fastify's `schema` for a route: what validation, serialisation and the document read. */
+function fastifySchema(route: AnyRoute): Record<string, unknown> {
+  const status = route.status ?? 200;
+  const response: Record<string, unknown> = {};
+  if (isRawResponse(route.response)) {
+    // Not serialised (the handler sends bytes or a stream); kept for the document.
+    response[status] = { description: route.response.description, content: { [route.response.contentType]: { schema: {} } } };
+  } else if (route.response) {
+    response[status] = route.response;
+  }
+  return {
+    ...(route.params ? { params: route.params } : {}),
+    ...(route.query ? { querystring: route.query } : {}),
+    ...(route.body ? { body: route.bodyOptional ? (route.body as z.ZodType).optional() : route.body } : {}),
+    ...(route.headers ? { headers: route.headers } : {}),
+    ...(Object.keys(response).length > 0 ? { response } : {}),
+    ...(route.hidden ? { hide: true } : {}),
+  };
+}
+
+/** Adds declared routes to a server (or a plugin scope). */
+export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]): void {
+  for (const route of routes) {
+    const status = route.status ?? 200;
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: fastifySchema(route),
+      config: {
+        auth: route.auth,
+        ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}),
+        ...(route.ownAuthorization ? { sessionAuth: false } : {}),
+        contract: route,
+      },
+      handler: async (request, reply) => {
+        const result: unknown = await route.handler(request as never, reply);
+        if (result === reply || reply.sent) return reply;
+        if (isRawResponse(route.response)) return reply;
+        if (status === 204 || route.response === null) return reply.code(status).send();
+        return reply.code(status).send(result);
+      },
+    });
+  }
+}

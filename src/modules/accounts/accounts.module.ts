@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../../lib/module.js';
+import type { VideosModule } from '../videos/videos.module.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { accountsRoutes } from './accounts.routes.js';
+import { AccountsService } from './accounts.service.js';
+import { ProfilesRepository } from './profiles.repository.js';
+import { profilesRoutes, registerAvatarUpload } from './profiles.routes.js';
+import { ProfilesService } from './profiles.service.js';
+
+/** Accounts and sessions, profiles and avatars. */
+export function createAccountsModule(p: Platform, videos: VideosModule) {
+  const accounts = new AccountsService(new AccountsRepository(p.db), p.config.auth.sessionTtlDays);
+  const profiles = new ProfilesService(new ProfilesRepository(p.db), videos.repo, videos.videos, p.store, p.config.mediaBaseUrl, {
+    ffmpegPath: p.config.media.ffmpegPath,
+    workDir: p.config.media.workDir,
+  });
+  return {
+    accounts,
+    profiles,
+    routes: [...accountsRoutes(accounts), ...profilesRoutes(profiles, p.store)],
+    /** The avatar upload parses raw bytes in a scope of its own. */
+    registerScopedRoutes: (http: FastifyInstance) => registerAvatarUpload(http, profiles),
+  };
+}
+export type AccountsModule = ReturnType<typeof createAccountsModule>;

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { count, isoTime } from '../../lib/http/api-schemas.js';
+import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
+import { CaptionSchema, VisibilitySchema } from '../videos/caption.js';
+import { Video } from '../videos/videos.schema.js';
+
+export const CreateUpload = requestSchema(
+  'CreateUpload',
+  z
+    .object({
+      filename: z.string().trim().min(1).max(255),
+      contentType: z.string().trim().toLowerCase().max(100).describe('One of the accepted video types (GET /api/v1/uploads/limits)'),
+      size: z.int().min(1, 'the file is empty (0 bytes)').describe('Exact size in bytes; the signed URLs accept exactly this much'),
+      caption: CaptionSchema.optional(),
+      visibility: VisibilitySchema.optional(),
+    })
+    .meta({ examples: [{ filename: 'sunrise.mp4', contentType: 'video/mp4', size: 18_734_112, caption: 'First light #sunrise', visibility: 'public' }] }),
+);
+export type CreateUploadInput = z.infer<typeof CreateUpload>;
+
+export const CompleteUpload = requestSchema(
+  'CompleteUpload',
+  z.object({
+    parts: z
+      .array(z.object({ partNumber: z.int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+      .max(10_000)
+      .optional()
+      .describe("The parts' ETags as storage answered them (multipart); left out, the server lists them itself"),
+  }),
+);
+export type CompleteUploadInput = z.infer<typeof CompleteUpload>;
+
+const UploadPart = z.object({ partNumber: count(), size: count(), url: z.string(), headers: z.record(z.string(), z.string()) });
+export const UploadInstructions = responseSchema(
+  'UploadInstructions',
+  z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('single'),
+      method: z.literal('PUT'),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).describe('Send exactly these headers with the PUT'),
+      expiresAt: isoTime,
+    }),
+    z.object({
+      kind: z.literal('multipart'),
+      method: z.literal('PUT'),
+      partSize: count(),
+      parts: z.array(UploadPart).describe('Parts still to send, each with its own signed URL'),
+      uploadedParts: z.array(z.object({ partNumber: count(), size: count(), etag: z.string() })).describe('Parts storage already holds'),
+      expiresAt: isoTime,
+    }),
+  ]),
+);
+export type UploadInstructions = z.infer<typeof UploadInstructions>;
+
+export const CreatedUpload = responseSchema('CreatedUpload', z.object({ videoId: z.string(), upload: UploadInstructions }));
+
+export const UploadLimits = responseSchema(
+  'UploadLimits',
+  z.object({
+    maxBytes: count(),
+    maxDurationSec: z.number(),
+    contentTypes: z.array(z.string()),
+    dailyCount: count().describe('per user per UTC day; 0 = unlimited'),
+    dailyBytes: count().describe('per user per UTC day; 0 = unlimited'),
+  }),
+);
+export type UploadLimits = z.infer<typeof UploadLimits>;
+
+export const UploadStatus = responseSchema('UploadStatus', z.object({ video: Video, upload: UploadInstructions.nullable() }));

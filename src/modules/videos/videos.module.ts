@@ -1,0 +1,36 @@
+import type { Platform } from '../../lib/module.js';
+import type { SocialGraph } from '../social/social-graph.js';
+import { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
+import { MediaUrls } from './media-urls.js';
+import { VideoEvents } from './video-events.js';
+import { VideoManagementService } from './video-management.service.js';
+import { VideosRepository } from './videos.repository.js';
+import { videosRoutes } from './videos.routes.js';
+import { VideosService } from './videos.service.js';
+
+/** Videos: metadata and views, the owner's edits and deletion, status streams and rendition delivery. */
+export function createVideosModule(p: Platform, graph: SocialGraph, opts: { accelRedirect?: MediaRouteDeps['accelRedirect'] } = {}) {
+  const events = new VideoEvents(p.cache);
+  const repo = new VideosRepository(p.db);
+  const urls = new MediaUrls(p.config.mediaBaseUrl, p.config.signingSecret, p.config.media.privateUrlTtlSec);
+  const videos = new VideosService(repo, p.cache, urls, { relation: graph.relation, blockedIds: graph.blockedIds, decorate: graph.decorate });
+  events.onFeedChanged(() => videos.forgetFeedGeneration());
+  const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
+  return {
+    videos,
+    repo,
+    events,
+    urls,
+    management,
+    routes: [
+      ...videosRoutes({ videos, repo, events, management }),
+      ...mediaRoutes({
+        store: p.store,
+        urls,
+        videoAccess: (id) => videos.getCachedRow(id),
+        ...(opts.accelRedirect ? { accelRedirect: opts.accelRedirect } : {}),
+      }),
+    ],
+  };
+}
+export type VideosModule = ReturnType<typeof createVideosModule>;
