@@ -16,7 +16,8 @@ import { registerAuth } from './http/auth.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './http/metrics.js';
-import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
+import { FfmpegImageProcessor } from './adapters/media/ffmpeg-image-processor.js';
+import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
@@ -39,6 +40,7 @@ import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
+import type { ImageProcessor } from './ports/image-processor.js';
 import type { JobQueue, JobWorker } from './ports/job-queue.js';
 import type { ObjectStore } from './ports/object-store.js';
 import type { Transcoder } from './ports/transcoder.js';
@@ -50,7 +52,10 @@ export interface App {
   store: ObjectStore;
   cache: Cache;
   queue: JobQueue;
+  /** Video transcoding: what workers need (`curta worker`, `curta start`). */
   transcoder: Transcoder;
+  /** Avatar conversion: what API processes need (`curta serve`, `curta start`). */
+  images: ImageProcessor;
   http: FastifyInstance;
   services: {
     accounts: AccountsService;
@@ -98,6 +103,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     timeoutSec: config.media.transcodeTimeoutSec,
     logger: log.child({ module: 'ffmpeg' }),
   });
+  const images = new FfmpegImageProcessor({ ffmpegPath: config.media.ffmpegPath, workDir: config.media.workDir });
 
   const events = new VideoEvents(cache);
   const accountsRepo = new AccountsRepository(db);
@@ -117,7 +123,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   events.onFeedChanged(() => videos.forgetFeedGeneration());
   const uploads = new UploadsService(db, store, queue, videosRepo, videos, events, config.uploads);
   const reconciler = new UploadReconciler(videosRepo, store, queue, uploads, events, log.child({ module: 'reconciler' }));
-  const social = createSocialModule({ config, log, db, store, queue, cache, videos, videosRepo, events, follows, engagement, blockedIds });
+  const social = createSocialModule({ config, log, db, store, queue, cache, images, videos, videosRepo, events, follows, engagement, blockedIds });
   const safety = createSafetyModule({ db, videos, videosRepo, profiles: social.profiles, events, blocksRepo: blocks });
   const recs = createRecsModule({ config, log, db, store, cache, queue, videos, videosRepo, blockedIds });
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
@@ -179,6 +185,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     cache,
     queue,
     transcoder,
+    images,
     http,
     services: { accounts, uploads, videos, processing, reconciler, social, safety, recs },
     routes,

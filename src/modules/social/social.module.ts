@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Cache } from '../../ports/cache.js';
 import type { Database } from '../../ports/database.js';
+import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { ProfilesRepository } from '../accounts/profiles.repository.js';
@@ -32,6 +33,8 @@ export interface SocialModuleDeps {
   store: ObjectStore;
   queue: JobQueue;
   cache: Cache;
+  /** Avatar conversion. */
+  images: ImageProcessor;
   videos: VideosService;
   videosRepo: VideosRepository;
   events: VideoEvents;
@@ -58,10 +61,7 @@ export interface SocialModule {
  * them too (followers-only visibility, fresh counters on every view).
  */
 export function createSocialModule(d: SocialModuleDeps): SocialModule {
-  const profiles = new ProfilesService(new ProfilesRepository(d.db), d.videosRepo, d.videos, d.store, d.config.mediaBaseUrl, {
-    ffmpegPath: d.config.media.ffmpegPath,
-    workDir: d.config.media.workDir,
-  });
+  const profiles = new ProfilesService(new ProfilesRepository(d.db), d.videosRepo, d.videos, d.store, d.config.mediaBaseUrl, d.images);
   const social = new SocialService(profiles, d.follows, d.engagement, d.videos, d.videosRepo, d.config.http.publicBaseUrl);
   const comments = new CommentsService(new CommentsRepository(d.db), d.videos, profiles);
   const playback = new EventsService(new EventsRepository(d.db), (id) => d.videos.countersChanged(id));
