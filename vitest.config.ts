@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     // ffmpeg and PGlite are CPU-heavy; two files at a time suits a 2-core machine.
     pool: 'forks',
     maxWorkers: 2,

@@ -19,7 +19,8 @@ import { InstrumentedCache, Metrics } from './http/metrics.js';
 import { registerRoutes } from './lib/http/route.js';
 import { registerSseShutdown } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
-import { FfmpegTranscoder } from './modules/media/ffmpeg-transcoder.js';
+import { FfmpegImageProcessor } from './adapters/media/ffmpeg-image-processor.js';
+import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
@@ -38,6 +39,7 @@ import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
+import type { ImageProcessor } from './ports/image-processor.js';
 import type { JobQueue, JobWorker } from './ports/job-queue.js';
 import type { ObjectStore } from './ports/object-store.js';
 import type { Transcoder } from './ports/transcoder.js';
@@ -49,7 +51,10 @@ export interface App {
   store: ObjectStore;
   cache: Cache;
   queue: JobQueue;
+  /** Video transcoding: what workers need (`curta worker`, `curta start`). */
   transcoder: Transcoder;
+  /** Avatar conversion: what API processes need (`curta serve`, `curta start`). */
+  images: ImageProcessor;
   http: FastifyInstance;
   services: {
     accounts: AccountsService;
@@ -95,6 +100,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     timeoutSec: config.media.transcodeTimeoutSec,
     logger: log.child({ module: 'ffmpeg' }),
   });
+  const images = new FfmpegImageProcessor({ ffmpegPath: config.media.ffmpegPath, workDir: config.media.workDir });
 
   // Capabilities, in dependency order: each factory returns its services and its routes.
   const platform: Platform = { config, log, db, store, cache, queue };
@@ -105,7 +111,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
       : {}),
   });
-  const accounts = createAccountsModule(platform, videos);
+  const accounts = createAccountsModule(platform, videos, images);
   const uploads = createUploadsModule(platform, videos);
   const social = createSocialModule(platform, graph, videos, accounts);
   const playback = createEventsModule(platform, videos);
@@ -160,6 +166,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     cache,
     queue,
     transcoder,
+    images,
     http,
     services: { accounts: accounts.accounts, uploads: uploads.uploads, videos: videos.videos, processing, reconciler: uploads.reconciler, safety, recs },
     routes,

@@ -87,16 +87,17 @@ async function main(argv: string[]): Promise<number> {
   const app = await createApp(config, { logger: log });
   const runsWorkers = command === 'start' || command === 'worker';
   const servesHttp = command === 'start' || command === 'serve';
-  if (runsWorkers) {
-    try {
-      await app.transcoder.check();
-    } catch (err) {
-      log.fatal((err as Error).message);
-      await app.close();
-      return 69; // EX_UNAVAILABLE
-    }
-    app.startWorkers();
+  try {
+    // Each mode checks the tools it uses before doing anything: the API
+    // converts avatar images, workers transcode videos.
+    if (servesHttp) await app.images.check();
+    if (runsWorkers) await app.transcoder.check();
+  } catch (err) {
+    log.fatal((err as Error).message);
+    await app.close();
+    return 69; // EX_UNAVAILABLE
   }
+  if (runsWorkers) app.startWorkers();
   if (servesHttp) {
     await app.http.listen({ host: config.http.host, port: config.http.port });
     log.info(`Curta is up: ${config.http.publicBaseUrl}`);

@@ -20,7 +20,7 @@ import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { FfmpegTranscoder } from '../../src/modules/media/ffmpeg-transcoder.js';
+import { FfmpegTranscoder } from '../../src/adapters/media/ffmpeg-transcoder.js';
 import { parseMediaPlaylist } from '../../src/modules/media/hls.js';
 import { runPipeline } from '../../src/modules/media/pipeline.js';
 import type { EncodePlan, Transcoder } from '../../src/ports/transcoder.js';

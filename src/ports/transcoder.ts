@@ -173,6 +173,13 @@ export interface EncodeOptions {
   signal?: AbortSignal;
 }
 
+/** The slice of a pino logger the media code uses; anything with these methods works. */
+export interface MediaLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
 export interface Transcoder {
   /** Fails with an actionable message when the toolchain is missing or incomplete. */
   check(): Promise<void>;

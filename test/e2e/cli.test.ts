@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,27 @@ function curta(args: string[], env: Record<string, string>): Promise<{ code: num
       { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
+  });
+}
+
+/** Starts a long-running command and stops it (SIGTERM, so it drains) once its output matches `ready`. */
+function curtaUntil(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (ready.test(stdout)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -45,6 +66,18 @@ describe('curta CLI', () => {
     const r = await curta(['worker'], { CURTA_DATA_DIR: dir, FFMPEG_PATH: '/nonexistent/ffmpeg', LOG_LEVEL: 'warn' });
     expect(r.code).toBe(69);
     expect(r.stdout + r.stderr).toMatch(/ffmpeg not found at \/nonexistent\/ffmpeg.*apt-get install ffmpeg/);
+  });
+
+  it('refuses to serve the API without a usable ffmpeg (avatar images), saying what is missing', async () => {
+    const r = await curta(['serve'], { CURTA_DATA_DIR: dir, FFMPEG_PATH: '/nonexistent/ffmpeg', PORT: '0', LOG_LEVEL: 'warn' });
+    expect(r.code).toBe(69);
+    expect(r.stdout + r.stderr).toMatch(/ffmpeg not found at \/nonexistent\/ffmpeg.*apt-get install ffmpeg/);
+  });
+
+  it('serves the API without ffprobe, which only workers use', async () => {
+    const r = await curtaUntil(['serve'], { CURTA_DATA_DIR: dir, FFPROBE_PATH: '/nonexistent/ffprobe', PORT: '0', LOG_LEVEL: 'info' }, /Curta is up/);
+    expect(r.stdout, r.stderr).toMatch(/Curta is up/);
+    expect(r.code).toBe(0);
   });
 
   it('admin grant|revoke <username> sets the role, and says when there is no such user', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../lib/module.js';
+import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { accountsRoutes } from './accounts.routes.js';
@@ -9,12 +10,9 @@ import { profilesRoutes, registerAvatarUpload } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 
 /** Accounts and sessions, profiles and avatars. */
-export function createAccountsModule(p: Platform, videos: VideosModule) {
+export function createAccountsModule(p: Platform, videos: VideosModule, images: ImageProcessor) {
   const accounts = new AccountsService(new AccountsRepository(p.db), p.config.auth.sessionTtlDays);
-  const profiles = new ProfilesService(new ProfilesRepository(p.db), videos.repo, videos.videos, p.store, p.config.mediaBaseUrl, {
-    ffmpegPath: p.config.media.ffmpegPath,
-    workDir: p.config.media.workDir,
-  });
+  const profiles = new ProfilesService(new ProfilesRepository(p.db), videos.repo, videos.videos, p.store, p.config.mediaBaseUrl, images);
   return {
     accounts,
     profiles,

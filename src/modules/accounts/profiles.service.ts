@@ -2,12 +2,13 @@ import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import { cleanText } from '../../lib/text.js';
+import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { PublicUser } from './accounts.service.js';
 import type { Profile, UpdateProfileInput, UserSummary } from './accounts.schema.js';
-import { makeAvatar, type AvatarToolOptions } from './avatar-image.js';
+import { AVATAR_SIZE } from './avatar-image.js';
 import type { ProfileRow, ProfilesRepository, UserSummaryRow } from './profiles.repository.js';
 
 
@@ -23,7 +24,7 @@ export class ProfilesService {
     private readonly videos: VideosService,
     private readonly store: ObjectStore,
     private readonly mediaBaseUrl: string,
-    private readonly avatarTools: AvatarToolOptions,
+    private readonly images: ImageProcessor,
   ) {}
 
   summary(row: UserSummaryRow): UserSummary {
@@ -61,7 +62,7 @@ export class ProfilesService {
 
   /** Validates and resizes the image, stores it under a fresh key, then drops the previous one. */
   async setAvatar(user: PublicUser, bytes: Buffer): Promise<Profile> {
-    const jpeg = await makeAvatar(bytes, this.avatarTools);
+    const jpeg = await this.images.squareJpeg(bytes, AVATAR_SIZE);
     const key = `avatars/${user.id}/${randomId()}.jpg`;
     await this.store.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: AVATAR_CACHE_CONTROL });
     const previous = await this.repo.setAvatar(user.id, key);

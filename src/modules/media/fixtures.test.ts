@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError, type MediaFailureCode } from '../../errors.js';
 import { parseMediaPlaylist } from './hls.js';
 import { CACHE_IMMUTABLE, CONTENT_TYPES, runPipeline, type PipelineResult } from './pipeline.js';
-import { ffprobe, latestByKey, recordingPublisher, testTranscoder, type ProbedFile } from './test-helpers.js';
+import { ffprobe, latestByKey, recordingPublisher, testTranscoder, type ProbedFile } from '../../../test/support/media-helpers.js';
 
 /**
  * Every real-world file in ../shared/fixtures/videos through the whole

@@ -13,7 +13,7 @@ import {
   type Variant,
 } from './hls.js';
 import { planEncode } from './plan.js';
-import { mediaInfo } from './test-helpers.js';
+import { mediaInfo } from '../../../test/support/media-helpers.js';
 
 const growing = `#EXTM3U
 #EXT-X-VERSION:7

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError, type MediaFailureCode } from '../../errors.js';
 import { runPipeline } from './pipeline.js';
-import { FFMPEG, ffmpeg, recordingPublisher, testTranscoder } from './test-helpers.js';
+import { FFMPEG, ffmpeg, recordingPublisher, testTranscoder } from '../../../test/support/media-helpers.js';
 
 /**
  * Uploads built to hurt: files that are empty, not video, playlists and

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaError } from '../../errors.js';
 import { parseMediaPlaylist } from './hls.js';
 import { CACHE_IMMUTABLE, CACHE_REVALIDATE, runPipeline, type Publish } from './pipeline.js';
-import { FFMPEG, ffmpeg, ffprobe, recordingPublisher, testTranscoder } from './test-helpers.js';
+import { FFMPEG, ffmpeg, ffprobe, recordingPublisher, testTranscoder } from '../../../test/support/media-helpers.js';
 
 const run = promisify(execFile);
 

@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EncodePlan, EncodeResult, MediaInfo, MediaSegment, RenditionOutput, RungPlan, Transcoder } from '../../ports/transcoder.js';
+import type { EncodePlan, EncodeResult, MediaInfo, MediaLogger, MediaSegment, RenditionOutput, RungPlan, Transcoder } from '../../ports/transcoder.js';
 import { codecsFromInitSegment } from './codec-string.js';
-import type { MediaLogger } from './ffmpeg-transcoder.js';
 import { buildMasterPlaylist, measureRendition, readMediaPlaylist, variantsFromPlan, variantUri, type Variant } from './hls.js';
 import { posterTimeSec, progressiveRung } from './plan.js';
 

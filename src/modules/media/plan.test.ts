@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseFrameRate, maxrateFor, planEncode, planLadder, posterTimeSec, progressiveRung } from './plan.js';
-import { mediaInfo } from './test-helpers.js';
+import { mediaInfo } from '../../../test/support/media-helpers.js';
 
 const sizes = (rungs: Array<{ width: number; height: number }>): string[] => rungs.map((r) => `${r.width}x${r.height}`);
 const plan = (info = mediaInfo()) => planEncode(info, { maxDurationSec: 600 });

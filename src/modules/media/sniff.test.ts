@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaError } from '../../errors.js';
-import { sniffBytes } from './sniff.js';
+import { sniffBytes, sniffImage } from './sniff.js';
 
 const codeOf = (head: Buffer, size = head.length): string => {
   try {
@@ -106,5 +106,16 @@ describe('sniffBytes', () => {
   it('refuses random bytes', () => {
     const random = Buffer.from([0x13, 0x37, 0x00, 0xff, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
     expect(codeOf(random)).toBe('unrecognized_format');
+  });
+});
+
+describe('sniffImage', () => {
+  it('identifies images by signature only', () => {
+    expect(sniffImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
+    expect(sniffImage(Buffer.from('89504e470d0a1a0a0000', 'hex'))).toBe('png');
+    expect(sniffImage(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(sniffImage(Buffer.from('GIF89a'))).toBeNull();
+    expect(sniffImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toBeNull();
+    expect(sniffImage(Buffer.alloc(0))).toBeNull();
   });
 });

@@ -160,3 +160,14 @@ function unsupportedContainer(b: Buffer): string | null {
 function ascii(b: Buffer, from: number, to: number): string {
   return b.toString('latin1', from, to);
 }
+
+/** Still-image formats accepted for pictures people upload (avatars). */
+export type ImageKind = 'jpeg' | 'png' | 'webp';
+
+/** The accepted image format the bytes' signature names, or null: never the declared type or a file name. */
+export function sniffImage(bytes: Buffer): ImageKind | null {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  return null;
+}

@@ -1,7 +1,7 @@
 /**
  * Hyper-parameters of the recommender (see rec-model.ts for what each part
  * does). Defaults were tuned on the KuaiRand *valid* split only
- * (src/modules/recs/offline/tune.ts); the figures of the chosen defaults are
+ * (bench/recs-offline/tune.ts); the figures of the chosen defaults are
  * recorded in DEFAULT_MODEL_PARAMS' comment.
  */
 export interface ModelParams {

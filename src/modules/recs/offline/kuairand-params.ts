@@ -2,7 +2,7 @@ import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../model/index.js';
 
 /**
  * The setting tuned on KuaiRand *valid* for its full-ranking protocol
- * (offline/tune.ts, coordinate descent, two passes): a negative impression
+ * (bench/recs-offline/tune.ts, coordinate descent, two passes): a negative impression
  * counts fully as exposure, positives go mostly through the exposure graph.
  * With label 0 → NEGATIVE_LABEL_WEIGHT (−0.05): valid NDCG@20 0.0656, test
  * 0.0754 (+34% over EASE's 0.0562).

@@ -3,13 +3,13 @@
  * skipped item: for every item with at least `topN` preference neighbours,
  * fold in a lone skip (weight −1) and count how many of its `topN` strongest
  * co-liked neighbours get a negative personal score.
- *   npx tsx src/modules/recs/offline/skip-effect.ts [datasetDir]
+ *   npx tsx bench/recs-offline/skip-effect.ts [datasetDir]
  */
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_MODEL_PARAMS, trainModel, type RecModel } from '../model/index.js';
-import { KUAIRAND_PARAMS } from './kuairand-params.js';
-import { loadDataset } from './split-loader.js';
-import { splitToTrainingData } from './training-data.js';
+import { DEFAULT_MODEL_PARAMS, trainModel, type RecModel } from '../../src/modules/recs/model/index.js';
+import { KUAIRAND_PARAMS } from '../../src/modules/recs/offline/kuairand-params.js';
+import { loadDataset } from '../../src/modules/recs/offline/split-loader.js';
+import { splitToTrainingData } from '../../src/modules/recs/offline/training-data.js';
 
 export function skipPushdownRate(model: RecModel, topN = 10, skipWeight = -1): { rate: number; items: number } {
   const g = model.preference;

@@ -2,15 +2,15 @@
  * Hyper-parameter search for the model on KuaiRand *valid* (coordinate
  * descent over a small grid, two passes), then the chosen setting once on
  * test for the record:
- *   npx tsx src/modules/recs/offline/tune.ts [datasetDir] [--production]
+ *   npx tsx bench/recs-offline/tune.ts [datasetDir] [--production]
  */
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_MODEL_PARAMS, trainModel, type ModelParams } from '../model/index.js';
-import { KUAIRAND_PARAMS } from './kuairand-params.js';
-import { evaluateRanking } from './metrics.js';
-import { historiesByUser, relevantItems, trainMask } from './offline-eval.js';
-import { isPositiveLabel, loadDataset } from './split-loader.js';
-import { NEGATIVE_LABEL_WEIGHT, POSITIVE_LABEL_WEIGHT, splitToTrainingData } from './training-data.js';
+import { DEFAULT_MODEL_PARAMS, trainModel, type ModelParams } from '../../src/modules/recs/model/index.js';
+import { KUAIRAND_PARAMS } from '../../src/modules/recs/offline/kuairand-params.js';
+import { evaluateRanking } from '../../src/modules/recs/offline/metrics.js';
+import { historiesByUser, relevantItems, trainMask } from '../../src/modules/recs/offline/offline-eval.js';
+import { isPositiveLabel, loadDataset } from '../../src/modules/recs/offline/split-loader.js';
+import { NEGATIVE_LABEL_WEIGHT, POSITIVE_LABEL_WEIGHT, splitToTrainingData } from '../../src/modules/recs/offline/training-data.js';
 
 export interface TuneSetting {
   params: ModelParams;

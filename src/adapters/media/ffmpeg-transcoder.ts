@@ -6,23 +6,18 @@ import type {
   EncodePlan,
   EncodeResult,
   MediaInfo,
+  MediaLogger,
   RenditionOutput,
   SniffResult,
   Transcoder,
 } from '../../ports/transcoder.js';
+import { readMediaPlaylist } from '../../modules/media/hls.js';
+import { planEncode } from '../../modules/media/plan.js';
+import { sniffFile } from '../../modules/media/sniff.js';
 import { buildEncodeArgs, fileUrl, safeInputArgs } from './ffmpeg-args.js';
-import { readMediaPlaylist } from './hls.js';
-import { planEncode } from './plan.js';
-import { cleanFfmpegLine, interpretProbe, parseDecoderList, type ProbeJson } from './probe.js';
-import { runProcess, SpawnError, type RunResult } from './process.js';
-import { sniffFile } from './sniff.js';
-
-/** The slice of a pino logger we use; anything with these methods works. */
-export interface MediaLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+import { lastMeaningfulLine, missingCodecs, missingFilters, queryTool, runTool, type ToolEnv } from './ffmpeg-toolchain.js';
+import { interpretProbe, parseDecoderList, type ProbeJson } from './probe.js';
+import type { RunOptions, RunResult } from './process.js';
 
 export interface FfmpegTranscoderOptions {
   ffmpegPath: string;
@@ -58,23 +53,23 @@ export class FfmpegTranscoder implements Transcoder {
 
   async check(): Promise<void> {
     const { ffmpegPath, ffprobePath } = this.opts;
-    const encoders = await this.tool(ffmpegPath, ['-hide_banner', '-encoders'], 'FFMPEG_PATH');
-    const missingEncoders = REQUIRED_ENCODERS.filter((e) => !new RegExp(`^\\s*[VAS.][.A-Z]{5}\\s+${e}\\s`, 'm').test(encoders.stdout));
+    const encoders = await queryTool(ffmpegPath, ['-hide_banner', '-encoders'], 'FFMPEG_PATH');
+    const missingEncoders = missingCodecs(encoders.stdout, REQUIRED_ENCODERS);
     if (missingEncoders.length > 0) {
       throw new Error(
         `ffmpeg at ${ffmpegPath} lacks the ${missingEncoders.join(' and ')} encoder${missingEncoders.length > 1 ? 's' : ''}: ` +
           `install Debian's ffmpeg (apt-get install ffmpeg) or point FFMPEG_PATH at a build with --enable-libx264`,
       );
     }
-    const filters = await this.tool(ffmpegPath, ['-hide_banner', '-filters'], 'FFMPEG_PATH');
-    const missingFilters = REQUIRED_FILTERS.filter((f) => !new RegExp(`^\\s*\\S+\\s+${f}\\s`, 'm').test(filters.stdout));
-    if (missingFilters.length > 0) {
+    const filters = await queryTool(ffmpegPath, ['-hide_banner', '-filters'], 'FFMPEG_PATH');
+    const lackingFilters = missingFilters(filters.stdout, REQUIRED_FILTERS);
+    if (lackingFilters.length > 0) {
       throw new Error(
-        `ffmpeg at ${ffmpegPath} lacks the filters ${missingFilters.join(', ')} (zscale needs --enable-libzimg): ` +
+        `ffmpeg at ${ffmpegPath} lacks the filters ${lackingFilters.join(', ')} (zscale needs --enable-libzimg): ` +
           `install Debian's ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH`,
       );
     }
-    await this.tool(ffprobePath, ['-hide_banner', '-version'], 'FFPROBE_PATH');
+    await queryTool(ffprobePath, ['-hide_banner', '-version'], 'FFPROBE_PATH');
     await this.decodableCodecs();
   }
 
@@ -223,7 +218,7 @@ export class FfmpegTranscoder implements Transcoder {
   /** Codec names with a software decoder in this ffmpeg (cached: the list never changes). */
   private decodableCodecs(): Promise<Set<string>> {
     if (!this.decoders) {
-      this.decoders = this.tool(this.opts.ffmpegPath, ['-hide_banner', '-decoders'], 'FFMPEG_PATH').then((r) =>
+      this.decoders = queryTool(this.opts.ffmpegPath, ['-hide_banner', '-decoders'], 'FFMPEG_PATH').then((r) =>
         parseDecoderList(r.stdout),
       );
       this.decoders.catch(() => {
@@ -233,35 +228,9 @@ export class FfmpegTranscoder implements Transcoder {
     return this.decoders;
   }
 
-  /** Runs a toolchain query, turning "not installed" into an actionable message. */
-  private async tool(path: string, args: string[], envName: string): Promise<RunResult> {
-    const name = envName === 'FFPROBE_PATH' ? 'ffprobe' : 'ffmpeg';
-    let result: RunResult;
-    try {
-      result = await runProcess(path, args, { timeoutMs: 30_000 });
-    } catch (err) {
-      if (err instanceof SpawnError) {
-        const reason = err.errno === 'ENOENT' ? 'not found' : `not runnable (${err.errno ?? err.message})`;
-        throw new Error(`${name} ${reason} at ${path}: install Debian's ffmpeg (apt-get install ffmpeg) or set ${envName}`);
-      }
-      throw err;
-    }
-    if (result.code !== 0) {
-      throw new Error(`${name} at ${path} failed (${lastMeaningfulLine(result.stderr) || `exit ${result.code}`}): install Debian's ffmpeg (apt-get install ffmpeg) or set ${envName}`);
-    }
-    return result;
-  }
-
-  private async run(command: string, args: string[], opts: Parameters<typeof runProcess>[2]): Promise<RunResult> {
-    try {
-      return await runProcess(command, args, opts);
-    } catch (err) {
-      if (err instanceof SpawnError && err.errno === 'ENOENT') {
-        const env = command === this.opts.ffprobePath ? 'FFPROBE_PATH' : 'FFMPEG_PATH';
-        throw new Error(`${command} not found: install Debian's ffmpeg (apt-get install ffmpeg) or set ${env}`);
-      }
-      throw err;
-    }
+  private run(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
+    const env: ToolEnv = command === this.opts.ffprobePath ? 'FFPROBE_PATH' : 'FFMPEG_PATH';
+    return runTool(command, env, args, opts);
   }
 }
 
@@ -315,30 +284,6 @@ async function readRendition(outDir: string, rung: EncodePlan['rungs'][number]):
     initPath: join(dir, playlist?.mapUri ?? `init_${rung.name}.mp4`),
     segments: playlist?.segments ?? [],
   };
-}
-
-/** Lines that name the real problem, not the aftermath. */
-const NOISE = [
-  /^Last message repeated/i,
-  /^Conversion failed!?$/i,
-  /^Error while (filtering|decoding|processing)/i,
-  /^Error (initializing|closing|writing)/i,
-  /^Exiting normally/i,
-  /^\s*$/,
-];
-
-export function lastMeaningfulLine(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map(cleanFfmpegLine);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i] as string;
-    if (!NOISE.some((re) => re.test(line))) return redactPaths(line);
-  }
-  return '';
-}
-
-/** Server paths are nobody's business in a message shown to the uploader. */
-function redactPaths(line: string): string {
-  return line.replace(/(file:)?\/[^\s:]+/g, 'input');
 }
 
 function probeFailure(stderr: string): MediaError {

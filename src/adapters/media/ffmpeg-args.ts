@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { ColorMatrix, EncodePlan, HdrTransfer } from '../../ports/transcoder.js';
-import { orientationFilters, swapsAxes } from './orientation.js';
-import { ALLOWED_DEMUXERS } from './sniff.js';
+import { orientationFilters, swapsAxes } from '../../modules/media/orientation.js';
+import { ALLOWED_DEMUXERS } from '../../modules/media/sniff.js';
 
 /**
  * ffmpeg command lines, built as pure functions of the plan so they can be

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEncodeArgs, buildFilterGraph, fileUrl, safeInputArgs } from './ffmpeg-args.js';
-import { planEncode } from './plan.js';
-import { mediaInfo } from './test-helpers.js';
+import { planEncode } from '../../modules/media/plan.js';
+import { mediaInfo } from '../../../test/support/media-helpers.js';
 
 const plan = (...args: Parameters<typeof mediaInfo>) => planEncode(mediaInfo(...args), { maxDurationSec: 600 });
 const valueAfter = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainModel } from '../model/index.js';
+import { trainModel } from '../../src/modules/recs/model/index.js';
 import { syntheticTrainingData } from './synthetic.js';
 import { skipPushdownRate } from './skip-effect.js';
 

@@ -8,7 +8,7 @@ import type {
   SniffResult,
   VideoStreamInfo,
 } from '../../ports/transcoder.js';
-import { orientationFromMatrix, orientationFromRotation, parseDisplayMatrixText, swapsAxes } from './orientation.js';
+import { orientationFromMatrix, orientationFromRotation, parseDisplayMatrixText, swapsAxes } from '../../modules/media/orientation.js';
 
 /**
  * Turning ffprobe's JSON into a validated MediaInfo. Pure, so every rule is

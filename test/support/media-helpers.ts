@@ -2,14 +2,12 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { MediaInfo, VideoStreamInfo } from '../../ports/transcoder.js';
-import { FfmpegTranscoder } from './ffmpeg-transcoder.js';
-import { parseMediaPlaylist } from './hls.js';
-import type { Publish, PublishOptions } from './pipeline.js';
+import { FfmpegTranscoder } from '../../src/adapters/media/ffmpeg-transcoder.js';
+import { parseMediaPlaylist } from '../../src/modules/media/hls.js';
+import type { Publish, PublishOptions } from '../../src/modules/media/pipeline.js';
+import type { MediaInfo, VideoStreamInfo } from '../../src/ports/transcoder.js';
 
-/**
- * Shared by the media tests (not imported by production code).
- */
+/** Shared by the media tests: planner inputs, a real transcoder, input makers and a checking publisher. */
 
 const run = promisify(execFile);
 

@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FfmpegTranscoder, lastMeaningfulLine } from './ffmpeg-transcoder.js';
-import { FFMPEG, FFPROBE } from './test-helpers.js';
+import { FFMPEG, FFPROBE } from '../../../test/support/media-helpers.js';
+import { FfmpegTranscoder } from './ffmpeg-transcoder.js';
 
 const transcoder = (ffmpegPath: string, ffprobePath: string) =>
   new FfmpegTranscoder({ ffmpegPath, ffprobePath, maxDurationSec: 600, timeoutSec: 60 });
@@ -46,19 +46,5 @@ describe('FfmpegTranscoder.check', () => {
   it('refuses an ffmpeg without libx264 or without the aac encoder', async () => {
     await expect(transcoder(await fakeFfmpeg('no-x264', ['libx265', 'aac']), FFPROBE).check()).rejects.toThrow(/lacks the libx264 encoder/);
     await expect(transcoder(await fakeFfmpeg('no-aac', ['libx264', 'libopus']), FFPROBE).check()).rejects.toThrow(/lacks the aac encoder/);
-  });
-});
-
-describe('lastMeaningfulLine', () => {
-  it('skips aftermath lines, strips context prefixes and hides server paths', () => {
-    const stderr = [
-      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d0c0] moov atom not found',
-      'file:/srv/curta/work/media-x/upload.mp4: Invalid data found when processing input',
-      'Conversion failed!',
-      '',
-    ].join('\n');
-    expect(lastMeaningfulLine(stderr)).toBe('input: Invalid data found when processing input');
-    expect(lastMeaningfulLine('[h264 @ 0xabc] decode_slice_header error\n    Last message repeated 3 times\n')).toBe('decode_slice_header error');
-    expect(lastMeaningfulLine('')).toBe('');
   });
 });

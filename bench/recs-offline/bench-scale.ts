@@ -1,12 +1,12 @@
 /**
  * Scale check of the model core on synthetic data (issue 6's targets):
- *   npx tsx src/modules/recs/offline/bench-scale.ts [users] [items] [events]
+ *   npx tsx bench/recs-offline/bench-scale.ts [users] [items] [events]
  * prints training time, userVector time for a 500-item history and scoreAll
  * time over all items (medians of repeated calls), and the artifact size.
  */
 import { pathToFileURL } from 'node:url';
-import { RecModel, trainModel, type ModelParams } from '../model/index.js';
-import { seededRng } from '../../../lib/seeded-rng.js';
+import { RecModel, trainModel, type ModelParams } from '../../src/modules/recs/model/index.js';
+import { seededRng } from '../../src/lib/seeded-rng.js';
 import { syntheticTrainingData } from './synthetic.js';
 
 export interface ScaleReport {

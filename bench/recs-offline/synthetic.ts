@@ -1,5 +1,5 @@
-import { seededRng } from '../../../lib/seeded-rng.js';
-import type { TrainingData } from '../model/index.js';
+import { seededRng } from '../../src/lib/seeded-rng.js';
+import type { TrainingData } from '../../src/modules/recs/model/index.js';
 
 
 export interface SyntheticOptions {
