@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { mediaKeyAt, parseMediaKey, renditionPrefix } from '../lib/storage-layout.js';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../ports/object-store.js';
 import { isPubliclyServable, type MediaUrls } from '../modules/videos/media-urls.js';
 import type { VideoAccessFields } from '../modules/videos/visibility.js';
 
 const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
-const MEDIA_KEY = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_./-]+$/;
 
 /**
  * Parses a single-range `Range` header against an object of `size` bytes.
@@ -119,7 +119,7 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
   const { store, urls, videoAccess, accelRedirect } = deps;
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
-    if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
+    if (!parseMediaKey(key)) throw new AppError('object_not_found', 'No such media object.');
     // One metadata read either way: the proxy's file path comes with it when the proxy sends the bytes.
     const located = accelRedirect ? await accelRedirect.locate(key) : null;
     const info = located ? located.info : accelRedirect ? null : await store.head(key);
@@ -131,16 +131,14 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
     });
   };
 
-  const videoIdOf = (rest: string) => rest.split('/', 1)[0] ?? '';
-
   app.route({
     method: ['GET', 'HEAD'],
     url: '/media/s/:expires/:sig/*',
     handler: async (request, reply) => {
       const { expires, sig, '*': rest } = request.params as { expires: string; sig: string; '*': string };
-      const [id, rev] = rest.split('/', 2);
-      const secondsLeft = urls.verify(`media/${id}/${rev}`, expires, sig);
-      return serve(request, reply, `media/${rest}`, `private, max-age=${Math.min(secondsLeft, 86_400)}`);
+      const [id = '', rev = ''] = rest.split('/', 2);
+      const secondsLeft = urls.verify(renditionPrefix(id, rev), expires, sig);
+      return serve(request, reply, mediaKeyAt(rest), `private, max-age=${Math.min(secondsLeft, 86_400)}`);
     },
   });
 
@@ -148,11 +146,12 @@ export function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps): void {
     method: ['GET', 'HEAD'],
     url: '/media/*',
     handler: async (request, reply) => {
-      const rest = (request.params as { '*': string })['*'];
-      const row = await videoAccess(videoIdOf(rest));
+      const key = mediaKeyAt((request.params as { '*': string })['*']);
+      const media = parseMediaKey(key);
+      const row = media && (await videoAccess(media.videoId));
       // Restricted or unpublished renditions are only reachable through signed URLs.
       if (!row || !isPubliclyServable(row)) throw new AppError('object_not_found', 'No such media object.');
-      return serve(request, reply, `media/${rest}`);
+      return serve(request, reply, key);
     },
   });
 

@@ -5,12 +5,12 @@ import { requireUser } from '../../http/auth.js';
 import { cachePubliclyForAnonymous } from '../../http/cache-control.js';
 import { sendStoredObject } from '../../http/media.routes.js';
 import { PageQuery } from '../../lib/pagination.js';
+import { avatarKeyAt, parseAvatarKey } from '../../lib/storage-layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
 import { UpdateProfileSchema, type ProfilesService } from './profiles.service.js';
 
 const UsernameParams = z.object({ username: z.string().max(200) });
-const AVATAR_KEY = /^avatars\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}\.jpg$/;
 
 export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, store: ObjectStore): void {
   // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
@@ -69,8 +69,8 @@ export function profilesRoutes(app: FastifyInstance, profiles: ProfilesService, 
  */
 function avatarRoutes(app: FastifyInstance, store: ObjectStore): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = `avatars/${(request.params as { '*': string })['*']}`;
-    if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
+    const key = avatarKeyAt((request.params as { '*': string })['*']);
+    if (!parseAvatarKey(key)) throw new AppError('object_not_found', 'No such avatar.');
     const info = await store.head(key);
     if (!info) throw new AppError('object_not_found', 'No such avatar.');
     return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
+import { avatarKey } from '../../lib/storage-layout.js';
 import { cleanText } from '../../lib/text.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
@@ -101,7 +102,7 @@ export class ProfilesService {
   /** Validates and resizes the image, stores it under a fresh key, then drops the previous one. */
   async setAvatar(user: PublicUser, bytes: Buffer): Promise<Profile> {
     const jpeg = await makeAvatar(bytes, this.avatarTools);
-    const key = `avatars/${user.id}/${randomId()}.jpg`;
+    const key = avatarKey(user.id, randomId());
     await this.store.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: AVATAR_CACHE_CONTROL });
     const previous = await this.repo.setAvatar(user.id, key);
     // Old URLs may live on in caches for a while; the object itself is no longer needed.

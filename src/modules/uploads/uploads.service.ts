@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { originalKey, parseOriginalKey } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
@@ -107,9 +108,9 @@ export class UploadsService {
     // Checked before storage is asked for anything; reserved atomically with the insert below.
     await this.quota.check(this.db, user.id, input.size);
     const videoId = randomId();
-    const originalKey = `originals/${videoId}`;
+    const key = originalKey(videoId);
     const multipart = input.size > this.cfg.multipartThreshold;
-    const uploadId = multipart ? (await this.store.createMultipart(originalKey, { contentType: input.contentType })).uploadId : null;
+    const uploadId = multipart ? (await this.store.createMultipart(key, { contentType: input.contentType })).uploadId : null;
     const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
     const caption = input.caption ?? '';
     await this.db.transaction(async (tx) => {
@@ -120,7 +121,7 @@ export class UploadsService {
           ownerId: user.id,
           caption,
           visibility: input.visibility ?? 'public',
-          originalKey,
+          originalKey: key,
           originalFilename: input.filename,
           contentType: input.contentType,
           declaredSize: input.size,
@@ -132,7 +133,7 @@ export class UploadsService {
       await this.videos.setCaptionLinks(videoId, caption, tx);
     }).catch(async (err: unknown) => {
       // A concurrent upload took the last of the quota: give the multipart upload back.
-      if (uploadId) await this.store.abortMultipart(originalKey, uploadId).catch(() => undefined);
+      if (uploadId) await this.store.abortMultipart(key, uploadId).catch(() => undefined);
       throw err;
     });
     const row = await this.videos.get(videoId);
@@ -204,9 +205,8 @@ export class UploadsService {
    * in place, so mark the video uploaded and enqueue processing in one transaction.
    */
   async onOriginalStored(info: ObjectInfo): Promise<void> {
-    const match = /^originals\/([A-Za-z0-9_-]+)$/.exec(info.key);
-    if (!match) return;
-    const videoId = match[1]!;
+    const videoId = parseOriginalKey(info.key);
+    if (!videoId) return;
     const moved = await this.db.transaction(async (tx) => {
       const row = await this.videos.get(videoId, tx);
       if (!row || row.status !== 'uploading') return false;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -88,7 +89,7 @@ export class VideoManagementService {
       await this.store.abortMultipart(p.originalKey, p.multipartUploadId).catch(() => undefined);
     }
     await this.store.delete(p.originalKey);
-    await this.store.deletePrefix(`media/${p.videoId}/`);
+    await this.store.deletePrefix(videoMediaFolder(p.videoId));
   }
 
   async handlePurgeJob(job: Job<PurgeJobPayload>): Promise<void> {
