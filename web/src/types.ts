@@ -6,8 +6,8 @@
 export type {
   VideoView,
   VideoStats,
-  Page,
 } from '../../src/modules/videos/videos.service.js';
+export type { Page } from '../../src/lib/pagination.js';
 export type { PublicUser as User, AuthResult } from '../../src/modules/accounts/accounts.service.js';
 export type { Profile, UserSummary } from '../../src/modules/accounts/profiles.service.js';
 export type { CommentView } from '../../src/modules/social/comments.service.js';

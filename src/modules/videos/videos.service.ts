@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/accounts.service.js';
 import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
@@ -68,11 +69,6 @@ export interface VideosServiceOptions {
   /** People in a block with `viewerId` (either way): their videos leave that viewer's feed. */
   blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
   decorate?: ViewDecorator;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export class VideosService {
@@ -164,7 +160,8 @@ export class VideosService {
   }
 
   async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
-    const after = cursor ? decodeCursor(cursor) : undefined;
+    // An empty `cursor=` asks for the first page, as a missing one does.
+    const after = afterCursor(cursor || undefined);
     const generation = await this.currentFeedGeneration();
     const decorated = async (): Promise<Page<VideoView>> => {
       const page = await this.cachedFeedPage(generation, limit, cursor, after);
@@ -181,16 +178,12 @@ export class VideosService {
     generation: number,
     limit: number,
     cursor: string | undefined,
-    after: { t: string; id: string } | undefined,
+    after: KeysetCursor | undefined,
   ): Promise<Page<VideoView>> {
     const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
     return this.cache.getOrLoad(key, FEED_TTL_MS, async () => {
-      const rows = await this.repo.listPublicFeed(limit + 1, after);
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      const nextCursor =
-        rows.length > limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), id: last.id }) : null;
-      return { items: items.map((r) => this.toView(r)), nextCursor };
+      const page = keysetPage(await this.repo.listPublicFeed(limit + 1, after), limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+      return { items: page.items.map((r) => this.toView(r)), nextCursor: page.nextCursor };
     });
   }
 
