@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { AccountsService, PublicUser } from '../modules/accounts/accounts.service.js';
+import type { AccountsService } from '../modules/accounts/accounts.service.js';
+import type { PublicUser } from '../modules/accounts/user.types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -7,9 +7,10 @@ import { cleanText } from '../../lib/text.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
-import type { PublicUser } from './accounts.service.js';
+import type { PublicUser } from './user.types.js';
 import { makeAvatar, type AvatarToolOptions } from './avatar-image.js';
-import type { ProfileRow, ProfilesRepository, UserSummaryRow } from './profiles.repository.js';
+import type { ProfileRow, ProfilesRepository } from './profiles.repository.js';
+import type { UserSummaryRow } from './user.types.js';
 
 export const MAX_DISPLAY_NAME_LENGTH = 50;
 export const MAX_BIO_LENGTH = 160;

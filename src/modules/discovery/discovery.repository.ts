@@ -1,8 +1,9 @@
 import type { KeysetCursor } from '../../lib/cursor.js';
 import { keysetSql } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
-import { VIDEO_COLUMNS, VIDEO_KEYSET, type VideoRow } from '../videos/videos.repository.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
+import type { VideoRow } from '../videos/video.types.js';
+import { VIDEO_COLUMNS, VIDEO_KEYSET } from '../videos/videos.repository.js';
 import { discoverableSql, userVisibleSql } from '../videos/visibility.js';
 
 /** How much each kind of engagement inside the window weighs in the trending score. */

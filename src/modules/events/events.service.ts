@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { isForeignKeyViolation } from '../../lib/db-errors.js';
 import { ID_PATTERN } from '../../lib/ids.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { EventsRepository, StoredEvent } from './events.repository.js';
 import { clampClientTime, qualifiesAsView, viewPeriod } from './view-rule.js';
 

@@ -1,7 +1,7 @@
 import type { KeysetCursor } from '../../lib/cursor.js';
 import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
 import { lockPair } from '../social/follows.repository.js';
 import { blockedBetweenSql, type ViewerRelation } from '../videos/visibility.js';
 

@@ -3,7 +3,8 @@ import { isForeignKeyViolation } from '../../lib/db-errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
 import { keysetSql } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
-import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
+import type { VideoRow } from '../videos/video.types.js';
+import { VIDEO_COLUMNS } from '../videos/videos.repository.js';
 import type { VideoStats, VideoView, ViewDecorator } from '../videos/videos.service.js';
 import { viewableSql } from '../videos/visibility.js';
 

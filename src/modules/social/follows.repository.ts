@@ -2,7 +2,7 @@ import type { Database, SqlExecutor } from '../../ports/database.js';
 import { AppError } from '../../errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
 import { keysetSql } from '../../lib/pagination.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
 import { blockedBetweenSql, userVisibleSql } from '../videos/visibility.js';
 
 /**

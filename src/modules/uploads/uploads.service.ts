@@ -5,10 +5,11 @@ import { originalKey, parseOriginalKey } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore, PresignedRequest } from '../../ports/object-store.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import { CaptionSchema, VisibilitySchema } from '../videos/caption.js';
 import type { VideoEvents } from '../videos/video-events.js';
-import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
+import type { VideoRow } from '../videos/video.types.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { UploadQuota } from './upload-quota.js';
 

@@ -5,10 +5,11 @@ import { videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import { CaptionSchema, VisibilitySchema } from './caption.js';
 import type { VideoEvents } from './video-events.js';
-import type { VideoRow, VideosRepository } from './videos.repository.js';
+import type { VideoRow } from './video.types.js';
+import type { VideosRepository } from './videos.repository.js';
 import type { VideosService, VideoView } from './videos.service.js';
 
 export const PURGE_QUEUE = 'video.purge';

@@ -2,9 +2,10 @@ import { AppError } from '../../errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
 import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
-import type { VideoRow, VideosRepository } from './videos.repository.js';
+import type { VideoRow } from './video.types.js';
+import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
 
