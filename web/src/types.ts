@@ -6,8 +6,8 @@
 export type {
   VideoView,
   VideoStats,
+  Page,
 } from '../../src/modules/videos/videos.service.js';
-export type { Page } from '../../src/lib/pagination.js';
 export type { AuthResult } from '../../src/modules/accounts/accounts.service.js';
 export type { PublicUser as User } from '../../src/modules/accounts/user.types.js';
 export type { Profile, UserSummary } from '../../src/modules/accounts/profiles.service.js';

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
-import { isForeignKeyViolation } from '../../lib/db-errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
+import { isForeignKeyViolation } from '../../lib/db-errors.js';
 import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import { commentVisibleSql } from '../videos/visibility.js';

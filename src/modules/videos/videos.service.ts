@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
-import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
+import { afterCursor, isoTime, keysetPage } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
@@ -70,6 +70,11 @@ export interface VideosServiceOptions {
   /** People in a block with `viewerId` (either way): their videos leave that viewer's feed. */
   blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
   decorate?: ViewDecorator;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export class VideosService {
