@@ -9,9 +9,10 @@
  *   avatars/<userId>/<nonce>.jpg             one avatar version
  *   recs/models/<trainedAt>-<nonce>.bin      one trained recommender
  *
- * Builders take ids this server generated (randomId); anything taken from a
- * request or a storage event goes through a parser, which refuses whatever
- * does not fit (a `/` or `..` cannot smuggle a key under another prefix).
+ * Builders only format: they take ids this server generated (randomId).
+ * A key made from a request or a storage event must pass a parser before it
+ * is used; parsers refuse whatever does not fit, so a `/` or `..` cannot
+ * smuggle a key under another prefix.
  *
  * Media and avatar objects are served at the URL path equal to their key
  * (`<base>/media/…`, `<base>/avatars/…`).
