@@ -28,4 +28,31 @@ export function keysetPage<R>(rows: readonly R[], limit: number, keyOf: (row: R)
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
 }
 
+export type SortOrder = 'ASC' | 'DESC';
+
+/** A keyset's columns: the row's time and a unique id that breaks ties (e.g. `v.created_at`, `v.id`). */
+export interface KeysetColumns {
+  time: string;
+  id: string;
+}
+
+/**
+ * The SQL of one keyset page: `and`, the condition for rows after the
+ * cursor's (empty on the first page), to append to a WHERE; `orderBy`, the
+ * order that condition follows; `params`, the query's parameters with the
+ * cursor's appended (its placeholders number on from `params`).
+ */
+export function keysetSql(
+  columns: KeysetColumns,
+  after: KeysetCursor | undefined,
+  params: readonly unknown[],
+  order: SortOrder = 'DESC',
+): { and: string; orderBy: string; params: unknown[] } {
+  const orderBy = `${columns.time} ${order}, ${columns.id} ${order}`;
+  if (!after) return { and: '', orderBy, params: [...params] };
+  const t = params.length + 1;
+  const and = ` AND (${columns.time}, ${columns.id}) ${order === 'DESC' ? '<' : '>'} ($${t}::timestamptz, $${t + 1})`;
+  return { and, orderBy, params: [...params, after.t, after.id] };
+}
+
 export const isoTime = (t: Date | string): string => new Date(t).toISOString();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCommand } from '../../src/modules/safety/admin-command.js';
 import { MediaUrls } from '../../src/modules/videos/media-urls.js';
 import { FEED_GENERATION_KEY } from '../../src/modules/videos/video-events.js';
-import type { Visibility } from '../../src/modules/videos/videos.repository.js';
+import type { Visibility } from '../../src/modules/videos/video.types.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { randomId } from '../../src/lib/ids.js';
-import { VideosRepository, type Visibility } from '../../src/modules/videos/videos.repository.js';
+import type { Visibility } from '../../src/modules/videos/video.types.js';
+import { VideosRepository } from '../../src/modules/videos/videos.repository.js';
 import type { apiClient, TestApp } from './test-app.js';
 
 export type Api = ReturnType<typeof apiClient>;

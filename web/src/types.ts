@@ -8,7 +8,8 @@ export type {
   VideoStats,
   Page,
 } from '../../src/modules/videos/videos.service.js';
-export type { PublicUser as User, AuthResult } from '../../src/modules/accounts/accounts.service.js';
+export type { AuthResult } from '../../src/modules/accounts/accounts.service.js';
+export type { PublicUser as User } from '../../src/modules/accounts/user.types.js';
 export type { Profile, UserSummary } from '../../src/modules/accounts/profiles.service.js';
 export type { CommentView } from '../../src/modules/social/comments.service.js';
 export type { SearchResult } from '../../src/modules/discovery/discovery.schema.js';

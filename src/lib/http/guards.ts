@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import type { PublicUser } from '../../modules/accounts/accounts.service.js';
+import type { PublicUser } from '../../modules/accounts/user.types.js';
 import type { RouteAuth } from './route.js';
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { RateLimitedAction } from '../../config/config.js';
-import type { PublicUser } from '../../modules/accounts/accounts.service.js';
+import type { PublicUser } from '../../modules/accounts/user.types.js';
 
 /**
  * A route's contract, declared once next to its handler: method, URL, who may

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { PublicUser } from '../../modules/accounts/accounts.service.js';
+import type { PublicUser } from '../../modules/accounts/user.types.js';
 
 /** Who is watching: the signed-in user, an anonymous device, both (a device that signed in) or neither. */
 export interface Viewer {

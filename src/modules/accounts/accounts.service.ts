@@ -4,16 +4,7 @@ import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
 import type { CredentialsInput as Credentials } from './accounts.schema.js';
-
-export type Role = 'user' | 'admin';
-
-export interface PublicUser {
-  id: string;
-  username: string;
-  /** `admin` sees the report queue and moderates (granted with `curta admin grant <username>`). */
-  role: Role;
-  createdAt: string;
-}
+import type { PublicUser } from './user.types.js';
 
 export interface AuthResult {
   user: PublicUser;

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../ports/database.js';
+import type { UserSummaryRow } from './user.types.js';
 
 export interface ProfileRow {
   id: string;
@@ -15,14 +16,6 @@ export interface ProfileRow {
   viewer_follows: boolean;
   /** Whether the viewer the row was read for blocked this user. */
   viewer_blocking: boolean;
-}
-
-/** The few fields lists of people show. */
-export interface UserSummaryRow {
-  id: string;
-  username: string;
-  display_name: string;
-  avatar_key: string | null;
 }
 
 /**

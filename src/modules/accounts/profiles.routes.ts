@@ -4,13 +4,13 @@ import { PageQuery, UsernameParams, WildcardParams } from '../../lib/http/api-sc
 import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
 import { defineRoute, registerRoutes, type AnyRoute } from '../../lib/http/route.js';
 import { sendStoredObject } from '../../lib/http/send-object.js';
+import { avatarKeyAt, parseAvatarKey } from '../../lib/storage-layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import { Profile, UpdateProfile } from './accounts.schema.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
 import type { ProfilesService } from './profiles.service.js';
 
-const AVATAR_KEY = /^avatars\/[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}\.jpg$/;
 
 export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): AnyRoute[] {
   return [
@@ -73,8 +73,8 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): A
       response: { contentType: 'image/jpeg', description: 'JPEG bytes' },
       errors: [404, 416],
       handler: async (request, reply) => {
-        const key = `avatars/${request.params['*']}`;
-        if (!AVATAR_KEY.test(key)) throw new AppError('object_not_found', 'No such avatar.');
+        const key = avatarKeyAt(request.params['*']);
+        if (!parseAvatarKey(key)) throw new AppError('object_not_found', 'No such avatar.');
         const info = await store.head(key);
         if (!info) throw new AppError('object_not_found', 'No such avatar.');
         return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });

@@ -1,15 +1,17 @@
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
+import { avatarKey } from '../../lib/storage-layout.js';
 import { cleanText } from '../../lib/text.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
-import type { PublicUser } from './accounts.service.js';
+import type { PublicUser } from './user.types.js';
 import type { Profile, UpdateProfileInput, UserSummary } from './accounts.schema.js';
 import { AVATAR_SIZE } from './avatar-image.js';
-import type { ProfileRow, ProfilesRepository, UserSummaryRow } from './profiles.repository.js';
+import type { ProfileRow, ProfilesRepository } from './profiles.repository.js';
+import type { UserSummaryRow } from './user.types.js';
 
 
 const USERNAME = /^[A-Za-z0-9_.]{3,30}$/;
@@ -63,7 +65,7 @@ export class ProfilesService {
   /** Validates and resizes the image, stores it under a fresh key, then drops the previous one. */
   async setAvatar(user: PublicUser, bytes: Buffer): Promise<Profile> {
     const jpeg = await this.images.squareJpeg(bytes, AVATAR_SIZE);
-    const key = `avatars/${user.id}/${randomId()}.jpg`;
+    const key = avatarKey(user.id, randomId());
     await this.store.put(key, jpeg, { contentType: 'image/jpeg', cacheControl: AVATAR_CACHE_CONTROL });
     const previous = await this.repo.setAvatar(user.id, key);
     // Old URLs may live on in caches for a while; the object itself is no longer needed.

@@ -1,6 +1,9 @@
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { keysetSql } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
-import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
+import type { VideoRow } from '../videos/video.types.js';
+import { VIDEO_COLUMNS, VIDEO_KEYSET } from '../videos/videos.repository.js';
 import { discoverableSql, userVisibleSql } from '../videos/visibility.js';
 
 /** How much each kind of engagement inside the window weighs in the trending score. */
@@ -63,18 +66,13 @@ export class DiscoveryRepository {
     return r.rows;
   }
 
-  async listByHashtag(tag: string, limit: number, after?: { t: string; id: string }, viewerId: string | null = null): Promise<VideoRow[]> {
-    const params: unknown[] = [tag, limit, viewerId];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (v.created_at, v.id) < ($4::timestamptz, $5)`;
-    }
+  async listByHashtag(tag: string, limit: number, after?: KeysetCursor, viewerId: string | null = null): Promise<VideoRow[]> {
+    const page = keysetSql(VIDEO_KEYSET, after, [tag, limit, viewerId]);
     const r = await this.db.query<VideoRow>(
       `SELECT ${VIDEO_COLUMNS} ${FROM_VIDEOS} JOIN video_hashtags h ON h.video_id = v.id AND h.tag = $1
-       WHERE ${discoverableSql('v', '$3')}${keyset}
-       ORDER BY v.created_at DESC, v.id DESC LIMIT $2`,
-      params,
+       WHERE ${discoverableSql('v', '$3')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

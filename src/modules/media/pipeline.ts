@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RENDITION_MASTER, RENDITION_MP4, RENDITION_POSTER, renditionRungFolder } from '../../lib/storage-layout.js';
 import type { EncodePlan, EncodeResult, MediaInfo, MediaLogger, MediaSegment, RenditionOutput, RungPlan, Transcoder } from '../../ports/transcoder.js';
 import { codecsFromInitSegment } from './codec-string.js';
 import { buildMasterPlaylist, measureRendition, readMediaPlaylist, variantsFromPlan, variantUri, type Variant } from './hls.js';
@@ -85,10 +86,6 @@ export const CACHE_IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Growing playlists must be revalidated. */
 export const CACHE_REVALIDATE = 'no-cache';
 
-export const MASTER_KEY = 'hls/master.m3u8';
-export const MP4_KEY = 'video.mp4';
-export const POSTER_KEY = 'poster.jpg';
-
 const DEFAULT_POLL_MS = 250;
 /** Share of the progress bar that the encode covers; the rest is finishing. */
 const ENCODE_SHARE = 0.95;
@@ -132,11 +129,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     const rungs = [...plan.rungs].reverse().map((r) => new RungPublisher(r, outDir, publisher));
     let playable = false;
     const announce = async (text: string, cacheControl: string): Promise<void> => {
-      await publisher.publishText(MASTER_KEY, text, { contentType: CONTENT_TYPES.playlist, cacheControl });
+      await publisher.publishText(RENDITION_MASTER, text, { contentType: CONTENT_TYPES.playlist, cacheControl });
       if (!playable) {
         playable = true;
         logger?.info({ afterMs: Date.now() - started }, 'video playable');
-        await opts.onPlayable?.({ master: MASTER_KEY });
+        await opts.onPlayable?.({ master: RENDITION_MASTER });
       }
     };
 
@@ -146,7 +143,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     const startPoster = (atSec: number): void => {
       poster = transcoder
         .makePoster(topPublisher.rendition(), atSec, posterPath, { signal: controller.signal })
-        .then(() => publisher.publishFile(posterPath, POSTER_KEY, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }));
+        .then(() => publisher.publishFile(posterPath, RENDITION_POSTER, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }));
       // Awaited at the end; until then a failure must not count as unhandled.
       poster.catch(() => undefined);
     };
@@ -227,7 +224,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     const small = progressiveRung(measured.map((m) => ({ ...m, shortSide: m.rung.shortSide })));
     const mp4Path = join(scratch, 'video.mp4');
     await transcoder.makeProgressiveMp4(small.rendition, mp4Path, { signal: controller.signal });
-    await publisher.publishFile(mp4Path, MP4_KEY, { contentType: CONTENT_TYPES.mp4, cacheControl: CACHE_IMMUTABLE });
+    await publisher.publishFile(mp4Path, RENDITION_MP4, { contentType: CONTENT_TYPES.mp4, cacheControl: CACHE_IMMUTABLE });
     await poster;
     report(1);
 
@@ -244,7 +241,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         bytes: stats.bytes,
         playlist: rung.playlistPath,
       })),
-      keys: { master: MASTER_KEY, mp4: MP4_KEY, poster: POSTER_KEY },
+      keys: { master: RENDITION_MASTER, mp4: RENDITION_MP4, poster: RENDITION_POSTER },
       durationMs: Math.round(durationSec * 1000),
       width: top.rung.width,
       height: top.rung.height,
@@ -303,7 +300,7 @@ class RungPublisher {
     private readonly publisher: Publisher,
   ) {
     this.dir = join(outDir, 'hls', rung.name);
-    this.keyPrefix = `hls/${rung.name}/`;
+    this.keyPrefix = renditionRungFolder(rung.name);
   }
 
   get segmentsPublished(): number {

@@ -53,8 +53,6 @@ export function decodeArtifact(bytes: Buffer, version: number): LoadedModel {
   };
 }
 
-export const MODEL_PREFIX = 'recs/models/';
-
 /**
  * The model this process ranks with. It looks for a newer version at most
  * every `pollMs` (on demand, never on a timer that could keep a process

@@ -1,6 +1,6 @@
 import type { Database } from '../../ports/database.js';
 import { discoverableSql } from '../videos/visibility.js';
-import type { PairSignals } from './signals.js';
+import type { HistoryAction, HistoryEvent, PairSignals, VideoFacts, ViewerHistory } from './history.types.js';
 
 /** Who is watching: a signed-in user, or an anonymous device. */
 export interface ViewerKey {
@@ -12,30 +12,6 @@ export interface ViewerKey {
 export function viewerKeyOf(v: ViewerKey): string | null {
   if (v.userId) return v.userId;
   return v.deviceId ? `d:${v.deviceId}` : null;
-}
-
-export interface VideoFacts {
-  ownerId: string;
-  durationMs: number | null;
-}
-
-export interface HistoryEvent {
-  videoId: string;
-  type: string;
-  watchedMs: number | null;
-  at: Date;
-}
-
-export interface HistoryAction {
-  videoId: string;
-  kind: 'like' | 'share' | 'comment';
-  at: Date;
-}
-
-export interface ViewerHistory {
-  /** Newest first. */
-  events: HistoryEvent[];
-  actions: HistoryAction[];
 }
 
 interface RawEvent {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateHistory, signalWeight, type PairSignals } from './signals.js';
+import type { PairSignals } from './history.types.js';
+import { aggregateHistory, signalWeight } from './signals.js';
 
 const base: PairSignals = {
   impressions: 1,

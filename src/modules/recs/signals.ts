@@ -1,4 +1,4 @@
-import type { HistoryAction, HistoryEvent, VideoFacts } from './recs.repository.js';
+import type { HistoryAction, HistoryEvent, PairSignals, VideoFacts } from './history.types.js';
 
 /**
  * What a viewer's behaviour around one video says about their taste: the
@@ -12,21 +12,6 @@ import type { HistoryAction, HistoryEvent, VideoFacts } from './recs.repository.
  * negative; a bare impression (the player has not reported more yet) is
  * neutral — it only marks the video as seen.
  */
-export interface PairSignals {
-  impressions: number;
-  completes: number;
-  skips: number;
-  /** The most the viewer watched in one go (ms), from progress/skip/complete events. */
-  watchedMs: number;
-  /** The video's duration, when known. */
-  durationMs: number | null;
-  liked: boolean;
-  shared: boolean;
-  commented: boolean;
-  /** The viewer follows the video's author. */
-  followsAuthor: boolean;
-}
-
 export const SIGNAL_WEIGHTS = Object.freeze({
   complete: 1,
   /** Per extra complete (loop / replay), up to `maxRewatches`. */

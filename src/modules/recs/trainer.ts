@@ -1,7 +1,8 @@
 import type { ObjectStore } from '../../ports/object-store.js';
 import { randomId } from '../../lib/ids.js';
+import { recModelKey } from '../../lib/storage-layout.js';
 import { trainModel, type ModelParams, type TrainingData, type TrainProgress } from './model/index.js';
-import { encodeArtifact, MODEL_PREFIX } from './model-store.js';
+import { encodeArtifact } from './model-store.js';
 import type { PairRow, RecsRepository } from './recs.repository.js';
 import { signalWeight } from './signals.js';
 
@@ -97,7 +98,7 @@ export class RecsTrainer {
     const fitMs = Date.now() - fitStarted;
 
     const trainedAt = new Date();
-    const objectKey = `${MODEL_PREFIX}${trainedAt.toISOString().replace(/[:.]/g, '-')}-${randomId(6)}.bin`;
+    const objectKey = recModelKey(trainedAt, randomId(6));
     await this.store.put(objectKey, encodeArtifact(model, itemIds, trainedAt), { contentType: 'application/octet-stream' });
     const row = await this.repo.recordModel(
       { objectKey, eventsRead, users: userIds.length, videos: itemIds.length, pairs: data.users.length, trainMs: Date.now() - started, maxEventId },

@@ -1,5 +1,7 @@
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
 import { lockPair } from '../social/follows.repository.js';
 import { blockedBetweenSql, type ViewerRelation } from '../videos/visibility.js';
 
@@ -66,19 +68,14 @@ export class BlocksRepository {
   }
 
   /** People `blockerId` blocked, most recent first. */
-  async list(blockerId: string, limit: number, after?: { t: string; id: string }): Promise<BlockRow[]> {
-    const params: unknown[] = [blockerId, limit];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (b.created_at, b.blocked_id) < ($3::timestamptz, $4)`;
-    }
+  async list(blockerId: string, limit: number, after?: KeysetCursor): Promise<BlockRow[]> {
+    const page = keysetSql({ time: 'b.created_at', id: 'b.blocked_id' }, after, [blockerId, limit]);
     const r = await this.db.query<BlockRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key, b.created_at AS blocked_at
        FROM blocks b JOIN users u ON u.id = b.blocked_id
-       WHERE b.blocker_id = $1${keyset}
-       ORDER BY b.created_at DESC, b.blocked_id DESC LIMIT $2`,
-      params,
+       WHERE b.blocker_id = $1${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../ports/database.js';
-import type { Role } from '../accounts/accounts.service.js';
+import type { Role } from '../accounts/user.types.js';
 import { USER_TARGET_COLUMNS, type UserTargetRow } from './reports.repository.js';
 
 export interface AdminUserRow extends UserTargetRow {

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { ModerationRepository } from './moderation.repository.js';

@@ -1,3 +1,5 @@
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import { commentVisibleSql } from '../videos/visibility.js';
 
@@ -104,20 +106,14 @@ export class ReportsRepository {
     status: ReportStatus,
     targetType: ReportTargetType | undefined,
     limit: number,
-    after?: { t: string; id: string },
+    after?: KeysetCursor,
   ): Promise<ReportRow[]> {
-    const params: unknown[] = [status, limit, targetType ?? null];
-    const asc = status === 'open';
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (r.created_at, r.id) ${asc ? '>' : '<'} ($4::timestamptz, $5)`;
-    }
-    const order = asc ? 'ASC' : 'DESC';
+    const order = status === 'open' ? 'ASC' : 'DESC';
+    const page = keysetSql({ time: 'r.created_at', id: 'r.id' }, after, [status, limit, targetType ?? null], order);
     const r = await this.db.query<ReportRow>(
-      `${SELECT} WHERE r.status = $1 AND ($3::text IS NULL OR r.target_type = $3::text)${keyset}
-       ORDER BY r.created_at ${order}, r.id ${order} LIMIT $2`,
-      params,
+      `${SELECT} WHERE r.status = $1 AND ($3::text IS NULL OR r.target_type = $3::text)${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

@@ -2,8 +2,9 @@ import { AppError } from '../../errors.js';
 import { ID_PATTERN, randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, PageQuery, type Page, type PageParams } from '../../lib/pagination.js';
 import { cleanText } from '../../lib/text.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
-import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
+import type { PublicUser } from '../accounts/user.types.js';
+import type { VideoRow } from '../videos/video.types.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import {
   REPORT_REASONS,

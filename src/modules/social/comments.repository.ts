@@ -1,5 +1,7 @@
 import { AppError } from '../../errors.js';
+import type { KeysetCursor } from '../../lib/cursor.js';
 import { isForeignKeyViolation } from '../../lib/db-errors.js';
+import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import { commentVisibleSql } from '../videos/visibility.js';
 
@@ -129,7 +131,7 @@ export class CommentsRepository {
     parentId: string | null,
     viewerId: string | null,
     limit: number,
-    after?: { t: string; id: string },
+    after?: KeysetCursor,
   ): Promise<CommentRow[]> {
     const params: unknown[] = [videoId, viewerId, limit];
     let where = `c.video_id = $1 AND ${commentVisibleSql('c', '$2')}`;
@@ -139,15 +141,11 @@ export class CommentsRepository {
     } else {
       where += ' AND c.parent_id IS NULL';
     }
-    const order = parentId ? 'ASC' : 'DESC';
-    if (after) {
-      params.push(after.t, after.id);
-      where += ` AND (c.created_at, c.id) ${parentId ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length})`;
-    }
+    const page = keysetSql({ time: 'c.created_at', id: 'c.id' }, after, params, parentId ? 'ASC' : 'DESC');
     const r = await this.db.query<CommentRow>(
       `SELECT ${COLUMNS}, ${likedSql('$2')} AS liked FROM comments c JOIN users u ON u.id = c.author_id
-       WHERE ${where} ORDER BY c.created_at ${order}, c.id ${order} LIMIT $3`,
-      params,
+       WHERE ${where}${page.and} ORDER BY ${page.orderBy} LIMIT $3`,
+      page.params,
     );
     return r.rows;
   }

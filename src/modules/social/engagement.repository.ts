@@ -1,7 +1,10 @@
 import { AppError } from '../../errors.js';
+import type { KeysetCursor } from '../../lib/cursor.js';
 import { isForeignKeyViolation } from '../../lib/db-errors.js';
+import { keysetSql } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
-import { VIDEO_COLUMNS, type VideoRow } from '../videos/videos.repository.js';
+import type { VideoRow } from '../videos/video.types.js';
+import { VIDEO_COLUMNS } from '../videos/videos.repository.js';
 import type { VideoStats, VideoView, ViewDecorator } from '../videos/videos.service.js';
 import { viewableSql } from '../videos/visibility.js';
 
@@ -83,19 +86,14 @@ export class EngagementRepository {
   }
 
   /** The user's bookmarked videos they may still see, most recently bookmarked first. */
-  async listBookmarks(userId: string, limit: number, after?: { t: string; id: string }): Promise<Array<VideoRow & { bookmarked_at: Date }>> {
-    const params: unknown[] = [userId, limit];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (b.created_at, b.video_id) < ($3::timestamptz, $4)`;
-    }
+  async listBookmarks(userId: string, limit: number, after?: KeysetCursor): Promise<Array<VideoRow & { bookmarked_at: Date }>> {
+    const page = keysetSql({ time: 'b.created_at', id: 'b.video_id' }, after, [userId, limit]);
     const r = await this.db.query<VideoRow & { bookmarked_at: Date }>(
       `SELECT ${VIDEO_COLUMNS}, b.created_at AS bookmarked_at FROM videos v JOIN users u ON u.id = v.owner_id
        JOIN bookmarks b ON b.video_id = v.id AND b.user_id = $1
-       WHERE ${viewableSql('v', '$1')}${keyset}
-       ORDER BY b.created_at DESC, b.video_id DESC LIMIT $2`,
-      params,
+       WHERE ${viewableSql('v', '$1')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

@@ -1,6 +1,8 @@
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import { AppError } from '../../errors.js';
-import type { UserSummaryRow } from '../accounts/profiles.repository.js';
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { keysetSql } from '../../lib/pagination.js';
+import type { UserSummaryRow } from '../accounts/user.types.js';
 import { blockedBetweenSql, userVisibleSql } from '../videos/visibility.js';
 
 /**
@@ -75,12 +77,12 @@ export class FollowsRepository {
   }
 
   /** People following `userId`, most recent first. */
-  async listFollowers(userId: string, limit: number, after?: { t: string; id: string }): Promise<FollowRow[]> {
+  async listFollowers(userId: string, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
     return this.list('followee_id', 'follower_id', userId, limit, after);
   }
 
   /** People `userId` follows, most recent first. */
-  async listFollowing(userId: string, limit: number, after?: { t: string; id: string }): Promise<FollowRow[]> {
+  async listFollowing(userId: string, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
     return this.list('follower_id', 'followee_id', userId, limit, after);
   }
 
@@ -89,20 +91,15 @@ export class FollowsRepository {
     other: 'followee_id' | 'follower_id',
     userId: string,
     limit: number,
-    after?: { t: string; id: string },
+    after?: KeysetCursor,
   ): Promise<FollowRow[]> {
-    const params: unknown[] = [userId, limit];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (f.created_at, f.${other}) < ($3::timestamptz, $4)`;
-    }
+    const page = keysetSql({ time: 'f.created_at', id: `f.${other}` }, after, [userId, limit]);
     const r = await this.db.query<FollowRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
        FROM follows f JOIN users u ON u.id = f.${other}
-       WHERE f.${self} = $1 AND ${userVisibleSql('u')}${keyset}
-       ORDER BY f.created_at DESC, f.${other} DESC LIMIT $2`,
-      params,
+       WHERE f.${self} = $1 AND ${userVisibleSql('u')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

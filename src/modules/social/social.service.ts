@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';

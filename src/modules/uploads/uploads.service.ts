@@ -1,11 +1,13 @@
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { originalKey, parseOriginalKey } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoEvents } from '../videos/video-events.js';
-import type { VideoRow, VideosRepository } from '../videos/videos.repository.js';
+import type { VideoRow } from '../videos/video.types.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { UploadQuota } from './upload-quota.js';
 import type { CreateUploadInput, UploadInstructions } from './uploads.schema.js';
@@ -68,9 +70,9 @@ export class UploadsService {
     // Checked before storage is asked for anything; reserved atomically with the insert below.
     await this.quota.check(this.db, user.id, input.size);
     const videoId = randomId();
-    const originalKey = `originals/${videoId}`;
+    const key = originalKey(videoId);
     const multipart = input.size > this.cfg.multipartThreshold;
-    const uploadId = multipart ? (await this.store.createMultipart(originalKey, { contentType: input.contentType })).uploadId : null;
+    const uploadId = multipart ? (await this.store.createMultipart(key, { contentType: input.contentType })).uploadId : null;
     const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
     const caption = input.caption ?? '';
     await this.db.transaction(async (tx) => {
@@ -81,7 +83,7 @@ export class UploadsService {
           ownerId: user.id,
           caption,
           visibility: input.visibility ?? 'public',
-          originalKey,
+          originalKey: key,
           originalFilename: input.filename,
           contentType: input.contentType,
           declaredSize: input.size,
@@ -93,7 +95,7 @@ export class UploadsService {
       await this.videos.setCaptionLinks(videoId, caption, tx);
     }).catch(async (err: unknown) => {
       // A concurrent upload took the last of the quota: give the multipart upload back.
-      if (uploadId) await this.store.abortMultipart(originalKey, uploadId).catch(() => undefined);
+      if (uploadId) await this.store.abortMultipart(key, uploadId).catch(() => undefined);
       throw err;
     });
     const row = await this.videos.get(videoId);
@@ -165,9 +167,8 @@ export class UploadsService {
    * in place, so mark the video uploaded and enqueue processing in one transaction.
    */
   async onOriginalStored(info: ObjectInfo): Promise<void> {
-    const match = /^originals\/([A-Za-z0-9_-]+)$/.exec(info.key);
-    if (!match) return;
-    const videoId = match[1]!;
+    const videoId = parseOriginalKey(info.key);
+    if (!videoId) return;
     const moved = await this.db.transaction(async (tx) => {
       const row = await this.videos.get(videoId, tx);
       if (!row || row.status !== 'uploading') return false;

@@ -1,10 +1,10 @@
 import { assertValidSignature, sign } from '../../lib/url-signing.js';
 import { AppError } from '../../errors.js';
+import { parseRenditionPrefix, pathBelowMedia, renditionFolder, renditionObjectKey } from '../../lib/storage-layout.js';
 import { isWithdrawn, type VideoAccessFields } from './visibility.js';
 
 /** Expiries are rounded up to this step so a viewer's URLs stay stable (and browser-cacheable) for a while. */
 const EXPIRY_STEP_SEC = 900;
-const PREFIX = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/;
 
 /**
  * Whether a video's renditions may be fetched by anyone holding the plain URL
@@ -35,20 +35,20 @@ export class MediaUrls {
 
   /** Maps keys relative to `mediaPrefix` (`media/<id>/<rev>`) to URLs. */
   forPrefix(mediaPrefix: string, publicly: boolean): (key: string) => string {
-    if (publicly) return (key) => `${this.baseUrl}/${mediaPrefix}/${key}`;
+    if (publicly) return (key) => `${this.baseUrl}/${renditionObjectKey(mediaPrefix, key)}`;
     const expires = Math.ceil((this.now() / 1000 + this.ttlSec) / EXPIRY_STEP_SEC) * EXPIRY_STEP_SEC;
-    const sig = sign(this.secret, { method: 'GET', path: `${mediaPrefix}/`, expires });
-    const rest = mediaPrefix.slice('media/'.length);
+    const sig = sign(this.secret, { method: 'GET', path: renditionFolder(mediaPrefix), expires });
+    const rest = pathBelowMedia(mediaPrefix);
     return (key) => `${this.baseUrl}/media/s/${expires}/${sig}/${rest}/${key}`;
   }
 
   /** Checks a signed path's prefix; throws signature_invalid / signature_expired. Returns the seconds left. */
   verify(mediaPrefix: string, expiresRaw: string, sig: string): number {
     const expires = Number(expiresRaw);
-    if (!PREFIX.test(mediaPrefix) || !/^\d{1,12}$/.test(expiresRaw)) {
+    if (!parseRenditionPrefix(mediaPrefix) || !/^\d{1,12}$/.test(expiresRaw)) {
       throw new AppError('signature_invalid', 'Malformed signed media URL.');
     }
-    assertValidSignature(this.secret, { method: 'GET', path: `${mediaPrefix}/`, expires }, sig, this.now());
+    assertValidSignature(this.secret, { method: 'GET', path: renditionFolder(mediaPrefix), expires }, sig, this.now());
     return Math.max(0, expires - Math.floor(this.now() / 1000));
   }
 }

@@ -4,12 +4,12 @@ import { AppError } from '../../errors.js';
 import { WildcardParams } from '../../lib/http/api-schemas.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { sendStoredObject } from '../../lib/http/send-object.js';
+import { mediaKeyAt, parseMediaKey, renditionPrefix } from '../../lib/storage-layout.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import type { VideoAccessFields } from './visibility.js';
 
 const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
-const MEDIA_KEY = /^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_./-]+$/;
 
 const SignedMediaParams = z.object({
   expires: z
@@ -51,7 +51,7 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
   const { store, urls, videoAccess, accelRedirect } = deps;
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
-    if (!MEDIA_KEY.test(key) || key.includes('..')) throw new AppError('object_not_found', 'No such media object.');
+    if (!parseMediaKey(key)) throw new AppError('object_not_found', 'No such media object.');
     // One metadata read either way: the proxy's file path comes with it when the proxy sends the bytes.
     const located = accelRedirect ? await accelRedirect.locate(key) : null;
     const info = located ? located.info : accelRedirect ? null : await store.head(key);
@@ -62,8 +62,6 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       ...(accelRedirect && located ? { accelRedirect: `${accelRedirect.prefix}${located.relativePath}` } : {}),
     });
   };
-
-  const videoIdOf = (rest: string) => rest.split('/', 1)[0] ?? '';
 
   return [
     defineRoute({
@@ -79,9 +77,9 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       errors: [403, 404, 416],
       handler: async (request, reply) => {
         const { expires, sig, '*': rest } = request.params;
-        const [id, rev] = rest.split('/', 2);
-        const secondsLeft = urls.verify(`media/${id}/${rev}`, expires, sig);
-        return serve(request, reply, `media/${rest}`, `private, max-age=${Math.min(secondsLeft, 86_400)}`);
+        const [id = '', rev = ''] = rest.split('/', 2);
+        const secondsLeft = urls.verify(renditionPrefix(id, rev), expires, sig);
+        return serve(request, reply, mediaKeyAt(rest), `private, max-age=${Math.min(secondsLeft, 86_400)}`);
       },
     }),
     defineRoute({
@@ -96,11 +94,12 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       response: MEDIA_BYTES,
       errors: [404, 416],
       handler: async (request, reply) => {
-        const rest = request.params['*'];
-        const row = await videoAccess(videoIdOf(rest));
+        const key = mediaKeyAt(request.params['*']);
+        const media = parseMediaKey(key);
+        const row = media && (await videoAccess(media.videoId));
         // Restricted or unpublished renditions are only reachable through signed URLs.
         if (!row || !isPubliclyServable(row)) throw new AppError('object_not_found', 'No such media object.');
-        return serve(request, reply, `media/${rest}`);
+        return serve(request, reply, key);
       },
     }),
     defineRoute({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MediaError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { renditionFolder, renditionObjectKey, renditionPrefix, videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Job, JobContext } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Transcoder } from '../../ports/transcoder.js';
@@ -32,15 +33,15 @@ export class ProcessingService {
     const row = await this.videos.get(videoId);
     if (!row) {
       // Deleted while an earlier attempt was encoding: remove whatever that attempt still wrote.
-      await this.store.deletePrefix(`media/${videoId}/`);
+      await this.store.deletePrefix(videoMediaFolder(videoId));
       return;
     }
     if (row.status !== 'uploaded' && row.status !== 'processing') return;
 
     const previousPrefix = row.media_prefix;
-    const prefix = `media/${videoId}/${randomId(6)}`;
+    const prefix = renditionPrefix(videoId, randomId(6));
     if (!(await this.videos.startProcessingAttempt(videoId, prefix))) return;
-    if (previousPrefix) await this.store.deletePrefix(`${previousPrefix}/`);
+    if (previousPrefix) await this.store.deletePrefix(renditionFolder(previousPrefix));
     await this.events.changed(videoId);
 
     const workDir = join(this.workRoot, `${videoId}-${randomId(4)}`);
@@ -56,7 +57,7 @@ export class ProcessingService {
         workDir: join(workDir, 'out'),
         signal: ctx.signal,
         publish: async (localPath, relKey, opts) => {
-          await this.store.putFile(`${prefix}/${relKey}`, localPath, opts);
+          await this.store.putFile(renditionObjectKey(prefix, relKey), localPath, opts);
         },
         onProgress: (fraction) => {
           const now = Date.now();
@@ -90,7 +91,7 @@ export class ProcessingService {
       );
       if (!ready) {
         // Someone else owns, finished or failed it meanwhile; our objects are orphans.
-        await this.store.deletePrefix(`${prefix}/`);
+        await this.store.deletePrefix(renditionFolder(prefix));
         return;
       }
       await this.videos.replaceRenditions(videoId, result.renditions);
@@ -123,7 +124,7 @@ export class ProcessingService {
       undefined,
       prefix,
     );
-    await this.store.deletePrefix(`${prefix}/`);
+    await this.store.deletePrefix(renditionFolder(prefix));
     if (failed) await this.events.changed(videoId);
   }
 }

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
+import { videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { UpdateVideoInput } from './videos.schema.js';
 import type { VideoEvents } from './video-events.js';
-import type { VideoRow, VideosRepository } from './videos.repository.js';
+import type { VideoRow } from './video.types.js';
+import type { VideosRepository } from './videos.repository.js';
 import type { VideosService, VideoView } from './videos.service.js';
 
 export const PURGE_QUEUE = 'video.purge';
@@ -76,7 +78,7 @@ export class VideoManagementService {
       await this.store.abortMultipart(p.originalKey, p.multipartUploadId).catch(() => undefined);
     }
     await this.store.delete(p.originalKey);
-    await this.store.deletePrefix(`media/${p.videoId}/`);
+    await this.store.deletePrefix(videoMediaFolder(p.videoId));
   }
 
   async handlePurgeJob(job: Job<PurgeJobPayload>): Promise<void> {

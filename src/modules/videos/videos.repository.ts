@@ -1,56 +1,10 @@
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { keysetSql, type KeysetColumns } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
 import type { PipelineRendition } from '../media/pipeline.js';
 import { parseCaption } from './caption.js';
+import type { PlaybackKeys, VideoRow, VideoStatus, Visibility } from './video.types.js';
 import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
-
-export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
-export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
-
-/** Object keys relative to the video's media prefix. */
-export interface PlaybackKeys {
-  hls?: string;
-  mp4?: string;
-  poster?: string;
-}
-
-export interface VideoRow {
-  id: string;
-  owner_id: string;
-  owner_username: string;
-  status: VideoStatus;
-  caption: string;
-  visibility: Visibility;
-  original_key: string;
-  original_filename: string;
-  content_type: string;
-  declared_size: string | number;
-  multipart_upload_id: string | null;
-  upload_expires_at: Date;
-  uploaded_at: Date | null;
-  media_prefix: string | null;
-  progress: number;
-  duration_ms: number | null;
-  width: number | null;
-  height: number | null;
-  playback: PlaybackKeys | null;
-  playable_at: Date | null;
-  ready_at: Date | null;
-  error_code: string | null;
-  error_message: string | null;
-  comments_enabled: boolean;
-  /** Set when an admin took the video down: hidden from everyone but the owner. */
-  taken_down_at: Date | null;
-  takedown_reason: string | null;
-  taken_down_by: string | null;
-  /** Whether the owner's account is banned (from the users join): hidden from everyone. */
-  owner_banned: boolean;
-  created_at: Date;
-  updated_at: Date;
-  /** Normalised tags from the caption (video_hashtags), in caption order. */
-  hashtags: string[];
-  /** @mentions that resolved to accounts (video_mentions), in caption order. */
-  mentions: Array<{ id: string; username: string }>;
-}
 
 /** Fields the owner may edit after upload. */
 export interface VideoDetailsPatch {
@@ -95,6 +49,8 @@ export const VIDEO_COLUMNS = `v.*, u.username AS owner_username, u.banned_at IS 
             WHERE m.video_id = v.id AND ${mentionLinkedSql('mu', 'v.owner_id')}), '[]'::json) AS mentions`;
 export const VIDEO_SELECT = `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.owner_id`;
 const SELECT = VIDEO_SELECT;
+/** Video lists page newest first on (created_at, id). */
+export const VIDEO_KEYSET: KeysetColumns = { time: 'v.created_at', id: 'v.id' };
 
 /** States from which a video may still fail: every non-terminal one. */
 export const FAILABLE: readonly VideoStatus[] = ['uploading', 'uploaded', 'processing'];
@@ -252,16 +208,11 @@ export class VideosRepository {
   }
 
   /** Discoverable videos (ready, public, not withdrawn), newest first, keyset-paginated on (created_at, id). */
-  async listPublicFeed(limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
-    const params: unknown[] = [limit];
-    let where = discoverableSql('v');
-    if (after) {
-      params.push(after.t, after.id);
-      where += ` AND (v.created_at, v.id) < ($2::timestamptz, $3)`;
-    }
+  async listPublicFeed(limit: number, after?: KeysetCursor): Promise<VideoRow[]> {
+    const page = keysetSql(VIDEO_KEYSET, after, [limit]);
     const r = await this.db.query<VideoRow>(
-      `${SELECT} WHERE ${where} ORDER BY v.created_at DESC, v.id DESC LIMIT $1`,
-      params,
+      `${SELECT} WHERE ${discoverableSql('v')}${page.and} ORDER BY ${page.orderBy} LIMIT $1`,
+      page.params,
     );
     return r.rows;
   }
@@ -318,17 +269,12 @@ export class VideosRepository {
    * A profile's videos as `viewerId` may list them (all of the owner's own,
    * in every state), newest first, keyset-paginated on (created_at, id).
    */
-  async listByOwner(ownerId: string, viewerId: string | null, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
-    const params: unknown[] = [ownerId, viewerId, limit];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (v.created_at, v.id) < ($4::timestamptz, $5)`;
-    }
+  async listByOwner(ownerId: string, viewerId: string | null, limit: number, after?: KeysetCursor): Promise<VideoRow[]> {
+    const page = keysetSql(VIDEO_KEYSET, after, [ownerId, viewerId, limit]);
     const r = await this.db.query<VideoRow>(
-      `${SELECT} WHERE v.owner_id = $1 AND ${listedSql('v', '$2')}${keyset}
-       ORDER BY v.created_at DESC, v.id DESC LIMIT $3`,
-      params,
+      `${SELECT} WHERE v.owner_id = $1 AND ${listedSql('v', '$2')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $3`,
+      page.params,
     );
     return r.rows;
   }
@@ -343,18 +289,13 @@ export class VideosRepository {
   }
 
   /** Ready videos `viewerId` may see from the people they follow, newest first. */
-  async listFollowingFeed(viewerId: string, limit: number, after?: { t: string; id: string }): Promise<VideoRow[]> {
-    const params: unknown[] = [viewerId, limit];
-    let keyset = '';
-    if (after) {
-      params.push(after.t, after.id);
-      keyset = ` AND (v.created_at, v.id) < ($3::timestamptz, $4)`;
-    }
+  async listFollowingFeed(viewerId: string, limit: number, after?: KeysetCursor): Promise<VideoRow[]> {
+    const page = keysetSql(VIDEO_KEYSET, after, [viewerId, limit]);
     const r = await this.db.query<VideoRow>(
       `${SELECT} JOIN follows f ON f.followee_id = v.owner_id AND f.follower_id = $1
-       WHERE v.status = 'ready' AND ${listedSql('v', '$1')}${keyset}
-       ORDER BY v.created_at DESC, v.id DESC LIMIT $2`,
-      params,
+       WHERE v.status = 'ready' AND ${listedSql('v', '$1')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
     );
     return r.rows;
   }

@@ -1,9 +1,11 @@
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { KeysetCursor } from '../../lib/cursor.js';
+import { afterCursor, isoTime, keysetPage } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
-import type { PublicUser } from '../accounts/accounts.service.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
-import type { VideoRow, VideosRepository } from './videos.repository.js';
+import type { VideoRow } from './video.types.js';
+import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
 import type { Page } from '../../lib/http/api-schemas.js';
@@ -129,7 +131,8 @@ export class VideosService {
   }
 
   async feed(limit: number, cursor?: string, viewer: PublicUser | null = null): Promise<Page<VideoView>> {
-    const after = cursor ? decodeCursor(cursor) : undefined;
+    // An empty `cursor=` asks for the first page, as a missing one does.
+    const after = afterCursor(cursor || undefined);
     const generation = await this.currentFeedGeneration();
     const decorated = async (): Promise<Page<VideoView>> => {
       const page = await this.cachedFeedPage(generation, limit, cursor, after);
@@ -146,16 +149,12 @@ export class VideosService {
     generation: number,
     limit: number,
     cursor: string | undefined,
-    after: { t: string; id: string } | undefined,
+    after: KeysetCursor | undefined,
   ): Promise<Page<VideoView>> {
     const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
     return this.cache.getOrLoad(key, FEED_TTL_MS, async () => {
-      const rows = await this.repo.listPublicFeed(limit + 1, after);
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      const nextCursor =
-        rows.length > limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), id: last.id }) : null;
-      return { items: items.map((r) => this.toView(r)), nextCursor };
+      const page = keysetPage(await this.repo.listPublicFeed(limit + 1, after), limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+      return { items: page.items.map((r) => this.toView(r)), nextCursor: page.nextCursor };
     });
   }
 

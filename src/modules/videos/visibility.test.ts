@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canView, isDiscoverable, needsRelation, type VideoAccessFields } from './visibility.js';
-import type { Visibility } from './videos.repository.js';
+import type { Visibility } from './video.types.js';
 
 const OWNER = 'owner-id';
 const row = (

@@ -1,4 +1,4 @@
-import type { VideoRow } from './videos.repository.js';
+import type { VideoRow } from './video.types.js';
 
 /**
  * Who may see a video: the one rule, in two forms that must agree — a pure

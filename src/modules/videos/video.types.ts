@@ -1,0 +1,54 @@
+/**
+ * A video as the platform stores it: the row every module reads (feeds,
+ * engagement, moderation, recommendations), apart from any repository or
+ * service, so those depend on the shape and not on each other.
+ */
+
+export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
+export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
+
+/** Object keys relative to the video's media prefix. */
+export interface PlaybackKeys {
+  hls?: string;
+  mp4?: string;
+  poster?: string;
+}
+
+export interface VideoRow {
+  id: string;
+  owner_id: string;
+  owner_username: string;
+  status: VideoStatus;
+  caption: string;
+  visibility: Visibility;
+  original_key: string;
+  original_filename: string;
+  content_type: string;
+  declared_size: string | number;
+  multipart_upload_id: string | null;
+  upload_expires_at: Date;
+  uploaded_at: Date | null;
+  media_prefix: string | null;
+  progress: number;
+  duration_ms: number | null;
+  width: number | null;
+  height: number | null;
+  playback: PlaybackKeys | null;
+  playable_at: Date | null;
+  ready_at: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  comments_enabled: boolean;
+  /** Set when an admin took the video down: hidden from everyone but the owner. */
+  taken_down_at: Date | null;
+  takedown_reason: string | null;
+  taken_down_by: string | null;
+  /** Whether the owner's account is banned (from the users join): hidden from everyone. */
+  owner_banned: boolean;
+  created_at: Date;
+  updated_at: Date;
+  /** Normalised tags from the caption (video_hashtags), in caption order. */
+  hashtags: string[];
+  /** @mentions that resolved to accounts (video_mentions), in caption order. */
+  mentions: Array<{ id: string; username: string }>;
+}
