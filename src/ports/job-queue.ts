@@ -37,6 +37,19 @@ export interface JobWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
+export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
+
+/** What a caller may know about a job: enough to tell pending from given up, without the queue's storage. */
+export interface JobSummary {
+  id: string;
+  queue: string;
+  dedupeKey: string;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  finishedAt: Date | null;
+}
+
 export interface QueueCounts {
   queued: number;
   running: number;
@@ -48,6 +61,11 @@ export interface JobQueue {
   enqueue<P>(queue: string, payload: P, opts?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
   work<P>(queue: string, handler: JobHandler<P>, opts: WorkOptions): JobWorker;
   counts(queue: string): Promise<QueueCounts>;
+  /**
+   * Jobs of `queue` enqueued under any of `dedupeKeys` (in `statuses`, if
+   * given), oldest first; finished ones stay until pruned.
+   */
+  findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]>;
 }
 
 /** Thrown by a handler for an error that retrying cannot fix: the job goes straight to dead. */

@@ -7,6 +7,8 @@ import {
   type Job,
   type JobHandler,
   type JobQueue,
+  type JobStatus,
+  type JobSummary,
   type JobWorker,
   type QueueCounts,
   type WorkOptions,
@@ -27,8 +29,6 @@ export interface DbJobQueueOptions {
   random?: () => number;
   logger?: AdapterLogger;
 }
-
-export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
 
 /** A job row as operators see it (dead-letter inspection, tests). */
 export interface JobRecord<P = unknown> {
@@ -213,6 +213,25 @@ export class DbJobQueue implements JobQueue {
     const counts: QueueCounts = { queued: 0, running: 0, done: 0, dead: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
+  }
+
+  async findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]> {
+    if (dedupeKeys.length === 0) return [];
+    const { rows } = await this.db.query<Pick<JobRow, 'id' | 'queue' | 'dedupe_key' | 'status' | 'attempt' | 'max_attempts' | 'finished_at'>>(
+      `SELECT id, queue, dedupe_key, status, attempt, max_attempts, finished_at FROM jobs
+       WHERE queue = $1 AND dedupe_key = ANY($2::text[]) AND ($3::text[] IS NULL OR status = ANY($3::text[]))
+       ORDER BY created_at, id`,
+      [queue, dedupeKeys, statuses ?? null],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      queue: r.queue,
+      dedupeKey: r.dedupe_key!,
+      status: r.status,
+      attempt: r.attempt,
+      maxAttempts: r.max_attempts,
+      finishedAt: r.finished_at,
+    }));
   }
 
   /** Makes idle workers of `queue` in this process (all queues if omitted) poll now. */
