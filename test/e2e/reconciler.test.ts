@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
 import { UploadReconciler } from '../../src/modules/uploads/upload-reconciler.js';
-import { PROCESS_QUEUE } from '../../src/modules/uploads/uploads.service.js';
+import { dedupeKeyOf } from '../../src/jobs/job-definition.js';
+import { processVideoJob } from '../../src/modules/processing/process-video.job.js';
+import { videoFailure } from '../../src/modules/processing/video-lifecycle.js';
 import { VideoEvents } from '../../src/modules/videos/video-events.js';
 import { VideosRepository } from '../../src/modules/videos/videos.repository.js';
 import { makeClip } from '../support/media.js';
@@ -101,7 +103,7 @@ describe('upload reconciler', () => {
     await t.app.db.query(
       `INSERT INTO jobs (queue, payload, status, attempt, max_attempts, dedupe_key, finished_at, last_error)
        VALUES ($1, $2, 'dead', 5, 5, $3, now(), 'worker lost')`,
-      [PROCESS_QUEUE, JSON.stringify({ videoId: died.videoId }), `process:${died.videoId}`],
+      [processVideoJob.name, JSON.stringify({ videoId: died.videoId }), dedupeKeyOf(processVideoJob, { videoId: died.videoId })],
     );
     await t.app.store.put(`originals/${lost.videoId}`, clip, { contentType: 'video/mp4' });
 
@@ -126,12 +128,12 @@ describe('upload reconciler', () => {
 
     expect(await repo.setProgress(videoId, 0.5, first)).toBe(false);
     expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, first)).toBe(false);
-    expect(await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, first)).toBeNull();
-    expect(await repo.transition(videoId, ['processing'], 'failed', { error_code: 'x' }, undefined, first)).toBeNull();
+    expect(await repo.transition(videoId, ['processing', 'playable'], 'ready', { progress: 1 }, { attemptPrefix: first })).toBeNull();
+    expect(await repo.fail(videoId, ['processing', 'playable'], videoFailure('processing_failed'), { attemptPrefix: first })).toBeNull();
 
     expect(await repo.setProgress(videoId, 0.5, second)).toBe(true);
     expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, second)).toBe(true);
-    const ready = await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, second);
+    const ready = await repo.transition(videoId, ['processing', 'playable'], 'ready', { progress: 1 }, { attemptPrefix: second });
     expect(ready?.status).toBe('ready');
     expect(ready?.media_prefix).toBe(second);
   });
