@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
 import { UploadReconciler } from '../../src/modules/uploads/upload-reconciler.js';
-import { dedupeKeyOf } from '../../src/jobs/job-definition.js';
+import { dedupeKeyOf, enqueueJob } from '../../src/jobs/job-definition.js';
 import { processVideoJob } from '../../src/modules/processing/process-video.job.js';
 import { videoFailure } from '../../src/modules/processing/video-lifecycle.js';
 import { VideoEvents } from '../../src/modules/videos/video-events.js';
@@ -114,6 +114,26 @@ describe('upload reconciler', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error.code).toBe('processing_failed');
     await waitForVideo(api, lost.videoId, token, (v) => v.status === 'ready');
+  });
+
+  it('finds a stranded video behind a full batch of videos still waiting for their job', async () => {
+    const [waiting, lost] = [(await newUpload(clip.length)).videoId, (await newUpload(clip.length)).videoId].sort();
+    await t.app.db.query(
+      `UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`,
+      [[waiting, lost]],
+    );
+    // The first (by id) has its job queued for later: not stranded, just waiting its turn.
+    await enqueueJob(t.app.queue, processVideoJob, { videoId: waiting! }, { runAt: new Date(Date.now() + 3600_000) });
+    await t.app.store.put(`originals/${lost}`, clip, { contentType: 'video/mp4' });
+    const oneAtATime = new UploadReconciler(new VideosRepository(t.app.db), t.app.store, t.app.queue, t.app.services.uploads, new VideoEvents(t.app.cache), t.app.log, {
+      graceSec: 0,
+      batchSize: 1,
+    });
+
+    expect(await oneAtATime.sweep()).toMatchObject({ requeued: 1, failed: 0 });
+    await waitForVideo(api, lost!, token, (v) => v.status === 'ready');
+    expect((await api('GET', `/api/v1/videos/${waiting}`, { token })).body.status).toBe('uploaded');
+    await t.app.db.query(`DELETE FROM videos WHERE id = $1`, [waiting]);
   });
 
   it('lets only the processing attempt that owns a video report progress, go playable, publish or fail it', async () => {
