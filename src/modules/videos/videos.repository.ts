@@ -4,7 +4,6 @@ import { storedStatuses, transitionGuard, type VideoFailure, type VideoState, ty
 import { parseCaption } from './caption.js';
 import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
 
-export type { VideoStatus };
 export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
 
 /** Object keys relative to the video's media prefix. */
@@ -160,12 +159,12 @@ export class VideosRepository {
     id: string,
     from: readonly VideoState[],
     to: Exclude<VideoState, 'deleted'>,
-    patch: Partial<Record<TransitionColumn | FailureColumn, unknown>>,
+    patch: Partial<Record<UpdatableColumn, unknown>>,
     { executor = this.db, attemptPrefix }: TransitionOptions,
   ): Promise<VideoRow | null> {
     const guard = transitionGuard(from, to);
-    const cols = Object.keys(patch) as Array<TransitionColumn | FailureColumn>;
-    for (const c of cols) if (!TRANSITION_COLUMNS.has(c as TransitionColumn) && !FAILURE_COLUMNS.has(c as FailureColumn)) throw new Error(`not an updatable column: ${c}`);
+    const cols = Object.keys(patch) as UpdatableColumn[];
+    for (const c of cols) if (!UPDATABLE_COLUMNS.has(c)) throw new Error(`not an updatable column: ${c}`);
     const sets = cols.map((c, i) => `${c} = $${i + 5}`);
     const r = await executor.query<{ id: string }>(
       `UPDATE videos SET status = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
@@ -324,7 +323,11 @@ export class VideosRepository {
     return true;
   }
 
-  /** Deletes the row (engagement rows go with it, by cascade); returns what storage still holds, or null. */
+  /**
+   * The lifecycle's move to `deleted`, allowed from every state: deletes the
+   * row (engagement rows go with it, by cascade); returns what storage still
+   * holds, or null. A processing attempt that finds the row gone cleans up.
+   */
   async delete(id: string, executor: SqlExecutor = this.db): Promise<DeletedVideo | null> {
     const r = await executor.query<DeletedVideo>(
       'DELETE FROM videos WHERE id = $1 RETURNING id, owner_id, original_key, multipart_upload_id',
@@ -402,7 +405,7 @@ export class VideosRepository {
   }
 }
 
-const TRANSITION_COLUMNS = new Set([
+const UPDATABLE_COLUMNS = new Set([
   'uploaded_at',
   'media_prefix',
   'progress',
@@ -412,8 +415,9 @@ const TRANSITION_COLUMNS = new Set([
   'playback',
   'playable_at',
   'ready_at',
+  'error_code',
+  'error_message',
 ] as const);
-type TransitionColumn = typeof TRANSITION_COLUMNS extends Set<infer C> ? C : never;
-/** Written only by `fail`, from a VideoFailure of the lifecycle's codes. */
-const FAILURE_COLUMNS = new Set(['error_code', 'error_message'] as const);
-type FailureColumn = typeof FAILURE_COLUMNS extends Set<infer C> ? C : never;
+type UpdatableColumn = typeof UPDATABLE_COLUMNS extends Set<infer C> ? C : never;
+/** The failure columns are written only by `fail`, from a VideoFailure of the lifecycle's codes. */
+type TransitionColumn = Exclude<UpdatableColumn, 'error_code' | 'error_message'>;
