@@ -5,12 +5,15 @@ import {
   type EnqueueOptions,
   type JobHandler,
   type JobQueue,
+  type RetryBackoff,
   type WorkOptions,
 } from '../ports/job-queue.js';
 
 export interface RetryPolicy {
   /** Runs before the job is dead-lettered; the queue's default (JOB_MAX_ATTEMPTS) when absent. */
   maxAttempts?: number;
+  /** Delays between runs; the queue adapter's defaults when absent. */
+  backoff?: Partial<RetryBackoff>;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface JobDefinition<P> {
   dedupeKey?(payload: P): string;
   readonly retry: RetryPolicy;
   /** How a worker process runs this queue, or null where this configuration runs no worker for it. */
-  readonly worker: (config: Readonly<Config>) => WorkOptions | null;
+  readonly worker: (config: Readonly<Config>) => Omit<WorkOptions, 'backoff'> | null;
 }
 
 export type PayloadOf<D> = D extends JobDefinition<infer P> ? P : never;

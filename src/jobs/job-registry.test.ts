@@ -103,6 +103,18 @@ describe('typed enqueue', () => {
     expect(() => dedupeKeyOf(plain, {})).toThrow(/no dedupe key/);
   });
 
+  it("gives a job's workers its own backoff", () => {
+    const slow = defineJob({
+      name: 'slow',
+      payload: z.object({}),
+      retry: { maxAttempts: 10, backoff: { baseMs: 60_000 } },
+      worker: () => ({ concurrency: 1, leaseMs: 1000, pollMs: 1000 }),
+    });
+    const { queue, worked } = recordingQueue();
+    startJobWorkers(queue, { slow }, { slow: async () => undefined }, loadConfig({ CURTA_DATA_DIR: '/tmp/curta-registry-test' }));
+    expect(worked[0]!.opts).toEqual({ concurrency: 1, leaseMs: 1000, pollMs: 1000, backoff: { baseMs: 60_000 } });
+  });
+
   it('dead-letters a stored payload the handler cannot read instead of retrying it', async () => {
     const ran: number[] = [];
     const handler = withPayloadCheck(exampleJob, async (j) => void ran.push(j.payload.n));

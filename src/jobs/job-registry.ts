@@ -42,7 +42,8 @@ export function startJobWorkers<R extends JobRegistry>(
     const opts = def.worker(config);
     if (!opts) continue;
     const handler = handlers[key] as JobHandler<unknown>;
-    workers.push(queue.work(def.name, instrument(def.name, withPayloadCheck(def, handler)), opts));
+    const backoff = def.retry.backoff ? { backoff: def.retry.backoff } : {};
+    workers.push(queue.work(def.name, instrument(def.name, withPayloadCheck(def, handler)), { ...opts, ...backoff }));
   }
   return workers;
 }

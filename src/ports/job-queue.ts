@@ -18,11 +18,19 @@ export interface EnqueueOptions {
   executor?: SqlExecutor;
 }
 
+/** Delays between the runs of a failing job: exponential from `baseMs`, capped at `maxMs`. */
+export interface RetryBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
 export interface WorkOptions {
   concurrency: number;
   /** How long a claimed job stays ours without a heartbeat. */
   leaseMs: number;
   pollMs: number;
+  /** This queue's retry delays, where they differ from the queue adapter's defaults. */
+  backoff?: Partial<RetryBackoff>;
 }
 
 export interface JobContext {

@@ -212,6 +212,29 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
       expect(record.runAt.getTime() - record.updatedAt.getTime()).toBeGreaterThanOrEqual(59_000);
     });
 
+    it("uses a worker's own backoff over the queue's default", async () => {
+      const queue = newQueue({ retryBaseMs: 10, retryMaxMs: 10, retryJitter: 0 });
+      const q = queueName('own-backoff');
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 5 });
+      const failed = deferred();
+      track(
+        queue.work(
+          q,
+          async () => {
+            failed.resolve();
+            throw new Error('transient');
+          },
+          { ...fast, backoff: { baseMs: 60_000, maxMs: 120_000 } },
+        ),
+      );
+      await failed.promise;
+      const record = await waitFor(async () => {
+        const r = await queue.get(id);
+        return r?.status === 'queued' ? r : null;
+      });
+      expect(record.runAt.getTime() - record.updatedAt.getTime()).toBeGreaterThanOrEqual(59_000);
+    });
+
     it('dead-letters at once on PermanentJobError', async () => {
       const queue = newQueue();
       const q = queueName('permanent');

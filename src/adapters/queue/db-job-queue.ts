@@ -11,6 +11,7 @@ import {
   type JobSummary,
   type JobWorker,
   type QueueCounts,
+  type RetryBackoff,
   type WorkOptions,
 } from '../../ports/job-queue.js';
 import { consoleLogger, type AdapterLogger } from '../logger.js';
@@ -342,13 +343,17 @@ export class DbJobQueue implements JobQueue {
    * Records a failed run: dead when the error is permanent or the attempts are
    * used up, otherwise queued again after the backoff delay.
    */
-  async fail(job: ClaimedJob, err: unknown): Promise<{ status: 'queued' | 'dead'; retryInMs?: number } | null> {
+  async fail(
+    job: ClaimedJob,
+    err: unknown,
+    backoff: Partial<RetryBackoff> = {},
+  ): Promise<{ status: 'queued' | 'dead'; retryInMs?: number } | null> {
     const message = describeError(err);
     if (this.isPermanentError(err) || job.attempt >= job.maxAttempts) {
       const ok = await this.markDead(job, message);
       return ok ? { status: 'dead' } : null;
     }
-    const delay = retryDelayMs(job.attempt, this.retry, this.random);
+    const delay = retryDelayMs(job.attempt, { ...this.retry, ...backoff }, this.random);
     const { rowCount } = await this.db.query(
       `UPDATE jobs SET status = 'queued', last_error = $4, lease_until = NULL, locked_by = NULL, updated_at = now(),
          run_at = now() + ($5::double precision * interval '1 millisecond')
@@ -553,7 +558,7 @@ class DbJobWorker implements JobWorker {
         if (!(await this.owner.complete(job))) log.warn({ jobId: job.id, queue: job.queue }, 'job finished after its lease was lost');
         return;
       }
-      const outcome = await this.owner.fail(job, failure);
+      const outcome = await this.owner.fail(job, failure, this.opts.backoff);
       const context = { err: failure, jobId: job.id, queue: job.queue, attempt: job.attempt, outcome };
       if (!outcome) log.warn(context, 'job failed after its lease was lost');
       else if (outcome.status === 'dead') log.error(context, 'job failed permanently (dead-lettered)');
