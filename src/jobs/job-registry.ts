@@ -8,7 +8,8 @@ import { withPayloadCheck, type JobDefinition, type PayloadOf } from './job-defi
 /**
  * Every job Curta runs. Workers and metrics iterate this; the composition
  * root must bind a handler to each entry (JobHandlers makes a missing one a
- * type error). A new job: its definition in its module, one line here.
+ * type error). A new job: its definition in its module, one line here, and
+ * its handler in the composition root (the compiler asks for it).
  */
 export const JOBS = {
   processVideo: processVideoJob,
