@@ -25,16 +25,16 @@ import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule } from './modules/events/events.module.js';
-import { PROCESS_QUEUE, type UploadsService, type ProcessJobPayload } from './modules/uploads/uploads.service.js';
+import type { UploadsService } from './modules/uploads/uploads.service.js';
+import { JOBS, jobNames, startJobWorkers } from './jobs/job-registry.js';
 import { createUploadsModule } from './modules/uploads/uploads.module.js';
 import type { UploadReconciler } from './modules/uploads/upload-reconciler.js';
-import { ProcessingService } from './modules/videos/processing.service.js';
+import { ProcessingService } from './modules/processing/processing.service.js';
 import { createVideosModule } from './modules/videos/videos.module.js';
 import type { VideosService } from './modules/videos/videos.service.js';
-import { PURGE_QUEUE, type PurgeJobPayload } from './modules/videos/video-management.service.js';
 import { createSocialGraph } from './modules/social/social-graph.js';
 import { createSocialModule } from './modules/social/social.module.js';
-import { createRecsModule, RECS_TRAIN_QUEUE, type RecsModule } from './modules/recs/recs.module.js';
+import { createRecsModule, type RecsModule } from './modules/recs/recs.module.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
 import type { Cache } from './ports/cache.js';
@@ -69,7 +69,7 @@ export interface App {
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
-  /** Starts the processing workers (and the upload reconciler) in this process. */
+  /** Starts a worker for every job in the registry this configuration runs (and the upload reconciler, the training schedule); returns the workers. */
   startWorkers(): JobWorker[];
   /** Stops workers (draining), the HTTP server and every connection. */
   close(): Promise<void>;
@@ -91,7 +91,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   await migrate(db);
   const store = createObjectStore(config, log.child({ module: 'storage' }));
   const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
-  const metrics = new Metrics(queue, [PROCESS_QUEUE, RECS_TRAIN_QUEUE]);
+  const metrics = new Metrics(queue, jobNames(JOBS));
   const cache: Cache = new InstrumentedCache(await createCache(config), metrics.cacheRequests);
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
@@ -171,26 +171,22 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     services: { accounts: accounts.accounts, uploads: uploads.uploads, videos: videos.videos, processing, reconciler: uploads.reconciler, safety, recs },
     routes,
     startWorkers() {
-      const w = queue.work<ProcessJobPayload>(PROCESS_QUEUE, metrics.wrapJob<ProcessJobPayload>(PROCESS_QUEUE, (job, ctx) => processing.handle(job, ctx)), {
-        concurrency: config.jobs.concurrency,
-        leaseMs: config.jobs.leaseMs,
-        pollMs: 500,
-      });
-      workers.push(w);
-      // Deleted videos' objects: a delayed sweep after the inline purge.
-      const purge = queue.work<PurgeJobPayload>(PURGE_QUEUE, (job) => videos.management.handlePurgeJob(job), {
-        concurrency: 1,
-        leaseMs: config.jobs.leaseMs,
-        pollMs: 5000,
-      });
-      workers.push(purge);
+      const started = startJobWorkers(
+        queue,
+        JOBS,
+        {
+          processVideo: (job, ctx) => processing.handle(job, ctx),
+          purgeVideo: (job) => videos.management.handlePurgeJob(job),
+          trainRecs: () => recs.runScheduledTraining(),
+        },
+        config,
+        (name, handler) => metrics.wrapJob(name, handler),
+      );
+      workers.push(...started);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(uploads.reconciler.start(config.jobs.reconcileIntervalSec * 1000));
-      const training = recs.startTraining((handler) => metrics.wrapJob(RECS_TRAIN_QUEUE, handler));
-      if (training) {
-        workers.push(training.worker);
-        stoppers.push(training.stop);
-      }
-      return [w];
+      const stopTrainingSchedule = recs.scheduleTraining();
+      if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
+      return started;
     },
     async close() {
       if (closed) return;

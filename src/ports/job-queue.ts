@@ -18,11 +18,19 @@ export interface EnqueueOptions {
   executor?: SqlExecutor;
 }
 
+/** Delays between the runs of a failing job: exponential from `baseMs`, capped at `maxMs`. */
+export interface RetryBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
 export interface WorkOptions {
   concurrency: number;
   /** How long a claimed job stays ours without a heartbeat. */
   leaseMs: number;
   pollMs: number;
+  /** This queue's retry delays, where they differ from the queue adapter's defaults. */
+  backoff?: Partial<RetryBackoff>;
 }
 
 export interface JobContext {
@@ -37,6 +45,19 @@ export interface JobWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
+export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
+
+/** What a caller may know about a job: enough to tell pending from given up, without the queue's storage. */
+export interface JobSummary {
+  id: string;
+  queue: string;
+  dedupeKey: string;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  finishedAt: Date | null;
+}
+
 export interface QueueCounts {
   queued: number;
   running: number;
@@ -48,6 +69,11 @@ export interface JobQueue {
   enqueue<P>(queue: string, payload: P, opts?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
   work<P>(queue: string, handler: JobHandler<P>, opts: WorkOptions): JobWorker;
   counts(queue: string): Promise<QueueCounts>;
+  /**
+   * Jobs of `queue` enqueued under any of `dedupeKeys` (in `statuses`, if
+   * given), oldest first; finished ones stay until pruned.
+   */
+  findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]>;
 }
 
 /** Thrown by a handler for an error that retrying cannot fix: the job goes straight to dead. */

@@ -100,6 +100,43 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
       expect(results.filter((r) => r.created)).toHaveLength(1);
     });
 
+    it('finds jobs by dedupe key, in every status or the ones asked for, within one queue', async () => {
+      const queue = newQueue();
+      const q = queueName('find');
+      const elsewhere = queueName('find-other');
+      const dead = await queue.enqueue(q, {}, { dedupeKey: 'k1', maxAttempts: 1 });
+      track(
+        queue.work(
+          q,
+          async () => {
+            throw new Error('boom');
+          },
+          fast,
+        ),
+      );
+      await waitFor(async () => (await queue.counts(q)).dead === 1, 10_000, 'job dead');
+      await Promise.all(workers.splice(0).map((w) => w.stop(0)));
+      const queued = await queue.enqueue(q, {}, { dedupeKey: 'k1' });
+      const other = await queue.enqueue(q, {}, { dedupeKey: 'k2' });
+      await queue.enqueue(q, {}, { dedupeKey: 'k3' });
+      await queue.enqueue(elsewhere, {}, { dedupeKey: 'k1' });
+
+      const all = await queue.findByDedupeKeys(q, ['k1', 'k2', 'missing']);
+      expect(all.map((j) => [j.id, j.dedupeKey, j.status])).toEqual([
+        [dead.id, 'k1', 'dead'],
+        [queued.id, 'k1', 'queued'],
+        [other.id, 'k2', 'queued'],
+      ]);
+      expect(all[0]).toMatchObject({ queue: q, attempt: 1, maxAttempts: 1 });
+      expect(all[0]!.finishedAt).toBeInstanceOf(Date);
+      expect(all[1]!.finishedAt).toBeNull();
+
+      const unfinished = await queue.findByDedupeKeys(q, ['k1', 'k2'], ['queued', 'running']);
+      expect(unfinished.map((j) => j.id)).toEqual([queued.id, other.id]);
+      expect(await queue.findByDedupeKeys(q, ['k1'], ['dead'])).toEqual([all[0]]);
+      expect(await queue.findByDedupeKeys(q, [])).toEqual([]);
+    });
+
     it('enqueues inside the caller transaction: rolled back with it, visible on commit', async () => {
       const queue = newQueue();
       const q = queueName('tx');
@@ -172,6 +209,29 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
       expect(record.attempt).toBe(1);
       expect(record.lastError).toContain('transient');
       // Due a minute after the failure, not now.
+      expect(record.runAt.getTime() - record.updatedAt.getTime()).toBeGreaterThanOrEqual(59_000);
+    });
+
+    it("uses a worker's own backoff over the queue's default", async () => {
+      const queue = newQueue({ retryBaseMs: 10, retryMaxMs: 10, retryJitter: 0 });
+      const q = queueName('own-backoff');
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 5 });
+      const failed = deferred();
+      track(
+        queue.work(
+          q,
+          async () => {
+            failed.resolve();
+            throw new Error('transient');
+          },
+          { ...fast, backoff: { baseMs: 60_000, maxMs: 120_000 } },
+        ),
+      );
+      await failed.promise;
+      const record = await waitFor(async () => {
+        const r = await queue.get(id);
+        return r?.status === 'queued' ? r : null;
+      });
       expect(record.runAt.getTime() - record.updatedAt.getTime()).toBeGreaterThanOrEqual(59_000);
     });
 

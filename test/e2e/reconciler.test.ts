@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
 import { UploadReconciler } from '../../src/modules/uploads/upload-reconciler.js';
-import { PROCESS_QUEUE } from '../../src/modules/uploads/uploads.service.js';
+import { dedupeKeyOf, enqueueJob } from '../../src/jobs/job-definition.js';
+import { processVideoJob } from '../../src/modules/processing/process-video.job.js';
+import { videoFailure } from '../../src/modules/processing/video-lifecycle.js';
 import { VideoEvents } from '../../src/modules/videos/video-events.js';
 import { VideosRepository } from '../../src/modules/videos/videos.repository.js';
 import { makeClip } from '../support/media.js';
@@ -101,7 +103,7 @@ describe('upload reconciler', () => {
     await t.app.db.query(
       `INSERT INTO jobs (queue, payload, status, attempt, max_attempts, dedupe_key, finished_at, last_error)
        VALUES ($1, $2, 'dead', 5, 5, $3, now(), 'worker lost')`,
-      [PROCESS_QUEUE, JSON.stringify({ videoId: died.videoId }), `process:${died.videoId}`],
+      [processVideoJob.name, JSON.stringify({ videoId: died.videoId }), dedupeKeyOf(processVideoJob, { videoId: died.videoId })],
     );
     await t.app.store.put(`originals/${lost.videoId}`, clip, { contentType: 'video/mp4' });
 
@@ -112,6 +114,26 @@ describe('upload reconciler', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error.code).toBe('processing_failed');
     await waitForVideo(api, lost.videoId, token, (v) => v.status === 'ready');
+  });
+
+  it('finds a stranded video behind a full batch of videos still waiting for their job', async () => {
+    const [waiting, lost] = [(await newUpload(clip.length)).videoId, (await newUpload(clip.length)).videoId].sort();
+    await t.app.db.query(
+      `UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`,
+      [[waiting, lost]],
+    );
+    // The first (by id) has its job queued for later: not stranded, just waiting its turn.
+    await enqueueJob(t.app.queue, processVideoJob, { videoId: waiting! }, { runAt: new Date(Date.now() + 3600_000) });
+    await t.app.store.put(`originals/${lost}`, clip, { contentType: 'video/mp4' });
+    const oneAtATime = new UploadReconciler(new VideosRepository(t.app.db), t.app.store, t.app.queue, t.app.services.uploads, new VideoEvents(t.app.cache), t.app.log, {
+      graceSec: 0,
+      batchSize: 1,
+    });
+
+    expect(await oneAtATime.sweep()).toMatchObject({ requeued: 1, failed: 0 });
+    await waitForVideo(api, lost!, token, (v) => v.status === 'ready');
+    expect((await api('GET', `/api/v1/videos/${waiting}`, { token })).body.status).toBe('uploaded');
+    await t.app.db.query(`DELETE FROM videos WHERE id = $1`, [waiting]);
   });
 
   it('lets only the processing attempt that owns a video report progress, go playable, publish or fail it', async () => {
@@ -126,12 +148,12 @@ describe('upload reconciler', () => {
 
     expect(await repo.setProgress(videoId, 0.5, first)).toBe(false);
     expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, first)).toBe(false);
-    expect(await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, first)).toBeNull();
-    expect(await repo.transition(videoId, ['processing'], 'failed', { error_code: 'x' }, undefined, first)).toBeNull();
+    expect(await repo.transition(videoId, ['processing', 'playable'], 'ready', { progress: 1 }, { attemptPrefix: first })).toBeNull();
+    expect(await repo.fail(videoId, ['processing', 'playable'], videoFailure('processing_failed'), { attemptPrefix: first })).toBeNull();
 
     expect(await repo.setProgress(videoId, 0.5, second)).toBe(true);
     expect(await repo.markPlayable(videoId, { hls: 'hls/master.m3u8' }, second)).toBe(true);
-    const ready = await repo.transition(videoId, ['processing'], 'ready', { progress: 1 }, undefined, second);
+    const ready = await repo.transition(videoId, ['processing', 'playable'], 'ready', { progress: 1 }, { attemptPrefix: second });
     expect(ready?.status).toBe('ready');
     expect(ready?.media_prefix).toBe(second);
   });

@@ -7,8 +7,11 @@ import {
   type Job,
   type JobHandler,
   type JobQueue,
+  type JobStatus,
+  type JobSummary,
   type JobWorker,
   type QueueCounts,
+  type RetryBackoff,
   type WorkOptions,
 } from '../../ports/job-queue.js';
 import { consoleLogger, type AdapterLogger } from '../logger.js';
@@ -27,8 +30,6 @@ export interface DbJobQueueOptions {
   random?: () => number;
   logger?: AdapterLogger;
 }
-
-export type JobStatus = 'queued' | 'running' | 'done' | 'dead';
 
 /** A job row as operators see it (dead-letter inspection, tests). */
 export interface JobRecord<P = unknown> {
@@ -215,6 +216,25 @@ export class DbJobQueue implements JobQueue {
     return counts;
   }
 
+  async findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]> {
+    if (dedupeKeys.length === 0) return [];
+    const { rows } = await this.db.query<Pick<JobRow, 'id' | 'queue' | 'dedupe_key' | 'status' | 'attempt' | 'max_attempts' | 'finished_at'>>(
+      `SELECT id, queue, dedupe_key, status, attempt, max_attempts, finished_at FROM jobs
+       WHERE queue = $1 AND dedupe_key = ANY($2::text[]) AND ($3::text[] IS NULL OR status = ANY($3::text[]))
+       ORDER BY created_at, id`,
+      [queue, dedupeKeys, statuses ?? null],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      queue: r.queue,
+      dedupeKey: r.dedupe_key!,
+      status: r.status,
+      attempt: r.attempt,
+      maxAttempts: r.max_attempts,
+      finishedAt: r.finished_at,
+    }));
+  }
+
   /** Makes idle workers of `queue` in this process (all queues if omitted) poll now. */
   wake(queue?: string): void {
     const sets = queue === undefined ? [...this.workers.values()] : [this.workers.get(queue)];
@@ -323,13 +343,17 @@ export class DbJobQueue implements JobQueue {
    * Records a failed run: dead when the error is permanent or the attempts are
    * used up, otherwise queued again after the backoff delay.
    */
-  async fail(job: ClaimedJob, err: unknown): Promise<{ status: 'queued' | 'dead'; retryInMs?: number } | null> {
+  async fail(
+    job: ClaimedJob,
+    err: unknown,
+    backoff: Partial<RetryBackoff> = {},
+  ): Promise<{ status: 'queued' | 'dead'; retryInMs?: number } | null> {
     const message = describeError(err);
     if (this.isPermanentError(err) || job.attempt >= job.maxAttempts) {
       const ok = await this.markDead(job, message);
       return ok ? { status: 'dead' } : null;
     }
-    const delay = retryDelayMs(job.attempt, this.retry, this.random);
+    const delay = retryDelayMs(job.attempt, { ...this.retry, ...backoff }, this.random);
     const { rowCount } = await this.db.query(
       `UPDATE jobs SET status = 'queued', last_error = $4, lease_until = NULL, locked_by = NULL, updated_at = now(),
          run_at = now() + ($5::double precision * interval '1 millisecond')
@@ -534,7 +558,7 @@ class DbJobWorker implements JobWorker {
         if (!(await this.owner.complete(job))) log.warn({ jobId: job.id, queue: job.queue }, 'job finished after its lease was lost');
         return;
       }
-      const outcome = await this.owner.fail(job, failure);
+      const outcome = await this.owner.fail(job, failure, this.opts.backoff);
       const context = { err: failure, jobId: job.id, queue: job.queue, attempt: job.attempt, outcome };
       if (!outcome) log.warn(context, 'job failed after its lease was lost');
       else if (outcome.status === 'dead') log.error(context, 'job failed permanently (dead-lettered)');

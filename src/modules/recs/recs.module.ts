@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Cache } from '../../ports/cache.js';
 import type { Database } from '../../ports/database.js';
-import type { JobHandler, JobQueue, JobWorker } from '../../ports/job-queue.js';
+import { enqueueJob } from '../../jobs/job-definition.js';
+import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
 import { DEFAULT_DISCOVERY_OPTIONS } from '../discovery/discovery.service.js';
@@ -13,9 +14,8 @@ import { DEFAULT_FOR_YOU_OPTIONS, ForYouService } from './for-you.service.js';
 import { ModelHolder } from './model-store.js';
 import { recsRoutes } from './recs.routes.js';
 import { RecsRepository } from './recs.repository.js';
+import { trainRecsJob } from './train-recs.job.js';
 import { RecsTrainer } from './trainer.js';
-
-export const RECS_TRAIN_QUEUE = 'recs-train';
 
 export interface RecsDeps {
   config: Readonly<Config>;
@@ -59,37 +59,29 @@ export function createRecsModule(d: RecsDeps) {
     trainer,
     forYou,
     routes: recsRoutes(forYou),
+    /** The handler of trainRecsJob: one training run (skipped when no event arrived since the current model). */
+    async runScheduledTraining(): Promise<void> {
+      const outcome = await trainer.train();
+      if (outcome.trained) log.info(outcome.summary, 'recs: model trained');
+      else log.debug({ reason: outcome.reason }, 'recs: training skipped');
+      await models.refresh();
+    },
     /**
      * Scheduled training in worker processes: every interval each worker asks
-     * for a run with one dedupe key, so one run happens however many workers
-     * there are; the run itself is skipped when no event arrived since the
-     * current model.
+     * for a run (trainRecsJob's dedupe key makes it one run however many
+     * workers there are). Returns the function that stops asking, or null
+     * when scheduled training is off.
      */
-    startTraining(instrument: (h: JobHandler) => JobHandler = (h) => h): { worker: JobWorker; stop: () => Promise<void> } | null {
+    scheduleTraining(): (() => Promise<void>) | null {
       const intervalSec = d.config.recs.trainIntervalSec;
       if (intervalSec <= 0) return null;
-      const worker = d.queue.work(
-        RECS_TRAIN_QUEUE,
-        instrument(async () => {
-          const outcome = await trainer.train();
-          if (outcome.trained) log.info(outcome.summary, 'recs: model trained');
-          else log.debug({ reason: outcome.reason }, 'recs: training skipped');
-          await models.refresh();
-        }),
-        { concurrency: 1, leaseMs: Math.max(d.config.jobs.leaseMs, 600_000), pollMs: 2000 },
-      );
       const request = () => {
-        d.queue
-          .enqueue(RECS_TRAIN_QUEUE, {}, { dedupeKey: RECS_TRAIN_QUEUE, maxAttempts: 2 })
-          .catch((err: unknown) => log.warn({ err }, 'recs: could not schedule training'));
+        enqueueJob(d.queue, trainRecsJob, {}).catch((err: unknown) => log.warn({ err }, 'recs: could not schedule training'));
       };
       request();
       const timer = setInterval(request, intervalSec * 1000);
       timer.unref();
-      return {
-        worker,
-        stop: async () => clearInterval(timer),
-      };
+      return async () => clearInterval(timer);
     },
   };
 }

@@ -1,9 +1,16 @@
 import type { Logger } from 'pino';
+import { dedupeKeyOf, enqueueJob } from '../../jobs/job-definition.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { processVideoJob } from '../processing/process-video.job.js';
+import { FAILABLE, videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
-import { FAILABLE, type VideosRepository } from '../videos/videos.repository.js';
-import { PROCESS_QUEUE, type ProcessJobPayload, type UploadsService } from './uploads.service.js';
+import type { VideoRow } from '../videos/video.types.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
+import type { UploadsService } from './uploads.service.js';
+
+/** How long an uploaded or processing video may go unchanged before its job is checked on. */
+const STRANDED_AFTER_SEC = 60;
 
 export interface ReconcilerOptions {
   /** Leave fresh uploads to the event path / `complete` for this long. */
@@ -65,25 +72,18 @@ export class UploadReconciler {
         if (await this.expire(row.id)) report.expired++;
       }
     }
-    for (const row of await this.videos.listStranded(PROCESS_QUEUE, 60, this.opts.batchSize)) {
-      if (row.job_died) {
+    for (const { row, jobDied } of await this.listStranded(this.opts.batchSize)) {
+      if (jobDied) {
         // Its last attempt's worker died (the job was dead-lettered by lease expiry): give up loudly
         // rather than loop on a file that kills workers.
-        const failed = await this.videos.transition(row.id, FAILABLE, 'failed', {
-          error_code: 'processing_failed',
-          error_message: 'Processing failed repeatedly; please try uploading again.',
-        });
+        const failed = await this.videos.fail(row.id, FAILABLE, videoFailure('processing_failed'));
         if (failed) {
           report.failed++;
           await this.events.changed(row.id);
         }
         continue;
       }
-      const { created } = await this.queue.enqueue<ProcessJobPayload>(
-        PROCESS_QUEUE,
-        { videoId: row.id },
-        { dedupeKey: `process:${row.id}` },
-      );
+      const { created } = await enqueueJob(this.queue, processVideoJob, { videoId: row.id });
       if (created) report.requeued++;
     }
     if (report.started || report.expired || report.requeued || report.failed) this.log.info(report, 'reconciled uploads');
@@ -106,11 +106,37 @@ export class UploadReconciler {
     };
   }
 
+  /**
+   * Videos that should be moving through processing but have no unfinished
+   * job: the enqueue was lost, or the last attempt's worker died and the job
+   * went to the dead letter without the video being told (`jobDied`).
+   */
+  private async listStranded(limit: number): Promise<Array<{ row: VideoRow; jobDied: boolean }>> {
+    const stranded: Array<{ row: VideoRow; jobDied: boolean }> = [];
+    const keyOf = (videoId: string) => dedupeKeyOf(processVideoJob, { videoId });
+    // Most quiet videos are merely waiting their turn in the queue: page past them.
+    for (let afterId = ''; ; ) {
+      const page = await this.videos.listQuietInProcessing(STRANDED_AFTER_SEC, limit, afterId);
+      const jobs = await this.queue.findByDedupeKeys(
+        processVideoJob.name,
+        page.map((row) => keyOf(row.id)),
+        ['queued', 'running', 'dead'],
+      );
+      const unfinished = new Set(jobs.filter((j) => j.status !== 'dead').map((j) => j.dedupeKey));
+      const dead = new Set(jobs.filter((j) => j.status === 'dead').map((j) => j.dedupeKey));
+      for (const row of page) {
+        const key = keyOf(row.id);
+        if (unfinished.has(key)) continue;
+        stranded.push({ row, jobDied: dead.has(key) });
+        if (stranded.length === limit) return stranded;
+      }
+      if (page.length < limit) return stranded;
+      afterId = page.at(-1)!.id;
+    }
+  }
+
   private async expire(videoId: string): Promise<boolean> {
-    const row = await this.videos.transition(videoId, ['uploading'], 'failed', {
-      error_code: 'upload_expired',
-      error_message: 'The upload URL expired before the file arrived; start a new upload.',
-    });
+    const row = await this.videos.fail(videoId, ['uploading'], videoFailure('upload_expired'));
     if (row) await this.events.changed(videoId);
     return row !== null;
   }

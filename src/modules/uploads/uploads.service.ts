@@ -2,20 +2,18 @@ import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { originalKey, parseOriginalKey } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
+import { enqueueJob } from '../../jobs/job-definition.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
+import { processVideoJob } from '../processing/process-video.job.js';
+import { videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { UploadQuota } from './upload-quota.js';
 import type { CreateUploadInput, UploadInstructions } from './uploads.schema.js';
-
-export const PROCESS_QUEUE = 'video.process';
-export interface ProcessJobPayload {
-  videoId: string;
-}
 
 /** Containers a phone, camera or browser produces; anything else is refused before any byte is sent. */
 export const ACCEPTED_CONTENT_TYPES = new Set([
@@ -173,15 +171,13 @@ export class UploadsService {
       const row = await this.videos.get(videoId, tx);
       if (!row || row.status !== 'uploading') return false;
       if (info.size !== Number(row.declared_size)) {
-        await this.videos.transition(videoId, ['uploading'], 'failed', {
-          error_code: 'size_mismatch',
-          error_message: `Storage holds ${info.size} bytes but ${row.declared_size} were declared.`,
-        }, tx);
+        const failure = videoFailure('size_mismatch', `Storage holds ${info.size} bytes but ${row.declared_size} were declared.`);
+        await this.videos.fail(videoId, ['uploading'], failure, { executor: tx });
         return true;
       }
-      const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, tx);
+      const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, { executor: tx });
       if (!updated) return false;
-      await this.queue.enqueue<ProcessJobPayload>(PROCESS_QUEUE, { videoId }, { dedupeKey: `process:${videoId}`, executor: tx });
+      await enqueueJob(this.queue, processVideoJob, { videoId }, { executor: tx });
       return true;
     });
     if (moved) await this.events.changed(videoId);

@@ -1,22 +1,17 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
+import { enqueueJob } from '../../jobs/job-definition.js';
 import { videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { UpdateVideoInput } from './videos.schema.js';
+import { purgeVideoJob, type PurgeJobPayload } from './purge-video.job.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
 import type { VideosService, VideoView } from './videos.service.js';
-
-export const PURGE_QUEUE = 'video.purge';
-export interface PurgeJobPayload {
-  videoId: string;
-  originalKey: string;
-  multipartUploadId: string | null;
-}
 
 /** A safety net after the inline purge: also catches objects a racing encode wrote late. */
 const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
@@ -54,11 +49,7 @@ export class VideoManagementService {
       const row = await this.repo.delete(id, tx);
       if (!row) return null;
       const payload: PurgeJobPayload = { videoId: row.id, originalKey: row.original_key, multipartUploadId: row.multipart_upload_id };
-      await this.queue.enqueue<PurgeJobPayload>(PURGE_QUEUE, payload, {
-        dedupeKey: `purge:${row.id}`,
-        runAt: new Date(Date.now() + PURGE_SWEEP_DELAY_MS),
-        executor: tx,
-      });
+      await enqueueJob(this.queue, purgeVideoJob, payload, { runAt: new Date(Date.now() + PURGE_SWEEP_DELAY_MS), executor: tx });
       return payload;
     });
     if (!deleted) throw new AppError('video_not_found', `No video with id "${id}".`);

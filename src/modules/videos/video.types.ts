@@ -4,7 +4,9 @@
  * service, so those depend on the shape and not on each other.
  */
 
-export type VideoStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'archived' | 'restoring';
+import type { VideoStatus } from '../processing/video-lifecycle.js';
+
+export type { VideoStatus };
 export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
 
 /** Object keys relative to the video's media prefix. */

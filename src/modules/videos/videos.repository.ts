@@ -2,6 +2,7 @@ import type { KeysetCursor } from '../../lib/cursor.js';
 import { keysetSql, type KeysetColumns } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
 import type { PipelineRendition } from '../media/pipeline.js';
+import { storedStatuses, transitionGuard, type VideoFailure, type VideoState } from '../processing/video-lifecycle.js';
 import { parseCaption } from './caption.js';
 import type { PlaybackKeys, VideoRow, VideoStatus, Visibility } from './video.types.js';
 import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
@@ -52,8 +53,12 @@ const SELECT = VIDEO_SELECT;
 /** Video lists page newest first on (created_at, id). */
 export const VIDEO_KEYSET: KeysetColumns = { time: 'v.created_at', id: 'v.id' };
 
-/** States from which a video may still fail: every non-terminal one. */
-export const FAILABLE: readonly VideoStatus[] = ['uploading', 'uploaded', 'processing'];
+/** Where a guarded state change runs, and which processing attempt must still own the video. */
+export interface TransitionOptions {
+  executor?: SqlExecutor;
+  /** Also require this processing attempt to still own the video (see startProcessingAttempt). */
+  attemptPrefix?: string;
+}
 
 export class VideosRepository {
   constructor(private readonly db: SqlExecutor) {}
@@ -84,26 +89,44 @@ export class VideosRepository {
   }
 
   /**
-   * The single guarded state change: succeeds only if the video is still in
-   * one of `from`, so a duplicate event or a retried job never moves it back.
+   * The single guarded state change, for a move the video lifecycle allows
+   * (video-lifecycle.ts): succeeds only if the video is still in one of
+   * `from`, so a duplicate event or a retried job never moves it back.
    * Returns the updated row, or null when the guard did not match.
    */
   async transition(
     id: string,
-    from: readonly VideoStatus[],
-    to: VideoStatus,
+    from: readonly VideoState[],
+    to: Exclude<VideoState, 'failed' | 'deleted'>,
     patch: Partial<Record<TransitionColumn, unknown>> = {},
-    executor: SqlExecutor = this.db,
-    /** Also require this processing attempt to still own the video (see startProcessingAttempt). */
-    attemptPrefix?: string,
+    opts: TransitionOptions = {},
   ): Promise<VideoRow | null> {
-    const cols = Object.keys(patch) as TransitionColumn[];
-    for (const c of cols) if (!TRANSITION_COLUMNS.has(c)) throw new Error(`not an updatable column: ${c}`);
+    return this.update(id, from, to, patch, opts);
+  }
+
+  /**
+   * Moves the video to `failed` with the reason its owner sees; withdraws its
+   * playback (a failed video has none). Guarded like `transition`.
+   */
+  async fail(id: string, from: readonly VideoState[], failure: VideoFailure, opts: TransitionOptions = {}): Promise<VideoRow | null> {
+    return this.update(id, from, 'failed', { error_code: failure.code, error_message: failure.message, playback: null }, opts);
+  }
+
+  private async update(
+    id: string,
+    from: readonly VideoState[],
+    to: Exclude<VideoState, 'deleted'>,
+    patch: Partial<Record<UpdatableColumn, unknown>>,
+    { executor = this.db, attemptPrefix }: TransitionOptions,
+  ): Promise<VideoRow | null> {
+    const guard = transitionGuard(from, to);
+    const cols = Object.keys(patch) as UpdatableColumn[];
+    for (const c of cols) if (!UPDATABLE_COLUMNS.has(c)) throw new Error(`not an updatable column: ${c}`);
     const sets = cols.map((c, i) => `${c} = $${i + 5}`);
     const r = await executor.query<{ id: string }>(
       `UPDATE videos SET status = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
        WHERE id = $1 AND status = ANY($3::text[]) AND ($4::text IS NULL OR media_prefix = $4::text) RETURNING id`,
-      [id, to, from, attemptPrefix ?? null, ...cols.map((c) => (c === 'playback' ? JSON.stringify(patch[c]) : patch[c]))],
+      [id, guard.to, guard.from, attemptPrefix ?? null, ...cols.map((c) => (c === 'playback' ? JSON.stringify(patch[c]) : patch[c]))],
     );
     if (r.rowCount === 0) return null;
     return this.get(id, executor);
@@ -126,8 +149,9 @@ export class VideosRepository {
     return r.rowCount > 0;
   }
 
+  /** A processing attempt takes the video over under its own media prefix (a retry withdraws the previous attempt's playback). */
   async startProcessingAttempt(id: string, mediaPrefix: string): Promise<VideoRow | null> {
-    return this.transition(id, ['uploaded', 'processing'], 'processing', {
+    return this.transition(id, ['uploaded', 'processing', 'playable'], 'processing', {
       media_prefix: mediaPrefix,
       progress: 0,
       playback: null,
@@ -135,11 +159,13 @@ export class VideosRepository {
     });
   }
 
+  /** The attempt that owns the video published its lowest rung: `playable` (stored as processing with playback). */
   async markPlayable(id: string, playback: PlaybackKeys, attemptPrefix: string): Promise<boolean> {
+    const guard = transitionGuard(['processing', 'playable'], 'playable');
     const r = await this.db.query(
-      `UPDATE videos SET playback = $2, playable_at = COALESCE(playable_at, now()), updated_at = now()
-       WHERE id = $1 AND status = 'processing' AND media_prefix = $3`,
-      [id, JSON.stringify(playback), attemptPrefix],
+      `UPDATE videos SET status = $4, playback = $2, playable_at = COALESCE(playable_at, now()), updated_at = now()
+       WHERE id = $1 AND status = ANY($5::text[]) AND media_prefix = $3`,
+      [id, JSON.stringify(playback), attemptPrefix, guard.to, guard.from],
     );
     return r.rowCount > 0;
   }
@@ -187,22 +213,15 @@ export class VideosRepository {
   }
 
   /**
-   * Videos that should be moving through processing but have no unfinished
-   * job: the enqueue was lost, or the last attempt's worker died and the job
-   * went to the dead letter without the video being told.
+   * Videos that should be moving through processing but have not changed for
+   * `quietForSec` (a running attempt reports progress), by id after
+   * `afterId`. The reconciler asks the job queue which of them still have a job.
    */
-  async listStranded(queue: string, quietForSec: number, limit: number): Promise<Array<VideoRow & { job_died: boolean }>> {
-    const r = await this.db.query<VideoRow & { job_died: boolean }>(
-      `SELECT ${VIDEO_COLUMNS},
-              EXISTS (SELECT 1 FROM jobs d WHERE d.queue = $1 AND d.dedupe_key = 'process:' || v.id
-                      AND d.status = 'dead') AS job_died
-       FROM videos v JOIN users u ON u.id = v.owner_id
-       WHERE v.status IN ('uploaded', 'processing')
-         AND v.updated_at < now() - make_interval(secs => $2)
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = $1 AND j.dedupe_key = 'process:' || v.id
-                         AND j.status IN ('queued', 'running'))
-       ORDER BY v.updated_at LIMIT $3`,
-      [queue, quietForSec, limit],
+  async listQuietInProcessing(quietForSec: number, limit: number, afterId = ''): Promise<VideoRow[]> {
+    const r = await this.db.query<VideoRow>(
+      `${SELECT} WHERE v.status = ANY($1::text[]) AND v.updated_at < now() - make_interval(secs => $2) AND v.id > $3
+       ORDER BY v.id LIMIT $4`,
+      [storedStatuses(['uploaded', 'processing', 'playable']), quietForSec, afterId, limit],
     );
     return r.rows;
   }
@@ -256,7 +275,11 @@ export class VideosRepository {
     return true;
   }
 
-  /** Deletes the row (engagement rows go with it, by cascade); returns what storage still holds, or null. */
+  /**
+   * The lifecycle's move to `deleted`, allowed from every state: deletes the
+   * row (engagement rows go with it, by cascade); returns what storage still
+   * holds, or null. A processing attempt that finds the row gone cleans up.
+   */
   async delete(id: string, executor: SqlExecutor = this.db): Promise<DeletedVideo | null> {
     const r = await executor.query<DeletedVideo>(
       'DELETE FROM videos WHERE id = $1 RETURNING id, owner_id, original_key, multipart_upload_id',
@@ -324,7 +347,7 @@ export class VideosRepository {
   }
 }
 
-const TRANSITION_COLUMNS = new Set([
+const UPDATABLE_COLUMNS = new Set([
   'uploaded_at',
   'media_prefix',
   'progress',
@@ -337,4 +360,6 @@ const TRANSITION_COLUMNS = new Set([
   'error_code',
   'error_message',
 ] as const);
-type TransitionColumn = typeof TRANSITION_COLUMNS extends Set<infer C> ? C : never;
+type UpdatableColumn = typeof UPDATABLE_COLUMNS extends Set<infer C> ? C : never;
+/** The failure columns are written only by `fail`, from a VideoFailure of the lifecycle's codes. */
+type TransitionColumn = Exclude<UpdatableColumn, 'error_code' | 'error_message'>;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { count, isoTime, page, pageQuery } from '../../lib/http/api-schemas.js';
 import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
+import { VIDEO_STATUSES } from '../processing/video-lifecycle.js';
 import { CaptionSchema, VisibilitySchema } from './caption.js';
 
 /** The video lifecycle's states as clients see them. */
-export const VideoStatusSchema = z.enum(['uploading', 'uploaded', 'processing', 'ready', 'failed', 'archived', 'restoring']);
+export const VideoStatusSchema = z.enum(VIDEO_STATUSES);
 
 const VideoStats = z.object({ views: count(), likes: count(), comments: count(), shares: count() });
 export type VideoStats = z.infer<typeof VideoStats>;

@@ -8,9 +8,10 @@ import type { Job, JobContext } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Transcoder } from '../../ports/transcoder.js';
 import { runPipeline } from '../media/pipeline.js';
-import type { ProcessJobPayload } from '../uploads/uploads.service.js';
-import type { VideoEvents } from './video-events.js';
-import type { VideosRepository } from './videos.repository.js';
+import type { VideoEvents } from '../videos/video-events.js';
+import type { VideosRepository } from '../videos/videos.repository.js';
+import type { ProcessJobPayload } from './process-video.job.js';
+import { videoFailure, type VideoFailure } from './video-lifecycle.js';
 
 /**
  * The job handler behind the upload event: original → probe → ladder → HLS,
@@ -76,7 +77,7 @@ export class ProcessingService {
       // heartbeat let another worker take the job), it must not publish over it.
       const ready = await this.videos.transition(
         videoId,
-        ['processing'],
+        ['processing', 'playable'],
         'ready',
         {
           progress: 1,
@@ -86,8 +87,7 @@ export class ProcessingService {
           playback: { hls: result.keys.master, mp4: result.keys.mp4, poster: result.keys.poster },
           ready_at: new Date(),
         },
-        undefined,
-        prefix,
+        { attemptPrefix: prefix },
       );
       if (!ready) {
         // Someone else owns, finished or failed it meanwhile; our objects are orphans.
@@ -100,14 +100,14 @@ export class ProcessingService {
     } catch (err) {
       if (err instanceof MediaError) {
         log.info({ code: err.code, reason: err.message }, 'video rejected');
-        await this.fail(videoId, prefix, err.code, err.message);
+        await this.fail(videoId, prefix, videoFailure(err.code, err.message));
         return;
       }
       // Stopped (drain) or lost the lease: the job goes back to the queue; this is no failure of the video.
       if (ctx.signal.aborted) throw err;
       if (job.attempt >= job.maxAttempts) {
         log.error({ err }, 'processing failed for the last time');
-        await this.fail(videoId, prefix, 'processing_failed', 'Processing failed repeatedly; please try uploading again.');
+        await this.fail(videoId, prefix, videoFailure('processing_failed'));
       }
       throw err;
     } finally {
@@ -115,15 +115,8 @@ export class ProcessingService {
     }
   }
 
-  private async fail(videoId: string, prefix: string, code: string, message: string): Promise<void> {
-    const failed = await this.videos.transition(
-      videoId,
-      ['processing'],
-      'failed',
-      { error_code: code, error_message: message, playback: null },
-      undefined,
-      prefix,
-    );
+  private async fail(videoId: string, prefix: string, failure: VideoFailure): Promise<void> {
+    const failed = await this.videos.fail(videoId, ['processing', 'playable'], failure, { attemptPrefix: prefix });
     await this.store.deletePrefix(renditionFolder(prefix));
     if (failed) await this.events.changed(videoId);
   }

@@ -1,0 +1,50 @@
+import { processVideoJob } from '../modules/processing/process-video.job.js';
+import { trainRecsJob } from '../modules/recs/train-recs.job.js';
+import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
+import type { JobHandler, JobQueue, JobWorker } from '../ports/job-queue.js';
+import type { Config } from '../config/config.js';
+import { withPayloadCheck, type JobDefinition, type PayloadOf } from './job-definition.js';
+
+/**
+ * Every job Curta runs. Workers and metrics iterate this; the composition
+ * root must bind a handler to each entry (JobHandlers makes a missing one a
+ * type error). A new job: its definition in its module, one line here, and
+ * its handler in the composition root (the compiler asks for it).
+ */
+export const JOBS = {
+  processVideo: processVideoJob,
+  purgeVideo: purgeVideoJob,
+  trainRecs: trainRecsJob,
+} as const satisfies Record<string, JobDefinition<unknown>>;
+
+export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;
+
+export type JobHandlers<R extends JobRegistry = typeof JOBS> = { readonly [K in keyof R]: JobHandler<PayloadOf<R[K]>> };
+
+/** Queue names of a registry, e.g. for metrics. */
+export function jobNames(registry: JobRegistry = JOBS): string[] {
+  return Object.values(registry).map((def) => def.name);
+}
+
+/**
+ * Starts a worker for every job this configuration runs, each handler behind
+ * its payload check and `instrument` (metrics). Returns every worker started.
+ */
+export function startJobWorkers<R extends JobRegistry>(
+  queue: JobQueue,
+  registry: R,
+  handlers: JobHandlers<R>,
+  config: Readonly<Config>,
+  instrument: (name: string, handler: JobHandler<unknown>) => JobHandler<unknown> = (_name, handler) => handler,
+): JobWorker[] {
+  const workers: JobWorker[] = [];
+  for (const key of Object.keys(registry) as Array<keyof R & string>) {
+    const def = registry[key]!;
+    const opts = def.worker(config);
+    if (!opts) continue;
+    const handler = handlers[key] as JobHandler<unknown>;
+    const backoff = def.retry.backoff ? { backoff: def.retry.backoff } : {};
+    workers.push(queue.work(def.name, instrument(def.name, withPayloadCheck(def, handler)), { ...opts, ...backoff }));
+  }
+  return workers;
+}
