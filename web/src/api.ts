@@ -1,22 +1,14 @@
 /**
- * The HTTP API as the page sees it: types of the JSON it exchanges, a fetch
- * wrapper that turns `{error: {code, message}}` bodies into ApiError, and the
- * session (bearer token) kept in localStorage.
+ * The HTTP API as the page sees it: every endpoint through the typed client
+ * generated from the server's OpenAPI document (api/client.ts), errors as
+ * ApiError (`{error: {code, message}}` bodies), and the session (bearer
+ * token) kept in localStorage.
  */
 
-import type {
-  AuthResult,
-  CommentView,
-  Page,
-  PlaybackEvent,
-  Profile,
-  ReportReason,
-  ReportTargetType,
-  SearchResult,
-  UploadInstructions,
-  User,
-  VideoView,
-} from './types.js';
+import { client, type Schemas } from './api/client.js';
+
+export type { Schemas };
+import type { AuthResult, PlaybackEvent, ReportReason, ReportTargetType, User } from './types.js';
 
 export type * from './types.js';
 
@@ -152,60 +144,44 @@ export const storage = { get: safeGet, set: safeSet, remove: safeRemove };
 // ---------------------------------------------------------------------------
 // Requests
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  /** 'required': send the token, fail without one; 'optional': send it when signed in; 'none': never. */
-  auth?: 'required' | 'optional' | 'none';
-  signal?: AbortSignal;
-  headers?: Record<string, string>;
-  /** Raw body (an image) sent as is, instead of JSON. */
-  raw?: Blob;
-  keepalive?: boolean;
-}
+export type AuthMode = 'required' | 'optional' | 'none';
 
 /** Headers for a request, with the bearer token when `auth` asks for it. */
-export function authHeaders(auth: RequestOptions['auth'] = 'none'): Record<string, string> {
+export function authHeaders(auth: AuthMode = 'none'): Record<string, string> {
   const token = session.token;
   if (auth === 'required' && !token) throw new ApiError(401, 'unauthorized', 'Log in first.');
   return auth !== 'none' && token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers, ...authHeaders(opts.auth) };
-  const sentToken = 'authorization' in headers;
-  let body: string | Blob | undefined;
-  if (opts.raw) {
-    headers['content-type'] = opts.raw.type || 'application/octet-stream';
-    body = opts.raw;
-  } else if (opts.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.body);
+/** What an openapi-fetch call resolves to. */
+interface FetchResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * Runs one typed call with the session's token as `auth` says, and turns a
+ * non-2xx answer into ApiError. A dead session (401 on a request that sent
+ * the token) is forgotten, so the page stops sending it; browsing never
+ * needed it, so an `optional` call is tried once more as a guest.
+ */
+export async function call<T>(auth: AuthMode, run: (headers: Record<string, string>) => Promise<FetchResult<T>>): Promise<T> {
+  const headers = authHeaders(auth);
+  const { data, error, response } = await run({ accept: 'application/json', ...headers });
+  if (response.ok) return data as T;
+  if (response.status === 401 && 'authorization' in headers) {
+    session.clear();
+    if (auth === 'optional') return call('none', run);
   }
-  // 'no-cache': the browser asks again every time (a shared cache/CDN in front of the API still
-  // answers from its copy). Public answers are cacheable for a few seconds, and a viewer who just
-  // published a video must not be shown the feed from before it.
-  const res = await fetch(path, {
-    method: opts.method ?? 'GET',
-    headers,
-    body,
-    signal: opts.signal,
-    cache: 'no-cache',
-    keepalive: opts.keepalive,
-  });
-  if (!res.ok) {
-    const err = await errorFromResponse(res);
-    // A dead session: forget it so the page stops sending it (the UI shows "Log in" again).
-    if (res.status === 401 && sentToken) {
-      session.clear();
-      // Browsing never needed the token: try once more as a guest.
-      if (opts.auth === 'optional') return api<T>(path, { ...opts, auth: 'none' });
-    }
-    throw err;
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  throw apiErrorOf(response, error);
+}
+
+/** Builds an ApiError from a non-2xx response whose body openapi-fetch already parsed (when it was JSON). */
+function apiErrorOf(res: Response, body: unknown): ApiError {
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+  if (err && typeof err.message === 'string') return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
+  return new ApiError(res.status, 'http_error', fallbackMessage(res.status, res.statusText));
 }
 
 // ---------------------------------------------------------------------------
@@ -231,101 +207,102 @@ export function deviceId(): string {
 }
 
 const deviceHeaders = () => ({ 'x-device-id': deviceId() });
-const enc = encodeURIComponent;
-const pageQuery = (limit: number, cursor?: string | null) => `limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`;
-
+const pageOf = (limit: number, cursor?: string | null) => (cursor ? { limit, cursor } : { limit });
+const id = (videoId: string) => ({ id: videoId });
 
 export const endpoints = {
-  feed: (limit: number, cursor?: string | null) => api<Page<VideoView>>(`/api/v1/feed?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+  feed: (limit: number, cursor?: string | null) =>
+    call('optional', (headers) => client.GET('/api/v1/feed', { params: { query: pageOf(limit, cursor) }, headers })),
   forYou: (limit: number, cursor?: string | null) =>
-    api<Page<VideoView>>(`/api/v1/feed/for-you?${pageQuery(limit, cursor)}`, { auth: 'optional', headers: deviceHeaders() }),
+    call('optional', (headers) =>
+      client.GET('/api/v1/feed/for-you', { params: { query: pageOf(limit, cursor) }, headers: { ...headers, ...deviceHeaders() } }),
+    ),
   trending: (limit: number, cursor?: string | null) =>
-    api<Page<VideoView>>(`/api/v1/feed/trending?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+    call('optional', (headers) => client.GET('/api/v1/feed/trending', { params: { query: pageOf(limit, cursor) }, headers })),
   following: (limit: number, cursor?: string | null) =>
-    api<Page<VideoView>>(`/api/v1/feed/following?${pageQuery(limit, cursor)}`, { auth: 'required' }),
-  video: (id: string) => api<VideoView>(`/api/v1/videos/${enc(id)}`, { auth: 'optional' }),
-  updateVideo: (id: string, patch: { caption?: string; visibility?: VideoView['visibility']; commentsEnabled?: boolean }) =>
-    api<VideoView>(`/api/v1/videos/${enc(id)}`, { method: 'PATCH', body: patch, auth: 'required' }),
-  deleteVideo: (id: string) => api<void>(`/api/v1/videos/${enc(id)}`, { method: 'DELETE', auth: 'required' }),
+    call('required', (headers) => client.GET('/api/v1/feed/following', { params: { query: pageOf(limit, cursor) }, headers })),
+  video: (videoId: string, signal?: AbortSignal) =>
+    call('optional', (headers) => client.GET('/api/v1/videos/{id}', { params: { path: id(videoId) }, headers, signal })),
+  updateVideo: (videoId: string, patch: Schemas['UpdateVideo']) =>
+    call('required', (headers) => client.PATCH('/api/v1/videos/{id}', { params: { path: id(videoId) }, body: patch, headers })),
+  deleteVideo: (videoId: string) =>
+    call('required', (headers) => client.DELETE('/api/v1/videos/{id}', { params: { path: id(videoId) }, headers })),
 
   signup: (username: string, password: string) =>
-    api<AuthResult>('/api/v1/auth/signup', { method: 'POST', body: { username, password } }),
+    call('none', (headers) => client.POST('/api/v1/auth/signup', { body: { username, password }, headers })),
   login: (username: string, password: string) =>
-    api<AuthResult>('/api/v1/auth/login', { method: 'POST', body: { username, password } }),
-  logout: () => api<void>('/api/v1/auth/logout', { method: 'POST', auth: 'required' }),
-  me: () => api<{ user: User }>('/api/v1/me', { auth: 'required' }),
+    call('none', (headers) => client.POST('/api/v1/auth/login', { body: { username, password }, headers })),
+  logout: () => call('required', (headers) => client.POST('/api/v1/auth/logout', { headers })),
+  me: () => call('required', (headers) => client.GET('/api/v1/me', { headers })),
 
   // Engagement
-  like: (id: string, on: boolean) =>
-    api<{ liked: boolean; likes: number }>(`/api/v1/videos/${enc(id)}/like`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
-  bookmark: (id: string, on: boolean) =>
-    api<{ bookmarked: boolean }>(`/api/v1/videos/${enc(id)}/bookmark`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
-  share: (id: string) => api<{ url: string; shares: number }>(`/api/v1/videos/${enc(id)}/share`, { method: 'POST', auth: 'optional' }),
+  like: (videoId: string, on: boolean) =>
+    call('required', (headers) => (on ? client.PUT('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers }) : client.DELETE('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers }))),
+  bookmark: (videoId: string, on: boolean) =>
+    call('required', (headers) => (on ? client.PUT('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }) : client.DELETE('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }))),
+  share: (videoId: string) => call('optional', (headers) => client.POST('/api/v1/videos/{id}/share', { params: { path: id(videoId) }, headers })),
   comments: (videoId: string, opts: { parentId?: string; cursor?: string | null; limit?: number } = {}) =>
-    api<Page<CommentView>>(
-      `/api/v1/videos/${enc(videoId)}/comments?${pageQuery(opts.limit ?? 20, opts.cursor)}${opts.parentId ? `&parentId=${enc(opts.parentId)}` : ''}`,
-      { auth: 'optional' },
+    call('optional', (headers) =>
+      client.GET('/api/v1/videos/{id}/comments', {
+        params: { path: id(videoId), query: { ...pageOf(opts.limit ?? 20, opts.cursor), ...(opts.parentId ? { parentId: opts.parentId } : {}) } },
+        headers,
+      }),
     ),
   addComment: (videoId: string, text: string, parentId?: string) =>
-    api<CommentView>(`/api/v1/videos/${enc(videoId)}/comments`, {
-      method: 'POST',
-      body: parentId ? { text, parentId } : { text },
-      auth: 'required',
-    }),
+    call('required', (headers) =>
+      client.POST('/api/v1/videos/{id}/comments', { params: { path: id(videoId) }, body: parentId ? { text, parentId } : { text }, headers }),
+    ),
   deleteComment: (videoId: string, commentId: string) =>
-    api<void>(`/api/v1/videos/${enc(videoId)}/comments/${enc(commentId)}`, { method: 'DELETE', auth: 'required' }),
+    call('required', (headers) => client.DELETE('/api/v1/videos/{id}/comments/{commentId}', { params: { path: { id: videoId, commentId } }, headers })),
   likeComment: (videoId: string, commentId: string, on: boolean) =>
-    api<{ liked: boolean; likes: number }>(`/api/v1/videos/${enc(videoId)}/comments/${enc(commentId)}/like`, {
-      method: on ? 'PUT' : 'DELETE',
-      auth: 'required',
-    }),
+    call('required', (headers) =>
+      (on ? client.PUT('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers }) : client.DELETE('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers })),
+    ),
 
   // People
-  profile: (username: string) => api<Profile>(`/api/v1/users/${enc(username)}`, { auth: 'optional' }),
-  userVideos: (username: string, cursor?: string | null, limit = 18) =>
-    api<Page<VideoView>>(`/api/v1/users/${enc(username)}/videos?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+  profile: (username: string) => call('optional', (headers) => client.GET('/api/v1/users/{username}', { params: { path: { username } }, headers })),
+  userVideos: (username: string, cursor?: string | null, limit = 18, signal?: AbortSignal) =>
+    call('optional', (headers) =>
+      client.GET('/api/v1/users/{username}/videos', { params: { path: { username }, query: pageOf(limit, cursor) }, headers, signal }),
+    ),
   follow: (username: string, on: boolean) =>
-    api<{ following: boolean; followerCount: number }>(`/api/v1/users/${enc(username)}/follow`, {
-      method: on ? 'PUT' : 'DELETE',
-      auth: 'required',
-    }),
+    call('required', (headers) => (on ? client.PUT('/api/v1/users/{username}/follow', { params: { path: { username } }, headers }) : client.DELETE('/api/v1/users/{username}/follow', { params: { path: { username } }, headers }))),
   block: (username: string, on: boolean) =>
-    api<{ blocking: boolean }>(`/api/v1/users/${enc(username)}/block`, { method: on ? 'PUT' : 'DELETE', auth: 'required' }),
-  updateMe: (patch: { displayName?: string; bio?: string }) => api<Profile>('/api/v1/me', { method: 'PATCH', body: patch, auth: 'required' }),
-  setAvatar: (image: Blob) => api<Profile>('/api/v1/me/avatar', { method: 'PUT', raw: image, auth: 'required' }),
+    call('required', (headers) => (on ? client.PUT('/api/v1/users/{username}/block', { params: { path: { username } }, headers }) : client.DELETE('/api/v1/users/{username}/block', { params: { path: { username } }, headers }))),
+  updateMe: (patch: Schemas['UpdateProfile']) => call('required', (headers) => client.PATCH('/api/v1/me', { body: patch, headers })),
+  /** Raw image bytes, sent as they are. */
+  setAvatar: (image: Blob) =>
+    call('required', (headers) =>
+      client.PUT('/api/v1/me/avatar', {
+        body: image as never,
+        bodySerializer: (b: unknown) => b as Blob,
+        headers: { ...headers, 'content-type': image.type || 'application/octet-stream' },
+      }),
+    ),
   report: (targetType: ReportTargetType, targetId: string, reason: ReportReason, details?: string) =>
-    api<{ report: unknown }>('/api/v1/reports', {
-      method: 'POST',
-      body: details ? { targetType, targetId, reason, details } : { targetType, targetId, reason },
-      auth: 'required',
-    }),
+    call('required', (headers) =>
+      client.POST('/api/v1/reports', {
+        body: details ? { targetType, targetId, reason, details } : { targetType, targetId, reason },
+        headers,
+      }),
+    ),
 
   // Discovery
-  search: (q: string, limit = 20) => api<SearchResult>(`/api/v1/search?q=${enc(q)}&limit=${limit}`, { auth: 'optional' }),
+  search: (q: string, limit = 20, signal?: AbortSignal) =>
+    call('optional', (headers) => client.GET('/api/v1/search', { params: { query: { q, limit } }, headers, signal })),
   hashtag: (tag: string, cursor?: string | null, limit = 18) =>
-    api<Page<VideoView> & { tag: string }>(`/api/v1/hashtags/${enc(tag)}/videos?${pageQuery(limit, cursor)}`, { auth: 'optional' }),
+    call('optional', (headers) => client.GET('/api/v1/hashtags/{tag}/videos', { params: { path: { tag }, query: pageOf(limit, cursor) }, headers })),
 
   /** Playback events; `keepalive` lets a batch outlive the page (pagehide). */
   events: (events: PlaybackEvent[], keepalive = false) =>
-    api<{ accepted: number; dropped: number; viewsCounted: number }>('/api/v1/events', {
-      method: 'POST',
-      body: { events },
-      auth: 'optional',
-      headers: deviceHeaders(),
-      keepalive,
-    }),
+    call('optional', (headers) => client.POST('/api/v1/events', { body: { events }, headers: { ...headers, ...deviceHeaders() }, keepalive })),
 
-  // Uploads (used by the upload studio)
-  createUpload: (input: { filename: string; contentType: string; size: number; caption?: string; visibility?: VideoView['visibility'] }) =>
-    api<{ videoId: string; upload: UploadInstructions }>('/api/v1/uploads', { method: 'POST', body: input, auth: 'required' }),
-  uploadStatus: (videoId: string) =>
-    api<{ video: VideoView; upload: UploadInstructions | null }>(`/api/v1/uploads/${enc(videoId)}`, {
-      auth: 'required',
-    }),
+  // Uploads (the upload studio)
+  uploadLimits: () => call('none', (headers) => client.GET('/api/v1/uploads/limits', { headers })),
+  createUpload: (input: Schemas['CreateUpload']) => call('required', (headers) => client.POST('/api/v1/uploads', { body: input, headers })),
+  uploadStatus: (videoId: string) => call('required', (headers) => client.GET('/api/v1/uploads/{id}', { params: { path: id(videoId) }, headers })),
   completeUpload: (videoId: string, parts?: Array<{ partNumber: number; etag: string }>) =>
-    api<VideoView>(`/api/v1/uploads/${enc(videoId)}/complete`, {
-      method: 'POST',
-      body: parts ? { parts } : {},
-      auth: 'required',
-    }),
+    call('required', (headers) =>
+      client.POST('/api/v1/uploads/{id}/complete', { params: { path: id(videoId) }, body: parts ? { parts } : {}, headers }),
+    ),
 };

@@ -1,55 +1,29 @@
 /**
- * The JSON the web app exchanges with the API, taken from the server's own
- * types (type-only imports: erased at build time, nothing from src/ reaches
- * the bundle). One source of truth: a field added on the server shows up here.
+ * The JSON the web app exchanges with the API, named from the types
+ * generated from the server's OpenAPI document (api/openapi.gen.ts). One
+ * source of truth: a field added on the server shows up here after
+ * `npm run gen:api`, and a test fails while the generated file is stale.
  */
-export type {
-  VideoView,
-  VideoStats,
-  Page,
-} from '../../src/modules/videos/videos.service.js';
-export type { AuthResult } from '../../src/modules/accounts/accounts.service.js';
-export type { PublicUser as User } from '../../src/modules/accounts/user.types.js';
-export type { Profile, UserSummary } from '../../src/modules/accounts/profiles.service.js';
-export type { CommentView } from '../../src/modules/social/comments.service.js';
-export type { SearchResult } from '../../src/modules/discovery/discovery.schema.js';
-export type { ReportReason, ReportTargetType } from '../../src/modules/safety/reports.repository.js';
-export type { PlaybackEventType } from '../../src/modules/events/view-rule.js';
+import type { Schemas } from './api/client.js';
 
-import type { VideoView } from '../../src/modules/videos/videos.service.js';
+export type VideoView = Schemas['Video'];
+export type VideoStats = NonNullable<VideoView['stats']>;
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type AuthResult = Schemas['AuthResult'];
+export type User = Schemas['User'];
+export type Profile = Schemas['Profile'];
+export type UserSummary = Schemas['UserSummary'];
+export type CommentView = Schemas['Comment'];
+export type SearchResult = Schemas['SearchResult'];
+export type ReportReason = Schemas['CreateReport']['reason'];
+export type ReportTargetType = Schemas['CreateReport']['targetType'];
+export type UploadInstructions = Schemas['UploadInstructions'];
+export type UploadLimits = Schemas['UploadLimits'];
 
 export type VideoStatus = VideoView['status'];
 export type Visibility = VideoView['visibility'];
 export type Playback = NonNullable<VideoView['playback']>;
 
 /** One playback event as `POST /api/v1/events` takes it. */
-export interface PlaybackEvent {
-  type: import('../../src/modules/events/view-rule.js').PlaybackEventType;
-  videoId: string;
-  watchedMs?: number;
-  at?: number;
-}
-
-export interface UploadPart {
-  partNumber: number;
-  size: number;
-  url: string;
-  headers: Record<string, string>;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  size: number;
-  etag: string;
-}
-
-export type UploadInstructions =
-  | { kind: 'single'; method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string }
-  | {
-      kind: 'multipart';
-      method: 'PUT';
-      partSize: number;
-      parts: UploadPart[];
-      uploadedParts: UploadedPart[];
-      expiresAt: string;
-    };
+export type PlaybackEvent = Schemas['EventsBatch']['events'][number];
+export type PlaybackEventType = PlaybackEvent['type'];

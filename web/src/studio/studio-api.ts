@@ -1,56 +1,34 @@
 /**
- * The API calls the studio makes, on top of the shared `api()` helper: the
- * upload lifecycle, the owner's edits, the owner's own videos and hashtag
- * suggestions. Types here extend web/src/api.ts's with the fields the studio reads.
+ * The API calls the studio makes: the upload lifecycle, the owner's edits,
+ * the owner's own videos and hashtag suggestions — the shared typed
+ * endpoints (web/src/api.ts), named for the studio.
  */
-import { api, type Page, type UploadInstructions, type VideoView } from '../api.js';
+import { endpoints, type Schemas } from '../api.js';
+import type { VideoView, Visibility } from '../types.js';
 
-export type Visibility = 'public' | 'unlisted' | 'followers' | 'private';
+export type { Visibility };
 
-/** A video as its owner sees it (the studio reads these fields beyond the feed's). */
-export type StudioVideo = VideoView & {
-  visibility?: Visibility;
-  commentsEnabled?: boolean;
-  hashtags?: string[];
-};
+/** A video as its owner sees it. */
+export type StudioVideo = VideoView;
 
-export interface VideoSettings {
-  caption: string;
-  visibility: Visibility;
-  commentsEnabled: boolean;
-}
+export type VideoSettings = Required<Pick<Schemas['UpdateVideo'], 'visibility' | 'commentsEnabled'>> & { caption: string };
 
-export interface HashtagSuggestion {
-  tag: string;
-  videos: number;
-}
-
-const enc = encodeURIComponent;
+export type HashtagSuggestion = Schemas['SearchResult']['hashtags'][number];
 
 export const studioApi = {
-  createUpload: (input: { filename: string; contentType: string; size: number; caption?: string; visibility?: Visibility }) =>
-    api<{ videoId: string; upload: UploadInstructions }>('/api/v1/uploads', { method: 'POST', body: input, auth: 'required' }),
-
-  uploadStatus: (videoId: string) =>
-    api<{ video: StudioVideo; upload: UploadInstructions | null }>(`/api/v1/uploads/${enc(videoId)}`, { auth: 'required' }),
-
-  completeUpload: (videoId: string, parts?: Array<{ partNumber: number; etag: string }>) =>
-    api<StudioVideo>(`/api/v1/uploads/${enc(videoId)}/complete`, { method: 'POST', body: parts ? { parts } : {}, auth: 'required' }),
-
-  video: (videoId: string) => api<StudioVideo>(`/api/v1/videos/${enc(videoId)}`, { auth: 'required' }),
-
-  updateVideo: (videoId: string, patch: Partial<VideoSettings>) =>
-    api<StudioVideo>(`/api/v1/videos/${enc(videoId)}`, { method: 'PATCH', body: patch, auth: 'required' }),
-
-  deleteVideo: (videoId: string) => api<void>(`/api/v1/videos/${enc(videoId)}`, { method: 'DELETE', auth: 'required' }),
+  createUpload: endpoints.createUpload,
+  uploadStatus: endpoints.uploadStatus,
+  completeUpload: endpoints.completeUpload,
+  video: endpoints.video,
+  updateVideo: (videoId: string, patch: Partial<VideoSettings>) => endpoints.updateVideo(videoId, patch),
+  deleteVideo: endpoints.deleteVideo,
 
   /** Every video of the signed-in owner, in any state, newest first. */
-  ownVideos: (username: string, limit = 30, signal?: AbortSignal) =>
-    api<Page<StudioVideo>>(`/api/v1/users/${enc(username)}/videos?limit=${limit}`, { auth: 'required', signal }),
+  ownVideos: (username: string, limit = 30, signal?: AbortSignal) => endpoints.userVideos(username, null, limit, signal),
 
   /** Hashtags starting with `prefix` (no '#'), most used first. */
   async hashtags(prefix: string, signal?: AbortSignal): Promise<HashtagSuggestion[]> {
-    const r = await api<{ hashtags?: HashtagSuggestion[] }>(`/api/v1/search?q=${enc(`#${prefix}`)}&limit=8`, { auth: 'optional', signal });
-    return r.hashtags ?? [];
+    const r = await endpoints.search(`#${prefix}`, 8, signal);
+    return r.hashtags;
   },
 };
