@@ -15,7 +15,7 @@ import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
-import { InstrumentedCache, Metrics } from './http/metrics.js';
+import { InstrumentedCache, Metrics } from './observability/metrics.js';
 import { registerRoutes } from './lib/http/route.js';
 import { registerSseShutdown } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { decodeCursor, encodeCursor, type KeysetCursor } from './cursor.js';
 
 export interface Page<T> {
@@ -6,12 +5,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** `?limit=&cursor=` of every paginated list. */
-export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().max(300).optional(),
-});
-export type PageParams = z.infer<typeof PageQuery>;
+/** `?limit=&cursor=` of a paginated list, once validated (the schema: PageQuery in lib/http/api-schemas.ts). */
+export interface PageParams {
+  limit: number;
+  cursor?: string | undefined;
+}
 
 /** The keyset position a cursor names (throws invalid_cursor), or undefined for the first page. */
 export function afterCursor(cursor: string | undefined): KeysetCursor | undefined {

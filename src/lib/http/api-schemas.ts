@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../../errors.js';
 import { ID_PATTERN } from '../ids.js';
+import type { Page, PageParams } from '../pagination.js';
+
+export type { Page, PageParams };
 import { responseSchema } from './schema-registry.js';
 
 /** Schemas every module's routes share: pages, ids, errors, the device header. */
@@ -13,7 +16,6 @@ const cursor = z.string().nullable().describe('Pass as `cursor` to get the next 
 
 /** `{items, nextCursor}` of every paginated list. */
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: cursor });
-export type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** `?limit=&cursor=` of a paginated list; feeds hand out smaller pages than lists. */
 export function pageQuery(defaultLimit: number, maxLimit = 50) {
@@ -23,7 +25,6 @@ export function pageQuery(defaultLimit: number, maxLimit = 50) {
   });
 }
 export const PageQuery = pageQuery(20);
-export type PageParams = z.infer<typeof PageQuery>;
 
 const id = (what: string) => z.string().regex(ID_PATTERN, `not a ${what} id`);
 export const VideoIdParams = z.object({ id: id('video').describe('Video id') });

@@ -147,7 +147,8 @@ function fastifySchema(route: AnyRoute): Record<string, unknown> {
   return {
     ...(route.params ? { params: route.params } : {}),
     ...(route.query ? { querystring: route.query } : {}),
-    ...(route.body ? { body: route.bodyOptional ? (route.body as z.ZodType).optional() : route.body } : {}),
+    // Fastify hands a missing body over as null: an optional body reads as undefined.
+    ...(route.body ? { body: route.bodyOptional ? (route.body as z.ZodType).nullish().transform((b) => b ?? undefined) : route.body } : {}),
     ...(route.headers ? { headers: route.headers } : {}),
     ...(Object.keys(response).length > 0 ? { response } : {}),
     ...(route.hidden ? { hide: true } : {}),

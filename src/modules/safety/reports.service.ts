@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { ID_PATTERN, randomId } from '../../lib/ids.js';
-import { afterCursor, isoTime, keysetPage, PageQuery, type Page, type PageParams } from '../../lib/pagination.js';
+import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import { cleanText } from '../../lib/text.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoRow } from '../videos/video.types.js';
