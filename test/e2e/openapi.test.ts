@@ -9,6 +9,7 @@ import * as social from '../../src/modules/social/social.schema.js';
 import * as uploads from '../../src/modules/uploads/uploads.schema.js';
 import * as videos from '../../src/modules/videos/videos.schema.js';
 import { ErrorBody } from '../../src/lib/http/api-schemas.js';
+import { ERROR_CODES } from '../../src/errors.js';
 import { openApiPath } from '../../src/http/openapi/document.js';
 import { adminCommand } from '../../src/modules/safety/admin-command.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
@@ -82,6 +83,30 @@ describe('API documentation', () => {
     const reports = doc.paths['/api/v1/reports'].post;
     expect(reports.responses['429'].headers['Retry-After']).toBeDefined();
     expect(doc.paths['/api/v1/admin/reports'].get.responses['403']).toBeDefined();
+  });
+
+  it('names operations readably and once, describes each, and lists the real error codes', () => {
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(op.description?.length ?? 0, where).toBeGreaterThan(10);
+        ids.push(op.operationId);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/api/v1/videos/{id}'].get.operationId).toBe('getVideo');
+    expect(doc.paths['/api/v1/feed/for-you'].get.operationId).toBe('listForYou');
+    expect(doc.paths['/api/v1/users/{username}/followers'].get.operationId).toBe('listFollowers');
+    expect([...doc.components.schemas.Error.properties.error.properties.code.enum].sort()).toEqual([...ERROR_CODES].sort());
+    expect(doc.paths['/api/v1/videos/{id}'].get.responses['404'].description).toContain('`video_not_found`');
+    // Integers carry the bounds they mean (counts from 0), not zod's implicit ±2^53.
+    expect(JSON.stringify(doc)).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    expect(doc.components.schemas.Video.properties.durationMs.anyOf[0]).toMatchObject({ type: 'integer', minimum: 0 });
+    for (const name of ['Video', 'AuthResult', 'Credentials', 'CreateUpload', 'EventsBatch']) {
+      expect(doc.components.schemas[name].examples?.length, name).toBeGreaterThan(0);
+    }
   });
 
   describe('answers match the documented schemas exactly', () => {
