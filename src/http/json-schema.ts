@@ -37,7 +37,17 @@ export function documentSchema(schema: z.ZodType, io: 'input' | 'output'): Json 
 export function componentSchemas(): Json {
   const convert = (registry: typeof requestSchemas, io: 'input' | 'output') => {
     const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: 'any', uri: COMPONENT }) as { schemas: Record<string, Json> };
-    return Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, tidy(s)]));
+    // Zod leaves examples out of input schemas that contain transforms (a caption's clean-up): put them back.
+    const examplesOf = (id: string) => {
+      const schema = registry._idmap.get(id);
+      return schema ? registry.get(schema)?.examples : undefined;
+    };
+    return Object.fromEntries(
+      Object.entries(schemas).map(([id, s]) => {
+        const examples = s.examples ?? examplesOf(id);
+        return [id, tidy(examples ? { ...s, examples } : s)];
+      }),
+    );
   };
   return { ...convert(responseSchemas, 'output'), ...convert(requestSchemas, 'input') };
 }

@@ -7,17 +7,29 @@ import { z } from 'zod';
  * as a client writes them (defaults optional), responses as the server sends
  * them.
  */
-export const requestSchemas = z.registry<{ id: string; description?: string }>();
-export const responseSchemas = z.registry<{ id: string; description?: string }>();
+type Meta = { id: string; description?: string; examples?: unknown[] };
+export const requestSchemas = z.registry<Meta>();
+export const responseSchemas = z.registry<Meta>();
+
+/** The component's metadata: its name, plus what `.describe()` / `.meta()` put on the schema (examples). */
+function metaOf(id: string, schema: z.ZodType, description: string | undefined): Meta {
+  const global = z.globalRegistry.get(schema);
+  const examples = global?.examples;
+  return {
+    id,
+    ...(description ?? global?.description ? { description: description ?? global?.description } : {}),
+    ...(Array.isArray(examples) ? { examples } : {}),
+  };
+}
 
 /** Names a request body schema (`CreateComment`). */
 export function requestSchema<T extends z.ZodType>(id: string, schema: T, description?: string): T {
-  requestSchemas.add(schema, description ? { id, description } : { id });
+  requestSchemas.add(schema, metaOf(id, schema, description));
   return schema;
 }
 
 /** Names a response schema (`Video`). */
 export function responseSchema<T extends z.ZodType>(id: string, schema: T, description?: string): T {
-  responseSchemas.add(schema, description ? { id, description } : { id });
+  responseSchemas.add(schema, metaOf(id, schema, description));
   return schema;
 }

@@ -1610,6 +1610,15 @@ export type components = {
                 at?: string | number;
             }[];
         };
+        /**
+         * @example {
+         *       "filename": "sunrise.mp4",
+         *       "contentType": "video/mp4",
+         *       "size": 18734112,
+         *       "caption": "First light #sunrise",
+         *       "visibility": "public"
+         *     }
+         */
         CreateUpload: {
             filename: string;
             /** @description One of the accepted video types (GET /api/v1/uploads/limits) */
