@@ -81,7 +81,11 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
     responses[status] = { type: 'null', description: 'Done (no body)' };
   }
   for (const s of errorStatuses(contract)) responses[s] = errorResponse(s);
-  const notes = [contract.description, contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (per user and per address).` : ''];
+  const notes = [
+    contract.description,
+    contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (per user and per address).` : '',
+    contract.cache === 'public-for-anonymous' ? 'Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).' : '',
+  ];
   const out: Json = {
     operationId: contract.operationId,
     tags: [contract.tag],

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { RateLimitedAction } from '../../config/config.js';
 import type { PublicUser } from '../../modules/accounts/user.types.js';
+import { cachePubliclyForAnonymous } from './cache-control.js';
 
 /**
  * A route's contract, declared once next to its handler: method, URL, who may
@@ -92,6 +93,12 @@ export interface RouteSpec<
   /** A body that is not JSON (bytes): documented; the route parses it in its own scope. */
   rawBody?: { contentTypes: string[]; description: string };
   headers?: H;
+  /**
+   * `public-for-anonymous`: the answer is the same for every anonymous viewer,
+   * so a shared cache (CDN, nginx) may keep it a few seconds; with credentials
+   * it stays private. Unset: private, no-store.
+   */
+  cache?: 'public-for-anonymous';
   /** 200 unless said otherwise. */
   status?: SuccessStatus;
   /** The success body's schema; `null` for 204; a RawResponse for non-JSON answers. */
@@ -171,6 +178,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
       },
       handler: async (request, reply) => {
         const result: unknown = await route.handler(request as never, reply);
+        if (route.cache === 'public-for-anonymous') cachePubliclyForAnonymous(request, reply);
         if (result === reply || reply.sent) return reply;
         if (isRawResponse(route.response)) return reply;
         if (status === 204 || route.response === null) return reply.code(status).send();

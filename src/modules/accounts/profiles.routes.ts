@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
 import { PageQuery, UsernameParams, WildcardParams } from '../../lib/http/api-schemas.js';
-import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
 import { defineRoute, registerRoutes, type AnyRoute } from '../../lib/http/route.js';
 import { sendStoredObject } from '../../lib/http/send-object.js';
 import { avatarKeyAt, parseAvatarKey } from '../../lib/storage-layout.js';
@@ -25,11 +24,8 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): A
       params: UsernameParams,
       response: Profile,
       errors: [404],
-      handler: async (request, reply) => {
-        const profile = await profiles.profile(request.params.username, request.user);
-        cachePubliclyForAnonymous(request, reply);
-        return profile;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => profiles.profile(request.params.username, request.user),
     }),
     defineRoute({
       method: 'GET',
@@ -43,11 +39,8 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): A
       query: PageQuery,
       response: VideoPage,
       errors: [404],
-      handler: async (request, reply) => {
-        const page = await profiles.videosOf(request.params.username, request.user, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return page;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => profiles.videosOf(request.params.username, request.user, request.query),
     }),
     defineRoute({
       method: 'PATCH',

@@ -1,5 +1,4 @@
 import { PageQuery } from '../../lib/http/api-schemas.js';
-import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import { HashtagPage, SearchQuery, SearchResult, TagParams } from './discovery.schema.js';
@@ -18,11 +17,8 @@ export function discoveryRoutes(discovery: DiscoveryService): AnyRoute[] {
       auth: 'optional',
       query: SearchQuery,
       response: SearchResult,
-      handler: async (request, reply) => {
-        const result = await discovery.search(request.user, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => discovery.search(request.user, request.query),
     }),
     defineRoute({
       method: 'GET',
@@ -35,11 +31,8 @@ export function discoveryRoutes(discovery: DiscoveryService): AnyRoute[] {
       params: TagParams,
       query: PageQuery,
       response: HashtagPage,
-      handler: async (request, reply) => {
-        const result = await discovery.hashtagVideos(request.params.tag, request.user, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => discovery.hashtagVideos(request.params.tag, request.user, request.query),
     }),
     defineRoute({
       method: 'GET',
@@ -51,11 +44,8 @@ export function discoveryRoutes(discovery: DiscoveryService): AnyRoute[] {
       auth: 'optional',
       query: PageQuery,
       response: VideoPage,
-      handler: async (request, reply) => {
-        const result = await discovery.trending(request.user, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => discovery.trending(request.user, request.query),
     }),
   ];
 }

@@ -1,5 +1,4 @@
 import { CommentParams, PageQuery, UsernameParams, VideoIdParams } from '../../lib/http/api-schemas.js';
-import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import type { CommentsService } from './comments.service.js';
@@ -47,11 +46,8 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       query: PageQuery,
       response: FollowPage,
       errors: [404],
-      handler: async (request, reply) => {
-        const result = await social.followers(request.params.username, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => social.followers(request.params.username, request.query),
     }),
     defineRoute({
       method: 'GET',
@@ -65,11 +61,8 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       query: PageQuery,
       response: FollowPage,
       errors: [404],
-      handler: async (request, reply) => {
-        const result = await social.following(request.params.username, request.query);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => social.following(request.params.username, request.query),
     }),
     defineRoute({
       method: 'GET',
@@ -179,11 +172,10 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       query: CommentsQuery,
       response: CommentPage,
       errors: [404],
-      handler: async (request, reply) => {
+      cache: 'public-for-anonymous',
+      handler: async (request) => {
         const { parentId, ...pageParams } = request.query;
-        const result = await comments.list(request.user, request.params.id, parentId, pageParams);
-        cachePubliclyForAnonymous(request, reply);
-        return result;
+        return comments.list(request.user, request.params.id, parentId, pageParams);
       },
     }),
     defineRoute({

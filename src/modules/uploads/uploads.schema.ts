@@ -14,6 +14,7 @@ export const CreateUpload = requestSchema(
       caption: CaptionSchema.optional(),
       visibility: VisibilitySchema.optional(),
     })
+    .strict()
     .meta({ examples: [{ filename: 'sunrise.mp4', contentType: 'video/mp4', size: 18_734_112, caption: 'First light #sunrise', visibility: 'public' }] }),
 );
 export type CreateUploadInput = z.infer<typeof CreateUpload>;
@@ -26,7 +27,7 @@ export const CompleteUpload = requestSchema(
       .max(10_000)
       .optional()
       .describe("The parts' ETags as storage answered them (multipart); left out, the server lists them itself"),
-  }),
+  }).strict(),
 );
 export type CompleteUploadInput = z.infer<typeof CompleteUpload>;
 

@@ -1,5 +1,4 @@
 import { VideoIdParams } from '../../lib/http/api-schemas.js';
-import { cachePubliclyForAnonymous } from '../../lib/http/cache-control.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { openSseStream } from '../../lib/http/sse.js';
 import type { VideoManagementService } from './video-management.service.js';
@@ -32,11 +31,8 @@ export function videosRoutes(deps: {
       params: VideoIdParams,
       response: Video,
       errors: [404],
-      handler: async (request, reply) => {
-        const view = await videos.get(request.params.id, request.user);
-        cachePubliclyForAnonymous(request, reply);
-        return view;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => videos.get(request.params.id, request.user),
     }),
     defineRoute({
       method: 'GET',
@@ -48,11 +44,8 @@ export function videosRoutes(deps: {
       auth: 'optional',
       query: FeedQuery,
       response: VideoPage,
-      handler: async (request, reply) => {
-        const page = await videos.feed(request.query.limit, request.query.cursor, request.user);
-        cachePubliclyForAnonymous(request, reply);
-        return page;
-      },
+      cache: 'public-for-anonymous',
+      handler: async (request) => videos.feed(request.query.limit, request.query.cursor, request.user),
     }),
     defineRoute({
       method: 'PATCH',

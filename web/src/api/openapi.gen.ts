@@ -219,6 +219,8 @@ export type paths = {
         /**
          * A profile
          * @description Counts, bio and avatar; with `viewer` for a signed-in caller. Banned and blocked accounts answer 404.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["getProfile"];
         put?: never;
@@ -239,6 +241,8 @@ export type paths = {
         /**
          * A profile's videos
          * @description Newest first; the owner also sees private, processing and failed ones, followers see followers-only ones.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listProfileVideos"];
         put?: never;
@@ -365,6 +369,8 @@ export type paths = {
         /**
          * A video
          * @description Metadata, playback URLs and fresh counters. Hidden videos (not yours, not visible to you, taken down, blocked) answer 404 `video_not_found`. Anonymous answers are the same for everyone, so a shared cache may keep them a few seconds.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["getVideo"];
         put?: never;
@@ -393,6 +399,8 @@ export type paths = {
         /**
          * Ready public videos, newest first
          * @description The unpersonalised feed: every ready public video, newest first, minus blocked accounts for a signed-in viewer.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listRecentFeed"];
         put?: never;
@@ -509,6 +517,8 @@ export type paths = {
         /**
          * Followers
          * @description Most recent follows first.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listFollowers"];
         put?: never;
@@ -529,6 +539,8 @@ export type paths = {
         /**
          * Following
          * @description Most recent follows first.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listFollowing"];
         put?: never;
@@ -663,6 +675,8 @@ export type paths = {
         /**
          * Comments (or, with parentId, replies)
          * @description Newest first. Comments of banned accounts, of people in a block with you, and of people the video's owner blocked are left out.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listComments"];
         put?: never;
@@ -757,6 +771,8 @@ export type paths = {
         /**
          * Search people, videos and hashtags
          * @description Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["search"];
         put?: never;
@@ -777,6 +793,8 @@ export type paths = {
         /**
          * Videos with a hashtag
          * @description Newest first; the tag is normalised as captions are (case, Unicode form).
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listHashtagVideos"];
         put?: never;
@@ -797,6 +815,8 @@ export type paths = {
         /**
          * Most engagement in the last 72 h
          * @description One ranking shared by everyone for a short while (so pages stay stable), minus blocked accounts.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listTrending"];
         put?: never;
