@@ -19,7 +19,6 @@ import {
   sessionAffinity,
   thompsonOrder,
   topIndices,
-  type RankItem,
   type Rng,
   type Source,
 } from './ranking.js';
@@ -240,7 +239,7 @@ export class ForYouService {
   /** Model item index → catalog video, and the indices of those discoverable now: once per (snapshot, model) pair. */
   private modelItems(catalog: CatalogSnapshot, loaded: LoadedModel): { indices: number[]; items: ReadonlyArray<CatalogVideo | undefined> } {
     const j = this.joined;
-    if (j && j.catalog === catalog && j.model === loaded) return j;
+    if (j?.catalog === catalog && j.model === loaded) return j;
     const items = loaded.itemIds.map((id) => catalog.byId.get(id));
     const indices: number[] = [];
     items.forEach((v, i) => v && indices.push(i));
