@@ -1,8 +1,6 @@
-import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
-import type { PublicUser } from '../accounts/user.types.js';
 import type { Viewer } from '../../lib/http/viewer.js';
 import type { ForYouParams } from './recs.schema.js';
 import type { VideoRow } from '../videos/video.types.js';
