@@ -265,7 +265,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const median = (xs: number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 ? (sorted[mid]!) : ((sorted[mid - 1]!) + (sorted[mid]!)) / 2;
 };
 
 main().catch((err: unknown) => {

@@ -75,7 +75,7 @@ async function firstFrameOf(page: Page, id: string, after: number, timeoutMs = 2
     { id, after, list },
     { timeout: timeoutMs, polling: 'raf' },
   );
-  return (await handle.jsonValue()) as number;
+  return (await handle.jsonValue())!;
 }
 
 async function main(): Promise<void> {
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   try {
     console.log(`[bench:web] server ${t.baseUrl}; preparing ${VIDEOS} videos…`);
     const signup = await api('POST', '/api/v1/auth/signup', { body: { username: 'bench_creator', password: 'correct horse battery' } });
-    const token = signup.body.token as string;
+    const token = (signup.body as { token: string }).token;
     const started = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < VIDEOS; i++) {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       await makeClip(clip, { width: 540, height: 960, seconds: 6, fps: 30 });
       ids.push(await uploadClipViaApi(t.baseUrl, api, token, clip, `Bench clip ${i + 1} #bench`));
     }
-    for (const id of ids) await waitForVideo(api, id, token, (v) => v.status === 'ready' || v.status === 'failed', 300_000);
+    for (const id of ids) await waitForVideo(api, id, token, (v: { status: string }) => v.status === 'ready' || v.status === 'failed', 300_000);
     console.log(`[bench:web] ${ids.length} videos ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
     if (SERVE) {
@@ -177,12 +177,12 @@ async function main(): Promise<void> {
         const at = await firstFrameOf(page, next, keyAt);
         swipes.push(at - keyAt);
         swipesMoved.push((await firstFrameOf(page, next, keyAt, 5000, '__moved')) - keyAt);
-        const marks = (await page.evaluate(`(() => {
+        const marks = await page.evaluate<{ active: number; play: number; playing: number }>(`(() => {
           const id = ${JSON.stringify(next)};
           const at = (name) => { const e = performance.getEntriesByName(name); return e.length ? e[e.length - 1].startTime : NaN; };
           const f = window.__frames.filter((x) => x.id === id);
           return { active: at('curta:active:' + id), play: at('curta:play:' + id), playing: f.length ? f[f.length - 1].playingAt : NaN };
-        })()`)) as { active: number; play: number; playing: number };
+        })()`);
         breakdown.push([marks.active - keyAt, marks.play - keyAt, marks.playing - keyAt]);
         current = next;
         // Far-away players are torn down: only the current one, one behind and two ahead hold media.

@@ -6,7 +6,9 @@
  * lines are allowed) and the bidirectional embedding/override/isolate marks
  * that can make text display in a different order than it is stored.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex -- as above
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 export function cleanText(s: string, opts: { multiline: boolean }): string {

@@ -78,7 +78,8 @@ export interface ObjectStore {
   /**
    * Object-created notifications, where the backend can emit them in-process
    * (the filesystem store does; S3 delivers them through a queue instead).
-   * Returns an unsubscribe function.
+   * A listener may be async: its rejection is logged like a throw. Returns an
+   * unsubscribe function.
    */
-  onObjectCreated(listener: (info: ObjectInfo) => void): () => void;
+  onObjectCreated(listener: (info: ObjectInfo) => unknown): () => void;
 }

@@ -65,7 +65,7 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
     });
 
     it('maps PostgreSQL types to the agreed JS types', async () => {
-      const { rows } = await db.query<Record<string, unknown>>(
+      const { rows } = await db.query(
         `SELECT 42::int4 AS i4, 9007199254740991::int8 AS i8, count(*) AS cnt, 1.50::numeric AS num,
                 0.5::float8 AS f8, true AS b, 'x'::text AS t, '2024-02-29'::date AS d,
                 '2024-01-02T03:04:05.678Z'::timestamptz AS ts, '{"a":[1,2]}'::jsonb AS j,

@@ -41,7 +41,7 @@ if (available) {
     it('runs sessions in UTC, like PGlite, and parses arrays and intervals like it', async () => {
       const { db, cleanup } = await freshDatabase();
       try {
-        const { rows } = await db.query<Record<string, unknown>>(
+        const { rows } = await db.query(
           `SELECT current_setting('TimeZone') AS tz, ARRAY[1, 9007199254740993]::int8[] AS i8a,
                   ARRAY['2024-02-29']::date[] AS da, ARRAY[1.50]::numeric[] AS na, '1 day'::interval AS iv,
                   ARRAY[NULL, 2]::int8[] AS withnull`,

@@ -62,7 +62,7 @@ describe('FsObjectStore', () => {
         store.receiveSignedPut(k, q, headers, Readable.from([body]));
 
       const sig = query.sig!;
-      const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+      const flipped = (sig.startsWith('A') ? 'B' : 'A') + sig.slice(1);
       await rejectsWithCode(send(key, { ...query, sig: flipped }), 'signature_invalid');
       await rejectsWithCode(send(key, { ...query, sig: undefined }), 'signature_invalid');
       await rejectsWithCode(send(key, { ...query, sig: 'short' }), 'signature_invalid');
@@ -273,7 +273,7 @@ describe('FsObjectStore', () => {
         'with space',
         'ünïcode',
         'nul\u0000byte',
-        `${'x'.repeat(1025)}`,
+        'x'.repeat(1025),
       ];
       for (const key of bad) {
         await rejectsWithCode(store.put(key, 'x', { contentType: 'text/plain' }), 'validation_failed');

@@ -38,7 +38,7 @@ export function sendToFsStore(
 
 export async function createFsStore(
   opts: Partial<FsObjectStoreOptions> = {},
-): Promise<{ store: FsObjectStore; rootDir: string; cleanup(): Promise<void> }> {
+): Promise<{ store: FsObjectStore; rootDir: string; cleanup: () => Promise<void> }> {
   const rootDir = await mkdtemp(join(tmpdir(), 'curta-fs-store-'));
   const store = new FsObjectStore({ rootDir, publicBaseUrl: PUBLIC_BASE_URL, signingSecret: SECRET, ...opts });
   return { store, rootDir, cleanup: () => rm(rootDir, { recursive: true, force: true }) };

@@ -49,7 +49,7 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
     it('runs an enqueued job once with its payload and marks it done', async () => {
       const queue = newQueue();
       const q = queueName('basic');
-      const seen: Job<{ videoId: string }>[] = [];
+      const seen: Array<Job<{ videoId: string }>> = [];
       const { id, created } = await queue.enqueue(q, { videoId: 'v1' });
       expect(created).toBe(true);
       expect(await queue.counts(q)).toEqual({ queued: 1, running: 0, done: 0, dead: 0 });

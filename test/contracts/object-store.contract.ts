@@ -15,7 +15,7 @@ export interface ObjectStoreFixture {
    * through the API's storage handler for the filesystem store. Without it
    * the presigned round trips and multipart tests are skipped.
    */
-  sendPresigned?(request: PresignedRequest, body: Buffer): Promise<void>;
+  sendPresigned?: (request: PresignedRequest, body: Buffer) => Promise<void>;
   /** True where onObjectCreated fires in-process (the filesystem store). */
   emitsObjectCreated?: boolean;
 }

@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, ensureWebBuilt, launchChromium, uploadClipViaApi } from '../support/browser.js';
 import { makeClip } from '../support/media.js';
+import type { apiClient } from '../support/test-app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
@@ -55,7 +56,7 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
   let browser: Browser | undefined;
   let baseUrl: string;
   let closeServer: (() => Promise<void>) | undefined;
-  let api: Awaited<ReturnType<typeof import('../support/test-app.js')['apiClient']>>;
+  let api: ReturnType<typeof apiClient>;
   let tmp: string;
   let creator: { id: string; token: string };
   const creatorVideos: string[] = [];
@@ -85,11 +86,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
     for (const id of creatorVideos) await waitForVideo(api, id, creator.token, (v) => v.status === 'ready', 150_000);
     (globalThis as { __clip?: string }).__clip = clips[2];
     const { execFile } = await import('node:child_process');
-    await new Promise<void>((resolve, reject) =>
-      execFile('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120', '-frames:v', '1', join(tmp, 'avatar.jpg')], (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
+    const { promisify } = await import('node:util');
+    await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120', '-frames:v', '1', join(tmp, 'avatar.jpg')]);
     browser = await launchChromium();
   }, 240_000);
 

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCache } from '../../src/adapters/cache/redis-cache.js';
 import { RateLimiter } from '../../src/modules/safety/rate-limiter.js';
-import { parallel, seedVideo, signup, type Api, type TestUser } from '../support/social.js';
+import { parallel, seedVideo, type Api, type TestUser } from '../support/social.js';
 import { redisAvailable, TEST_REDIS_URL, uniqueName } from '../support/services.js';
 import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
 

@@ -1,5 +1,5 @@
 /**
- * Online simulation of the For You feed (issue 6, item 5): simulated viewers
+ * Online simulation of the For You feed: simulated viewers
  * with hidden tastes use the live API of a real app — they fetch For You
  * pages and watch, rewatch, like and skip through /api/v1/events — while the
  * model is retrained as the scheduled job would. Then:

@@ -100,7 +100,7 @@ describe.skipIf(!available)('scale-out: 2 API processes + 2 workers behind nginx
     const firstClaim = Date.now();
     const job = await poll('a job running on worker 1', 90_000, 50, async () => {
       const running = await runningJobOn(victim);
-      return running && running.media_prefix && (running.published || Date.now() - firstClaim > 30_000) ? running : undefined;
+      return running?.media_prefix && (running.published || Date.now() - firstClaim > 30_000) ? running : undefined;
     });
     victim.signal('SIGKILL', { group: true });
     expect((await exitWithin(victim, 5000))?.signal).toBe('SIGKILL');

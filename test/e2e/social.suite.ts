@@ -97,7 +97,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
 
         const ok = await put(bytes, 'image/png');
         expect(ok.status).toBe(200);
-        const profile = (await ok.json()) as any;
+        const profile = (await ok.json());
         expect(profile.avatarUrl).toMatch(new RegExp(`/avatars/${carol.id}/[A-Za-z0-9_-]+\\.jpg$`));
 
         const img = await fetch(profile.avatarUrl);
@@ -113,7 +113,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(again.status).toBe(304);
 
         // A new avatar gets a new URL and the old object goes away.
-        const second = (await (await put(bytes, 'image/png')).json()) as any;
+        const second = (await (await put(bytes, 'image/png')).json());
         expect(second.avatarUrl).not.toBe(profile.avatarUrl);
         expect((await fetch(profile.avatarUrl)).status).toBe(404);
         expect((await fetch(second.avatarUrl)).status).toBe(200);
@@ -121,17 +121,17 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         // Not an image, a lie about the type, a truncated image, JSON, anonymous, too large.
         const text = await put(Buffer.from('<svg onload="alert(1)"></svg>'), 'image/png');
         expect(text.status).toBe(422);
-        expect(((await text.json()) as any).error.code).toBe('invalid_image');
+        expect(((await text.json())).error.code).toBe('invalid_image');
         const truncated = await put(bytes.subarray(0, 2000), 'image/png');
         expect(truncated.status).toBe(422);
-        expect(((await truncated.json()) as any).error.code).toBe('invalid_image');
+        expect(((await truncated.json())).error.code).toBe('invalid_image');
         const json = await put(Buffer.from('{"a":1}'), 'application/json');
         expect(json.status).toBe(415);
-        expect(((await json.json()) as any).error.code).toBe('unsupported_media_type');
+        expect(((await json.json())).error.code).toBe('unsupported_media_type');
         expect((await put(bytes, 'image/png', null)).status).toBe(401);
         const huge = await put(Buffer.concat([bytes, randomBytes(5 * 1024 * 1024)]), 'image/png');
         expect(huge.status).toBe(413);
-        expect(((await huge.json()) as any).error.code).toBe('payload_too_large');
+        expect(((await huge.json())).error.code).toBe('payload_too_large');
         expect((await fetch(`${t.baseUrl}/avatars/${carol.id}%2F..%2F..%2Foriginals%2Fx.jpg`)).status).toBe(404);
         // The failed attempts left the current avatar alone.
         expect((await api('GET', '/api/v1/users/carol')).body.avatarUrl).toBe(second.avatarUrl);
@@ -259,7 +259,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
             ['GET', 'comments'],
           ] as const) {
             const r = await api(method, `/api/v1/videos/${id}/${path}`, { token: carol.token });
-            expect(r.status, `${path}`).toBe(404);
+            expect(r.status, path).toBe(404);
             expect(r.body.error.code).toBe('video_not_found');
           }
           const c = await api('POST', `/api/v1/videos/${id}/comments`, { token: carol.token, body: { text: 'hi' } });
@@ -658,7 +658,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(like.status).toBe(404);
         expect(like.body.error.code).toBe('video_not_found');
         expect((await api('DELETE', `/api/v1/videos/${id}`, { token: alice.token })).status).toBe(404);
-        const left = await t.app.db.query<{ n: number }>(
+        const left = await t.app.db.query<{ n: string }>(
           `SELECT (SELECT count(*) FROM video_likes WHERE video_id = $1) + (SELECT count(*) FROM comments WHERE video_id = $1)
                 + (SELECT count(*) FROM video_hashtags WHERE video_id = $1) AS n`,
           [id],

@@ -66,7 +66,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
     const t = await startTestApp({ UPLOAD_MULTIPART_THRESHOLD: String(PART_BYTES), UPLOAD_PART_SIZE: String(PART_BYTES) });
     baseUrl = t.baseUrl;
     closeServer = () => t.close();
-    api = apiClient(baseUrl) as ApiClient;
+    api = apiClient(baseUrl);
     await truncate(files.cut, Math.floor((await stat(files.cut)).size * 0.3));
     // Over 2 GiB without using the disk: a sparse file (the size check never reads it).
     const fh = await open(files.huge, 'w');

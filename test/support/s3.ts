@@ -141,11 +141,11 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
     const pairs = ctx.querystring
       .split('&')
       .filter(Boolean)
-      .map((pair) => {
+      .map((pair): [string, string] => {
         const at = pair.indexOf('=');
         const decode = (v: string): string => decodeURIComponent(v.replace(/\+/g, '%20'));
         return at < 0 ? [decode(pair), ''] : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))];
-      }) as Array<[string, string]>;
+      });
     const query = new Map(pairs);
     const provided = query.get('X-Amz-Signature');
     if (provided === undefined) return next();
@@ -155,11 +155,11 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
     const [accessKeyId, day, region, service, terminal] = (query.get('X-Amz-Credential') ?? '').split('/');
     const stamp = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
     if (accessKeyId !== credentials.accessKeyId || !stamp || !day || !region || !service || terminal !== 'aws4_request') {
-      return refuse('Malformed or unknown credential.');
+      refuse('Malformed or unknown credential.'); return;
     }
     const signedAt = Date.UTC(+stamp[1]!, +stamp[2]! - 1, +stamp[3]!, +stamp[4]!, +stamp[5]!, +stamp[6]!);
     if (Date.now() > signedAt + Number(query.get('X-Amz-Expires') ?? 0) * 1000) {
-      return s3Error(ctx, 403, 'AccessDenied', 'Request has expired');
+      s3Error(ctx, 403, 'AccessDenied', 'Request has expired'); return;
     }
 
     const signedHeaders = (query.get('X-Amz-SignedHeaders') ?? '').split(';');
@@ -191,7 +191,7 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
     const given = Buffer.from(provided, 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       if (ctx.method === 'PUT') ctx.req.resume();
-      return refuse('The request signature we calculated does not match the signature you provided.');
+      refuse('The request signature we calculated does not match the signature you provided.'); return;
     }
     return next();
   };
@@ -309,7 +309,7 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
     const parts = /^[a-f0-9]{32}$/.test(uploadId) ? await readUpload(dir, key) : null;
     if (!parts) {
       if (ctx.method === 'PUT') ctx.req.resume();
-      return s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+      s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId }); return;
     }
 
     switch (ctx.method) {
@@ -353,20 +353,20 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
           number: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]!)?.[1]),
           etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]!)?.[1] ?? '').replace(/"/g, ''),
         }));
-        if (requested.length === 0) return s3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed.');
+        if (requested.length === 0) { s3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed.'); return; }
         const stored = new Map(parts.map((p) => [p.number, p]));
         for (const [index, part] of requested.entries()) {
           if (index > 0 && part.number <= requested[index - 1]!.number) {
-            return s3Error(ctx, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order.');
+            s3Error(ctx, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order.'); return;
           }
           const found = stored.get(part.number);
-          if (!found || found.md5 !== part.etag) {
-            return s3Error(ctx, 400, 'InvalidPart', 'One or more of the specified parts could not be found.', {
+          if (found?.md5 !== part.etag) {
+            s3Error(ctx, 400, 'InvalidPart', 'One or more of the specified parts could not be found.', {
               PartNumber: String(part.number),
-            });
+            }); return;
           }
           if (index < requested.length - 1 && found.size < MIN_PART_SIZE) {
-            return s3Error(ctx, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.');
+            s3Error(ctx, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.'); return;
           }
         }
         const { md5 } = await server.store.putObjectMultipart(bucket, uploadId, requested);

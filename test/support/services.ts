@@ -101,7 +101,7 @@ export function uniqueName(prefix: string): string {
  * and returns its URL; `drop` removes it again (closing any connections the
  * test left open).
  */
-export async function createTestDatabase(adminUrl: string = TEST_DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(adminUrl: string = TEST_DATABASE_URL): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = uniqueName('curta_test');
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
   await admin.connect();

@@ -86,7 +86,7 @@ class CommentsDrawer {
     if (!this.dialog.open) this.dialog.showModal();
     if (!canWrite) this.list.append(h('li', { class: 'muted comment-off' }, 'Comments are turned off for this video.'));
     void this.loadPage();
-    (canWrite ? this.input : (this.dialog.querySelector('.sheet-close') as HTMLElement)).focus();
+    (canWrite ? this.input : this.dialog.querySelector<HTMLElement>('.sheet-close')!).focus();
   }
 
   private renderTitle(): void {
@@ -149,7 +149,7 @@ class CommentsDrawer {
     if (this.view?.commentsEnabled) {
       const replyBtn = h('button', { class: 'link-btn', attrs: { type: 'button', 'data-testid': 'comment-reply' } }, 'Reply');
       replyBtn.addEventListener('click', () => {
-        const holder = reply ? (this.list.querySelector(`[data-comment-id="${CSS.escape(topId)}"] > .replies`) as HTMLElement | null) : replies;
+        const holder = reply ? this.list.querySelector<HTMLElement>(`[data-comment-id="${CSS.escape(topId)}"] > .replies`) : replies;
         this.setParent({ id: topId, username: c.author.username, replies: holder ?? replies });
         this.input.focus();
       });

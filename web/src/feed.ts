@@ -6,7 +6,6 @@ import { WatchSession } from './events.js';
 import { Player } from './player.js';
 import type { Page, VideoView } from './types.js';
 
-const PAGE_SIZE = 10;
 /** Players kept: the current one, the previous one, and the next two (preloaded). */
 const KEEP_BEHIND = 1;
 const PRELOAD_AHEAD = 2;
@@ -764,13 +763,14 @@ export async function copyText(text: string): Promise<void> {
       await navigator.clipboard.writeText(text);
       return;
     } catch {
-      // Not allowed here (no permission, not focused): the old way below.
+      // Not allowed here (no permission, not focused): the selection-copy fallback below.
     }
   }
   const area = h('textarea', { class: 'visually-hidden', attrs: { readonly: true } });
   area.value = text;
   document.body.append(area);
   area.select();
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the fallback for browsers without the Clipboard API
   const ok = document.execCommand('copy');
   area.remove();
   if (!ok) throw new Error('copy failed');

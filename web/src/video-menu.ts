@@ -142,10 +142,10 @@ export function openReport(targetType: ReportTargetType, targetId: string, title
   body.append(form);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const reason = (form.querySelector('input[name="reason"]:checked') as HTMLInputElement | null)?.value as ReportReason | undefined;
-    if (!reason) return setText(error, 'Pick a reason.');
+    const reason = form.querySelector<HTMLInputElement>('input[name="reason"]:checked')?.value as ReportReason | undefined;
+    if (!reason) { setText(error, 'Pick a reason.'); return; }
     const text = details.value.trim();
-    if (reason === 'other' && !text) return setText(error, 'Tell us what is wrong.');
+    if (reason === 'other' && !text) { setText(error, 'Tell us what is wrong.'); return; }
     submit.disabled = true;
     endpoints.report(targetType, targetId, reason, text || undefined).then(
       () => {

@@ -120,6 +120,7 @@ export class RedisCache implements Cache {
     } catch (err) {
       const cause = cache.lastConnectionError ?? err;
       await cache.close();
+      // eslint-disable-next-line preserve-caught-error -- the connection's own error says more than the failed ping
       throw new Error(`Redis at ${redactUrl(url)} did not answer: ${(cause as Error).message}`, { cause });
     } finally {
       cache.quiet = false;

@@ -80,7 +80,7 @@ export async function migrate(db: Database, dir: string = defaultMigrationsDir):
   });
 
   const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-  const done = new Set(rows.map((r) => Number(r.version)));
+  const done = new Set(rows.map((r) => r.version));
   const applied: string[] = [];
 
   for (const migration of files) {

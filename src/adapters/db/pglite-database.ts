@@ -142,10 +142,11 @@ async function acquireLockFile(lockFile: string): Promise<void> {
         throw new Error(
           `The embedded database at ${lockFile.slice(0, -'.lock'.length)} is in use by process ${pid}. ` +
             'Stop it first, or set DATABASE_URL to share a PostgreSQL server between processes.',
+          { cause: err },
         );
       }
       if (pid === process.pid) {
-        throw new Error(`The embedded database ${lockFile.slice(0, -'.lock'.length)} is already open in this process.`);
+        throw new Error(`The embedded database ${lockFile.slice(0, -'.lock'.length)} is already open in this process.`, { cause: err });
       }
       await rm(lockFile, { force: true }); // left behind by a process that died
     }

@@ -311,12 +311,12 @@ export class FsObjectStore implements ObjectStore {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  onObjectCreated(listener: (info: ObjectInfo) => void): () => void {
+  onObjectCreated(listener: (info: ObjectInfo) => unknown): () => void {
     const wrapped = (info: ObjectInfo): void => {
       try {
-        const result = listener(info) as unknown;
-        if (result && typeof (result as Promise<unknown>).catch === 'function') {
-          (result as Promise<unknown>).catch((err: unknown) =>
+        const result = listener(info);
+        if (result instanceof Promise) {
+          result.catch((err: unknown) =>
             this.logger.error({ err, key: info.key }, 'object-created listener failed'),
           );
         }
@@ -479,7 +479,7 @@ export class FsObjectStore implements ObjectStore {
     if (!UPLOAD_ID.test(uploadId)) return;
     await this.locks.run(`upload:${uploadId}`, async () => {
       const upload = await this.readUpload(uploadId);
-      if (!upload || upload.key !== key) return;
+      if (upload?.key !== key) return;
       await rm(this.uploadDir(uploadId), { recursive: true, force: true });
     });
   }
@@ -661,7 +661,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async loadUpload(key: string, uploadId: string): Promise<UploadRecord> {
     const upload = await this.readUpload(uploadId);
-    if (!upload || upload.key !== key) {
+    if (upload?.key !== key) {
       throw new AppError('upload_not_found', 'Multipart upload not found.', { uploadId });
     }
     return upload;
@@ -693,7 +693,7 @@ export class FsObjectStore implements ObjectStore {
       throw err;
     }
     for (const entry of entries) {
-      if (entry.name === META_FILE && dirKey && dirKey.startsWith(prefix)) {
+      if (entry.name === META_FILE && dirKey !== '' && dirKey.startsWith(prefix)) {
         const meta = await this.readMeta(dirKey);
         if (meta) out.push(toInfo(dirKey, meta));
       } else if (entry.isDirectory() && !entry.name.startsWith('.')) {

@@ -337,7 +337,7 @@ export class S3ObjectStore implements ObjectStore {
     for await (const page of this.listKeyPages(prefix)) keys.push(...page);
     // ListObjectsV2 has no content type or cache control: HEAD each object,
     // a few at a time. One deleted meanwhile is simply left out.
-    const infos: (ObjectInfo | null)[] = new Array(keys.length).fill(null);
+    const infos = new Array<ObjectInfo | null>(keys.length).fill(null);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < keys.length) {
@@ -352,7 +352,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Never fires: S3 delivers object-created events through a queue (the reconciler covers them). */
-  onObjectCreated(_listener: (info: ObjectInfo) => void): () => void {
+  onObjectCreated(_listener: (info: ObjectInfo) => unknown): () => void {
     return () => undefined;
   }
 
@@ -428,7 +428,7 @@ export class S3ObjectStore implements ObjectStore {
           parts.push({ partNumber: part.PartNumber, size: part.Size ?? 0, etag: quoted(part.ETag) });
         }
         if (!out.IsTruncated || out.NextPartNumberMarker === undefined) break;
-        marker = String(out.NextPartNumberMarker);
+        marker = out.NextPartNumberMarker;
       }
     } catch (err) {
       throw this.mapError(err, key, uploadId);

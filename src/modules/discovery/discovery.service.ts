@@ -3,7 +3,7 @@ import { decodeOffsetCursor, encodeOffsetCursor } from '../../lib/cursor.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/user.types.js';
-import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import type { ProfilesService } from '../accounts/profiles.service.js';
 import { normalizeTag } from '../videos/caption.js';
 import { FEED_GENERATION_KEY } from '../videos/video-events.js';
 import type { VideoRow } from '../videos/video.types.js';

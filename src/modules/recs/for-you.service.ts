@@ -1,8 +1,6 @@
-import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
-import type { PublicUser } from '../accounts/user.types.js';
 import type { Viewer } from '../../lib/http/viewer.js';
 import type { ForYouParams } from './recs.schema.js';
 import type { VideoRow } from '../videos/video.types.js';
@@ -19,7 +17,6 @@ import {
   sessionAffinity,
   thompsonOrder,
   topIndices,
-  type RankItem,
   type Rng,
   type Source,
 } from './ranking.js';
@@ -240,7 +237,7 @@ export class ForYouService {
   /** Model item index → catalog video, and the indices of those discoverable now: once per (snapshot, model) pair. */
   private modelItems(catalog: CatalogSnapshot, loaded: LoadedModel): { indices: number[]; items: ReadonlyArray<CatalogVideo | undefined> } {
     const j = this.joined;
-    if (j && j.catalog === catalog && j.model === loaded) return j;
+    if (j?.catalog === catalog && j.model === loaded) return j;
     const items = loaded.itemIds.map((id) => catalog.byId.get(id));
     const indices: number[] = [];
     items.forEach((v, i) => v && indices.push(i));

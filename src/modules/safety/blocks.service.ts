@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
-import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import type { ProfilesService } from '../accounts/profiles.service.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { BlocksRepository } from './blocks.repository.js';

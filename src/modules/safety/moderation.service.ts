@@ -1,5 +1,4 @@
 import { AppError } from '../../errors.js';
-import { cleanText } from '../../lib/text.js';
 import type { Database } from '../../ports/database.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoEvents } from '../videos/video-events.js';
@@ -7,7 +6,7 @@ import type { VideosRepository } from '../videos/videos.repository.js';
 import type { ModerationRepository } from './moderation.repository.js';
 import type { ReportsRepository } from './reports.repository.js';
 import { userTarget, type ReportsService } from './reports.service.js';
-import type { AdminUserView, AdminVideoView, ReportTarget } from './safety.schema.js';
+import type { AdminUserView, AdminVideoView } from './safety.schema.js';
 
 /**
  * What admins do to content and accounts. Every change is followed by

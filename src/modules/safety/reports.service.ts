@@ -1,21 +1,16 @@
 import { AppError } from '../../errors.js';
-import { ID_PATTERN, randomId } from '../../lib/ids.js';
-import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
-import { cleanText } from '../../lib/text.js';
+import { randomId } from '../../lib/ids.js';
+import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
-import type { VideosService, VideoView } from '../videos/videos.service.js';
-import {
-  REPORT_REASONS,
-  REPORT_STATUSES,
-  REPORT_TARGET_TYPES,
-  type CommentTargetRow,
-  type ReportRow,
-  type ReportsRepository,
-  type ReportStatus,
-  type ReportTargetType,
-  type UserTargetRow,
+import type { VideosService } from '../videos/videos.service.js';
+import type {
+  CommentTargetRow,
+  ReportRow,
+  ReportsRepository,
+  ReportTargetType,
+  UserTargetRow,
 } from './reports.repository.js';
 import type { AdminReportView, AdminUserTarget, AdminVideoView, CreateReportInput, ReportQueueParams, ReportTarget, ReportView } from './safety.schema.js';
 
@@ -143,7 +138,7 @@ export class ReportsService {
 
   /** Admins see the video whatever its visibility (private renditions through signed URLs). */
   videoTarget(v: VideoRow): AdminVideoView {
-    const target: AdminVideoView = { type: 'video', ...this.videos.toView(v), ownerBanned: v.owner_banned === true };
+    const target: AdminVideoView = { type: 'video', ...this.videos.toView(v), ownerBanned: v.owner_banned };
     if (v.taken_down_at) target.takedown = { reason: v.takedown_reason ?? '', at: isoTime(v.taken_down_at) };
     return target;
   }

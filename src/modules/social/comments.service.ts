@@ -1,9 +1,8 @@
 import { AppError } from '../../errors.js';
-import { ID_PATTERN, randomId } from '../../lib/ids.js';
+import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
-import { cleanText } from '../../lib/text.js';
 import type { PublicUser } from '../accounts/user.types.js';
-import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import type { ProfilesService } from '../accounts/profiles.service.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { CommentRow, CommentsRepository } from './comments.repository.js';

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
-import type { ProfilesService, UserSummary } from '../accounts/profiles.service.js';
+import type { ProfilesService } from '../accounts/profiles.service.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService, VideoView } from '../videos/videos.service.js';
 import type { EngagementRepository } from './engagement.repository.js';

@@ -43,8 +43,8 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
       file.value = '';
       if (!f) return;
       setText(avatarError, '');
-      if (!AVATAR_TYPES.includes(f.type)) return setText(avatarError, 'Choose a JPEG, PNG or WebP image.');
-      if (f.size > AVATAR_MAX_BYTES) return setText(avatarError, 'That image is over 5 MB.');
+      if (!AVATAR_TYPES.includes(f.type)) { setText(avatarError, 'Choose a JPEG, PNG or WebP image.'); return; }
+      if (f.size > AVATAR_MAX_BYTES) { setText(avatarError, 'That image is over 5 MB.'); return; }
       avatarBox.classList.add('is-busy');
       endpoints
         .setAvatar(f)

@@ -97,6 +97,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * True only when the browser says it is offline: `onLine` is missing outside
+ * browsers, and there an unknown state must not read as offline.
+ */
+export function knownOffline(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- `onLine` may be undefined at run time
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
+}
+
+/**
  * Waits before trying again: until the browser says it is back online when it
  * knows it is offline, otherwise `ms` (cut short by an `online` event).
  */
@@ -106,13 +115,6 @@ export function waitForNetwork(ms: number, signal: AbortSignal): Promise<void> {
       reject(abortError());
       return;
     }
-    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cleanup = () => {
-      clearTimeout(timer);
-      window.removeEventListener('online', onOnline);
-      signal.removeEventListener('abort', onAbort);
-    };
     const onOnline = () => {
       cleanup();
       resolve();
@@ -121,10 +123,15 @@ export function waitForNetwork(ms: number, signal: AbortSignal): Promise<void> {
       cleanup();
       reject(abortError());
     };
+    // navigator.onLine can be wrong in the hopeful direction only; still look again now and then.
+    const timer = setTimeout(onOnline, knownOffline() ? Math.max(ms, 30_000) : ms);
+    const cleanup = () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', onOnline);
+      signal.removeEventListener('abort', onAbort);
+    };
     window.addEventListener('online', onOnline);
     signal.addEventListener('abort', onAbort, { once: true });
-    // navigator.onLine can be wrong in the hopeful direction only; still look again now and then.
-    timer = setTimeout(onOnline, offline ? Math.max(ms, 30_000) : ms);
   });
 }
 

@@ -13,7 +13,7 @@ import { ApiError, authHeaders, errorFromResponse, messageOf, session, storage, 
 import { contentTypeOf } from './checks.js';
 import { failureReason } from './reasons.js';
 import { studioApi, type StudioVideo, type VideoSettings } from './studio-api.js';
-import { abortError, isAbort, isTransient, putBlob, readSse, sleep, waitForNetwork } from './transfer.js';
+import { abortError, isAbort, isTransient, knownOffline, putBlob, readSse, sleep, waitForNetwork } from './transfer.js';
 
 export type Phase = 'idle' | 'uploading' | 'reconnecting' | 'processing' | 'ready' | 'failed';
 
@@ -74,7 +74,7 @@ export function pendingUpload(): PendingUpload | null {
   try {
     const p = JSON.parse(raw) as PendingUpload;
     const user = session.user;
-    return typeof p.videoId === 'string' && user && p.userId === user.id ? p : null;
+    return typeof p.videoId === 'string' && user !== null && p.userId === user.id ? p : null;
   } catch {
     return null;
   }
@@ -292,7 +292,7 @@ class UploadJob {
           lastSent = this.s.sent;
         }
         // Time spent offline is not the upload's fault: only tries while online count.
-        if (navigator.onLine !== false && ++stalled > MAX_STALLED_RETRIES) throw err;
+        if (!knownOffline() && ++stalled > MAX_STALLED_RETRIES) throw err;
         this.set({ phase: 'reconnecting', resumed: true, message: connectionMessage(err) });
         await waitForNetwork(Math.min(1000 * 2 ** Math.max(0, stalled - 1), 15_000), signal);
         upload = null; // ask again: which parts are stored, fresh URLs for the rest
@@ -370,13 +370,13 @@ class UploadJob {
     };
     // After a failure no new part starts, but parts already on their way may finish:
     // whatever storage holds is kept for the next try.
-    let firstError: unknown = null;
+    let failure: { err: unknown } | undefined;
     const worker = async () => {
-      for (let part = queue.shift(); part && firstError === null; part = queue.shift()) {
+      for (let part = queue.shift(); part && !failure; part = queue.shift()) {
         try {
           await sendOne(part);
         } catch (err) {
-          firstError ??= err;
+          failure ??= { err };
           return;
         }
         doneBytes += part.size;
@@ -386,7 +386,7 @@ class UploadJob {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
-    if (firstError !== null) throw firstError;
+    if (failure) throw failure.err;
   }
 
   private progress(sent: number, total: number): void {
@@ -408,7 +408,7 @@ class UploadJob {
         if (signal.aborted) throw abortError();
         if (!isTransient(err) || (err instanceof ApiError && err.status === 403)) throw err; // a 403 here is a refusal
         // Only tries while online count (see send()).
-        if (navigator.onLine !== false && ++failures >= MAX_STALLED_RETRIES) throw err;
+        if (!knownOffline() && ++failures >= MAX_STALLED_RETRIES) throw err;
         this.set({ phase: 'reconnecting', message: connectionMessage(err) });
         await waitForNetwork(Math.min(1000 * 2 ** Math.max(0, failures - 1), 15_000), signal);
       }
@@ -455,7 +455,7 @@ class UploadJob {
       } catch (err) {
         if (signal.aborted) throw abortError();
         if (!isTransient(err) || (err instanceof ApiError && err.status === 403)) throw err;
-        if (navigator.onLine !== false && ++failures > 20) throw err;
+        if (!knownOffline() && ++failures > 20) throw err;
         this.set({ phase: 'reconnecting', message: 'Connection lost — reconnecting to follow processing…' });
       }
       await waitForNetwork(Math.min(retryMs * Math.max(1, failures), 15_000), signal);
@@ -520,7 +520,7 @@ function isConnectionLoss(err: unknown): boolean {
 function connectionMessage(err: unknown): string {
   if (err instanceof ApiError && err.status >= 500) return 'The server had a hiccup — retrying…';
   if (err instanceof ApiError && err.status === 429) return 'Busy right now — retrying in a moment…';
-  if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'Connection lost — retrying when you’re back online…';
+  if (knownOffline()) return 'Connection lost — retrying when you’re back online…';
   return 'Connection lost — retrying…';
 }
 

@@ -160,7 +160,7 @@ export class YourVideos {
       ask.hidden = false;
       ask.focus();
     });
-    confirm.addEventListener('click', async () => {
+    const remove = async (): Promise<void> => {
       confirm.disabled = true;
       keep.disabled = true;
       try {
@@ -175,7 +175,8 @@ export class YourVideos {
         keep.disabled = false;
         toast(messageOf(err), 'error');
       }
-    });
+    };
+    confirm.addEventListener('click', () => void remove());
     wrap.append(ask, confirmRow);
     return wrap;
   }

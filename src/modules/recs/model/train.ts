@@ -160,8 +160,8 @@ async function rp3Graph(g: Incidence, nItems: number, p: ModelParams, progress: 
   const touched = new Int32Array(nItems);
   const seen = new Uint8Array(nItems);
   const cand = new Float64Array(nItems);
-  const rowsIdx: Int32Array[] = new Array(nItems);
-  const rowsVal: Float32Array[] = new Array(nItems);
+  const rowsIdx = new Array<Int32Array>(nItems);
+  const rowsVal = new Array<Float32Array>(nItems);
   const K = p.neighbours;
   let last = performance.now();
   let total = 0;

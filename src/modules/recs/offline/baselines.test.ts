@@ -18,7 +18,7 @@ describe('EaseModel', () => {
     // Reference: B over all five items (the inactive item has a λ-only row).
     const g = new Float64Array(n * n);
     for (let u = 0; u < 4; u++) {
-      const its = positives.items.subarray(positives.indptr[u]!, positives.indptr[u + 1]!);
+      const its = positives.items.subarray(positives.indptr[u], positives.indptr[u + 1]);
       for (const i of its) for (const j of its) g[i * n + j]!++;
     }
     for (let i = 0; i < n; i++) g[i * n + i]! += lambda;

@@ -102,7 +102,10 @@ function sleb(v: number): number[] {
 }
 
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+const name = (s: string): number[] => {
+  const utf8 = new TextEncoder().encode(s);
+  return [...uleb(utf8.length), ...utf8];
+};
 
 /**
  * (func (export "dot4") (param r0 r1 r2 r3 s len out i32)

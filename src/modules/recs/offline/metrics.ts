@@ -71,7 +71,7 @@ export function evaluateRanking(
     const b = relevant.indptr[u + 1]!;
     if (a === b) continue;
     const rel = new Set<number>(relevant.items.subarray(a, b));
-    const mask = u < masked.indptr.length - 1 ? masked.items.subarray(masked.indptr[u]!, masked.indptr[u + 1]!) : new Int32Array(0);
+    const mask = u < masked.indptr.length - 1 ? masked.items.subarray(masked.indptr[u], masked.indptr[u + 1]) : new Int32Array(0);
     const ranked = topK(score(u), k, new Set<number>(mask));
     recall += recallAtK(ranked, rel, k);
     ndcg += ndcgAtK(ranked, rel, k);

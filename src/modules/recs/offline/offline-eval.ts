@@ -83,7 +83,7 @@ export function evaluateEase(ds: Dataset, relevant: UserItems, mask: UserItems, 
   const seconds = (performance.now() - t0) / 1000;
   const out = new Float32Array(ds.nItems);
   const metrics = evaluateRanking(
-    (u) => ease.score(positives.items.subarray(positives.indptr[u]!, positives.indptr[u + 1]!), out),
+    (u) => ease.score(positives.items.subarray(positives.indptr[u], positives.indptr[u + 1]), out),
     relevant,
     mask,
     k,

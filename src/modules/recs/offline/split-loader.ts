@@ -84,7 +84,7 @@ export interface UserItems {
 
 /** Distinct items per user, keeping only lines that `keep` accepts. */
 export function itemsByUser(split: Split, nUsers: number, keep: (label: number) => boolean = () => true): UserItems {
-  const byUser: Array<Set<number> | undefined> = new Array(nUsers);
+  const byUser = new Array<Set<number> | undefined>(nUsers);
   for (let k = 0; k < split.users.length; k++) {
     if (!keep(split.labels[k]!)) continue;
     const u = split.users[k]!;
