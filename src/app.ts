@@ -81,7 +81,6 @@ export interface CreateAppOptions {
   db?: Database;
 }
 
-
 /** The composition root: adapters chosen from config, services wired, routes registered. */
 export async function createApp(config: Readonly<Config>, opts: CreateAppOptions = {}): Promise<App> {
   const log = opts.logger ?? pino({ level: config.logLevel });
@@ -117,9 +116,26 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const playback = createEventsModule(platform, videos);
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
-  const recs = createRecsModule({ config, log, db, store, cache, queue, videos: videos.videos, videosRepo: videos.repo, blockedIds: graph.blockedIds });
+  const recs = createRecsModule({
+    config,
+    log,
+    db,
+    store,
+    cache,
+    queue,
+    videos: videos.videos,
+    videosRepo: videos.repo,
+    blockedIds: graph.blockedIds,
+  });
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
-  const processing = new ProcessingService(videos.repo, store, transcoder, videos.events, config.media.workDir, log.child({ module: 'processing' }));
+  const processing = new ProcessingService(
+    videos.repo,
+    store,
+    transcoder,
+    videos.events,
+    config.media.workDir,
+    log.child({ module: 'processing' }),
+  );
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
   const unsubscribe = store.onObjectCreated((info) => {
@@ -168,7 +184,15 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     transcoder,
     images,
     http,
-    services: { accounts: accounts.accounts, uploads: uploads.uploads, videos: videos.videos, processing, reconciler: uploads.reconciler, safety, recs },
+    services: {
+      accounts: accounts.accounts,
+      uploads: uploads.uploads,
+      videos: videos.videos,
+      processing,
+      reconciler: uploads.reconciler,
+      safety,
+      recs,
+    },
     routes,
     startWorkers() {
       const started = startJobWorkers(

@@ -315,13 +315,25 @@ async function main(): Promise<void> {
       const connections = tool === 'autocannon' ? CONNECTIONS : SEGMENT_CONNECTIONS;
       const result = await (tool === 'autocannon' ? autocannonRun : bodyLoopRun)(url, connections, DURATION);
       rows.push({ label, tool, round, ...result });
-      process.stdout.write(`  round ${round}: ${label}: ${result.reqPerSec.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(result.bytesPerSec / 1e6).toFixed(0)} MB/s\n`);
+      process.stdout.write(
+        `  round ${round}: ${label}: ${result.reqPerSec.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(result.bytesPerSec / 1e6).toFixed(0)} MB/s\n`,
+      );
       return result;
     };
     // Each pair is measured back to back in every round, so drifting load on the machine hits both alike.
     const pairs: Array<{ name: string; ours: [string, string]; base: [string, string]; tool: Tool }> = [
-      { name: 'video', ours: [LABELS.videoApi, `${cluster.url}${paths.video}`], base: [LABELS.videoHello, `${helloNginx.url}${paths.video}`], tool: 'autocannon' },
-      { name: 'feed', ours: [LABELS.feedApi, `${cluster.url}${paths.feed}`], base: [LABELS.feedHello, `${helloNginx.url}${paths.feed}`], tool: 'autocannon' },
+      {
+        name: 'video',
+        ours: [LABELS.videoApi, `${cluster.url}${paths.video}`],
+        base: [LABELS.videoHello, `${helloNginx.url}${paths.video}`],
+        tool: 'autocannon',
+      },
+      {
+        name: 'feed',
+        ours: [LABELS.feedApi, `${cluster.url}${paths.feed}`],
+        base: [LABELS.feedHello, `${helloNginx.url}${paths.feed}`],
+        tool: 'autocannon',
+      },
       {
         name: 'segment',
         ours: [LABELS.segApi, `${cluster.url}${paths.segment}`],

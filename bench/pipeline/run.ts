@@ -96,8 +96,12 @@ async function main(): Promise<void> {
   const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
   console.log('\nmedians over rounds (ratios are taken within each round, then the median)');
   console.log(`  reference (one plain ffmpeg)   ${s(ref)}`);
-  console.log(`  ours: upload → ready           ${s(ready)}   ×${readyRatio.toFixed(3)}  target ≤ ${TARGET_READY}  ${verdict(readyRatio <= TARGET_READY)}`);
-  console.log(`  ours: upload → first playable  ${s(playable)}   ×${playableRatio.toFixed(3)}  target ≤ ${TARGET_PLAYABLE}  ${verdict(playableRatio <= TARGET_PLAYABLE)}`);
+  console.log(
+    `  ours: upload → ready           ${s(ready)}   ×${readyRatio.toFixed(3)}  target ≤ ${TARGET_READY}  ${verdict(readyRatio <= TARGET_READY)}`,
+  );
+  console.log(
+    `  ours: upload → first playable  ${s(playable)}   ×${playableRatio.toFixed(3)}  target ≤ ${TARGET_PLAYABLE}  ${verdict(playableRatio <= TARGET_PLAYABLE)}`,
+  );
   console.log(`  CPU time, ours ÷ reference     ×${median(cpuRatios).toFixed(3)}  (load-independent cross-check)`);
   console.log(
     `  HLS rendition bytes            reference ${refBytes} B  ours ${ourBytes} B (×${(ourBytes / refBytes).toFixed(5)})  ` +
@@ -118,13 +122,37 @@ async function ensureUpload(): Promise<void> {
     console.log('making the upload clip (once)…');
   }
   await run(FFMPEG, [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=s=1080x1920:r=30:d=15',
-    '-f', 'lavfi', '-i', 'sine=f=440:d=15:sample_rate=48000',
-    '-vf', 'hue=H=2*PI*t/6,noise=alls=3:allf=t',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '160k', '-ac', '2',
-    '-movflags', '+faststart', upload,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=1080x1920:r=30:d=15',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:d=15:sample_rate=48000',
+    '-vf',
+    'hue=H=2*PI*t/6,noise=alls=3:allf=t',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '160k',
+    '-ac',
+    '2',
+    '-movflags',
+    '+faststart',
+    upload,
   ]);
 }
 
@@ -144,13 +172,25 @@ async function runReference(plan: EncodePlan): Promise<{ ms: number; cpuSec: num
   // Same output format as ours, colour signalling included (it costs ~22 bytes per init segment).
   args.push('-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv');
   args.push('-g', String(plan.gopFrames), '-keyint_min', String(plan.gopFrames), '-sc_threshold', '0');
-  plan.rungs.forEach((r, i) => args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, `${r.maxrateKbps}k`, `-bufsize:v:${i}`, `${r.bufsizeKbps}k`));
+  plan.rungs.forEach((r, i) =>
+    args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, `${r.maxrateKbps}k`, `-bufsize:v:${i}`, `${r.bufsizeKbps}k`),
+  );
   args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2');
   args.push(
-    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
-    '-hls_fmp4_init_filename', 'init_%v.mp4',
-    '-hls_segment_filename', join(dir, '%v', 'seg_%05d.m4s'),
-    '-var_stream_map', plan.rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
+    '-f',
+    'hls',
+    '-hls_time',
+    '2',
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init_%v.mp4',
+    '-hls_segment_filename',
+    join(dir, '%v', 'seg_%05d.m4s'),
+    '-var_stream_map',
+    plan.rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
     join(dir, '%v', 'index.m3u8'),
   );
   const cpu0 = await cpuSeconds();
@@ -214,9 +254,18 @@ async function ssim(renditionDir: string, rung: { width: number; height: number 
   const { stderr } = await run(
     FFMPEG,
     [
-      '-hide_banner', '-nostats', '-i', joined, '-i', upload,
-      '-lavfi', `[1:v]scale=${rung.width}:${rung.height}:flags=bicubic,format=yuv420p[ref];[0:v]format=yuv420p[dist];[dist][ref]ssim`,
-      '-an', '-f', 'null', '-',
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      joined,
+      '-i',
+      upload,
+      '-lavfi',
+      `[1:v]scale=${rung.width}:${rung.height}:flags=bicubic,format=yuv420p[ref];[0:v]format=yuv420p[dist];[dist][ref]ssim`,
+      '-an',
+      '-f',
+      'null',
+      '-',
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );
@@ -240,7 +289,8 @@ async function cpuSeconds(): Promise<number> {
 
 /** Times every transcoder call, to show where ours spends its time. */
 function timed(inner: Transcoder, phases: Map<string, number>): Transcoder {
-  const wrap = <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+  const wrap =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const t0 = performance.now();
       try {
@@ -265,7 +315,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const median = (xs: number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid]!) : ((sorted[mid - 1]!) + (sorted[mid]!)) / 2;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
 main().catch((err: unknown) => {

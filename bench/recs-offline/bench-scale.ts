@@ -25,7 +25,9 @@ export async function runScaleBench(
 ): Promise<ScaleReport> {
   const t0 = performance.now();
   const data = syntheticTrainingData({ nUsers: o.nUsers, nItems: o.nItems, events: o.events });
-  log(`synthetic: ${o.events} events → ${data.users.length} (user, item) pairs, ${o.nUsers} users × ${o.nItems} items (${((performance.now() - t0) / 1000).toFixed(1)} s to generate)`);
+  log(
+    `synthetic: ${o.events} events → ${data.users.length} (user, item) pairs, ${o.nUsers} users × ${o.nItems} items (${((performance.now() - t0) / 1000).toFixed(1)} s to generate)`,
+  );
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   const model = await trainModel(data, o.params);
@@ -36,7 +38,10 @@ export async function runScaleBench(
   const rnd = seededRng(7);
   const h = o.historyLength ?? 500;
   const histories = Array.from({ length: 50 }, () =>
-    Array.from({ length: h }, (_, k) => ({ item: (Math.floor(rnd() * o.nItems) + k * 7919) % o.nItems, weight: rnd() < 0.3 ? -1 : 1 + Math.floor(rnd() * 3) })),
+    Array.from({ length: h }, (_, k) => ({
+      item: (Math.floor(rnd() * o.nItems) + k * 7919) % o.nItems,
+      weight: rnd() < 0.3 ? -1 : 1 + Math.floor(rnd() * 3),
+    })),
   );
   const uvTimes: number[] = [];
   const saTimes: number[] = [];
@@ -69,8 +74,12 @@ export async function runScaleBench(
     serializeMs: s1 - s0,
     deserializeMs: s2 - s1,
   };
-  log(`userVector (${h}-item history): median ${report.userVectorMs.toFixed(3)} ms; scoreAll (${o.nItems} items): median ${report.scoreAllMs.toFixed(3)} ms`);
-  log(`artifact ${(report.artifactBytes / 1e6).toFixed(1)} MB: serialize ${report.serializeMs.toFixed(0)} ms, deserialize ${report.deserializeMs.toFixed(0)} ms`);
+  log(
+    `userVector (${h}-item history): median ${report.userVectorMs.toFixed(3)} ms; scoreAll (${o.nItems} items): median ${report.scoreAllMs.toFixed(3)} ms`,
+  );
+  log(
+    `artifact ${(report.artifactBytes / 1e6).toFixed(1)} MB: serialize ${report.serializeMs.toFixed(0)} ms, deserialize ${report.deserializeMs.toFixed(0)} ms`,
+  );
   return report;
 }
 

@@ -36,7 +36,10 @@ export function skipPushdownRate(model: RecModel, topN = 10, skipWeight = -1): {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const ds = await loadDataset(process.argv[2] ?? '../shared/data/kuairand');
   const data = splitToTrainingData(ds.train, ds.nUsers, ds.nItems);
-  for (const [name, params] of [['KUAIRAND_PARAMS', KUAIRAND_PARAMS], ['DEFAULT_MODEL_PARAMS', DEFAULT_MODEL_PARAMS]] as const) {
+  for (const [name, params] of [
+    ['KUAIRAND_PARAMS', KUAIRAND_PARAMS],
+    ['DEFAULT_MODEL_PARAMS', DEFAULT_MODEL_PARAMS],
+  ] as const) {
     const r = skipPushdownRate(await trainModel(data, params));
     console.log(`${name}: a quick skip lowers ${(100 * r.rate).toFixed(1)}% of the top-10 co-liked neighbours (${r.items} items)`);
   }

@@ -1,7 +1,6 @@
 import { seededRng } from '../../src/lib/seeded-rng.js';
 import type { TrainingData } from '../../src/modules/recs/model/index.js';
 
-
 export interface SyntheticOptions {
   nUsers: number;
   nItems: number;

@@ -55,7 +55,9 @@ export async function settingEvaluator(dir: string): Promise<(s: TuneSetting, sp
   const mask = trainMask(ds);
   const relevant = { valid: relevantItems(ds, 'valid'), test: relevantItems(ds, 'test') };
   return async (s, split) => {
-    const data = splitToTrainingData(ds.train, ds.nUsers, ds.nItems, (l) => (isPositiveLabel(l) ? POSITIVE_LABEL_WEIGHT : s.negativeLabelWeight));
+    const data = splitToTrainingData(ds.train, ds.nUsers, ds.nItems, (l) =>
+      isPositiveLabel(l) ? POSITIVE_LABEL_WEIGHT : s.negativeLabelWeight,
+    );
     const model = await trainModel(data, s.params);
     const hist = historiesByUser(data.users, data.items, data.weights, ds.nUsers);
     const out = new Float32Array(ds.nItems);
@@ -63,18 +65,24 @@ export async function settingEvaluator(dir: string): Promise<(s: TuneSetting, sp
   };
 }
 
-export async function tune(dir: string, log: (l: string) => void, start?: Partial<TuneSetting>, grid: TuneGrid = KUAIRAND_GRID): Promise<TuneSetting> {
+export async function tune(
+  dir: string,
+  log: (l: string) => void,
+  start?: Partial<TuneSetting>,
+  grid: TuneGrid = KUAIRAND_GRID,
+): Promise<TuneSetting> {
   const evaluate = await settingEvaluator(dir);
-  let best: TuneSetting = { params: { ...KUAIRAND_PARAMS, ...start?.params }, negativeLabelWeight: start?.negativeLabelWeight ?? NEGATIVE_LABEL_WEIGHT };
+  let best: TuneSetting = {
+    params: { ...KUAIRAND_PARAMS, ...start?.params },
+    negativeLabelWeight: start?.negativeLabelWeight ?? NEGATIVE_LABEL_WEIGHT,
+  };
   let bestScore = await evaluate(best, 'valid');
   log(`start: valid NDCG@20 ${bestScore.toFixed(4)} ${JSON.stringify(best)}`);
   for (let pass = 0; pass < 2; pass++) {
     for (const [key, values] of Object.entries(grid)) {
       for (const v of values) {
         const cand: TuneSetting =
-          key === 'negativeLabelWeight'
-            ? { ...best, negativeLabelWeight: v }
-            : { ...best, params: { ...best.params, [key]: v } };
+          key === 'negativeLabelWeight' ? { ...best, negativeLabelWeight: v } : { ...best, params: { ...best.params, [key]: v } };
         if (JSON.stringify(cand) === JSON.stringify(best)) continue;
         const score = await evaluate(cand, 'valid');
         log(`  ${key}=${v}: valid ${score.toFixed(4)}`);
@@ -94,5 +102,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // --production: search around DEFAULT_MODEL_PARAMS with PRODUCTION_GRID.
   const production = process.argv.includes('--production');
   const dir = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '../shared/data/kuairand';
-  await tune(dir, (l) => console.log(l), production ? { params: DEFAULT_MODEL_PARAMS } : undefined, production ? PRODUCTION_GRID : KUAIRAND_GRID);
+  await tune(
+    dir,
+    (l) => console.log(l),
+    production ? { params: DEFAULT_MODEL_PARAMS } : undefined,
+    production ? PRODUCTION_GRID : KUAIRAND_GRID,
+  );
 }

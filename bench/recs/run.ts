@@ -318,20 +318,28 @@ async function queryCosts(url: string): Promise<void> {
       }
       ms.sort((a, b) => a - b);
       const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
-      console.log(`  ${what.padEnd(44)} median ${at(0.5).toFixed(1).padStart(7)} ms   max ${ms[ms.length - 1]!.toFixed(1).padStart(7)} ms   (${runs} runs, ${size} rows)`);
+      console.log(
+        `  ${what.padEnd(44)} median ${at(0.5).toFixed(1).padStart(7)} ms   max ${ms[ms.length - 1]!.toFixed(1).padStart(7)} ms   (${runs} runs, ${size} rows)`,
+      );
     };
     const viewer = (i: number) => {
       const v = (i * 7919) % VIEWERS;
       return v < SIGNED_IN ? { userId: `bviewer${pad(v, 6)}`, deviceId: null } : { userId: null, deviceId: deviceOf(v) };
     };
     const since = new Date(now - DEFAULT_FOR_YOU_OPTIONS.historyWindowMs);
-    await time('per request: viewer history (viewerHistory)', 40, async (i) => (await repo.viewerHistory(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents)).events);
+    await time(
+      'per request: viewer history (viewerHistory)',
+      40,
+      async (i) => (await repo.viewerHistory(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents)).events,
+    );
     await time('per request: followed creators', 20, (i) => repo.followedAuthors(`bviewer${pad(i, 6)}`));
     await time('per snapshot: catalog (discoverable videos)', 3, () => repo.catalog(50_000));
     await time('per snapshot: trending ranking', 3, () =>
       discovery.trendingIds(new Date(now - DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs), DEFAULT_DISCOVERY_OPTIONS.trendingSize),
     );
-    await time('per snapshot: exploration stats (young videos)', 3, () => repo.exploreStats(new Date(now - DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs)));
+    await time('per snapshot: exploration stats (young videos)', 3, () =>
+      repo.exploreStats(new Date(now - DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs)),
+    );
   } finally {
     await db.close();
   }
@@ -377,7 +385,9 @@ async function main(): Promise<void> {
       // The API looks for a new model every second (the default is 10 s).
       RECS_MODEL_POLL_SEC: '1',
       // Experiments: RECS_* settings given to the bench go to the Curta processes (e.g. RECS_CATALOG_TTL_MS).
-      ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('RECS_') && e[1] !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('RECS_') && e[1] !== undefined),
+      ),
     };
 
     console.log(
@@ -404,7 +414,9 @@ async function main(): Promise<void> {
                   (SELECT count(DISTINCT coalesce(user_id, device_id)) FROM events) AS viewers`,
         )
       ).rows;
-      console.log(`  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`);
+      console.log(
+        `  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`,
+      );
     } finally {
       await client.end();
     }
@@ -422,18 +434,23 @@ async function main(): Promise<void> {
     // CPU_PROF=<dir>: a V8 CPU profile of the API process (written when it exits) for finding where the time goes.
     const profileDir = process.env['CPU_PROF'];
     const api: ManagedProcess = profileDir
-      ? spawnManaged('api', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'src/cli.ts', 'serve'], { env })
+      ? spawnManaged('api', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'src/cli.ts', 'serve'], {
+          env,
+        })
       : spawnCurta('api', 'serve', env);
     cleanups.push(() => api.stop(10_000));
     await waitForHttp(`${base}/readyz`, api, 60_000);
     // The first For You request loads the model and the catalog; check that the feed answers a full page.
     const probe = await fetch(`${base}/api/v1/feed/for-you?limit=10`, { headers: { 'x-device-id': deviceOf(VIEWERS - 1) } });
     const page = (await probe.json()) as { items?: unknown[] };
-    if (probe.status !== 200 || page.items?.length !== 10) throw new Error(`For You probe: HTTP ${probe.status}, ${JSON.stringify(page).slice(0, 300)}`);
+    if (probe.status !== 200 || page.items?.length !== 10)
+      throw new Error(`For You probe: HTTP ${probe.status}, ${JSON.stringify(page).slice(0, 300)}`);
 
     const forYouPath = '/api/v1/feed/for-you?limit=10';
     const feedPath = '/api/v1/feed?limit=10';
-    console.log(`warm-up (3 s per route), then ${DURATION} s per measured run; every request as the next of ${VIEWERS.toLocaleString('en')} viewers\n`);
+    console.log(
+      `warm-up (3 s per route), then ${DURATION} s per measured run; every request as the next of ${VIEWERS.toLocaleString('en')} viewers\n`,
+    );
     await load('warm-up', base, forYouPath, CONNECTIONS, 3);
     await load('warm-up', base, feedPath, CONNECTIONS, 3);
     const rows: Measured[] = [];
@@ -454,9 +471,13 @@ async function main(): Promise<void> {
     const p99Ok = forYou.p99 < TARGET_P99_MS;
     const trainOk = trained.totalMs !== null && trained.totalMs < TARGET_TRAIN_MS;
     console.log('\nFor You vs recency feed, same run, same viewers and connections');
-    console.log(`  p50 ratio  ${(forYou.p50 / Math.max(feed.p50, 0.001)).toFixed(2)}×   p99 ratio  ${(forYou.p99 / Math.max(feed.p99, 0.001)).toFixed(2)}×   req/s ratio  ${(forYou.reqPerSec / feed.reqPerSec).toFixed(2)}×`);
+    console.log(
+      `  p50 ratio  ${(forYou.p50 / Math.max(feed.p50, 0.001)).toFixed(2)}×   p99 ratio  ${(forYou.p99 / Math.max(feed.p99, 0.001)).toFixed(2)}×   req/s ratio  ${(forYou.reqPerSec / feed.reqPerSec).toFixed(2)}×`,
+    );
     console.log('\ntargets');
-    console.log(`  For You p99 under load (${CONNECTIONS} conns)   ${forYou.p99.toFixed(1).padStart(8)} ms   target < ${TARGET_P99_MS} ms   ${verdict(p99Ok)}`);
+    console.log(
+      `  For You p99 under load (${CONNECTIONS} conns)   ${forYou.p99.toFixed(1).padStart(8)} ms   target < ${TARGET_P99_MS} ms   ${verdict(p99Ok)}`,
+    );
     console.log(
       `  training on ${(VIEWERS * PAIRS * 4).toLocaleString('en')} events       ${trained.totalMs === null ? '       ?' : secs(trained.totalMs).padStart(8)}      target < ${TARGET_TRAIN_MS / 1000} s    ${verdict(trainOk)}`,
     );

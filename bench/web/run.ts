@@ -66,7 +66,13 @@ const FRAME_PROBE = `
   }, true);
 `;
 
-async function firstFrameOf(page: Page, id: string, after: number, timeoutMs = 20_000, list: '__frames' | '__moved' = '__frames'): Promise<number> {
+async function firstFrameOf(
+  page: Page,
+  id: string,
+  after: number,
+  timeoutMs = 20_000,
+  list: '__frames' | '__moved' = '__frames',
+): Promise<number> {
   const handle = await page.waitForFunction(
     ({ id, after, list }) => {
       const w = window as unknown as Record<string, Array<{ id: string; at: number }>>;
@@ -95,7 +101,8 @@ async function main(): Promise<void> {
       await makeClip(clip, { width: 540, height: 960, seconds: 6, fps: 30 });
       ids.push(await uploadClipViaApi(t.baseUrl, api, token, clip, `Bench clip ${i + 1} #bench`));
     }
-    for (const id of ids) await waitForVideo(api, id, token, (v: { status: string }) => v.status === 'ready' || v.status === 'failed', 300_000);
+    for (const id of ids)
+      await waitForVideo(api, id, token, (v: { status: string }) => v.status === 'ready' || v.status === 'failed', 300_000);
     console.log(`[bench:web] ${ids.length} videos ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
     if (SERVE) {
@@ -135,7 +142,12 @@ async function main(): Promise<void> {
           .first()
           .getAttribute('data-video-id', { timeout: 30_000 })
           .catch(async (err: unknown) => {
-            console.error(`[bench:web] no feed: ${apiLog.join(', ')}; page says: ${await page.locator('#app').innerText().catch(() => '?')}`);
+            console.error(
+              `[bench:web] no feed: ${apiLog.join(', ')}; page says: ${await page
+                .locator('#app')
+                .innerText()
+                .catch(() => '?')}`,
+            );
             throw err;
           });
         const at = await firstFrameOf(page, firstId!, 0);
@@ -166,7 +178,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < SWIPES; i++) {
         // Watch a moment, as a viewer would (the next ones preload meanwhile).
         await page.waitForTimeout(1200);
-        const items = await feed.locator('[data-testid="feed-item"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.videoId!));
+        const items = await feed
+          .locator('[data-testid="feed-item"]')
+          .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.videoId!));
         const index = items.indexOf(current!);
         // At the end of the feed, the last swipes go back up (to the video kept ready behind).
         const down = index + 1 < items.length;
@@ -187,7 +201,11 @@ async function main(): Promise<void> {
         current = next;
         // Far-away players are torn down: only the current one, one behind and two ahead hold media.
         maxAttached = Math.max(maxAttached, await feed.locator('video[src]').count());
-        heapMb.push(await page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20));
+        heapMb.push(
+          await page.evaluate(
+            () => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20,
+          ),
+        );
       }
       await context.close();
 
@@ -198,11 +216,11 @@ async function main(): Promise<void> {
       console.log('');
       console.log(`[bench:web] Chromium ${CHROMIUM_PATH}, viewport 390×844, ${VIDEOS} videos (540×960, 6 s), loopback`);
       console.log(`  load → first frame     median ${load.toFixed(0)} ms   (${loads.map((x) => x.toFixed(0)).join(', ')})`);
-      console.log(`  swipe → first frame    median ${swipe.toFixed(0)} ms   (n=${swipes.length}: ${swipes.map((x) => x.toFixed(0)).join(', ')})`);
-      const col = (i: number) => median(breakdown.map((b) => b[i]!)).toFixed(0);
       console.log(
-        `    of which: key → current ${col(0)} ms, → play() ${col(1)} ms, → 'playing' ${col(2)} ms (medians)`,
+        `  swipe → first frame    median ${swipe.toFixed(0)} ms   (n=${swipes.length}: ${swipes.map((x) => x.toFixed(0)).join(', ')})`,
       );
+      const col = (i: number) => median(breakdown.map((b) => b[i]!)).toFixed(0);
+      console.log(`    of which: key → current ${col(0)} ms, → play() ${col(1)} ms, → 'playing' ${col(2)} ms (medians)`);
       if (process.env.BENCH_WEB_DEBUG) console.log(breakdown.map((b) => b.map((x) => x.toFixed(0)).join('/')).join(' '));
       console.log(`  swipe ÷ load           ${ratio.toFixed(3)}   (target ≤ 0.25) ${ratio <= 0.25 ? 'OK' : 'OVER'}`);
       const loadMoved = median(loadsMoved);

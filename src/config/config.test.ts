@@ -37,9 +37,7 @@ describe('loadConfig', () => {
 
   it('requires a shared signing secret once several processes share a database', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/curta' })).toThrow(/CURTA_SIGNING_SECRET/);
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://127.0.0.1/curta', CURTA_SIGNING_SECRET: 's'.repeat(40) })).toThrow(
-      /DATABASE_URL/,
-    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://127.0.0.1/curta', CURTA_SIGNING_SECRET: 's'.repeat(40) })).toThrow(/DATABASE_URL/);
   });
 
   it('names the bad variable', () => {

@@ -6,9 +6,7 @@ import { resolve } from 'node:path';
  * The one place that reads the environment. Parsed once at start-up; a bad
  * variable stops the process with a message naming it.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -70,10 +68,16 @@ const EnvSchema = z.object({
   /** HMAC key for signed storage URLs; random per process when unset (fine for one process). */
   CURTA_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   DB_POOL_MAX: int(1, 1000).default(10),
   DB_STATEMENT_TIMEOUT_MS: int(0).default(30_000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ENDPOINT: z.url().optional(),
@@ -101,7 +105,10 @@ const EnvSchema = z.object({
    * URL prefix of an nginx `internal` location aliased to the object folder: media
    * answers then carry `X-Accel-Redirect` and nginx sends the bytes (filesystem storage only).
    */
-  MEDIA_ACCEL_REDIRECT: z.string().regex(/^\/[A-Za-z0-9_/-]*\/$/, 'must be a path starting and ending with "/"').optional(),
+  MEDIA_ACCEL_REDIRECT: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_/-]*\/$/, 'must be a path starting and ending with "/"')
+    .optional(),
   /** Lifetime of signed URLs for renditions of followers-only, private and unpublished videos. */
   PRIVATE_MEDIA_URL_TTL_SEC: int(60, 7 * 24 * 3600).default(3600),
   /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
@@ -163,9 +170,7 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   signingSecret: string;
-  database:
-    | { kind: 'pglite'; dir: string }
-    | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
   cache: { kind: 'memory' } | { kind: 'redis'; url: string };
   storage:
     | { kind: 'fs'; dir: string }
@@ -225,7 +230,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError('Invalid configuration:\n  UPLOAD_PART_SIZE: must not exceed UPLOAD_MULTIPART_THRESHOLD');
   }
   if (e.MEDIA_ACCEL_REDIRECT && e.S3_BUCKET) {
-    throw new ConfigError('Invalid configuration:\n  MEDIA_ACCEL_REDIRECT: only for filesystem storage (with S3, point MEDIA_BASE_URL at a CDN)');
+    throw new ConfigError(
+      'Invalid configuration:\n  MEDIA_ACCEL_REDIRECT: only for filesystem storage (with S3, point MEDIA_BASE_URL at a CDN)',
+    );
   }
   if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
     throw new ConfigError(

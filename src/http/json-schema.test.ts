@@ -15,7 +15,12 @@ describe('response serialisation', () => {
     });
     const write = serializerCompiler({ schema });
     const parsed = (data: unknown) => JSON.parse(write(data)) as unknown;
-    expect(parsed({ id: 'x', n: 2, playback: null, target: null, hidden: 'secret' })).toEqual({ id: 'x', n: 2, playback: null, target: null });
+    expect(parsed({ id: 'x', n: 2, playback: null, target: null, hidden: 'secret' })).toEqual({
+      id: 'x',
+      n: 2,
+      playback: null,
+      target: null,
+    });
     expect(parsed({ id: 'x', n: 2, playback: { hls: null, extra: 1 }, target: { type: 'b', b: 3 }, error: { code: 'c' } })).toEqual({
       id: 'x',
       n: 2,

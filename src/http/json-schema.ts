@@ -59,7 +59,9 @@ function nullableUnions(value: unknown): unknown {
   const node: Json = Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, nullableUnions(v)]));
   if (node.nullable === true && node.type === undefined) {
     const { nullable: _n, ...rest } = node;
-    return Array.isArray(rest.anyOf) ? { ...rest, anyOf: [...(rest.anyOf as Json[]), { type: 'null' }] } : { anyOf: [rest, { type: 'null' }] };
+    return Array.isArray(rest.anyOf)
+      ? { ...rest, anyOf: [...(rest.anyOf as Json[]), { type: 'null' }] }
+      : { anyOf: [rest, { type: 'null' }] };
   }
   return node;
 }
@@ -76,5 +78,5 @@ export function serializerCompiler({ schema }: { schema: unknown }): (data: unkn
   if (!(schema instanceof z.ZodType)) return (data) => JSON.stringify(data);
   // OpenAPI 3.0's `nullable` is the form fast-json-stringify writes fastest.
   const json = nullableUnions(tidy(z.toJSONSchema(schema, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }))) as Json;
-  return fastJson(json as unknown as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+  return fastJson(json as unknown as Parameters<typeof fastJson>[0]);
 }

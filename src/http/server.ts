@@ -26,10 +26,7 @@ export interface ServerOptions {
  * a GET that no route answers; `null`: the plain index.html. Set by
  * src/http/web-app.ts.
  */
-export type WebPageRenderer = (
-  request: FastifyRequest,
-  indexHtml: string,
-) => Promise<{ html: string; cacheControl: string } | null>;
+export type WebPageRenderer = (request: FastifyRequest, indexHtml: string) => Promise<{ html: string; cacheControl: string } | null>;
 
 const webPageRenderers = new WeakMap<FastifyInstance, WebPageRenderer>();
 
@@ -58,7 +55,7 @@ function trustProxyOption(v: ServerOptions['trustProxy']): boolean | string | ((
 export async function createHttpServer(opts: ServerOptions): Promise<FastifyInstance> {
   const hasWeb = Boolean(opts.webDir && existsSync(opts.webDir));
   const app = Fastify({
-    loggerInstance: opts.logger as FastifyBaseLogger,
+    loggerInstance: opts.logger,
     bodyLimit: opts.jsonBodyLimit,
     requestIdHeader: 'x-request-id',
     // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.

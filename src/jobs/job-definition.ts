@@ -71,7 +71,7 @@ export function enqueueJob<P>(
  * read (written by another version, or by hand) is dead-lettered at once
  * instead of failing every retry.
  */
-export function withPayloadCheck<P>(def: JobDefinition<P>, handler: JobHandler<P>): JobHandler<unknown> {
+export function withPayloadCheck<P>(def: JobDefinition<P>, handler: JobHandler<P>): JobHandler {
   return async (job, ctx) => {
     const parsed = def.payload.safeParse(job.payload);
     if (!parsed.success) {

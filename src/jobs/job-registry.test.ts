@@ -1,28 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../config/config.js';
-import {
-  PermanentJobError,
-  type EnqueueOptions,
-  type Job,
-  type JobHandler,
-  type JobQueue,
-  type WorkOptions,
-} from '../ports/job-queue.js';
+import { PermanentJobError, type EnqueueOptions, type Job, type JobHandler, type JobQueue, type WorkOptions } from '../ports/job-queue.js';
 import { dedupeKeyOf, defineJob, enqueueJob, withPayloadCheck } from './job-definition.js';
 import { JOBS, jobNames, startJobWorkers } from './job-registry.js';
 
 /** Records what a caller asks of the queue; runs nothing. */
 function recordingQueue() {
   const enqueued: Array<{ queue: string; payload: unknown; opts: EnqueueOptions | undefined }> = [];
-  const worked: Array<{ queue: string; handler: JobHandler<unknown>; opts: WorkOptions }> = [];
+  const worked: Array<{ queue: string; handler: JobHandler; opts: WorkOptions }> = [];
   const queue: JobQueue = {
     async enqueue(q, payload, opts) {
       enqueued.push({ queue: q, payload, opts });
       return { id: String(enqueued.length), created: true };
     },
     work(q, handler, opts) {
-      worked.push({ queue: q, handler: handler as JobHandler<unknown>, opts });
+      worked.push({ queue: q, handler: handler as JobHandler, opts });
       return { stop: async () => undefined };
     },
     counts: async () => ({ queued: 0, running: 0, done: 0, dead: 0 }),
@@ -52,7 +45,7 @@ describe('job registry', () => {
       trainRecs: async () => void seen.push('train'),
     };
     const instrumented: string[] = [];
-    const instrument = (name: string, h: JobHandler<unknown>): JobHandler<unknown> => {
+    const instrument = (name: string, h: JobHandler): JobHandler => {
       instrumented.push(name);
       return h;
     };

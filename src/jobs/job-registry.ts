@@ -35,14 +35,14 @@ export function startJobWorkers<R extends JobRegistry>(
   registry: R,
   handlers: JobHandlers<R>,
   config: Readonly<Config>,
-  instrument: (name: string, handler: JobHandler<unknown>) => JobHandler<unknown> = (_name, handler) => handler,
+  instrument: (name: string, handler: JobHandler) => JobHandler = (_name, handler) => handler,
 ): JobWorker[] {
   const workers: JobWorker[] = [];
   for (const key of Object.keys(registry) as Array<keyof R & string>) {
     const def = registry[key]!;
     const opts = def.worker(config);
     if (!opts) continue;
-    const handler = handlers[key] as JobHandler<unknown>;
+    const handler = handlers[key] as JobHandler;
     const backoff = def.retry.backoff ? { backoff: def.retry.backoff } : {};
     workers.push(queue.work(def.name, instrument(def.name, withPayloadCheck(def, handler)), { ...opts, ...backoff }));
   }

@@ -11,7 +11,13 @@ describe('keyset cursor', () => {
     const forged = ['1', 'x 5', '+275760-09-13T00:00:00.000Z', '2026-02-30T00:00:00.000Z'].map((t) =>
       Buffer.from(JSON.stringify([t, 'abc'])).toString('base64url'),
     );
-    for (const raw of ['', 'garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["nope","x"]').toString('base64url'), ...forged]) {
+    for (const raw of [
+      '',
+      'garbage',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('["nope","x"]').toString('base64url'),
+      ...forged,
+    ]) {
       expect(() => decodeCursor(raw)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
     }
   });

@@ -57,7 +57,14 @@ describe('storage layout', () => {
     for (const prefix of ['media/a', 'media/a/b/c', 'media/../b', 'media/a/..', 'media//b', 'originals/a/b', 'media/a/b/']) {
       expect(parseRenditionPrefix(prefix), prefix).toBeNull();
     }
-    for (const key of ['media/a/b', 'media/a/b/../../originals/x', 'media/a/b/hls/..', 'media/a/b/x y', 'media/../b/c', 'avatars/a/b.jpg']) {
+    for (const key of [
+      'media/a/b',
+      'media/a/b/../../originals/x',
+      'media/a/b/hls/..',
+      'media/a/b/x y',
+      'media/../b/c',
+      'avatars/a/b.jpg',
+    ]) {
       expect(parseMediaKey(key), key).toBeNull();
     }
     for (const key of ['avatars/a/b.png', 'avatars/a/../b.jpg', 'avatars/a/b/c.jpg', `avatars/${'x'.repeat(65)}/b.jpg`, 'avatars/a/.jpg']) {

@@ -13,6 +13,13 @@ const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u20
 
 export function cleanText(s: string, opts: { multiline: boolean }): string {
   const normalized = s.normalize('NFC').replace(/\r\n?/g, '\n');
-  if (!opts.multiline) return normalized.replace(/[\n\t]+/g, ' ').replace(CONTROL_SINGLE_LINE, '').trim();
-  return normalized.replace(CONTROL_MULTILINE, '').replace(/\n{3,}/g, '\n\n').trim();
+  if (!opts.multiline)
+    return normalized
+      .replace(/[\n\t]+/g, ' ')
+      .replace(CONTROL_SINGLE_LINE, '')
+      .trim();
+  return normalized
+    .replace(CONTROL_MULTILINE, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -61,18 +61,9 @@ export interface ObjectStore {
 
   presignPut(key: string, opts: PresignPutOptions): Promise<PresignedRequest>;
   createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }>;
-  presignPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    opts: { size: number; expiresInSec: number },
-  ): Promise<PresignedRequest>;
+  presignPart(key: string, uploadId: string, partNumber: number, opts: { size: number; expiresInSec: number }): Promise<PresignedRequest>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
-  completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<ObjectInfo>;
+  completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
 
   /**

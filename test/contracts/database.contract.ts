@@ -39,10 +39,12 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
     });
 
     it('runs parameterised queries and reports rowCount like node-postgres', async () => {
-      const inserted = await db.query<{ id: number }>(
-        'INSERT INTO contract_items (name, qty) VALUES ($1, $2), ($3, $4) RETURNING id',
-        ['apple', 3, 'pear', 5],
-      );
+      const inserted = await db.query<{ id: number }>('INSERT INTO contract_items (name, qty) VALUES ($1, $2), ($3, $4) RETURNING id', [
+        'apple',
+        3,
+        'pear',
+        5,
+      ]);
       expect(inserted.rowCount).toBe(2);
       expect(inserted.rows).toHaveLength(2);
 
@@ -101,10 +103,9 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
       expect(rows[0]!.j).toEqual({ k: 'v' });
       expect(rows[0]!.missing).toBeNull();
 
-      const found = await db.query<{ name: string }>(
-        'SELECT name FROM contract_items WHERE name = ANY($1::text[]) ORDER BY name',
-        [['pear', 'apple', 'kiwi']],
-      );
+      const found = await db.query<{ name: string }>('SELECT name FROM contract_items WHERE name = ANY($1::text[]) ORDER BY name', [
+        ['pear', 'apple', 'kiwi'],
+      ]);
       expect(found.rows.map((r) => r.name)).toEqual(['apple', 'pear']);
     });
 
@@ -125,15 +126,11 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
 
     it('commits a transaction and returns its result', async () => {
       const id = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: number }>(
-          "INSERT INTO contract_items (name) VALUES ('committed') RETURNING id",
-        );
+        const { rows } = await tx.query<{ id: number }>("INSERT INTO contract_items (name) VALUES ('committed') RETURNING id");
         await tx.query("UPDATE contract_items SET qty = 7 WHERE name = 'committed'");
         return rows[0]!.id;
       });
-      const { rows } = await db.query<{ id: number; qty: number }>(
-        "SELECT id, qty FROM contract_items WHERE name = 'committed'",
-      );
+      const { rows } = await db.query<{ id: number; qty: number }>("SELECT id, qty FROM contract_items WHERE name = 'committed'");
       expect(rows).toEqual([{ id, qty: 7 }]);
     });
 
@@ -190,9 +187,7 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
       gate.resolve();
       await expect(failing).rejects.toThrow('roll it back');
       await outside;
-      const { rows } = await db.query<{ name: string }>(
-        "SELECT name FROM contract_items WHERE name IN ('inside', 'outside')",
-      );
+      const { rows } = await db.query<{ name: string }>("SELECT name FROM contract_items WHERE name IN ('inside', 'outside')");
       expect(rows.map((r) => r.name)).toEqual(['outside']);
     });
 
@@ -229,10 +224,7 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
       });
 
       it('applies each file exactly once when several migrators run at once', async () => {
-        await writeFile(
-          join(dir, '0003_counter.sql'),
-          `CREATE TABLE mig_runs (n integer); INSERT INTO mig_runs VALUES (1);`,
-        );
+        await writeFile(join(dir, '0003_counter.sql'), `CREATE TABLE mig_runs (n integer); INSERT INTO mig_runs VALUES (1);`);
         const results = await Promise.all([migrate(db, dir), migrate(db, dir), migrate(db, dir)]);
         expect(results.flatMap((r) => r.applied)).toEqual(['0003_counter.sql']);
         const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM mig_runs');

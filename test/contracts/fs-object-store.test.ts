@@ -58,8 +58,7 @@ describe('FsObjectStore', () => {
       const body = randomBytes(100);
       const { key, query } = await signedUpload(store, 'uploads/u2/clip.mp4', body);
       const headers = { 'content-type': 'video/mp4', 'content-length': '100' };
-      const send = (k: string, q: Record<string, string | undefined>) =>
-        store.receiveSignedPut(k, q, headers, Readable.from([body]));
+      const send = (k: string, q: Record<string, string | undefined>) => store.receiveSignedPut(k, q, headers, Readable.from([body]));
 
       const sig = query.sig!;
       const flipped = (sig.startsWith('A') ? 'B' : 'A') + sig.slice(1);
@@ -122,14 +121,8 @@ describe('FsObjectStore', () => {
       const body = randomBytes(10);
       const { request } = await signedUpload(store, 'uploads/u6/clip.mp4', body);
       await rejectsWithCode(sendToFsStore(store, request, body, { 'content-type': 'video/mp4' }), 'size_mismatch');
-      await rejectsWithCode(
-        sendToFsStore(store, request, body, { 'content-type': 'video/mp4', 'content-length': '11' }),
-        'size_mismatch',
-      );
-      await rejectsWithCode(
-        sendToFsStore(store, request, body, { 'content-type': 'video/mp4', 'content-length': 'ten' }),
-        'size_mismatch',
-      );
+      await rejectsWithCode(sendToFsStore(store, request, body, { 'content-type': 'video/mp4', 'content-length': '11' }), 'size_mismatch');
+      await rejectsWithCode(sendToFsStore(store, request, body, { 'content-type': 'video/mp4', 'content-length': 'ten' }), 'size_mismatch');
     });
 
     it('stops reading as soon as more bytes than signed arrive, leaving nothing behind', async () => {
@@ -177,12 +170,7 @@ describe('FsObjectStore', () => {
       await store.put('uploads/u9/clip.mp4', 'the original', { contentType: 'video/mp4' });
       const { key, query } = await signedUpload(store, 'uploads/u9/clip.mp4', Buffer.alloc(100));
       await rejectsWithCode(
-        store.receiveSignedPut(
-          key,
-          query,
-          { 'content-type': 'video/mp4', 'content-length': '100' },
-          Readable.from([Buffer.alloc(50)]),
-        ),
+        store.receiveSignedPut(key, query, { 'content-type': 'video/mp4', 'content-length': '100' }, Readable.from([Buffer.alloc(50)])),
         'size_mismatch',
       );
       expect((await readAll((await store.get(key)).body)).toString()).toBe('the original');
@@ -278,10 +266,7 @@ describe('FsObjectStore', () => {
       for (const key of bad) {
         await rejectsWithCode(store.put(key, 'x', { contentType: 'text/plain' }), 'validation_failed');
         await rejectsWithCode(store.get(key), 'validation_failed');
-        await rejectsWithCode(
-          store.presignPut(key, { contentType: 'text/plain', size: 1, expiresInSec: 60 }),
-          'validation_failed',
-        );
+        await rejectsWithCode(store.presignPut(key, { contentType: 'text/plain', size: 1, expiresInSec: 60 }), 'validation_failed');
       }
       await rejectsWithCode(store.list('../'), 'validation_failed');
       await rejectsWithCode(store.deletePrefix('/etc/'), 'validation_failed');
@@ -326,7 +311,11 @@ describe('FsObjectStore', () => {
       });
       await Promise.all([...writes, ...reads]);
       const { info, body } = await store.get(key);
-      expect(`"${createHash('md5').update(await readAll(body)).digest('hex')}"`).toBe(info.etag);
+      expect(
+        `"${createHash('md5')
+          .update(await readAll(body))
+          .digest('hex')}"`,
+      ).toBe(info.etag);
     });
 
     it('keeps working when an object-created listener throws', async () => {

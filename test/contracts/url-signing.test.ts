@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertValidSignature,
-  canonicalString,
-  expiryFromNow,
-  sign,
-  verify,
-  type SignedRequestFields,
-} from '../../src/lib/url-signing.js';
+import { assertValidSignature, canonicalString, expiryFromNow, sign, verify, type SignedRequestFields } from '../../src/lib/url-signing.js';
 import { rejectsWithCode } from './support.js';
 
 const secret = 'a-secret-of-at-least-thirty-two-characters';
@@ -51,10 +44,7 @@ describe('url-signing', () => {
     const at = (ms: number) => async () => assertValidSignature(secret, fields, sig, ms);
     await at(fields.expires * 1000 - 1)();
     await rejectsWithCode(at(fields.expires * 1000)(), 'signature_expired');
-    await rejectsWithCode(
-      (async () => assertValidSignature(secret, { ...fields, expires: 1 }, sig, 0))(),
-      'signature_invalid',
-    );
+    await rejectsWithCode((async () => assertValidSignature(secret, { ...fields, expires: 1 }, sig, 0))(), 'signature_invalid');
     await rejectsWithCode((async () => assertValidSignature(secret, fields, undefined, 0))(), 'signature_invalid');
   });
 

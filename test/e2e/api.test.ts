@@ -298,7 +298,7 @@ describe('private media', () => {
     const tampered = v.playback.hls.replace(/\/s\/(\d+)\//, (_m: string, e: string) => `/s/${Number(e) + 900}/`);
     const t1 = await fetch(tampered);
     expect(t1.status).toBe(403);
-    expect(((await t1.json())).error.code).toBe('signature_invalid');
+    expect((await t1.json()).error.code).toBe('signature_invalid');
     // Strangers don't get the URLs at all.
     expect((await api('GET', `/api/v1/videos/${created.videoId}`, { token: otherToken })).status).toBe(404);
     expect((await api('GET', `/api/v1/videos/${created.videoId}`)).status).toBe(404);
@@ -317,14 +317,14 @@ describe('hostile uploads', () => {
     );
     const r1 = await fetch(tampered, { method: 'PUT', headers: a.upload.headers, body: new Uint8Array(clip) });
     expect(r1.status).toBe(403);
-    expect(((await r1.json())).error.code).toBe('signature_invalid');
+    expect((await r1.json()).error.code).toBe('signature_invalid');
 
     // A's signature on B's key.
     const cross = new URL(a.upload.url);
     cross.pathname = new URL(b.upload.url).pathname;
     const r2 = await fetch(cross, { method: 'PUT', headers: a.upload.headers, body: new Uint8Array(clip) });
     expect(r2.status).toBe(403);
-    expect(((await r2.json())).error.code).toBe('signature_invalid');
+    expect((await r2.json()).error.code).toBe('signature_invalid');
 
     const expired = await t.app.store.presignPut(`originals/${a.videoId}`, {
       contentType: 'video/mp4',
@@ -334,7 +334,7 @@ describe('hostile uploads', () => {
     await new Promise((res) => setTimeout(res, 2100));
     const r3 = await fetch(expired.url, { method: 'PUT', headers: expired.headers, body: new Uint8Array(clip) });
     expect(r3.status).toBe(403);
-    expect(((await r3.json())).error.code).toBe('signature_expired');
+    expect((await r3.json()).error.code).toBe('signature_expired');
 
     // Nothing was stored for either video, and both still accept their own valid URL.
     expect(await t.app.store.head(`originals/${b.videoId}`)).toBeNull();
@@ -346,10 +346,10 @@ describe('hostile uploads', () => {
     const small = (await createUpload(token, 1000)).body;
     const over = await putBytes(small.upload, randomBytes(5000));
     expect(over.status).toBe(400);
-    expect(((await over.json())).error.code).toBe('size_mismatch');
+    expect((await over.json()).error.code).toBe('size_mismatch');
     const wrongType = await putBytes(small.upload, randomBytes(1000), { 'content-type': 'text/html' });
     expect(wrongType.status).toBe(400);
-    expect(((await wrongType.json())).error.code).toBe('content_type_mismatch');
+    expect((await wrongType.json()).error.code).toBe('content_type_mismatch');
     expect(await t.app.store.head(`originals/${small.videoId}`)).toBeNull();
     const status = await api('GET', `/api/v1/uploads/${small.videoId}`, { token });
     expect(status.body.video.status).toBe('uploading');
@@ -369,9 +369,7 @@ describe('hostile uploads', () => {
   });
 
   it('fails a disguised HLS playlist with a reason and never reads the file it points at', async () => {
-    const playlist = Buffer.from(
-      `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${join(t.dataDir, 'clip.mp4')}\n#EXT-X-ENDLIST\n`,
-    );
+    const playlist = Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${join(t.dataDir, 'clip.mp4')}\n#EXT-X-ENDLIST\n`);
     const created = (await createUpload(token, playlist.length)).body;
     expect((await putBytes(created.upload, playlist)).status).toBe(200);
     const failed = await waitForVideo(api, created.videoId, token, (v) => v.status === 'failed');

@@ -113,15 +113,17 @@ describe('authorization matrix', () => {
   });
 
   /** Whether the list (every page of it) shows the video to this viewer. */
-  const listed = (path: string) => async (first: Res, c: Ctx): Promise<Outcome> => {
-    let res = first;
-    for (let pages = 0; res.status === 200 && pages < 20; pages++) {
-      if (res.body.items.some((v: any) => v.id === c.video)) return 'listed';
-      if (!res.body.nextCursor) return 'absent';
-      res = await api('GET', `${path}?limit=50&cursor=${res.body.nextCursor}`, { token: c.token });
-    }
-    return res.status;
-  };
+  const listed =
+    (path: string) =>
+    async (first: Res, c: Ctx): Promise<Outcome> => {
+      let res = first;
+      for (let pages = 0; res.status === 200 && pages < 20; pages++) {
+        if (res.body.items.some((v: any) => v.id === c.video)) return 'listed';
+        if (!res.body.nextCursor) return 'absent';
+        res = await api('GET', `${path}?limit=50&cursor=${res.body.nextCursor}`, { token: c.token });
+      }
+      return res.status;
+    };
   const vid = (c: Ctx) => `/api/v1/videos/${c.video}`;
 
   const VIDEO_CASES: VideoCase[] = [
@@ -133,10 +135,23 @@ describe('authorization matrix', () => {
       call: (c) => api('PATCH', vid(c), { token: c.token, body: { caption: `edited by ${c.role}` } }),
       expected: OWNER_ONLY,
     },
-    { endpoint: 'DELETE /api/v1/videos/{id}', fresh: true, call: (c) => api('DELETE', vid(c), { token: c.token }), expected: signedIn(OWNER_ONLY, 204) },
+    {
+      endpoint: 'DELETE /api/v1/videos/{id}',
+      fresh: true,
+      call: (c) => api('DELETE', vid(c), { token: c.token }),
+      expected: signedIn(OWNER_ONLY, 204),
+    },
     { endpoint: 'PUT /api/v1/videos/{id}/like', call: (c) => api('PUT', `${vid(c)}/like`, { token: c.token }), expected: signedIn(SEES) },
-    { endpoint: 'DELETE /api/v1/videos/{id}/like', call: (c) => api('DELETE', `${vid(c)}/like`, { token: c.token }), expected: signedIn(SEES) },
-    { endpoint: 'PUT /api/v1/videos/{id}/bookmark', call: (c) => api('PUT', `${vid(c)}/bookmark`, { token: c.token }), expected: signedIn(SEES) },
+    {
+      endpoint: 'DELETE /api/v1/videos/{id}/like',
+      call: (c) => api('DELETE', `${vid(c)}/like`, { token: c.token }),
+      expected: signedIn(SEES),
+    },
+    {
+      endpoint: 'PUT /api/v1/videos/{id}/bookmark',
+      call: (c) => api('PUT', `${vid(c)}/bookmark`, { token: c.token }),
+      expected: signedIn(SEES),
+    },
     {
       // Removing your own bookmark works even for a video you can no longer see (it reveals nothing).
       endpoint: 'DELETE /api/v1/videos/{id}/bookmark',
@@ -187,7 +202,11 @@ describe('authorization matrix', () => {
       outcome: (res) => (res.status !== 200 ? res.status : res.body.accepted === 1 ? 'stored' : 'dropped'),
       expected: map(SEES, (o) => (o === 200 ? 'stored' : 'dropped')),
     },
-    { endpoint: 'GET /api/v1/uploads/{id}', call: (c) => api('GET', `/api/v1/uploads/${c.video}`, { token: c.token }), expected: same(OWNER_UPLOAD) },
+    {
+      endpoint: 'GET /api/v1/uploads/{id}',
+      call: (c) => api('GET', `/api/v1/uploads/${c.video}`, { token: c.token }),
+      expected: same(OWNER_UPLOAD),
+    },
     {
       endpoint: 'POST /api/v1/uploads/{id}/complete',
       call: (c) => api('POST', `/api/v1/uploads/${c.video}/complete`, { token: c.token }),
@@ -206,7 +225,7 @@ describe('authorization matrix', () => {
       expected: same(ADMIN_ONLY),
     },
     {
-      endpoint: "GET /api/v1/users/alice/videos (is it listed?)",
+      endpoint: 'GET /api/v1/users/alice/videos (is it listed?)',
       call: (c) => api('GET', '/api/v1/users/alice/videos?limit=50', { token: c.token }),
       outcome: listed('/api/v1/users/alice/videos'),
       //                    anonymous  owner     follower  other     blocked   admin
@@ -289,7 +308,10 @@ describe('authorization matrix', () => {
       const reporters = await Promise.all(Array.from({ length: 18 }, (_, i) => signup(api, `reporter${i}`)));
       reportIds = await Promise.all(
         reporters.map(async (r) => {
-          const rep = await api('POST', '/api/v1/reports', { token: r.token, body: { targetType: 'video', targetId: video, reason: 'spam' } });
+          const rep = await api('POST', '/api/v1/reports', {
+            token: r.token,
+            body: { targetType: 'video', targetId: video, reason: 'spam' },
+          });
           expect(rep.status).toBe(201);
           return rep.body.report.id as string;
         }),
@@ -328,7 +350,11 @@ describe('authorization matrix', () => {
         call: (tok) => api('POST', '/api/v1/uploads', { token: tok, body: { filename: 'a.mp4', contentType: 'video/mp4', size: 1000 } }),
         expected: [401, 201, 201, 201, 201, 201],
       },
-      { endpoint: "GET /api/v1/users/alice (alice's profile)", call: (tok) => api('GET', '/api/v1/users/alice', { token: tok }), expected: [200, 200, 200, 200, 200, 200] },
+      {
+        endpoint: "GET /api/v1/users/alice (alice's profile)",
+        call: (tok) => api('GET', '/api/v1/users/alice', { token: tok }),
+        expected: [200, 200, 200, 200, 200, 200],
+      },
       {
         endpoint: 'PUT /api/v1/users/alice/follow',
         call: (tok) => api('PUT', '/api/v1/users/alice/follow', { token: tok }),
@@ -347,11 +373,16 @@ describe('authorization matrix', () => {
       },
       {
         endpoint: 'POST /api/v1/reports (alice, the account)',
-        call: (tok) => api('POST', '/api/v1/reports', { token: tok, body: { targetType: 'user', targetId: users.owner.id, reason: 'spam' } }),
+        call: (tok) =>
+          api('POST', '/api/v1/reports', { token: tok, body: { targetType: 'user', targetId: users.owner.id, reason: 'spam' } }),
         expected: [401, 400, 201, 201, 201, 201],
       },
       { endpoint: 'GET /api/v1/admin/reports', call: (tok) => api('GET', '/api/v1/admin/reports', { token: tok }), expected: ADMIN_ONLY },
-      { endpoint: 'GET /api/v1/admin/reports/{id}', call: (tok) => api('GET', `/api/v1/admin/reports/${nextReport()}`, { token: tok }), expected: ADMIN_ONLY },
+      {
+        endpoint: 'GET /api/v1/admin/reports/{id}',
+        call: (tok) => api('GET', `/api/v1/admin/reports/${nextReport()}`, { token: tok }),
+        expected: ADMIN_ONLY,
+      },
       {
         endpoint: 'POST /api/v1/admin/reports/{id}/resolve',
         call: (tok) => api('POST', `/api/v1/admin/reports/${nextReport()}/resolve`, { token: tok }),
@@ -362,7 +393,11 @@ describe('authorization matrix', () => {
         call: (tok) => api('POST', `/api/v1/admin/reports/${nextReport()}/dismiss`, { token: tok }),
         expected: ADMIN_ONLY,
       },
-      { endpoint: 'GET /api/v1/admin/users/{username}', call: (tok) => api('GET', '/api/v1/admin/users/target', { token: tok }), expected: ADMIN_ONLY },
+      {
+        endpoint: 'GET /api/v1/admin/users/{username}',
+        call: (tok) => api('GET', '/api/v1/admin/users/target', { token: tok }),
+        expected: ADMIN_ONLY,
+      },
       {
         endpoint: 'POST /api/v1/admin/users/{username}/ban',
         call: (tok) => api('POST', '/api/v1/admin/users/target/ban', { token: tok, body: { reason: 'matrix' } }),
@@ -371,7 +406,11 @@ describe('authorization matrix', () => {
         },
         expected: ADMIN_ONLY,
       },
-      { endpoint: 'DELETE /api/v1/admin/users/{username}/ban', call: (tok) => api('DELETE', '/api/v1/admin/users/target/ban', { token: tok }), expected: ADMIN_ONLY },
+      {
+        endpoint: 'DELETE /api/v1/admin/users/{username}/ban',
+        call: (tok) => api('DELETE', '/api/v1/admin/users/target/ban', { token: tok }),
+        expected: ADMIN_ONLY,
+      },
     ];
 
     for (const kase of USER_CASES) {

@@ -32,7 +32,8 @@ interface SentEvent {
   watchedMs?: number;
 }
 
-const item = (page: Page, feed: string, id: string) => page.locator(`[data-testid="${feed}"] [data-testid="feed-item"][data-video-id="${id}"]`);
+const item = (page: Page, feed: string, id: string) =>
+  page.locator(`[data-testid="${feed}"] [data-testid="feed-item"][data-video-id="${id}"]`);
 
 /** Resolves once this video's time has advanced by `seconds` while playing. */
 async function waitPlaying(page: Page, feed: string, id: string, seconds = 0.3): Promise<void> {
@@ -87,7 +88,18 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
     (globalThis as { __clip?: string }).__clip = clips[2];
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
-    await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120', '-frames:v', '1', join(tmp, 'avatar.jpg')]);
+    await promisify(execFile)('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x120',
+      '-frames:v',
+      '1',
+      join(tmp, 'avatar.jpg'),
+    ]);
     browser = await launchChromium();
   }, 240_000);
 
@@ -135,10 +147,16 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       videoId = await uploadClipViaApi(baseUrl, api, token, clip, CAPTION);
       const { waitForVideo } = await import('../support/test-app.js');
       const seen: string[] = [];
-      const ready = await waitForVideo(api, videoId, token, (v) => {
-        if (seen.at(-1) !== v.status) seen.push(v.status);
-        return v.status === 'ready' || v.status === 'failed';
-      }, 150_000);
+      const ready = await waitForVideo(
+        api,
+        videoId,
+        token,
+        (v) => {
+          if (seen.at(-1) !== v.status) seen.push(v.status);
+          return v.status === 'ready' || v.status === 'failed';
+        },
+        150_000,
+      );
       expect(ready.status, JSON.stringify(ready.error)).toBe('ready');
       console.log(`[browser.test] upload went through: ${seen.join(' → ')}`);
 
@@ -208,7 +226,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       deviceIds.add(req.headers()['x-device-id'] ?? '');
       events.push(...((req.postDataJSON() as { events: SentEvent[] }).events ?? []));
     });
-    const active = () => page.evaluate(() => document.querySelector('[data-testid="feed"] .slide.is-active')?.getAttribute('data-video-id') ?? null);
+    const active = () =>
+      page.evaluate(() => document.querySelector('[data-testid="feed"] .slide.is-active')?.getAttribute('data-video-id') ?? null);
 
     try {
       // An anonymous viewer's For You has the new video: caption as literal text with links, and it plays.
@@ -234,13 +253,21 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await waitPlaying(page, 'feed', ids[1]!);
       expect(await isPaused(page, 'feed', ids[0]!)).toBe(true);
       // The next one was preloaded: attached already.
-      expect(await item(page, 'feed', ids[2]!).locator('video').evaluate((v) => (v as HTMLVideoElement).src)).toMatch(/^blob:/);
+      expect(
+        await item(page, 'feed', ids[2]!)
+          .locator('video')
+          .evaluate((v) => (v as HTMLVideoElement).src),
+      ).toMatch(/^blob:/);
       await page.mouse.move(150, 400);
       await page.mouse.wheel(0, -500);
       await waitPlaying(page, 'feed', ids[0]!);
       expect(await isPaused(page, 'feed', ids[1]!)).toBe(true);
       // The key press was the first gesture: sound is on now.
-      expect(await item(page, 'feed', ids[0]!).locator('video').evaluate((v) => (v as HTMLVideoElement).muted)).toBe(false);
+      expect(
+        await item(page, 'feed', ids[0]!)
+          .locator('video')
+          .evaluate((v) => (v as HTMLVideoElement).muted),
+      ).toBe(false);
       await page.screenshot({ path: join(ARTIFACTS, 'phone-feed.png') });
 
       // Go to the creator's first video.
@@ -331,7 +358,9 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await profile.getByTestId('video-grid').locator('[data-testid="grid-video"]').nth(1).waitFor();
       expect(await profile.getByTestId('follower-count').textContent()).toBe('1');
       expect(await profile.getByTestId('profile-follow').textContent()).toBe('Following');
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.grid-poster')].every((i) => i.complete && i.naturalWidth > 0));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('.grid-poster')].every((i) => i.complete && i.naturalWidth > 0),
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'phone-profile.png') });
       // Back returns to the Following feed.
       await page.getByTestId('back').click();
@@ -359,10 +388,14 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await page.getByTestId('profile-menu').click();
       await page.getByTestId('menu-block').click();
       await expect
-        .poll(async () => ((await api('GET', '/api/v1/me/blocks', { token })).body.items as Array<{ username: string }>).map((u) => u.username))
+        .poll(async () =>
+          ((await api('GET', '/api/v1/me/blocks', { token })).body.items as Array<{ username: string }>).map((u) => u.username),
+        )
         .toEqual([CREATOR]);
       await page.goto(`${baseUrl}/`);
-      await page.waitForFunction(() => !!document.querySelector('[data-testid="feed"] [data-testid="feed-item"], [data-testid="feed"] [data-testid="feed-empty"]'));
+      await page.waitForFunction(
+        () => !!document.querySelector('[data-testid="feed"] [data-testid="feed-item"], [data-testid="feed"] [data-testid="feed-empty"]'),
+      );
       for (const id of creatorVideos) expect(await item(page, 'feed', id).count()).toBe(0);
 
       // Log out.
@@ -377,7 +410,9 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       expect(await first.getAttribute('data-video-id')).toBe(videoId);
       await waitPlaying(page, 'feed-video-page', videoId);
       expect(await page.locator('meta[property="og:title"]').getAttribute('content')).toBe(CAPTION);
-      expect(await page.locator('meta[property="og:image"]').getAttribute('content')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/media\/.+\.jpg$/);
+      expect(await page.locator('meta[property="og:image"]').getAttribute('content')).toMatch(
+        /^http:\/\/127\.0\.0\.1:\d+\/media\/.+\.jpg$/,
+      );
       expect(await page.locator('meta[property="og:url"]').getAttribute('content')).toBe(`${baseUrl}/v/${videoId}`);
 
       expect(dialogs, 'no script from a caption or comment may run').toEqual([]);

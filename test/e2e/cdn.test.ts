@@ -96,7 +96,10 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     const mediaText = media[0]!.bytes.toString('utf8');
     const initUri = /#EXT-X-MAP:.*URI="([^"]+)"/.exec(mediaText)?.[1];
     expect(initUri).toBeDefined();
-    const segment = mediaText.split('\n').find((l) => l && !l.startsWith('#'))!.trim();
+    const segment = mediaText
+      .split('\n')
+      .find((l) => l && !l.startsWith('#'))!
+      .trim();
     const initUrl = new URL(initUri!, mediaUrl).toString();
     const segmentUrl = new URL(segment, mediaUrl).toString();
 
@@ -258,7 +261,13 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     }
     // Relative URIs in the playlists inherit the signature.
     const master = (await get(owner.playback.hls)).bytes.toString('utf8');
-    const variant = new URL(master.split('\n').find((l) => l && !l.startsWith('#'))!.trim(), owner.playback.hls).toString();
+    const variant = new URL(
+      master
+        .split('\n')
+        .find((l) => l && !l.startsWith('#'))!
+        .trim(),
+      owner.playback.hls,
+    ).toString();
     const media = await get(variant);
     expect([media.status, media.cache]).toEqual([200, 'MISS']);
     const segment = media.bytes

@@ -18,7 +18,11 @@ function curta(args: string[], env: Record<string, string>): Promise<{ code: num
 }
 
 /** Starts a long-running command and stops it (SIGTERM, so it drains) once its output matches `ready`. */
-function curtaUntil(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function curtaUntil(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
@@ -75,7 +79,11 @@ describe('curta CLI', () => {
   });
 
   it('serves the API without ffprobe, which only workers use', async () => {
-    const r = await curtaUntil(['serve'], { CURTA_DATA_DIR: dir, FFPROBE_PATH: '/nonexistent/ffprobe', PORT: '0', LOG_LEVEL: 'info' }, /Curta is up/);
+    const r = await curtaUntil(
+      ['serve'],
+      { CURTA_DATA_DIR: dir, FFPROBE_PATH: '/nonexistent/ffprobe', PORT: '0', LOG_LEVEL: 'info' },
+      /Curta is up/,
+    );
     expect(r.stdout, r.stderr).toMatch(/Curta is up/);
     expect(r.code).toBe(0);
   });
@@ -86,9 +94,7 @@ describe('curta CLI', () => {
     const role = async () => {
       const db = await PgliteDatabase.open(join(dir, 'db'));
       try {
-        await db.query(
-          `INSERT INTO users (id, username, password_hash) VALUES ('cli-user-0001', 'Moderator', 'x') ON CONFLICT DO NOTHING`,
-        );
+        await db.query(`INSERT INTO users (id, username, password_hash) VALUES ('cli-user-0001', 'Moderator', 'x') ON CONFLICT DO NOTHING`);
         return (await db.query<{ role: string }>(`SELECT role FROM users WHERE id = 'cli-user-0001'`)).rows[0]?.role;
       } finally {
         await db.close();
@@ -144,7 +150,10 @@ describe('curta CLI', () => {
     expect(trained.stdout).toMatch(/stored at recs\/models\/.+\.bin/);
     expect(existsSync(join(dir, 'objects'))).toBe(true);
 
-    expect(await curta(['recs', 'train'], env)).toMatchObject({ code: 0, stdout: 'nothing trained: no new events since the current model\n' });
+    expect(await curta(['recs', 'train'], env)).toMatchObject({
+      code: 0,
+      stdout: 'nothing trained: no new events since the current model\n',
+    });
     const forced = await curta(['recs', 'train', '--force'], env);
     expect(forced.stdout).toMatch(/^model v2 trained/m);
 

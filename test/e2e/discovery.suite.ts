@@ -117,7 +117,11 @@ export function discoverySuite(name: string, start: () => Promise<TestApp>): voi
         expect(ids(second)).toEqual([older]);
         expect(second.body.nextCursor).toBeNull();
         expect(ids(await api('GET', `/api/v1/hashtags/${encodeURIComponent('Verão')}/videos`))).toEqual([newer]);
-        expect((await api('GET', '/api/v1/hashtags/nobodyusesthis/videos')).body).toEqual({ tag: 'nobodyusesthis', items: [], nextCursor: null });
+        expect((await api('GET', '/api/v1/hashtags/nobodyusesthis/videos')).body).toEqual({
+          tag: 'nobodyusesthis',
+          items: [],
+          nextCursor: null,
+        });
       });
 
       it('refuses malformed tags and cursors', async () => {

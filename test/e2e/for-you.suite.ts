@@ -41,7 +41,11 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
     }
 
     async function send(v: Viewer, events: Array<Record<string, unknown>>) {
-      const r = await api('POST', '/api/v1/events', { token: v.token, headers: v.device ? { 'x-device-id': v.device } : {}, body: { events } });
+      const r = await api('POST', '/api/v1/events', {
+        token: v.token,
+        headers: v.device ? { 'x-device-id': v.device } : {},
+        body: { events },
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
     }
     const complete = (v: Viewer, id: string) =>
@@ -111,7 +115,8 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
         const root = await signup(api, 'root');
         expect((await adminCommand(t.app.db, ['grant', 'root'])).code).toBe(0);
         visible = [];
-        for (const [i, c] of [c1, c2, d1, d2, c1, c2, d1, d2, c1, c2].entries()) visible.push(await seedVideo(t, c, { caption: `clip ${i}` }));
+        for (const [i, c] of [c1, c2, d1, d2, c1, c2, d1, d2, c1, c2].entries())
+          visible.push(await seedVideo(t, c, { caption: `clip ${i}` }));
         hidden = {
           own: await seedVideo(t, viewer, { caption: 'my own' }),
           private: await seedVideo(t, c1, { visibility: 'private' }),
@@ -243,7 +248,8 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
           liked.forEach((id, i) => {
             if ((i + v) % 3 !== 0) events.push({ type: 'impression', videoId: id }, { type: 'complete', videoId: id, watchedMs: 15_000 });
           });
-          for (const id of disliked.slice(v % 4, (v % 4) + 3)) events.push({ type: 'impression', videoId: id }, { type: 'skip', videoId: id, watchedMs: 500 });
+          for (const id of disliked.slice(v % 4, (v % 4) + 3))
+            events.push({ type: 'impression', videoId: id }, { type: 'skip', videoId: id, watchedMs: 500 });
           await send(device, events);
         }
       });
@@ -287,7 +293,10 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
         // A newer version whose artifact is broken is logged and skipped: the loaded model keeps serving.
         const broken = 'recs/models/broken.bin';
         await t.app.store.put(broken, Buffer.from('not a model'), { contentType: 'application/octet-stream' });
-        await t.app.db.query(`INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms) VALUES ($1, 0, 0, 0, 0, 0)`, [broken]);
+        await t.app.db.query(
+          `INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms) VALUES ($1, 0, 0, 0, 0, 0)`,
+          [broken],
+        );
         await recs.models.refresh();
         expect(recs.models.version).toBe(outcome.summary.version);
         expect((await forYou(newDevice())).status).toBe(200);

@@ -68,7 +68,10 @@ describe('API documentation', () => {
         expect(op.tags, where).toHaveLength(1);
         expect(Object.keys(op.responses).length, where).toBeGreaterThan(0);
         for (const m of path.matchAll(/\{([^}]+)\}/g)) {
-          expect(op.parameters.some((p: any) => p.in === 'path' && p.name === m[1]), `${where} {${m[1]}}`).toBe(true);
+          expect(
+            op.parameters.some((p: any) => p.in === 'path' && p.name === m[1]),
+            `${where} {${m[1]}}`,
+          ).toBe(true);
         }
         if (['post', 'put', 'patch'].includes(method) && op.requestBody?.content?.['application/json']) {
           expect(op.requestBody.content['application/json'].schema.$ref, where).toMatch(/^#\/components\/schemas\//);
@@ -148,9 +151,15 @@ describe('API documentation', () => {
       const c = await api('POST', `/api/v1/videos/${videoId}/comments`, { token: bob.token, body: { text: 'nice' } });
       exactly(R.Comment, c.body, 'comment');
       exactly(R.CommentPage, (await api('GET', `/api/v1/videos/${videoId}/comments`, { token: alice.token })).body, 'comments');
-      const ev = await api('POST', '/api/v1/events', { headers: { 'x-device-id': 'device-0123456789abcdef' }, body: { events: [{ type: 'play', videoId }] } });
+      const ev = await api('POST', '/api/v1/events', {
+        headers: { 'x-device-id': 'device-0123456789abcdef' },
+        body: { events: [{ type: 'play', videoId }] },
+      });
       exactly(R.EventsResult, ev.body, 'events');
-      const up = await api('POST', '/api/v1/uploads', { token: bob.token, body: { filename: 'a.mp4', contentType: 'video/mp4', size: 1000 } });
+      const up = await api('POST', '/api/v1/uploads', {
+        token: bob.token,
+        body: { filename: 'a.mp4', contentType: 'video/mp4', size: 1000 },
+      });
       exactly(R.CreatedUpload, up.body, 'upload');
       exactly(R.UploadStatus, (await api('GET', `/api/v1/uploads/${up.body.videoId}`, { token: bob.token })).body, 'upload status');
       exactly(R.ErrorBody, (await api('GET', '/api/v1/videos/AAAAAAAAAAAAAAAA')).body, 'error');
@@ -160,11 +169,17 @@ describe('API documentation', () => {
     it('for blocks, reports and moderation', async () => {
       exactly(R.BlockResult, (await api('PUT', '/api/v1/users/carol/block', { token: bob.token })).body, 'block');
       exactly(R.BlockPage, (await api('GET', '/api/v1/me/blocks', { token: bob.token })).body, 'blocks');
-      const rep = await api('POST', '/api/v1/reports', { token: bob.token, body: { targetType: 'video', targetId: videoId, reason: 'spam' } });
+      const rep = await api('POST', '/api/v1/reports', {
+        token: bob.token,
+        body: { targetType: 'video', targetId: videoId, reason: 'spam' },
+      });
       exactly(R.ReportCreated, rep.body, 'report');
       await api('POST', '/api/v1/reports', { token: bob.token, body: { targetType: 'user', targetId: alice.id, reason: 'spam' } });
       const comments = await api('GET', `/api/v1/videos/${videoId}/comments`, { token: alice.token });
-      await api('POST', '/api/v1/reports', { token: alice.token, body: { targetType: 'comment', targetId: comments.body.items[0].id, reason: 'spam' } });
+      await api('POST', '/api/v1/reports', {
+        token: alice.token,
+        body: { targetType: 'comment', targetId: comments.body.items[0].id, reason: 'spam' },
+      });
       exactly(R.AdminReportPage, (await api('GET', '/api/v1/admin/reports', { token: admin.token })).body, 'queue');
       const down = await api('POST', `/api/v1/admin/videos/${videoId}/takedown`, { token: admin.token, body: { reason: 'spam' } });
       exactly(R.AdminVideoEnvelope, down.body, 'takedown');
@@ -172,7 +187,11 @@ describe('API documentation', () => {
       const resolved = await api('GET', '/api/v1/admin/reports?status=resolved', { token: admin.token });
       expect(resolved.body.items).toHaveLength(1);
       exactly(R.AdminReportPage, resolved.body, 'resolved queue');
-      exactly(R.AdminUserEnvelope, (await api('POST', '/api/v1/admin/users/carol/ban', { token: admin.token, body: { reason: 'spam' } })).body, 'ban');
+      exactly(
+        R.AdminUserEnvelope,
+        (await api('POST', '/api/v1/admin/users/carol/ban', { token: admin.token, body: { reason: 'spam' } })).body,
+        'ban',
+      );
       exactly(R.AdminUserEnvelope, (await api('GET', '/api/v1/admin/users/carol', { token: admin.token })).body, 'admin user');
     });
   });

@@ -62,7 +62,10 @@ describe('rate limits and the daily upload quota', () => {
   it('limits sign-ups per address', async () => {
     const addr = ip();
     for (let i = 0; i < 3; i++) await signupFrom(addr, `early${i}`);
-    const fourth = await api('POST', '/api/v1/auth/signup', { body: { username: 'early3', password: 'correct horse battery' }, headers: from(addr) });
+    const fourth = await api('POST', '/api/v1/auth/signup', {
+      body: { username: 'early3', password: 'correct horse battery' },
+      headers: from(addr),
+    });
     expectLimited(fourth);
     expect(fourth.body.error.message).toMatch(/sign-ups/);
     await signupFrom(ip(), 'early3'); // another address is not affected
@@ -132,7 +135,11 @@ describe('rate limits and the daily upload quota', () => {
 
   describe('uploads', () => {
     const upload = (u: TestUser, size: number) =>
-      api('POST', '/api/v1/uploads', { token: u.token, body: { filename: 'clip.mp4', contentType: 'video/mp4', size }, headers: from(ip()) });
+      api('POST', '/api/v1/uploads', {
+        token: u.token,
+        body: { filename: 'clip.mp4', contentType: 'video/mp4', size },
+        headers: from(ip()),
+      });
 
     it('refuses uploads past the daily count with 429 upload_quota_exceeded, then rate-limits the requests', async () => {
       const u = await signupFrom(ip(), 'uploader');
@@ -187,7 +194,10 @@ describe.runIf(withRedis)('rate limits across processes (Redis)', () => {
     const rule = { limit: 5, windowSec: 3600 };
     const key = `test:${randomBytes(4).toString('hex')}`;
     const [one, two] = [new RateLimiter(a), new RateLimiter(b)];
-    const verdicts = await Promise.all([...Array.from({ length: 4 }, () => one.hit(key, rule)), ...Array.from({ length: 4 }, () => two.hit(key, rule))]);
+    const verdicts = await Promise.all([
+      ...Array.from({ length: 4 }, () => one.hit(key, rule)),
+      ...Array.from({ length: 4 }, () => two.hit(key, rule)),
+    ]);
     expect(verdicts.filter((v) => v === null)).toHaveLength(5);
     expect(await one.exhausted(key, rule)).toBeGreaterThan(0);
     const redis = new Redis(TEST_REDIS_URL);

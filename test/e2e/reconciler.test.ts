@@ -36,10 +36,18 @@ beforeAll(async () => {
   await makeClip(path, { seconds: 2 });
   clip = await readFile(path);
   const { app } = t;
-  reconciler = new UploadReconciler(new VideosRepository(app.db), app.store, app.queue, app.services.uploads, new VideoEvents(app.cache), app.log, {
-    graceSec: 0,
-    batchSize: 100,
-  });
+  reconciler = new UploadReconciler(
+    new VideosRepository(app.db),
+    app.store,
+    app.queue,
+    app.services.uploads,
+    new VideoEvents(app.cache),
+    app.log,
+    {
+      graceSec: 0,
+      batchSize: 100,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -96,10 +104,9 @@ describe('upload reconciler', () => {
     const lost = await newUpload(clip.length);
     const died = await newUpload(clip.length);
     // Simulate: both reached `uploaded` but the job rows are gone / dead.
-    await t.app.db.query(
-      `UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`,
-      [[lost.videoId, died.videoId]],
-    );
+    await t.app.db.query(`UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`, [
+      [lost.videoId, died.videoId],
+    ]);
     await t.app.db.query(
       `INSERT INTO jobs (queue, payload, status, attempt, max_attempts, dedupe_key, finished_at, last_error)
        VALUES ($1, $2, 'dead', 5, 5, $3, now(), 'worker lost')`,
@@ -118,17 +125,24 @@ describe('upload reconciler', () => {
 
   it('finds a stranded video behind a full batch of videos still waiting for their job', async () => {
     const [waiting, lost] = [(await newUpload(clip.length)).videoId, (await newUpload(clip.length)).videoId].sort();
-    await t.app.db.query(
-      `UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`,
-      [[waiting, lost]],
-    );
+    await t.app.db.query(`UPDATE videos SET status = 'uploaded', updated_at = now() - interval '5 minutes' WHERE id = ANY($1::text[])`, [
+      [waiting, lost],
+    ]);
     // The first (by id) has its job queued for later: not stranded, just waiting its turn.
     await enqueueJob(t.app.queue, processVideoJob, { videoId: waiting! }, { runAt: new Date(Date.now() + 3600_000) });
     await t.app.store.put(`originals/${lost}`, clip, { contentType: 'video/mp4' });
-    const oneAtATime = new UploadReconciler(new VideosRepository(t.app.db), t.app.store, t.app.queue, t.app.services.uploads, new VideoEvents(t.app.cache), t.app.log, {
-      graceSec: 0,
-      batchSize: 1,
-    });
+    const oneAtATime = new UploadReconciler(
+      new VideosRepository(t.app.db),
+      t.app.store,
+      t.app.queue,
+      t.app.services.uploads,
+      new VideoEvents(t.app.cache),
+      t.app.log,
+      {
+        graceSec: 0,
+        batchSize: 1,
+      },
+    );
 
     expect(await oneAtATime.sweep()).toMatchObject({ requeued: 1, failed: 0 });
     await waitForVideo(api, lost!, token, (v) => v.status === 'ready');

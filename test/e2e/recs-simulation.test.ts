@@ -118,7 +118,11 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
   async function watch(v: SimViewer, page: readonly SimVideo[], tally: PolicyTally): Promise<Reaction[]> {
     const reactions = page.map((video) => react(reactRng, v, video));
     if (reactions.length === 0) return reactions;
-    const r = await api('POST', '/api/v1/events', { token: v.token, headers: headers(v), body: { events: reactions.flatMap((x) => x.events) } });
+    const r = await api('POST', '/api/v1/events', {
+      token: v.token,
+      headers: headers(v),
+      body: { events: reactions.flatMap((x) => x.events) },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.dropped).toBe(0);
     const mine = seen.get(v.index) ?? new Set<string>();
@@ -170,7 +174,8 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       for (const video of shuffled(rng, old).slice(0, PAST_IMPRESSIONS)) {
         // Sometime between the video's publication and a week ago.
         const at = new Date(Date.now() - 7 * 86_400_000 - Math.floor(rng() * (video.ageMs - 7 * 86_400_000)));
-        for (const e of react(rng, v, video).events) rows.push({ type: e.type, videoId: e.videoId, device, watchedMs: e.watchedMs ?? null, at });
+        for (const e of react(rng, v, video).events)
+          rows.push({ type: e.type, videoId: e.videoId, device, watchedMs: e.watchedMs ?? null, at });
       }
     }
     await t.app.db.query(
@@ -248,7 +253,10 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
         // (sent as events), the others are what the same viewer would have done with them.
         const mine = seen.get(v.index) ?? new Set<string>();
         const popular = trending.filter((id) => !mine.has(id)).slice(0, PAGE);
-        const randomPage = shuffled(policyRng, all.filter((id) => !mine.has(id))).slice(0, PAGE);
+        const randomPage = shuffled(
+          policyRng,
+          all.filter((id) => !mine.has(id)),
+        ).slice(0, PAGE);
         for (const id of popular) popularity.add(react(policyRng, v, byId.get(id)!));
         for (const id of randomPage) random.add(react(policyRng, v, byId.get(id)!));
         await watch(v, await forYouPage(v), forYou);

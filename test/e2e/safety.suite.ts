@@ -118,11 +118,16 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         const search = await api('GET', '/api/v1/search?q=lighthouse', { token: dave.token });
         expect(search.body.videos).toEqual([]);
         expect((await api('GET', '/api/v1/search?q=alice', { token: dave.token })).body.users).toEqual([]);
-        expect((await api('GET', '/api/v1/search?q=alice', { token: carol.token })).body.users.map((u: any) => u.username)).toContain('alice');
+        expect((await api('GET', '/api/v1/search?q=alice', { token: carol.token })).body.users.map((u: any) => u.username)).toContain(
+          'alice',
+        );
         expect(ids(await api('GET', '/api/v1/feed/trending', { token: dave.token }))).not.toContain(aliceVideo);
         expect(ids(await api('GET', '/api/v1/feed/trending', { token: carol.token }))).toContain(aliceVideo);
         // Playback events for a hidden video are dropped.
-        const ev = await api('POST', '/api/v1/events', { token: dave.token, body: { events: [{ type: 'complete', videoId: aliceVideo }] } });
+        const ev = await api('POST', '/api/v1/events', {
+          token: dave.token,
+          body: { events: [{ type: 'complete', videoId: aliceVideo }] },
+        });
         expect(ev.body).toEqual({ accepted: 0, dropped: 1, viewsCounted: 0 });
       });
 
@@ -198,7 +203,13 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
       it('takes a report of a video, a comment or an account, once per reporter while open', async () => {
         const r = await report(carol.token, { targetType: 'video', targetId: target, reason: 'spam', details: '  <b>spam</b>\u0000 ' });
         expect(r.status).toBe(201);
-        expect(r.body.report).toMatchObject({ targetType: 'video', targetId: target, reason: 'spam', details: '<b>spam</b>', status: 'open' });
+        expect(r.body.report).toMatchObject({
+          targetType: 'video',
+          targetId: target,
+          reason: 'spam',
+          details: '<b>spam</b>',
+          status: 'open',
+        });
         reportIds.push(r.body.report.id);
 
         const again = await report(carol.token, { targetType: 'video', targetId: target, reason: 'hate' });
@@ -255,7 +266,12 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
           resolution: null,
           target: { type: 'video', id: target, caption: 'reported clip', author: { username: 'alice' }, ownerBanned: false },
         });
-        expect(onComment.target).toMatchObject({ type: 'comment', id: commentId, videoId: target, author: { username: 'bob', banned: false } });
+        expect(onComment.target).toMatchObject({
+          type: 'comment',
+          id: commentId,
+          videoId: target,
+          author: { username: 'bob', banned: false },
+        });
         expect(onUser.target).toMatchObject({ type: 'user', id: dave.id, username: 'dave', banned: null });
 
         const p1 = await api('GET', '/api/v1/admin/reports?limit=1', { token: root.token });
@@ -268,11 +284,16 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         }
         const one = await api('GET', `/api/v1/admin/reports/${reportIds[0]}`, { token: root.token });
         expect(one.body.report.id).toBe(reportIds[0]);
-        expect((await api('GET', '/api/v1/admin/reports/AAAAAAAAAAAAAAAA', { token: root.token })).body.error.code).toBe('report_not_found');
+        expect((await api('GET', '/api/v1/admin/reports/AAAAAAAAAAAAAAAA', { token: root.token })).body.error.code).toBe(
+          'report_not_found',
+        );
       });
 
       it('resolves and dismisses reports (idempotently), and refuses to flip a closed one', async () => {
-        const resolved = await api('POST', `/api/v1/admin/reports/${reportIds[2]}/resolve`, { token: root.token, body: { note: 'comment removed' } });
+        const resolved = await api('POST', `/api/v1/admin/reports/${reportIds[2]}/resolve`, {
+          token: root.token,
+          body: { note: 'comment removed' },
+        });
         expect(resolved.status).toBe(200);
         expect(resolved.body.report).toMatchObject({
           status: 'resolved',
@@ -295,7 +316,9 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
       it('takes a video down: gone for everyone but its owner, who sees why; its open reports are resolved', async () => {
         const bad = await api('POST', `/api/v1/admin/videos/${target}/takedown`, { token: root.token, body: { reason: '  ' } });
         expect(bad.status).toBe(400);
-        expect((await api('POST', `/api/v1/admin/videos/${target}/takedown`, { token: alice.token, body: { reason: 'x' } })).status).toBe(403);
+        expect((await api('POST', `/api/v1/admin/videos/${target}/takedown`, { token: alice.token, body: { reason: 'x' } })).status).toBe(
+          403,
+        );
         const missing = await api('POST', '/api/v1/admin/videos/AAAAAAAAAAAAAAAA/takedown', { token: root.token, body: { reason: 'x' } });
         expect(missing.body.error.code).toBe('video_not_found');
 
@@ -371,7 +394,9 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
         const unban = await api('DELETE', '/api/v1/admin/users/dave/ban', { token: root.token });
         expect(unban.status).toBe(200);
         expect(unban.body.user.banned).toBeNull();
-        expect((await api('POST', '/api/v1/auth/login', { body: { username: 'dave', password: 'correct horse battery' } })).status).toBe(200);
+        expect((await api('POST', '/api/v1/auth/login', { body: { username: 'dave', password: 'correct horse battery' } })).status).toBe(
+          200,
+        );
         expect((await video(daveVideo, carol.token)).status).toBe(200);
         expect(ids(await api('GET', '/api/v1/feed'))).toContain(daveVideo);
         expect((await api('GET', `/api/v1/videos/${carolVideo}/comments`)).body.items.map((c: any) => c.text)).toEqual(['dave says hi']);
@@ -396,7 +421,11 @@ export function safetySuite(name: string, start: () => Promise<TestApp>): void {
           expect(r.status, `${method} ${path}`).toBe(status);
           expect(r.body.error.code, `${method} ${path}`).toBe(code);
         }
-        const raw = await api('POST', '/api/v1/reports', { token: carol.token, rawBody: '{"targetType":', headers: { 'content-type': 'application/json' } });
+        const raw = await api('POST', '/api/v1/reports', {
+          token: carol.token,
+          rawBody: '{"targetType":',
+          headers: { 'content-type': 'application/json' },
+        });
         expect(raw.body.error.code).toBe('invalid_json');
       });
 

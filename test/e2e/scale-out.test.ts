@@ -121,7 +121,10 @@ describe.skipIf(!available)('scale-out: 2 API processes + 2 workers behind nginx
       const [row] = await c.sql<{ ready: number; failed: number }>(
         `SELECT count(*) FILTER (WHERE status = 'ready')::int AS ready, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM videos`,
       );
-      if (row!.failed > 0) throw new Error(`failed videos: ${JSON.stringify(await c.sql(`SELECT id, error_code, error_message FROM videos WHERE status = 'failed'`))}`);
+      if (row!.failed > 0)
+        throw new Error(
+          `failed videos: ${JSON.stringify(await c.sql(`SELECT id, error_code, error_message FROM videos WHERE status = 'failed'`))}`,
+        );
       return row!.ready === VIDEOS ? row : undefined;
     });
     expect(counts).toEqual({ ready: VIDEOS, failed: 0 });

@@ -6,9 +6,8 @@ describe('shutdown', () => {
     const t = await startTestApp({}, { workers: false });
     const api = apiClient(t.baseUrl);
     const token = (await api('POST', '/api/v1/auth/signup', { body: { username: 'erin', password: 'long enough pw' } })).body.token;
-    const { videoId } = (
-      await api('POST', '/api/v1/uploads', { token, body: { filename: 'a.mp4', contentType: 'video/mp4', size: 10 } })
-    ).body;
+    const { videoId } = (await api('POST', '/api/v1/uploads', { token, body: { filename: 'a.mp4', contentType: 'video/mp4', size: 10 } }))
+      .body;
     const stream = await fetch(`${t.baseUrl}/api/v1/videos/${videoId}/events`, { headers: { authorization: `Bearer ${token}` } });
     const reader = stream.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);

@@ -97,7 +97,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
 
         const ok = await put(bytes, 'image/png');
         expect(ok.status).toBe(200);
-        const profile = (await ok.json());
+        const profile = await ok.json();
         expect(profile.avatarUrl).toMatch(new RegExp(`/avatars/${carol.id}/[A-Za-z0-9_-]+\\.jpg$`));
 
         const img = await fetch(profile.avatarUrl);
@@ -113,7 +113,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(again.status).toBe(304);
 
         // A new avatar gets a new URL and the old object goes away.
-        const second = (await (await put(bytes, 'image/png')).json());
+        const second = await (await put(bytes, 'image/png')).json();
         expect(second.avatarUrl).not.toBe(profile.avatarUrl);
         expect((await fetch(profile.avatarUrl)).status).toBe(404);
         expect((await fetch(second.avatarUrl)).status).toBe(200);
@@ -121,17 +121,17 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         // Not an image, a lie about the type, a truncated image, JSON, anonymous, too large.
         const text = await put(Buffer.from('<svg onload="alert(1)"></svg>'), 'image/png');
         expect(text.status).toBe(422);
-        expect(((await text.json())).error.code).toBe('invalid_image');
+        expect((await text.json()).error.code).toBe('invalid_image');
         const truncated = await put(bytes.subarray(0, 2000), 'image/png');
         expect(truncated.status).toBe(422);
-        expect(((await truncated.json())).error.code).toBe('invalid_image');
+        expect((await truncated.json()).error.code).toBe('invalid_image');
         const json = await put(Buffer.from('{"a":1}'), 'application/json');
         expect(json.status).toBe(415);
-        expect(((await json.json())).error.code).toBe('unsupported_media_type');
+        expect((await json.json()).error.code).toBe('unsupported_media_type');
         expect((await put(bytes, 'image/png', null)).status).toBe(401);
         const huge = await put(Buffer.concat([bytes, randomBytes(5 * 1024 * 1024)]), 'image/png');
         expect(huge.status).toBe(413);
-        expect(((await huge.json())).error.code).toBe('payload_too_large');
+        expect((await huge.json()).error.code).toBe('payload_too_large');
         expect((await fetch(`${t.baseUrl}/avatars/${carol.id}%2F..%2F..%2Foriginals%2Fx.jpg`)).status).toBe(404);
         // The failed attempts left the current avatar alone.
         expect((await api('GET', '/api/v1/users/carol')).body.avatarUrl).toBe(second.avatarUrl);
@@ -188,7 +188,12 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         // Most recent first (bob followed carol in an earlier test).
         expect(seen).toEqual(['fan2', 'fan1', 'fan0', 'bob']);
         const item = (await api('GET', '/api/v1/users/fan0/following')).body.items[0];
-        expect(item).toMatchObject({ id: expect.any(String), username: 'carol', displayName: '', avatarUrl: expect.stringContaining('/avatars/') });
+        expect(item).toMatchObject({
+          id: expect.any(String),
+          username: 'carol',
+          displayName: '',
+          avatarUrl: expect.stringContaining('/avatars/'),
+        });
         expect(typeof item.followedAt).toBe('string');
 
         const bad = await api('GET', `/api/v1/users/carol/followers?cursor=${BAD_CURSOR}`);
@@ -243,7 +248,9 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
           processing: [404, 200, 404, 404],
         };
         for (const [kind, statuses] of Object.entries(expected)) {
-          const got = await Promise.all([undefined, alice.token, bob.token, carol.token].map(async (tok) => (await video(ids[kind]!, tok)).status));
+          const got = await Promise.all(
+            [undefined, alice.token, bob.token, carol.token].map(async (tok) => (await video(ids[kind]!, tok)).status),
+          );
           expect(got, kind).toEqual(statuses);
         }
         const hidden = await video(ids.private!, carol.token);
@@ -388,7 +395,14 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
       });
 
       it('refuses empty, over-long and malformed comments, and unknown parents', async () => {
-        for (const body of [{ text: '' }, { text: ' \u0007 ' }, { text: 'x'.repeat(1001) }, {}, { text: 'a', extra: 1 }, { text: 'a', parentId: '!' }]) {
+        for (const body of [
+          { text: '' },
+          { text: ' \u0007 ' },
+          { text: 'x'.repeat(1001) },
+          {},
+          { text: 'a', extra: 1 },
+          { text: 'a', parentId: '!' },
+        ]) {
           const r = await post(bob.token, body);
           expect(r.status, JSON.stringify(body).slice(0, 50)).toBe(400);
           expect(r.body.error.code).toBe('validation_failed');
@@ -408,7 +422,9 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         const url = `/api/v1/videos/${id}/comments/${c.body.id}/like`;
         await parallel(5, () => api('PUT', url, { token: bob.token }));
         expect((await api('PUT', url, { token: alice.token })).body).toEqual({ liked: true, likes: 2 });
-        const listed = (await api('GET', `/api/v1/videos/${id}/comments`, { token: bob.token })).body.items.find((x: any) => x.id === c.body.id);
+        const listed = (await api('GET', `/api/v1/videos/${id}/comments`, { token: bob.token })).body.items.find(
+          (x: any) => x.id === c.body.id,
+        );
         expect(listed).toMatchObject({ likeCount: 2, viewer: { liked: true } });
         expect((await api('DELETE', url, { token: bob.token })).body).toEqual({ liked: false, likes: 1 });
         expect((await api('DELETE', url, { token: bob.token })).body).toEqual({ liked: false, likes: 1 });
@@ -469,7 +485,8 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
       it('bookmarks idempotently and lists what the user may still see', async () => {
         const a = await seedVideo(t, alice, { ageMs: 1000 });
         const b = await seedVideo(t, alice, { visibility: 'unlisted' });
-        for (const id of [a, a, b]) expect((await api('PUT', `/api/v1/videos/${id}/bookmark`, { token: carol.token })).body).toEqual({ bookmarked: true });
+        for (const id of [a, a, b])
+          expect((await api('PUT', `/api/v1/videos/${id}/bookmark`, { token: carol.token })).body).toEqual({ bookmarked: true });
         const list = await api('GET', '/api/v1/me/bookmarks?limit=1', { token: carol.token });
         expect(list.body.items.map((v: any) => v.id)).toEqual([b]);
         expect(list.body.items[0].viewer.bookmarked).toBe(true);
@@ -483,7 +500,9 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         }
         expect((await api('GET', '/api/v1/me/bookmarks', { token: carol.token })).body.items).toEqual([]);
         expect((await api('GET', '/api/v1/me/bookmarks')).status).toBe(401);
-        expect((await api('GET', `/api/v1/me/bookmarks?cursor=${BAD_CURSOR}`, { token: carol.token })).body.error.code).toBe('invalid_cursor');
+        expect((await api('GET', `/api/v1/me/bookmarks?cursor=${BAD_CURSOR}`, { token: carol.token })).body.error.code).toBe(
+          'invalid_cursor',
+        );
       });
     });
 
@@ -520,7 +539,10 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
           expect(r.status, JSON.stringify(events).slice(0, 80)).toBe(400);
           expect(r.body.error.code).toBe('validation_failed');
         }
-        const full = await send(Array.from({ length: 100 }, () => ok), { device: DEVICE });
+        const full = await send(
+          Array.from({ length: 100 }, () => ok),
+          { device: DEVICE },
+        );
         expect(full.body).toEqual({ accepted: 100, dropped: 0, viewsCounted: 0 });
       });
 
@@ -543,7 +565,9 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(r3.body.viewsCounted).toBe(0);
         // Another device, and a signed-in viewer, are other viewers.
         expect((await send([{ type: 'complete', videoId: id }], { device: 'another-device-0000000' })).body.viewsCounted).toBe(1);
-        expect((await send([{ type: 'skip', videoId: id, watchedMs: 4000 }], { token: bob.token, device: DEVICE })).body.viewsCounted).toBe(1);
+        expect((await send([{ type: 'skip', videoId: id, watchedMs: 4000 }], { token: bob.token, device: DEVICE })).body.viewsCounted).toBe(
+          1,
+        );
         expect((await video(id)).body.stats.views).toBe(3);
 
         const rows = await t.app.db.query<any>(
@@ -570,7 +594,9 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         const results = await parallel(20, () => send([{ type: 'complete', videoId: id }], { token: carol.token }));
         expect(results.every((r) => r.status === 200)).toBe(true);
         expect(results.reduce((n, r) => n + r.body.viewsCounted, 0)).toBe(1);
-        const viewers = await parallel(10, (i) => send([{ type: 'complete', videoId: id }], { device: `parallel-device-${String(i).padStart(4, '0')}` }));
+        const viewers = await parallel(10, (i) =>
+          send([{ type: 'complete', videoId: id }], { device: `parallel-device-${String(i).padStart(4, '0')}` }),
+        );
         expect(viewers.every((r) => r.body.viewsCounted === 1)).toBe(true);
         expect((await video(id)).body.stats.views).toBe(11);
       });
@@ -631,11 +657,21 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         const bytes = await readFile(path);
         const created = await api('POST', '/api/v1/uploads', {
           token: alice.token,
-          body: { filename: 'clip.mp4', contentType: 'video/mp4', size: bytes.length, caption: 'real one #Real @carol', visibility: 'followers' },
+          body: {
+            filename: 'clip.mp4',
+            contentType: 'video/mp4',
+            size: bytes.length,
+            caption: 'real one #Real @carol',
+            visibility: 'followers',
+          },
         });
         expect(created.status).toBe(201);
         const id = created.body.videoId;
-        const put = await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: new Uint8Array(bytes) });
+        const put = await fetch(created.body.upload.url, {
+          method: 'PUT',
+          headers: created.body.upload.headers,
+          body: new Uint8Array(bytes),
+        });
         expect(put.status).toBe(200);
         const ready = await waitForVideo(api, id, alice.token, (v) => v.status === 'ready');
         expect(ready).toMatchObject({ visibility: 'followers', hashtags: ['real'], mentions: [{ id: carol.id, username: 'carol' }] });

@@ -44,7 +44,15 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'curta-studio-'));
-    for (const [k, name] of Object.entries({ clip: 'clip.mp4', long: 'long.mp4', huge: 'huge.mp4', text: 'notes.txt', cut: 'cut.mp4', big: 'big.mp4', avi: 'camera.avi' })) {
+    for (const [k, name] of Object.entries({
+      clip: 'clip.mp4',
+      long: 'long.mp4',
+      huge: 'huge.mp4',
+      text: 'notes.txt',
+      cut: 'cut.mp4',
+      big: 'big.mp4',
+      avi: 'camera.avi',
+    })) {
       files[k as keyof typeof files] = join(tmp, name);
     }
     const { startTestApp, apiClient } = await import('../support/test-app.js');
@@ -108,7 +116,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
   }
 
   /** A page signed in as a fresh account (session put where the app keeps it). */
-  async function signedInPage(viewport = PHONE): Promise<{ context: BrowserContext; page: Page; username: string; token: string; errors: string[] }> {
+  async function signedInPage(
+    viewport = PHONE,
+  ): Promise<{ context: BrowserContext; page: Page; username: string; token: string; errors: string[] }> {
     const { token, user } = await signUpByApi('creator');
     const context = await browser!.newContext({ viewport, deviceScaleFactor: 1 });
     await context.addInitScript(
@@ -135,7 +145,11 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       const samples: PhaseSample[] = [];
       (window as unknown as { __phases: PhaseSample[] }).__phases = samples;
       new MutationObserver(() => {
-        samples.push({ phase: job.dataset.phase ?? '', upload: Number(job.dataset.uploadProgress), processing: Number(job.dataset.processingProgress) });
+        samples.push({
+          phase: job.dataset.phase ?? '',
+          upload: Number(job.dataset.uploadProgress),
+          processing: Number(job.dataset.processingProgress),
+        });
       }).observe(job, { attributes: true, attributeFilter: ['data-phase', 'data-upload-progress', 'data-processing-progress'] });
     });
   }
@@ -167,7 +181,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
     page.on('request', (r) => {
       // Reading the server's limits is not an upload; creating one or sending bytes is.
       const url = r.url();
-      if ((url.includes('/api/v1/uploads') && !url.includes('/api/v1/uploads/limits')) || url.includes('/storage/')) uploadCalls.push(`${r.method()} ${url}`);
+      if ((url.includes('/api/v1/uploads') && !url.includes('/api/v1/uploads/limits')) || url.includes('/storage/'))
+        uploadCalls.push(`${r.method()} ${url}`);
     });
     try {
       await page.goto(`${baseUrl}/upload`);
@@ -189,11 +204,15 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
         zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
         zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       });
-      await expect.poll(() => page.getByTestId('studio-file-error').textContent()).toBe('“dropped.txt” isn\'t a video. Choose an MP4, MOV, WebM or MKV file.');
+      await expect
+        .poll(() => page.getByTestId('studio-file-error').textContent())
+        .toBe("“dropped.txt” isn't a video. Choose an MP4, MOV, WebM or MKV file.");
       expect(await page.getByTestId('studio-drop').evaluate((z) => z.classList.contains('is-over'))).toBe(false);
 
       expect(await chooseFile(page, files.text)).toBe('refused');
-      expect(await page.getByTestId('studio-file-error').textContent()).toBe('“notes.txt” isn\'t a video. Choose an MP4, MOV, WebM or MKV file.');
+      expect(await page.getByTestId('studio-file-error').textContent()).toBe(
+        "“notes.txt” isn't a video. Choose an MP4, MOV, WebM or MKV file.",
+      );
       expect(await page.getByTestId('studio-submit').isDisabled()).toBe(true);
 
       expect(await chooseFile(page, files.long)).toBe('refused');
@@ -201,14 +220,18 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       expect(await page.getByTestId('studio-submit').isDisabled()).toBe(true);
 
       expect(await chooseFile(page, files.huge)).toBe('refused');
-      expect(await page.getByTestId('studio-file-error').textContent()).toMatch(/^“huge\.mp4” is too large \(2\.5 GB\)\. Videos can be up to 2\.0 GB/);
+      expect(await page.getByTestId('studio-file-error').textContent()).toMatch(
+        /^“huge\.mp4” is too large \(2\.5 GB\)\. Videos can be up to 2\.0 GB/,
+      );
       expect(await page.getByTestId('studio-submit').isDisabled()).toBe(true);
       expect(await page.getByTestId('studio-file-error').isVisible()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, 'studio-refused-phone.png'), fullPage: true, animations: 'disabled' });
 
       // A file this browser can't open gets a gentle warning, and may still be posted.
       expect(await chooseFile(page, files.avi)).toBe('ok');
-      expect(await page.getByTestId('studio-file-warning').textContent()).toMatch(/^This browser can't preview “camera\.avi”, so its length couldn't be checked\. You can still post it/);
+      expect(await page.getByTestId('studio-file-warning').textContent()).toMatch(
+        /^This browser can't preview “camera\.avi”, so its length couldn't be checked\. You can still post it/,
+      );
       expect(await page.getByTestId('studio-file-error').textContent()).toBe('');
       expect(await page.getByTestId('studio-submit').isEnabled()).toBe(true);
       await page.getByTestId('studio-remove-file').click();
@@ -231,25 +254,29 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
   const fixturePresent = existsSync(PHONE_FIXTURE);
   if (!fixturePresent && process.env.CI !== 'true') console.log(`[studio.test] real-recording test skipped: ${PHONE_FIXTURE} not found`);
 
-  it.skipIf(!fixturePresent && process.env.CI !== 'true')('posts a real iPhone recording through the studio and it comes out upright and ready', async () => {
-    expect(existsSync(PHONE_FIXTURE), `${PHONE_FIXTURE} (CI must have ../shared)`).toBe(true);
-    const { context, page, token, errors } = await signedInPage();
-    try {
-      expect(await chooseFile(page, PHONE_FIXTURE)).toBe('ok');
-      await page.getByRole('combobox', { name: 'Caption' }).fill('First clip from my phone');
-      await page.getByRole('button', { name: 'Post' }).click();
-      const phase = await waitForPhase(page, ['ready', 'failed']);
-      expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
-      const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
-      const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
-      // Coded 1280×720 with a -90° display matrix: published portrait.
-      expect(v).toMatchObject({ status: 'ready', caption: 'First clip from my phone' });
-      expect(v.height).toBeGreaterThan(v.width);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 180_000);
+  it.skipIf(!fixturePresent && process.env.CI !== 'true')(
+    'posts a real iPhone recording through the studio and it comes out upright and ready',
+    async () => {
+      expect(existsSync(PHONE_FIXTURE), `${PHONE_FIXTURE} (CI must have ../shared)`).toBe(true);
+      const { context, page, token, errors } = await signedInPage();
+      try {
+        expect(await chooseFile(page, PHONE_FIXTURE)).toBe('ok');
+        await page.getByRole('combobox', { name: 'Caption' }).fill('First clip from my phone');
+        await page.getByRole('button', { name: 'Post' }).click();
+        const phase = await waitForPhase(page, ['ready', 'failed']);
+        expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
+        const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+        const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
+        // Coded 1280×720 with a -90° display matrix: published portrait.
+        expect(v).toMatchObject({ status: 'ready', caption: 'First clip from my phone' });
+        expect(v.height).toBeGreaterThan(v.width);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    180_000,
+  );
 
   it('posts a clip with a picked hashtag, privacy and comments off, follows it to ready and opens it', async () => {
     const { context, page, username, token, errors } = await signedInPage();
@@ -313,7 +340,12 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
 
       // The settings reached the server.
       const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
-      expect(v).toMatchObject({ status: 'ready', caption: 'Evening run #sunsetrun with friends', visibility: 'unlisted', commentsEnabled: false });
+      expect(v).toMatchObject({
+        status: 'ready',
+        caption: 'Evening run #sunsetrun with friends',
+        visibility: 'unlisted',
+        commentsEnabled: false,
+      });
       expect(v.hashtags).toEqual(['sunsetrun']);
 
       // "Your videos" lists it as posted, unlisted.
@@ -423,7 +455,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       for (const p of storedBeforeDrop) expect(sentAfterDrop).not.toContain(p);
       const partCount = Math.ceil((await stat(files.big)).size / PART_BYTES);
       expect(new Set([...storedBeforeDrop, ...sentAfterDrop])).toEqual(new Set(Array.from({ length: partCount }, (_, i) => i + 1)));
-      console.log(`[studio.test] parts stored before the drop: ${storedBeforeDrop.join(', ') || 'none'}; sent after: ${sentAfterDrop.join(', ')}`);
+      console.log(
+        `[studio.test] parts stored before the drop: ${storedBeforeDrop.join(', ') || 'none'}; sent after: ${sentAfterDrop.join(', ')}`,
+      );
       const { waitForVideo } = await import('../support/test-app.js');
       const v = await waitForVideo(api as never, videoId, token, (x) => x.status === 'ready' || x.status === 'failed');
       expect(v.status, JSON.stringify(v.error)).toBe('ready');
@@ -458,7 +492,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await page.reload();
       const notice = page.getByTestId('studio-resume');
       await notice.waitFor({ timeout: 15_000 });
-      expect(await notice.textContent()).toMatch(/Your upload of “big\.mp4” \(\d+% sent\) didn't finish\. Choose the same file to continue where it stopped\./);
+      expect(await notice.textContent()).toMatch(
+        /Your upload of “big\.mp4” \(\d+% sent\) didn't finish\. Choose the same file to continue where it stopped\./,
+      );
 
       blocked = false;
       puts.length = 0;
@@ -491,7 +527,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
       await page.getByRole('button', { name: 'Cancel upload' }).click();
       expect(await waitForPhase(page, ['idle'], 10_000)).toBe('idle');
-      expect(await page.getByTestId('studio-resume').textContent()).toMatch(/^Your upload of “big\.mp4” didn't finish|^That's the file from your unfinished upload/);
+      expect(await page.getByTestId('studio-resume').textContent()).toMatch(
+        /^Your upload of “big\.mp4” didn't finish|^That's the file from your unfinished upload/,
+      );
       // Listed as unfinished, with a way to delete it.
       const item = page.locator(`[data-testid="your-video"][data-video-id="${videoId}"]`);
       await expect.poll(() => item.getByTestId('your-video-status').textContent(), { timeout: 15_000 }).toBe('Upload not finished');

@@ -40,7 +40,12 @@ describe('web app pages from the server: /v/{id} preview tags, caching', () => {
 
   const page = async (path: string) => {
     const res = await fetch(`${t.baseUrl}${path}`);
-    return { status: res.status, type: res.headers.get('content-type') ?? '', cache: res.headers.get('cache-control') ?? '', html: await res.text() };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      cache: res.headers.get('cache-control') ?? '',
+      html: await res.text(),
+    };
   };
 
   it('has Open Graph and Twitter tags for a public video, escaped', async () => {

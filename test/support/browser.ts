@@ -20,7 +20,15 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -41,7 +49,10 @@ export async function ensureWebBuilt(projectRoot: string): Promise<void> {
   const built = join(webDir, 'dist', 'index.html');
   if (existsSync(built)) {
     const sources = await Promise.all(
-      ['src', 'index.html', 'vite.config.ts'].map((p) => join(webDir, p)).filter(existsSync).map(newestMtime),
+      ['src', 'index.html', 'vite.config.ts']
+        .map((p) => join(webDir, p))
+        .filter(existsSync)
+        .map(newestMtime),
     );
     if ((await stat(built)).mtimeMs >= Math.max(...sources)) return;
   }
@@ -61,13 +72,7 @@ type ApiCall = <T = any>(
  * processes it. Lets browser tests and the web benchmark have real,
  * transcoded videos without going through the upload UI.
  */
-export async function uploadClipViaApi(
-  baseUrl: string,
-  api: ApiCall,
-  token: string,
-  path: string,
-  caption = '',
-): Promise<string> {
+export async function uploadClipViaApi(baseUrl: string, api: ApiCall, token: string, path: string, caption = ''): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const bytes = await readFile(path);
   const created = await api('POST', '/api/v1/uploads', {
@@ -75,7 +80,10 @@ export async function uploadClipViaApi(
     body: { filename: 'clip.mp4', contentType: 'video/mp4', size: bytes.length, caption },
   });
   if (created.status !== 201 && created.status !== 200) throw new Error(`upload create: ${created.status} ${JSON.stringify(created.body)}`);
-  const { videoId, upload } = created.body as { videoId: string; upload: { kind: string; url: string; method: string; headers: Record<string, string> } };
+  const { videoId, upload } = created.body as {
+    videoId: string;
+    upload: { kind: string; url: string; method: string; headers: Record<string, string> };
+  };
   if (upload.kind !== 'single') throw new Error(`expected a single-part upload, got ${upload.kind}`);
   const put = await fetch(new URL(upload.url, baseUrl), { method: upload.method, headers: upload.headers, body: bytes });
   if (!put.ok) throw new Error(`upload PUT: ${put.status} ${await put.text()}`);

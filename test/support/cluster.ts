@@ -63,7 +63,12 @@ function installExitHook(): void {
 const OUTPUT_TAIL = 16_384;
 
 /** Spawns `command` in a process group of its own and keeps track of it. */
-export function spawnManaged(name: string, command: string, args: string[], opts: { cwd?: string; env: Record<string, string> }): ManagedProcess {
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env: Record<string, string> },
+): ManagedProcess {
   installExitHook();
   const child: ChildProcess = spawn(command, args, {
     cwd: opts.cwd ?? REPO_ROOT,

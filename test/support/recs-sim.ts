@@ -186,11 +186,21 @@ export function react(rng: Rng, viewer: SimViewer, video: SimVideo): Reaction {
       return { events, watchedMs: rewatch ? 2 * d : d, liked, inTaste };
     }
     const w = Math.round(d * (0.5 + 0.4 * rng()));
-    return { events: [...start, { type: 'progress', videoId: id, watchedMs: w }, { type: 'skip', videoId: id, watchedMs: w }], watchedMs: w, liked: false, inTaste };
+    return {
+      events: [...start, { type: 'progress', videoId: id, watchedMs: w }, { type: 'skip', videoId: id, watchedMs: w }],
+      watchedMs: w,
+      liked: false,
+      inTaste,
+    };
   }
   if (video.special !== 'disliked' && rng() < 0.08) {
     const w = Math.round(d * (0.25 + 0.2 * rng()));
-    return { events: [...start, { type: 'progress', videoId: id, watchedMs: w }, { type: 'skip', videoId: id, watchedMs: w }], watchedMs: w, liked: false, inTaste };
+    return {
+      events: [...start, { type: 'progress', videoId: id, watchedMs: w }, { type: 'skip', videoId: id, watchedMs: w }],
+      watchedMs: w,
+      liked: false,
+      inTaste,
+    };
   }
   const w = 400 + Math.floor(rng() * 1400);
   return { events: [...start, { type: 'skip', videoId: id, watchedMs: w }], watchedMs: w, liked: false, inTaste };

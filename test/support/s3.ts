@@ -155,11 +155,13 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
     const [accessKeyId, day, region, service, terminal] = (query.get('X-Amz-Credential') ?? '').split('/');
     const stamp = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
     if (accessKeyId !== credentials.accessKeyId || !stamp || !day || !region || !service || terminal !== 'aws4_request') {
-      refuse('Malformed or unknown credential.'); return;
+      refuse('Malformed or unknown credential.');
+      return;
     }
     const signedAt = Date.UTC(+stamp[1]!, +stamp[2]! - 1, +stamp[3]!, +stamp[4]!, +stamp[5]!, +stamp[6]!);
     if (Date.now() > signedAt + Number(query.get('X-Amz-Expires') ?? 0) * 1000) {
-      s3Error(ctx, 403, 'AccessDenied', 'Request has expired'); return;
+      s3Error(ctx, 403, 'AccessDenied', 'Request has expired');
+      return;
     }
 
     const signedHeaders = (query.get('X-Amz-SignedHeaders') ?? '').split(';');
@@ -191,7 +193,8 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
     const given = Buffer.from(provided, 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       if (ctx.method === 'PUT') ctx.req.resume();
-      refuse('The request signature we calculated does not match the signature you provided.'); return;
+      refuse('The request signature we calculated does not match the signature you provided.');
+      return;
     }
     return next();
   };
@@ -309,7 +312,8 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
     const parts = /^[a-f0-9]{32}$/.test(uploadId) ? await readUpload(dir, key) : null;
     if (!parts) {
       if (ctx.method === 'PUT') ctx.req.resume();
-      s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId }); return;
+      s3Error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+      return;
     }
 
     switch (ctx.method) {
@@ -353,20 +357,26 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
           number: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]!)?.[1]),
           etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]!)?.[1] ?? '').replace(/"/g, ''),
         }));
-        if (requested.length === 0) { s3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed.'); return; }
+        if (requested.length === 0) {
+          s3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed.');
+          return;
+        }
         const stored = new Map(parts.map((p) => [p.number, p]));
         for (const [index, part] of requested.entries()) {
           if (index > 0 && part.number <= requested[index - 1]!.number) {
-            s3Error(ctx, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order.'); return;
+            s3Error(ctx, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order.');
+            return;
           }
           const found = stored.get(part.number);
           if (found?.md5 !== part.etag) {
             s3Error(ctx, 400, 'InvalidPart', 'One or more of the specified parts could not be found.', {
               PartNumber: String(part.number),
-            }); return;
+            });
+            return;
           }
           if (index < requested.length - 1 && found.size < MIN_PART_SIZE) {
-            s3Error(ctx, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.'); return;
+            s3Error(ctx, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.');
+            return;
           }
         }
         const { md5 } = await server.store.putObjectMultipart(bucket, uploadId, requested);

@@ -180,7 +180,8 @@ export async function call<T>(auth: AuthMode, run: (headers: Record<string, stri
 /** Builds an ApiError from a non-2xx response whose body openapi-fetch already parsed (when it was JSON). */
 function apiErrorOf(res: Response, body: unknown): ApiError {
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
-  if (err && typeof err.message === 'string') return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
+  if (err && typeof err.message === 'string')
+    return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
   return new ApiError(res.status, 'http_error', fallbackMessage(res.status, res.statusText));
 }
 
@@ -237,38 +238,67 @@ export const endpoints = {
 
   // Engagement
   like: (videoId: string, on: boolean) =>
-    call('required', (headers) => (on ? client.PUT('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers }) : client.DELETE('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers }))),
+    call('required', (headers) =>
+      on
+        ? client.PUT('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers })
+        : client.DELETE('/api/v1/videos/{id}/like', { params: { path: id(videoId) }, headers }),
+    ),
   bookmark: (videoId: string, on: boolean) =>
-    call('required', (headers) => (on ? client.PUT('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }) : client.DELETE('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }))),
-  share: (videoId: string) => call('optional', (headers) => client.POST('/api/v1/videos/{id}/share', { params: { path: id(videoId) }, headers })),
+    call('required', (headers) =>
+      on
+        ? client.PUT('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers })
+        : client.DELETE('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }),
+    ),
+  share: (videoId: string) =>
+    call('optional', (headers) => client.POST('/api/v1/videos/{id}/share', { params: { path: id(videoId) }, headers })),
   comments: (videoId: string, opts: { parentId?: string; cursor?: string | null; limit?: number } = {}) =>
     call('optional', (headers) =>
       client.GET('/api/v1/videos/{id}/comments', {
-        params: { path: id(videoId), query: { ...pageOf(opts.limit ?? 20, opts.cursor), ...(opts.parentId ? { parentId: opts.parentId } : {}) } },
+        params: {
+          path: id(videoId),
+          query: { ...pageOf(opts.limit ?? 20, opts.cursor), ...(opts.parentId ? { parentId: opts.parentId } : {}) },
+        },
         headers,
       }),
     ),
   addComment: (videoId: string, text: string, parentId?: string) =>
     call('required', (headers) =>
-      client.POST('/api/v1/videos/{id}/comments', { params: { path: id(videoId) }, body: parentId ? { text, parentId } : { text }, headers }),
+      client.POST('/api/v1/videos/{id}/comments', {
+        params: { path: id(videoId) },
+        body: parentId ? { text, parentId } : { text },
+        headers,
+      }),
     ),
   deleteComment: (videoId: string, commentId: string) =>
-    call('required', (headers) => client.DELETE('/api/v1/videos/{id}/comments/{commentId}', { params: { path: { id: videoId, commentId } }, headers })),
+    call('required', (headers) =>
+      client.DELETE('/api/v1/videos/{id}/comments/{commentId}', { params: { path: { id: videoId, commentId } }, headers }),
+    ),
   likeComment: (videoId: string, commentId: string, on: boolean) =>
     call('required', (headers) =>
-      (on ? client.PUT('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers }) : client.DELETE('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers })),
+      on
+        ? client.PUT('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers })
+        : client.DELETE('/api/v1/videos/{id}/comments/{commentId}/like', { params: { path: { id: videoId, commentId } }, headers }),
     ),
 
   // People
-  profile: (username: string) => call('optional', (headers) => client.GET('/api/v1/users/{username}', { params: { path: { username } }, headers })),
+  profile: (username: string) =>
+    call('optional', (headers) => client.GET('/api/v1/users/{username}', { params: { path: { username } }, headers })),
   userVideos: (username: string, cursor?: string | null, limit = 18, signal?: AbortSignal) =>
     call('optional', (headers) =>
       client.GET('/api/v1/users/{username}/videos', { params: { path: { username }, query: pageOf(limit, cursor) }, headers, signal }),
     ),
   follow: (username: string, on: boolean) =>
-    call('required', (headers) => (on ? client.PUT('/api/v1/users/{username}/follow', { params: { path: { username } }, headers }) : client.DELETE('/api/v1/users/{username}/follow', { params: { path: { username } }, headers }))),
+    call('required', (headers) =>
+      on
+        ? client.PUT('/api/v1/users/{username}/follow', { params: { path: { username } }, headers })
+        : client.DELETE('/api/v1/users/{username}/follow', { params: { path: { username } }, headers }),
+    ),
   block: (username: string, on: boolean) =>
-    call('required', (headers) => (on ? client.PUT('/api/v1/users/{username}/block', { params: { path: { username } }, headers }) : client.DELETE('/api/v1/users/{username}/block', { params: { path: { username } }, headers }))),
+    call('required', (headers) =>
+      on
+        ? client.PUT('/api/v1/users/{username}/block', { params: { path: { username } }, headers })
+        : client.DELETE('/api/v1/users/{username}/block', { params: { path: { username } }, headers }),
+    ),
   updateMe: (patch: Schemas['UpdateProfile']) => call('required', (headers) => client.PATCH('/api/v1/me', { body: patch, headers })),
   /** Raw image bytes, sent as they are. */
   setAvatar: (image: Blob) =>
@@ -291,16 +321,21 @@ export const endpoints = {
   search: (q: string, limit = 20, signal?: AbortSignal) =>
     call('optional', (headers) => client.GET('/api/v1/search', { params: { query: { q, limit } }, headers, signal })),
   hashtag: (tag: string, cursor?: string | null, limit = 18) =>
-    call('optional', (headers) => client.GET('/api/v1/hashtags/{tag}/videos', { params: { path: { tag }, query: pageOf(limit, cursor) }, headers })),
+    call('optional', (headers) =>
+      client.GET('/api/v1/hashtags/{tag}/videos', { params: { path: { tag }, query: pageOf(limit, cursor) }, headers }),
+    ),
 
   /** Playback events; `keepalive` lets a batch outlive the page (pagehide). */
   events: (events: PlaybackEvent[], keepalive = false) =>
-    call('optional', (headers) => client.POST('/api/v1/events', { body: { events }, headers: { ...headers, ...deviceHeaders() }, keepalive })),
+    call('optional', (headers) =>
+      client.POST('/api/v1/events', { body: { events }, headers: { ...headers, ...deviceHeaders() }, keepalive }),
+    ),
 
   // Uploads (the upload studio)
   uploadLimits: () => call('none', (headers) => client.GET('/api/v1/uploads/limits', { headers })),
   createUpload: (input: Schemas['CreateUpload']) => call('required', (headers) => client.POST('/api/v1/uploads', { body: input, headers })),
-  uploadStatus: (videoId: string) => call('required', (headers) => client.GET('/api/v1/uploads/{id}', { params: { path: id(videoId) }, headers })),
+  uploadStatus: (videoId: string) =>
+    call('required', (headers) => client.GET('/api/v1/uploads/{id}', { params: { path: id(videoId) }, headers })),
   completeUpload: (videoId: string, parts?: Array<{ partNumber: number; etag: string }>) =>
     call('required', (headers) =>
       client.POST('/api/v1/uploads/{id}/complete', { params: { path: id(videoId) }, body: parts ? { parts } : {}, headers }),

@@ -30,7 +30,11 @@ export class AuthPanel {
     this.title = h('h2', { class: 'sheet-title', attrs: { id: 'auth-title' } });
     this.notice = h('p', { class: 'sheet-notice', attrs: { hidden: true } });
     const tab = (mode: 'login' | 'signup', label: string) => {
-      const b = h('button', { class: 'segment', attrs: { type: 'button', 'data-testid': `auth-tab-${mode}`, 'aria-pressed': 'false' } }, label);
+      const b = h(
+        'button',
+        { class: 'segment', attrs: { type: 'button', 'data-testid': `auth-tab-${mode}`, 'aria-pressed': 'false' } },
+        label,
+      );
       b.addEventListener('click', () => this.setMode(mode));
       return b;
     };
@@ -53,7 +57,15 @@ export class AuthPanel {
     });
     this.password = h('input', {
       class: 'input',
-      attrs: { id: 'auth-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256, 'data-testid': 'auth-password' },
+      attrs: {
+        id: 'auth-password',
+        name: 'password',
+        type: 'password',
+        autocomplete: 'current-password',
+        required: true,
+        maxlength: 256,
+        'data-testid': 'auth-password',
+      },
     });
     this.passwordHint = h('span', { class: 'field-hint', attrs: { id: 'auth-password-hint' } }, 'At least 8 characters.');
     this.error = h('p', { class: 'form-error', attrs: { role: 'alert', 'data-testid': 'auth-error' } });
@@ -64,7 +76,13 @@ export class AuthPanel {
       { class: 'sheet-form', attrs: { novalidate: false } },
       h('div', { class: 'segmented', attrs: { role: 'group', 'aria-label': 'Log in or sign up' } }, this.tabs.login, this.tabs.signup),
       h('label', { class: 'field', attrs: { for: 'auth-username' } }, h('span', { class: 'field-label' }, 'Username'), this.username),
-      h('label', { class: 'field', attrs: { for: 'auth-password' } }, h('span', { class: 'field-label' }, 'Password'), this.password, this.passwordHint),
+      h(
+        'label',
+        { class: 'field', attrs: { for: 'auth-password' } },
+        h('span', { class: 'field-label' }, 'Password'),
+        this.password,
+        this.passwordHint,
+      ),
       this.error,
       this.submit,
     );
@@ -77,7 +95,12 @@ export class AuthPanel {
     this.logoutButton = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'logout' } }, 'Log out');
     this.logoutButton.addEventListener('click', () => void this.onLogout());
     this.accountError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
-    this.profileLink = h('a', { class: 'btn btn-block', attrs: { href: '/', 'data-testid': 'account-profile' } }, icon('user'), 'Your profile');
+    this.profileLink = h(
+      'a',
+      { class: 'btn btn-block', attrs: { href: '/', 'data-testid': 'account-profile' } },
+      icon('user'),
+      'Your profile',
+    );
     this.account = h(
       'div',
       { class: 'sheet-form' },

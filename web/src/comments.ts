@@ -42,7 +42,14 @@ class CommentsDrawer {
     this.more.addEventListener('click', () => void this.loadPage());
     this.input = h('textarea', {
       class: 'input comment-input',
-      attrs: { rows: 1, maxlength: 1000, required: true, 'aria-label': 'Add a comment', placeholder: 'Add a comment…', 'data-testid': 'comment-input' },
+      attrs: {
+        rows: 1,
+        maxlength: 1000,
+        required: true,
+        'aria-label': 'Add a comment',
+        placeholder: 'Add a comment…',
+        'data-testid': 'comment-input',
+      },
     });
     this.replyingTo = h('div', { class: 'replying-to', attrs: { hidden: true } });
     this.error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
@@ -104,7 +111,10 @@ class CommentsDrawer {
       for (const c of page.items) this.list.append(this.item(c));
       this.cursor = page.nextCursor;
       this.more.hidden = !page.nextCursor;
-      if (this.list.childElementCount === 0) this.list.append(h('li', { class: 'muted comment-empty', attrs: { 'data-testid': 'comments-empty' } }, 'No comments yet. Say something nice.'));
+      if (this.list.childElementCount === 0)
+        this.list.append(
+          h('li', { class: 'muted comment-empty', attrs: { 'data-testid': 'comments-empty' } }, 'No comments yet. Say something nice.'),
+        );
     } catch (err) {
       if (gen === this.generation) setText(this.error, messageOf(err));
     } finally {
@@ -117,7 +127,12 @@ class CommentsDrawer {
     let liked = c.viewer?.liked ?? false;
     let likes = c.likeCount;
     const likeCount = h('span', {}, likes ? compactCount(likes) : '');
-    const like = h('button', { class: 'comment-like', attrs: { type: 'button', 'aria-pressed': String(liked), 'aria-label': 'Like comment' } }, icon('heart', 'icon icon-heart'), likeCount);
+    const like = h(
+      'button',
+      { class: 'comment-like', attrs: { type: 'button', 'aria-pressed': String(liked), 'aria-label': 'Like comment' } },
+      icon('heart', 'icon icon-heart'),
+      likeCount,
+    );
     const renderLike = () => {
       like.setAttribute('aria-pressed', String(liked));
       like.classList.toggle('is-on', liked);
@@ -156,7 +171,11 @@ class CommentsDrawer {
       actions.append(replyBtn);
     }
     if (!reply && c.replyCount > 0) {
-      const show = h('button', { class: 'link-btn', attrs: { type: 'button', 'data-testid': 'comment-show-replies' } }, `View ${c.replyCount} ${c.replyCount === 1 ? 'reply' : 'replies'}`);
+      const show = h(
+        'button',
+        { class: 'link-btn', attrs: { type: 'button', 'data-testid': 'comment-show-replies' } },
+        `View ${c.replyCount} ${c.replyCount === 1 ? 'reply' : 'replies'}`,
+      );
       show.addEventListener('click', () => {
         show.disabled = true;
         endpoints.comments(c.videoId, { parentId: c.id, limit: 50 }).then(
@@ -195,11 +214,19 @@ class CommentsDrawer {
     const li = h(
       'li',
       { class: reply ? 'comment is-reply' : 'comment', attrs: { 'data-testid': reply ? 'reply' : 'comment', 'data-comment-id': c.id } },
-      h('a', { class: 'comment-avatar', attrs: { href: `/@${encodeURIComponent(c.author.username)}`, 'aria-label': `@${c.author.username}` } }, avatarEl(c.author, 32)),
+      h(
+        'a',
+        { class: 'comment-avatar', attrs: { href: `/@${encodeURIComponent(c.author.username)}`, 'aria-label': `@${c.author.username}` } },
+        avatarEl(c.author, 32),
+      ),
       h(
         'div',
         { class: 'comment-main' },
-        h('a', { class: 'comment-author', attrs: { href: `/@${encodeURIComponent(c.author.username)}` } }, c.author.displayName || c.author.username),
+        h(
+          'a',
+          { class: 'comment-author', attrs: { href: `/@${encodeURIComponent(c.author.username)}` } },
+          c.author.displayName || c.author.username,
+        ),
         h('p', { class: 'comment-text', attrs: { dir: 'auto', 'data-testid': 'comment-text' } }, c.text),
         h('div', { class: 'comment-meta' }, h('time', { attrs: { datetime: c.createdAt } }, ago(c.createdAt)), actions),
         reply ? null : replies,

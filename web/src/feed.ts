@@ -243,7 +243,10 @@ export class Feed {
     video.classList.add(portrait ? 'fit-cover' : 'fit-contain');
 
     const username = view.author.username;
-    const tapLayer = h('button', { class: 'tap-layer', attrs: { type: 'button', 'aria-label': 'Pause video', 'data-testid': 'tap-layer' } });
+    const tapLayer = h('button', {
+      class: 'tap-layer',
+      attrs: { type: 'button', 'aria-label': 'Pause video', 'data-testid': 'tap-layer' },
+    });
     const message = h('div', { class: 'slide-message', attrs: { role: 'status' } });
     const hearts = h('div', { class: 'slide-hearts', attrs: { 'aria-hidden': 'true' } });
 
@@ -281,7 +284,10 @@ export class Feed {
     );
     const muteButton = h(
       'button',
-      { class: 'rail-btn mute-btn', attrs: { type: 'button', 'data-testid': 'mute-toggle', 'aria-pressed': 'true', 'aria-label': 'Unmute' } },
+      {
+        class: 'rail-btn mute-btn',
+        attrs: { type: 'button', 'data-testid': 'mute-toggle', 'aria-pressed': 'true', 'aria-label': 'Unmute' },
+      },
       h('span', { class: 'rail-icon' }, icon('muted', 'icon icon-muted'), icon('sound', 'icon icon-sound')),
     );
     const seek = h('input', {
@@ -318,7 +324,11 @@ export class Feed {
         h(
           'div',
           { class: 'rail-author' },
-          h('a', { class: 'rail-avatar-link', attrs: { href: `/@${encodeURIComponent(username)}`, 'aria-label': `@${username}'s profile` } }, avatar),
+          h(
+            'a',
+            { class: 'rail-avatar-link', attrs: { href: `/@${encodeURIComponent(username)}`, 'aria-label': `@${username}'s profile` } },
+            avatar,
+          ),
           followButton,
         ),
         likeButton,
@@ -654,7 +664,10 @@ export class Feed {
       const mark = (follows: boolean) => {
         for (const s of this.slides) {
           if (s.view.author.id !== author.id) continue;
-          s.view = { ...s.view, viewer: { liked: s.view.viewer?.liked ?? false, bookmarked: s.view.viewer?.bookmarked ?? false, followsAuthor: follows } };
+          s.view = {
+            ...s.view,
+            viewer: { liked: s.view.viewer?.liked ?? false, bookmarked: s.view.viewer?.bookmarked ?? false, followsAuthor: follows },
+          };
           this.renderFollow(s);
         }
       };
@@ -745,12 +758,20 @@ export class Feed {
         button = h('button', { class: 'btn btn-primary', attrs: { type: 'button' } }, action.label);
         button.addEventListener('click', action.run);
       }
-      this.status.append(h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-empty' } }, h('h2', {}, title), h('p', {}, text), button));
+      this.status.append(
+        h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-empty' } }, h('h2', {}, title), h('p', {}, text), button),
+      );
     } else {
       const retry = h('button', { class: 'btn', attrs: { type: 'button' } }, icon('refresh'), 'Try again');
       retry.addEventListener('click', () => void this.loadMore());
       this.status.append(
-        h('div', { class: 'feed-status-card', attrs: { 'data-testid': 'feed-error', role: 'alert' } }, h('h2', {}, "Couldn't load videos"), h('p', {}, message ?? ''), retry),
+        h(
+          'div',
+          { class: 'feed-status-card', attrs: { 'data-testid': 'feed-error', role: 'alert' } },
+          h('h2', {}, "Couldn't load videos"),
+          h('p', {}, message ?? ''),
+          retry,
+        ),
       );
       if (this.slides.length > 0) this.status.classList.add('is-inline');
     }

@@ -54,8 +54,7 @@ function start(root: HTMLElement): void {
   };
 
   // --- top bar
-  const tabFor = (href: string, label: string, testId: string) =>
-    h('a', { class: 'tab', attrs: { href, 'data-testid': testId } }, label);
+  const tabFor = (href: string, label: string, testId: string) => h('a', { class: 'tab', attrs: { href, 'data-testid': testId } }, label);
   const forYouTab = tabFor('/', 'For You', 'tab-for-you');
   const followingTab = tabFor('/following', 'Following', 'tab-following');
   const tabs = h('nav', { class: 'tabs', attrs: { 'aria-label': 'Feeds' } }, followingTab, forYouTab);
@@ -63,15 +62,27 @@ function start(root: HTMLElement): void {
   const topbar = h(
     'header',
     { class: 'topbar' },
-    h('a', { class: 'brand', attrs: { href: '/', 'aria-label': 'Curta home' } }, h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'brand-name' }, 'Curta')),
+    h(
+      'a',
+      { class: 'brand', attrs: { href: '/', 'aria-label': 'Curta home' } },
+      h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { class: 'brand-name' }, 'Curta'),
+    ),
     tabs,
     h(
       'div',
       { class: 'topbar-actions' },
-      h('a', { class: 'round-btn', attrs: { href: '/search', 'aria-label': 'Search', title: 'Search', 'data-testid': 'open-search' } }, icon('search')),
       h(
         'a',
-        { class: 'round-btn upload-btn', attrs: { href: '/upload', 'aria-label': 'Upload a video', title: 'Upload a video', 'data-testid': 'open-upload' } },
+        { class: 'round-btn', attrs: { href: '/search', 'aria-label': 'Search', title: 'Search', 'data-testid': 'open-search' } },
+        icon('search'),
+      ),
+      h(
+        'a',
+        {
+          class: 'round-btn upload-btn',
+          attrs: { href: '/upload', 'aria-label': 'Upload a video', title: 'Upload a video', 'data-testid': 'open-upload' },
+        },
         icon('plus'),
       ),
       accountButton,
@@ -112,7 +123,11 @@ function start(root: HTMLElement): void {
     load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
     get empty() {
       return session.user
-        ? { title: 'Nothing here yet', text: 'Videos from people you follow show up here.', action: { label: 'Find people', run: () => navigate('/search') } }
+        ? {
+            title: 'Nothing here yet',
+            text: 'Videos from people you follow show up here.',
+            action: { label: 'Find people', run: () => navigate('/search') },
+          }
         : {
             title: 'Follow people you like',
             text: 'Log in to see videos from the accounts you follow.',

@@ -35,14 +35,29 @@ function sheet(title: string, testId: string): { dialog: HTMLDialogElement; body
   return { dialog, body };
 }
 
-function menuButton(label: string, iconName: Parameters<typeof icon>[0], testId: string, run: () => void, danger = false): HTMLButtonElement {
-  const b = h('button', { class: `menu-item${danger ? ' is-danger' : ''}`, attrs: { type: 'button', 'data-testid': testId } }, icon(iconName), label);
+function menuButton(
+  label: string,
+  iconName: Parameters<typeof icon>[0],
+  testId: string,
+  run: () => void,
+  danger = false,
+): HTMLButtonElement {
+  const b = h(
+    'button',
+    { class: `menu-item${danger ? ' is-danger' : ''}`, attrs: { type: 'button', 'data-testid': testId } },
+    icon(iconName),
+    label,
+  );
   b.addEventListener('click', run);
   return b;
 }
 
 /** The "…" sheet of a video: copy link, report, block the author; delete for its owner. */
-export function openVideoMenu(view: VideoView, ctx: AppContext, hooks: { onBlocked: (userId: string) => void; onDeleted: () => void }): void {
+export function openVideoMenu(
+  view: VideoView,
+  ctx: AppContext,
+  hooks: { onBlocked: (userId: string) => void; onDeleted: () => void },
+): void {
   const { dialog, body } = sheet('Options', 'video-menu-sheet');
   const own = session.user?.id === view.author.id;
   const url = new URL(`/v/${encodeURIComponent(view.id)}`, location.origin).href;
@@ -57,28 +72,46 @@ export function openVideoMenu(view: VideoView, ctx: AppContext, hooks: { onBlock
   );
   if (own) {
     body.append(
-      menuButton('Delete video', 'trash', 'menu-delete', () => {
-        if (!confirm('Delete this video? This cannot be undone.')) return;
-        endpoints.deleteVideo(view.id).then(
-          () => {
-            dialog.close();
-            toast('Video deleted');
-            hooks.onDeleted();
-          },
-          (err: unknown) => toast(messageOf(err), 'error'),
-        );
-      }, true),
+      menuButton(
+        'Delete video',
+        'trash',
+        'menu-delete',
+        () => {
+          if (!confirm('Delete this video? This cannot be undone.')) return;
+          endpoints.deleteVideo(view.id).then(
+            () => {
+              dialog.close();
+              toast('Video deleted');
+              hooks.onDeleted();
+            },
+            (err: unknown) => toast(messageOf(err), 'error'),
+          );
+        },
+        true,
+      ),
     );
   } else {
     body.append(
-      menuButton('Report video', 'flag', 'menu-report', () => {
-        dialog.close();
-        ctx.requireLogin(() => openReport('video', view.id, 'Report video'), 'Log in to report.');
-      }, true),
-      menuButton(`Block @${view.author.username}`, 'block', 'menu-block', () => {
-        dialog.close();
-        ctx.requireLogin(() => confirmBlock(view.author.username, () => hooks.onBlocked(view.author.id)), 'Log in to block accounts.');
-      }, true),
+      menuButton(
+        'Report video',
+        'flag',
+        'menu-report',
+        () => {
+          dialog.close();
+          ctx.requireLogin(() => openReport('video', view.id, 'Report video'), 'Log in to report.');
+        },
+        true,
+      ),
+      menuButton(
+        `Block @${view.author.username}`,
+        'block',
+        'menu-block',
+        () => {
+          dialog.close();
+          ctx.requireLogin(() => confirmBlock(view.author.username, () => hooks.onBlocked(view.author.id)), 'Log in to block accounts.');
+        },
+        true,
+      ),
     );
   }
 }
@@ -88,24 +121,36 @@ export function openUserMenu(p: Profile, ctx: AppContext): void {
   const { dialog, body } = sheet(`@${p.username}`, 'user-menu-sheet');
   const blocking = p.viewer?.blocking ?? false;
   body.append(
-    menuButton('Report account', 'flag', 'menu-report', () => {
-      dialog.close();
-      ctx.requireLogin(() => openReport('user', p.id, `Report @${p.username}`), 'Log in to report.');
-    }, true),
-    menuButton(blocking ? `Unblock @${p.username}` : `Block @${p.username}`, 'block', 'menu-block', () => {
-      dialog.close();
-      ctx.requireLogin(() => {
-        if (blocking) {
-          endpoints.block(p.username, false).then(
-            () => {
-              toast(`Unblocked @${p.username}`);
-              ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true });
-            },
-            (err: unknown) => toast(messageOf(err), 'error'),
-          );
-        } else confirmBlock(p.username, () => ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true }));
-      }, 'Log in to block accounts.');
-    }, true),
+    menuButton(
+      'Report account',
+      'flag',
+      'menu-report',
+      () => {
+        dialog.close();
+        ctx.requireLogin(() => openReport('user', p.id, `Report @${p.username}`), 'Log in to report.');
+      },
+      true,
+    ),
+    menuButton(
+      blocking ? `Unblock @${p.username}` : `Block @${p.username}`,
+      'block',
+      'menu-block',
+      () => {
+        dialog.close();
+        ctx.requireLogin(() => {
+          if (blocking) {
+            endpoints.block(p.username, false).then(
+              () => {
+                toast(`Unblocked @${p.username}`);
+                ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true });
+              },
+              (err: unknown) => toast(messageOf(err), 'error'),
+            );
+          } else confirmBlock(p.username, () => ctx.navigate(`/@${encodeURIComponent(p.username)}`, { replace: true }));
+        }, 'Log in to block accounts.');
+      },
+      true,
+    ),
   );
 }
 
@@ -135,17 +180,40 @@ export function openReport(targetType: ReportTargetType, targetId: string, title
       ),
     );
   });
-  const details = h('textarea', { class: 'input textarea', attrs: { id: 'report-details', maxlength: 1000, rows: 3, 'data-testid': 'report-details' } });
+  const details = h('textarea', {
+    class: 'input textarea',
+    attrs: { id: 'report-details', maxlength: 1000, rows: 3, 'data-testid': 'report-details' },
+  });
   const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
-  const submit = h('button', { class: 'btn btn-primary btn-block', attrs: { type: 'submit', 'data-testid': 'report-submit' } }, 'Send report');
-  form.append(list, h('label', { class: 'field', attrs: { for: 'report-details' } }, h('span', { class: 'field-label' }, 'Details (needed for “Something else”)'), details), error, submit);
+  const submit = h(
+    'button',
+    { class: 'btn btn-primary btn-block', attrs: { type: 'submit', 'data-testid': 'report-submit' } },
+    'Send report',
+  );
+  form.append(
+    list,
+    h(
+      'label',
+      { class: 'field', attrs: { for: 'report-details' } },
+      h('span', { class: 'field-label' }, 'Details (needed for “Something else”)'),
+      details,
+    ),
+    error,
+    submit,
+  );
   body.append(form);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const reason = form.querySelector<HTMLInputElement>('input[name="reason"]:checked')?.value as ReportReason | undefined;
-    if (!reason) { setText(error, 'Pick a reason.'); return; }
+    if (!reason) {
+      setText(error, 'Pick a reason.');
+      return;
+    }
     const text = details.value.trim();
-    if (reason === 'other' && !text) { setText(error, 'Tell us what is wrong.'); return; }
+    if (reason === 'other' && !text) {
+      setText(error, 'Tell us what is wrong.');
+      return;
+    }
     submit.disabled = true;
     endpoints.report(targetType, targetId, reason, text || undefined).then(
       () => {

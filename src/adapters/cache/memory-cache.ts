@@ -80,8 +80,7 @@ export class MemoryCache implements Cache {
       current = parsed;
     }
     const next = current + by;
-    const expiresAt =
-      entry && entry.expiresAt !== Infinity ? entry.expiresAt : ttlMs !== undefined ? this.expiry(ttlMs) : Infinity;
+    const expiresAt = entry && entry.expiresAt !== Infinity ? entry.expiresAt : ttlMs !== undefined ? this.expiry(ttlMs) : Infinity;
     this.supersede(key);
     this.store(key, { json: JSON.stringify(next), expiresAt });
     return next;

@@ -148,7 +148,11 @@ export class RedisCache implements Cache {
   async delete(key: string): Promise<void> {
     this.assertOpen();
     this.supersede(key);
-    await this.redis.multi().del(key).set(key + DELETED_SUFFIX, '1', 'PX', this.loadLockMs).exec();
+    await this.redis
+      .multi()
+      .del(key)
+      .set(key + DELETED_SUFFIX, '1', 'PX', this.loadLockMs)
+      .exec();
   }
 
   /**

@@ -91,10 +91,7 @@ export async function migrate(db: Database, dir: string = defaultMigrationsDir):
         const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
         if (already.rowCount > 0) return false; // another process got there first
         await runScript(tx, migration.sql);
-        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-          migration.version,
-          migration.name,
-        ]);
+        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         return true;
       });
       if (ran) applied.push(migration.file);

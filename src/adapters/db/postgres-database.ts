@@ -46,8 +46,7 @@ const int8 = (value: string): number | string => {
 
 type Parser = (value: string) => unknown;
 
-const defaultParser = (oid: number): Parser =>
-  (pg.types.getTypeParser as (oid: number, format: 'text') => Parser)(oid, 'text');
+const defaultParser = (oid: number): Parser => (pg.types.getTypeParser as (oid: number, format: 'text') => Parser)(oid, 'text');
 
 const parseTextArray = defaultParser(OID.TEXT_ARRAY);
 

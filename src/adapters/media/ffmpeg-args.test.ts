@@ -27,14 +27,28 @@ describe('buildFilterGraph', () => {
     expect(g).toContain('[0:0]fps=30/1,scale=w=1080:h=1920:flags=bicubic,format=yuv420p,setsar=1,split=4[v0][s1][s2][s3]');
     expect(g).toContain('[s1]scale=w=720:h=1280:flags=bicubic[v1]');
     expect(g).toContain('[s3]scale=w=360:h=640:flags=bicubic[v3]');
-    expect(g).toContain('[0:1]aresample=48000:async=1,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,asplit=4[a0][a1][a2][a3]');
+    expect(g).toContain(
+      '[0:1]aresample=48000:async=1,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,asplit=4[a0][a1][a2][a3]',
+    );
   });
 
   it('scales before rotating (in stored orientation) and converts full-range BT.601 with zimg', () => {
     const g = buildFilterGraph(
-      plan({ codedWidth: 3840, codedHeight: 2160, displayWidth: 2160, displayHeight: 3840, orientation: { rotation: 90, mirrored: false }, fullRange: true, matrix: 'bt601', realFrameRate: 60, avgFrameRate: 60 }),
+      plan({
+        codedWidth: 3840,
+        codedHeight: 2160,
+        displayWidth: 2160,
+        displayHeight: 3840,
+        orientation: { rotation: 90, mirrored: false },
+        fullRange: true,
+        matrix: 'bt601',
+        realFrameRate: 60,
+        avgFrameRate: 60,
+      }),
     );
-    expect(g).toMatch(/fps=60\/1,zscale=w=1920:h=1080:f=bicubic:min=170m:rin=full:m=709:r=limited:d=ordered,format=yuv420p,transpose=clock,setsar=1,split=4/);
+    expect(g).toMatch(
+      /fps=60\/1,zscale=w=1920:h=1080:f=bicubic:min=170m:rin=full:m=709:r=limited:d=ordered,format=yuv420p,transpose=clock,setsar=1,split=4/,
+    );
   });
 
   it('range-converts full-range BT.709 with swscale', () => {
@@ -42,7 +56,9 @@ describe('buildFilterGraph', () => {
   });
 
   it('un-mirrors as well as rotates', () => {
-    const g = buildFilterGraph(plan({ codedWidth: 1080, codedHeight: 720, displayWidth: 720, displayHeight: 1080, orientation: { rotation: 90, mirrored: true } }));
+    const g = buildFilterGraph(
+      plan({ codedWidth: 1080, codedHeight: 720, displayWidth: 720, displayHeight: 1080, orientation: { rotation: 90, mirrored: true } }),
+    );
     expect(g).toContain('transpose=cclock_flip');
   });
 
@@ -59,8 +75,12 @@ describe('buildFilterGraph', () => {
   });
 
   it('resizes odd-sized 4:2:0 input with swscale before zimg (which refuses it)', () => {
-    const g = buildFilterGraph(plan({ codedWidth: 161, codedHeight: 121, displayWidth: 161, displayHeight: 121, matrix: 'bt601' }, { audio: null }));
-    expect(g).toBe('[0:0]fps=30/1,scale=w=160:h=120:flags=bicubic,zscale=min=170m:rin=limited:m=709:r=limited:d=ordered,format=yuv420p,setsar=1[v0]');
+    const g = buildFilterGraph(
+      plan({ codedWidth: 161, codedHeight: 121, displayWidth: 161, displayHeight: 121, matrix: 'bt601' }, { audio: null }),
+    );
+    expect(g).toBe(
+      '[0:0]fps=30/1,scale=w=160:h=120:flags=bicubic,zscale=min=170m:rin=limited:m=709:r=limited:d=ordered,format=yuv420p,setsar=1[v0]',
+    );
   });
 });
 
@@ -119,7 +139,11 @@ describe('buildEncodeArgs', () => {
   });
 
   it('maps no audio when the source has none, and names a single rung init literally', () => {
-    const silent = buildEncodeArgs(plan({ codedWidth: 160, codedHeight: 120, displayWidth: 160, displayHeight: 120 }, { audio: null }), '/in.mp4', '/o');
+    const silent = buildEncodeArgs(
+      plan({ codedWidth: 160, codedHeight: 120, displayWidth: 160, displayHeight: 120 }, { audio: null }),
+      '/in.mp4',
+      '/o',
+    );
     expect(silent).not.toContain('-c:a');
     expect(valueAfter(silent, '-var_stream_map')).toBe('v:0,name:120p');
     expect(valueAfter(silent, '-hls_fmp4_init_filename')).toBe('init_120p.mp4');

@@ -14,16 +14,7 @@ import { ALLOWED_DEMUXERS } from '../../modules/media/sniff.js';
  * magic bytes named, and no rotation applied behind our back.
  */
 export function safeInputArgs(demuxer: string, inputPath: string): string[] {
-  return [
-    '-protocol_whitelist',
-    'file',
-    '-format_whitelist',
-    ALLOWED_DEMUXERS.join(','),
-    '-f',
-    demuxer,
-    '-i',
-    fileUrl(inputPath),
-  ];
+  return ['-protocol_whitelist', 'file', '-format_whitelist', ALLOWED_DEMUXERS.join(','), '-f', demuxer, '-i', fileUrl(inputPath)];
 }
 
 /** An absolute `file:` URL, so a name like "http:x" or "-y" is never read as a protocol or option. */
@@ -73,10 +64,7 @@ export function buildFilterGraph(plan: EncodePlan): string {
   } else if (f.inputMatrix !== 'bt709' || f.inputWideGamut) {
     // swscale cannot convert between YUV matrices; zimg can (and dithers 10-bit down).
     const gamut = f.inputWideGamut ? ':pin=2020:p=709:tin=709:t=709' : '';
-    pre.push(
-      `zscale=${zsize}min=${ZSCALE_MATRIX[f.inputMatrix]}:rin=${rin}:m=709:r=limited:d=ordered${gamut}`,
-      'format=yuv420p',
-    );
+    pre.push(`zscale=${zsize}min=${ZSCALE_MATRIX[f.inputMatrix]}:rin=${rin}:m=709:r=limited:d=ordered${gamut}`, 'format=yuv420p');
   } else {
     // The common case. The scale filter passes frames through untouched when
     // size, format and range already match.
@@ -136,31 +124,42 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
   // not add -force_key_frames: it lands on the same frames but costs x264
   // ~0.6% more bits (measured), as forced IDRs upset its B-frame planning.
   args.push(
-    '-c:v', plan.video.encoder,
-    '-preset', plan.video.preset,
-    '-profile:v', plan.video.profile,
-    '-pix_fmt', plan.video.pixFmt,
-    '-g', String(plan.gopFrames),
-    '-keyint_min', String(plan.gopFrames),
-    '-sc_threshold', '0',
-    '-color_primaries', 'bt709',
-    '-color_trc', 'bt709',
-    '-colorspace', 'bt709',
-    '-color_range', 'tv',
+    '-c:v',
+    plan.video.encoder,
+    '-preset',
+    plan.video.preset,
+    '-profile:v',
+    plan.video.profile,
+    '-pix_fmt',
+    plan.video.pixFmt,
+    '-g',
+    String(plan.gopFrames),
+    '-keyint_min',
+    String(plan.gopFrames),
+    '-sc_threshold',
+    '0',
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-colorspace',
+    'bt709',
+    '-color_range',
+    'tv',
   );
   plan.rungs.forEach((r, i) => {
-    args.push(
-      `-crf:v:${i}`, String(r.crf),
-      `-maxrate:v:${i}`, `${r.maxrateKbps}k`,
-      `-bufsize:v:${i}`, `${r.bufsizeKbps}k`,
-    );
+    args.push(`-crf:v:${i}`, String(r.crf), `-maxrate:v:${i}`, `${r.maxrateKbps}k`, `-bufsize:v:${i}`, `${r.bufsizeKbps}k`);
   });
   if (hasAudio && plan.audio) {
     args.push(
-      '-c:a', 'aac',
-      '-b:a', `${plan.audio.bitrateKbps}k`,
-      '-ar', String(plan.audio.sampleRate),
-      '-ac', String(plan.audio.channels),
+      '-c:a',
+      'aac',
+      '-b:a',
+      `${plan.audio.bitrateKbps}k`,
+      '-ar',
+      String(plan.audio.sampleRate),
+      '-ac',
+      String(plan.audio.channels),
     );
   }
 
@@ -170,22 +169,30 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
   args.push('-t', String(plan.maxDurationSec + 1));
   args.push('-max_muxing_queue_size', '4096');
 
-  const varStreamMap = plan.rungs
-    .map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
-    .join(' ');
+  const varStreamMap = plan.rungs.map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(' ');
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(plan.segmentSec),
-    '-hls_playlist_type', 'event',
-    '-hls_list_size', '0',
-    '-hls_segment_type', 'fmp4',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(plan.segmentSec),
+    '-hls_playlist_type',
+    'event',
+    '-hls_list_size',
+    '0',
+    '-hls_segment_type',
+    'fmp4',
     // temp_file: playlists appear by rename, so a reader never sees half of one.
-    '-hls_flags', 'independent_segments+temp_file',
+    '-hls_flags',
+    'independent_segments+temp_file',
     // ffmpeg expands %v only when there are several variants.
-    '-hls_fmp4_init_filename', plan.rungs.length > 1 ? 'init_%v.mp4' : `init_${plan.rungs[0]?.name}.mp4`,
-    '-hls_segment_filename', join(hlsDir, '%v', 'seg_%05d.m4s'),
-    '-start_number', '0',
-    '-var_stream_map', varStreamMap,
+    '-hls_fmp4_init_filename',
+    plan.rungs.length > 1 ? 'init_%v.mp4' : `init_${plan.rungs[0]?.name}.mp4`,
+    '-hls_segment_filename',
+    join(hlsDir, '%v', 'seg_%05d.m4s'),
+    '-start_number',
+    '0',
+    '-var_stream_map',
+    varStreamMap,
     join(hlsDir, '%v', 'index.m3u8'),
   );
   return args;

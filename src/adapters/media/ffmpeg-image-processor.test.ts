@@ -64,10 +64,17 @@ describe('FfmpegImageProcessor.check', () => {
 });
 
 describe('FfmpegImageProcessor.squareJpeg (avatars)', () => {
-  it('decodes with the signature\'s demuxer forced, only the local file readable, and a pixel cap', () => {
+  it("decodes with the signature's demuxer forced, only the local file readable, and a pixel cap", () => {
     const args = squareJpegArgs('png', '/scratch/input', '/scratch/square.jpg', 256);
     expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-i') + 2)).toEqual([
-      '-protocol_whitelist', 'file', '-f', 'png_pipe', '-max_pixels', '40000000', '-i', '/scratch/input',
+      '-protocol_whitelist',
+      'file',
+      '-f',
+      'png_pipe',
+      '-max_pixels',
+      '40000000',
+      '-i',
+      '/scratch/input',
     ]);
     expect(args).toContain('-nostdin');
     expect(args.at(-1)).toBe('/scratch/square.jpg');

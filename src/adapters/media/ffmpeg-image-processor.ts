@@ -35,17 +35,40 @@ export interface FfmpegImageProcessorOptions {
 export function squareJpegArgs(kind: ImageKind, input: string, output: string, size: number): string[] {
   const s = size;
   return [
-    '-hide_banner', '-nostdin', '-v', 'error', '-threads', '1',
-    '-protocol_whitelist', 'file',
-    '-f', DEMUXER[kind],
-    '-max_pixels', String(MAX_PIXELS),
-    '-i', input,
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-threads',
+    '1',
+    '-protocol_whitelist',
+    'file',
+    '-f',
+    DEMUXER[kind],
+    '-max_pixels',
+    String(MAX_PIXELS),
+    '-i',
+    input,
     '-filter_complex',
     `color=c=white:s=${s}x${s}[bg];` +
       `[0:v]scale=${s}:${s}:force_original_aspect_ratio=increase:flags=lanczos,crop=${s}:${s},format=rgba[fg];` +
       `[bg][fg]overlay=shortest=1,format=yuvj420p[out]`,
-    '-map', '[out]', '-frames:v', '1', '-map_metadata', '-1',
-    '-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2', '-update', '1', '-y', output,
+    '-map',
+    '[out]',
+    '-frames:v',
+    '1',
+    '-map_metadata',
+    '-1',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    '-update',
+    '1',
+    '-y',
+    output,
   ];
 }
 
@@ -78,12 +101,16 @@ export class FfmpegImageProcessor implements ImageProcessor {
       const input = join(dir, 'input');
       const output = join(dir, 'square.jpg');
       await writeFile(input, image);
-      const result = await runTool(this.opts.ffmpegPath, 'FFMPEG_PATH', squareJpegArgs(kind, input, output, size), { timeoutMs: TIMEOUT_MS });
+      const result = await runTool(this.opts.ffmpegPath, 'FFMPEG_PATH', squareJpegArgs(kind, input, output, size), {
+        timeoutMs: TIMEOUT_MS,
+      });
       const jpeg = result.code === 0 ? await readFile(output).catch(() => null) : null;
       if (!jpeg || jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) {
         throw new AppError(
           'invalid_image',
-          result.timedOut ? 'The image took too long to decode.' : `The ${kind.toUpperCase()} image could not be decoded (corrupt, truncated, animated or too large).`,
+          result.timedOut
+            ? 'The image took too long to decode.'
+            : `The ${kind.toUpperCase()} image could not be decoded (corrupt, truncated, animated or too large).`,
         );
       }
       return jpeg;

@@ -10,16 +10,38 @@ describe('lastMeaningfulLine', () => {
       '',
     ].join('\n');
     expect(lastMeaningfulLine(stderr)).toBe('input: Invalid data found when processing input');
-    expect(lastMeaningfulLine('[h264 @ 0xabc] decode_slice_header error\n    Last message repeated 3 times\n')).toBe('decode_slice_header error');
+    expect(lastMeaningfulLine('[h264 @ 0xabc] decode_slice_header error\n    Last message repeated 3 times\n')).toBe(
+      'decode_slice_header error',
+    );
     expect(lastMeaningfulLine('')).toBe('');
   });
 });
 
 describe('toolchain listings', () => {
   // Excerpts of ffmpeg 5.1's -encoders, -filters and -demuxers output.
-  const encoders = ['Encoders:', ' V..... = Video', ' ------', ' VFS... mjpeg                MJPEG (Motion JPEG)', ' V....D mjpeg_vaapi          MJPEG (VAAPI) (codec mjpeg)', ' A....D aac                  AAC (Advanced Audio Coding)'].join('\n');
-  const filters = ['Filters:', '  T.. = Timeline support', ' ..C scale             V->V       Scale the input video size.', ' TSC overlay           VV->V      Overlay a video source on top of the input.', ' ..C color             |->V       Provide an uniformly colored input.'].join('\n');
-  const demuxers = ['Demuxers:', ' D. = Demuxing supported', ' --', ' D  jpeg_pipe       piped jpeg sequence', ' DE mov,mp4,m4a,3gp,3g2,mj2 QuickTime / MOV', ' D  png_pipe        piped png sequence'].join('\n');
+  const encoders = [
+    'Encoders:',
+    ' V..... = Video',
+    ' ------',
+    ' VFS... mjpeg                MJPEG (Motion JPEG)',
+    ' V....D mjpeg_vaapi          MJPEG (VAAPI) (codec mjpeg)',
+    ' A....D aac                  AAC (Advanced Audio Coding)',
+  ].join('\n');
+  const filters = [
+    'Filters:',
+    '  T.. = Timeline support',
+    ' ..C scale             V->V       Scale the input video size.',
+    ' TSC overlay           VV->V      Overlay a video source on top of the input.',
+    ' ..C color             |->V       Provide an uniformly colored input.',
+  ].join('\n');
+  const demuxers = [
+    'Demuxers:',
+    ' D. = Demuxing supported',
+    ' --',
+    ' D  jpeg_pipe       piped jpeg sequence',
+    ' DE mov,mp4,m4a,3gp,3g2,mj2 QuickTime / MOV',
+    ' D  png_pipe        piped png sequence',
+  ].join('\n');
 
   it('finds a name only where it is listed as one (not as a prefix of another)', () => {
     expect(missingCodecs(encoders, ['mjpeg', 'aac', 'libx264'])).toEqual(['libx264']);

@@ -36,7 +36,12 @@ export async function queryTool(path: string, args: string[], envName: ToolEnv):
  * Runs ffmpeg or ffprobe for real work; a binary that has gone missing since
  * the start-up check gets the same advice as at start-up.
  */
-export async function runTool(command: string, envName: ToolEnv, args: string[], opts: Parameters<typeof runProcess>[2]): Promise<RunResult> {
+export async function runTool(
+  command: string,
+  envName: ToolEnv,
+  args: string[],
+  opts: Parameters<typeof runProcess>[2],
+): Promise<RunResult> {
   try {
     return await runProcess(command, args, opts);
   } catch (err) {
@@ -62,7 +67,7 @@ export function missingDemuxers(listing: string, names: readonly string[]): stri
   const listed = new Set<string>();
   for (const line of listing.split('\n')) {
     const m = line.match(/^\s*[DEd. ]{1,4}?\s+([\w,]+)\s/);
-    if (m) for (const n of (m[1] as string).split(',')) listed.add(n);
+    if (m) for (const n of m[1]!.split(',')) listed.add(n);
   }
   return names.filter((n) => !listed.has(n));
 }
@@ -80,7 +85,7 @@ const NOISE = [
 export function lastMeaningfulLine(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map(cleanFfmpegLine);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i] as string;
+    const line = lines[i]!;
     if (!NOISE.some((re) => re.test(line))) return redactPaths(line);
   }
   return '';

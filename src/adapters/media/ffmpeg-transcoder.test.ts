@@ -22,7 +22,10 @@ describe('FfmpegTranscoder.check', () => {
     const path = join(dir, name);
     const filters = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit'].map((f) => ` ... ${f}  V->V  x`).join('\n');
     const list = encoders.map((e) => ` V..... ${e}  x`).join('\n');
-    await writeFile(path, `#!/bin/sh\ncase "$*" in\n  *-encoders*) printf '%s\\n' 'Encoders:' ' ------' '${list}' ;;\n  *-filters*) printf '%s\\n' 'Filters:' '${filters}' ;;\nesac\n`);
+    await writeFile(
+      path,
+      `#!/bin/sh\ncase "$*" in\n  *-encoders*) printf '%s\\n' 'Encoders:' ' ------' '${list}' ;;\n  *-filters*) printf '%s\\n' 'Filters:' '${filters}' ;;\nesac\n`,
+    );
     await chmod(path, 0o755);
     return path;
   };

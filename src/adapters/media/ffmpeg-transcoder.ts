@@ -80,14 +80,11 @@ export class FfmpegTranscoder implements Transcoder {
   async probe(path: string): Promise<MediaInfo> {
     // Magic bytes first: ffprobe never sees a playlist or a script.
     const sniffed = await sniffFile(path);
-    const result = await this.run(this.opts.ffprobePath, [
-      '-hide_banner',
-      '-v', 'error',
-      ...safeInputArgs(sniffed.demuxer, path),
-      '-show_format',
-      '-show_streams',
-      '-print_format', 'json',
-    ], { timeoutMs: PROBE_TIMEOUT_MS });
+    const result = await this.run(
+      this.opts.ffprobePath,
+      ['-hide_banner', '-v', 'error', ...safeInputArgs(sniffed.demuxer, path), '-show_format', '-show_streams', '-print_format', 'json'],
+      { timeoutMs: PROBE_TIMEOUT_MS },
+    );
     if (result.timedOut) throw new MediaError('corrupt_media', 'Reading the file took too long; it is probably damaged.');
     if (result.code !== 0) throw probeFailure(result.stderr);
     let json: ProbeJson;
@@ -165,14 +162,31 @@ export class FfmpegTranscoder implements Transcoder {
     const fragmented = `${outPath}.frag.mp4`;
     await concatFiles(fragmented, [rendition.initPath, ...rendition.segments.map((s) => join(rendition.dir, s.uri))]);
     try {
-      await this.finishingStep([
-        '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-        ...safeInputArgs('mov', fragmented),
-        '-map', '0', '-c', 'copy',
-        '-map_metadata', '-1', '-map_chapters', '-1',
-        '-movflags', '+faststart',
-        '-f', 'mp4', fileUrl(outPath),
-      ], opts.signal, 'progressive MP4');
+      await this.finishingStep(
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          '-y',
+          ...safeInputArgs('mov', fragmented),
+          '-map',
+          '0',
+          '-c',
+          'copy',
+          '-map_metadata',
+          '-1',
+          '-map_chapters',
+          '-1',
+          '-movflags',
+          '+faststart',
+          '-f',
+          'mp4',
+          fileUrl(outPath),
+        ],
+        opts.signal,
+        'progressive MP4',
+      );
     } finally {
       await rm(fragmented, { force: true });
     }
@@ -191,17 +205,34 @@ export class FfmpegTranscoder implements Transcoder {
     await concatFiles(fragmented, [rendition.initPath, ...upTo]);
     const seek = Math.max(0, Math.min(atSec, t - 0.05));
     try {
-      await this.finishingStep([
-        '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-        '-ss', seek.toFixed(3),
-        ...safeInputArgs('mov', fragmented),
-        '-frames:v', '1',
-        // JPEG is full-range BT.601 (JFIF); our frames are limited-range BT.709.
-        '-vf', 'zscale=min=709:m=170m:rin=limited:r=full,format=yuvj420p',
-        '-q:v', '3',
-        '-map_metadata', '-1',
-        '-f', 'image2', '-update', '1', fileUrl(outPath),
-      ], opts.signal, 'poster');
+      await this.finishingStep(
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          '-y',
+          '-ss',
+          seek.toFixed(3),
+          ...safeInputArgs('mov', fragmented),
+          '-frames:v',
+          '1',
+          // JPEG is full-range BT.601 (JFIF); our frames are limited-range BT.709.
+          '-vf',
+          'zscale=min=709:m=170m:rin=limited:r=full,format=yuvj420p',
+          '-q:v',
+          '3',
+          '-map_metadata',
+          '-1',
+          '-f',
+          'image2',
+          '-update',
+          '1',
+          fileUrl(outPath),
+        ],
+        opts.signal,
+        'poster',
+      );
     } finally {
       await rm(fragmented, { force: true });
     }
@@ -218,9 +249,7 @@ export class FfmpegTranscoder implements Transcoder {
   /** Codec names with a software decoder in this ffmpeg (cached: the list never changes). */
   private decodableCodecs(): Promise<Set<string>> {
     if (!this.decoders) {
-      this.decoders = queryTool(this.opts.ffmpegPath, ['-hide_banner', '-decoders'], 'FFMPEG_PATH').then((r) =>
-        parseDecoderList(r.stdout),
-      );
+      this.decoders = queryTool(this.opts.ffmpegPath, ['-hide_banner', '-decoders'], 'FFMPEG_PATH').then((r) => parseDecoderList(r.stdout));
       this.decoders.catch(() => {
         this.decoders = null;
       });

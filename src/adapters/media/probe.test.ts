@@ -33,7 +33,10 @@ const audio = (over: Partial<ProbeStream> = {}): ProbeStream => ({
   disposition: { default: 1 },
   ...over,
 });
-const probe = (streams: ProbeStream[], format: ProbeJson['format'] = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '10.0' }): ProbeJson => ({
+const probe = (
+  streams: ProbeStream[],
+  format: ProbeJson['format'] = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '10.0' },
+): ProbeJson => ({
   format,
   streams,
 });
@@ -48,7 +51,7 @@ const codeOf = (json: ProbeJson, c: InterpretContext = ctx): string => {
   return 'accepted';
 };
 
-const matrix = (rows: [number, number, number][]): string =>
+const matrix = (rows: Array<[number, number, number]>): string =>
   '\n' + rows.map((r, i) => `0000000${i}:${r.map((v) => String(v).padStart(12)).join(' ')}`).join('\n') + '\n';
 
 describe('interpretProbe: refusals', () => {
@@ -58,7 +61,9 @@ describe('interpretProbe: refusals', () => {
 
   it('audio only, or only cover art → no_video_stream', () => {
     expect(codeOf(probe([audio({ index: 0 })]))).toBe('no_video_stream');
-    expect(codeOf(probe([audio({ index: 0 }), video({ index: 1, codec_name: 'mjpeg', disposition: { attached_pic: 1 } })]))).toBe('no_video_stream');
+    expect(codeOf(probe([audio({ index: 0 }), video({ index: 1, codec_name: 'mjpeg', disposition: { attached_pic: 1 } })]))).toBe(
+      'no_video_stream',
+    );
   });
 
   it('a codec ffmpeg cannot decode (VVC shows no codec_name) → unsupported_codec, naming the tag', () => {
@@ -96,7 +101,12 @@ describe('interpretProbe: refusals', () => {
 
   it('Dolby Vision profile 5 (no compatible base layer) → unsupported_codec; profile 8.4 is fine', () => {
     const dv = (profile: number, compat: number) =>
-      probe([video({ codec_name: 'hevc', side_data_list: [{ side_data_type: 'DOVI configuration record', dv_profile: profile, dv_bl_signal_compatibility_id: compat }] })]);
+      probe([
+        video({
+          codec_name: 'hevc',
+          side_data_list: [{ side_data_type: 'DOVI configuration record', dv_profile: profile, dv_bl_signal_compatibility_id: compat }],
+        }),
+      ]);
     expect(codeOf(dv(5, 0))).toBe('unsupported_codec');
     expect(interpretProbe(dv(8, 4), ctx).video.dolbyVision).toEqual({ profile: 8, compatibilityId: 4 });
   });
@@ -105,7 +115,12 @@ describe('interpretProbe: refusals', () => {
 describe('interpretProbe: what it reads', () => {
   it('reads a plain clip', () => {
     const info = interpretProbe(probe([video(), audio()]), ctx);
-    expect(info).toMatchObject({ family: 'isobmff', demuxer: 'mov', durationSec: 10, audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000 } });
+    expect(info).toMatchObject({
+      family: 'isobmff',
+      demuxer: 'mov',
+      durationSec: 10,
+      audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000 },
+    });
     expect(info.video).toMatchObject({
       index: 0,
       codec: 'h264',
@@ -126,13 +141,37 @@ describe('interpretProbe: what it reads', () => {
     const iphone = video({
       width: 1280,
       height: 720,
-      side_data_list: [{ side_data_type: 'Display Matrix', displaymatrix: matrix([[0, 65536, 0], [-65536, 0, 0], [47185920, 0, 1073741824]]), rotation: -90 }],
+      side_data_list: [
+        {
+          side_data_type: 'Display Matrix',
+          displaymatrix: matrix([
+            [0, 65536, 0],
+            [-65536, 0, 0],
+            [47185920, 0, 1073741824],
+          ]),
+          rotation: -90,
+        },
+      ],
     });
-    expect(interpretProbe(probe([iphone]), ctx).video).toMatchObject({ displayWidth: 720, displayHeight: 1280, orientation: { rotation: 90, mirrored: false } });
+    expect(interpretProbe(probe([iphone]), ctx).video).toMatchObject({
+      displayWidth: 720,
+      displayHeight: 1280,
+      orientation: { rotation: 90, mirrored: false },
+    });
     const reflect = video({
       width: 1080,
       height: 720,
-      side_data_list: [{ side_data_type: 'Display Matrix', displaymatrix: matrix([[0, 65536, 0], [65536, 0, 0], [0, 0, 1073741824]]), rotation: -90 }],
+      side_data_list: [
+        {
+          side_data_type: 'Display Matrix',
+          displaymatrix: matrix([
+            [0, 65536, 0],
+            [65536, 0, 0],
+            [0, 0, 1073741824],
+          ]),
+          rotation: -90,
+        },
+      ],
     });
     expect(interpretProbe(probe([reflect]), ctx).video.orientation).toEqual({ rotation: 90, mirrored: true });
   });
@@ -158,7 +197,18 @@ describe('interpretProbe: what it reads', () => {
   });
 
   it('recognises HDR (PQ, HLG), 10-bit, full range, interlacing and the YUV matrix', () => {
-    const hlg = interpretProbe(probe([video({ codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_transfer: 'arib-std-b67', color_space: 'bt2020nc', color_primaries: 'bt2020' })]), ctx).video;
+    const hlg = interpretProbe(
+      probe([
+        video({
+          codec_name: 'hevc',
+          pix_fmt: 'yuv420p10le',
+          color_transfer: 'arib-std-b67',
+          color_space: 'bt2020nc',
+          color_primaries: 'bt2020',
+        }),
+      ]),
+      ctx,
+    ).video;
     expect(hlg).toMatchObject({ hdr: 'hlg', bitDepth: 10, matrix: 'bt2020', wideGamut: true });
     expect(interpretProbe(probe([video({ color_transfer: 'smpte2084' })]), ctx).video.hdr).toBe('pq');
     expect(interpretProbe(probe([video({ pix_fmt: 'yuvj420p' })]), ctx).video.fullRange).toBe(true);
@@ -179,11 +229,18 @@ describe('interpretProbe: what it reads', () => {
       video({ index: 1, width: 2048, height: 1536, nb_frames: '2', codec_name: 'hevc' }),
     ]);
     expect(interpretProbe(motionPhoto, ctx).video.index).toBe(0);
-    const withCover = probe([video({ index: 0, codec_name: 'mjpeg', disposition: { attached_pic: 1 }, width: 600, height: 600 }), video({ index: 1 }), audio({ index: 2 })]);
+    const withCover = probe([
+      video({ index: 0, codec_name: 'mjpeg', disposition: { attached_pic: 1 }, width: 600, height: 600 }),
+      video({ index: 1 }),
+      audio({ index: 2 }),
+    ]);
     expect(interpretProbe(withCover, ctx).video.index).toBe(1);
     const preferDefault = probe([video({ index: 0, disposition: { default: 0 }, nb_frames: '900' }), video({ index: 1 })]);
     expect(interpretProbe(preferDefault, ctx).video.index).toBe(1);
-    const preferDecodable = probe([video({ index: 0, codec_name: undefined, codec_tag_string: 'vvc1' }), video({ index: 1, disposition: { default: 0 } })]);
+    const preferDecodable = probe([
+      video({ index: 0, codec_name: undefined, codec_tag_string: 'vvc1' }),
+      video({ index: 1, disposition: { default: 0 } }),
+    ]);
     expect(interpretProbe(preferDecodable, ctx).video.index).toBe(1);
   });
 
@@ -193,7 +250,13 @@ describe('interpretProbe: what it reads', () => {
   });
 
   it('accepts a browser WebM without a duration', () => {
-    const webm = probe([audio({ index: 0, codec_name: 'opus' }), video({ index: 1, codec_name: 'vp8', avg_frame_rate: '0/0', r_frame_rate: '50/3', duration: undefined, nb_frames: undefined })], { format_name: 'matroska,webm' });
+    const webm = probe(
+      [
+        audio({ index: 0, codec_name: 'opus' }),
+        video({ index: 1, codec_name: 'vp8', avg_frame_rate: '0/0', r_frame_rate: '50/3', duration: undefined, nb_frames: undefined }),
+      ],
+      { format_name: 'matroska,webm' },
+    );
     const info = interpretProbe(webm, { ...ctx, decodableCodecs: new Set([...ctx.decodableCodecs, 'vp8']) });
     expect(info.durationSec).toBeNull();
     expect(info.video.avgFrameRate).toBeNull();

@@ -146,7 +146,7 @@ function interpretVideo(s: ProbeStream, ctx: InterpretContext): VideoStreamInfo 
     const name = s.codec_name && s.codec_name !== 'none' ? s.codec_name : s.codec_tag_string || 'unknown';
     throw new MediaError('unsupported_codec', `The video codec (${name}) is not supported.`);
   }
-  const codec = s.codec_name as string;
+  const codec = s.codec_name!;
   const codedWidth = s.width ?? 0;
   const codedHeight = s.height ?? 0;
   if (!(codedWidth > 0 && codedHeight > 0)) {
@@ -244,7 +244,7 @@ function pickAudioStream(streams: ProbeStream[], decodable: ReadonlySet<string>)
   if (!chosen) return null;
   return {
     index: chosen.index,
-    codec: chosen.codec_name as string,
+    codec: chosen.codec_name!,
     channels: chosen.channels ?? 0,
     sampleRate: positiveNumber(chosen.sample_rate) ?? 0,
   };
@@ -338,10 +338,10 @@ export function parseDecoderList(text: string): Set<string> {
     if (!inTable) continue;
     const m = line.match(/^\s*([VAS][.A-Z]{5})\s+(\S+)\s*(.*)$/);
     if (!m) continue;
-    const name = m[2] as string;
+    const name = m[2]!;
     if (hardware.test(name)) continue;
     const aliased = (m[3] ?? '').match(/\(codec ([^)\s]+)\)\s*$/);
-    codecs.add(aliased ? (aliased[1] as string) : name);
+    codecs.add(aliased ? aliased[1]! : name);
   }
   return codecs;
 }

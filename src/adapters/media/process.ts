@@ -28,7 +28,10 @@ export interface RunResult {
 /** Thrown when the binary itself cannot be started. */
 export class SpawnError extends Error {
   readonly errno: string | undefined;
-  constructor(readonly command: string, cause: NodeJS.ErrnoException) {
+  constructor(
+    readonly command: string,
+    cause: NodeJS.ErrnoException,
+  ) {
     super(`cannot run ${command}: ${cause.message}`);
     this.name = 'SpawnError';
     this.errno = cause.code;

@@ -148,13 +148,7 @@ export class DbJobQueue implements JobQueue {
     const maxAttempts = opts.maxAttempts ?? this.defaultMaxAttempts;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer');
     const executor: SqlExecutor = opts.executor ?? this.db;
-    const params = [
-      queue,
-      JSON.stringify(payload ?? null),
-      maxAttempts,
-      opts.runAt ?? null,
-      opts.dedupeKey ?? null,
-    ];
+    const params = [queue, JSON.stringify(payload ?? null), maxAttempts, opts.runAt ?? null, opts.dedupeKey ?? null];
 
     let result: { id: string; created: boolean } | null = null;
     if (opts.dedupeKey === undefined) {
@@ -198,7 +192,7 @@ export class DbJobQueue implements JobQueue {
   work<P>(queue: string, handler: JobHandler<P>, opts: WorkOptions): JobWorker {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new Error('concurrency must be >= 1');
     if (!(opts.leaseMs > 0) || !(opts.pollMs > 0)) throw new Error('leaseMs and pollMs must be positive');
-    const worker = new DbJobWorker(this, queue, handler as JobHandler<unknown>, opts);
+    const worker = new DbJobWorker(this, queue, handler as JobHandler, opts);
     let set = this.workers.get(queue);
     if (!set) this.workers.set(queue, (set = new Set()));
     set.add(worker);
@@ -218,7 +212,9 @@ export class DbJobQueue implements JobQueue {
 
   async findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]> {
     if (dedupeKeys.length === 0) return [];
-    const { rows } = await this.db.query<Pick<JobRow, 'id' | 'queue' | 'dedupe_key' | 'status' | 'attempt' | 'max_attempts' | 'finished_at'>>(
+    const { rows } = await this.db.query<
+      Pick<JobRow, 'id' | 'queue' | 'dedupe_key' | 'status' | 'attempt' | 'max_attempts' | 'finished_at'>
+    >(
       `SELECT id, queue, dedupe_key, status, attempt, max_attempts, finished_at FROM jobs
        WHERE queue = $1 AND dedupe_key = ANY($2::text[]) AND ($3::text[] IS NULL OR status = ANY($3::text[]))
        ORDER BY created_at, id`,
@@ -247,7 +243,7 @@ export class DbJobQueue implements JobQueue {
   }
 
   /** Dead-lettered jobs of a queue, most recent first. */
-  async listDead<P = unknown>(queue: string, limit = 100): Promise<JobRecord<P>[]> {
+  async listDead<P = unknown>(queue: string, limit = 100): Promise<Array<JobRecord<P>>> {
     const { rows } = await this.db.query<JobRow>(
       `SELECT * FROM jobs WHERE queue = $1 AND status = 'dead' ORDER BY finished_at DESC LIMIT $2`,
       [queue, limit],
@@ -425,7 +421,7 @@ class DbJobWorker implements JobWorker {
   constructor(
     private readonly owner: DbJobQueue,
     readonly queue: string,
-    private readonly handler: JobHandler<unknown>,
+    private readonly handler: JobHandler,
     private readonly opts: WorkOptions,
   ) {}
 
@@ -548,7 +544,7 @@ class DbJobWorker implements JobWorker {
       let failed = false;
       try {
         const { lockedBy: _lockedBy, ...publicJob } = job;
-        await this.handler(publicJob as Job<unknown>, { signal: entry.controller.signal });
+        await this.handler(publicJob, { signal: entry.controller.signal });
       } catch (err) {
         failed = true;
         failure = err;

@@ -316,9 +316,7 @@ export class FsObjectStore implements ObjectStore {
       try {
         const result = listener(info);
         if (result instanceof Promise) {
-          result.catch((err: unknown) =>
-            this.logger.error({ err, key: info.key }, 'object-created listener failed'),
-          );
+          result.catch((err: unknown) => this.logger.error({ err, key: info.key }, 'object-created listener failed'));
         }
       } catch (err) {
         this.logger.error({ err, key: info.key }, 'object-created listener failed');
@@ -427,11 +425,7 @@ export class FsObjectStore implements ObjectStore {
     return parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
   }
 
-  async completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<ObjectInfo> {
+  async completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<ObjectInfo> {
     assertValidKey(key);
     return this.locks.run(`upload:${uploadId}`, async () => {
       const upload = await this.loadUpload(key, uploadId);
@@ -739,11 +733,7 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-function signedFields(
-  key: string,
-  expires: number,
-  query: Readonly<Record<string, string | undefined>>,
-): SignedRequestFields {
+function signedFields(key: string, expires: number, query: Readonly<Record<string, string | undefined>>): SignedRequestFields {
   return {
     method: 'PUT',
     path: key,

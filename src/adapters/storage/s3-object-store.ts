@@ -201,9 +201,7 @@ export class S3ObjectStore implements ObjectStore {
     this.client = new S3Client({ ...base, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
     const publicEndpoint = opts.publicEndpoint ?? opts.endpoint;
     this.presignClient =
-      publicEndpoint === opts.endpoint
-        ? this.client
-        : new S3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
+      publicEndpoint === opts.endpoint ? this.client : new S3Client({ ...base, ...(publicEndpoint ? { endpoint: publicEndpoint } : {}) });
   }
 
   // ---------------------------------------------------------------- objects
@@ -213,9 +211,7 @@ export class S3ObjectStore implements ObjectStore {
     validatePutOptions(opts);
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
       const bytes = Buffer.from(body);
-      const out = await this.client.send(
-        new PutObjectCommand({ ...this.putParams(key, opts), Body: bytes, ContentLength: bytes.length }),
-      );
+      const out = await this.client.send(new PutObjectCommand({ ...this.putParams(key, opts), Body: bytes, ContentLength: bytes.length }));
       return this.info(key, bytes.length, out.ETag, opts);
     }
     return this.upload(key, body, opts);
@@ -346,9 +342,7 @@ export class S3ObjectStore implements ObjectStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.listConcurrency, keys.length) }, worker));
-    return infos
-      .filter((info): info is ObjectInfo => info !== null)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return infos.filter((info): info is ObjectInfo => info !== null).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** Never fires: S3 delivers object-created events through a queue (the reconciler covers them). */
@@ -378,9 +372,7 @@ export class S3ObjectStore implements ObjectStore {
   async createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }> {
     assertValidKey(key);
     validatePutOptions({ contentType: opts.contentType });
-    const out = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: opts.contentType }),
-    );
+    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: opts.contentType }));
     if (!out.UploadId) throw new Error(`S3 returned no UploadId for ${key}`);
     return { uploadId: out.UploadId };
   }
@@ -436,11 +428,7 @@ export class S3ObjectStore implements ObjectStore {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<ObjectInfo> {
+  async completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<ObjectInfo> {
     assertValidKey(key);
     if (parts.length === 0) throw new AppError('upload_incomplete', 'At least one part is required.');
     let previous = 0;

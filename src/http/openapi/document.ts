@@ -84,7 +84,9 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
   const notes = [
     contract.description,
     contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (per user and per address).` : '',
-    contract.cache === 'public-for-anonymous' ? 'Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).' : '',
+    contract.cache === 'public-for-anonymous'
+      ? 'Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).'
+      : '',
   ];
   const out: Json = {
     operationId: contract.operationId,

@@ -41,7 +41,7 @@ export async function registerApiDocument(app: FastifyInstance, opts: { publicBa
       servers: [{ url: opts.publicBaseUrl }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token from signup or login' } } },
     },
-    transform: transformRoute as never,
+    transform: transformRoute,
     transformObject: (documentObject) =>
       finishDocument((documentObject as { openapiObject: Record<string, unknown> }).openapiObject, contracts) as never,
   });

@@ -50,7 +50,10 @@ export const ErrorBody = responseSchema(
     error: z.object({
       code: z.enum(ERROR_CODES).describe('Stable, machine-readable code'),
       message: z.string().describe('Human-readable explanation'),
-      details: z.unknown().optional().describe('Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed'),
+      details: z
+        .unknown()
+        .optional()
+        .describe('Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed'),
     }),
   }),
   'Every error answer. 429s also carry a Retry-After header.',

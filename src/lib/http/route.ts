@@ -64,7 +64,11 @@ export type RouteRequest<P, Q, B, H, A extends RouteAuth> = FastifyRequest<{
   CallerOf<A>;
 
 /** What a handler returns: the response body (sent with the route's status), or the reply it answered itself. */
-type HandlerResult<R> = R extends z.ZodType ? z.output<R> | FastifyReply : R extends RawResponse ? FastifyReply | undefined | void : undefined | FastifyReply;
+type HandlerResult<R> = R extends z.ZodType
+  ? z.output<R> | FastifyReply
+  : R extends RawResponse
+    ? FastifyReply | undefined | void
+    : undefined | FastifyReply;
 
 export interface RouteSpec<
   P extends z.ZodType | undefined = undefined,

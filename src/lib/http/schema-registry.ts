@@ -17,7 +17,7 @@ function metaOf(id: string, schema: z.ZodType, description: string | undefined):
   const examples = global?.examples;
   return {
     id,
-    ...(description ?? global?.description ? { description: description ?? global?.description } : {}),
+    ...((description ?? global?.description) ? { description: description ?? global?.description } : {}),
     ...(Array.isArray(examples) ? { examples } : {}),
   };
 }

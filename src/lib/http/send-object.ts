@@ -84,4 +84,3 @@ export async function sendStoredObject(
   const { body } = await store.get(key, range ?? undefined);
   return reply.send(body);
 }
-

@@ -29,11 +29,7 @@ export class AccountsRepository {
   }
 
   async insertSession(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {
-    await this.db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
-      tokenHash,
-      userId,
-      expiresAt,
-    ]);
+    await this.db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [tokenHash, userId, expiresAt]);
   }
 
   async findSessionUser(tokenHash: string): Promise<UserRow | null> {

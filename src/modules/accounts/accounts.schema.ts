@@ -33,7 +33,9 @@ export const User = responseSchema(
 export const AuthResult = responseSchema(
   'AuthResult',
   z.object({ user: User, token: z.string().describe('Bearer token') }).meta({
-    examples: [{ user: { id: 'Uk2Jd8sPq0ZxW1cE', username: 'ana', role: 'user', createdAt: '2026-11-30T07:00:00.000Z' }, token: 'v1.kR3…' }],
+    examples: [
+      { user: { id: 'Uk2Jd8sPq0ZxW1cE', username: 'ana', role: 'user', createdAt: '2026-11-30T07:00:00.000Z' }, token: 'v1.kR3…' },
+    ],
   }),
 );
 export const Me = responseSchema('Me', z.object({ user: User }));

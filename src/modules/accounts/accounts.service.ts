@@ -11,7 +11,6 @@ export interface AuthResult {
   token: string;
 }
 
-
 // OWASP's argon2id baseline (19 MiB, t=2, p=1). @node-rs/argon2 defaults to argon2id;
 // its Algorithm enum is a const enum we cannot import under verbatimModuleSyntax.
 const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;

@@ -48,10 +48,11 @@ export class ProfilesRepository {
   }
 
   async update(userId: string, patch: { displayName?: string; bio?: string }): Promise<void> {
-    await this.db.query(
-      'UPDATE users SET display_name = COALESCE($2, display_name), bio = COALESCE($3, bio) WHERE id = $1',
-      [userId, patch.displayName ?? null, patch.bio ?? null],
-    );
+    await this.db.query('UPDATE users SET display_name = COALESCE($2, display_name), bio = COALESCE($3, bio) WHERE id = $1', [
+      userId,
+      patch.displayName ?? null,
+      patch.bio ?? null,
+    ]);
   }
 
   /** Points the user at a new avatar object; returns the key of the one it replaced. */

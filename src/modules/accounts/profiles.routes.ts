@@ -10,7 +10,6 @@ import { Profile, UpdateProfile } from './accounts.schema.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
 import type { ProfilesService } from './profiles.service.js';
 
-
 export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): AnyRoute[] {
   return [
     defineRoute({

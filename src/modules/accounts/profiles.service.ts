@@ -13,7 +13,6 @@ import { AVATAR_SIZE } from './avatar-image.js';
 import type { ProfileRow, ProfilesRepository } from './profiles.repository.js';
 import type { UserSummaryRow } from './user.types.js';
 
-
 const USERNAME = /^[A-Za-z0-9_.]{3,30}$/;
 /** Avatar objects are named by a random id, so each can be cached forever. */
 export const AVATAR_CACHE_CONTROL = 'public, max-age=31536000, immutable';

@@ -27,7 +27,16 @@ export const EventsBatch = requestSchema(
         .max(MAX_EVENTS_PER_BATCH, `at most ${MAX_EVENTS_PER_BATCH} events per batch`),
     })
     .strict()
-    .meta({ examples: [{ events: [{ type: 'play', videoId: 'Vq3xY8kPz1LmN0aB' }, { type: 'progress', videoId: 'Vq3xY8kPz1LmN0aB', watchedMs: 5000 }] }] }),
+    .meta({
+      examples: [
+        {
+          events: [
+            { type: 'play', videoId: 'Vq3xY8kPz1LmN0aB' },
+            { type: 'progress', videoId: 'Vq3xY8kPz1LmN0aB', watchedMs: 5000 },
+          ],
+        },
+      ],
+    }),
 );
 export type EventsBatch = z.infer<typeof EventsBatch>;
 

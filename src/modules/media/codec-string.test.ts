@@ -26,7 +26,10 @@ const mp4a = box('mp4a', Buffer.alloc(28), esds);
 
 const stsd = (entry: Buffer): Buffer => box('stsd', Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), entry);
 const trak = (entry: Buffer): Buffer => box('trak', box('tkhd', Buffer.alloc(84)), box('mdia', box('minf', box('stbl', stsd(entry)))));
-const init = Buffer.concat([box('ftyp', Buffer.from('iso6\0\0\0\0iso6mp41')), box('moov', box('mvhd', Buffer.alloc(100)), trak(avc1), trak(mp4a))]);
+const init = Buffer.concat([
+  box('ftyp', Buffer.from('iso6\0\0\0\0iso6mp41')),
+  box('moov', box('mvhd', Buffer.alloc(100)), trak(avc1), trak(mp4a)),
+]);
 
 describe('codec strings', () => {
   it('reads avc1.PPCCLL from avcC', () => {

@@ -35,7 +35,7 @@ export function codecsFromInitSegment(init: Buffer): string[] {
 export function avcCodecString(sampleEntry: string, avcC: Buffer): string {
   if (avcC.length < 4) throw new Error('avcC box too short');
   const hex = (n: number): string => n.toString(16).padStart(2, '0');
-  return `${sampleEntry}.${hex(avcC[1] as number)}${hex(avcC[2] as number)}${hex(avcC[3] as number)}`;
+  return `${sampleEntry}.${hex(avcC[1]!)}${hex(avcC[2]!)}${hex(avcC[3]!)}`;
 }
 
 /** `mp4a.40.2` (AAC-LC) etc. from an esds full box payload; null if unreadable. */
@@ -43,7 +43,7 @@ export function mp4aCodecString(esds: Buffer): string | null {
   let p = 4; // version + flags
   const readDescriptor = (): { tag: number; start: number; end: number } | null => {
     if (p + 2 > esds.length) return null;
-    const tag = esds[p++] as number;
+    const tag = esds[p++]!;
     let len = 0;
     for (let i = 0; i < 4; i++) {
       const byte = esds[p++];

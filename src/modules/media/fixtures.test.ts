@@ -53,7 +53,7 @@ function readManifest(): Row[] {
   const expectCol = cols.indexOf('expect');
   return lines.map((line) => {
     const fields = line.split('\t');
-    return { file: fields[fileCol] as string, expect: fields[expectCol] as Row['expect'] };
+    return { file: fields[fileCol]!, expect: fields[expectCol] as Row['expect'] };
   });
 }
 
@@ -128,7 +128,12 @@ if (!present) {
         const lenient = testTranscoder({ maxDurationSec: 3600 });
         const { publish } = recordingPublisher(join(scratch, 'fixture2-lenient'));
         await expect(
-          runPipeline({ transcoder: lenient, input: join(fixturesDir, 'file-type__fixture2.mkv'), workDir: join(scratch, 'work'), publish }),
+          runPipeline({
+            transcoder: lenient,
+            input: join(fixturesDir, 'file-type__fixture2.mkv'),
+            workDir: join(scratch, 'work'),
+            publish,
+          }),
         ).rejects.toMatchObject({ code: 'truncated_media' });
       });
     }
@@ -172,14 +177,22 @@ async function expectRenditions(result: PipelineResult, out: string): Promise<vo
 
     // The rendition as one fragmented MP4 file.
     const folder = join(out, dirname(r.playlist));
-    const parts = [playlist.mapUri as string, ...playlist.segments.map((s) => s.uri)];
+    const parts = [playlist.mapUri!, ...playlist.segments.map((s) => s.uri)];
     const joined = join(out, `${r.name}.joined.mp4`);
     await writeFile(joined, Buffer.concat(await Promise.all(parts.map((p) => readFile(join(folder, p))))));
     const probed = await ffprobe(joined);
     const video = probed.streams.filter((s) => s.codec_type === 'video');
     const audio = probed.streams.filter((s) => s.codec_type === 'audio');
     expect(video).toHaveLength(1);
-    expect(video[0]).toMatchObject({ codec_name: 'h264', profile: 'High', pix_fmt: 'yuv420p', width: r.width, height: r.height, color_range: 'tv', color_space: 'bt709' });
+    expect(video[0]).toMatchObject({
+      codec_name: 'h264',
+      profile: 'High',
+      pix_fmt: 'yuv420p',
+      width: r.width,
+      height: r.height,
+      color_range: 'tv',
+      color_space: 'bt709',
+    });
     const sideData = (video[0]?.side_data_list ?? []).map((s) => s['side_data_type']);
     expect(sideData).not.toContain('Display Matrix');
     expect(sideData).not.toContain('DOVI configuration record');
@@ -210,7 +223,9 @@ async function expectNoPrivateMetadata(source: ProbedFile, out: string): Promise
       if (/location|iso6709|make|model|gps/i.test(key) && value.length >= 4) secrets.add(value.replace(/\/$/, ''));
     }
   }
-  const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const files = (await readdir(out, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
   for (const file of files) {
     const bytes = (await readFile(file)).toString('latin1');
     for (const secret of secrets) expect(bytes.includes(secret), `${file} contains "${secret}"`).toBe(false);

@@ -55,10 +55,42 @@ describe('parseMediaPlaylist', () => {
 
 describe('buildMasterPlaylist', () => {
   const variants: Variant[] = [
-    { uri: '1080p/index.m3u8', bandwidth: 5_200_000, averageBandwidth: 3_100_000, width: 1080, height: 1920, codecs: 'avc1.640028,mp4a.40.2', frameRate: 30 },
-    { uri: '720p/index.m3u8', bandwidth: 2_900_000, averageBandwidth: 1_700_000, width: 720, height: 1280, codecs: 'avc1.64001f,mp4a.40.2', frameRate: 30 },
-    { uri: '540p/index.m3u8', bandwidth: 1_650_000, averageBandwidth: 900_000, width: 540, height: 960, codecs: 'avc1.64001f,mp4a.40.2', frameRate: 30 },
-    { uri: '360p/index.m3u8', bandwidth: 850_000, averageBandwidth: 450_000, width: 360, height: 640, codecs: 'avc1.64001e,mp4a.40.2', frameRate: 30 },
+    {
+      uri: '1080p/index.m3u8',
+      bandwidth: 5_200_000,
+      averageBandwidth: 3_100_000,
+      width: 1080,
+      height: 1920,
+      codecs: 'avc1.640028,mp4a.40.2',
+      frameRate: 30,
+    },
+    {
+      uri: '720p/index.m3u8',
+      bandwidth: 2_900_000,
+      averageBandwidth: 1_700_000,
+      width: 720,
+      height: 1280,
+      codecs: 'avc1.64001f,mp4a.40.2',
+      frameRate: 30,
+    },
+    {
+      uri: '540p/index.m3u8',
+      bandwidth: 1_650_000,
+      averageBandwidth: 900_000,
+      width: 540,
+      height: 960,
+      codecs: 'avc1.64001f,mp4a.40.2',
+      frameRate: 30,
+    },
+    {
+      uri: '360p/index.m3u8',
+      bandwidth: 850_000,
+      averageBandwidth: 450_000,
+      width: 360,
+      height: 640,
+      codecs: 'avc1.64001e,mp4a.40.2',
+      frameRate: 30,
+    },
   ];
 
   it('writes every attribute a player needs, with independent segments', () => {

@@ -65,7 +65,7 @@ export async function readMediaPlaylist(path: string): Promise<MediaPlaylist | n
 
 function attribute(line: string, name: string): string | null {
   const m = line.match(new RegExp(`${name}="([^"]*)"`)) ?? line.match(new RegExp(`${name}=([^,]*)`));
-  return m ? (m[1] as string) : null;
+  return m ? m[1]! : null;
 }
 
 export interface Variant {
@@ -108,8 +108,7 @@ const START_SHORT_SIDE = 720;
 function startFirst(variants: readonly Variant[]): Variant[] {
   const byQuality = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
   const short = (v: Variant): number => Math.min(v.width, v.height);
-  const start =
-    byQuality.find((v) => short(v) <= START_SHORT_SIDE) ?? (byQuality[byQuality.length - 1] as Variant);
+  const start = byQuality.find((v) => short(v) <= START_SHORT_SIDE) ?? byQuality[byQuality.length - 1]!;
   return [start, ...byQuality.filter((v) => v !== start)];
 }
 

@@ -140,12 +140,33 @@ describe('hostile uploads', () => {
     const path = join(dir, 'live.mkv');
     // Matroska written to a pipe cannot seek back to store its duration.
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=10:d=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', 'pipe:1'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        FFMPEG,
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=s=64x64:r=10:d=5',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-f',
+          'matroska',
+          'pipe:1',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const chunks: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => chunks.push(c));
-      child.on('exit', (code) => (code === 0 ? writeFile(path, Buffer.concat(chunks)).then(resolve, reject) : reject(new Error(`ffmpeg ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? writeFile(path, Buffer.concat(chunks)).then(resolve, reject) : reject(new Error(`ffmpeg ${code}`)),
+      );
     });
     expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
   });
@@ -153,8 +174,17 @@ describe('hostile uploads', () => {
   it('an upload cut off mid-file (index intact, data missing) → truncated_media, although ffmpeg exits 0', async () => {
     const path = join(dir, 'cut.mp4');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=10',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', path,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=30:d=10',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-movflags',
+      '+faststart',
+      path,
     ]);
     await truncate(path, Math.floor((await stat(path)).size * 0.3));
     expect(await refusal(path, { earlyPublishAllowed: true })).toBe('truncated_media');

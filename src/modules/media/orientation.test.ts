@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  orientationFilters,
-  orientationFromMatrix,
-  orientationFromRotation,
-  parseDisplayMatrixText,
-  swapsAxes,
-} from './orientation.js';
+import { orientationFilters, orientationFromMatrix, orientationFromRotation, parseDisplayMatrixText, swapsAxes } from './orientation.js';
 
 /** ffprobe's text for a matrix with the given linear part (16.16 fixed point). */
 const matrixText = (a: number, b: number, c: number, d: number): string => {
@@ -15,7 +9,8 @@ const matrixText = (a: number, b: number, c: number, d: number): string => {
 
 describe('parseDisplayMatrixText', () => {
   it('reads the linear part of the iPhone portrait matrix as ffprobe prints it', () => {
-    const text = '\n00000000:            0       65536           0\n00000001:       -65536           0           0\n00000002:     47185920           0  1073741824\n';
+    const text =
+      '\n00000000:            0       65536           0\n00000001:       -65536           0           0\n00000002:     47185920           0  1073741824\n';
     expect(parseDisplayMatrixText(text)).toEqual({ a: 0, b: 65536, c: -65536, d: 0 });
   });
 

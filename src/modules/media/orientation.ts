@@ -30,7 +30,13 @@ export function parseDisplayMatrixText(text: string): LinearPart | null {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => /^[0-9a-f]+:/i.test(line))
-    .map((line) => line.slice(line.indexOf(':') + 1).trim().split(/\s+/).map(Number));
+    .map((line) =>
+      line
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/)
+        .map(Number),
+    );
   const [r0, r1] = rows;
   if (!r0 || !r1 || r0.length < 2 || r1.length < 2) return null;
   const [a, b] = r0 as [number, number];

@@ -20,10 +20,26 @@ describe('runPipeline', () => {
     dir = await mkdtemp(join(tmpdir(), 'curta-pipeline-'));
     clip = join(dir, 'clip.mp4');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=30:d=6',
-      '-f', 'lavfi', '-i', 'sine=f=440:d=6:sample_rate=44100',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-ac', '1',
-      '-metadata', 'location=+48.8584+002.2945/', '-metadata', 'make=Curta',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=1280x720:r=30:d=6',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=6:sample_rate=44100',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-ac',
+      '1',
+      '-metadata',
+      'location=+48.8584+002.2945/',
+      '-metadata',
+      'make=Curta',
       clip,
     ]);
   });
@@ -83,7 +99,7 @@ describe('runPipeline', () => {
 
     // Progress only grows and ends at 1.
     expect(progress.at(-1)).toBe(1);
-    progress.slice(1).forEach((p, i) => expect(p).toBeGreaterThan(progress[i] as number));
+    progress.slice(1).forEach((p, i) => expect(p).toBeGreaterThan(progress[i]!));
 
     // The MP4 is the 360p rung, remuxed with the index up front.
     const mp4 = await ffprobe(join(out, 'video.mp4'));
@@ -126,15 +142,20 @@ describe('runPipeline', () => {
     const failing: Publish = async (_path, key) => {
       if (key.endsWith('.m4s')) throw new Error('storage is down');
     };
-    await expect(runPipeline({ transcoder: testTranscoder(), input: clip, workDir: join(dir, 'work-fail'), publish: failing })).rejects.toThrow(
-      'storage is down',
-    );
+    await expect(
+      runPipeline({ transcoder: testTranscoder(), input: clip, workDir: join(dir, 'work-fail'), publish: failing }),
+    ).rejects.toThrow('storage is down');
     expect(await readdir(join(dir, 'work-fail'))).toEqual([]);
   });
 
   it('fails with transcode_timeout when ffmpeg runs past the limit', async () => {
     const { publish } = recordingPublisher(join(dir, 'out-timeout'));
-    const err = await runPipeline({ transcoder: testTranscoder({ timeoutSec: 0.05 }), input: clip, workDir: join(dir, 'work'), publish }).catch((e: unknown) => e);
+    const err = await runPipeline({
+      transcoder: testTranscoder({ timeoutSec: 0.05 }),
+      input: clip,
+      workDir: join(dir, 'work'),
+      publish,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MediaError);
     expect((err as MediaError).code).toBe('transcode_timeout');
   });
@@ -158,9 +179,19 @@ describe('runPipeline', () => {
     beforeAll(async () => {
       const path = join(dir, 'quadrants.mp4');
       await ffmpeg([
-        '-f', 'lavfi', '-i', 'color=white:s=96x64:r=10:d=0.5',
-        '-vf', 'drawbox=x=0:y=0:w=48:h=32:c=red:t=fill,drawbox=x=48:y=0:w=48:h=32:c=lime:t=fill,drawbox=x=0:y=32:w=48:h=32:c=blue:t=fill',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path,
+        '-f',
+        'lavfi',
+        '-i',
+        'color=white:s=96x64:r=10:d=0.5',
+        '-vf',
+        'drawbox=x=0:y=0:w=48:h=32:c=red:t=fill,drawbox=x=48:y=0:w=48:h=32:c=lime:t=fill,drawbox=x=0:y=32:w=48:h=32:c=blue:t=fill',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        path,
       ]);
       source = await readFile(path);
     });
@@ -197,14 +228,16 @@ describe('runPipeline', () => {
 
     /** Colour name at the centre of each display quadrant, keyed by "sx,sy". */
     async function quadrantColors(poster: string): Promise<Record<string, Color>> {
-      const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', poster, '-vf', 'scale=4:4:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-        encoding: 'buffer',
-      });
+      const { stdout } = await run(
+        FFMPEG,
+        ['-v', 'error', '-i', poster, '-vf', 'scale=4:4:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+        {
+          encoding: 'buffer',
+        },
+      );
       const px = (x: number, y: number) => [stdout[(y * 4 + x) * 3], stdout[(y * 4 + x) * 3 + 1], stdout[(y * 4 + x) * 3 + 2]] as number[];
       const nearest = (rgb: number[]): Color =>
-        (Object.keys(COLORS) as Color[]).reduce((best, name) =>
-          distance(rgb, COLORS[name]) < distance(rgb, COLORS[best]) ? name : best,
-        );
+        (Object.keys(COLORS) as Color[]).reduce((best, name) => (distance(rgb, COLORS[name]) < distance(rgb, COLORS[best]) ? name : best));
       return {
         '-1,-1': nearest(px(0, 0)),
         '1,-1': nearest(px(3, 0)),

@@ -1,7 +1,16 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RENDITION_MASTER, RENDITION_MP4, RENDITION_POSTER, renditionRungFolder } from '../../lib/storage-layout.js';
-import type { EncodePlan, EncodeResult, MediaInfo, MediaLogger, MediaSegment, RenditionOutput, RungPlan, Transcoder } from '../../ports/transcoder.js';
+import type {
+  EncodePlan,
+  EncodeResult,
+  MediaInfo,
+  MediaLogger,
+  MediaSegment,
+  RenditionOutput,
+  RungPlan,
+  Transcoder,
+} from '../../ports/transcoder.js';
 import { codecsFromInitSegment } from './codec-string.js';
 import { buildMasterPlaylist, measureRendition, readMediaPlaylist, variantsFromPlan, variantUri, type Variant } from './hls.js';
 import { posterTimeSec, progressiveRung } from './plan.js';
@@ -120,10 +129,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     await transcoder.sniff(input);
     const info = await transcoder.probe(input);
     const plan = transcoder.plan(info);
-    logger?.info(
-      { rungs: plan.rungs.map((r) => `${r.width}x${r.height}`), fps: plan.frameRate, filters: plan.filters },
-      'media plan',
-    );
+    logger?.info({ rungs: plan.rungs.map((r) => `${r.width}x${r.height}`), fps: plan.frameRate, filters: plan.filters }, 'media plan');
 
     // Lowest rung first: it is the one a slow connection needs soonest.
     const rungs = [...plan.rungs].reverse().map((r) => new RungPublisher(r, outDir, publisher));
@@ -139,11 +145,13 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
 
     // The poster: from the top rung (upright, SDR), started once its frame is encoded.
     const posterPath = join(scratch, 'poster.jpg');
-    const topPublisher = rungs[rungs.length - 1] as RungPublisher;
+    const topPublisher = rungs[rungs.length - 1]!;
     const startPoster = (atSec: number): void => {
       poster = transcoder
         .makePoster(topPublisher.rendition(), atSec, posterPath, { signal: controller.signal })
-        .then(() => publisher.publishFile(posterPath, RENDITION_POSTER, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }));
+        .then(() =>
+          publisher.publishFile(posterPath, RENDITION_POSTER, { contentType: CONTENT_TYPES.poster, cacheControl: CACHE_IMMUTABLE }),
+        );
       // Awaited at the end; until then a failure must not count as unhandled.
       poster.catch(() => undefined);
     };
@@ -200,7 +208,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       plan.rungs.map(async (rung) => {
         const rendition = byName.get(rung.name);
         const playlist = rendition ? await readMediaPlaylist(rendition.playlistPath) : null;
-        if (!rendition || !playlist || !playlist.ended) throw new Error(`rendition ${rung.name} did not finish`);
+        if (!rendition || !playlist?.ended) throw new Error(`rendition ${rung.name} did not finish`);
         return { rung, rendition, stats: await measureRendition(rendition.dir, playlist) };
       }),
     );
@@ -217,7 +225,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     await announce(buildMasterPlaylist(variants), CACHE_IMMUTABLE);
     report(0.97);
 
-    const top = measured[0] as (typeof measured)[number];
+    const top = measured[0]!;
     const durationSec = top.stats.durationSec || encoded.decodedDurationSec;
     // Short clips, and streams without a stated duration: the poster waits for the real length.
     if (!poster) startPoster(posterTimeSec(durationSec));

@@ -66,7 +66,7 @@ describe('planLadder', () => {
     expect(at30[2]).toBeCloseTo(1600, -2);
     expect(at30[3]).toBeCloseTo(800, -2);
     const at60 = planLadder(1080, 1920, 60).map((r) => r.maxrateKbps);
-    at60.forEach((rate, i) => expect(rate).toBeGreaterThan(at30[i] as number));
+    at60.forEach((rate, i) => expect(rate).toBeGreaterThan(at30[i]!));
     planLadder(1080, 1920, 30).forEach((r) => expect(r.bufsizeKbps).toBe(2 * r.maxrateKbps));
   });
 
@@ -157,7 +157,9 @@ describe('planEncode', () => {
   });
 
   it('plans 8K down to 1080 short side', () => {
-    const p = plan(mediaInfo({ codedWidth: 7680, codedHeight: 4320, displayWidth: 7680, displayHeight: 4320, realFrameRate: 24, avgFrameRate: 24 }));
+    const p = plan(
+      mediaInfo({ codedWidth: 7680, codedHeight: 4320, displayWidth: 7680, displayHeight: 4320, realFrameRate: 24, avgFrameRate: 24 }),
+    );
     expect(p.rungs[0]).toMatchObject({ width: 1920, height: 1080 });
     expect(p.gopFrames).toBe(48);
   });

@@ -32,7 +32,7 @@ const MIN_MAXRATE_KBPS = 200;
 const NATIVE_RUNG_MARGIN = 1.2;
 
 /** Frame rates players and TVs know; a measured rate this close snaps to one of them. */
-const STANDARD_RATES: ReadonlyArray<Rational> = [
+const STANDARD_RATES: readonly Rational[] = [
   { num: 24000, den: 1001 },
   { num: 24, den: 1 },
   { num: 25, den: 1 },
@@ -75,9 +75,7 @@ export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
       inputFullRange: v.fullRange,
       inputWideGamut: v.wideGamut,
     },
-    audio: info.audio
-      ? { codec: 'aac', bitrateKbps: AUDIO_BITRATE_KBPS, sampleRate: 48000, channels: 2 }
-      : null,
+    audio: info.audio ? { codec: 'aac', bitrateKbps: AUDIO_BITRATE_KBPS, sampleRate: 48000, channels: 2 } : null,
     maxDurationSec: opts.maxDurationSec,
   };
 }

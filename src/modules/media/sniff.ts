@@ -43,10 +43,7 @@ export function sniffBytes(head: Buffer, size: number): SniffResult {
   const text = textHead(head);
   if (text !== null) {
     if (isPlaylistText(text)) {
-      throw new MediaError(
-        'playlist_not_allowed',
-        'The file is a playlist or script that points at other files, not a video.',
-      );
+      throw new MediaError('playlist_not_allowed', 'The file is a playlist or script that points at other files, not a video.');
     }
     throw new MediaError('unrecognized_format', 'The file is text, not a video.');
   }

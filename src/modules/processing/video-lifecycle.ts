@@ -54,9 +54,7 @@ export function canTransition(from: VideoState, to: VideoState): boolean {
 }
 
 /** States from which a video may still fail: every non-terminal one. */
-export const FAILABLE: readonly VideoState[] = (Object.keys(VIDEO_TRANSITIONS) as VideoState[]).filter((s) =>
-  canTransition(s, 'failed'),
-);
+export const FAILABLE: readonly VideoState[] = (Object.keys(VIDEO_TRANSITIONS) as VideoState[]).filter((s) => canTransition(s, 'failed'));
 
 export class IllegalTransitionError extends Error {
   constructor(from: readonly VideoState[], to: VideoState) {

@@ -9,20 +9,9 @@ import type { VideosService, VideoView } from '../videos/videos.service.js';
 import { isDiscoverable } from '../videos/visibility.js';
 import type { CatalogCache, CatalogSnapshot } from './catalog.js';
 import type { LoadedModel, ModelHolder } from './model-store.js';
-import {
-  diversify,
-  fuse,
-  interleave,
-  sampleSubset,
-  sessionAffinity,
-  thompsonOrder,
-  topIndices,
-  type Rng,
-  type Source,
-} from './ranking.js';
+import { diversify, fuse, interleave, sampleSubset, sessionAffinity, thompsonOrder, topIndices, type Rng, type Source } from './ranking.js';
 import { viewerKeyOf, type CatalogVideo, type RecsRepository, type ViewerKey } from './recs.repository.js';
 import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
-
 
 export interface ForYouOptions {
   /** Events older than this are not part of the viewer's live history. */
@@ -89,7 +78,12 @@ interface ViewerContext {
  * un-withdrawn (re-checked against the database before serving).
  */
 export class ForYouService {
-  private joined: { catalog: CatalogSnapshot; model: LoadedModel; items: ReadonlyArray<CatalogVideo | undefined>; indices: number[] } | null = null;
+  private joined: {
+    catalog: CatalogSnapshot;
+    model: LoadedModel;
+    items: ReadonlyArray<CatalogVideo | undefined>;
+    indices: number[];
+  } | null = null;
 
   constructor(
     private readonly repo: RecsRepository,
@@ -130,7 +124,10 @@ export class ForYouService {
       ids.map((id) => catalog.byId.get(id)!),
       params.limit,
     );
-    const rows = await this.recheck(picked.map((p) => p.id), ctx);
+    const rows = await this.recheck(
+      picked.map((p) => p.id),
+      ctx,
+    );
     const served = [...(session?.served ?? []), ...picked.map((p) => p.id)];
     const more = ids.length > picked.length;
     if (more) await this.cache.set<SessionState>(sessionKey, { served: served.slice(-2000) }, this.opts.sessionTtlMs);
@@ -140,7 +137,12 @@ export class ForYouService {
     };
   }
 
-  private async viewerContext(viewer: ViewerKey, key: string | null, catalog: Promise<CatalogSnapshot>, now: number): Promise<ViewerContext> {
+  private async viewerContext(
+    viewer: ViewerKey,
+    key: string | null,
+    catalog: Promise<CatalogSnapshot>,
+    now: number,
+  ): Promise<ViewerContext> {
     if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set() };
     const [raw, followed, blocked, snapshot] = await Promise.all([
       this.repo.viewerHistory(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),

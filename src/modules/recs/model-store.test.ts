@@ -22,7 +22,9 @@ describe('recommender artifact', () => {
     expect(loaded).toMatchObject({ version: 7, itemIds: ['va', 'vb', 'vc'], trainedAt });
     expect(loaded.index.get('vb')).toBe(1);
     const history = [{ item: 0, weight: 1 }];
-    expect(Array.from(loaded.model.scoreAll(loaded.model.userVector(history)))).toEqual(Array.from(model.scoreAll(model.userVector(history))));
+    expect(Array.from(loaded.model.scoreAll(loaded.model.userVector(history)))).toEqual(
+      Array.from(model.scoreAll(model.userVector(history))),
+    );
   });
 
   it('refuses ids that do not match the model, and foreign, truncated or corrupt bytes', async () => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../lib/seeded-rng.js';
-import { diversify, fuse, interleave, posteriorMean, sampleBeta, sessionAffinity, thompsonOrder, topIndices, trialFailed } from './ranking.js';
+import {
+  diversify,
+  fuse,
+  interleave,
+  posteriorMean,
+  sampleBeta,
+  sessionAffinity,
+  thompsonOrder,
+  topIndices,
+  trialFailed,
+} from './ranking.js';
 
 describe('fuse (reciprocal-rank fusion)', () => {
   it('puts an item several sources rank high above one a single source ranks first', () => {
@@ -12,7 +22,12 @@ describe('fuse (reciprocal-rank fusion)', () => {
     expect(new Set(out)).toEqual(new Set(['x', 'shared', 'y', 'z']));
   });
   it('weights sources and applies the per-item adjustment', () => {
-    expect(fuse([{ name: 'a', ids: ['p'], weight: 0.1 }, { name: 'b', ids: ['q'], weight: 1 }])).toEqual(['q', 'p']);
+    expect(
+      fuse([
+        { name: 'a', ids: ['p'], weight: 0.1 },
+        { name: 'b', ids: ['q'], weight: 1 },
+      ]),
+    ).toEqual(['q', 'p']);
     expect(fuse([{ name: 'a', ids: ['p', 'q'], weight: 1 }], (id) => (id === 'q' ? 1 : 0))).toEqual(['q', 'p']);
   });
 });

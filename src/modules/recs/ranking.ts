@@ -203,9 +203,7 @@ export function diversify(ordered: readonly RankItem[], limit: number): RankItem
   while (out.length < limit && pool.length > 0) {
     const prev = out[out.length - 1];
     const prev2 = out[out.length - 2];
-    let pick = pool.findIndex(
-      (c) => c.ownerId !== prev?.ownerId && !(c.tag && prev?.tag === c.tag && prev2?.tag === c.tag),
-    );
+    let pick = pool.findIndex((c) => c.ownerId !== prev?.ownerId && !(c.tag && prev?.tag === c.tag && prev2?.tag === c.tag));
     if (pick < 0) pick = 0;
     out.push(pool.splice(pick, 1)[0]!);
   }

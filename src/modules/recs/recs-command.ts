@@ -58,10 +58,9 @@ export async function recsTrainCommand(
   return 0;
 }
 
-export function parseRecsArgs(args: readonly string[]):
-  | { command: 'train'; force: boolean }
-  | { command: 'eval'; dataset: string; split: 'test' | 'valid' }
-  | { error: string } {
+export function parseRecsArgs(
+  args: readonly string[],
+): { command: 'train'; force: boolean } | { command: 'eval'; dataset: string; split: 'test' | 'valid' } | { error: string } {
   const [sub, ...rest] = args;
   try {
     if (sub === 'train') {

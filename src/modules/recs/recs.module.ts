@@ -34,16 +34,23 @@ export function createRecsModule(d: RecsDeps) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
-  const catalog = new CatalogCache(repo, d.cache, (since, limit) => discovery.trendingIds(since, limit), () => d.videos.currentFeedGeneration(), log, {
-    ttlMs: d.config.recs.catalogTtlMs,
-    maxVideos: 50_000,
-    exploreWindowMs: DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs,
-    graduateViewers: DEFAULT_FOR_YOU_OPTIONS.exploreGraduateViewers,
-    // Trial exposure reads every young video's events: computed for all processes at twice the pool's refresh period.
-    exploreStatsTtlMs: 2 * d.config.recs.catalogTtlMs,
-    trendingWindowMs: DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs,
-    trendingSize: DEFAULT_DISCOVERY_OPTIONS.trendingSize,
-  });
+  const catalog = new CatalogCache(
+    repo,
+    d.cache,
+    (since, limit) => discovery.trendingIds(since, limit),
+    () => d.videos.currentFeedGeneration(),
+    log,
+    {
+      ttlMs: d.config.recs.catalogTtlMs,
+      maxVideos: 50_000,
+      exploreWindowMs: DEFAULT_FOR_YOU_OPTIONS.exploreWindowMs,
+      graduateViewers: DEFAULT_FOR_YOU_OPTIONS.exploreGraduateViewers,
+      // Trial exposure reads every young video's events: computed for all processes at twice the pool's refresh period.
+      exploreStatsTtlMs: 2 * d.config.recs.catalogTtlMs,
+      trendingWindowMs: DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs,
+      trendingSize: DEFAULT_DISCOVERY_OPTIONS.trendingSize,
+    },
+  );
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
   const trainer = RecsTrainer.forWindow(repo, d.store, d.config.recs.trainWindowDays);
   const forYou = new ForYouService(repo, catalog, models, d.videos, d.videosRepo, d.cache, d.blockedIds, {

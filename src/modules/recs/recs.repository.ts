@@ -195,7 +195,13 @@ export class RecsRepository {
 
   /** Everything the For You feed may show anyone, newest first. */
   async catalog(limit: number): Promise<CatalogVideo[]> {
-    const r = await this.db.query<{ id: string; owner_id: string; duration_ms: number | null; created_at: Date | string; tag: string | null }>(
+    const r = await this.db.query<{
+      id: string;
+      owner_id: string;
+      duration_ms: number | null;
+      created_at: Date | string;
+      tag: string | null;
+    }>(
       `SELECT v.id, v.owner_id, v.duration_ms, v.created_at,
               (SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position LIMIT 1) AS tag
        FROM videos v WHERE ${discoverableSql('v')}
@@ -240,12 +246,12 @@ export class RecsRepository {
   // ------------------------------------------------------------ model versions
 
   async latestModel(): Promise<ModelVersionRow | null> {
-    const r = await this.db.query<Record<string, unknown>>(`SELECT * FROM recs_models ORDER BY version DESC LIMIT 1`);
+    const r = await this.db.query(`SELECT * FROM recs_models ORDER BY version DESC LIMIT 1`);
     return r.rows[0] ? toVersion(r.rows[0]) : null;
   }
 
   async recordModel(m: Omit<ModelVersionRow, 'version' | 'trainedAt'>, params: unknown): Promise<ModelVersionRow> {
-    const r = await this.db.query<Record<string, unknown>>(
+    const r = await this.db.query(
       `INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms, max_event_id, params)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *`,
       [m.objectKey, m.eventsRead, m.users, m.videos, m.pairs, m.trainMs, m.maxEventId, JSON.stringify(params ?? {})],

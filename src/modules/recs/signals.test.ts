@@ -68,7 +68,15 @@ describe('aggregateHistory', () => {
       new Set(['followed']),
     );
     expect(pairs.map((p) => p.videoId)).toEqual(['v1', 'v2']);
-    expect(pairs[0]).toMatchObject({ impressions: 1, completes: 2, skips: 0, watchedMs: 10_000, liked: true, followsAuthor: false, lastAt: at(7).getTime() });
+    expect(pairs[0]).toMatchObject({
+      impressions: 1,
+      completes: 2,
+      skips: 0,
+      watchedMs: 10_000,
+      liked: true,
+      followsAuthor: false,
+      lastAt: at(7).getTime(),
+    });
     expect(pairs[1]).toMatchObject({ skips: 1, watchedMs: 900, followsAuthor: true, ownerId: 'followed' });
     expect(signalWeight(pairs[0]!)).toBeGreaterThan(signalWeight({ ...pairs[0]!, liked: false }));
     expect(signalWeight(pairs[1]!)).toBeLessThan(0);

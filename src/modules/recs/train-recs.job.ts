@@ -15,7 +15,5 @@ export const trainRecsJob = defineJob({
   retry: { maxAttempts: 2 },
   // Workers train only when scheduled training is on (`curta recs train` runs in its own process).
   worker: (config) =>
-    config.recs.trainIntervalSec > 0
-      ? { concurrency: 1, leaseMs: Math.max(config.jobs.leaseMs, 600_000), pollMs: 2000 }
-      : null,
+    config.recs.trainIntervalSec > 0 ? { concurrency: 1, leaseMs: Math.max(config.jobs.leaseMs, 600_000), pollMs: 2000 } : null,
 });

@@ -101,7 +101,15 @@ export class RecsTrainer {
     const objectKey = recModelKey(trainedAt, randomId(6));
     await this.store.put(objectKey, encodeArtifact(model, itemIds, trainedAt), { contentType: 'application/octet-stream' });
     const row = await this.repo.recordModel(
-      { objectKey, eventsRead, users: userIds.length, videos: itemIds.length, pairs: data.users.length, trainMs: Date.now() - started, maxEventId },
+      {
+        objectKey,
+        eventsRead,
+        users: userIds.length,
+        videos: itemIds.length,
+        pairs: data.users.length,
+        trainMs: Date.now() - started,
+        maxEventId,
+      },
       this.opts.params ?? {},
     );
     for (const key of await this.repo.pruneModels(this.opts.keepVersions)) await this.store.delete(key).catch(() => undefined);

@@ -7,7 +7,6 @@ import type { VideosRepository } from '../videos/videos.repository.js';
 import type { BlocksRepository } from './blocks.repository.js';
 import type { BlockListItem } from './safety.schema.js';
 
-
 /**
  * Blocks. What a block means lives in the visibility rule (visibility.ts):
  * neither side sees the other's videos or comments, and mentions between

@@ -102,12 +102,7 @@ export class ReportsRepository {
    * The queue: open reports oldest first (first come, first served); closed
    * ones most recent first. Keyset-paginated on (created_at, id).
    */
-  async list(
-    status: ReportStatus,
-    targetType: ReportTargetType | undefined,
-    limit: number,
-    after?: KeysetCursor,
-  ): Promise<ReportRow[]> {
+  async list(status: ReportStatus, targetType: ReportTargetType | undefined, limit: number, after?: KeysetCursor): Promise<ReportRow[]> {
     const order = status === 'open' ? 'ASC' : 'DESC';
     const page = keysetSql({ time: 'r.created_at', id: 'r.id' }, after, [status, limit, targetType ?? null], order);
     const r = await this.db.query<ReportRow>(
@@ -129,7 +124,13 @@ export class ReportsRepository {
   }
 
   /** Resolves every open report on a target (after a takedown or a ban); returns how many. */
-  async resolveOpenFor(targetType: ReportTargetType, targetId: string, adminId: string, note: string, executor: SqlExecutor = this.db): Promise<number> {
+  async resolveOpenFor(
+    targetType: ReportTargetType,
+    targetId: string,
+    adminId: string,
+    note: string,
+    executor: SqlExecutor = this.db,
+  ): Promise<number> {
     const r = await executor.query(
       `UPDATE reports SET status = 'resolved', closed_at = now(), closed_by = $3, resolution_note = $4
        WHERE target_type = $1 AND target_id = $2 AND status = 'open'`,

@@ -5,14 +5,16 @@ import type { PublicUser } from '../accounts/user.types.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
+import type { CommentTargetRow, ReportRow, ReportsRepository, ReportTargetType, UserTargetRow } from './reports.repository.js';
 import type {
-  CommentTargetRow,
-  ReportRow,
-  ReportsRepository,
-  ReportTargetType,
-  UserTargetRow,
-} from './reports.repository.js';
-import type { AdminReportView, AdminUserTarget, AdminVideoView, CreateReportInput, ReportQueueParams, ReportTarget, ReportView } from './safety.schema.js';
+  AdminReportView,
+  AdminUserTarget,
+  AdminVideoView,
+  CreateReportInput,
+  ReportQueueParams,
+  ReportTarget,
+  ReportView,
+} from './safety.schema.js';
 
 export function userTarget(u: UserTargetRow): AdminUserTarget {
   return {

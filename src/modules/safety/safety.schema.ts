@@ -25,7 +25,10 @@ export const CreateReport = requestSchema(
   z
     .object({
       targetType: z.enum(REPORT_TARGET_TYPES),
-      targetId: z.string().regex(ID_PATTERN, 'not an id').describe("A video id, a comment id, or a user's id (`author.id`, the `id` of a profile)"),
+      targetId: z
+        .string()
+        .regex(ID_PATTERN, 'not an id')
+        .describe("A video id, a comment id, or a user's id (`author.id`, the `id` of a profile)"),
       reason: z.enum(REPORT_REASONS),
       details: z
         .string()

@@ -45,7 +45,12 @@ export class CommentsRepository {
    * A comment as `viewerId` may see it: comments of banned authors and of
    * people in a block with the viewer do not exist for them.
    */
-  async get(videoId: string, commentId: string, viewerId: string | null = null, executor: SqlExecutor = this.db): Promise<CommentRow | null> {
+  async get(
+    videoId: string,
+    commentId: string,
+    viewerId: string | null = null,
+    executor: SqlExecutor = this.db,
+  ): Promise<CommentRow | null> {
     return this.find(videoId, commentId, viewerId, true, executor);
   }
 

@@ -107,7 +107,14 @@ export class EngagementRepository {
   /** Counters of many videos and, for a signed-in viewer, their own flags; one round trip. */
   async engagement(videos: ReadonlyArray<{ id: string; ownerId: string }>, viewerId: string | null): Promise<Map<string, VideoEngagement>> {
     const r = await this.db.query<
-      VideoStats & { id: string; liked: boolean; bookmarked: boolean; follows_author: boolean; taken_down_at: Date | null; takedown_reason: string | null }
+      VideoStats & {
+        id: string;
+        liked: boolean;
+        bookmarked: boolean;
+        follows_author: boolean;
+        taken_down_at: Date | null;
+        takedown_reason: string | null;
+      }
     >(
       `SELECT x.id, COALESCE(s.views, 0) AS views, COALESCE(s.likes, 0) AS likes,
               tv.taken_down_at, tv.takedown_reason,

@@ -9,7 +9,14 @@ import { SocialService } from './social.service.js';
 
 /** The follow graph, likes, bookmarks, shares and comments. */
 export function createSocialModule(p: Platform, graph: SocialGraph, videos: VideosModule, accounts: AccountsModule) {
-  const social = new SocialService(accounts.profiles, graph.follows, graph.engagement, videos.videos, videos.repo, p.config.http.publicBaseUrl);
+  const social = new SocialService(
+    accounts.profiles,
+    graph.follows,
+    graph.engagement,
+    videos.videos,
+    videos.repo,
+    p.config.http.publicBaseUrl,
+  );
   const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles);
   return { social, comments, routes: socialRoutes(social, comments) };
 }

@@ -2,7 +2,17 @@ import { CommentParams, PageQuery, UsernameParams, VideoIdParams } from '../../l
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import type { CommentsService } from './comments.service.js';
-import { BookmarkResult, Comment, CommentPage, CommentsQuery, CreateComment, FollowPage, FollowResult, LikeResult, ShareResult } from './social.schema.js';
+import {
+  BookmarkResult,
+  Comment,
+  CommentPage,
+  CommentsQuery,
+  CreateComment,
+  FollowPage,
+  FollowResult,
+  LikeResult,
+  ShareResult,
+} from './social.schema.js';
 import type { SocialService } from './social.service.js';
 
 export function socialRoutes(social: SocialService, comments: CommentsService): AnyRoute[] {

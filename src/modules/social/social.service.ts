@@ -8,7 +8,6 @@ import type { EngagementRepository } from './engagement.repository.js';
 import type { FollowRow, FollowsRepository } from './follows.repository.js';
 import type { FollowListItem } from './social.schema.js';
 
-
 /** Follows, likes, bookmarks and shares: the access checks around the repositories. */
 export class SocialService {
   constructor(

@@ -115,7 +115,7 @@ export class UploadReconciler {
     const stranded: Array<{ row: VideoRow; jobDied: boolean }> = [];
     const keyOf = (videoId: string) => dedupeKeyOf(processVideoJob, { videoId });
     // Most quiet videos are merely waiting their turn in the queue: page past them.
-    for (let afterId = ''; ; ) {
+    for (let afterId = ''; ;) {
       const page = await this.videos.listQuietInProcessing(STRANDED_AFTER_SEC, limit, afterId);
       const jobs = await this.queue.findByDedupeKeys(
         processVideoJob.name,

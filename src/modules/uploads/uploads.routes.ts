@@ -6,7 +6,13 @@ import { ACCEPTED_CONTENT_TYPES, type UploadsService } from './uploads.service.j
 
 /** What a client checks before uploading: the server's own limits, so the browser never guesses. */
 export function uploadLimits(cfg: { maxBytes: number; dailyCount: number; dailyBytes: number }, maxDurationSec: number): UploadLimits {
-  return { maxBytes: cfg.maxBytes, maxDurationSec, contentTypes: [...ACCEPTED_CONTENT_TYPES], dailyCount: cfg.dailyCount, dailyBytes: cfg.dailyBytes };
+  return {
+    maxBytes: cfg.maxBytes,
+    maxDurationSec,
+    contentTypes: [...ACCEPTED_CONTENT_TYPES],
+    dailyCount: cfg.dailyCount,
+    dailyBytes: cfg.dailyBytes,
+  };
 }
 
 export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): AnyRoute[] {
@@ -17,7 +23,8 @@ export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): An
       operationId: 'getUploadLimits',
       tag: 'uploads',
       summary: "The server's upload limits",
-      description: 'Size, duration, accepted types and the daily quota, for checks before uploading. The same for everyone: cacheable for a while.',
+      description:
+        'Size, duration, accepted types and the daily quota, for checks before uploading. The same for everyone: cacheable for a while.',
       auth: 'none',
       response: UploadLimits,
       handler: async (_request, reply) => {
@@ -48,7 +55,8 @@ export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): An
       operationId: 'getUpload',
       tag: 'uploads',
       summary: 'Where an upload stands',
-      description: 'The video and, while it is still uploading, fresh signed URLs for the parts storage does not hold yet (resume after a drop or a reload).',
+      description:
+        'The video and, while it is still uploading, fresh signed URLs for the parts storage does not hold yet (resume after a drop or a reload).',
       auth: 'user',
       params: VideoIdParams,
       response: UploadStatus,

@@ -15,19 +15,25 @@ export const CreateUpload = requestSchema(
       visibility: VisibilitySchema.optional(),
     })
     .strict()
-    .meta({ examples: [{ filename: 'sunrise.mp4', contentType: 'video/mp4', size: 18_734_112, caption: 'First light #sunrise', visibility: 'public' }] }),
+    .meta({
+      examples: [
+        { filename: 'sunrise.mp4', contentType: 'video/mp4', size: 18_734_112, caption: 'First light #sunrise', visibility: 'public' },
+      ],
+    }),
 );
 export type CreateUploadInput = z.infer<typeof CreateUpload>;
 
 export const CompleteUpload = requestSchema(
   'CompleteUpload',
-  z.object({
-    parts: z
-      .array(z.object({ partNumber: z.int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
-      .max(10_000)
-      .optional()
-      .describe("The parts' ETags as storage answered them (multipart); left out, the server lists them itself"),
-  }).strict(),
+  z
+    .object({
+      parts: z
+        .array(z.object({ partNumber: z.int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+        .max(10_000)
+        .optional()
+        .describe("The parts' ETags as storage answered them (multipart); left out, the server lists them itself"),
+    })
+    .strict(),
 );
 export type CompleteUploadInput = z.infer<typeof CompleteUpload>;
 

@@ -73,29 +73,31 @@ export class UploadsService {
     const uploadId = multipart ? (await this.store.createMultipart(key, { contentType: input.contentType })).uploadId : null;
     const expiresAt = new Date(Date.now() + this.cfg.urlTtlSec * 1000);
     const caption = input.caption ?? '';
-    await this.db.transaction(async (tx) => {
-      await this.quota.reserve(tx, user.id, input.size);
-      await this.videos.insert(
-        {
-          id: videoId,
-          ownerId: user.id,
-          caption,
-          visibility: input.visibility ?? 'public',
-          originalKey: key,
-          originalFilename: input.filename,
-          contentType: input.contentType,
-          declaredSize: input.size,
-          multipartUploadId: uploadId,
-          uploadExpiresAt: expiresAt,
-        },
-        tx,
-      );
-      await this.videos.setCaptionLinks(videoId, caption, tx);
-    }).catch(async (err: unknown) => {
-      // A concurrent upload took the last of the quota: give the multipart upload back.
-      if (uploadId) await this.store.abortMultipart(key, uploadId).catch(() => undefined);
-      throw err;
-    });
+    await this.db
+      .transaction(async (tx) => {
+        await this.quota.reserve(tx, user.id, input.size);
+        await this.videos.insert(
+          {
+            id: videoId,
+            ownerId: user.id,
+            caption,
+            visibility: input.visibility ?? 'public',
+            originalKey: key,
+            originalFilename: input.filename,
+            contentType: input.contentType,
+            declaredSize: input.size,
+            multipartUploadId: uploadId,
+            uploadExpiresAt: expiresAt,
+          },
+          tx,
+        );
+        await this.videos.setCaptionLinks(videoId, caption, tx);
+      })
+      .catch(async (err: unknown) => {
+        // A concurrent upload took the last of the quota: give the multipart upload back.
+        if (uploadId) await this.store.abortMultipart(key, uploadId).catch(() => undefined);
+        throw err;
+      });
     const row = await this.videos.get(videoId);
     return { videoId, upload: await this.instructions(row!) };
   }
@@ -114,11 +116,7 @@ export class UploadsService {
    * The client's "I am done" call. Idempotent: once the video left `uploading`
    * it just reports the current state.
    */
-  async complete(
-    user: PublicUser,
-    videoId: string,
-    parts?: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<VideoView> {
+  async complete(user: PublicUser, videoId: string, parts?: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<VideoView> {
     const row = await this.ownedRow(user, videoId);
     if (row.status !== 'uploading') return this.views.toView(row);
     if (row.multipart_upload_id) {

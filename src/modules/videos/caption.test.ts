@@ -3,13 +3,7 @@ import { normalizeTag, parseCaption } from './caption.js';
 
 describe('parseCaption', () => {
   it('finds hashtags in any script, normalised and unique, in order', () => {
-    expect(parseCaption('Sunset #Beach #praia #Beach #ação #日本 #2024').hashtags).toEqual([
-      'beach',
-      'praia',
-      'ação',
-      '日本',
-      '2024',
-    ]);
+    expect(parseCaption('Sunset #Beach #praia #Beach #ação #日本 #2024').hashtags).toEqual(['beach', 'praia', 'ação', '日本', '2024']);
   });
 
   it('ignores things that only look like tags', () => {

@@ -28,9 +28,9 @@ describe('MediaUrls', () => {
     expect(() => urls.verify('media/abc/r1', 'soon', sig!)).toThrow(expect.objectContaining({ code: 'signature_invalid' }));
     now = Number(exp) * 1000 + 1;
     expect(() => urls.verify('media/abc/r1', exp!, sig!)).toThrow(expect.objectContaining({ code: 'signature_expired' }));
-    expect(() => new MediaUrls('http://x', 'another secret, also forty characters long', 600, () => 0).verify('media/abc/r1', exp!, sig!)).toThrow(
-      expect.objectContaining({ code: 'signature_invalid' }),
-    );
+    expect(() =>
+      new MediaUrls('http://x', 'another secret, also forty characters long', 600, () => 0).verify('media/abc/r1', exp!, sig!),
+    ).toThrow(expect.objectContaining({ code: 'signature_invalid' }));
   });
 
   it('serves plainly only ready public or unlisted videos', () => {

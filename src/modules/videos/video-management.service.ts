@@ -16,7 +16,6 @@ import type { VideosService, VideoView } from './videos.service.js';
 /** A safety net after the inline purge: also catches objects a racing encode wrote late. */
 const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
 
-
 /** The owner's edits and deletion of a video. */
 export class VideoManagementService {
   constructor(

@@ -13,7 +13,11 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
   const events = new VideoEvents(p.cache);
   const repo = new VideosRepository(p.db);
   const urls = new MediaUrls(p.config.mediaBaseUrl, p.config.signingSecret, p.config.media.privateUrlTtlSec);
-  const videos = new VideosService(repo, p.cache, urls, { relation: graph.relation, blockedIds: graph.blockedIds, decorate: graph.decorate });
+  const videos = new VideosService(repo, p.cache, urls, {
+    relation: graph.relation,
+    blockedIds: graph.blockedIds,
+    decorate: graph.decorate,
+  });
   events.onFeedChanged(() => videos.forgetFeedGeneration());
   const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
   return {

@@ -133,10 +133,10 @@ export class VideosRepository {
   }
 
   async extendUploadDeadline(id: string, until: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE videos SET upload_expires_at = GREATEST(upload_expires_at, $2) WHERE id = $1 AND status = 'uploading'`,
-      [id, until],
-    );
+    await this.db.query(`UPDATE videos SET upload_expires_at = GREATEST(upload_expires_at, $2) WHERE id = $1 AND status = 'uploading'`, [
+      id,
+      until,
+    ]);
   }
 
   /** Progress only moves forward, only while processing, and only for the attempt that owns the video. */

@@ -53,9 +53,12 @@ export class VideoGrid {
     this.grid = h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } });
     this.more = h('div', { class: 'grid-more', attrs: { 'aria-live': 'polite' } });
     this.el = h('div', { class: 'grid-wrap' }, this.grid, this.more);
-    this.io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void this.next();
-    }, { rootMargin: '400px' });
+    this.io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) void this.next();
+      },
+      { rootMargin: '400px' },
+    );
     this.io.observe(this.more);
   }
 
@@ -92,8 +95,13 @@ export function gridItem(v: VideoView): HTMLElement {
     { class: 'grid-item' },
     h(
       'a',
-      { class: 'grid-link', attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'aria-label': label, 'data-testid': 'grid-video', 'data-video-id': v.id } },
-      poster ? h('img', { class: 'grid-poster', attrs: { src: poster, alt: '', loading: 'lazy' } }) : h('span', { class: 'grid-placeholder' }, v.status === 'ready' ? '' : v.status),
+      {
+        class: 'grid-link',
+        attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'aria-label': label, 'data-testid': 'grid-video', 'data-video-id': v.id },
+      },
+      poster
+        ? h('img', { class: 'grid-poster', attrs: { src: poster, alt: '', loading: 'lazy' } })
+        : h('span', { class: 'grid-placeholder' }, v.status === 'ready' ? '' : v.status),
       v.stats ? h('span', { class: 'grid-views' }, icon('play', 'icon icon-fill'), compactCount(v.stats.views)) : null,
     ),
   );

@@ -12,12 +12,32 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
 
   const input = h('input', {
     class: 'input',
-    attrs: { type: 'search', name: 'q', placeholder: 'Search people, #hashtags, videos', 'aria-label': 'Search', maxlength: 100, 'data-testid': 'search-input', enterkeyhint: 'search' },
+    attrs: {
+      type: 'search',
+      name: 'q',
+      placeholder: 'Search people, #hashtags, videos',
+      'aria-label': 'Search',
+      maxlength: 100,
+      'data-testid': 'search-input',
+      enterkeyhint: 'search',
+    },
   });
   input.value = route.q;
-  const form = h('form', { class: 'search-form', attrs: { role: 'search' } }, input, h('button', { class: 'btn btn-primary', attrs: { type: 'submit' } }, icon('search'), h('span', { class: 'visually-hidden' }, 'Search')));
+  const form = h(
+    'form',
+    { class: 'search-form', attrs: { role: 'search' } },
+    input,
+    h('button', { class: 'btn btn-primary', attrs: { type: 'submit' } }, icon('search'), h('span', { class: 'visually-hidden' }, 'Search')),
+  );
   const results = h('div', { class: 'search-results', attrs: { 'aria-live': 'polite', 'data-testid': 'search-results' } });
-  host.append(h('section', { class: 'page', attrs: { 'data-testid': 'search-page' } }, pageHeader(ctx, 'Search'), h('div', { class: 'page-body' }, form, results)));
+  host.append(
+    h(
+      'section',
+      { class: 'page', attrs: { 'data-testid': 'search-page' } },
+      pageHeader(ctx, 'Search'),
+      h('div', { class: 'page-body' }, form, results),
+    ),
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const q = input.value.trim();
@@ -51,7 +71,12 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
                     'a',
                     { class: 'person', attrs: { href: `/@${encodeURIComponent(u.username)}`, 'data-testid': 'search-user' } },
                     avatarEl(u, 44),
-                    h('span', { class: 'person-names' }, h('strong', { attrs: { dir: 'auto' } }, u.displayName || u.username), h('span', { class: 'muted' }, `@${u.username}`)),
+                    h(
+                      'span',
+                      { class: 'person-names' },
+                      h('strong', { attrs: { dir: 'auto' } }, u.displayName || u.username),
+                      h('span', { class: 'muted' }, `@${u.username}`),
+                    ),
                   ),
                 ),
               ),
@@ -69,16 +94,36 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
               'ul',
               { class: 'chips' },
               ...r.hashtags.map((t) =>
-                h('li', {}, h('a', { class: 'chip', attrs: { href: `/tag/${encodeURIComponent(t.tag)}`, 'data-testid': 'search-tag' } }, `#${t.tag}`, h('span', { class: 'muted' }, ` ${t.videos}`))),
+                h(
+                  'li',
+                  {},
+                  h(
+                    'a',
+                    { class: 'chip', attrs: { href: `/tag/${encodeURIComponent(t.tag)}`, 'data-testid': 'search-tag' } },
+                    `#${t.tag}`,
+                    h('span', { class: 'muted' }, ` ${t.videos}`),
+                  ),
+                ),
               ),
             ),
           ),
         );
       }
       if (r.videos.length) {
-        sections.push(h('section', { class: 'result-section' }, h('h2', {}, 'Videos'), h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } }, ...r.videos.map(gridItem))));
+        sections.push(
+          h(
+            'section',
+            { class: 'result-section' },
+            h('h2', {}, 'Videos'),
+            h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } }, ...r.videos.map(gridItem)),
+          ),
+        );
       }
-      results.replaceChildren(...(sections.length ? sections : [h('p', { class: 'muted', attrs: { 'data-testid': 'search-empty' } }, `Nothing found for “${r.query}”.`)]));
+      results.replaceChildren(
+        ...(sections.length
+          ? sections
+          : [h('p', { class: 'muted', attrs: { 'data-testid': 'search-empty' } }, `Nothing found for “${r.query}”.`)]),
+      );
     },
     (err: unknown) => {
       if (!gone) results.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));

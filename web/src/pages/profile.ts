@@ -12,7 +12,12 @@ export function mountProfile(host: HTMLElement, ctx: AppContext, route: Route): 
   const username = route.username;
   document.title = `@${username} · Curta`;
   const body = h('div', { class: 'page-body' }, h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
-  const page = h('section', { class: 'page', attrs: { 'data-testid': 'profile-page', 'aria-label': `@${username}` } }, pageHeader(ctx, `@${username}`), body);
+  const page = h(
+    'section',
+    { class: 'page', attrs: { 'data-testid': 'profile-page', 'aria-label': `@${username}` } },
+    pageHeader(ctx, `@${username}`),
+    body,
+  );
   host.append(page);
   let grid: VideoGrid | null = null;
   let gone = false;
@@ -42,7 +47,8 @@ export function mountProfile(host: HTMLElement, ctx: AppContext, route: Route): 
 function profileHead(p: Profile, ctx: AppContext): HTMLElement {
   const own = session.user?.id === p.id;
   const followers = h('strong', { attrs: { 'data-testid': 'follower-count' } }, compactCount(p.followerCount));
-  const stat = (value: Node | string, label: string) => h('li', { class: 'stat' }, typeof value === 'string' ? h('strong', {}, value) : value, h('span', {}, label));
+  const stat = (value: Node | string, label: string) =>
+    h('li', { class: 'stat' }, typeof value === 'string' ? h('strong', {}, value) : value, h('span', {}, label));
 
   let action: HTMLElement;
   if (own) {
@@ -73,9 +79,18 @@ function profileHead(p: Profile, ctx: AppContext): HTMLElement {
           .finally(() => (btn.disabled = false));
       }, `Log in to follow @${p.username}.`),
     );
-    const more = h('button', { class: 'btn', attrs: { type: 'button', 'aria-label': 'More: report or block', 'data-testid': 'profile-menu' } }, icon('more'));
+    const more = h(
+      'button',
+      { class: 'btn', attrs: { type: 'button', 'aria-label': 'More: report or block', 'data-testid': 'profile-menu' } },
+      icon('more'),
+    );
     more.addEventListener('click', () => void import('../video-menu.js').then((m) => m.openUserMenu(p, ctx)));
-    action = h('div', { class: 'profile-actions' }, p.viewer?.blocking ? h('p', { class: 'muted' }, 'You blocked this account.') : btn, more);
+    action = h(
+      'div',
+      { class: 'profile-actions' },
+      p.viewer?.blocking ? h('p', { class: 'muted' }, 'You blocked this account.') : btn,
+      more,
+    );
   }
 
   return h(

@@ -36,15 +36,24 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
   const form = (p: Profile): HTMLElement => {
     let avatar = avatarEl(p, 96, 'avatar-lg');
     const avatarBox = h('div', { class: 'avatar-edit' }, avatar);
-    const file = h('input', { class: 'visually-hidden', attrs: { id: 'avatar-file', type: 'file', accept: AVATAR_TYPES.join(','), 'data-testid': 'avatar-file' } });
+    const file = h('input', {
+      class: 'visually-hidden',
+      attrs: { id: 'avatar-file', type: 'file', accept: AVATAR_TYPES.join(','), 'data-testid': 'avatar-file' },
+    });
     const avatarError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
     file.addEventListener('change', () => {
       const f = file.files?.[0];
       file.value = '';
       if (!f) return;
       setText(avatarError, '');
-      if (!AVATAR_TYPES.includes(f.type)) { setText(avatarError, 'Choose a JPEG, PNG or WebP image.'); return; }
-      if (f.size > AVATAR_MAX_BYTES) { setText(avatarError, 'That image is over 5 MB.'); return; }
+      if (!AVATAR_TYPES.includes(f.type)) {
+        setText(avatarError, 'Choose a JPEG, PNG or WebP image.');
+        return;
+      }
+      if (f.size > AVATAR_MAX_BYTES) {
+        setText(avatarError, 'That image is over 5 MB.');
+        return;
+      }
       avatarBox.classList.add('is-busy');
       endpoints
         .setAvatar(f)
@@ -58,9 +67,15 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         .finally(() => avatarBox.classList.remove('is-busy'));
     });
 
-    const name = h('input', { class: 'input', attrs: { id: 'settings-name', maxlength: 50, autocomplete: 'nickname', 'data-testid': 'settings-name' } });
+    const name = h('input', {
+      class: 'input',
+      attrs: { id: 'settings-name', maxlength: 50, autocomplete: 'nickname', 'data-testid': 'settings-name' },
+    });
     name.value = p.displayName;
-    const bio = h('textarea', { class: 'input textarea', attrs: { id: 'settings-bio', maxlength: 160, rows: 3, 'data-testid': 'settings-bio' } });
+    const bio = h('textarea', {
+      class: 'input textarea',
+      attrs: { id: 'settings-bio', maxlength: 160, rows: 3, 'data-testid': 'settings-bio' },
+    });
     bio.value = p.bio;
     const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
     const save = h('button', { class: 'btn btn-primary btn-block', attrs: { type: 'submit', 'data-testid': 'settings-save' } }, 'Save');
@@ -70,7 +85,13 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
       h('div', { class: 'avatar-row' }, avatarBox, h('label', { class: 'btn', attrs: { for: 'avatar-file' } }, 'Change photo'), file),
       avatarError,
       h('label', { class: 'field', attrs: { for: 'settings-name' } }, h('span', { class: 'field-label' }, 'Name'), name),
-      h('label', { class: 'field', attrs: { for: 'settings-bio' } }, h('span', { class: 'field-label' }, 'Bio'), bio, h('span', { class: 'field-hint' }, 'Up to 160 characters.')),
+      h(
+        'label',
+        { class: 'field', attrs: { for: 'settings-bio' } },
+        h('span', { class: 'field-label' }, 'Bio'),
+        bio,
+        h('span', { class: 'field-hint' }, 'Up to 160 characters.'),
+      ),
       error,
       save,
       h('a', { class: 'btn btn-block', attrs: { href: `/@${encodeURIComponent(p.username)}` } }, 'View profile'),

@@ -126,9 +126,7 @@ export function readMediaInfo(url: string, timeoutMs = 10_000): Promise<MediaInf
   });
 }
 
-export type CheckResult =
-  | { ok: false; error: string }
-  | { ok: true; info: MediaInfo | null; warning: string | null };
+export type CheckResult = { ok: false; error: string } | { ok: true; info: MediaInfo | null; warning: string | null };
 
 /** Every client-side check: quick ones first, then the duration where the browser can read it. */
 export async function checkFile(file: File, url: string): Promise<CheckResult> {

@@ -107,7 +107,14 @@ export class HashtagSuggest {
           'li',
           {
             class: 'tag-option',
-            attrs: { id: `${this.id}-${i}`, role: 'option', 'aria-selected': 'false', 'data-index': i, 'data-tag': s.tag, 'data-testid': 'hashtag-option' },
+            attrs: {
+              id: `${this.id}-${i}`,
+              role: 'option',
+              'aria-selected': 'false',
+              'data-index': i,
+              'data-tag': s.tag,
+              'data-testid': 'hashtag-option',
+            },
           },
           h('span', { class: 'tag-name' }, `#${s.tag}`),
           h('span', { class: 'tag-count' }, `${formatCount(s.videos)} ${s.videos === 1 ? 'video' : 'videos'}`),

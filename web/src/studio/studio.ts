@@ -113,7 +113,11 @@ class StudioView {
 
   constructor(private readonly ctx: StudioContext) {
     // ----- signed out
-    const loginBtn = h('button', { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'studio-login' } }, 'Log in or sign up');
+    const loginBtn = h(
+      'button',
+      { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'studio-login' } },
+      'Log in or sign up',
+    );
     loginBtn.addEventListener('click', () => this.ctx.requireLogin(() => this.renderSession()));
     this.signIn = h(
       'div',
@@ -126,19 +130,32 @@ class StudioView {
     this.resumeText = h('span', {});
     const discard = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'studio-resume-discard' } }, 'Discard');
     discard.addEventListener('click', () => void this.discardPending());
-    this.resume = h('div', { class: 'studio-notice', attrs: { hidden: true, 'data-testid': 'studio-resume', role: 'status' } }, icon('refresh'), this.resumeText, discard);
+    this.resume = h(
+      'div',
+      { class: 'studio-notice', attrs: { hidden: true, 'data-testid': 'studio-resume', role: 'status' } },
+      icon('refresh'),
+      this.resumeText,
+      discard,
+    );
 
     // ----- file
     this.fileInput = h('input', {
       class: 'visually-hidden',
-      attrs: { id: 'studio-file', type: 'file', accept: ACCEPT_ATTRIBUTE, 'data-testid': 'studio-file', 'aria-describedby': 'studio-file-hint studio-file-error studio-file-warning' },
+      attrs: {
+        id: 'studio-file',
+        type: 'file',
+        accept: ACCEPT_ATTRIBUTE,
+        'data-testid': 'studio-file',
+        'aria-describedby': 'studio-file-hint studio-file-error studio-file-warning',
+      },
     });
     this.fileInput.addEventListener('change', () => {
       const f = this.fileInput.files?.[0];
       if (f) void this.choose(f);
     });
     this.dropTitle = h('span', { class: 'drop-title' }, 'Choose a video or drop it here');
-    const hintText = () => `MP4, MOV, WebM or MKV · up to ${formatDuration(LIMITS.maxDurationSec)} and ${formatBytes(LIMITS.maxBytes)} · vertical looks best`;
+    const hintText = () =>
+      `MP4, MOV, WebM or MKV · up to ${formatDuration(LIMITS.maxDurationSec)} and ${formatBytes(LIMITS.maxBytes)} · vertical looks best`;
     const hint = h('span', { class: 'drop-hint', attrs: { id: 'studio-file-hint' } }, hintText());
     void loadServerLimits().then(() => setText(hint, hintText()));
     this.drop = h(
@@ -168,16 +185,30 @@ class StudioView {
       if (f) void this.choose(f);
     });
     this.fileError = h('p', { class: 'form-error', attrs: { id: 'studio-file-error', role: 'alert', 'data-testid': 'studio-file-error' } });
-    this.fileWarning = h('p', { class: 'studio-warning', attrs: { id: 'studio-file-warning', role: 'status', 'data-testid': 'studio-file-warning' } });
+    this.fileWarning = h('p', {
+      class: 'studio-warning',
+      attrs: { id: 'studio-file-warning', role: 'status', 'data-testid': 'studio-file-warning' },
+    });
 
     // ----- preview
     this.previewVideo = h('video', {
       class: 'studio-preview-video',
-      attrs: { muted: true, playsinline: true, controls: true, preload: 'metadata', 'aria-label': 'Preview of the chosen video', 'data-testid': 'studio-preview' },
+      attrs: {
+        muted: true,
+        playsinline: true,
+        controls: true,
+        preload: 'metadata',
+        'aria-label': 'Preview of the chosen video',
+        'data-testid': 'studio-preview',
+      },
     });
     this.previewVideo.muted = true;
     this.previewMeta = h('figcaption', { class: 'studio-preview-meta', attrs: { 'data-testid': 'studio-file-meta' } });
-    const change = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'studio-change-file' } }, 'Choose another');
+    const change = h(
+      'button',
+      { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'studio-change-file' } },
+      'Choose another',
+    );
     change.addEventListener('click', () => this.fileInput.click());
     const remove = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'studio-remove-file' } }, 'Remove');
     remove.addEventListener('click', () => {
@@ -230,7 +261,13 @@ class StudioView {
     const radios = VISIBILITIES.map((v) => {
       const input = h('input', {
         class: 'studio-radio-input',
-        attrs: { type: 'radio', name: 'visibility', value: v.value, id: `studio-vis-${v.value}`, 'data-testid': `studio-visibility-${v.value}` },
+        attrs: {
+          type: 'radio',
+          name: 'visibility',
+          value: v.value,
+          id: `studio-vis-${v.value}`,
+          'data-testid': `studio-visibility-${v.value}`,
+        },
       });
       input.checked = draft.visibility === v.value;
       input.addEventListener('change', () => {
@@ -244,14 +281,27 @@ class StudioView {
         h('span', { class: 'studio-radio-hint' }, v.hint),
       );
     });
-    const privacy = h('fieldset', { class: 'studio-fieldset' }, h('legend', { class: 'field-label' }, 'Who can watch'), h('div', { class: 'studio-radios' }, ...radios));
-    this.comments = h('input', { class: 'studio-switch-input', attrs: { type: 'checkbox', id: 'studio-comments', 'data-testid': 'studio-comments' } });
+    const privacy = h(
+      'fieldset',
+      { class: 'studio-fieldset' },
+      h('legend', { class: 'field-label' }, 'Who can watch'),
+      h('div', { class: 'studio-radios' }, ...radios),
+    );
+    this.comments = h('input', {
+      class: 'studio-switch-input',
+      attrs: { type: 'checkbox', id: 'studio-comments', 'data-testid': 'studio-comments' },
+    });
     this.comments.checked = draft.commentsEnabled;
     this.comments.addEventListener('change', () => (draft.commentsEnabled = this.comments.checked));
     const commentsRow = h(
       'label',
       { class: 'studio-switch', attrs: { for: 'studio-comments' } },
-      h('span', {}, h('span', { class: 'studio-switch-title' }, 'Allow comments'), h('span', { class: 'studio-radio-hint' }, 'You can change this later')),
+      h(
+        'span',
+        {},
+        h('span', { class: 'studio-switch-title' }, 'Allow comments'),
+        h('span', { class: 'studio-radio-hint' }, 'You can change this later'),
+      ),
       this.comments,
       h('span', { class: 'studio-switch-track', attrs: { 'aria-hidden': 'true' } }),
     );
@@ -279,7 +329,10 @@ class StudioView {
 
     // ----- the upload in progress
     this.jobTitle = h('h2', { class: 'studio-h2 studio-job-title', attrs: { tabindex: -1, 'data-testid': 'studio-job-title' } });
-    this.uploadBar = h('progress', { class: 'bar', attrs: { max: 100, value: 0, 'aria-labelledby': 'studio-upload-label', 'data-testid': 'studio-upload-progress' } });
+    this.uploadBar = h('progress', {
+      class: 'bar',
+      attrs: { max: 100, value: 0, 'aria-labelledby': 'studio-upload-label', 'data-testid': 'studio-upload-progress' },
+    });
     this.uploadText = h('span', { class: 'progress-value', attrs: { 'data-testid': 'studio-upload-text' } });
     this.processingBar = h('progress', {
       class: 'bar bar-processing',
@@ -296,16 +349,30 @@ class StudioView {
     this.jobError = h('p', { class: 'form-error studio-job-error', attrs: { role: 'alert', 'data-testid': 'studio-error' } });
     this.cancelBtn = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'studio-cancel' } }, 'Cancel upload');
     this.cancelBtn.addEventListener('click', () => uploadJob.cancel());
-    this.retryBtn = h('button', { class: 'btn btn-primary btn-block', attrs: { type: 'button', 'data-testid': 'studio-retry' } }, icon('refresh'), 'Try again');
+    this.retryBtn = h(
+      'button',
+      { class: 'btn btn-primary btn-block', attrs: { type: 'button', 'data-testid': 'studio-retry' } },
+      icon('refresh'),
+      'Try again',
+    );
     this.retryBtn.addEventListener('click', () => uploadJob.retry());
-    this.watchLink = h('a', { class: 'btn btn-primary btn-block', attrs: { href: '/', 'data-testid': 'studio-watch' } }, icon('play', 'icon icon-fill'), 'Watch your video');
+    this.watchLink = h(
+      'a',
+      { class: 'btn btn-primary btn-block', attrs: { href: '/', 'data-testid': 'studio-watch' } },
+      icon('play', 'icon icon-fill'),
+      'Watch your video',
+    );
     this.watchLink.addEventListener('click', (ev) => {
       const id = uploadJob.state.videoId;
       if (!id || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return; // new tab: follow the link
       ev.preventDefault();
       this.ctx.onOpenVideo(id);
     });
-    this.anotherBtn = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'studio-another' } }, 'Post another video');
+    this.anotherBtn = h(
+      'button',
+      { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'studio-another' } },
+      'Post another video',
+    );
     this.anotherBtn.addEventListener('click', () => {
       uploadJob.reset();
       clearDraftFile();

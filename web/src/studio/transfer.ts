@@ -6,7 +6,21 @@
 import { ApiError, fallbackMessage, NETWORK_ERROR_MESSAGE } from '../api.js';
 
 // Headers XHR may not set (the browser computes them); sending them only logs warnings.
-const FORBIDDEN_HEADERS = new Set(['content-length', 'host', 'connection', 'expect', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'origin', 'referer', 'cookie', 'date']);
+const FORBIDDEN_HEADERS = new Set([
+  'content-length',
+  'host',
+  'connection',
+  'expect',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'origin',
+  'referer',
+  'cookie',
+  'date',
+]);
 
 export function abortError(message = 'The upload was cancelled.'): DOMException {
   return new DOMException(message, 'AbortError');

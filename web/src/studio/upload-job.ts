@@ -273,10 +273,16 @@ class UploadJob {
         if (upload.kind === 'single') {
           const single = upload;
           await this.attempt(signal, (attemptSignal, touch) =>
-            putBlob(single.url, single.headers, file, (loaded) => {
-              touch();
-              this.progress(loaded, file.size);
-            }, attemptSignal).then(() => undefined),
+            putBlob(
+              single.url,
+              single.headers,
+              file,
+              (loaded) => {
+                touch();
+                this.progress(loaded, file.size);
+              },
+              attemptSignal,
+            ).then(() => undefined),
           );
         } else {
           const parts = upload;
@@ -349,11 +355,17 @@ class UploadJob {
         try {
           // No ETags kept: `complete` reads them back from storage (an S3 bucket's CORS
           // rules may not even expose the header).
-          await putBlob(part.url, part.headers, blob, (loaded) => {
-            touch();
-            inFlight.set(part.partNumber, loaded);
-            report();
-          }, signal);
+          await putBlob(
+            part.url,
+            part.headers,
+            blob,
+            (loaded) => {
+              touch();
+              inFlight.set(part.partNumber, loaded);
+              report();
+            },
+            signal,
+          );
           return;
         } catch (err) {
           inFlight.delete(part.partNumber);
@@ -469,7 +481,11 @@ class UploadJob {
         phase: 'failed',
         video: v,
         message: 'Processing failed.',
-        error: { title: reason.title, text: [reason.detail !== reason.title ? reason.detail : '', reason.advice].filter(Boolean).join(' '), canRetry: false },
+        error: {
+          title: reason.title,
+          text: [reason.detail !== reason.title ? reason.detail : '', reason.advice].filter(Boolean).join(' '),
+          canRetry: false,
+        },
       });
       return;
     }

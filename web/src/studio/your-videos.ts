@@ -33,7 +33,12 @@ export class YourVideos {
   constructor(private readonly onOpenVideo: (id: string) => void) {
     this.list = h('ul', { class: 'yv-list', attrs: { 'data-testid': 'your-videos-list' } });
     this.status = h('p', { class: 'yv-status', attrs: { role: 'status' } });
-    const refresh = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'your-videos-refresh' } }, icon('refresh'), 'Refresh');
+    const refresh = h(
+      'button',
+      { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'your-videos-refresh' } },
+      icon('refresh'),
+      'Refresh',
+    );
     refresh.addEventListener('click', () => void this.load());
     this.el = h(
       'section',
@@ -89,14 +94,23 @@ export class YourVideos {
     const thumb = v.playback?.poster
       ? h('img', { class: 'yv-thumb', attrs: { src: v.playback.poster, alt: '', loading: 'lazy', width: 54, height: 96 } })
       : h('span', { class: 'yv-thumb yv-thumb-empty', attrs: { 'aria-hidden': 'true' } }, icon(v.status === 'failed' ? 'alert' : 'play'));
-    const badge = h('span', { class: `yv-badge yv-${v.status}`, attrs: { 'data-testid': 'your-video-status' } }, sendingNow ? 'Uploading now' : statusLabel(v));
+    const badge = h(
+      'span',
+      { class: `yv-badge yv-${v.status}`, attrs: { 'data-testid': 'your-video-status' } },
+      sendingNow ? 'Uploading now' : statusLabel(v),
+    );
     const body = h(
       'div',
       { class: 'yv-body' },
       h('p', { class: 'yv-title' }, title),
       h('p', { class: 'yv-meta' }, badge, h('span', {}, formatAge(v.createdAt))),
     );
-    const li = h('li', { class: 'yv-item', attrs: { 'data-testid': 'your-video', 'data-video-id': v.id, 'data-status': v.status } }, thumb, body);
+    const li = h(
+      'li',
+      { class: 'yv-item', attrs: { 'data-testid': 'your-video', 'data-video-id': v.id, 'data-status': v.status } },
+      thumb,
+      body,
+    );
 
     if (v.status === 'processing' || v.status === 'uploaded') {
       const pct = v.status === 'processing' ? percent(v.progress) : 0;
@@ -122,14 +136,20 @@ export class YourVideos {
         h(
           'p',
           { class: 'yv-reason yv-reason-soft' },
-          pending?.videoId === v.id ? 'Choose the same file above to finish sending it.' : 'The upload stopped before the whole file arrived.',
+          pending?.videoId === v.id
+            ? 'Choose the same file above to finish sending it.'
+            : 'The upload stopped before the whole file arrived.',
         ),
       );
     }
 
     const actions = h('div', { class: 'yv-actions' });
     if (v.status === 'ready') {
-      const open = h('a', { class: 'btn btn-small', attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'data-testid': 'your-video-open' } }, 'Open');
+      const open = h(
+        'a',
+        { class: 'btn btn-small', attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'data-testid': 'your-video-open' } },
+        'Open',
+      );
       open.setAttribute('aria-label', `Open “${title}”`);
       open.addEventListener('click', (ev) => {
         if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
@@ -146,8 +166,19 @@ export class YourVideos {
   /** Delete, confirmed in place (a second, explicit button) rather than with a blocking dialog. */
   private deleteControl(v: StudioVideo, title: string): HTMLElement {
     const wrap = h('div', { class: 'yv-delete' });
-    const ask = h('button', { class: 'btn btn-small btn-danger', attrs: { type: 'button', 'data-testid': 'your-video-delete', 'aria-label': `Delete “${title}”` } }, 'Delete');
-    const confirm = h('button', { class: 'btn btn-small btn-danger', attrs: { type: 'button', 'data-testid': 'your-video-delete-confirm' } }, 'Delete for good');
+    const ask = h(
+      'button',
+      {
+        class: 'btn btn-small btn-danger',
+        attrs: { type: 'button', 'data-testid': 'your-video-delete', 'aria-label': `Delete “${title}”` },
+      },
+      'Delete',
+    );
+    const confirm = h(
+      'button',
+      { class: 'btn btn-small btn-danger', attrs: { type: 'button', 'data-testid': 'your-video-delete-confirm' } },
+      'Delete for good',
+    );
     const keep = h('button', { class: 'btn btn-small', attrs: { type: 'button' } }, 'Keep');
     const confirmRow = h('div', { class: 'yv-confirm', attrs: { hidden: true } }, confirm, keep);
     ask.addEventListener('click', () => {
@@ -169,7 +200,9 @@ export class YourVideos {
         this.videos = this.videos.filter((x) => x.id !== v.id);
         this.render();
         toast('Video deleted.');
-        (this.list.querySelector<HTMLElement>('button, a') ?? this.el.querySelector<HTMLElement>('[data-testid="your-videos-refresh"]'))?.focus();
+        (
+          this.list.querySelector<HTMLElement>('button, a') ?? this.el.querySelector<HTMLElement>('[data-testid="your-videos-refresh"]')
+        )?.focus();
       } catch (err) {
         confirm.disabled = false;
         keep.disabled = false;

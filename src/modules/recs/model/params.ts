@@ -77,7 +77,17 @@ export function resolveParams(params?: Partial<ModelParams>): ModelParams {
     if (!ok) throw new Error(`ModelParams.${name}: invalid value ${String(p[name])}`);
   };
   check('neighbours', Number.isInteger(p.neighbours) && p.neighbours >= 1);
-  for (const k of ['alpha', 'beta', 'negativeExposure', 'preferenceWeight', 'negativePreference', 'rateShrinkage', 'rateExponent', 'priorWeight', 'positivePower'] as const) {
+  for (const k of [
+    'alpha',
+    'beta',
+    'negativeExposure',
+    'preferenceWeight',
+    'negativePreference',
+    'rateShrinkage',
+    'rateExponent',
+    'priorWeight',
+    'positivePower',
+  ] as const) {
     check(k, Number.isFinite(p[k]) && p[k] >= 0);
   }
   return p;

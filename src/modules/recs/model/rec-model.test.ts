@@ -64,7 +64,16 @@ describe('trainModel + fold-in', () => {
     expect(prior[10]).toBe(1); // the most popular item
     expect(prior[11]).toBe(0);
     expect(Array.from(m.scoreAll(m.userVector([])))).toEqual(prior);
-    expect(Array.from(m.scoreAll(m.userVector([{ item: 99, weight: 1 }, { item: 3, weight: NaN }])))).toEqual(prior);
+    expect(
+      Array.from(
+        m.scoreAll(
+          m.userVector([
+            { item: 99, weight: 1 },
+            { item: 3, weight: NaN },
+          ]),
+        ),
+      ),
+    ).toEqual(prior);
   });
 
   it('reports progress and rejects inconsistent data', async () => {
@@ -123,14 +132,27 @@ describe('RecModel serialization', () => {
 
   it('refuses inconsistent parts (what a well-formed but wrong artifact would carry)', async () => {
     const m = await trainModel(clusteredData());
-    const parts = { nItems: m.nItems, itemPrior: m.itemPrior, itemScale: m.itemScale, exposure: m.exposure, preference: m.preference, foldIn: m.foldIn };
-    expect(() => new RecModel({ ...parts, itemPrior: Float32Array.from(m.itemPrior, (v, i) => (i === 3 ? NaN : v)) })).toThrow(/non-finite item value/);
+    const parts = {
+      nItems: m.nItems,
+      itemPrior: m.itemPrior,
+      itemScale: m.itemScale,
+      exposure: m.exposure,
+      preference: m.preference,
+      foldIn: m.foldIn,
+    };
+    expect(() => new RecModel({ ...parts, itemPrior: Float32Array.from(m.itemPrior, (v, i) => (i === 3 ? NaN : v)) })).toThrow(
+      /non-finite item value/,
+    );
     const badIdx = m.exposure.indices.slice();
     badIdx[0] = m.nItems;
-    expect(() => new RecModel({ ...parts, exposure: { ...m.exposure, indices: badIdx } })).toThrow(/exposure graph: neighbour 12 out of range/);
+    expect(() => new RecModel({ ...parts, exposure: { ...m.exposure, indices: badIdx } })).toThrow(
+      /exposure graph: neighbour 12 out of range/,
+    );
     const badVal = m.preference.values.slice();
     badVal[0] = Infinity;
-    expect(() => new RecModel({ ...parts, preference: { ...m.preference, values: badVal } })).toThrow(/preference graph: non-finite weight/);
+    expect(() => new RecModel({ ...parts, preference: { ...m.preference, values: badVal } })).toThrow(
+      /preference graph: non-finite weight/,
+    );
   });
 
   it('scoreAll checks the vector size and fills `out`', async () => {
@@ -162,7 +184,13 @@ describe('trainModel on a larger synthetic catalogue', () => {
       setImmediate(tick);
     };
     setImmediate(tick);
-    const model = await trainModel({ nUsers: 200, nItems, users: Int32Array.from(users), items: Int32Array.from(items), weights: Float32Array.from(weights) });
+    const model = await trainModel({
+      nUsers: 200,
+      nItems,
+      users: Int32Array.from(users),
+      items: Int32Array.from(items),
+      weights: Float32Array.from(weights),
+    });
     done = true;
     expect(model.nItems).toBe(nItems);
     // 300 items per graph, two graphs: at least 2 × 9 yields.

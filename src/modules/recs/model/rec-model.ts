@@ -267,10 +267,14 @@ function validateParts(p: RecModelParts): void {
   if (p.itemPrior.length !== n) throw new Error(`itemPrior has ${p.itemPrior.length} values, expected ${n}`);
   if (p.itemScale.length !== n) throw new Error(`itemScale has ${p.itemScale.length} values, expected ${n}`);
   for (const a of [p.itemPrior, p.itemScale]) if (!allFinite(a)) throw new Error('non-finite item value');
-  for (const [name, g] of [['exposure', p.exposure], ['preference', p.preference]] as const) {
+  for (const [name, g] of [
+    ['exposure', p.exposure],
+    ['preference', p.preference],
+  ] as const) {
     if (g.indptr.length !== n + 1 || g.indptr[0] !== 0) throw new Error(`${name} graph: bad indptr`);
     const nnz = g.indices.length;
-    if (g.values.length !== nnz || g.indptr[n] !== nnz) throw new Error(`${name} graph: ${nnz} indices, ${g.values.length} values, indptr ends at ${g.indptr[n]}`);
+    if (g.values.length !== nnz || g.indptr[n] !== nnz)
+      throw new Error(`${name} graph: ${nnz} indices, ${g.values.length} values, indptr ends at ${g.indptr[n]}`);
     for (let i = 0; i < n; i++) if (g.indptr[i + 1]! < g.indptr[i]!) throw new Error(`${name} graph: indptr decreases at ${i}`);
     const idx = g.indices;
     for (let k = 0; k < idx.length; k++) {

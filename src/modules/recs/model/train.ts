@@ -64,7 +64,9 @@ export async function trainModel(
   const preferenceIncidence = incidence(data, isPositive, nUsers, nItems);
 
   const exposure = await rp3Graph(exposureIncidence, nItems, p, (i, of) => onProgress?.({ phase: 'exposure graph', iteration: i, of }));
-  const preference = await rp3Graph(preferenceIncidence, nItems, p, (i, of) => onProgress?.({ phase: 'preference graph', iteration: i, of }));
+  const preference = await rp3Graph(preferenceIncidence, nItems, p, (i, of) =>
+    onProgress?.({ phase: 'preference graph', iteration: i, of }),
+  );
 
   // Put the preference graph on the exposure graph's scale, so preferenceWeight reads as a ratio.
   const ratio = meanAbs(preference.values) > 0 ? meanAbs(exposure.values) / meanAbs(preference.values) : 1;

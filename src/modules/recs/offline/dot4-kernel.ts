@@ -127,13 +127,28 @@ function dot4Module(): Uint8Array<ArrayBuffer> {
   body.push(...op.get(4), ...op.i32Const(16), ...op.i32Add, ...op.tee(4), ...op.get(12), ...op.i32LtU, ...op.brIf(0));
   body.push(...op.end, ...op.end);
   for (let t = 0; t < 4; t++) {
-    body.push(...op.get(6), ...op.get(7 + t), ...op.f64x2ExtractLane(0), ...op.get(7 + t), ...op.f64x2ExtractLane(1), ...op.f64Add, ...op.f64Store(8 * t));
+    body.push(
+      ...op.get(6),
+      ...op.get(7 + t),
+      ...op.f64x2ExtractLane(0),
+      ...op.get(7 + t),
+      ...op.f64x2ExtractLane(1),
+      ...op.f64Add,
+      ...op.f64Store(8 * t),
+    );
   }
   body.push(...op.end);
   const locals = [2, 5, V128, 1, I32];
   const func = [...locals, ...body];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 7, ...new Array<number>(7).fill(I32), 0]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 0x01]),
     ...section(3, [1, 0]),

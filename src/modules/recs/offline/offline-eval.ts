@@ -63,20 +63,36 @@ export async function evaluateOurs(
   return { metrics, seconds, model };
 }
 
-export function historiesByUser(users: Int32Array, items: Int32Array, weights: Float32Array, nUsers: number): Array<Array<{ item: number; weight: number }>> {
+export function historiesByUser(
+  users: Int32Array,
+  items: Int32Array,
+  weights: Float32Array,
+  nUsers: number,
+): Array<Array<{ item: number; weight: number }>> {
   const h: Array<Array<{ item: number; weight: number }>> = Array.from({ length: nUsers }, () => []);
   for (let k = 0; k < users.length; k++) h[users[k]!]!.push({ item: items[k]!, weight: weights[k]! });
   return h;
 }
 
-export function evaluatePopularity(ds: Dataset, relevant: UserItems, mask: UserItems, k: number): { metrics: RankingMetrics; seconds: number } {
+export function evaluatePopularity(
+  ds: Dataset,
+  relevant: UserItems,
+  mask: UserItems,
+  k: number,
+): { metrics: RankingMetrics; seconds: number } {
   const t0 = performance.now();
   const pop = popularityScores(itemsByUser(ds.train, ds.nUsers, isPositiveLabel), ds.nItems);
   const seconds = (performance.now() - t0) / 1000;
   return { metrics: evaluateRanking(() => pop, relevant, mask, k), seconds };
 }
 
-export function evaluateEase(ds: Dataset, relevant: UserItems, mask: UserItems, k: number, lambda: number): { metrics: RankingMetrics; seconds: number } {
+export function evaluateEase(
+  ds: Dataset,
+  relevant: UserItems,
+  mask: UserItems,
+  k: number,
+  lambda: number,
+): { metrics: RankingMetrics; seconds: number } {
   const t0 = performance.now();
   const positives = itemsByUser(ds.train, ds.nUsers, isPositiveLabel);
   const ease = EaseModel.fit(positives, ds.nItems, lambda);
@@ -99,7 +115,9 @@ export function evaluateEase(ds: Dataset, relevant: UserItems, mask: UserItems, 
 export async function runOfflineEval(opts: OfflineEvalOptions, log: (line: string) => void): Promise<EvalReport> {
   const k = opts.k ?? 20;
   const ds = await loadDataset(opts.dataset);
-  log(`dataset ${opts.dataset}: ${ds.nUsers} users × ${ds.nItems} items; train ${ds.train.users.length}, valid ${ds.valid.users.length}, test ${ds.test.users.length} lines`);
+  log(
+    `dataset ${opts.dataset}: ${ds.nUsers} users × ${ds.nItems} items; train ${ds.train.users.length}, valid ${ds.valid.users.length}, test ${ds.test.users.length} lines`,
+  );
   const mask = trainMask(ds);
   const relevant = relevantItems(ds, opts.split);
   const rows: EvalRow[] = [];
@@ -126,7 +144,9 @@ export async function runOfflineEval(opts: OfflineEvalOptions, log: (line: strin
 
   const ours = await evaluateOurs(ds, relevant, mask, k, { ...KUAIRAND_PARAMS, ...opts.params });
   const f = ours.model.foldIn;
-  log(`ours: fold-in negativeExposure=${f.negativeExposure} preferenceWeight=${f.preferenceWeight} negativePreference=${f.negativePreference}`);
+  log(
+    `ours: fold-in negativeExposure=${f.negativeExposure} preferenceWeight=${f.preferenceWeight} negativePreference=${f.negativePreference}`,
+  );
   rows.push({ model: 'ours (exposure-aware, KuaiRand-tuned)', ...ours.metrics, trainSeconds: ours.seconds });
   if (opts.withProductionDefaults ?? true) {
     const prod = await evaluateOurs(ds, relevant, mask, k, DEFAULT_MODEL_PARAMS);

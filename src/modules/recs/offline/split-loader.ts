@@ -56,12 +56,12 @@ function parseId(s: string): number | null {
 
 /** Reads `train.txt`, `valid.txt` and `test.txt` from a directory; sizes are the largest ids + 1. */
 export async function loadDataset(dir: string): Promise<Dataset> {
-  const [train, valid, test] = await Promise.all(
+  const [train, valid, test] = (await Promise.all(
     (['train', 'valid', 'test'] as const).map(async (name) => {
       const path = join(dir, `${name}.txt`);
       return parseSplit(await readFile(path, 'utf8'), path);
     }),
-  ) as [Split, Split, Split];
+  )) as [Split, Split, Split];
   let nUsers = 0;
   let nItems = 0;
   for (const s of [train, valid, test]) {

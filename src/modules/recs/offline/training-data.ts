@@ -22,7 +22,12 @@ export function labelToWeight(label: number): number {
  * positive (engagement outranks an earlier or later non-engaged impression),
  * otherwise negative. The files hold a few duplicate lines.
  */
-export function splitToTrainingData(split: Split, nUsers: number, nItems: number, toWeight: (label: number) => number = labelToWeight): TrainingData {
+export function splitToTrainingData(
+  split: Split,
+  nUsers: number,
+  nItems: number,
+  toWeight: (label: number) => number = labelToWeight,
+): TrainingData {
   const byPair = new Map<number, number>();
   for (let k = 0; k < split.users.length; k++) {
     const u = split.users[k]!;
