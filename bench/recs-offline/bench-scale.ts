@@ -85,5 +85,7 @@ export async function runScaleBench(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [users, items, events] = process.argv.slice(2).map(Number);
+  // `||`: an unset or unparsable (NaN) argument means the default, as does 0.
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
   await runScaleBench({ nUsers: users || 10_000, nItems: items || 10_000, events: events || 1_000_000 }, (l) => console.log(l));
 }

@@ -40,7 +40,7 @@ function indexHtmlReader(webDir: string): () => Promise<string> {
   let cached: { mtimeMs: number; html: string } | null = null;
   return async () => {
     const s = await stat(path);
-    if (!cached || cached.mtimeMs !== s.mtimeMs) cached = { mtimeMs: s.mtimeMs, html: await readFile(path, 'utf8') };
+    if (cached?.mtimeMs !== s.mtimeMs) cached = { mtimeMs: s.mtimeMs, html: await readFile(path, 'utf8') };
     return cached.html;
   };
 }
@@ -54,8 +54,10 @@ function trustProxyOption(v: ServerOptions['trustProxy']): boolean | string | ((
 /** A bare Fastify instance with Curta's conventions: JSON errors with codes, body limits, request ids. */
 export async function createHttpServer(opts: ServerOptions): Promise<FastifyInstance> {
   const hasWeb = Boolean(opts.webDir && existsSync(opts.webDir));
+  // pino's Logger is a FastifyBaseLogger; naming the type keeps the server's logger type the default one.
+  const logger: FastifyBaseLogger = opts.logger;
   const app = Fastify({
-    loggerInstance: opts.logger,
+    loggerInstance: logger,
     bodyLimit: opts.jsonBodyLimit,
     requestIdHeader: 'x-request-id',
     // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.

@@ -54,7 +54,7 @@ export class Metrics {
       async collect() {
         for (const q of queues) {
           const counts = await queue.counts(q);
-          for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
+          for (const [state, n] of Object.entries(counts) as Array<[string, number]>) this.set({ queue: q, state }, n);
         }
       },
     });

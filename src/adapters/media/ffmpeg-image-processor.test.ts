@@ -25,7 +25,7 @@ async function probe(jpeg: Buffer): Promise<{ size: string; pixel: number[] }> {
       'ffmpeg',
       ['-v', 'error', '-i', path, '-vf', 'crop=2:2:128:128,format=rgb24', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
       { encoding: 'buffer' },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout)),
     ),
   );
   return { size, pixel: [...raw] };

@@ -22,7 +22,7 @@ export async function queryTool(path: string, args: string[], envName: ToolEnv):
   } catch (err) {
     if (err instanceof SpawnError) {
       const reason = err.errno === 'ENOENT' ? 'not found' : `not runnable (${err.errno ?? err.message})`;
-      throw new Error(`${name} ${reason} at ${path}: ${installHint(envName)}`);
+      throw new Error(`${name} ${reason} at ${path}: ${installHint(envName)}`, { cause: err });
     }
     throw err;
   }
@@ -46,7 +46,7 @@ export async function runTool(
     return await runProcess(command, args, opts);
   } catch (err) {
     if (err instanceof SpawnError && err.errno === 'ENOENT') {
-      throw new Error(`${command} not found: ${installHint(envName)}`);
+      throw new Error(`${command} not found: ${installHint(envName)}`, { cause: err });
     }
     throw err;
   }

@@ -206,7 +206,7 @@ export class DbJobQueue implements JobQueue {
       [queue],
     );
     const counts: QueueCounts = { queued: 0, running: 0, done: 0, dead: 0 };
-    for (const row of rows) counts[row.status] = Number(row.n);
+    for (const row of rows) counts[row.status] = row.n;
     return counts;
   }
 

@@ -63,11 +63,16 @@ export type RouteRequest<P, Q, B, H, A extends RouteAuth> = FastifyRequest<{
 }> &
   CallerOf<A>;
 
-/** What a handler returns: the response body (sent with the route's status), or the reply it answered itself. */
+/**
+ * What a handler returns: the response body (sent with the route's status),
+ * or the reply it answered itself; `void` for a handler that hijacked the
+ * reply (an event stream).
+ */
 type HandlerResult<R> = R extends z.ZodType
   ? z.output<R> | FastifyReply
   : R extends RawResponse
-    ? FastifyReply | undefined | void
+    ? // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+      FastifyReply | undefined | void
     : undefined | FastifyReply;
 
 export interface RouteSpec<
@@ -175,7 +180,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
       url: route.url,
       schema: fastifySchema(route),
       config: {
-        auth: route.auth,
+        auth: route.auth as RouteAuth,
         ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}),
         ...(route.ownAuthorization ? { sessionAuth: false } : {}),
         contract: route,

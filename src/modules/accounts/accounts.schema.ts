@@ -82,6 +82,6 @@ export const UpdateProfile = requestSchema(
         .optional(),
     })
     .strict()
-    .refine((p) => p.displayName !== undefined || p.bio !== undefined, { message: 'send displayName and/or bio' }),
+    .refine((p) => p.displayName !== undefined || p.bio !== undefined, { error: 'send displayName and/or bio' }),
 );
 export type UpdateProfileInput = z.infer<typeof UpdateProfile>;

@@ -10,7 +10,8 @@ export interface ProfileRow {
   follower_count: number;
   following_count: number;
   /** Likes received on all of the user's videos. */
-  like_count: number;
+  /** A count: text from PostgreSQL (bigint), a number from PGlite. */
+  like_count: number | string;
   created_at: Date;
   /** Whether the viewer the row was read for follows this user. */
   viewer_follows: boolean;

@@ -2,7 +2,6 @@ import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import { avatarKey } from '../../lib/storage-layout.js';
-import { cleanText } from '../../lib/text.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';

@@ -54,20 +54,20 @@ export function mp4aCodecString(esds: Buffer): string | null {
     return { tag, start: p, end: Math.min(esds.length, p + len) };
   };
   const es = readDescriptor();
-  if (!es || es.tag !== 0x03) return null;
+  if (es?.tag !== 0x03) return null;
   const flags = esds[p + 2] ?? 0;
   p += 3; // ES_ID, flags
   if (flags & 0x80) p += 2; // dependsOn_ES_ID
   if (flags & 0x40) p += 1 + (esds[p] ?? 0); // URL
   if (flags & 0x20) p += 2; // OCR_ES_Id
   const dc = readDescriptor();
-  if (!dc || dc.tag !== 0x04) return null;
+  if (dc?.tag !== 0x04) return null;
   const objectType = esds[p] ?? 0;
   p += 13; // objectTypeIndication, streamType, bufferSizeDB, maxBitrate, avgBitrate
   let audioObjectType: number | null = null;
   if (p < dc.end) {
     const dsi = readDescriptor();
-    if (dsi && dsi.tag === 0x05 && dsi.start < esds.length) {
+    if (dsi?.tag === 0x05 && dsi.start < esds.length) {
       const b0 = esds[dsi.start] ?? 0;
       const b1 = esds[dsi.start + 1] ?? 0;
       audioObjectType = b0 >> 3;

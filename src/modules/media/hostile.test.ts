@@ -164,9 +164,10 @@ describe('hostile uploads', () => {
       );
       const chunks: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => chunks.push(c));
-      child.on('exit', (code) =>
-        code === 0 ? writeFile(path, Buffer.concat(chunks)).then(resolve, reject) : reject(new Error(`ffmpeg ${code}`)),
-      );
+      child.on('exit', (code) => {
+        if (code === 0) writeFile(path, Buffer.concat(chunks)).then(resolve, reject);
+        else reject(new Error(`ffmpeg ${code}`));
+      });
     });
     expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
   });

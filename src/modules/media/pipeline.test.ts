@@ -91,7 +91,7 @@ describe('runPipeline', () => {
     // The final master is measured.
     const master = await readFile(join(out, 'hls/master.m3u8'), 'utf8');
     expect(master).toMatch(/AVERAGE-BANDWIDTH=\d+/);
-    expect(master.split('\n').filter((l) => l.endsWith('.m3u8'))[0]).toBe('720p/index.m3u8');
+    expect(master.split('\n').find((l) => l.endsWith('.m3u8'))).toBe('720p/index.m3u8');
     for (const r of result.renditions) {
       expect(r.bandwidth).toBeGreaterThanOrEqual(r.averageBandwidth);
       expect(master).toContain(`BANDWIDTH=${r.bandwidth},AVERAGE-BANDWIDTH=${r.averageBandwidth},RESOLUTION=${r.width}x${r.height}`);

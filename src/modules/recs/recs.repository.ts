@@ -1,6 +1,6 @@
 import type { Database } from '../../ports/database.js';
 import { discoverableSql } from '../videos/visibility.js';
-import type { HistoryAction, HistoryEvent, PairSignals, VideoFacts, ViewerHistory } from './history.types.js';
+import type { PairSignals, VideoFacts, ViewerHistory } from './history.types.js';
 
 /** Who is watching: a signed-in user, or an anonymous device. */
 export interface ViewerKey {

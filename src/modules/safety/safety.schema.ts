@@ -39,7 +39,7 @@ export const CreateReport = requestSchema(
     })
     .strict()
     .refine((r) => r.reason !== 'other' || (r.details ?? '').length > 0, {
-      message: 'say what is wrong in details when the reason is "other"',
+      error: 'say what is wrong in details when the reason is "other"',
       path: ['details'],
     }),
 );

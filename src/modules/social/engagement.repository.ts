@@ -74,7 +74,7 @@ export class EngagementRepository {
   /** Records one share (anonymous ones too); returns the new share count. */
   async share(videoId: string, userId: string | null): Promise<number> {
     return videoMustExist(videoId, async () => {
-      const r = await this.db.query<{ shares: number }>(
+      const r = await this.db.query<{ shares: number | string }>(
         `WITH ins AS (INSERT INTO video_shares (video_id, user_id) VALUES ($1, $2) RETURNING video_id)
          INSERT INTO video_stats (video_id, shares) SELECT video_id, 1 FROM ins
          ON CONFLICT (video_id) DO UPDATE SET shares = video_stats.shares + 1
@@ -142,7 +142,8 @@ export class EngagementRepository {
   }
 }
 
-function numeric(row: VideoStats): VideoStats {
+/** Counters as the driver hands them over (bigint sums arrive as text from PostgreSQL). */
+function numeric(row: Record<keyof VideoStats, number | string>): VideoStats {
   return { views: Number(row.views), likes: Number(row.likes), comments: Number(row.comments), shares: Number(row.shares) };
 }
 

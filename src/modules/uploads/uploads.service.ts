@@ -167,7 +167,7 @@ export class UploadsService {
     if (!videoId) return;
     const moved = await this.db.transaction(async (tx) => {
       const row = await this.videos.get(videoId, tx);
-      if (!row || row.status !== 'uploading') return false;
+      if (row?.status !== 'uploading') return false;
       if (info.size !== Number(row.declared_size)) {
         const failure = videoFailure('size_mismatch', `Storage holds ${info.size} bytes but ${row.declared_size} were declared.`);
         await this.videos.fail(videoId, ['uploading'], failure, { executor: tx });
@@ -183,7 +183,7 @@ export class UploadsService {
 
   private async ownedRow(user: PublicUser, videoId: string): Promise<VideoRow> {
     const row = await this.videos.get(videoId);
-    if (!row || row.owner_id !== user.id) throw new AppError('upload_not_found', `No upload with id "${videoId}" of yours.`);
+    if (row?.owner_id !== user.id) throw new AppError('upload_not_found', `No upload with id "${videoId}" of yours.`);
     return row;
   }
 

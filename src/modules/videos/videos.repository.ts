@@ -4,7 +4,7 @@ import type { SqlExecutor } from '../../ports/database.js';
 import type { PipelineRendition } from '../media/pipeline.js';
 import { storedStatuses, transitionGuard, type VideoFailure, type VideoState } from '../processing/video-lifecycle.js';
 import { parseCaption } from './caption.js';
-import type { PlaybackKeys, VideoRow, VideoStatus, Visibility } from './video.types.js';
+import type { PlaybackKeys, VideoRow, Visibility } from './video.types.js';
 import { discoverableSql, listedSql, mentionLinkedSql } from './visibility.js';
 
 /** Fields the owner may edit after upload. */

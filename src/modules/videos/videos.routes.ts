@@ -99,14 +99,8 @@ export function videosRoutes(deps: {
         let last = '';
         let busy = false;
         let again = false;
-        let unsubscribe: (() => void) | undefined;
-        let poll: NodeJS.Timeout | undefined;
-        const stream = openSseStream(request, reply, {
-          onClose: () => {
-            unsubscribe?.();
-            clearInterval(poll);
-          },
-        });
+        const cleanup: Array<() => void> = [];
+        const stream = openSseStream(request, reply, { onClose: () => cleanup.forEach((stop) => stop()) });
         if (stream.closed) return;
         const push = async (): Promise<void> => {
           if (stream.closed) return;
@@ -139,8 +133,11 @@ export function videosRoutes(deps: {
             }
           }
         };
-        unsubscribe = events.subscribe(id, () => void push());
-        poll = setInterval(() => void push(), SSE_POLL_MS);
+        const poll = setInterval(() => void push(), SSE_POLL_MS);
+        cleanup.push(
+          events.subscribe(id, () => void push()),
+          () => clearInterval(poll),
+        );
         await push();
       },
     }),

@@ -85,7 +85,7 @@ export const UpdateVideo = requestSchema(
     })
     .strict()
     .refine((p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined, {
-      message: 'send at least one of caption, visibility, commentsEnabled',
+      error: 'send at least one of caption, visibility, commentsEnabled',
     }),
 );
 export type UpdateVideoInput = z.infer<typeof UpdateVideo>;
