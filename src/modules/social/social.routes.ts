@@ -16,6 +16,23 @@ import {
 import type { SocialService } from './social.service.js';
 
 export function socialRoutes(social: SocialService, comments: CommentsService): AnyRoute[] {
+  const followList = (side: 'followers' | 'following') =>
+    defineRoute({
+      method: 'GET',
+      url: `/api/v1/users/:username/${side}`,
+      operationId: side === 'followers' ? 'listFollowers' : 'listFollowing',
+      tag: 'social',
+      summary: side === 'followers' ? 'Followers' : 'Following',
+      description: side === 'followers' ? 'Who follows this user, most recent first.' : 'Whom this user follows, most recent first.',
+      auth: 'optional',
+      params: UsernameParams,
+      query: PageQuery,
+      response: FollowPage,
+      errors: [404],
+      cache: 'public-for-anonymous',
+      handler: async (request) => social[side](request.params.username, request.query),
+    });
+
   return [
     // Follow graph
     defineRoute({
@@ -44,36 +61,8 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       errors: [404],
       handler: async (request) => social.unfollow(request.user, request.params.username),
     }),
-    defineRoute({
-      method: 'GET',
-      url: '/api/v1/users/:username/followers',
-      operationId: 'listFollowers',
-      tag: 'social',
-      summary: 'Followers',
-      description: 'Most recent follows first.',
-      auth: 'optional',
-      params: UsernameParams,
-      query: PageQuery,
-      response: FollowPage,
-      errors: [404],
-      cache: 'public-for-anonymous',
-      handler: async (request) => social.followers(request.params.username, request.query),
-    }),
-    defineRoute({
-      method: 'GET',
-      url: '/api/v1/users/:username/following',
-      operationId: 'listFollowing',
-      tag: 'social',
-      summary: 'Following',
-      description: 'Most recent follows first.',
-      auth: 'optional',
-      params: UsernameParams,
-      query: PageQuery,
-      response: FollowPage,
-      errors: [404],
-      cache: 'public-for-anonymous',
-      handler: async (request) => social.following(request.params.username, request.query),
-    }),
+    followList('followers'),
+    followList('following'),
     defineRoute({
       method: 'GET',
       url: '/api/v1/feed/following',

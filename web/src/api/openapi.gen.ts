@@ -516,7 +516,7 @@ export type paths = {
         };
         /**
          * Followers
-         * @description Most recent follows first.
+         * @description Who follows this user, most recent first.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -538,7 +538,7 @@ export type paths = {
         };
         /**
          * Following
-         * @description Most recent follows first.
+         * @description Whom this user follows, most recent first.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
