@@ -7,6 +7,7 @@ export const anonymousViewKey = (id: string) => `video:anon:${id}`;
 export const FEED_GENERATION_KEY = 'feed:gen';
 /** Local event name; video ids never contain ':'. */
 const FEED_CHANGED = 'feed:changed';
+const ANY_VIDEO_CHANGED = 'video:changed';
 
 /**
  * "Video X changed" — called after every committed change to a video. It
@@ -23,6 +24,7 @@ export class VideoEvents {
   }
 
   async changed(videoId: string, opts: { feed?: boolean } = {}): Promise<void> {
+    this.emitter.emit(ANY_VIDEO_CHANGED, videoId);
     if (this.cache) {
       await Promise.all([this.cache.delete(videoCacheKey(videoId)), this.cache.delete(anonymousViewKey(videoId))]);
       if (opts.feed) await this.cache.incr(FEED_GENERATION_KEY);
@@ -35,6 +37,12 @@ export class VideoEvents {
   onFeedChanged(listener: () => void): () => void {
     this.emitter.on(FEED_CHANGED, listener);
     return () => this.emitter.off(FEED_CHANGED, listener);
+  }
+
+  /** Any video changed in this process (before the shared cache is told). */
+  onVideoChanged(listener: (videoId: string) => void): () => void {
+    this.emitter.on(ANY_VIDEO_CHANGED, listener);
+    return () => this.emitter.off(ANY_VIDEO_CHANGED, listener);
   }
 
   subscribe(videoId: string, listener: () => void): () => void {

@@ -19,6 +19,7 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
     decorate: graph.decorate,
   });
   events.onFeedChanged(() => videos.forgetFeedGeneration());
+  events.onVideoChanged((id) => videos.forgetVideo(id));
   const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
   return {
     videos,

@@ -10,6 +10,7 @@ import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
 import type { Page } from '../../lib/http/api-schemas.js';
 import type { VideoStats, VideoView } from './videos.schema.js';
+import { ShortMemo } from '../../lib/short-memo.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
 const VIDEO_TTL_MS = 5 * 60_000;
@@ -22,6 +23,12 @@ const FEED_TTL_MS = 60_000;
  */
 const ANONYMOUS_VIEW_TTL_MS = 10_000;
 const ANONYMOUS_FEED_TTL_MS = 1_000;
+/**
+ * Anonymous answers are also kept this long in the process itself, in front of the
+ * shared cache (one Redis round trip per burst instead of per request). Changes made
+ * in this process drop them at once; another process's change shows this much later.
+ */
+const ANONYMOUS_LOCAL_TTL_MS = 250;
 /**
  * The feed generation is read from the shared cache at most this often per process
  * (a change made in this process resets it at once; other processes see it this late).
@@ -51,6 +58,13 @@ export class VideosService {
     private readonly opts: VideosServiceOptions = {},
   ) {}
 
+  private readonly anonymousLocal = new ShortMemo<unknown>(ANONYMOUS_LOCAL_TTL_MS, 2_000);
+
+  /** This process changed a video: its anonymous answer here goes too. */
+  forgetVideo(id: string): void {
+    this.anonymousLocal.delete(anonymousViewKey(id));
+  }
+
   /** Whether `viewer` may see this video at all (in any state); the rule lives in visibility.ts. */
   async canView(row: VideoRow, viewer: PublicUser | null): Promise<boolean> {
     const viewerId = viewer?.id ?? null;
@@ -66,11 +80,14 @@ export class VideosService {
       return view!;
     };
     // A hidden or missing video throws inside the loader, so refusals are never cached.
-    return viewer ? load() : this.cache.getOrLoad(anonymousViewKey(id), ANONYMOUS_VIEW_TTL_MS, load);
+    if (viewer) return load();
+    const key = anonymousViewKey(id);
+    return this.anonymousLocal.get(key, () => this.cache.getOrLoad(key, ANONYMOUS_VIEW_TTL_MS, load)) as Promise<VideoView>;
   }
 
   /** A video's counters changed (like, comment, share, view): its cached anonymous answer goes. */
   async countersChanged(id: string): Promise<void> {
+    this.forgetVideo(id);
     await this.cache.delete(anonymousViewKey(id));
   }
 
@@ -142,7 +159,8 @@ export class VideosService {
       return { items: await this.decorate(items, viewer), nextCursor: page.nextCursor };
     };
     if (viewer) return decorated();
-    return this.cache.getOrLoad(`feed:anon:${generation}:${limit}:${cursor ?? ''}`, ANONYMOUS_FEED_TTL_MS, decorated);
+    const key = `feed:anon:${generation}:${limit}:${cursor ?? ''}`;
+    return this.anonymousLocal.get(key, () => this.cache.getOrLoad(key, ANONYMOUS_FEED_TTL_MS, decorated)) as Promise<Page<VideoView>>;
   }
 
   private async cachedFeedPage(
