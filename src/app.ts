@@ -40,17 +40,10 @@ import { createSafetyModule, type SafetyModule } from './modules/safety/safety.m
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
 import type { ImageProcessor } from './ports/image-processor.js';
-import type { JobQueue, JobWorker } from './ports/job-queue.js';
-import type { ObjectStore } from './ports/object-store.js';
+import type { JobWorker } from './ports/job-queue.js';
 import type { Transcoder } from './ports/transcoder.js';
 
-export interface App {
-  config: Readonly<Config>;
-  log: Logger;
-  db: Database;
-  store: ObjectStore;
-  cache: Cache;
-  queue: JobQueue;
+export interface App extends Platform {
   /** Video transcoding: what workers need (`curta worker`, `curta start`). */
   transcoder: Transcoder;
   /** Avatar conversion: what API processes need (`curta serve`, `curta start`). */
@@ -116,17 +109,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const playback = createEventsModule(platform, videos);
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
-  const recs = createRecsModule({
-    config,
-    log,
-    db,
-    store,
-    cache,
-    queue,
-    videos: videos.videos,
-    videosRepo: videos.repo,
-    blockedIds: graph.blockedIds,
-  });
+  const recs = createRecsModule(platform, graph, videos);
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(
     videos.repo,

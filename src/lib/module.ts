@@ -4,7 +4,6 @@ import type { Cache } from '../ports/cache.js';
 import type { Database } from '../ports/database.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { AnyRoute } from './http/route.js';
 
 /** The adapters every capability module may use, chosen once from config by the composition root. */
 export interface Platform {
@@ -14,9 +13,4 @@ export interface Platform {
   store: ObjectStore;
   cache: Cache;
   queue: JobQueue;
-}
-
-/** What a capability's factory hands the composition root besides its services: its routes. */
-export interface ModuleRoutes {
-  routes: AnyRoute[];
 }

@@ -1,14 +1,9 @@
-import type { Logger } from 'pino';
-import type { Config } from '../../config/config.js';
-import type { Cache } from '../../ports/cache.js';
-import type { Database } from '../../ports/database.js';
+import type { Platform } from '../../lib/module.js';
+import type { SocialGraph } from '../social/social-graph.js';
+import type { VideosModule } from '../videos/videos.module.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
-import type { JobQueue } from '../../ports/job-queue.js';
-import type { ObjectStore } from '../../ports/object-store.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
 import { DEFAULT_DISCOVERY_OPTIONS } from '../discovery/discovery.service.js';
-import type { VideosRepository } from '../videos/videos.repository.js';
-import type { VideosService } from '../videos/videos.service.js';
 import { CatalogCache } from './catalog.js';
 import { DEFAULT_FOR_YOU_OPTIONS, ForYouService } from './for-you.service.js';
 import { ModelHolder } from './model-store.js';
@@ -17,20 +12,8 @@ import { RecsRepository } from './recs.repository.js';
 import { trainRecsJob } from './train-recs.job.js';
 import { RecsTrainer } from './trainer.js';
 
-export interface RecsDeps {
-  config: Readonly<Config>;
-  log: Logger;
-  db: Database;
-  store: ObjectStore;
-  cache: Cache;
-  queue: JobQueue;
-  videos: VideosService;
-  videosRepo: VideosRepository;
-  blockedIds: (viewerId: string) => Promise<ReadonlySet<string>>;
-}
-
 /** The recommender: For You feed (API processes), training (workers and `curta recs train`). */
-export function createRecsModule(d: RecsDeps) {
+export function createRecsModule(d: Platform, graph: SocialGraph, videos: VideosModule) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
@@ -38,7 +21,7 @@ export function createRecsModule(d: RecsDeps) {
     repo,
     d.cache,
     (since, limit) => discovery.trendingIds(since, limit),
-    () => d.videos.currentFeedGeneration(),
+    () => videos.videos.currentFeedGeneration(),
     log,
     {
       ttlMs: d.config.recs.catalogTtlMs,
@@ -53,7 +36,7 @@ export function createRecsModule(d: RecsDeps) {
   );
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
   const trainer = RecsTrainer.forWindow(repo, d.store, d.config.recs.trainWindowDays);
-  const forYou = new ForYouService(repo, catalog, models, d.videos, d.videosRepo, d.cache, d.blockedIds, {
+  const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, graph.blockedIds, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
     exploreShare: d.config.recs.exploreShare,
