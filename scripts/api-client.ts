@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
@@ -52,7 +53,7 @@ export async function staleApiClientFiles(): Promise<string[]> {
   return stale;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const files = await renderApiClient();
   for (const [what, path] of Object.entries(GENERATED) as Array<[keyof typeof GENERATED, string]>) {
     await writeFile(join(projectRoot(), path), files[what]);

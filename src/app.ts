@@ -131,6 +131,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     webDir: join(projectRoot(), 'web', 'dist'),
     trustProxy: config.http.trustProxy,
     publicBaseUrl: config.http.publicBaseUrl,
+    checkResponses: config.env === 'test',
   });
   const routes = collectRoutes(http);
   metrics.instrumentHttp(http);

@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { enforceRouteAuth } from '../lib/http/guards.js';
+import type { RouteAuth } from '../lib/http/route.js';
 import type { AccountsService } from '../modules/accounts/accounts.service.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** false: the route checks its own Authorization header (it is not a session token). */
-    sessionAuth?: boolean;
-  }
-}
 
 /**
  * Resolves `Authorization: Bearer <token>` into `request.user`, then enforces
@@ -21,9 +15,10 @@ export function registerAuth(app: FastifyInstance, accounts: AccountsService): v
   app.decorateRequest('user', null);
   app.decorateRequest('authToken', null);
   app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config;
+    const contract = request.routeOptions.config?.contract;
     const header = request.headers.authorization;
-    if (header && config?.sessionAuth !== false) {
+    // A route that reads its own Authorization header (the metrics scraper's token) is not a session.
+    if (header && !contract?.ownAuthorization) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match?.[1]) throw new AppError('unauthorized', 'Malformed Authorization header; expected "Bearer <token>".');
       const user = await accounts.authenticate(match[1]);
@@ -31,6 +26,6 @@ export function registerAuth(app: FastifyInstance, accounts: AccountsService): v
       request.user = user;
       request.authToken = match[1];
     }
-    enforceRouteAuth(request, config?.auth);
+    enforceRouteAuth(request, contract?.auth as RouteAuth | undefined);
   });
 }

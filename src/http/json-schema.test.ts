@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { documentSchema, serializerCompiler } from './json-schema.js';
+import { createSerializerCompiler, documentSchema } from './json-schema.js';
+
+const serializerCompiler = createSerializerCompiler({ checkResponses: false });
 
 describe('response serialisation', () => {
   it('writes only the declared fields, nulls, optional fields and unions', () => {
@@ -33,6 +35,15 @@ describe('response serialisation', () => {
   it('refuses an answer missing a required field instead of sending half of it', () => {
     const write = serializerCompiler({ schema: z.object({ id: z.string(), n: z.int() }) });
     expect(() => write({ id: 'x' })).toThrow(/n/);
+  });
+
+  it('checks answers against their schema when asked (tests), instead of coercing them', () => {
+    const schema = z.object({ n: z.int(), at: z.object({ t: z.string() }).optional() });
+    expect(serializerCompiler({ schema })({ n: 1.7 })).toBe('{"n":1}');
+    const checked = createSerializerCompiler({ checkResponses: true })({ schema });
+    expect(() => checked({ n: 1.7 })).toThrow(/expected int/);
+    expect(() => checked({ n: 1, at: null })).toThrow(/at/);
+    expect(checked({ n: 1, extra: 'x' })).toBe('{"n":1}');
   });
 
   it('documents integers without the implicit ±2^53 bounds', () => {

@@ -27,10 +27,21 @@ export function documentSchema(schema: z.ZodType, io: 'input' | 'output'): Json 
   const registry = io === 'input' ? requestSchemas : responseSchemas;
   const meta = registry.get(schema);
   if (meta) return { $ref: COMPONENT(meta.id) };
-  const { $defs: _defs, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata: registry }) as Json;
-  // Registered schemas nested inside come out as `$defs`: point them at the components instead.
-  const text = JSON.stringify(tidy(json)).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => JSON.stringify(COMPONENT(id)));
-  return JSON.parse(text) as Json;
+  // Field descriptions come from Zod's global metadata (`.describe()`); named schemas inside become `$ref`s.
+  const json = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const inner = ctx.zodSchema as unknown as z.ZodType;
+      const named = inner === schema ? undefined : registry.get(inner);
+      if (!named) return;
+      // The converter hands its own object to fill: empty it in place, leaving only the reference.
+      const target = ctx.jsonSchema as Json;
+      for (const key of Object.keys(target)) Reflect.deleteProperty(target, key);
+      target.$ref = COMPONENT(named.id);
+    },
+  }) as Json;
+  return tidy(json) as Json;
 }
 
 /** Every named request and response schema, as OpenAPI components. */
@@ -68,15 +79,27 @@ function nullableUnions(value: unknown): unknown {
 
 /**
  * Fastify's serializer compiler for Zod response schemas: the schema becomes
- * JSON Schema once, at start-up, and fast-json-stringify compiles it into a
- * serializer that writes only the declared fields (anything else a service
- * returns never leaves the server). Non-Zod response entries (documented
- * byte or stream answers) are never serialised; plain JSON.stringify covers
- * them should one be.
+ * JSON Schema once, and fast-json-stringify compiles it into a serializer
+ * that writes only the declared fields (anything else a service returns
+ * never leaves the server). A schema shared by many routes is compiled once.
+ * fast-json-stringify coerces rather than refuses (1.7 written as an
+ * integer is 1), so with `checkResponses` (tests) every answer is first
+ * parsed with its schema and a mismatch is a 500 that names the field.
+ * Non-Zod response entries (documented byte or stream answers) are never
+ * serialised; plain JSON.stringify covers them should one be.
  */
-export function serializerCompiler({ schema }: { schema: unknown }): (data: unknown) => string {
-  if (!(schema instanceof z.ZodType)) return (data) => JSON.stringify(data);
-  // OpenAPI 3.0's `nullable` is the form fast-json-stringify writes fastest.
-  const json = nullableUnions(tidy(z.toJSONSchema(schema, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }))) as Json;
-  return fastJson(json as unknown as Parameters<typeof fastJson>[0]);
+export function createSerializerCompiler(opts: { checkResponses: boolean }): (route: { schema: unknown }) => (data: unknown) => string {
+  const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
+  const compile = (schema: z.ZodType) => {
+    // OpenAPI 3.0's `nullable` is the form fast-json-stringify writes fastest.
+    const json = nullableUnions(tidy(z.toJSONSchema(schema, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }))) as Json;
+    const write = fastJson(json as unknown as Parameters<typeof fastJson>[0]);
+    return opts.checkResponses ? (data: unknown) => write(schema.parse(data)) : write;
+  };
+  return ({ schema }) => {
+    if (!(schema instanceof z.ZodType)) return (data) => JSON.stringify(data);
+    let write = compiled.get(schema);
+    if (!write) compiled.set(schema, (write = compile(schema)));
+    return write;
+  };
 }

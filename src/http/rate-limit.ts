@@ -32,7 +32,7 @@ function loginName(request: FastifyRequest): string | null {
  */
 export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter, rules: Config['rateLimits']): void {
   app.addHook('preHandler', async (request) => {
-    const action = request.routeOptions.config?.rateLimit;
+    const action = request.routeOptions.config?.contract?.rateLimit;
     if (!action) return;
     const rule = rules[action];
     const checks: Array<Promise<number | null>> = [];
@@ -56,7 +56,7 @@ export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter, r
   if (loginRule) {
     // Before the answer leaves, so the next attempt already sees the count.
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.routeOptions.config?.rateLimit === 'login' && reply.statusCode === 401) {
+      if (request.routeOptions.config?.contract?.rateLimit === 'login' && reply.statusCode === 401) {
         const name = loginName(request);
         if (name) await limiter.hit(`login:name:${name}`, loginRule);
       }

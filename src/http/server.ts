@@ -7,7 +7,7 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { registerCacheDefaults } from '../lib/http/cache-control.js';
 import { errorBody, handleError } from './error-map.js';
-import { serializerCompiler } from './json-schema.js';
+import { createSerializerCompiler } from './json-schema.js';
 import { registerApiDocument } from './openapi/openapi.routes.js';
 
 export interface ServerOptions {
@@ -19,6 +19,8 @@ export interface ServerOptions {
   trustProxy?: boolean | number | string;
   /** The API's own address, for the OpenAPI document's `servers`. */
   publicBaseUrl: string;
+  /** Parse every answer with its response schema before writing it (tests: a drifted answer is a 500, not a coerced body). */
+  checkResponses?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   app.setErrorHandler(handleError);
   // Routes declare Zod schemas (src/lib/http/route.ts): Zod validates requests, compiled serializers write responses.
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createSerializerCompiler({ checkResponses: opts.checkResponses ?? false }));
   await registerApiDocument(app, { publicBaseUrl: opts.publicBaseUrl });
   registerCacheDefaults(app);
   const indexHtml = hasWeb && opts.webDir ? indexHtmlReader(opts.webDir) : null;

@@ -30,6 +30,11 @@ export async function storageRoutes(app: FastifyInstance, store: FsObjectStore):
       reply.header('access-control-allow-origin', '*');
       reply.header('access-control-expose-headers', 'ETag');
     });
+    // A refused upload (bad query, bad signature, wrong size) may still be sending a large body we will not
+    // read: end the connection after answering, whichever step refused it.
+    scope.addHook('onError', async (_request, reply) => {
+      reply.header('connection', 'close');
+    });
 
     registerRoutes(scope, [
       defineRoute({
@@ -47,19 +52,12 @@ export async function storageRoutes(app: FastifyInstance, store: FsObjectStore):
         response: { contentType: 'application/octet-stream', description: 'Stored; the ETag header names the part' },
         errors: [403, 404],
         handler: async (request, reply) => {
-          let result;
-          try {
-            result = await store.receiveSignedPut(
-              request.params['*'],
-              request.query,
-              { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
-              request.raw,
-            );
-          } catch (err) {
-            // The client may still be sending a large body we refuse to read: end the connection after answering.
-            reply.header('connection', 'close');
-            throw err;
-          }
+          const result = await store.receiveSignedPut(
+            request.params['*'],
+            request.query,
+            { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
+            request.raw,
+          );
           return reply.header('etag', result.etag).status(200).send();
         },
       }),

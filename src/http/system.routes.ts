@@ -26,6 +26,7 @@ export function systemRoutes(deps: { log: Logger; ping: () => Promise<unknown> }
       auth: 'none',
       response: Health,
       errors: [503],
+      errorBodies: { 503: Health },
       handler: async (_request, reply) => {
         try {
           await deps.ping();

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { ID_PATTERN } from '../lib/ids.js';
-import type { VideoView } from '../modules/videos/videos.service.js';
+import type { VideoView } from '../modules/videos/videos.schema.js';
 import { setWebPageRenderer } from './server.js';
 
 export interface WebAppDeps {

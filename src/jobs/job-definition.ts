@@ -53,7 +53,7 @@ export function dedupeKeyOf<P>(def: JobDefinition<P>, payload: P): string {
 export type EnqueueJobOptions = Omit<EnqueueOptions, 'dedupeKey' | 'maxAttempts'>;
 
 /** Enqueues a job of `def`: payload validated, dedupe key and retry policy from the definition. */
-export function enqueueJob<P>(
+export async function enqueueJob<P>(
   queue: JobQueue,
   def: JobDefinition<P>,
   payload: P,

@@ -84,7 +84,7 @@ describe('typed enqueue', () => {
     const runAt = new Date('2030-01-01T00:00:00Z');
     await enqueueJob(queue, exampleJob, { n: 7 }, { runAt });
     expect(enqueued).toEqual([{ queue: 'example', payload: { n: 7 }, opts: { runAt, dedupeKey: 'example:7', maxAttempts: 2 } }]);
-    expect(() => enqueueJob(queue, exampleJob, { n: 1.5 })).toThrow();
+    await expect(enqueueJob(queue, exampleJob, { n: 1.5 })).rejects.toThrow();
     expect(enqueued).toHaveLength(1);
   });
 

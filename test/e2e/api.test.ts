@@ -318,6 +318,15 @@ describe('hostile uploads', () => {
     const r1 = await fetch(tampered, { method: 'PUT', headers: a.upload.headers, body: new Uint8Array(clip) });
     expect(r1.status).toBe(403);
     expect((await r1.json()).error.code).toBe('signature_invalid');
+    // The refused body is not read: the connection ends after the answer.
+    expect(r1.headers.get('connection')).toBe('close');
+
+    // A query the route's schema refuses (the signature given twice) ends the connection the same way.
+    const doubled = new URL(a.upload.url);
+    doubled.searchParams.append('sig', 'x');
+    const r0 = await fetch(doubled, { method: 'PUT', headers: a.upload.headers, body: new Uint8Array(clip) });
+    expect(r0.status).toBe(400);
+    expect(r0.headers.get('connection')).toBe('close');
 
     // A's signature on B's key.
     const cross = new URL(a.upload.url);

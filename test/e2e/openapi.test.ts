@@ -82,7 +82,14 @@ describe('API documentation', () => {
     expect(doc.components.schemas.CreateComment.properties.text.maxLength).toBe(1000);
     expect(doc.components.schemas.CreateReport.properties.reason.enum).toContain('self_harm');
     const feed = doc.paths['/api/v1/feed'].get.parameters.find((p: any) => p.name === 'limit');
-    expect(feed).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', maximum: 50, default: 10 } });
+    expect(feed).toMatchObject({
+      in: 'query',
+      required: false,
+      description: 'Items per page',
+      schema: { type: 'integer', maximum: 50, default: 10 },
+    });
+    // Readiness answers 503 with its own shape, and says so.
+    expect(doc.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Health' });
     const reports = doc.paths['/api/v1/reports'].post;
     expect(reports.responses['429'].headers['Retry-After']).toBeDefined();
     expect(doc.paths['/api/v1/admin/reports'].get.responses['403']).toBeDefined();

@@ -34,23 +34,17 @@ export function messageOf(err: unknown): string {
   return 'Something went wrong. Please try again.';
 }
 
-/** Builds an ApiError from a non-2xx response, using the server's message when it sent one. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
-  let code = 'http_error';
-  let message = '';
-  try {
-    const text = await res.text();
-    const body: unknown = text ? JSON.parse(text) : null;
-    const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    if (err && typeof err.message === 'string') {
-      message = err.message;
-      if (typeof err.code === 'string') code = err.code;
-    }
-  } catch {
-    // Not JSON (a proxy's HTML error page, say): fall back to the status line.
+/**
+ * An ApiError for a non-2xx response whose body was read (as JSON where it
+ * was JSON), using the server's message when it sent one; anything else (a
+ * proxy's HTML error page, say) falls back to the status line.
+ */
+export function apiErrorOf(res: Response, body: unknown): ApiError {
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+  if (err && typeof err.message === 'string') {
+    return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
   }
-  if (!message) message = fallbackMessage(res.status, res.statusText);
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, 'http_error', fallbackMessage(res.status, res.statusText));
 }
 
 export function fallbackMessage(status: number, statusText = ''): string {
@@ -177,14 +171,6 @@ export async function call<T>(auth: AuthMode, run: (headers: Record<string, stri
   throw apiErrorOf(response, error);
 }
 
-/** Builds an ApiError from a non-2xx response whose body openapi-fetch already parsed (when it was JSON). */
-function apiErrorOf(res: Response, body: unknown): ApiError {
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
-  if (err && typeof err.message === 'string')
-    return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
-  return new ApiError(res.status, 'http_error', fallbackMessage(res.status, res.statusText));
-}
-
 // ---------------------------------------------------------------------------
 // Device id: names an anonymous viewer for For You and playback events.
 
@@ -222,8 +208,9 @@ export const endpoints = {
     call('optional', (headers) => client.GET('/api/v1/feed/trending', { params: { query: pageOf(limit, cursor) }, headers })),
   following: (limit: number, cursor?: string | null) =>
     call('required', (headers) => client.GET('/api/v1/feed/following', { params: { query: pageOf(limit, cursor) }, headers })),
-  video: (videoId: string, signal?: AbortSignal) =>
-    call('optional', (headers) => client.GET('/api/v1/videos/{id}', { params: { path: id(videoId) }, headers, signal })),
+  /** `required` where only the owner's own view will do (the studio): a dead session is then an error, not a guest's answer. */
+  video: (videoId: string, signal?: AbortSignal, auth: AuthMode = 'optional') =>
+    call(auth, (headers) => client.GET('/api/v1/videos/{id}', { params: { path: id(videoId) }, headers, signal })),
   updateVideo: (videoId: string, patch: Schemas['UpdateVideo']) =>
     call('required', (headers) => client.PATCH('/api/v1/videos/{id}', { params: { path: id(videoId) }, body: patch, headers })),
   deleteVideo: (videoId: string) =>
@@ -283,8 +270,8 @@ export const endpoints = {
   // People
   profile: (username: string) =>
     call('optional', (headers) => client.GET('/api/v1/users/{username}', { params: { path: { username } }, headers })),
-  userVideos: (username: string, cursor?: string | null, limit = 18, signal?: AbortSignal) =>
-    call('optional', (headers) =>
+  userVideos: (username: string, cursor?: string | null, limit = 18, signal?: AbortSignal, auth: AuthMode = 'optional') =>
+    call(auth, (headers) =>
       client.GET('/api/v1/users/{username}/videos', { params: { path: { username }, query: pageOf(limit, cursor) }, headers, signal }),
     ),
   follow: (username: string, on: boolean) =>
@@ -330,6 +317,16 @@ export const endpoints = {
     call('optional', (headers) =>
       client.POST('/api/v1/events', { body: { events }, headers: { ...headers, ...deviceHeaders() }, keepalive }),
     ),
+
+  /** Processing status as Server-Sent Events (the body is the stream). */
+  videoStatusStream: (videoId: string, signal: AbortSignal) =>
+    client.GET('/api/v1/videos/{id}/events', {
+      params: { path: id(videoId) },
+      parseAs: 'stream',
+      headers: { accept: 'text/event-stream', ...authHeaders('required') },
+      cache: 'no-store',
+      signal,
+    }),
 
   // Uploads (the upload studio)
   uploadLimits: () => call('none', (headers) => client.GET('/api/v1/uploads/limits', { headers })),

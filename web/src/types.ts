@@ -18,7 +18,6 @@ export type SearchResult = Schemas['SearchResult'];
 export type ReportReason = Schemas['CreateReport']['reason'];
 export type ReportTargetType = Schemas['CreateReport']['targetType'];
 export type UploadInstructions = Schemas['UploadInstructions'];
-export type UploadLimits = Schemas['UploadLimits'];
 
 export type VideoStatus = VideoView['status'];
 export type Visibility = VideoView['visibility'];

@@ -13,8 +13,26 @@ export function installHint(envName: ToolEnv): string {
   return `install Debian's ffmpeg (apt-get install ffmpeg) or set ${envName}`;
 }
 
-/** Runs a toolchain query (a listing, a version), turning "not installed" into an actionable message. */
-export async function queryTool(path: string, args: string[], envName: ToolEnv): Promise<RunResult> {
+/**
+ * Answers of toolchain queries by binary and arguments: what an installed
+ * ffmpeg can do does not change while the process runs, and `curta start`
+ * checks both adapters, which ask for the same listings. Failures are not kept.
+ */
+const queries = new Map<string, Promise<RunResult>>();
+
+/** Runs a toolchain query (a listing, a version) once per process, turning "not installed" into an actionable message. */
+export function queryTool(path: string, args: string[], envName: ToolEnv): Promise<RunResult> {
+  const key = JSON.stringify([path, ...args]);
+  let answer = queries.get(key);
+  if (!answer) {
+    answer = runQuery(path, args, envName);
+    queries.set(key, answer);
+    answer.catch(() => queries.delete(key));
+  }
+  return answer;
+}
+
+async function runQuery(path: string, args: string[], envName: ToolEnv): Promise<RunResult> {
   const name = envName === 'FFPROBE_PATH' ? 'ffprobe' : 'ffmpeg';
   let result: RunResult;
   try {

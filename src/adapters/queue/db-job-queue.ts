@@ -349,7 +349,9 @@ export class DbJobQueue implements JobQueue {
       const ok = await this.markDead(job, message);
       return ok ? { status: 'dead' } : null;
     }
-    const delay = retryDelayMs(job.attempt, { ...this.retry, ...backoff }, this.random);
+    // A field left undefined keeps the queue's default (spreading it would blank the default).
+    const own = Object.fromEntries(Object.entries(backoff).filter(([, v]) => v !== undefined)) as Partial<RetryBackoff>;
+    const delay = retryDelayMs(job.attempt, { ...this.retry, ...own }, this.random);
     const { rowCount } = await this.db.query(
       `UPDATE jobs SET status = 'queued', last_error = $4, lease_until = NULL, locked_by = NULL, updated_at = now(),
          run_at = now() + ($5::double precision * interval '1 millisecond')

@@ -40,12 +40,12 @@ function errorStatuses(route: AnyRoute): ErrorStatus[] {
   return [...out].sort((a, b) => a - b);
 }
 
-function errorResponse(status: ErrorStatus): Json {
-  const codes = codesFor(status);
+function errorResponse(status: ErrorStatus, body: z.ZodType | undefined): Json {
+  const codes = body ? [] : codesFor(status);
   return {
     description: `${STATUS_TEXT[status]}${codes.length ? ` (${codes.map((c) => `\`${c}\``).join(', ')})` : ''}`,
     ...(status === 429 ? { headers: { 'Retry-After': { type: 'integer', description: 'Seconds until another try may succeed' } } } : {}),
-    content: { 'application/json': { schema: { $ref: COMPONENT('Error') } } },
+    content: { 'application/json': { schema: body ? documentSchema(body, 'output') : { $ref: COMPONENT('Error') } } },
   };
 }
 
@@ -69,7 +69,7 @@ function parameterSchema(schema: z.ZodType): Json {
  */
 export function transformRoute({ url, route }: { url: string; route: RouteOptions }): { schema: Json; url: string } {
   const contract = route.config?.contract;
-  if (!contract || contract.hidden) return { schema: { hide: true }, url };
+  if (!contract) return { schema: { hide: true }, url };
   const status = contract.status ?? 200;
   const responses: Json = {};
   if (isRawResponse(contract.response)) {
@@ -80,7 +80,7 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
   } else {
     responses[status] = { type: 'null', description: 'Done (no body)' };
   }
-  for (const s of errorStatuses(contract)) responses[s] = errorResponse(s);
+  for (const s of errorStatuses(contract)) responses[s] = errorResponse(s, contract.errorBodies?.[s]);
   const notes = [
     contract.description,
     contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (per user and per address).` : '',
@@ -107,7 +107,6 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
 export function finishDocument(doc: Json, routes: readonly AnyRoute[]): Json {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
   for (const route of routes) {
-    if (route.hidden) continue;
     const item = paths[openApiPath(route.url)];
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
       if (!item?.[method.toLowerCase()]) continue;
@@ -132,7 +131,6 @@ export function finishDocument(doc: Json, routes: readonly AnyRoute[]): Json {
     components: {
       ...(doc.components as Json | undefined),
       schemas: componentSchemas(),
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token from signup or login' } },
     },
   };
 }

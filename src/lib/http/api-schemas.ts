@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../../errors.js';
 import { ID_PATTERN } from '../ids.js';
-import type { Page, PageParams } from '../pagination.js';
 
-export type { Page, PageParams };
 import { responseSchema } from './schema-registry.js';
 
 /** Schemas every module's routes share: pages, ids, errors, the device header. */

@@ -12,13 +12,13 @@ declare module 'fastify' {
   }
 }
 
-export function requireUser(request: FastifyRequest): PublicUser {
+function requireUser(request: FastifyRequest): PublicUser {
   if (!request.user) throw new AppError('unauthorized', 'Sign in first: send Authorization: Bearer <token>.');
   return request.user;
 }
 
 /** Admin-only endpoints: 401 when anonymous, 403 `forbidden` for everyone but admins. */
-export function requireAdmin(request: FastifyRequest): PublicUser {
+function requireAdmin(request: FastifyRequest): PublicUser {
   const user = requireUser(request);
   if (user.role !== 'admin') throw new AppError('forbidden', 'Only admins can do this.');
   return user;

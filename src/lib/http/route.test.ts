@@ -13,7 +13,12 @@ describe('declared routes', () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    app = await createHttpServer({ logger: pino({ level: 'silent' }), jsonBodyLimit: 1024, publicBaseUrl: 'http://localhost' });
+    app = await createHttpServer({
+      logger: pino({ level: 'silent' }),
+      jsonBodyLimit: 1024,
+      publicBaseUrl: 'http://localhost',
+      checkResponses: true,
+    });
     const Item = z.object({ id: z.string(), count: z.int().min(0), note: z.string().nullable() });
     registerRoutes(app, [
       defineRoute({

@@ -113,10 +113,10 @@ export interface RouteSpec<
   /** The success body's schema; `null` for 204; a RawResponse for non-JSON answers. */
   response: R;
   errors?: ErrorStatus[];
+  /** An error status whose body is not the usual `Error` (readiness answers 503 with its own shape). */
+  errorBodies?: Partial<Record<ErrorStatus, z.ZodType>>;
   /** The route reads its own Authorization header (it is not a session token). */
   ownAuthorization?: boolean;
-  /** Left out of the API document (e.g. a HEAD twin). */
-  hidden?: boolean;
   handler: (request: RouteRequest<P, Q, B, H, A>, reply: FastifyReply) => Promise<HandlerResult<R>>;
 }
 
@@ -137,11 +137,7 @@ export function defineRoute<
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call the route (enforced by the session hook, before the body is read). */
-    auth?: RouteAuth;
-    /** Counts this route's requests against the action's per-user and per-IP limits. */
-    rateLimit?: RateLimitedAction;
-    /** The whole declaration, for the API document. */
+    /** The route's declaration: what the session, rate-limit and document hooks read. */
     contract?: AnyRoute;
   }
 }
@@ -150,24 +146,17 @@ export function isRawResponse(r: unknown): r is RawResponse {
   return typeof r === 'object' && r !== null && 'contentType' in r && !('_zod' in r);
 }
 
-/** Fastify's `schema` for a route: what validation, serialisation and the document read. */
+/** Fastify's `schema` for a route: what validation and serialisation read (the document reads the declaration). */
 function fastifySchema(route: AnyRoute): Record<string, unknown> {
-  const status = route.status ?? 200;
-  const response: Record<string, unknown> = {};
-  if (isRawResponse(route.response)) {
-    // Not serialised (the handler sends bytes or a stream); kept for the document.
-    response[status] = { description: route.response.description, content: { [route.response.contentType]: { schema: {} } } };
-  } else if (route.response) {
-    response[status] = route.response;
-  }
+  // Raw answers (bytes, streams) are sent as they are: nothing to serialise.
+  const json = route.response && !isRawResponse(route.response) ? (route.response as z.ZodType) : null;
   return {
     ...(route.params ? { params: route.params } : {}),
     ...(route.query ? { querystring: route.query } : {}),
     // Fastify hands a missing body over as null: an optional body reads as undefined.
     ...(route.body ? { body: route.bodyOptional ? (route.body as z.ZodType).nullish().transform((b) => b ?? undefined) : route.body } : {}),
     ...(route.headers ? { headers: route.headers } : {}),
-    ...(Object.keys(response).length > 0 ? { response } : {}),
-    ...(route.hidden ? { hide: true } : {}),
+    ...(json ? { response: { [route.status ?? 200]: json } } : {}),
   };
 }
 
@@ -179,12 +168,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
       method: route.method,
       url: route.url,
       schema: fastifySchema(route),
-      config: {
-        auth: route.auth as RouteAuth,
-        ...(route.rateLimit ? { rateLimit: route.rateLimit } : {}),
-        ...(route.ownAuthorization ? { sessionAuth: false } : {}),
-        contract: route,
-      },
+      config: { contract: route },
       handler: async (request, reply) => {
         const result: unknown = await route.handler(request as never, reply);
         if (route.cache === 'public-for-anonymous') cachePubliclyForAnonymous(request, reply);

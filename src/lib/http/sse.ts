@@ -16,16 +16,21 @@ export interface SseOptions {
   onClose?: () => void;
 }
 
-const openStreams = new WeakMap<FastifyInstance, Set<() => void>>();
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Closers of this server's open event streams (every plugin scope sees the root's set). */
+    sseStreams: Set<() => void>;
+  }
+}
 
 /**
  * Ends every open stream when the server shuts down: a hijacked response
  * would otherwise keep close() (and a SIGTERM drain) waiting until the
- * viewer goes away. Call once per server.
+ * viewer goes away. Call once, on the root server.
  */
 export function registerSseShutdown(app: FastifyInstance): void {
   const streams = new Set<() => void>();
-  openStreams.set(app, streams);
+  app.decorate('sseStreams', streams);
   app.addHook('preClose', async () => {
     for (const close of streams) close();
   });
@@ -46,12 +51,12 @@ export function openSseStream(request: FastifyRequest, reply: FastifyReply, opts
     'x-accel-buffering': 'no',
   });
   res.write('retry: 2000\n\n');
-  const streams = openStreams.get(request.server);
+  const streams = request.server.sseStreams;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    streams?.delete(close);
+    streams.delete(close);
     clearInterval(heartbeat);
     clearTimeout(lifetime);
     opts.onClose?.();
@@ -75,6 +80,6 @@ export function openSseStream(request: FastifyRequest, reply: FastifyReply, opts
   }
   request.raw.on('close', close);
   res.on('close', close);
-  streams?.add(close);
+  streams.add(close);
   return stream;
 }

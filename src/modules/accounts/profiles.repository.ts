@@ -10,8 +10,7 @@ export interface ProfileRow {
   follower_count: number;
   following_count: number;
   /** Likes received on all of the user's videos. */
-  /** A count: text from PostgreSQL (bigint), a number from PGlite. */
-  like_count: number | string;
+  like_count: number;
   created_at: Date;
   /** Whether the viewer the row was read for follows this user. */
   viewer_follows: boolean;

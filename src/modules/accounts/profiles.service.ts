@@ -5,7 +5,8 @@ import { avatarKey } from '../../lib/storage-layout.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
-import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { VideosService } from '../videos/videos.service.js';
+import type { VideoView } from '../videos/videos.schema.js';
 import type { PublicUser } from './user.types.js';
 import type { Profile, UpdateProfileInput, UserSummary } from './accounts.schema.js';
 import { AVATAR_SIZE } from './avatar-image.js';
@@ -85,7 +86,7 @@ export class ProfilesService {
       bio: row.bio,
       followerCount: row.follower_count,
       followingCount: row.following_count,
-      likeCount: Number(row.like_count),
+      likeCount: row.like_count,
       videoCount: await this.videosRepo.countByOwner(row.id, viewer?.id ?? null),
       createdAt: isoTime(row.created_at),
     };
@@ -93,5 +94,3 @@ export class ProfilesService {
     return profile;
   }
 }
-
-export type { Profile, UserSummary };

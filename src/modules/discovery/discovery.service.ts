@@ -9,7 +9,8 @@ import { FEED_GENERATION_KEY } from '../videos/video-events.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import { isDiscoverable } from '../videos/visibility.js';
-import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { VideosService } from '../videos/videos.service.js';
+import type { VideoView } from '../videos/videos.schema.js';
 import type { DiscoveryRepository } from './discovery.repository.js';
 import type { SearchParams, SearchResult } from './discovery.schema.js';
 

@@ -168,5 +168,3 @@ export function toReportView(r: ReportRow): ReportView {
     createdAt: isoTime(r.created_at),
   };
 }
-
-export type { AdminReportView, AdminUserTarget, ReportTarget, ReportView };

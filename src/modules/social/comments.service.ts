@@ -96,5 +96,3 @@ export class CommentsService {
     return view;
   }
 }
-
-export type { CommentView };

@@ -5,7 +5,8 @@ import { keysetSql } from '../../lib/pagination.js';
 import type { SqlExecutor } from '../../ports/database.js';
 import type { VideoRow } from '../videos/video.types.js';
 import { VIDEO_COLUMNS } from '../videos/videos.repository.js';
-import type { VideoStats, VideoView, ViewDecorator } from '../videos/videos.service.js';
+import type { ViewDecorator } from '../videos/videos.service.js';
+import type { VideoStats, VideoView } from '../videos/videos.schema.js';
 import { viewableSql } from '../videos/visibility.js';
 
 export interface VideoEngagement extends VideoStats {
@@ -74,14 +75,14 @@ export class EngagementRepository {
   /** Records one share (anonymous ones too); returns the new share count. */
   async share(videoId: string, userId: string | null): Promise<number> {
     return videoMustExist(videoId, async () => {
-      const r = await this.db.query<{ shares: number | string }>(
+      const r = await this.db.query<{ shares: number }>(
         `WITH ins AS (INSERT INTO video_shares (video_id, user_id) VALUES ($1, $2) RETURNING video_id)
          INSERT INTO video_stats (video_id, shares) SELECT video_id, 1 FROM ins
          ON CONFLICT (video_id) DO UPDATE SET shares = video_stats.shares + 1
          RETURNING shares`,
         [videoId, userId],
       );
-      return Number(r.rows[0]?.shares ?? 0);
+      return r.rows[0]?.shares ?? 0;
     });
   }
 
@@ -142,9 +143,9 @@ export class EngagementRepository {
   }
 }
 
-/** Counters as the driver hands them over (bigint sums arrive as text from PostgreSQL). */
-function numeric(row: Record<keyof VideoStats, number | string>): VideoStats {
-  return { views: Number(row.views), likes: Number(row.likes), comments: Number(row.comments), shares: Number(row.shares) };
+/** Just the counters of a stats row (both database adapters hand bigints over as numbers). */
+function numeric(row: VideoStats): VideoStats {
+  return { views: row.views, likes: row.likes, comments: row.comments, shares: row.shares };
 }
 
 /** VideosService's decorator: fresh counters on every view, the viewer's own flags when signed in. */

@@ -3,7 +3,8 @@ import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '..
 import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService } from '../accounts/profiles.service.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
-import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { VideosService } from '../videos/videos.service.js';
+import type { VideoView } from '../videos/videos.schema.js';
 import type { EngagementRepository } from './engagement.repository.js';
 import type { FollowRow, FollowsRepository } from './follows.repository.js';
 import type { FollowListItem } from './social.schema.js';

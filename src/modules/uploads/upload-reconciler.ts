@@ -5,7 +5,6 @@ import type { ObjectStore } from '../../ports/object-store.js';
 import { processVideoJob } from '../processing/process-video.job.js';
 import { FAILABLE, videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
-import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { UploadsService } from './uploads.service.js';
 
@@ -72,18 +71,18 @@ export class UploadReconciler {
         if (await this.expire(row.id)) report.expired++;
       }
     }
-    for (const { row, jobDied } of await this.listStranded(this.opts.batchSize)) {
+    for (const { videoId, jobDied } of await this.listStranded(this.opts.batchSize)) {
       if (jobDied) {
         // Its last attempt's worker died (the job was dead-lettered by lease expiry): give up loudly
         // rather than loop on a file that kills workers.
-        const failed = await this.videos.fail(row.id, FAILABLE, videoFailure('processing_failed'));
+        const failed = await this.videos.fail(videoId, FAILABLE, videoFailure('processing_failed'));
         if (failed) {
           report.failed++;
-          await this.events.changed(row.id);
+          await this.events.changed(videoId);
         }
         continue;
       }
-      const { created } = await enqueueJob(this.queue, processVideoJob, { videoId: row.id });
+      const { created } = await enqueueJob(this.queue, processVideoJob, { videoId });
       if (created) report.requeued++;
     }
     if (report.started || report.expired || report.requeued || report.failed) this.log.info(report, 'reconciled uploads');
@@ -111,27 +110,22 @@ export class UploadReconciler {
    * job: the enqueue was lost, or the last attempt's worker died and the job
    * went to the dead letter without the video being told (`jobDied`).
    */
-  private async listStranded(limit: number): Promise<Array<{ row: VideoRow; jobDied: boolean }>> {
-    const stranded: Array<{ row: VideoRow; jobDied: boolean }> = [];
-    const keyOf = (videoId: string) => dedupeKeyOf(processVideoJob, { videoId });
+  private async listStranded(limit: number): Promise<Array<{ videoId: string; jobDied: boolean }>> {
+    const stranded: Array<{ videoId: string; jobDied: boolean }> = [];
     // Most quiet videos are merely waiting their turn in the queue: page past them.
     for (let afterId = ''; ;) {
-      const page = await this.videos.listQuietInProcessing(STRANDED_AFTER_SEC, limit, afterId);
-      const jobs = await this.queue.findByDedupeKeys(
-        processVideoJob.name,
-        page.map((row) => keyOf(row.id)),
-        ['queued', 'running', 'dead'],
-      );
-      const unfinished = new Set(jobs.filter((j) => j.status !== 'dead').map((j) => j.dedupeKey));
-      const dead = new Set(jobs.filter((j) => j.status === 'dead').map((j) => j.dedupeKey));
-      for (const row of page) {
-        const key = keyOf(row.id);
-        if (unfinished.has(key)) continue;
-        stranded.push({ row, jobDied: dead.has(key) });
+      const ids = await this.videos.listQuietInProcessing(STRANDED_AFTER_SEC, limit, afterId);
+      const keys = ids.map((videoId) => dedupeKeyOf(processVideoJob, { videoId }));
+      const jobs = await this.queue.findByDedupeKeys(processVideoJob.name, keys, ['queued', 'running', 'dead']);
+      const status = new Map(jobs.map((j) => [j.dedupeKey, j.status]));
+      for (const [i, videoId] of ids.entries()) {
+        const job = status.get(keys[i]!);
+        if (job === 'queued' || job === 'running') continue;
+        stranded.push({ videoId, jobDied: job === 'dead' });
         if (stranded.length === limit) return stranded;
       }
-      if (page.length < limit) return stranded;
-      afterId = page.at(-1)!.id;
+      if (ids.length < limit) return stranded;
+      afterId = ids.at(-1)!;
     }
   }
 

@@ -35,7 +35,6 @@ export const CompleteUpload = requestSchema(
     })
     .strict(),
 );
-export type CompleteUploadInput = z.infer<typeof CompleteUpload>;
 
 const UploadPart = z.object({ partNumber: count(), size: count(), url: z.string(), headers: z.record(z.string(), z.string()) });
 export const UploadInstructions = responseSchema(

@@ -11,7 +11,8 @@ import { videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
-import type { VideosService, VideoView } from '../videos/videos.service.js';
+import type { VideosService } from '../videos/videos.service.js';
+import type { VideoView } from '../videos/videos.schema.js';
 import { UploadQuota } from './upload-quota.js';
 import type { CreateUploadInput, UploadInstructions } from './uploads.schema.js';
 

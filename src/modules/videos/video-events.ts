@@ -28,6 +28,8 @@ export class VideoEvents {
     if (this.cache) {
       await Promise.all([this.cache.delete(videoCacheKey(videoId)), this.cache.delete(anonymousViewKey(videoId))]);
       if (opts.feed) await this.cache.incr(FEED_GENERATION_KEY);
+      // Again: a request that read the shared cache before the delete landed may have kept the old answer locally.
+      this.emitter.emit(ANY_VIDEO_CHANGED, videoId);
     }
     if (opts.feed) this.emitter.emit(FEED_CHANGED);
     this.emitter.emit(videoId);

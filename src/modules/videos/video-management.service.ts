@@ -11,7 +11,8 @@ import { purgeVideoJob, type PurgeJobPayload } from './purge-video.job.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
-import type { VideosService, VideoView } from './videos.service.js';
+import type { VideosService } from './videos.service.js';
+import type { VideoView } from './videos.schema.js';
 
 /** A safety net after the inline purge: also catches objects a racing encode wrote late. */
 const PURGE_SWEEP_DELAY_MS = 5 * 60_000;

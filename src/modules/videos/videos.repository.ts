@@ -217,13 +217,13 @@ export class VideosRepository {
    * `quietForSec` (a running attempt reports progress), by id after
    * `afterId`. The reconciler asks the job queue which of them still have a job.
    */
-  async listQuietInProcessing(quietForSec: number, limit: number, afterId = ''): Promise<VideoRow[]> {
-    const r = await this.db.query<VideoRow>(
-      `${SELECT} WHERE v.status = ANY($1::text[]) AND v.updated_at < now() - make_interval(secs => $2) AND v.id > $3
+  async listQuietInProcessing(quietForSec: number, limit: number, afterId = ''): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT v.id FROM videos v WHERE v.status = ANY($1::text[]) AND v.updated_at < now() - make_interval(secs => $2) AND v.id > $3
        ORDER BY v.id LIMIT $4`,
       [storedStatuses(['uploaded', 'processing', 'playable']), quietForSec, afterId, limit],
     );
-    return r.rows;
+    return r.rows.map((row) => row.id);
   }
 
   /** Discoverable videos (ready, public, not withdrawn), newest first, keyset-paginated on (created_at, id). */

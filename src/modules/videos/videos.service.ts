@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { KeysetCursor } from '../../lib/cursor.js';
-import { afterCursor, isoTime, keysetPage } from '../../lib/pagination.js';
+import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-events.js';
@@ -8,8 +8,7 @@ import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
 import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
-import type { Page } from '../../lib/http/api-schemas.js';
-import type { VideoStats, VideoView } from './videos.schema.js';
+import type { VideoView } from './videos.schema.js';
 import { ShortMemo } from '../../lib/short-memo.js';
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
@@ -89,6 +88,8 @@ export class VideosService {
   async countersChanged(id: string): Promise<void> {
     this.forgetVideo(id);
     await this.cache.delete(anonymousViewKey(id));
+    // Again: a request that read the shared cache before the delete landed may have kept the old answer locally.
+    this.forgetVideo(id);
   }
 
   /** Rows the caller already filtered for `viewer`, as decorated views. */
@@ -204,5 +205,3 @@ export class VideosService {
     return view;
   }
 }
-
-export type { Page, VideoStats, VideoView };

@@ -1730,7 +1730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -2042,6 +2042,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -2080,11 +2081,14 @@ export interface operations {
     listProfileVideos: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -2125,6 +2129,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -2174,6 +2179,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -2314,6 +2320,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2363,6 +2370,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2425,6 +2433,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2465,6 +2474,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2521,6 +2531,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2581,7 +2592,9 @@ export interface operations {
     listRecentFeed: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -2615,6 +2628,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -2655,8 +2669,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Expiry, Unix seconds */
                 expires: string;
+                /** @description HMAC signature of the rendition prefix */
                 sig: string;
+                /** @description `<videoId>/<revision>/<key>` */
                 path: string;
             };
             cookie?: never;
@@ -2715,8 +2732,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Expiry, Unix seconds */
                 expires: string;
+                /** @description HMAC signature of the rendition prefix */
                 sig: string;
+                /** @description `<videoId>/<revision>/<key>` */
                 path: string;
             };
             cookie?: never;
@@ -2775,6 +2795,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -2824,6 +2845,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -2853,6 +2875,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -2902,6 +2925,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -2960,6 +2984,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -3007,11 +3032,14 @@ export interface operations {
     listFollowers: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -3050,11 +3078,14 @@ export interface operations {
     listFollowing: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -3093,7 +3124,9 @@ export interface operations {
     listFollowingFeed: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3136,6 +3169,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3196,6 +3230,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3256,6 +3291,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3305,6 +3341,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3343,7 +3380,9 @@ export interface operations {
     listBookmarks: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3386,6 +3425,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3435,12 +3475,16 @@ export interface operations {
     listComments: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
+                /** @description List this comment's replies instead */
                 parentId?: string;
             };
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3481,6 +3525,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -3554,7 +3599,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
+                /** @description Comment id */
                 commentId: string;
             };
             cookie?: never;
@@ -3611,7 +3658,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
+                /** @description Comment id */
                 commentId: string;
             };
             cookie?: never;
@@ -3681,7 +3730,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
+                /** @description Comment id */
                 commentId: string;
             };
             cookie?: never;
@@ -3741,6 +3792,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Names an anonymous viewer (its events and For You history) */
                 "x-device-id"?: string;
             };
             path?: never;
@@ -3775,7 +3827,9 @@ export interface operations {
     search: {
         parameters: {
             query: {
+                /** @description Words, @username or #hashtag */
                 q: string;
+                /** @description At most this many of each kind */
                 limit?: number;
             };
             header?: never;
@@ -3807,11 +3861,14 @@ export interface operations {
     listHashtagVideos: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description Hashtag, with or without "#" */
                 tag: string;
             };
             cookie?: never;
@@ -3841,7 +3898,9 @@ export interface operations {
     listTrending: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3875,6 +3934,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -3924,6 +3984,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -3971,7 +4032,9 @@ export interface operations {
     listBlocks: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -4083,7 +4146,9 @@ export interface operations {
     listReports: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
                 status?: "open" | "resolved" | "dismissed";
                 targetType?: "video" | "comment" | "user";
@@ -4137,6 +4202,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Report id */
                 id: string;
             };
             cookie?: never;
@@ -4195,6 +4261,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Report id */
                 id: string;
             };
             cookie?: never;
@@ -4266,6 +4333,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Report id */
                 id: string;
             };
             cookie?: never;
@@ -4337,6 +4405,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -4399,6 +4468,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Video id */
                 id: string;
             };
             cookie?: never;
@@ -4457,6 +4527,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -4515,6 +4586,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -4577,6 +4649,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Username (case-insensitive) */
                 username: string;
             };
             cookie?: never;
@@ -4633,10 +4706,13 @@ export interface operations {
     listForYou: {
         parameters: {
             query?: {
+                /** @description Items per page */
                 limit?: number;
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: {
+                /** @description Names an anonymous viewer (its events and For You history) */
                 "x-device-id"?: string;
             };
             path?: never;
@@ -4730,15 +4806,22 @@ export interface operations {
     putStorageObject: {
         parameters: {
             query?: {
+                /** @description Expiry, Unix seconds */
                 expires?: string;
+                /** @description HMAC signature over the key, expiry and the fields below */
                 sig?: string;
+                /** @description The exact byte count the URL accepts */
                 size?: string;
+                /** @description The Content-Type the URL accepts */
                 ct?: string;
+                /** @description Multipart upload (parts only) */
                 uploadId?: string;
+                /** @description Part number (parts only) */
                 partNumber?: string;
             };
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;
@@ -4793,6 +4876,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Object key below the prefix (may contain "/") */
                 path: string;
             };
             cookie?: never;

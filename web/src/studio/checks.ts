@@ -4,6 +4,7 @@
  * can read it — is it within the duration limit. The server checks all of this
  * again; these checks only spare people a long upload that would be refused.
  */
+import { endpoints } from '../api.js';
 import { formatBytes } from '../dom.js';
 
 /**
@@ -20,12 +21,11 @@ let limitsLoaded: Promise<void> | null = null;
 
 /** Reads the server's configured limits once per page (a failure keeps the defaults; the server checks again anyway). */
 export function loadServerLimits(): Promise<void> {
-  limitsLoaded ??= fetch('/api/v1/uploads/limits')
-    .then(async (res) => {
-      if (!res.ok) return;
-      const body = (await res.json()) as { maxBytes?: unknown; maxDurationSec?: unknown };
-      if (typeof body.maxBytes === 'number' && body.maxBytes > 0) LIMITS.maxBytes = body.maxBytes;
-      if (typeof body.maxDurationSec === 'number' && body.maxDurationSec > 0) LIMITS.maxDurationSec = body.maxDurationSec;
+  limitsLoaded ??= endpoints
+    .uploadLimits()
+    .then((limits) => {
+      if (limits.maxBytes > 0) LIMITS.maxBytes = limits.maxBytes;
+      if (limits.maxDurationSec > 0) LIMITS.maxDurationSec = limits.maxDurationSec;
     })
     .catch(() => undefined);
   return limitsLoaded;

@@ -19,12 +19,12 @@ export const studioApi = {
   createUpload: endpoints.createUpload,
   uploadStatus: endpoints.uploadStatus,
   completeUpload: endpoints.completeUpload,
-  video: endpoints.video,
+  video: (videoId: string, signal?: AbortSignal) => endpoints.video(videoId, signal, 'required'),
   updateVideo: (videoId: string, patch: Partial<VideoSettings>) => endpoints.updateVideo(videoId, patch),
   deleteVideo: endpoints.deleteVideo,
 
   /** Every video of the signed-in owner, in any state, newest first. */
-  ownVideos: (username: string, limit = 30, signal?: AbortSignal) => endpoints.userVideos(username, null, limit, signal),
+  ownVideos: (username: string, limit = 30, signal?: AbortSignal) => endpoints.userVideos(username, null, limit, signal, 'required'),
 
   /** Hashtags starting with `prefix` (no '#'), most used first. */
   async hashtags(prefix: string, signal?: AbortSignal): Promise<HashtagSuggestion[]> {

@@ -9,7 +9,7 @@
  * already holds and sends only the rest. A reload loses the File object, so the
  * video id is remembered in localStorage and choosing the same file again resumes.
  */
-import { ApiError, authHeaders, errorFromResponse, messageOf, session, storage, type UploadInstructions } from '../api.js';
+import { ApiError, apiErrorOf, endpoints, messageOf, session, storage, type UploadInstructions } from '../api.js';
 import { contentTypeOf } from './checks.js';
 import { failureReason } from './reasons.js';
 import { studioApi, type StudioVideo, type VideoSettings } from './studio-api.js';
@@ -433,18 +433,14 @@ class UploadJob {
     let failures = 0;
     for (;;) {
       try {
-        const res = await fetch(`/api/v1/videos/${encodeURIComponent(videoId)}/events`, {
-          headers: { accept: 'text/event-stream', ...authHeaders('required') },
-          cache: 'no-store',
-          signal,
-        });
+        const { data: stream, error, response: res } = await endpoints.videoStatusStream(videoId, signal);
         if (!res.ok) {
-          const err = await errorFromResponse(res);
+          const err = apiErrorOf(res, error);
           if (res.status === 401) session.clear();
           throw err;
         }
         if (this.s.phase === 'reconnecting') this.set({ phase: 'processing' });
-        if (!res.body) {
+        if (!stream) {
           // No streaming here: poll.
           for (;;) {
             const v = await studioApi.video(videoId);
@@ -453,7 +449,7 @@ class UploadJob {
             await sleep(2000, signal);
           }
         }
-        for await (const ev of readSse(res.body, (ms) => (retryMs = ms))) {
+        for await (const ev of readSse(stream, (ms) => (retryMs = ms))) {
           if (ev.event === 'status') {
             failures = 0;
             const view = JSON.parse(ev.data) as StudioVideo;
