@@ -24,7 +24,7 @@ import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
-import { createEventsModule } from './modules/events/events.module.js';
+import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
 import type { UploadsService } from './modules/uploads/uploads.service.js';
 import { JOBS, jobNames, startJobWorkers } from './jobs/job-registry.js';
 import { createUploadsModule } from './modules/uploads/uploads.module.js';
@@ -59,10 +59,12 @@ export interface App extends Platform {
     safety: SafetyModule;
     /** The For You recommender: ranking, training, model versions. */
     recs: RecsModule;
+    /** Playback events: ingestion (views) and retention. */
+    events: EventsModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
-  /** Starts a worker for every job in the registry this configuration runs (and the upload reconciler, the training schedule); returns the workers. */
+  /** Starts a worker for every job in the registry this configuration runs (and the upload reconciler, the training and retention schedules); returns the workers. */
   startWorkers(): JobWorker[];
   /** Stops workers (draining), the HTTP server and every connection. */
   close(): Promise<void>;
@@ -106,7 +108,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accounts = createAccountsModule(platform, videos, images);
   const uploads = createUploadsModule(platform, videos);
   const social = createSocialModule(platform, graph, videos, accounts);
-  const playback = createEventsModule(platform, videos);
+  const limiter = new RateLimiter(cache);
+  const playback = createEventsModule(platform, videos, limiter);
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const recs = createRecsModule(platform, graph, videos);
@@ -136,7 +139,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const routes = collectRoutes(http);
   metrics.instrumentHttp(http);
   registerAuth(http, accounts.accounts);
-  registerRateLimits(http, new RateLimiter(cache), config.rateLimits);
+  registerRateLimits(http, limiter, config.rateLimits);
   registerSseShutdown(http);
   registerRoutes(http, [
     ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]) }),
@@ -176,6 +179,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       reconciler: uploads.reconciler,
       safety,
       recs,
+      events: playback,
     },
     routes,
     startWorkers() {
@@ -186,6 +190,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
           processVideo: (job, ctx) => processing.handle(job, ctx),
           purgeVideo: (job) => videos.management.handlePurgeJob(job),
           trainRecs: () => recs.runScheduledTraining(),
+          pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
         },
         config,
         (name, handler) => metrics.wrapJob(name, handler),
@@ -194,6 +199,8 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(uploads.reconciler.start(config.jobs.reconcileIntervalSec * 1000));
       const stopTrainingSchedule = recs.scheduleTraining();
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
+      const stopPruneSchedule = playback.schedulePruning();
+      if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       return started;
     },
     async close() {

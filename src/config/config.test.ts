@@ -69,6 +69,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ UPLOAD_DAILY_BYTES: '-1' })).toThrow(/UPLOAD_DAILY_BYTES/);
   });
 
+  it('bounds playback events per device, user and address, and keeps them as long as training reads them', () => {
+    const d = loadConfig({});
+    expect(d.rateLimits.events).toEqual({
+      user: { limit: 120, windowSec: 60 },
+      ip: { limit: 300, windowSec: 60 },
+      device: { limit: 60, windowSec: 60 },
+    });
+    expect(d.events).toEqual({
+      newDevicesPerIp: { limit: 20, windowSec: 86_400 },
+      anonViewsPerIp: 5,
+      retentionDays: 90,
+      pruneIntervalSec: 3600,
+    });
+    // Unset, retention follows a longer training window; set, it may not be shorter than training (or For You history) reads.
+    expect(loadConfig({ RECS_TRAIN_WINDOW_DAYS: '180' }).events.retentionDays).toBe(180);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionDays).toBe(0);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '45', RECS_TRAIN_WINDOW_DAYS: '30' }).events.retentionDays).toBe(45);
+    expect(() => loadConfig({ EVENTS_RETENTION_DAYS: '60' })).toThrow(/EVENTS_RETENTION_DAYS: must be 0 \(keep forever\) or at least 90/);
+    expect(() => loadConfig({ EVENTS_RETENTION_DAYS: '20', RECS_TRAIN_WINDOW_DAYS: '7' })).toThrow(/at least 30/);
+    expect(loadConfig({ EVENTS_NEW_DEVICES_PER_IP: 'off' }).events.newDevicesPerIp).toBeNull();
+    expect(() => loadConfig({ EVENTS_ANON_VIEWS_PER_IP: '0' })).toThrow(/EVENTS_ANON_VIEWS_PER_IP/);
+  });
+
   it('treats empty strings as unset and trims a trailing slash from the public URL', () => {
     const c = loadConfig({ DATABASE_URL: '', PUBLIC_BASE_URL: 'https://curta.example/' });
     expect(c.database.kind).toBe('pglite');

@@ -133,6 +133,18 @@ const EnvSchema = z.object({
   RATE_LIMIT_REPORT_PER_IP: rateRule('60/1h'),
   RATE_LIMIT_UPLOAD_PER_USER: rateRule('30/1h'),
   RATE_LIMIT_UPLOAD_PER_IP: rateRule('100/1h'),
+  /** Playback event batches (`POST /api/v1/events`): the web player sends one every ~5 s while playing, and one on page hide. */
+  RATE_LIMIT_EVENTS_PER_DEVICE: rateRule('60/1m'),
+  RATE_LIMIT_EVENTS_PER_USER: rateRule('120/1m'),
+  RATE_LIMIT_EVENTS_PER_IP: rateRule('300/1m'),
+  /** New anonymous device ids one client address may bring per window; events of the others are kept but never count. */
+  EVENTS_NEW_DEVICES_PER_IP: rateRule('20/1d'),
+  /** Anonymous views one client address may add to one video per UTC day (signed-in viewers count once each). */
+  EVENTS_ANON_VIEWS_PER_IP: int(1).default(5),
+  /** Days playback events (and view records) are kept; 0 = forever. Unset: 90, or RECS_TRAIN_WINDOW_DAYS when longer. */
+  EVENTS_RETENTION_DAYS: int(0, 36_500).optional(),
+  /** How often workers delete expired events; 0 = never. */
+  EVENTS_PRUNE_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
@@ -154,7 +166,7 @@ const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 /** Actions with rate limits; each is limited per user (login: per username) and per client address. */
-export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload';
+export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -195,10 +207,19 @@ export interface Config {
     dailyCount: number;
     dailyBytes: number;
   };
-  /** null = no limit of that kind. */
-  rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null }>;
+  /** null = no limit of that kind; `device`: per X-Device-Id, on routes that take one. */
+  rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null; device?: RateRule | null }>;
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
   auth: { sessionTtlDays: number };
+  events: {
+    /** New anonymous device ids per client address per window (null: no cap). */
+    newDevicesPerIp: RateRule | null;
+    /** Anonymous views per client address, per video, per UTC day. */
+    anonViewsPerIp: number;
+    /** 0 = events are kept forever. */
+    retentionDays: number;
+    pruneIntervalSec: number;
+  };
   recs: {
     trainIntervalSec: number;
     trainWindowDays: number;
@@ -237,6 +258,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL, so that every process signs and verifies URLs with the same key',
+    );
+  }
+  // Events older than this are deleted: never before the recommender's training window is done with them, nor
+  // within the 30 days of For You history (a viewer's recent events).
+  const minRetentionDays = Math.max(e.RECS_TRAIN_WINDOW_DAYS, 30);
+  const retentionDays = e.EVENTS_RETENTION_DAYS ?? Math.max(90, e.RECS_TRAIN_WINDOW_DAYS);
+  if (retentionDays !== 0 && retentionDays < minRetentionDays) {
+    throw new ConfigError(
+      `Invalid configuration:\n  EVENTS_RETENTION_DAYS: must be 0 (keep forever) or at least ${minRetentionDays} (RECS_TRAIN_WINDOW_DAYS, and 30 days of For You history)`,
     );
   }
   const dataDir = resolve(e.CURTA_DATA_DIR);
@@ -294,6 +324,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       share: { user: e.RATE_LIMIT_SHARE_PER_USER, ip: e.RATE_LIMIT_SHARE_PER_IP },
       report: { user: e.RATE_LIMIT_REPORT_PER_USER, ip: e.RATE_LIMIT_REPORT_PER_IP },
       upload: { user: e.RATE_LIMIT_UPLOAD_PER_USER, ip: e.RATE_LIMIT_UPLOAD_PER_IP },
+      events: { user: e.RATE_LIMIT_EVENTS_PER_USER, ip: e.RATE_LIMIT_EVENTS_PER_IP, device: e.RATE_LIMIT_EVENTS_PER_DEVICE },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,
@@ -302,6 +333,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
     },
     auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
+    events: {
+      newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,
+      anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,
+      retentionDays,
+      pruneIntervalSec: e.EVENTS_PRUNE_INTERVAL_SEC,
+    },
     recs: {
       trainIntervalSec: e.RECS_TRAIN_INTERVAL_SEC,
       trainWindowDays: e.RECS_TRAIN_WINDOW_DAYS,

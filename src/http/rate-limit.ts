@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config, RateLimitedAction } from '../config/config.js';
 import { AppError } from '../errors.js';
+import { DEVICE_ID_PATTERN } from '../lib/http/api-schemas.js';
 import { clientKey, type RateLimiter } from '../modules/safety/rate-limiter.js';
 
 const WHAT: Record<RateLimitedAction, string> = {
@@ -11,6 +12,7 @@ const WHAT: Record<RateLimitedAction, string> = {
   share: 'shares',
   report: 'reports',
   upload: 'uploads',
+  events: 'playback event batches',
 };
 
 /** The username a login names (per-username limits count failed logins only). */
@@ -22,7 +24,8 @@ function loginName(request: FastifyRequest): string | null {
 /**
  * Rate limits, declared per route (`rateLimit: 'comment'` in its contract) and
  * checked before the handler — after authentication, so per-user limits
- * know the user, and before any expensive work (password hashing). A
+ * know the user, and before any expensive work (password hashing). Actions
+ * with a `device` rule also count per X-Device-Id when the request names one. A
  * request over either limit is a 429 `rate_limited` with Retry-After.
  *
  * Login is special: every attempt counts per IP, but per username only
@@ -37,6 +40,11 @@ export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter, r
     const rule = rules[action];
     const checks: Array<Promise<number | null>> = [];
     if (rule.ip) checks.push(limiter.hit(`${action}:ip:${clientKey(request.ip)}`, rule.ip));
+    // Per device where the route names one (its X-Device-Id, already validated by the route's header schema).
+    const device = request.headers['x-device-id'];
+    if (rule.device && typeof device === 'string' && DEVICE_ID_PATTERN.test(device)) {
+      checks.push(limiter.hit(`${action}:device:${device}`, rule.device));
+    }
     if (rule.user) {
       if (action === 'login') {
         const name = loginName(request);

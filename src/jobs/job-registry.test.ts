@@ -29,11 +29,12 @@ const ctx = { signal: new AbortController().signal };
 
 describe('job registry', () => {
   it('keeps the queue names and dedupe keys that existing job rows are stored under', () => {
-    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train']);
+    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune']);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
     expect(dedupeKeyOf(JOBS.purgeVideo, { videoId: 'abc', originalKey: 'originals/abc', multipartUploadId: null })).toBe('purge:abc');
     expect(dedupeKeyOf(JOBS.trainRecs, {})).toBe('recs-train');
+    expect(dedupeKeyOf(JOBS.pruneEvents, {})).toBe('events-prune');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -43,6 +44,7 @@ describe('job registry', () => {
       processVideo: async (j: Job<{ videoId: string }>) => void seen.push(`process ${j.payload.videoId}`),
       purgeVideo: async () => void seen.push('purge'),
       trainRecs: async () => void seen.push('train'),
+      pruneEvents: async () => void seen.push('prune'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -51,7 +53,8 @@ describe('job registry', () => {
     };
 
     const off = recordingQueue();
-    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '0' }), instrument)).toHaveLength(2);
+    const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0' };
+    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig(quiet), instrument)).toHaveLength(2);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
@@ -59,9 +62,19 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(3);
+    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(4);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
+    expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
+    // Retention kept forever: no retention worker.
+    expect(
+      startJobWorkers(
+        recordingQueue().queue,
+        JOBS,
+        handlers,
+        loadConfig({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
+      ),
+    ).toHaveLength(2);
 
     await on.worked[0]!.handler(job({ videoId: 'v1', extra: 'ignored' }), ctx);
     expect(seen).toEqual(['process v1']);

@@ -138,7 +138,7 @@ export function discoverySuite(name: string, start: () => Promise<TestApp>): voi
       it('ranks discoverable videos by weighted engagement inside the window', async () => {
         const liked = await seedVideo(t, maker, { caption: 'liked' }); // 3 likes = 12
         const talked = await seedVideo(t, maker, { caption: 'talked' }); // 2 comments + 1 share = 20
-        const watched = await seedVideo(t, maker, { caption: 'watched' }); // 5 views = 5
+        const watched = await seedVideo(t, maker, { caption: 'watched' }); // 5 anonymous views, all from 127.0.0.1 = 1
         const old = await seedVideo(t, maker, { caption: 'old news' }); // 10 likes, 4 days ago
         const unlisted = await seedVideo(t, maker, { caption: 'unlisted', visibility: 'unlisted' });
         await seedVideo(t, maker, { caption: 'quiet' });

@@ -101,7 +101,14 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
   const policyRng = rngFrom(SEED ^ 0xbeef);
   const warmupTallies: PolicyTally[] = [];
 
-  const headers = (v: SimViewer): Record<string, string> => (v.device ? { 'x-device-id': v.device } : {});
+  /**
+   * Each simulated viewer speaks from its own address (TRUST_PROXY is on), as
+   * people do: trending counts anonymous viewers by distinct address.
+   */
+  const headers = (v: SimViewer): Record<string, string> => ({
+    'x-forwarded-for': `198.18.${v.index >> 8}.${v.index & 255}`,
+    ...(v.device ? { 'x-device-id': v.device } : {}),
+  });
 
   async function forYouPage(v: SimViewer): Promise<SimVideo[]> {
     const r = await api('GET', `/api/v1/feed/for-you?limit=${PAGE}`, { token: v.token, headers: headers(v) });
@@ -190,7 +197,7 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
   beforeAll(async () => {
     const started = Date.now();
     // Catalog refreshed often, so the exploration statistics follow the simulation closely.
-    t = await startTestApp({ RECS_CATALOG_TTL_MS: '500', RECS_TRAIN_INTERVAL_SEC: '0' }, { workers: false });
+    t = await startTestApp({ RECS_CATALOG_TTL_MS: '500', RECS_TRAIN_INTERVAL_SEC: '0', TRUST_PROXY: 'true' }, { workers: false });
     api = apiClient(t.baseUrl);
     // Diagnosis only (never set in CI): override ranking options of the running service.
     if (process.env['RECS_SIM_OPTS']) {

@@ -15,21 +15,28 @@ export interface TestApp {
 export { freePort };
 
 /**
- * Every test client comes from 127.0.0.1, and suites sign up, comment and like
- * far faster than people do: limits raised out of the way (the per-IP ones
- * are also shared through Redis across suites). test/e2e/rate-limits.test.ts
- * sets low ones explicitly.
+ * Every test client comes from 127.0.0.1, and suites sign up, comment, like
+ * and watch far faster than people do, many anonymous viewers from that one
+ * address: limits and per-address view budgets raised out of the way (the
+ * per-IP ones are also shared through Redis across suites).
+ * test/e2e/rate-limits.test.ts and test/e2e/events-abuse.test.ts set low
+ * ones explicitly.
  */
-export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
-  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD'].flatMap((name) =>
-    name.includes('_PER_')
-      ? [[`RATE_LIMIT_${name}`, '100000/1m']]
-      : [
-          [`RATE_LIMIT_${name}_PER_USER`, '100000/1m'],
-          [`RATE_LIMIT_${name}_PER_IP`, '100000/1m'],
-        ],
+export const RAISED_RATE_LIMITS: Record<string, string> = {
+  ...Object.fromEntries(
+    ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD', 'EVENTS'].flatMap((name) =>
+      name.includes('_PER_')
+        ? [[`RATE_LIMIT_${name}`, '100000/1m']]
+        : [
+            [`RATE_LIMIT_${name}_PER_USER`, '100000/1m'],
+            [`RATE_LIMIT_${name}_PER_IP`, '100000/1m'],
+          ],
+    ),
   ),
-);
+  RATE_LIMIT_EVENTS_PER_DEVICE: '100000/1m',
+  EVENTS_NEW_DEVICES_PER_IP: '100000/1m',
+  EVENTS_ANON_VIEWS_PER_IP: '100000',
+};
 
 /** The real app (embedded defaults) listening on loopback, in a throwaway data folder. */
 export async function startTestApp(env: Record<string, string> = {}, opts: { workers?: boolean } = {}): Promise<TestApp> {

@@ -81,12 +81,19 @@ export class DiscoveryRepository {
    * Discoverable videos ranked by weighted engagement since `since` (views,
    * likes, comments and shares that happened inside the window), newest first
    * among equals. Returns ids only: pages are cut from this ranking.
+   *
+   * Views count signed-in viewers one each, anonymous ones by distinct
+   * client address (the `address` tag of their view rows): device ids are
+   * free to rotate, addresses are not, so one address moves a video by at
+   * most one view's weight here whatever it sends. Rows from before
+   * addresses were recorded (address null) count one each.
    */
   async trendingIds(since: Date, limit: number): Promise<string[]> {
     const w = TRENDING_WEIGHTS;
     const r = await this.db.query<{ id: string }>(
       `WITH engagement AS (
-         SELECT video_id, count(*) * ${w.views} AS score FROM video_views WHERE created_at > $1 GROUP BY video_id
+         SELECT video_id, (count(*) FILTER (WHERE address IS NULL) + count(DISTINCT address)) * ${w.views} AS score
+         FROM video_views WHERE created_at > $1 GROUP BY video_id
          UNION ALL
          SELECT video_id, count(*) * ${w.likes} FROM video_likes WHERE created_at > $1 GROUP BY video_id
          UNION ALL

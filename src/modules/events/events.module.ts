@@ -1,12 +1,54 @@
+import { enqueueJob } from '../../jobs/job-definition.js';
 import type { Platform } from '../../lib/module.js';
+import type { RateLimiter } from '../safety/rate-limiter.js';
 import type { VideosModule } from '../videos/videos.module.js';
+import { DeviceAdmission } from './anonymous-viewers.js';
 import { EventsRepository } from './events.repository.js';
+import { EventsRetention } from './events-retention.js';
 import { eventsRoutes } from './events.routes.js';
 import { EventsService } from './events.service.js';
+import { pruneEventsJob } from './prune-events.job.js';
 
-/** Playback events: stored for the recommender, turned into views. */
-export function createEventsModule(p: Platform, videos: VideosModule) {
-  const playback = new EventsService(new EventsRepository(p.db), (id) => videos.videos.countersChanged(id));
-  return { playback, routes: eventsRoutes(playback) };
+/** Playback events: stored for the recommender, turned into views, deleted after the retention window. */
+export function createEventsModule(p: Platform, videos: VideosModule, limiter: RateLimiter) {
+  const log = p.log.child({ module: 'events' });
+  const repo = new EventsRepository(p.db);
+  const playback = new EventsService(
+    repo,
+    {
+      admission: new DeviceAdmission(limiter, p.config.events.newDevicesPerIp),
+      viewsPerAddress: p.config.events.anonViewsPerIp,
+      secret: p.config.signingSecret,
+    },
+    (id) => videos.videos.countersChanged(id),
+  );
+  const retention = new EventsRetention(repo, p.config.events.retentionDays);
+  return {
+    playback,
+    retention,
+    routes: eventsRoutes(playback),
+    /** The handler of pruneEventsJob: one retention run. */
+    async runScheduledPrune(signal?: AbortSignal): Promise<void> {
+      const report = await retention.prune(signal ? { signal } : {});
+      const deleted = report.events.deleted + report.views.deleted + report.budgets.deleted;
+      if (deleted > 0) log.info(report, 'events: expired rows deleted');
+    },
+    /**
+     * Scheduled retention in worker processes, as training is scheduled: every
+     * interval each worker asks for a run (one dedupe key: one run at a time).
+     * Returns the function that stops asking, or null when retention is off.
+     */
+    schedulePruning(): (() => Promise<void>) | null {
+      const { pruneIntervalSec, retentionDays } = p.config.events;
+      if (pruneIntervalSec <= 0 || retentionDays <= 0) return null;
+      const request = () => {
+        enqueueJob(p.queue, pruneEventsJob, {}).catch((err: unknown) => log.warn({ err }, 'events: could not schedule retention'));
+      };
+      request();
+      const timer = setInterval(request, pruneIntervalSec * 1000);
+      timer.unref();
+      return async () => clearInterval(timer);
+    },
+  };
 }
 export type EventsModule = ReturnType<typeof createEventsModule>;

@@ -31,19 +31,27 @@ export class EventsRepository {
    * Appends the events and records the views they make, in one transaction.
    * A view row is unique per (video, viewer, period), and the view counter
    * moves only for rows really inserted: concurrent batches from one viewer
-   * count once. Returns the ids of videos whose view was counted now.
+   * count once. An anonymous viewer's new view also takes one from its
+   * address's budget for that video and period (`views.address`, null for a
+   * signed-in viewer): past the budget the view row is kept (the device
+   * viewed) but the counter does not move; the budget row's lock makes
+   * concurrent batches from one address count at most `budget` between them.
+   * `counted` false stores events that must never count (a device over its
+   * address's allowance): `views` is then empty. Returns the ids of videos
+   * whose view was counted now.
    */
   async record(
     viewer: Viewer,
     events: readonly StoredEvent[],
     receivedAt: Date,
-    views: { videoIds: readonly string[]; viewerKey: string; period: number },
+    counted: boolean,
+    views: { videoIds: readonly string[]; viewerKey: string; period: number; address: string | null; budget: number },
   ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       if (events.length > 0) {
         await tx.query(
-          `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at)
-           SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz
+          `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at, counted)
+           SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean
            FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[]) AS x(type, video_id, watched_ms, client_at)`,
           [
             events.map((e) => e.type),
@@ -53,23 +61,70 @@ export class EventsRepository {
             viewer.userId,
             viewer.deviceId,
             receivedAt,
+            counted,
           ],
         );
       }
-      if (views.videoIds.length === 0) return [];
+      if (!counted || views.videoIds.length === 0) return [];
       const r = await tx.query<{ video_id: string }>(
         `WITH ins AS (
-           INSERT INTO video_views (video_id, viewer_key, period)
-           SELECT x.id, $2::text, $3::int FROM unnest($1::text[]) AS x(id)
+           INSERT INTO video_views (video_id, viewer_key, period, address)
+           SELECT x.id, $2::text, $3::int, $4::text FROM unnest($1::text[]) AS x(id)
            ON CONFLICT DO NOTHING RETURNING video_id
+         ), budgeted AS (
+           INSERT INTO view_budgets (video_id, address, period, used)
+           SELECT video_id, $4::text, $3::int, 1 FROM ins WHERE $4::text IS NOT NULL
+           ON CONFLICT (video_id, address, period) DO UPDATE SET used = view_budgets.used + 1
+           WHERE view_budgets.used < $5::int
+           RETURNING video_id
+         ), views AS (
+           SELECT video_id FROM ins WHERE $4::text IS NULL
+           UNION ALL SELECT video_id FROM budgeted
          )
-         INSERT INTO video_stats (video_id, views) SELECT video_id, 1 FROM ins
+         INSERT INTO video_stats (video_id, views) SELECT video_id, 1 FROM views
          ON CONFLICT (video_id) DO UPDATE SET views = video_stats.views + 1
          RETURNING video_id`,
         // Sorted: concurrent batches then lock video_stats rows in one order (no deadlock).
-        [[...views.videoIds].sort(), views.viewerKey, views.period],
+        [[...views.videoIds].sort(), views.viewerKey, views.period, views.address, views.budget],
       );
       return r.rows.map((row) => row.video_id);
     });
+  }
+
+  /**
+   * Retention, one batch at a time (each its own short statement): deletes up
+   * to `limit` of the oldest events received before `before`; returns how
+   * many. Nothing else is touched — view counters live in video_stats.
+   */
+  async deleteEventsBefore(before: Date, limit: number): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2)`,
+      [before, limit],
+    );
+    return r.rowCount;
+  }
+
+  /** Up to `limit` view records (who viewed what, per day) created before `before`; counters stay. */
+  async deleteViewsBefore(before: Date, limit: number): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM video_views v USING (
+         SELECT video_id, viewer_key, period FROM video_views WHERE created_at < $1 ORDER BY created_at LIMIT $2
+       ) old
+       WHERE v.video_id = old.video_id AND v.viewer_key = old.viewer_key AND v.period = old.period`,
+      [before, limit],
+    );
+    return r.rowCount;
+  }
+
+  /** Up to `limit` view budgets of periods before `period` (only the current period's budget is ever read). */
+  async deleteBudgetsBefore(period: number, limit: number): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM view_budgets b USING (
+         SELECT video_id, address, period FROM view_budgets WHERE period < $1 LIMIT $2
+       ) old
+       WHERE b.video_id = old.video_id AND b.address = old.address AND b.period = old.period`,
+      [period, limit],
+    );
+    return r.rowCount;
   }
 }

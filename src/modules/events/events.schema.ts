@@ -45,7 +45,9 @@ export const EventsResult = responseSchema(
   z.object({
     accepted: count().describe('Events stored'),
     dropped: count().describe('Events for videos that do not exist or that you may not see: not stored'),
-    viewsCounted: count().describe('Videos whose view this batch counted (at most once per viewer and day)'),
+    viewsCounted: count().describe(
+      "Videos whose view this batch counted (at most once per viewer and day; anonymous views also within their address's daily budget)",
+    ),
   }),
 );
 export type EventsResult = z.infer<typeof EventsResult>;

@@ -4,6 +4,16 @@ import type { EventsRepository, StoredEvent } from './events.repository.js';
 import type { EventsBatch, EventsResult } from './events.schema.js';
 import type { Viewer } from '../../lib/http/viewer.js';
 import { clampClientTime, qualifiesAsView, viewPeriod } from './view-rule.js';
+import { addressTag, type DeviceAdmission } from './anonymous-viewers.js';
+
+export interface AnonymousViewing {
+  /** Which anonymous devices an address brings count (EVENTS_NEW_DEVICES_PER_IP). */
+  admission: DeviceAdmission;
+  /** Anonymous views per address, per video, per period (EVENTS_ANON_VIEWS_PER_IP). */
+  viewsPerAddress: number;
+  /** Key of the address hashes stored with view records. */
+  secret: string;
+}
 
 /**
  * Playback events from the player: stored for the recommender, and turned
@@ -12,19 +22,30 @@ import { clampClientTime, qualifiesAsView, viewPeriod } from './view-rule.js';
  * followers-only — are dropped silently and counted in `dropped`, so a player
  * that outlived a deletion does not lose the rest of its batch, and the
  * answer reveals nothing about hidden videos beyond "not accepted".
+ *
+ * Anonymous viewers are bounded per client address (see
+ * anonymous-viewers.ts): a device beyond its address's allowance of new ids
+ * has its events stored but never counted, and an address adds at most its
+ * budget of views to one video per period, however many devices it names.
  */
 export class EventsService {
   constructor(
     private readonly repo: EventsRepository,
+    private readonly anonymous: AnonymousViewing,
     /** Told which videos just counted a view (their cached anonymous answers carry counters). */
     private readonly countersChanged: (videoId: string) => Promise<void> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** `viewer.deviceId` was validated with the request (DeviceHeader). */
-  async ingest({ user, deviceId }: Viewer, batch: EventsBatch): Promise<EventsResult> {
-    if (!user && !deviceId) {
-      throw new AppError('device_id_required', 'Sign in, or name this device with an X-Device-Id header.');
+  /**
+   * `viewer.deviceId` was validated with the request (DeviceHeader);
+   * `address` is the client's address as per-IP limits count it (clientKey).
+   */
+  async ingest({ user, deviceId }: Viewer, batch: EventsBatch, address: string): Promise<EventsResult> {
+    let counted = true;
+    if (!user) {
+      if (!deviceId) throw new AppError('device_id_required', 'Sign in, or name this device with an X-Device-Id header.');
+      counted = await this.anonymous.admission.admit(address, deviceId);
     }
     const receivedAt = this.now();
     const visible = await this.repo.viewableVideos([...new Set(batch.events.map((e) => e.videoId))], user?.id ?? null);
@@ -40,19 +61,25 @@ export class EventsService {
         watchedMs: e.watchedMs ?? null,
         clientAt: clampClientTime(e.at === undefined ? undefined : new Date(e.at), receivedAt),
       });
-      if (qualifiesAsView(e, video.durationMs)) viewed.add(e.videoId);
+      if (counted && qualifiesAsView(e, video.durationMs)) viewed.add(e.videoId);
     }
     const viewer = { userId: user?.id ?? null, deviceId };
     const viewerKey = user ? `u:${user.id}` : `d:${deviceId}`;
-    let counted: string[];
+    let views: string[];
     try {
-      counted = await this.repo.record(viewer, stored, receivedAt, { videoIds: [...viewed], viewerKey, period: viewPeriod(receivedAt) });
+      views = await this.repo.record(viewer, stored, receivedAt, counted, {
+        videoIds: [...viewed],
+        viewerKey,
+        period: viewPeriod(receivedAt),
+        address: user ? null : addressTag(this.anonymous.secret, address),
+        budget: this.anonymous.viewsPerAddress,
+      });
     } catch (err) {
       // A video was deleted between the check and the write; the player may resend.
       if (isForeignKeyViolation(err)) throw new AppError('video_not_found', 'A video in the batch was just deleted; send the batch again.');
       throw err;
     }
-    await Promise.all(counted.map((id) => this.countersChanged(id)));
-    return { accepted: stored.length, dropped: batch.events.length - stored.length, viewsCounted: counted.length };
+    await Promise.all(views.map((id) => this.countersChanged(id)));
+    return { accepted: stored.length, dropped: batch.events.length - stored.length, viewsCounted: views.length };
   }
 }

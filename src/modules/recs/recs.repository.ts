@@ -104,7 +104,8 @@ function toPair(r: RawPair): PairRow {
 
 /**
  * Signals per (viewer, video) since $1 for training: playback events
- * aggregated, joined with likes, shares and comments and with whether the
+ * aggregated (counted ones: not those of devices over their address's
+ * allowance of new ids), joined with likes, shares and comments and with whether the
  * viewer follows the author. The same signals signals.ts aggregates for one
  * viewer at request time.
  */
@@ -116,7 +117,7 @@ const TRAINING_PAIRS_SQL = `
            count(*) FILTER (WHERE e.type = 'skip') AS skips,
            coalesce(max(e.watched_ms), 0) AS watched_ms,
            max(e.received_at) AS last_at
-    FROM events e WHERE e.received_at > $1 GROUP BY 1, 2
+    FROM events e WHERE e.received_at > $1 AND e.counted GROUP BY 1, 2
   ), eng AS (
     SELECT g.viewer, g.video_id, bool_or(g.kind = 'like') AS liked, bool_or(g.kind = 'share') AS shared,
            bool_or(g.kind = 'comment') AS commented, max(g.at) AS last_at
@@ -140,7 +141,7 @@ export class RecsRepository {
   /** Every (viewer, video) pair with signals since `since`, plus how many events that read. */
   async trainingPairs(since: Date): Promise<{ pairs: PairRow[]; eventsRead: number; maxEventId: number }> {
     const totals = await this.db.query<{ n: string | number; max_id: string | number | null }>(
-      `SELECT count(*) AS n, max(id) AS max_id FROM events WHERE received_at > $1`,
+      `SELECT count(*) AS n, max(id) AS max_id FROM events WHERE received_at > $1 AND counted`,
       [since],
     );
     const r = await this.db.query<RawPair>(TRAINING_PAIRS_SQL, [since]);
@@ -217,7 +218,10 @@ export class RecsRepository {
     }));
   }
 
-  /** Distinct viewers and engaged viewers of discoverable videos created since `since` (the exploration pool). */
+  /**
+   * Distinct viewers and engaged viewers of discoverable videos created since `since` (the exploration pool),
+   * from counted events only: rotated device ids beyond an address's allowance do not make a trial look popular.
+   */
   async exploreStats(since: Date): Promise<ExploreStat[]> {
     const r = await this.db.query<{ video_id: string; viewers: string | number; engaged: string | number }>(
       `WITH young AS (SELECT v.id, v.duration_ms FROM videos v WHERE v.created_at > $1 AND ${discoverableSql('v')}),
@@ -225,7 +229,7 @@ export class RecsRepository {
          SELECT e.video_id, coalesce(e.user_id, 'd:' || e.device_id) AS viewer,
                 bool_or(e.type = 'complete' OR (y.duration_ms > 0 AND e.watched_ms * 2 >= y.duration_ms)) AS engaged
          FROM events e JOIN young y ON y.id = e.video_id
-         WHERE e.received_at > $1
+         WHERE e.received_at > $1 AND e.counted
          GROUP BY e.video_id, coalesce(e.user_id, 'd:' || e.device_id)
        ), liked AS (
          SELECT l.video_id, l.user_id AS viewer FROM video_likes l JOIN young y ON y.id = l.video_id
@@ -270,7 +274,8 @@ export class RecsRepository {
   }
 
   async maxEventId(): Promise<number> {
-    const r = await this.db.query<{ max_id: string | number | null }>(`SELECT max(id) AS max_id FROM events`);
+    // Counted events only, as training reads them: uncounted ones alone never call for a new model.
+    const r = await this.db.query<{ max_id: string | number | null }>(`SELECT max(id) AS max_id FROM events WHERE counted`);
     return num(r.rows[0]?.max_id ?? null);
   }
 }

@@ -752,7 +752,9 @@ export type paths = {
         put?: never;
         /**
          * Playback events (batched)
-         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model.
+         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model. Batches also count against a per-device limit; on 429, keep the batch and resend it after Retry-After. Anonymous views are also bounded per address: an address counts views for a limited number of new device ids per window and a limited number of views per video per day (beyond them events are accepted, and `viewsCounted` says what counted).
+         *
+         *     Rate limited: the `events` limits (per user and per address).
          */
         post: operations["recordPlaybackEvents"];
         delete?: never;
@@ -1296,7 +1298,7 @@ export type components = {
             accepted: number;
             /** @description Events for videos that do not exist or that you may not see: not stored */
             dropped: number;
-            /** @description Videos whose view this batch counted (at most once per viewer and day) */
+            /** @description Videos whose view this batch counted (at most once per viewer and day; anonymous views also within their address's daily budget) */
             viewsCounted: number;
         };
         UploadInstructions: {
@@ -3816,6 +3818,17 @@ export interface operations {
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,0 +1,61 @@
+import type { EventsRepository } from './events.repository.js';
+import { viewPeriod } from './view-rule.js';
+
+/** Rows one DELETE removes at most: short statements, short locks, bounded WAL per statement. */
+export const PRUNE_BATCH_SIZE = 5000;
+
+export interface PruneReport {
+  /** Events received before this were deleted (null: retention is off). */
+  before: Date | null;
+  events: { deleted: number; batches: number };
+  /** Per-day view records (who viewed what); the view counters are not touched. */
+  views: { deleted: number; batches: number };
+  /** Per-address view budgets of past days. */
+  budgets: { deleted: number; batches: number };
+}
+
+/**
+ * The events table's retention window (EVENTS_RETENTION_DAYS). The default
+ * keeps what serving and training read: the recommender trains on
+ * RECS_TRAIN_WINDOW_DAYS (90) of events, For You reads a viewer's last 30
+ * days, trial exposure 7 and trending 72 hours. Deleting never changes a
+ * counter: views, likes and the rest live in video_stats.
+ */
+export class EventsRetention {
+  constructor(
+    private readonly repo: EventsRepository,
+    /** 0: keep forever. */
+    private readonly retentionDays: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Deletes what is past the window, batch by batch, until a batch comes
+   * back short (or `signal` aborts: the next run carries on). Idempotent:
+   * running it twice, or in two processes at once, deletes the same rows once.
+   */
+  async prune(opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<PruneReport> {
+    const none = { deleted: 0, batches: 0 };
+    if (this.retentionDays <= 0) return { before: null, events: none, views: none, budgets: none };
+    const now = this.now();
+    const before = new Date(now.getTime() - this.retentionDays * 86_400_000);
+    const batchSize = opts.batchSize ?? PRUNE_BATCH_SIZE;
+    const drain = async (deleteBatch: (limit: number) => Promise<number>) => {
+      const done = { deleted: 0, batches: 0 };
+      while (!opts.signal?.aborted) {
+        const n = await deleteBatch(batchSize);
+        done.deleted += n;
+        done.batches++;
+        if (n < batchSize) break;
+      }
+      return done;
+    };
+    return {
+      before,
+      events: await drain((limit) => this.repo.deleteEventsBefore(before, limit)),
+      views: await drain((limit) => this.repo.deleteViewsBefore(before, limit)),
+      // Only today's budget is read; yesterday's is kept for batches in flight at midnight.
+      budgets: await drain((limit) => this.repo.deleteBudgetsBefore(viewPeriod(now) - 1, limit)),
+    };
+  }
+}
