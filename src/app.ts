@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { migrate } from './adapters/db/migrate.js';
-import { createCache, createObjectStore, openDatabase } from './adapters/factory.js';
+import { createCache, createObjectStore, createRateCounters, openDatabase } from './adapters/factory.js';
 import { DbJobQueue } from './adapters/queue/db-job-queue.js';
 import { FsObjectStore } from './adapters/storage/fs-object-store.js';
 import type { Config } from './config/config.js';
@@ -13,11 +13,13 @@ import { webAppRoutes } from './http/web-app.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
+import { registerCursorSigning } from './http/cursors.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { CursorSigner } from './lib/cursor.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './observability/metrics.js';
 import { registerRoutes } from './lib/http/route.js';
-import { registerSseShutdown } from './lib/http/sse.js';
+import { registerSseStreams } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor } from './adapters/media/ffmpeg-image-processor.js';
 import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
@@ -86,7 +88,17 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const store = createObjectStore(config, log.child({ module: 'storage' }));
   const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts, logger: log.child({ module: 'queue' }) });
   const metrics = new Metrics(queue, jobNames(JOBS));
-  const cache: Cache = new InstrumentedCache(await createCache(config), metrics.cacheRequests);
+  const baseCache = await createCache(config);
+  const cache: Cache = new InstrumentedCache(baseCache, metrics.cacheRequests);
+  // Never the cache's LRU: cached pages must not be able to push a counter (a lockout) out.
+  const counters = await createRateCounters(config, baseCache, log.child({ module: 'rate-limit' }));
+  if (counters.evicted) {
+    metrics.observe(
+      'curta_rate_limit_counters_evicted',
+      'Live rate-limit counters dropped for room (RATE_LIMIT_MAX_KEYS too small)',
+      counters.evicted,
+    );
+  }
   const transcoder = new FfmpegTranscoder({
     ffmpegPath: config.media.ffmpegPath,
     ffprobePath: config.media.ffprobePath,
@@ -108,7 +120,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   const accounts = createAccountsModule(platform, videos, images);
   const uploads = createUploadsModule(platform, videos);
   const social = createSocialModule(platform, graph, videos, accounts);
-  const limiter = new RateLimiter(cache);
+  const limiter = new RateLimiter(counters.store);
   const playback = createEventsModule(platform, videos, limiter);
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
@@ -140,9 +152,10 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   metrics.instrumentHttp(http);
   registerAuth(http, accounts.accounts);
   registerRateLimits(http, limiter, config.rateLimits);
-  registerSseShutdown(http);
+  registerCursorSigning(http, new CursorSigner(config.signingSecret));
+  registerSseStreams(http, config.sse);
   registerRoutes(http, [
-    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]) }),
+    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz'), counters.ping?.()]) }),
     metrics.route(config.http.metricsToken),
     ...openapiRoutes(http),
     ...accounts.routes,
@@ -210,6 +223,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
       await cache.close();
+      await counters.close();
       if (!opts.db) await db.close();
     },
   };

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'not_found',
   'internal_error',
   'rate_limited',
+  'too_many_streams',
   // auth
   'unauthorized',
   'invalid_credentials',

@@ -2,9 +2,11 @@ import type { Config } from '../config/config.js';
 import type { Cache } from '../ports/cache.js';
 import type { Database } from '../ports/database.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { CounterStore } from '../ports/counter-store.js';
 import { MemoryCache } from './cache/memory-cache.js';
+import { MemoryCounters } from './cache/memory-counters.js';
 import { RedisCache } from './cache/redis-cache.js';
-import type { AdapterLogger } from './logger.js';
+import { consoleLogger, type AdapterLogger } from './logger.js';
 import { PgliteDatabase } from './db/pglite-database.js';
 import { PostgresDatabase } from './db/postgres-database.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
@@ -44,5 +46,71 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
 
 export async function createCache(config: Readonly<Config>): Promise<Cache> {
   if (config.cache.kind === 'redis') return RedisCache.connect(config.cache.url, { keyPrefix: 'curta:' });
-  return new MemoryCache();
+  return new MemoryCache({ maxBytes: config.cache.maxBytes });
+}
+
+export interface RateCounters {
+  store: CounterStore;
+  /** Readiness of a store of its own; absent when it is the cache (already checked) or in-process. */
+  ping?: () => Promise<void>;
+  /** In-process only: live counters dropped for room so far (the bound is too small for the traffic). */
+  evicted?: () => number;
+  /** Closes a store of its own (the cache's is closed with the cache). */
+  close(): Promise<void>;
+}
+
+/**
+ * The rate limiter's counters, never in the same bounded structure as cached
+ * content: in-process, a MemoryCounters of their own; with Redis, a Redis of
+ * their own (`RATE_LIMIT_REDIS_URL`) or the cache's (`cache`, the RedisCache
+ * that createCache returned). A Redis that may evict them is reported at
+ * start-up (see `checkCounterEviction`).
+ */
+export async function createRateCounters(
+  config: Readonly<Config>,
+  cache: Cache,
+  logger: AdapterLogger = consoleLogger,
+): Promise<RateCounters> {
+  const where = config.rateLimitStore;
+  if (where.kind === 'memory') {
+    const store = new MemoryCounters({ maxKeys: where.maxKeys });
+    return { store, evicted: () => store.evicted, close: async () => undefined };
+  }
+  if (where.kind === 'cache') {
+    if (!(cache instanceof RedisCache)) throw new Error('rate-limit counters in the cache need the Redis cache');
+    await checkCounterEviction(cache, false, logger);
+    return { store: cache, close: async () => undefined };
+  }
+  const own = await RedisCache.connect(where.url, { keyPrefix: 'curta:', logger });
+  await checkCounterEviction(own, true, logger);
+  return { store: own, ping: () => own.ping(), close: () => own.close() };
+}
+
+/**
+ * Redis under `maxmemory` with any policy but `noeviction` may drop counters
+ * when it fills (the volatile-* policies too: every counter has a TTL), and a
+ * dropped counter is a limit reset — a lockout lifted. Said once, loudly, at
+ * start-up rather than refusing readiness: the policy is static
+ * configuration, not an outage, and taking every process out of the load
+ * balancer over it would be worse than the risk. Returns whether it warned.
+ */
+export async function checkCounterEviction(
+  redis: Pick<RedisCache, 'memoryPolicy'>,
+  dedicated: boolean,
+  logger: AdapterLogger,
+): Promise<boolean> {
+  const memory = await redis.memoryPolicy().catch(() => null);
+  if (!memory) {
+    logger.warn({}, 'Could not read the rate-limit Redis eviction policy (INFO memory); make sure it is noeviction or has no maxmemory');
+    return true;
+  }
+  if (memory.maxmemory === 0 || memory.policy === 'noeviction') return false;
+  const fix = dedicated
+    ? 'set maxmemory-policy noeviction on the Redis of RATE_LIMIT_REDIS_URL (counters are small and expire on their own)'
+    : 'set RATE_LIMIT_REDIS_URL to a Redis of their own with maxmemory-policy noeviction (the cache needs its evicting policy)';
+  logger.warn(
+    { maxmemory: memory.maxmemory, policy: memory.policy },
+    `Rate-limit counters live in a Redis that evicts keys when full (maxmemory-policy ${memory.policy}): an evicted counter resets its limit; ${fix}`,
+  );
+  return true;
 }

@@ -78,6 +78,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Byte budget of the in-process cache (embedded default; Redis is bounded by its own maxmemory). */
+  CACHE_MAX_BYTES: int(1024 ** 2).default(64 * 1024 ** 2),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ENDPOINT: z.url().optional(),
@@ -118,7 +120,17 @@ const EnvSchema = z.object({
   TRUST_PROXY: trustProxy,
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (the Prometheus scraper's credentials). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Rate limits: `<count>/<window>` or `off` (fixed windows, counted in the cache, so shared by every process on Redis). */
+  /** Rate-limit counters in their own Redis (unset: REDIS_URL's, beside cached content; unset too: in-process). */
+  RATE_LIMIT_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Most live counters the in-process limiter keeps (expired windows go first, then the oldest). */
+  RATE_LIMIT_MAX_KEYS: int(1000).default(100_000),
+  /** Open Server-Sent Events streams per signed-in user and per client address, in each process; 0 = no cap. */
+  SSE_MAX_STREAMS_PER_USER: int(0).default(10),
+  SSE_MAX_STREAMS_PER_IP: int(0).default(50),
+  /** Rate limits: `<count>/<window>` or `off` (fixed windows in the limiter's store, so shared by every process on Redis). */
   RATE_LIMIT_SIGNUP_PER_IP: rateRule('20/1h'),
   RATE_LIMIT_LOGIN_PER_IP: rateRule('60/15m'),
   /** Failed logins per username (a correct password is never counted). */
@@ -183,7 +195,14 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   signingSecret: string;
   database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
-  cache: { kind: 'memory' } | { kind: 'redis'; url: string };
+  cache: { kind: 'memory'; maxBytes: number } | { kind: 'redis'; url: string };
+  /**
+   * Where rate-limit counters live: in-process (bounded by keys), the cache's Redis
+   * (beside cached content), or a Redis of their own.
+   */
+  rateLimitStore: { kind: 'memory'; maxKeys: number } | { kind: 'cache' } | { kind: 'redis'; url: string };
+  /** Open event streams per user and per client address in one process; 0 = no cap. */
+  sse: { maxPerUser: number; maxPerAddress: number };
   storage:
     | { kind: 'fs'; dir: string }
     | { kind: 's3'; bucket: string; region: string; endpoint?: string; publicEndpoint?: string; forcePathStyle: boolean };
@@ -287,7 +306,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
       : { kind: 'pglite', dir: resolve(dataDir, 'db') },
-    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    cache: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory', maxBytes: e.CACHE_MAX_BYTES },
+    rateLimitStore: e.RATE_LIMIT_REDIS_URL
+      ? { kind: 'redis', url: e.RATE_LIMIT_REDIS_URL }
+      : e.REDIS_URL
+        ? { kind: 'cache' }
+        : { kind: 'memory', maxKeys: e.RATE_LIMIT_MAX_KEYS },
+    sse: { maxPerUser: e.SSE_MAX_STREAMS_PER_USER, maxPerAddress: e.SSE_MAX_STREAMS_PER_IP },
     storage: e.S3_BUCKET
       ? {
           kind: 's3',

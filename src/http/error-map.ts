@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   internal_error: 500,
   rate_limited: 429,
+  too_many_streams: 429,
   unauthorized: 401,
   invalid_credentials: 401,
   username_taken: 409,

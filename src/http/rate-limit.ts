@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config, RateLimitedAction } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../lib/http/api-schemas.js';
-import { clientKey, type RateLimiter } from '../modules/safety/rate-limiter.js';
+import { clientKey, type RateLimiter, type Reservation } from '../modules/safety/rate-limiter.js';
 
 const WHAT: Record<RateLimitedAction, string> = {
   signup: 'sign-ups from this address',
@@ -29,16 +29,23 @@ function loginName(request: FastifyRequest): string | null {
  * request over either limit is a 429 `rate_limited` with Retry-After.
  *
  * Login is special: every attempt counts per IP, but per username only
- * failed ones do (so a user who knows their password is never locked out by
- * their own logins), and a username that used up its failures is refused
- * until the window ends, whatever the password.
+ * failed ones are kept (so a user who knows their password is never locked
+ * out by their own logins), and a username that used up its failures is
+ * refused until the window ends, whatever the password. The attempt is
+ * reserved before the password is verified and given back unless the answer
+ * is 401: concurrent guesses can never all be checked against a count that
+ * none of them has raised yet, so at most `limit` passwords per window are
+ * ever verified (attempts still in flight hold their place).
  */
 export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter, rules: Config['rateLimits']): void {
+  const reservations = new WeakMap<FastifyRequest, Reservation>();
+
   app.addHook('preHandler', async (request) => {
     const action = request.routeOptions.config?.contract?.rateLimit;
     if (!action) return;
     const rule = rules[action];
     const checks: Array<Promise<number | null>> = [];
+    let loginKey: string | null = null;
     if (rule.ip) checks.push(limiter.hit(`${action}:ip:${clientKey(request.ip)}`, rule.ip));
     // Per device where the route names one (its X-Device-Id, already validated by the route's header schema).
     const device = request.headers['x-device-id'];
@@ -48,27 +55,31 @@ export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter, r
     if (rule.user) {
       if (action === 'login') {
         const name = loginName(request);
-        if (name) checks.push(limiter.exhausted(`login:name:${name}`, rule.user));
+        if (name) loginKey = `login:name:${name}`;
       } else if (request.user) {
         checks.push(limiter.hit(`${action}:user:${request.user.id}`, rule.user));
       }
     }
     const waits = (await Promise.all(checks)).filter((s): s is number => s !== null);
+    // Only an attempt that passed every other limit takes one of the username's.
+    if (waits.length === 0 && loginKey && rule.user) {
+      const reservation = await limiter.reserve(loginKey, rule.user);
+      if (reservation.retryAfter === null) reservations.set(request, reservation);
+      else waits.push(reservation.retryAfter);
+    }
     if (waits.length > 0) {
       const retryAfter = Math.max(...waits);
       throw new AppError('rate_limited', `Too many ${WHAT[action]}; try again in ${retryAfter} s.`, { action, retryAfter });
     }
   });
 
-  const loginRule = rules.login.user;
-  if (loginRule) {
-    // Before the answer leaves, so the next attempt already sees the count.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.routeOptions.config?.contract?.rateLimit === 'login' && reply.statusCode === 401) {
-        const name = loginName(request);
-        if (name) await limiter.hit(`login:name:${name}`, loginRule);
-      }
-      return payload;
-    });
-  }
+  // Before the answer leaves, so the next attempt already sees the count.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const reservation = reservations.get(request);
+    if (reservation) {
+      reservations.delete(request);
+      if (reply.statusCode !== 401) await reservation.release();
+    }
+    return payload;
+  });
 }

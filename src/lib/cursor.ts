@@ -1,4 +1,47 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
+
+/**
+ * Cursors leave the server signed (src/http/cursors.ts): `<cursor>.<mac>`,
+ * an HMAC of the list it was issued for and the cursor itself, so a client
+ * can only hand back cursors the server issued for that list. A forged one
+ * never reaches a cache key or a query, and cannot make the server cache
+ * pages nobody was given.
+ */
+export class CursorSigner {
+  private readonly key: Buffer;
+
+  /** `secret`: the deployment's signing secret (a key of its own is derived from it). */
+  constructor(secret: string) {
+    this.key = createHmac('sha256', secret).update('curta cursor signing v1').digest();
+  }
+
+  sign(scope: string, cursor: string): string {
+    return `${cursor}.${this.mac(scope, cursor)}`;
+  }
+
+  /** The cursor inside `signed`, if this server signed it for `scope`; else invalid_cursor. */
+  verify(scope: string, signed: string): string {
+    const dot = signed.lastIndexOf('.');
+    if (dot > 0 && signed.length <= MAX_SIGNED_LENGTH) {
+      const cursor = signed.slice(0, dot);
+      const given = Buffer.from(signed.slice(dot + 1));
+      const expected = Buffer.from(this.mac(scope, cursor));
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return cursor;
+    }
+    throw invalidCursor();
+  }
+
+  private mac(scope: string, cursor: string): string {
+    return createHmac('sha256', this.key).update(`${scope}\n${cursor}`).digest().subarray(0, 16).toString('base64url');
+  }
+}
+
+/** Longer than any cursor the server issues (they are at most 300 characters, plus the MAC). */
+const MAX_SIGNED_LENGTH = 400;
+
+const invalidCursor = () =>
+  new AppError('invalid_cursor', 'The cursor is not one this list handed out; use the nextCursor value from a previous page.');
 
 /** Opaque keyset cursor: `(createdAt, id)` of the last item returned. */
 export interface KeysetCursor {
@@ -21,7 +64,7 @@ export function decodeCursor(raw: string): KeysetCursor {
   } catch {
     // fall through
   }
-  throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
+  throw invalidCursor();
 }
 
 /** Opaque offset cursor for ranked lists that have no stable key (trending). */
@@ -37,7 +80,7 @@ export function decodeOffsetCursor(raw: string): number {
   } catch {
     // fall through
   }
-  throw new AppError('invalid_cursor', 'The cursor is malformed; use the nextCursor value from a previous page.');
+  throw invalidCursor();
 }
 
 function isIssuedTimestamp(t: string): boolean {

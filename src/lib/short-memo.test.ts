@@ -19,4 +19,17 @@ describe('ShortMemo', () => {
     await memo.get('c', load); // a is evicted: three keys, room for two
     expect(await memo.get('a', load)).toBe(6);
   });
+
+  it('drops expired entries as new ones come, so it holds only the last ttl of loads', async () => {
+    let t = 0;
+    const memo = new ShortMemo<number>(250, 10_000, () => t);
+    let loads = 0;
+    for (let i = 0; i < 5000; i++) {
+      t += 1;
+      await memo.get(`page:${i}`, async () => ++loads);
+    }
+    // Only the pages of the last 250 ms are still held.
+    expect(memo.size).toBeLessThanOrEqual(250);
+    expect(await memo.get('page:4999', async () => ++loads)).toBe(5000); // still memoised
+  });
 });

@@ -2,8 +2,11 @@
  * A tiny in-process memo in front of a shared cache, for answers that are
  * the same for everyone and may be a fraction of a second old (anonymous
  * feed pages and video views): a burst of requests in one process costs one
- * round trip to Redis and one parse instead of one each. Bounded in entries;
- * a failed load is not kept.
+ * round trip to Redis and one parse instead of one each. Bounded in entries,
+ * and expired entries are dropped as new ones come (every entry lives the
+ * same TTL, so the Map's insertion order is expiry order): it holds at most
+ * what was loaded in the last `ttlMs`, not `maxEntries` stale pages. A failed
+ * load is not kept.
  */
 export class ShortMemo<T> {
   private readonly entries = new Map<string, { expires: number; value: Promise<T> }>();
@@ -14,8 +17,17 @@ export class ShortMemo<T> {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Entries held (some may have expired since the last `get`). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(key: string, load: () => Promise<T>): Promise<T> {
     const t = this.now();
+    for (const [k, e] of this.entries) {
+      if (e.expires > t) break;
+      this.entries.delete(k);
+    }
     const hit = this.entries.get(key);
     if (hit && hit.expires > t) return hit.value;
     if (hit) this.entries.delete(key);

@@ -67,6 +67,13 @@ if (await redisAvailable()) {
       expect(await b.get('k:json')).toEqual({ n: 1 });
     });
 
+    it('reports the server’s memory limit and eviction policy (for the rate limiter’s start-up check)', async () => {
+      const memory = await a.memoryPolicy();
+      expect(memory).not.toBeNull();
+      expect(memory!.maxmemory).toBeGreaterThanOrEqual(0);
+      expect(memory!.policy).toMatch(/^(noeviction|allkeys-|volatile-)/);
+    });
+
     it('incr with a TTL sets it once (PEXPIRE NX) and refuses non-numbers', async () => {
       expect(await a.incr('k:window', 1, 60_000)).toBe(1);
       await raw.pexpire(`${prefix}k:window`, 30_000);

@@ -18,6 +18,31 @@ describe('MemoryCache', () => {
     expect(cache.size).toBe(3);
   });
 
+  it('stays within its byte budget, least recently used out first, whatever the keys', async () => {
+    const cache = new MemoryCache({ maxBytes: 256 * 1024 });
+    const page = { items: Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, caption: 'x'.repeat(100) })), nextCursor: null };
+    await cache.set('keep', page, 60_000);
+    for (let i = 0; i < 5000; i++) {
+      await cache.set(`feed:forged:${i}`, page, 60_000);
+      if (i % 50 === 0) expect(await cache.get('keep')).toEqual(page); // recently used: stays
+      expect(cache.bytes).toBeLessThanOrEqual(256 * 1024);
+    }
+    expect(cache.size).toBeLessThan(5000);
+    expect(await cache.get('feed:forged:0')).toBeUndefined();
+    expect(await cache.get('feed:forged:4999')).toEqual(page);
+
+    // A value larger than the whole budget is not kept (and pushes nothing out).
+    const before = cache.size;
+    await cache.set('huge', 'x'.repeat(200 * 1024), 60_000);
+    expect(await cache.get('huge')).toBeUndefined();
+    expect(cache.size).toBe(before);
+
+    // Deletes and expiries give their bytes back.
+    await cache.delete('keep');
+    await cache.close();
+    expect(cache.bytes).toBe(0);
+  });
+
   it('expires by its clock', async () => {
     let now = 1_000;
     const cache = new MemoryCache({ now: () => now });

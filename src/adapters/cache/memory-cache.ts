@@ -2,7 +2,14 @@ import { AppError } from '../../errors.js';
 import type { Cache } from '../../ports/cache.js';
 
 export interface MemoryCacheOptions {
-  /** Most entries kept; the least recently used go first. Default 10 000. */
+  /**
+   * Byte budget: what the entries' keys and JSON texts may take, counted at two
+   * bytes a character (V8's widest strings) plus a fixed overhead each, so the
+   * real footprint stays under it. The least recently used go first; a value
+   * larger than the whole budget is not kept. Default 64 MiB.
+   */
+  maxBytes?: number;
+  /** Most entries kept, whatever their size. Default: no count limit. */
   maxEntries?: number;
   /** Clock in ms, injectable for tests. */
   now?: () => number;
@@ -13,7 +20,12 @@ interface Entry {
   json: string;
   /** Absolute expiry in ms; Infinity for none. */
   expiresAt: number;
+  /** What it counts against the byte budget (key included). */
+  bytes: number;
 }
+
+/** The Map slot, the entry object and the two strings' headers, roughly. */
+const ENTRY_OVERHEAD_BYTES = 96;
 
 interface Flight {
   promise: Promise<unknown>;
@@ -22,8 +34,10 @@ interface Flight {
 }
 
 /**
- * In-process Cache (the embedded default): an LRU bounded by entry count with
- * per-entry TTLs. Values are stored as JSON, as the Redis adapter stores them,
+ * In-process Cache (the embedded default): an LRU bounded by bytes (and
+ * optionally by entry count) with per-entry TTLs. Bytes, not entries: keys
+ * and page sizes vary, and a count bound lets a few thousand large pages take
+ * hundreds of megabytes. Values are stored as JSON, as the Redis adapter stores them,
  * so callers get a copy (mutating it does not change the cache) and anything
  * that would not survive Redis (Dates, Maps, undefined) does not survive here
  * either. A TTL of 0, negative or Infinity means "no expiry".
@@ -31,18 +45,29 @@ interface Flight {
 export class MemoryCache implements Cache {
   private readonly entries = new Map<string, Entry>();
   private readonly flights = new Map<string, Flight>();
+  private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private usedBytes = 0;
   private closed = false;
 
   constructor(opts: MemoryCacheOptions = {}) {
-    this.maxEntries = opts.maxEntries ?? 10_000;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new Error('maxEntries must be a positive integer');
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 ** 2;
+    this.maxEntries = opts.maxEntries ?? Infinity;
+    if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1) throw new Error('maxBytes must be a positive integer');
+    if (this.maxEntries !== Infinity && (!Number.isInteger(this.maxEntries) || this.maxEntries < 1)) {
+      throw new Error('maxEntries must be a positive integer');
+    }
     this.now = opts.now ?? Date.now;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** What the entries count against `maxBytes`. */
+  get bytes(): number {
+    return this.usedBytes;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -60,7 +85,7 @@ export class MemoryCache implements Cache {
   async delete(key: string): Promise<void> {
     this.assertOpen();
     this.supersede(key);
-    this.entries.delete(key);
+    this.drop(key);
   }
 
   /**
@@ -82,7 +107,7 @@ export class MemoryCache implements Cache {
     const next = current + by;
     const expiresAt = entry && entry.expiresAt !== Infinity ? entry.expiresAt : ttlMs !== undefined ? this.expiry(ttlMs) : Infinity;
     this.supersede(key);
-    this.store(key, { json: JSON.stringify(next), expiresAt });
+    this.store(key, JSON.stringify(next), expiresAt);
     return next;
   }
 
@@ -115,6 +140,7 @@ export class MemoryCache implements Cache {
   async close(): Promise<void> {
     this.closed = true;
     this.entries.clear();
+    this.usedBytes = 0;
     this.flights.clear();
   }
 
@@ -127,7 +153,10 @@ export class MemoryCache implements Cache {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.usedBytes -= entry.bytes;
+      return undefined;
+    }
     this.entries.set(key, entry);
     return entry;
   }
@@ -135,20 +164,30 @@ export class MemoryCache implements Cache {
   private write(key: string, value: unknown, ttlMs: number): void {
     const json = JSON.stringify(value);
     if (json === undefined) {
-      this.entries.delete(key); // undefined (or a function) cannot be stored, as in Redis
+      this.drop(key); // undefined (or a function) cannot be stored, as in Redis
       return;
     }
-    this.store(key, { json, expiresAt: this.expiry(ttlMs) });
+    this.store(key, json, this.expiry(ttlMs));
   }
 
-  private store(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    while (this.entries.size > this.maxEntries) {
+  private store(key: string, json: string, expiresAt: number): void {
+    this.drop(key);
+    const bytes = 2 * (key.length + json.length) + ENTRY_OVERHEAD_BYTES;
+    if (bytes > this.maxBytes) return; // would push out everything else: not kept (a read then misses and loads again)
+    this.entries.set(key, { json, expiresAt, bytes });
+    this.usedBytes += bytes;
+    while (this.usedBytes > this.maxBytes || this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
-      this.entries.delete(oldest.value);
+      this.drop(oldest.value);
     }
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.usedBytes -= entry.bytes;
   }
 
   private expiry(ttlMs: number): number {

@@ -133,6 +133,19 @@ export class RedisCache implements Cache {
     await this.redis.ping();
   }
 
+  /**
+   * The server's memory limit and eviction policy (from INFO, which managed
+   * services such as ElastiCache allow where CONFIG is disabled); null when
+   * the server does not say.
+   */
+  async memoryPolicy(): Promise<{ maxmemory: number; policy: string } | null> {
+    const info = await this.redis.info('memory');
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+    const maxmemory = field('maxmemory');
+    const policy = field('maxmemory_policy');
+    return maxmemory !== undefined && policy ? { maxmemory: Number(maxmemory), policy } : null;
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
     this.assertOpen();
     const json = await this.redis.get(key);

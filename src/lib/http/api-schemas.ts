@@ -12,6 +12,20 @@ export const count = () => z.int().min(0);
 
 const cursor = z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page.');
 
+/**
+ * `?cursor=`: what a page's nextCursor said, as it was. Cursors are opaque
+ * and signed by the server for the list that issued them (src/http/cursors.ts
+ * checks them before the handler runs).
+ */
+export const cursorQuery = () =>
+  z
+    .string()
+    .max(400)
+    .optional()
+    .describe(
+      "The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor`",
+    );
+
 /** `{items, nextCursor}` of every paginated list. */
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: cursor });
 
@@ -19,7 +33,7 @@ export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(
 export function pageQuery(defaultLimit: number, maxLimit = 50) {
   return z.object({
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe('Items per page'),
-    cursor: z.string().max(300).optional().describe("The previous page's nextCursor"),
+    cursor: cursorQuery(),
   });
 }
 export const PageQuery = pageQuery(20);

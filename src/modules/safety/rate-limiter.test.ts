@@ -1,28 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCache } from '../../adapters/cache/memory-cache.js';
+import { MemoryCounters } from '../../adapters/cache/memory-counters.js';
 import { parseRateRule } from '../../config/config.js';
 import { clientKey, RateLimiter } from './rate-limiter.js';
 
-describe('RateLimiter (fixed windows on the cache)', () => {
+describe('RateLimiter (fixed windows on a counter store)', () => {
   it('lets `limit` requests through per window and says when the window ends', async () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 10); // 10 s into a minute
-    const cache = new MemoryCache({ now: () => now });
-    const limiter = new RateLimiter(cache, () => now);
+    const limiter = new RateLimiter(new MemoryCounters({ now: () => now }), () => now);
     const rule = { limit: 3, windowSec: 60 };
     for (let i = 0; i < 3; i++) expect(await limiter.hit('k', rule)).toBeNull();
     expect(await limiter.hit('k', rule)).toBe(50);
-    expect(await limiter.exhausted('k', rule)).toBe(50);
     expect(await limiter.hit('other', rule)).toBeNull(); // keys count apart
     now += 49_500;
     expect(await limiter.hit('k', rule)).toBe(1); // never 0: Retry-After is at least 1
     now += 600; // the next window
-    expect(await limiter.exhausted('k', rule)).toBeNull();
     expect(await limiter.hit('k', rule)).toBeNull();
+  });
+
+  it('reserves attempts atomically: concurrent ones past the limit are refused, and what is given back is free again', async () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const counters = new MemoryCounters({ now: () => now });
+    const limiter = new RateLimiter(counters, () => now);
+    const rule = { limit: 10, windowSec: 900 };
+    const all = await Promise.all(Array.from({ length: 40 }, () => limiter.reserve('login:name:x', rule)));
+    expect(all.filter((r) => r.retryAfter === null)).toHaveLength(10);
+    expect(all.filter((r) => r.retryAfter === 900)).toHaveLength(30);
+    expect(await counters.get('rl:login:name:x:' + Math.floor(now / 900_000))).toBe(10); // refused ones were not kept
+
+    await all[0]!.release();
+    await all[0]!.release(); // once only
+    const again = await limiter.reserve('login:name:x', rule);
+    expect(again.retryAfter).toBeNull();
+    expect((await limiter.reserve('login:name:x', rule)).retryAfter).not.toBeNull();
+
+    // Given back after its window ended: nothing happens to the next window.
+    now += 900_000;
+    await again.release();
+    for (let i = 0; i < 10; i++) expect((await limiter.reserve('login:name:x', rule)).retryAfter).toBeNull();
+    expect((await limiter.reserve('login:name:x', rule)).retryAfter).not.toBeNull();
   });
 
   it('keeps counting refused requests, so hammering does not reopen the window early', async () => {
     let now = 1_000_000;
-    const limiter = new RateLimiter(new MemoryCache({ now: () => now }), () => now);
+    const limiter = new RateLimiter(new MemoryCounters({ now: () => now }), () => now);
     const rule = { limit: 1, windowSec: 3600 };
     expect(await limiter.hit('k', rule)).toBeNull();
     for (let i = 0; i < 5; i++) expect(await limiter.hit('k', rule)).not.toBeNull();

@@ -1,11 +1,22 @@
 import { isIP } from 'node:net';
 import type { RateRule } from '../../config/config.js';
-import type { Cache } from '../../ports/cache.js';
+import type { CounterStore } from '../../ports/counter-store.js';
+
+/** A counted attempt that may be given back (a login that turned out right). */
+export interface Reservation {
+  /** Seconds until the window ends when the attempt was refused; null when it was counted. */
+  retryAfter: number | null;
+  /** Gives the attempt back (once; a no-op for a refused one, which was never kept). */
+  release(): Promise<void>;
+}
+
+const NOTHING_TO_RELEASE = async (): Promise<void> => undefined;
 
 /**
- * Fixed-window counters on the Cache port's atomic `incr` with a TTL: with
- * Redis every process counts into the same key, in embedded mode the
- * process's LRU holds them. Windows are aligned to the epoch (a window of
+ * Fixed-window counters on an atomic `incr` with a TTL, in a store of their
+ * own (never the cache: cached pages must not be able to push a counter
+ * out): with Redis every process counts into the same key, in embedded mode
+ * the process's MemoryCounters hold them. Windows are aligned to the epoch (a window of
  * 60 s runs from :00 to :59), so the key names its window and the answer
  * can say exactly when the next one starts (Retry-After).
  *
@@ -15,31 +26,58 @@ import type { Cache } from '../../ports/cache.js';
  */
 export class RateLimiter {
   constructor(
-    private readonly cache: Cache,
+    private readonly counters: CounterStore,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Counts one request against `key`; null while within the limit, else the seconds until the window ends. */
   async hit(key: string, rule: RateRule): Promise<number | null> {
     const w = this.window(rule);
-    const count = await this.cache.incr(`rl:${key}:${w.index}`, 1, w.ttlMs);
+    const count = await this.counters.incr(`rl:${key}:${w.index}`, 1, w.ttlMs);
     return count > rule.limit ? w.retryAfterSec : null;
   }
 
   /** Like `hit`, without counting: whether `key` has already used up this window. */
   async exhausted(key: string, rule: RateRule): Promise<number | null> {
     const w = this.window(rule);
-    const count = (await this.cache.get<number>(`rl:${key}:${w.index}`)) ?? 0;
+    const count = (await this.counters.get<number>(`rl:${key}:${w.index}`)) ?? 0;
     return count >= rule.limit ? w.retryAfterSec : null;
   }
 
-  private window(rule: RateRule): { index: number; ttlMs: number; retryAfterSec: number } {
+  /**
+   * Takes one of `key`'s attempts before the work it guards, atomically (the
+   * increment is the check), so concurrent attempts can never all pass a
+   * check made before any of them was counted. Over the limit, the attempt
+   * is refused and not kept; within it, the caller keeps it (a failure) or
+   * gives it back (`release`, e.g. a correct password).
+   */
+  async reserve(key: string, rule: RateRule): Promise<Reservation> {
+    const w = this.window(rule);
+    const counterKey = `rl:${key}:${w.index}`;
+    const count = await this.counters.incr(counterKey, 1, w.ttlMs);
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      // Once the window is over its key is gone or going: a decrement would only start a stray one.
+      const leftMs = w.endsAt - this.now();
+      if (leftMs > 0) await this.counters.incr(counterKey, -1, leftMs + 1000);
+    };
+    if (count > rule.limit) {
+      await release();
+      return { retryAfter: w.retryAfterSec, release: NOTHING_TO_RELEASE };
+    }
+    return { retryAfter: null, release };
+  }
+
+  private window(rule: RateRule): { index: number; ttlMs: number; retryAfterSec: number; endsAt: number } {
     const windowMs = rule.windowSec * 1000;
     const now = this.now();
     const index = Math.floor(now / windowMs);
-    const leftMs = (index + 1) * windowMs - now;
+    const endsAt = (index + 1) * windowMs;
+    const leftMs = endsAt - now;
     // The key outlives its window by a little, never by a whole window.
-    return { index, ttlMs: leftMs + 1000, retryAfterSec: Math.max(1, Math.ceil(leftMs / 1000)) };
+    return { index, ttlMs: leftMs + 1000, retryAfterSec: Math.max(1, Math.ceil(leftMs / 1000)), endsAt };
   }
 }
 

@@ -86,11 +86,12 @@ export function videosRoutes(deps: {
       summary: 'Processing status as Server-Sent Events',
       description:
         '`event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. ' +
-        "Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process).",
+        "Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process). " +
+        'Open streams are capped per account and per address (`SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS_PER_IP`): over the cap, 429 `too_many_streams` with Retry-After.',
       auth: 'optional',
       params: VideoIdParams,
       response: { contentType: 'text/event-stream', description: 'An event stream' },
-      errors: [404],
+      errors: [404, 429],
       handler: async (request, reply) => {
         const { id } = request.params;
         const viewer = request.user;

@@ -420,7 +420,7 @@ export type paths = {
         };
         /**
          * Processing status as Server-Sent Events
-         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process).
+         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process). Open streams are capped per account and per address (`SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS_PER_IP`): over the cap, 429 `too_many_streams` with Retry-After.
          */
         get: operations["streamVideoStatus"];
         put?: never;
@@ -1117,7 +1117,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1866,7 +1866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -1928,7 +1928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2085,7 +2085,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -2304,7 +2304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2596,7 +2596,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -2658,6 +2658,17 @@ export interface operations {
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3036,7 +3047,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3082,7 +3093,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3128,7 +3139,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3214,7 +3225,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3275,7 +3286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3384,7 +3395,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3461,7 +3472,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3479,7 +3490,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
                 /** @description List this comment's replies instead */
                 parentId?: string;
@@ -3583,7 +3594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3714,7 +3725,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3777,7 +3788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3876,7 +3887,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3913,7 +3924,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -4047,7 +4058,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -4143,7 +4154,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4161,7 +4172,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
                 status?: "open" | "resolved" | "dismissed";
                 targetType?: "video" | "comment" | "user";
@@ -4721,7 +4732,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: {
