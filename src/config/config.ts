@@ -113,6 +113,16 @@ const EnvSchema = z.object({
     .optional(),
   /** Lifetime of signed URLs for renditions of followers-only, private and unpublished videos. */
   PRIVATE_MEDIA_URL_TTL_SEC: int(60, 7 * 24 * 3600).default(3600),
+  /**
+   * How long a shared cache (nginx, a CDN) may serve public media before revalidating with Curta (`s-maxage`):
+   * how long a video made private, taken down or deleted may still be served from it. Browsers keep their year.
+   */
+  MEDIA_SHARED_MAX_AGE_SEC: int(1, 86_400).default(5),
+  /**
+   * How long a process reuses a viewer's standing (follows, blocks, ban, role) when answering their signed media URLs;
+   * an unfollow, block or ban made through another process stops that viewer's media this late at most.
+   */
+  MEDIA_VIEWER_CACHE_MS: int(0, 60_000).default(2000),
   /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
   RECONCILE_INTERVAL_SEC: int(0, 86_400).default(30),
 
@@ -215,6 +225,10 @@ export interface Config {
     transcodeTimeoutSec: number;
     workDir: string;
     privateUrlTtlSec: number;
+    /** `s-maxage` of public media answers (see MEDIA_SHARED_MAX_AGE_SEC). */
+    sharedMaxAgeSec: number;
+    /** How long a viewer's standing is reused for signed media in a process (0: read on every request). */
+    viewerCacheMs: number;
     accelRedirectPrefix: string | null;
   };
   uploads: {
@@ -331,6 +345,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       transcodeTimeoutSec: e.TRANSCODE_TIMEOUT_SEC,
       workDir: resolve(dataDir, 'work'),
       privateUrlTtlSec: e.PRIVATE_MEDIA_URL_TTL_SEC,
+      sharedMaxAgeSec: e.MEDIA_SHARED_MAX_AGE_SEC,
+      viewerCacheMs: e.MEDIA_VIEWER_CACHE_MS,
       accelRedirectPrefix: e.MEDIA_ACCEL_REDIRECT ?? null,
     },
     uploads: {

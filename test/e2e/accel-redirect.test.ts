@@ -29,7 +29,7 @@ describe('media through X-Accel-Redirect (filesystem store behind nginx)', () =>
 
     const res = await fetch(v.playback.mp4);
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, s-maxage=5, immutable');
     expect(res.headers.get('content-type')).toBe('video/mp4');
     const target = res.headers.get('x-accel-redirect')!;
     expect(target).toMatch(/^\/_curta_objects\/media\/[\w-]+\/[\w-]+\/video\.mp4\/\.blob-[0-9a-f-]+$/);

@@ -163,7 +163,7 @@ describe('upload → process → play', () => {
     expect(text).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
 
     const mp4 = await fetch(v.playback.mp4);
-    expect(mp4.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(mp4.headers.get('cache-control')).toBe('public, max-age=31536000, s-maxage=5, immutable');
     const etag = mp4.headers.get('etag')!;
     const size = Number(mp4.headers.get('content-length'));
     expect(size).toBeGreaterThan(1000);
@@ -279,7 +279,8 @@ describe('private media', () => {
     expect((await putBytes(created.upload, clip)).status).toBe(200);
     const v = await waitForVideo(api, created.videoId, token, (x) => x.status === 'ready');
     expect(v.visibility).toBe('private');
-    expect(v.playback.hls).toMatch(/\/media\/s\/\d+\/[\w-]+\//);
+    // /media/s/<expires>/<signature>/<viewer>/<id>/…: bound to the owner who asked.
+    expect(v.playback.hls).toMatch(new RegExp(`/media/s/\\d+/[\\w-]+/[\\w-]+/${created.videoId}/`));
 
     const master = await fetch(v.playback.hls);
     expect(master.status).toBe(200);
@@ -293,7 +294,7 @@ describe('private media', () => {
     expect(seg.status).toBe(206);
 
     // The same object by its plain URL, with a tampered signature, or for another video: refused.
-    const plain = v.playback.hls.replace(/\/media\/s\/\d+\/[\w-]+\//, '/media/');
+    const plain = v.playback.hls.replace(/\/media\/s\/\d+\/[\w-]+\/[\w-]+\//, '/media/');
     expect((await fetch(plain)).status).toBe(404);
     const tampered = v.playback.hls.replace(/\/s\/(\d+)\//, (_m: string, e: string) => `/s/${Number(e) + 900}/`);
     const t1 = await fetch(tampered);

@@ -290,7 +290,7 @@ describe('authorization matrix', () => {
       expect((await fetch(`${t.baseUrl}/media/${video}/seed/poster.jpg`)).status, 'plain URL').toBe(404);
       expect((await fetch(signed.replace(/\/media\/s\/(\d+)\/[^/]+\//, '/media/s/$1/forged/'))).status, 'forged').toBe(403);
       const expired = new MediaUrls(t.app.config.mediaBaseUrl, t.app.config.signingSecret, 60, () => Date.now() - 86_400_000);
-      expect((await fetch(expired.forPrefix(`media/${video}/seed`, false)('poster.jpg'))).status, 'expired').toBe(403);
+      expect((await fetch(expired.forPrefix(`media/${video}/seed`, false, users.owner.id)('poster.jpg'))).status, 'expired').toBe(403);
       const ok = await fetch(signed);
       expect(ok.status).toBe(200);
       expect(ok.headers.get('cache-control')).toMatch(/^private/);

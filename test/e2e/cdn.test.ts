@@ -12,7 +12,9 @@ import { apiClient } from '../support/test-app.js';
  * processes and a worker behind nginx running docs/nginx.conf. What Curta
  * marks cacheable is served from nginx's cache on the second request; what
  * depends on who asks never is, and private renditions travel only on
- * signed, expiring URLs the proxy does not keep.
+ * signed, expiring URLs the proxy does not keep. Withdrawn access stops media
+ * within seconds: the proxy revalidates public media with Curta, and signed
+ * URLs stop on every API process.
  */
 
 const available = await clusterAvailable('CDN test');
@@ -28,6 +30,22 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<F
   const res = await fetch(url, { headers });
   const bytes = Buffer.from(await res.arrayBuffer());
   return { status: res.status, cache: res.headers.get('x-cache-status'), headers: res.headers, bytes };
+}
+
+/** Browsers keep versioned renditions a year; shared caches revalidate them after MEDIA_SHARED_MAX_AGE_SEC (default 5). */
+const IMMUTABLE_MEDIA = 'public, max-age=31536000, s-maxage=5, immutable';
+/** How long a withdrawal may take to show through the proxy or on another process: generous, not a timing claim. */
+const REVOCATION_DEADLINE_MS = 30_000;
+
+/** Polls `probe` every `everyMs` until it returns a value, at most REVOCATION_DEADLINE_MS; returns the last value either way. */
+async function pollFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + REVOCATION_DEADLINE_MS;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, everyMs));
+    value = await probe();
+  }
+  return value;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -114,8 +132,8 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     for (const [what, [first, second]] of pairs) {
       expect({ what, status: first!.status, cache: first!.cache }).toEqual({ what, status: 200, cache: 'MISS' });
       expect({ what, status: second!.status, cache: second!.cache }).toEqual({ what, status: 200, cache: 'HIT' });
-      // Finished renditions are versioned, so caches may keep them forever.
-      expect({ what, cc: second!.headers.get('cache-control') }).toEqual({ what, cc: 'public, max-age=31536000, immutable' });
+      // Finished renditions are versioned, so browsers may keep them forever; shared caches revalidate every 5 s.
+      expect({ what, cc: second!.headers.get('cache-control') }).toEqual({ what, cc: IMMUTABLE_MEDIA });
       expect(sha(second!.bytes)).toBe(sha(first!.bytes));
       expect(first!.bytes.length).toBeGreaterThan(0);
     }
@@ -199,7 +217,8 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
 
   it('answers Range requests from the cache, and a first Range request fills it', async () => {
     const full = await get(playback.mp4);
-    expect(full.cache).toBe('HIT');
+    // From the cache either way (revalidated with a 304 when its 5 s had passed).
+    expect(full.cache).toBeOneOf(['HIT', 'REVALIDATED']);
     const size = full.bytes.length;
     const etag = full.headers.get('etag')!;
 
@@ -245,7 +264,7 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
       owner = (await api('GET', `/api/v1/videos/${id}`, { token: alice })).body;
       if (owner?.status === 'failed' || Date.now() > deadline) throw new Error(`private video not ready: ${JSON.stringify(owner)}`);
     } while (owner?.status !== 'ready');
-    expect(owner.playback.hls).toMatch(new RegExp(`^${c.url}/media/s/\\d+/[^/]+/${id}/`));
+    expect(owner.playback.hls).toMatch(new RegExp(`^${c.url}/media/s/\\d+/[^/]+/[^/]+/${id}/`));
 
     // Neither the metadata nor the renditions are kept by the proxy, however often they are asked for.
     for (const [what, url] of [
@@ -279,7 +298,7 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     expect([seg.status, seg.cache]).toEqual([200, 'MISS']);
 
     // Without the signature, or with a forged one, there is nothing to get — and nothing cached.
-    const plain = owner.playback.hls.replace(/\/media\/s\/\d+\/[^/]+\//, '/media/');
+    const plain = owner.playback.hls.replace(/\/media\/s\/\d+\/[^/]+\/[^/]+\//, '/media/');
     const forged = owner.playback.hls.replace(/(\/media\/s\/\d+\/)[^/]+\//, '$1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/');
     for (let i = 0; i < 2; i++) {
       const p = await get(plain);
@@ -298,5 +317,69 @@ describe.skipIf(!available)('CDN semantics through nginx (2 API processes, 1 wor
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text(); // ready → one status event, then the stream closes
     expect(JSON.parse(/data: (.*)\n/.exec(text)![1]!).status).toBe('ready');
+  });
+
+  it('revalidates public media with Curta every few seconds: 304s while it stays public, 404 soon after it is made private', async () => {
+    const urls = [playback.poster, playback.mp4, playback.hls];
+    for (const url of urls) {
+      const f = await get(url);
+      expect([f.status, f.headers.get('cache-control')]).toEqual([200, IMMUTABLE_MEDIA]);
+    }
+    // Once its s-maxage has passed, the proxy asks Curta again (If-None-Match) and keeps its bytes on the 304.
+    const cachedBytes = (await get(playback.mp4)).bytes;
+    const revalidated = await pollFor(
+      () => get(playback.mp4),
+      (f) => f.cache === 'REVALIDATED',
+    );
+    expect([revalidated.status, revalidated.cache]).toEqual([200, 'REVALIDATED']);
+    expect(sha(revalidated.bytes)).toBe(sha(cachedBytes));
+
+    // The owner makes it private (through one API process); the proxy stops serving every object soon after.
+    const patched = await fetch(`${c.apiUrls[0]}/api/v1/videos/${videoId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ visibility: 'private' }),
+    });
+    expect(patched.status).toBe(200);
+    for (const url of urls) {
+      const gone = await pollFor(
+        () => get(url),
+        (f) => f.status !== 200,
+      );
+      expect({ url, status: gone.status, cc: gone.headers.get('cache-control') }).toEqual({ url, status: 404, cc: 'no-store' });
+      // And it stays gone: the 404 is not cached, the stale copy is not served.
+      const again = await get(url);
+      expect({ url, status: again.status }).toEqual({ url, status: 404 });
+    }
+  });
+
+  it('stops a follower’s signed URLs on the other API process within seconds of a block made through one', async () => {
+    const bobId = (await api('GET', '/api/v1/me', { token: bob })).body.user.id as string;
+    expect((await api('PUT', '/api/v1/users/alice/follow', { token: bob })).status).toBe(200);
+    const patched = await fetch(`${c.apiUrls[0]}/api/v1/videos/${videoId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ visibility: 'followers' }),
+    });
+    expect(patched.status).toBe(200);
+    // Bob's URLs, asked of process B and fetched from it (and through the proxy, which does not keep them).
+    const video = await fetch(`${c.apiUrls[1]}/api/v1/videos/${videoId}`, { headers: { authorization: `Bearer ${bob}` } });
+    expect(video.status).toBe(200);
+    const poster: string = ((await video.json()) as { playback: { poster: string } }).playback.poster;
+    expect(poster).toContain(`/media/s/`);
+    expect(poster).toContain(`/${bobId}/${videoId}/`);
+    const onB = poster.replace(c.url, c.apiUrls[1]!);
+    expect((await get(onB)).status).toBe(200);
+    expect((await get(poster)).status).toBe(200);
+
+    // Alice blocks Bob through process A: process B stops answering his URL within seconds.
+    const block = await fetch(`${c.apiUrls[0]}/api/v1/users/bob/block`, { method: 'PUT', headers: { authorization: `Bearer ${alice}` } });
+    expect(block.status).toBe(200);
+    const gone = await pollFor(
+      () => get(onB),
+      (f) => f.status !== 200,
+    );
+    expect(gone.status).toBe(404);
+    expect((await get(poster)).status).toBe(404);
   });
 });

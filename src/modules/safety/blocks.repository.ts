@@ -3,7 +3,7 @@ import { keysetSql } from '../../lib/pagination.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { UserSummaryRow } from '../accounts/user.types.js';
 import { lockPair } from '../social/follows.repository.js';
-import { blockedBetweenSql, type ViewerRelation } from '../videos/visibility.js';
+import { blockedBetweenSql, type ViewerRelation, type ViewerStanding } from '../videos/visibility.js';
 
 export interface BlockRow extends UserSummaryRow {
   blocked_at: Date;
@@ -27,6 +27,28 @@ export class BlocksRepository {
     );
     const row = r.rows[0];
     return { followsOwner: row?.follows_owner === true, blocked: row?.blocked === true };
+  }
+
+  /**
+   * The relation plus what signed media re-checks about the viewer (banned,
+   * admin), in one round trip; null when the viewer's account is gone.
+   */
+  async standing(viewerId: string, ownerId: string): Promise<ViewerStanding | null> {
+    const r = await this.db.query<{ follows_owner: boolean; blocked: boolean; banned: boolean; admin: boolean }>(
+      `SELECT u.banned_at IS NOT NULL AS banned, u.role = 'admin' AS admin,
+              EXISTS (SELECT 1 FROM follows WHERE follower_id = $1::text AND followee_id = $2::text) AS follows_owner,
+              ${blockedBetweenSql('$1::text', '$2::text')} AS blocked
+       FROM users u WHERE u.id = $1::text`,
+      [viewerId, ownerId],
+    );
+    const row = r.rows[0];
+    if (!row) return null;
+    return {
+      followsOwner: row.follows_owner,
+      blocked: row.blocked,
+      banned: row.banned,
+      admin: row.admin,
+    };
   }
 
   /** Who `userId` blocked, and who blocked `userId`. */

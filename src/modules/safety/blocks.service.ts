@@ -25,7 +25,10 @@ export class BlocksService {
   async block(user: PublicUser, username: string): Promise<{ blocking: true }> {
     const target = await this.profiles.requireUser(username);
     if (target.id === user.id) throw new AppError('cannot_block_self', 'You cannot block yourself.');
-    if (await this.repo.block(user.id, target.id)) await this.mentionsChanged(user.id, target.id);
+    if (await this.repo.block(user.id, target.id)) {
+      this.events.viewersChanged(user.id, target.id);
+      await this.mentionsChanged(user.id, target.id);
+    }
     return { blocking: true };
   }
 
@@ -33,7 +36,10 @@ export class BlocksService {
   async unblock(user: PublicUser, username: string): Promise<{ blocking: false }> {
     const target = await this.profiles.requireUser(username);
     if (target.id === user.id) throw new AppError('cannot_block_self', 'You cannot block yourself.');
-    if (await this.repo.unblock(user.id, target.id)) await this.mentionsChanged(user.id, target.id);
+    if (await this.repo.unblock(user.id, target.id)) {
+      this.events.viewersChanged(user.id, target.id);
+      await this.mentionsChanged(user.id, target.id);
+    }
     return { blocking: false };
   }
 

@@ -32,14 +32,14 @@ export class ModerationService {
     });
     if (!found) throw new AppError('video_not_found', `No video with id "${videoId}".`);
     await this.events.changed(videoId, { feed: true });
-    return { video: await this.videoTarget(videoId) };
+    return { video: await this.videoTarget(videoId, admin) };
   }
 
   /** Undoes a takedown. Idempotent. */
-  async restore(videoId: string): Promise<{ video: AdminVideoView }> {
+  async restore(admin: PublicUser, videoId: string): Promise<{ video: AdminVideoView }> {
     if (!(await this.repo.restore(videoId))) throw new AppError('video_not_found', `No video with id "${videoId}".`);
     await this.events.changed(videoId, { feed: true });
-    return { video: await this.videoTarget(videoId) };
+    return { video: await this.videoTarget(videoId, admin) };
   }
 
   async user(username: string): Promise<AdminUserView> {
@@ -74,16 +74,20 @@ export class ModerationService {
     return { user: await this.user(target.username) };
   }
 
-  /** The account's videos and the videos mentioning it are cached with its ban state. */
+  /**
+   * The account's videos and the videos mentioning it are cached with its ban
+   * state; what it may watch itself (signed media) is decided afresh too.
+   */
   private async accountChanged(userId: string): Promise<void> {
+    this.events.viewersChanged(userId);
     const ids = [...new Set([...(await this.videosRepo.idsByOwner(userId)), ...(await this.videosRepo.idsMentioning(userId))])];
     // The last one also moves the feed generation (feed pages, trending ranking).
     for (const [i, id] of ids.entries()) await this.events.changed(id, { feed: i === ids.length - 1 });
   }
 
-  private async videoTarget(videoId: string): Promise<AdminVideoView> {
+  private async videoTarget(videoId: string, admin: PublicUser): Promise<AdminVideoView> {
     const row = await this.videosRepo.get(videoId);
     if (!row) throw new AppError('video_not_found', `No video with id "${videoId}".`);
-    return this.reports.videoTarget(row);
+    return this.reports.videoTarget(row, admin);
   }
 }

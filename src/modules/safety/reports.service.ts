@@ -85,32 +85,32 @@ export class ReportsService {
     }
   }
 
-  async queue(params: ReportQueueParams): Promise<Page<AdminReportView>> {
+  async queue(admin: PublicUser, params: ReportQueueParams): Promise<Page<AdminReportView>> {
     const rows = await this.repo.list(params.status, params.targetType, params.limit + 1, afterCursor(params.cursor));
     const page = keysetPage(rows, params.limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
-    return { items: await this.present(page.items), nextCursor: page.nextCursor };
+    return { items: await this.present(page.items, admin), nextCursor: page.nextCursor };
   }
 
-  async get(id: string): Promise<AdminReportView> {
+  async get(admin: PublicUser, id: string): Promise<AdminReportView> {
     const row = await this.repo.get(id);
     if (!row) throw new AppError('report_not_found', `No report with id "${id}".`);
-    return (await this.present([row]))[0]!;
+    return (await this.present([row], admin))[0]!;
   }
 
   /** Idempotent for the same outcome; closing a report the other way is a 409 report_closed. */
   async close(admin: PublicUser, id: string, status: 'resolved' | 'dismissed', note: string): Promise<AdminReportView> {
     const closed = await this.repo.close(id, status, admin.id, note);
-    if (closed) return (await this.present([closed]))[0]!;
+    if (closed) return (await this.present([closed], admin))[0]!;
     const row = await this.repo.get(id);
     if (!row) throw new AppError('report_not_found', `No report with id "${id}".`);
     if (row.status !== status) {
       throw new AppError('report_closed', `This report was already ${row.status}.`, { status: row.status });
     }
-    return (await this.present([row]))[0]!;
+    return (await this.present([row], admin))[0]!;
   }
 
   /** Reports with their targets as they are now; one query per kind of target. */
-  private async present(rows: readonly ReportRow[]): Promise<AdminReportView[]> {
+  private async present(rows: readonly ReportRow[], admin: PublicUser): Promise<AdminReportView[]> {
     const ids = (type: ReportTargetType) => [...new Set(rows.filter((r) => r.target_type === type).map((r) => r.target_id))];
     const [videoRows, commentRows, userRows, counts] = await Promise.all([
       this.videosRepo.listByIds(ids('video')),
@@ -119,7 +119,7 @@ export class ReportsService {
       this.repo.openCounts(rows.map((r) => ({ type: r.target_type, id: r.target_id }))),
     ]);
     const targets = new Map<string, ReportTarget>();
-    for (const v of videoRows) targets.set(`video:${v.id}`, this.videoTarget(v));
+    for (const v of videoRows) targets.set(`video:${v.id}`, this.videoTarget(v, admin));
     for (const c of commentRows) targets.set(`comment:${c.id}`, commentTarget(c));
     for (const u of userRows) targets.set(`user:${u.id}`, userTarget(u));
     return rows.map((r) => ({
@@ -138,9 +138,12 @@ export class ReportsService {
     }));
   }
 
-  /** Admins see the video whatever its visibility (private renditions through signed URLs). */
-  videoTarget(v: VideoRow): AdminVideoView {
-    const target: AdminVideoView = { type: 'video', ...this.videos.toView(v), ownerBanned: v.owner_banned };
+  /**
+   * Admins see the video whatever its visibility (private renditions through
+   * signed URLs bound to the admin, which answer while they are an admin).
+   */
+  videoTarget(v: VideoRow, admin: PublicUser): AdminVideoView {
+    const target: AdminVideoView = { type: 'video', ...this.videos.toView(v, admin.id), ownerBanned: v.owner_banned };
     if (v.taken_down_at) target.takedown = { reason: v.takedown_reason ?? '', at: isoTime(v.taken_down_at) };
     return target;
   }

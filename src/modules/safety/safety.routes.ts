@@ -112,7 +112,7 @@ export function safetyRoutes(s: SafetyServices): AnyRoute[] {
       auth: 'admin',
       query: ReportQueueQuery,
       response: AdminReportPage,
-      handler: async (request) => s.reports.queue(request.query),
+      handler: async (request) => s.reports.queue(request.user, request.query),
     }),
     defineRoute({
       method: 'GET',
@@ -125,7 +125,7 @@ export function safetyRoutes(s: SafetyServices): AnyRoute[] {
       params: ReportIdParams,
       response: AdminReportEnvelope,
       errors: [404],
-      handler: async (request) => ({ report: await s.reports.get(request.params.id) }),
+      handler: async (request) => ({ report: await s.reports.get(request.user, request.params.id) }),
     }),
     closeReport('resolve', 'resolved', 'dismissed'),
     closeReport('dismiss', 'dismissed', 'resolved'),
@@ -156,7 +156,7 @@ export function safetyRoutes(s: SafetyServices): AnyRoute[] {
       params: VideoIdParams,
       response: AdminVideoEnvelope,
       errors: [404],
-      handler: async (request) => s.moderation.restore(request.params.id),
+      handler: async (request) => s.moderation.restore(request.user, request.params.id),
     }),
 
     // Admin: accounts and bans

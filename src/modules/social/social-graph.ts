@@ -19,6 +19,7 @@ export function createSocialGraph(db: Database) {
     engagement,
     relation: (viewerId: string, ownerId: string) => blocks.relation(viewerId, ownerId),
     blockedIds: (viewerId: string) => blocks.blockedIds(viewerId),
+    standing: (viewerId: string, ownerId: string) => blocks.standing(viewerId, ownerId),
     decorate: engagementDecorator(engagement),
   };
 }

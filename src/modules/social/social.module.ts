@@ -16,6 +16,7 @@ export function createSocialModule(p: Platform, graph: SocialGraph, videos: Vide
     videos.videos,
     videos.repo,
     p.config.http.publicBaseUrl,
+    videos.events,
   );
   const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles);
   return { social, comments, routes: socialRoutes(social, comments) };

@@ -2,6 +2,7 @@ import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService } from '../accounts/profiles.service.js';
+import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { VideoView } from '../videos/videos.schema.js';
@@ -19,6 +20,8 @@ export class SocialService {
     private readonly videosRepo: VideosRepository,
     /** Share links point at the web app: `${publicBaseUrl}/v/{id}`. */
     private readonly publicBaseUrl: string,
+    /** Told when a follow changes what its follower may watch (signed media of followers-only videos). */
+    private readonly events: VideoEvents,
   ) {}
 
   // ---------------------------------------------------------------- follows
@@ -28,6 +31,7 @@ export class SocialService {
     const target = await this.profiles.requireUser(username);
     if (target.id === user.id) throw new AppError('cannot_follow_self', 'You cannot follow yourself.');
     await this.follows.follow(user.id, target.id);
+    this.events.viewersChanged(user.id);
     return { following: true, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
   }
 
@@ -36,6 +40,7 @@ export class SocialService {
     const target = await this.profiles.requireUser(username);
     if (target.id === user.id) throw new AppError('cannot_follow_self', 'You cannot follow yourself.');
     await this.follows.unfollow(user.id, target.id);
+    this.events.viewersChanged(user.id);
     return { following: false, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
   }
 

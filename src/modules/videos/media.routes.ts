@@ -6,7 +6,7 @@ import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { sendStoredObject } from '../../lib/http/send-object.js';
 import { mediaKeyAt, parseMediaKey, renditionPrefix } from '../../lib/storage-layout.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
-import { isPubliclyServable, type MediaUrls } from './media-urls.js';
+import { isPubliclyServable, withSharedMaxAge, type MediaUrls } from './media-urls.js';
 import type { VideoAccessFields } from './visibility.js';
 
 const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
@@ -16,8 +16,10 @@ const SignedMediaParams = z.object({
     .string()
     .regex(/^\d{1,12}$/)
     .describe('Expiry, Unix seconds'),
-  sig: z.string().describe('HMAC signature of the rendition prefix'),
-  '*': z.string().describe('`<videoId>/<revision>/<key>`'),
+  sig: z.string().describe('HMAC signature of the rendition prefix, the expiry and the viewer'),
+  '*': z
+    .string()
+    .describe('`<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object'),
 });
 
 const MEDIA_BYTES = { contentType: 'application/octet-stream', description: 'Playlist, segment, MP4 or poster bytes' };
@@ -34,8 +36,12 @@ export interface MediaRouteDeps {
     locate: (key: string) => Promise<{ relativePath: string; info: ObjectInfo } | null>;
   };
   urls: MediaUrls;
+  /** `s-maxage` of plain media answers: how long a proxy or CDN serves them before revalidating. */
+  sharedMaxAgeSec: number;
   /** The video's access fields (cached), or null when it does not exist. */
   videoAccess: (videoId: string) => Promise<Pick<VideoAccessFields, 'status' | 'visibility'> | null>;
+  /** Whether the viewer a signed URL was issued to may still watch the video (MediaAccess). */
+  mayFetchSigned: (videoId: string, viewerId: string | null) => Promise<boolean>;
 }
 
 /**
@@ -44,13 +50,16 @@ export interface MediaRouteDeps {
  * with each object (immutable for versioned renditions), CORS for players.
  *
  * Plain URLs (`/media/<id>/<rev>/…`) serve only ready public or unlisted
- * videos. Everything else needs the signed form (`/media/s/<exp>/<sig>/<id>/<rev>/…`,
- * see MediaUrls), answered `private` so no shared cache keeps it.
+ * videos, with an `s-maxage` that makes shared caches revalidate every few
+ * seconds. Everything else needs the signed form
+ * (`/media/s/<exp>/<sig>/<viewer>/<id>/<rev>/…`, see MediaUrls), answered
+ * only while that viewer may still watch the video and marked `private` so no
+ * shared cache keeps it. Either way a withdrawn video stops at once here.
  */
 export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
-  const { store, urls, videoAccess, accelRedirect } = deps;
+  const { store, urls, videoAccess, mayFetchSigned, sharedMaxAgeSec, accelRedirect } = deps;
 
-  const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl?: string) => {
+  const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: (stored: string) => string) => {
     if (!parseMediaKey(key)) throw new AppError('object_not_found', 'No such media object.');
     // One metadata read either way: the proxy's file path comes with it when the proxy sends the bytes.
     const located = accelRedirect ? await accelRedirect.locate(key) : null;
@@ -58,7 +67,7 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
     if (!info) throw new AppError('object_not_found', 'No such media object.');
 
     return sendStoredObject(request, reply, store, key, info, {
-      cacheControl: cacheControl ?? info.cacheControl ?? DEFAULT_CACHE_CONTROL,
+      cacheControl: cacheControl(info.cacheControl ?? DEFAULT_CACHE_CONTROL),
       ...(accelRedirect && located ? { accelRedirect: `${accelRedirect.prefix}${located.relativePath}` } : {}),
     });
   };
@@ -70,16 +79,21 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       operationId: 'getSignedMedia',
       tag: 'media',
       summary: 'Signed, expiring rendition URLs (followers-only, private, unpublished videos)',
-      description: 'Handed out in `playback`; answered with a private Cache-Control that ends with the signature.',
+      description:
+        'Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, ' +
+        'and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).',
       auth: 'none',
       params: SignedMediaParams,
       response: MEDIA_BYTES,
       errors: [403, 404, 416],
       handler: async (request, reply) => {
         const { expires, sig, '*': rest } = request.params;
-        const [id = '', rev = ''] = rest.split('/', 2);
-        const secondsLeft = urls.verify(renditionPrefix(id, rev), expires, sig);
-        return serve(request, reply, mediaKeyAt(rest), `private, max-age=${Math.min(secondsLeft, 86_400)}`);
+        const [viewer = '', id = '', rev = ''] = rest.split('/', 3);
+        const { viewerId, secondsLeft } = urls.verify(renditionPrefix(id, rev), expires, sig, viewer);
+        // Access withdrawn looks like a missing object, as a hidden video looks like a missing one.
+        if (!(await mayFetchSigned(id, viewerId))) throw new AppError('object_not_found', 'No such media object.');
+        const privately = `private, max-age=${Math.min(secondsLeft, 86_400)}`;
+        return serve(request, reply, mediaKeyAt(rest.slice(viewer.length + 1)), () => privately);
       },
     }),
     defineRoute({
@@ -88,7 +102,9 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       operationId: 'getMedia',
       tag: 'media',
       summary: 'Renditions of ready public or unlisted videos',
-      description: 'Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.',
+      description:
+        'Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds ' +
+        'so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).',
       auth: 'none',
       params: WildcardParams,
       response: MEDIA_BYTES,
@@ -99,7 +115,7 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
         const row = media && (await videoAccess(media.videoId));
         // Restricted or unpublished renditions are only reachable through signed URLs.
         if (!row || !isPubliclyServable(row)) throw new AppError('object_not_found', 'No such media object.');
-        return serve(request, reply, key);
+        return serve(request, reply, key, (stored) => withSharedMaxAge(stored, sharedMaxAgeSec));
       },
     }),
     defineRoute({

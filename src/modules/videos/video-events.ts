@@ -8,6 +8,7 @@ export const FEED_GENERATION_KEY = 'feed:gen';
 /** Local event name; video ids never contain ':'. */
 const FEED_CHANGED = 'feed:changed';
 const ANY_VIDEO_CHANGED = 'video:changed';
+const VIEWERS_CHANGED = 'viewers:changed';
 
 /**
  * "Video X changed" — called after every committed change to a video. It
@@ -45,6 +46,20 @@ export class VideoEvents {
   onVideoChanged(listener: (videoId: string) => void): () => void {
     this.emitter.on(ANY_VIDEO_CHANGED, listener);
     return () => this.emitter.off(ANY_VIDEO_CHANGED, listener);
+  }
+
+  /**
+   * "What these users may watch changed": a follow or unfollow, a block or
+   * unblock, a ban or unban between or of them. Local only: what other
+   * processes cached about them (signed-media decisions) lapses within seconds.
+   */
+  viewersChanged(...userIds: string[]): void {
+    this.emitter.emit(VIEWERS_CHANGED, userIds);
+  }
+
+  onViewersChanged(listener: (userIds: readonly string[]) => void): () => void {
+    this.emitter.on(VIEWERS_CHANGED, listener);
+    return () => this.emitter.off(VIEWERS_CHANGED, listener);
   }
 
   subscribe(videoId: string, listener: () => void): () => void {

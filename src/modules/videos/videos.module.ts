@@ -1,6 +1,7 @@
 import type { Platform } from '../../lib/module.js';
 import type { SocialGraph } from '../social/social-graph.js';
 import { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
+import { MediaAccess } from './media-access.js';
 import { MediaUrls } from './media-urls.js';
 import { VideoEvents } from './video-events.js';
 import { VideoManagementService } from './video-management.service.js';
@@ -18,21 +19,27 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
     blockedIds: graph.blockedIds,
     decorate: graph.decorate,
   });
+  // Signed media: re-checked against the cached row and the viewer's standing (see MediaAccess).
+  const access = new MediaAccess({ row: (id) => videos.getCachedRow(id), standing: graph.standing }, p.config.media.viewerCacheMs);
   events.onFeedChanged(() => videos.forgetFeedGeneration());
   events.onVideoChanged((id) => videos.forgetVideo(id));
+  events.onViewersChanged((ids) => access.forgetViewers(ids));
   const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
   return {
     videos,
     repo,
     events,
     urls,
+    access,
     management,
     routes: [
       ...videosRoutes({ videos, repo, events, management }),
       ...mediaRoutes({
         store: p.store,
         urls,
+        sharedMaxAgeSec: p.config.media.sharedMaxAgeSec,
         videoAccess: (id) => videos.getCachedRow(id),
+        mayFetchSigned: (id, viewerId) => access.allowed(id, viewerId),
         ...(opts.accelRedirect ? { accelRedirect: opts.accelRedirect } : {}),
       }),
     ],

@@ -117,7 +117,7 @@ export function videosRoutes(deps: {
               stream.close();
               return;
             }
-            const view = videos.toView(row);
+            const view = videos.toView(row, viewer?.id ?? null);
             const json = JSON.stringify(view);
             if (json !== last) {
               last = json;

@@ -75,7 +75,7 @@ export class VideosService {
   /** The video as `viewer` sees it, with fresh counters and the viewer's own flags. */
   async get(id: string, viewer: PublicUser | null): Promise<VideoView> {
     const load = async () => {
-      const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer))], viewer);
+      const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer), viewer?.id ?? null)], viewer);
       return view!;
     };
     // A hidden or missing video throws inside the loader, so refusals are never cached.
@@ -95,7 +95,7 @@ export class VideosService {
   /** Rows the caller already filtered for `viewer`, as decorated views. */
   async present(rows: readonly VideoRow[], viewer: PublicUser | null): Promise<VideoView[]> {
     return this.decorate(
-      rows.map((r) => this.toView(r)),
+      rows.map((r) => this.toView(r, viewer?.id ?? null)),
       viewer,
     );
   }
@@ -173,12 +173,19 @@ export class VideosService {
     const key = `feed:${generation}:${limit}:${cursor ?? ''}`;
     return this.cache.getOrLoad(key, FEED_TTL_MS, async () => {
       const page = keysetPage(await this.repo.listPublicFeed(limit + 1, after), limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
-      return { items: page.items.map((r) => this.toView(r)), nextCursor: page.nextCursor };
+      // Discoverable rows only: plain URLs, the same for everyone.
+      return { items: page.items.map((r) => this.toView(r, null)), nextCursor: page.nextCursor };
     });
   }
 
-  toView(row: VideoRow): VideoView {
-    const urlFor = row.media_prefix ? this.mediaUrls.forPrefix(row.media_prefix, isPubliclyServable(row)) : null;
+  /**
+   * The API view of a row as `viewerId` sees it: signed playback URLs (of
+   * videos that are not publicly servable) are bound to that viewer, and stop
+   * answering once they may no longer watch it. The default is the owner
+   * (uploads and the owner's own calls).
+   */
+  toView(row: VideoRow, viewerId: string | null = row.owner_id): VideoView {
+    const urlFor = row.media_prefix ? this.mediaUrls.forPrefix(row.media_prefix, isPubliclyServable(row), viewerId) : null;
     const url = (key: string | undefined) => (key && urlFor ? urlFor(key) : null);
     const view: VideoView = {
       id: row.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canView, isDiscoverable, needsRelation, type VideoAccessFields } from './visibility.js';
+import { canFetchMedia, canView, isDiscoverable, needsRelation, type VideoAccessFields, type ViewerStanding } from './visibility.js';
 import type { Visibility } from './video.types.js';
 
 const OWNER = 'owner-id';
@@ -65,5 +65,35 @@ describe('canView', () => {
     expect(needsRelation(row('private'), 'fan')).toBe(false);
     expect(needsRelation(row('public', 'processing'), 'fan')).toBe(false);
     expect(needsRelation(row('public', 'ready', { taken_down_at: new Date() }), 'fan')).toBe(false);
+  });
+});
+
+describe('canFetchMedia (signed media URLs, re-checked on every request)', () => {
+  const standing = (extra: Partial<ViewerStanding> = {}): ViewerStanding => ({ ...fan, banned: false, admin: false, ...extra });
+
+  it('follows canView for the viewer the URL was issued to', () => {
+    expect(canFetchMedia(row('followers'), 'fan', standing())).toBe(true);
+    expect(canFetchMedia(row('followers'), 'fan', standing({ followsOwner: false }))).toBe(false);
+    expect(canFetchMedia(row('followers'), 'fan', standing({ blocked: true }))).toBe(false);
+    expect(canFetchMedia(row('private'), 'fan', standing())).toBe(false);
+    expect(canFetchMedia(row('followers', 'ready', { taken_down_at: new Date() }), 'fan', standing())).toBe(false);
+    expect(canFetchMedia(row('followers', 'ready', { owner_banned: true }), 'fan', standing())).toBe(false);
+    expect(canFetchMedia(row('followers', 'processing'), 'fan', standing())).toBe(false);
+    expect(canFetchMedia(row('unlisted'), null, null)).toBe(true);
+    expect(canFetchMedia(row('followers'), null, null)).toBe(false);
+  });
+
+  it('refuses a banned or vanished viewer, and the owner once banned', () => {
+    expect(canFetchMedia(row('public'), 'fan', standing({ banned: true }))).toBe(false);
+    expect(canFetchMedia(row('public'), 'fan', null)).toBe(false);
+    expect(canFetchMedia(row('private', 'processing', { taken_down_at: new Date() }), OWNER, null)).toBe(true);
+    expect(canFetchMedia(row('private', 'ready', { owner_banned: true }), OWNER, null)).toBe(false);
+  });
+
+  it('lets admins (handed signed URLs in the report queue) see what they review while they are admins', () => {
+    expect(
+      canFetchMedia(row('private', 'ready', { taken_down_at: new Date() }), 'root', standing({ followsOwner: false, admin: true })),
+    ).toBe(true);
+    expect(canFetchMedia(row('private'), 'root', standing({ followsOwner: false, admin: false }))).toBe(false);
   });
 });

@@ -58,6 +58,31 @@ export function needsRelation(row: VideoAccessFields, viewerId: string | null): 
   return viewerId !== null && viewerId !== row.owner_id && row.status === 'ready' && !isWithdrawn(row) && row.visibility !== 'private';
 }
 
+/**
+ * What signed media re-checks about the viewer a URL was issued to. A URL
+ * outlives the session that asked for it, so the viewer's own ban (or a
+ * deleted account) counts here, and admins — who are handed signed URLs in
+ * the report queue — keep seeing what they review.
+ */
+export interface ViewerStanding extends ViewerRelation {
+  /** Banned, or the account no longer exists. */
+  banned: boolean;
+  admin: boolean;
+}
+
+/**
+ * Whether a signed media URL issued to `viewerId` may still be answered:
+ * `canView` as it stands now, minus banned viewers, plus admins. `standing`
+ * is needed for every viewer but the owner (whose ban is the row's
+ * `owner_banned`) and nobody (null).
+ */
+export function canFetchMedia(row: VideoAccessFields, viewerId: string | null, standing: ViewerStanding | null): boolean {
+  if (viewerId !== null && viewerId === row.owner_id) return !row.owner_banned;
+  if (viewerId !== null && (!standing || standing.banned)) return false;
+  if (standing?.admin) return true;
+  return canView(row, viewerId, standing);
+}
+
 /** Discovery surfaces (public feed, search, hashtags, trending) list only these; the pure twin of `discoverableSql`. */
 export function isDiscoverable(row: VideoAccessFields): boolean {
   return row.status === 'ready' && row.visibility === 'public' && !isWithdrawn(row);

@@ -440,7 +440,7 @@ export type paths = {
         };
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
+         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
          */
         get: operations["getSignedMedia"];
         put?: never;
@@ -449,7 +449,7 @@ export type paths = {
         options?: never;
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
+         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
          */
         head: operations["headSignedMedia"];
         patch?: never;
@@ -464,7 +464,7 @@ export type paths = {
         };
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
          */
         get: operations["getMedia"];
         put?: never;
@@ -477,7 +477,7 @@ export type paths = {
         options: operations["preflightMedia"];
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
          */
         head: operations["headMedia"];
         patch?: never;
@@ -2684,9 +2684,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix */
+                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
                 sig: string;
-                /** @description `<videoId>/<revision>/<key>` */
+                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
                 path: string;
             };
             cookie?: never;
@@ -2747,9 +2747,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix */
+                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
                 sig: string;
-                /** @description `<videoId>/<revision>/<key>` */
+                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
                 path: string;
             };
             cookie?: never;
