@@ -186,6 +186,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
           processVideo: (job, ctx) => processing.handle(job, ctx),
           purgeVideo: (job) => videos.management.handlePurgeJob(job),
           trainRecs: () => recs.runScheduledTraining(),
+          purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
         },
         config,
         (name, handler) => metrics.wrapJob(name, handler),

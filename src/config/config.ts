@@ -101,6 +101,8 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: int(1000).default(30_000),
   TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
   SESSION_TTL_DAYS: int(1, 3650).default(30),
+  /** How long the username of a deleted account stays unavailable to new sign-ups; 0 = free again at once. */
+  DELETED_USERNAME_HOLD_DAYS: int(0, 3650).default(30),
   /**
    * URL prefix of an nginx `internal` location aliased to the object folder: media
    * answers then carry `X-Accel-Redirect` and nginx sends the bytes (filesystem storage only).
@@ -133,6 +135,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_REPORT_PER_IP: rateRule('60/1h'),
   RATE_LIMIT_UPLOAD_PER_USER: rateRule('30/1h'),
   RATE_LIMIT_UPLOAD_PER_IP: rateRule('100/1h'),
+  /** Password changes and account deletions (each verifies the password, like a login). */
+  RATE_LIMIT_ACCOUNT_PER_USER: rateRule('10/1h'),
+  RATE_LIMIT_ACCOUNT_PER_IP: rateRule('30/1h'),
+  /** Data exports (a ZIP of everything, originals included). */
+  RATE_LIMIT_EXPORT_PER_USER: rateRule('5/1h'),
+  RATE_LIMIT_EXPORT_PER_IP: rateRule('20/1h'),
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
@@ -154,7 +162,7 @@ const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 /** Actions with rate limits; each is limited per user (login: per username) and per client address. */
-export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload';
+export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'account' | 'export';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -198,7 +206,7 @@ export interface Config {
   /** null = no limit of that kind. */
   rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null }>;
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
-  auth: { sessionTtlDays: number };
+  auth: { sessionTtlDays: number; deletedUsernameHoldDays: number };
   recs: {
     trainIntervalSec: number;
     trainWindowDays: number;
@@ -294,6 +302,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       share: { user: e.RATE_LIMIT_SHARE_PER_USER, ip: e.RATE_LIMIT_SHARE_PER_IP },
       report: { user: e.RATE_LIMIT_REPORT_PER_USER, ip: e.RATE_LIMIT_REPORT_PER_IP },
       upload: { user: e.RATE_LIMIT_UPLOAD_PER_USER, ip: e.RATE_LIMIT_UPLOAD_PER_IP },
+      account: { user: e.RATE_LIMIT_ACCOUNT_PER_USER, ip: e.RATE_LIMIT_ACCOUNT_PER_IP },
+      export: { user: e.RATE_LIMIT_EXPORT_PER_USER, ip: e.RATE_LIMIT_EXPORT_PER_IP },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,
@@ -301,7 +311,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       leaseMs: e.JOB_LEASE_MS,
       reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
     },
-    auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
+    auth: { sessionTtlDays: e.SESSION_TTL_DAYS, deletedUsernameHoldDays: e.DELETED_USERNAME_HOLD_DAYS },
     recs: {
       trainIntervalSec: e.RECS_TRAIN_INTERVAL_SEC,
       trainWindowDays: e.RECS_TRAIN_WINDOW_DAYS,

@@ -11,6 +11,8 @@ const WHAT: Record<RateLimitedAction, string> = {
   share: 'shares',
   report: 'reports',
   upload: 'uploads',
+  account: 'password checks',
+  export: 'data exports',
 };
 
 /** The username a login names (per-username limits count failed logins only). */

@@ -29,11 +29,12 @@ const ctx = { signal: new AbortController().signal };
 
 describe('job registry', () => {
   it('keeps the queue names and dedupe keys that existing job rows are stored under', () => {
-    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train']);
+    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'account.purge']);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
     expect(dedupeKeyOf(JOBS.purgeVideo, { videoId: 'abc', originalKey: 'originals/abc', multipartUploadId: null })).toBe('purge:abc');
     expect(dedupeKeyOf(JOBS.trainRecs, {})).toBe('recs-train');
+    expect(dedupeKeyOf(JOBS.purgeAccount, { userId: 'u1' })).toBe('purge-account:u1');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -43,6 +44,7 @@ describe('job registry', () => {
       processVideo: async (j: Job<{ videoId: string }>) => void seen.push(`process ${j.payload.videoId}`),
       purgeVideo: async () => void seen.push('purge'),
       trainRecs: async () => void seen.push('train'),
+      purgeAccount: async () => void seen.push('purge account'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -51,15 +53,16 @@ describe('job registry', () => {
     };
 
     const off = recordingQueue();
-    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '0' }), instrument)).toHaveLength(2);
+    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '0' }), instrument)).toHaveLength(3);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
+      ['account.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
     ]);
-    expect(instrumented).toEqual(['video.process', 'video.purge']);
+    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(3);
+    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(4);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
 

@@ -1,3 +1,4 @@
+import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
 import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
@@ -15,6 +16,7 @@ export const JOBS = {
   processVideo: processVideoJob,
   purgeVideo: purgeVideoJob,
   trainRecs: trainRecsJob,
+  purgeAccount: purgeAccountJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

@@ -21,13 +21,14 @@ export { freePort };
  * sets low ones explicitly.
  */
 export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
-  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD'].flatMap((name) =>
-    name.includes('_PER_')
-      ? [[`RATE_LIMIT_${name}`, '100000/1m']]
-      : [
-          [`RATE_LIMIT_${name}_PER_USER`, '100000/1m'],
-          [`RATE_LIMIT_${name}_PER_IP`, '100000/1m'],
-        ],
+  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD', 'ACCOUNT', 'EXPORT'].flatMap(
+    (name) =>
+      name.includes('_PER_')
+        ? [[`RATE_LIMIT_${name}`, '100000/1m']]
+        : [
+            [`RATE_LIMIT_${name}_PER_USER`, '100000/1m'],
+            [`RATE_LIMIT_${name}_PER_IP`, '100000/1m'],
+          ],
   ),
 );
 

@@ -185,6 +185,48 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session
+         * @description Every bearer token of the account stops working at once, the one used for this request included.
+         */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password
+         * @description Needs the current password (403 `wrong_password`); the new one follows the sign-up rules. Every other session of the account ends; the token used for this request stays valid. Counts against the `account` rate limit.
+         *
+         *     Rate limited: the `account` limits (per user and per address).
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -199,7 +241,13 @@ export type paths = {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account
+         * @description Needs the password (403 `wrong_password`). Deletes the account and everything it made: videos (originals and renditions), comments, likes, bookmarks, follows both ways, blocks, reports filed, playback history, avatar and sessions; counts on other people's videos and comments drop accordingly. Reports about the account stay for moderators. The username is held for `DELETED_USERNAME_HOLD_DAYS` before anyone can sign up with it. Counts against the `account` rate limit.
+         *
+         *     Rate limited: the `account` limits (per user and per address).
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
@@ -207,6 +255,28 @@ export type paths = {
          * @description Plain text; control characters are dropped.
          */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download all of my data (ZIP)
+         * @description A ZIP streamed as it is made: `curta-export.json` (profile, videos with metadata, comments, likes, bookmarks, shares, follows both ways, blocks, reports filed, playback history), `avatar.jpg`, and every original uploaded, under `originals/`. Memory stays flat whatever its size; a failure midway ends the connection (the archive is then incomplete). Counts against the `export` rate limit.
+         *
+         *     Rate limited: the `export` limits (per user and per address).
+         */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{username}": {
@@ -516,7 +586,7 @@ export type paths = {
         };
         /**
          * Followers
-         * @description Who follows this user, most recent first.
+         * @description Who follows this user, most recent first: banned accounts and, for a signed-in viewer, anyone in a block with them (either way) are left out; the counts on the profile include them.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -538,7 +608,7 @@ export type paths = {
         };
         /**
          * Following
-         * @description Whom this user follows, most recent first.
+         * @description Whom this user follows, most recent first: banned accounts and, for a signed-in viewer, anyone in a block with them (either way) are left out; the counts on the profile include them.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -1115,7 +1185,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1170,7 +1240,7 @@ export type components = {
             bio: string;
             followerCount: number;
             followingCount: number;
-            /** @description Likes received on all of the user's videos */
+            /** @description Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`) */
             likeCount: number;
             /** @description Videos the profile lists for this viewer */
             videoCount: number;
@@ -1594,6 +1664,24 @@ export type components = {
             username: string;
             password: string;
         };
+        /**
+         * @example {
+         *       "currentPassword": "correct horse battery staple",
+         *       "newPassword": "tr0ub4dor & 3 more words"
+         *     }
+         */
+        ChangePassword: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        /**
+         * @example {
+         *       "password": "correct horse battery staple"
+         *     }
+         */
+        DeleteAccount: {
+            password: string;
+        };
         UpdateProfile: {
             displayName?: string;
             bio?: string;
@@ -1917,7 +2005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1966,6 +2054,93 @@ export interface operations {
             };
         };
     };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -1987,6 +2162,66 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccount"];
+            };
+        };
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2029,6 +2264,46 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2506,7 +2781,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,7 +2844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,7 +2973,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2761,7 +3036,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2959,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3633,7 +3908,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3694,7 +3969,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4186,7 +4461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +4511,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4299,7 +4574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4371,7 +4646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4443,7 +4718,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4502,7 +4777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4561,7 +4836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4624,7 +4899,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4683,7 +4958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4851,7 +5126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
