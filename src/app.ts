@@ -204,6 +204,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
           purgeVideo: (job) => videos.management.handlePurgeJob(job),
           trainRecs: () => recs.runScheduledTraining(),
           pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
+          purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
         },
         config,
         (name, handler) => metrics.wrapJob(name, handler),

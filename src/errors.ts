@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   // auth
   'unauthorized',
   'invalid_credentials',
+  'wrong_password',
   'username_taken',
   'forbidden',
   // uploads / storage

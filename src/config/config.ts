@@ -103,6 +103,8 @@ const EnvSchema = z.object({
   JOB_LEASE_MS: int(1000).default(30_000),
   TRANSCODE_TIMEOUT_SEC: int(10).default(1800),
   SESSION_TTL_DAYS: int(1, 3650).default(30),
+  /** How long the username of a deleted account stays unavailable to new sign-ups; 0 = free again at once. */
+  DELETED_USERNAME_HOLD_DAYS: int(0, 3650).default(30),
   /**
    * URL prefix of an nginx `internal` location aliased to the object folder: media
    * answers then carry `X-Accel-Redirect` and nginx sends the bytes (filesystem storage only).
@@ -167,6 +169,12 @@ const EnvSchema = z.object({
   EVENTS_RETENTION_DAYS: int(0, 36_500).optional(),
   /** How often workers delete expired events; 0 = never. */
   EVENTS_PRUNE_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
+  /** Password changes and account deletions (each verifies the password, like a login). */
+  RATE_LIMIT_ACCOUNT_PER_USER: rateRule('10/1h'),
+  RATE_LIMIT_ACCOUNT_PER_IP: rateRule('30/1h'),
+  /** Data exports (a ZIP of everything, originals included). */
+  RATE_LIMIT_EXPORT_PER_USER: rateRule('5/1h'),
+  RATE_LIMIT_EXPORT_PER_IP: rateRule('20/1h'),
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
@@ -188,7 +196,7 @@ const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 /** Actions with rate limits; each is limited per user (login: per username) and per client address. */
-export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events';
+export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events' | 'account' | 'export';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -243,7 +251,7 @@ export interface Config {
   /** null = no limit of that kind; `device`: per X-Device-Id, on routes that take one. */
   rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null; device?: RateRule | null }>;
   jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
-  auth: { sessionTtlDays: number };
+  auth: { sessionTtlDays: number; deletedUsernameHoldDays: number };
   events: {
     /** New anonymous device ids per client address per window (null: no cap). */
     newDevicesPerIp: RateRule | null;
@@ -366,6 +374,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       report: { user: e.RATE_LIMIT_REPORT_PER_USER, ip: e.RATE_LIMIT_REPORT_PER_IP },
       upload: { user: e.RATE_LIMIT_UPLOAD_PER_USER, ip: e.RATE_LIMIT_UPLOAD_PER_IP },
       events: { user: e.RATE_LIMIT_EVENTS_PER_USER, ip: e.RATE_LIMIT_EVENTS_PER_IP, device: e.RATE_LIMIT_EVENTS_PER_DEVICE },
+      account: { user: e.RATE_LIMIT_ACCOUNT_PER_USER, ip: e.RATE_LIMIT_ACCOUNT_PER_IP },
+      export: { user: e.RATE_LIMIT_EXPORT_PER_USER, ip: e.RATE_LIMIT_EXPORT_PER_IP },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,
@@ -373,7 +383,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       leaseMs: e.JOB_LEASE_MS,
       reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
     },
-    auth: { sessionTtlDays: e.SESSION_TTL_DAYS },
+    auth: { sessionTtlDays: e.SESSION_TTL_DAYS, deletedUsernameHoldDays: e.DELETED_USERNAME_HOLD_DAYS },
     events: {
       newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,
       anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,

@@ -15,6 +15,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   too_many_streams: 429,
   unauthorized: 401,
   invalid_credentials: 401,
+  // Not 401: the session is fine, only the password given to confirm an action is not.
+  wrong_password: 403,
   username_taken: 409,
   forbidden: 403,
   unsupported_media_type: 415,

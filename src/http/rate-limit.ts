@@ -13,6 +13,8 @@ const WHAT: Record<RateLimitedAction, string> = {
   report: 'reports',
   upload: 'uploads',
   events: 'playback event batches',
+  account: 'password checks',
+  export: 'data exports',
 };
 
 /** The username a login names (per-username limits count failed logins only). */

@@ -29,12 +29,13 @@ const ctx = { signal: new AbortController().signal };
 
 describe('job registry', () => {
   it('keeps the queue names and dedupe keys that existing job rows are stored under', () => {
-    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune']);
+    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune', 'account.purge']);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
     expect(dedupeKeyOf(JOBS.purgeVideo, { videoId: 'abc', originalKey: 'originals/abc', multipartUploadId: null })).toBe('purge:abc');
     expect(dedupeKeyOf(JOBS.trainRecs, {})).toBe('recs-train');
     expect(dedupeKeyOf(JOBS.pruneEvents, {})).toBe('events-prune');
+    expect(dedupeKeyOf(JOBS.purgeAccount, { userId: 'u1' })).toBe('purge-account:u1');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -45,6 +46,7 @@ describe('job registry', () => {
       purgeVideo: async () => void seen.push('purge'),
       trainRecs: async () => void seen.push('train'),
       pruneEvents: async () => void seen.push('prune'),
+      purgeAccount: async () => void seen.push('purge account'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -54,12 +56,13 @@ describe('job registry', () => {
 
     const off = recordingQueue();
     const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0' };
-    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig(quiet), instrument)).toHaveLength(2);
+    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig(quiet), instrument)).toHaveLength(3);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
+      ['account.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
     ]);
-    expect(instrumented).toEqual(['video.process', 'video.purge']);
+    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge']);
 
     const on = recordingQueue();
     expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(4);

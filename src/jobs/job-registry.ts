@@ -1,4 +1,5 @@
 import { pruneEventsJob } from '../modules/events/prune-events.job.js';
+import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
 import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
@@ -17,6 +18,7 @@ export const JOBS = {
   purgeVideo: purgeVideoJob,
   trainRecs: trainRecsJob,
   pruneEvents: pruneEventsJob,
+  purgeAccount: purgeAccountJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

@@ -101,6 +101,11 @@ export function avatarKey(userId: string, nonce: string): string {
   return `${AVATAR_ROOT}${userId}/${nonce}.jpg`;
 }
 
+/** Every avatar version of a user (a prefix to delete when the account goes). */
+export function avatarFolder(userId: string): string {
+  return `${AVATAR_ROOT}${userId}/`;
+}
+
 /** The key of the avatar at URL path `/avatars/<path>`. */
 export function avatarKeyAt(path: string): string {
   return `${AVATAR_ROOT}${path}`;

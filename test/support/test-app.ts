@@ -24,7 +24,19 @@ export { freePort };
  */
 export const RAISED_RATE_LIMITS: Record<string, string> = {
   ...Object.fromEntries(
-    ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD', 'EVENTS'].flatMap((name) =>
+    [
+      'SIGNUP_PER_IP',
+      'LOGIN_PER_IP',
+      'LOGIN_PER_USERNAME',
+      'COMMENT',
+      'LIKE',
+      'SHARE',
+      'REPORT',
+      'UPLOAD',
+      'EVENTS',
+      'ACCOUNT',
+      'EXPORT',
+    ].flatMap((name) =>
       name.includes('_PER_')
         ? [[`RATE_LIMIT_${name}`, '100000/1m']]
         : [

@@ -221,7 +221,16 @@ export const endpoints = {
   login: (username: string, password: string) =>
     call('none', (headers) => client.POST('/api/v1/auth/login', { body: { username, password }, headers })),
   logout: () => call('required', (headers) => client.POST('/api/v1/auth/logout', { headers })),
+  logoutEverywhere: () => call('required', (headers) => client.POST('/api/v1/auth/logout-all', { headers })),
   me: () => call('required', (headers) => client.GET('/api/v1/me', { headers })),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call('required', (headers) => client.POST('/api/v1/me/password', { body: { currentPassword, newPassword }, headers })),
+  deleteAccount: (password: string) => call('required', (headers) => client.DELETE('/api/v1/me', { body: { password }, headers })),
+  /** The data export (a ZIP) as a Blob: the browser keeps a large one on disk, not in the page's memory. */
+  exportData: () =>
+    call<Blob>('required', (headers) =>
+      client.GET('/api/v1/me/export', { headers: { ...headers, accept: 'application/zip' }, parseAs: 'blob', cache: 'no-store' }),
+    ),
 
   // Engagement
   like: (videoId: string, on: boolean) =>

@@ -1,8 +1,10 @@
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
-import { AuthResult, Credentials, Me } from './accounts.schema.js';
+import type { AccountDeletion } from './account-deletion.js';
+import { AuthResult, ChangePassword, Credentials, DeleteAccount, Me } from './accounts.schema.js';
 import type { AccountsService } from './accounts.service.js';
+import type { DataExport } from './data-export.js';
 
-export function accountsRoutes(accounts: AccountsService): AnyRoute[] {
+export function accountsRoutes(accounts: AccountsService, deletion: AccountDeletion, dataExport: DataExport): AnyRoute[] {
   return [
     defineRoute({
       method: 'POST',
@@ -48,6 +50,86 @@ export function accountsRoutes(accounts: AccountsService): AnyRoute[] {
       handler: async (request) => {
         await accounts.logout(request.authToken!);
         return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/auth/logout-all',
+      operationId: 'logOutEverywhere',
+      tag: 'auth',
+      summary: 'End every session',
+      description: 'Every bearer token of the account stops working at once, the one used for this request included.',
+      auth: 'user',
+      status: 204,
+      response: null,
+      handler: async (request) => {
+        await accounts.logoutEverywhere(request.user);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/me/password',
+      operationId: 'changePassword',
+      tag: 'auth',
+      summary: 'Change the password',
+      description:
+        'Needs the current password (403 `wrong_password`); the new one follows the sign-up rules. Every other session of the account ends; ' +
+        'the token used for this request stays valid. Counts against the `account` rate limit.',
+      auth: 'user',
+      rateLimit: 'account',
+      body: ChangePassword,
+      status: 204,
+      response: null,
+      errors: [403],
+      handler: async (request) => {
+        await accounts.changePassword(request.user, request.authToken!, request.body);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/me',
+      operationId: 'deleteMe',
+      tag: 'auth',
+      summary: 'Delete the account',
+      description:
+        'Needs the password (403 `wrong_password`). Deletes the account and everything it made: videos (originals and renditions), ' +
+        'comments, likes, bookmarks, follows both ways, blocks, reports filed, playback history, avatar and sessions; counts on other ' +
+        "people's videos and comments drop accordingly. Reports about the account stay for moderators. The username is held for " +
+        '`DELETED_USERNAME_HOLD_DAYS` before anyone can sign up with it. Counts against the `account` rate limit.',
+      auth: 'user',
+      rateLimit: 'account',
+      body: DeleteAccount,
+      status: 204,
+      response: null,
+      errors: [403],
+      handler: async (request) => {
+        await deletion.delete(request.user, request.body.password);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/me/export',
+      operationId: 'exportMyData',
+      tag: 'auth',
+      summary: 'Download all of my data (ZIP)',
+      description:
+        'A ZIP streamed as it is made: `curta-export.json` (profile, videos with metadata, comments, likes, bookmarks, shares, ' +
+        'follows both ways, blocks, reports filed, playback history), `avatar.jpg`, and every original uploaded, under `originals/`. ' +
+        'Memory stays flat whatever its size; a failure midway ends the connection (the archive is then incomplete). ' +
+        'Counts against the `export` rate limit.',
+      auth: 'user',
+      rateLimit: 'export',
+      response: { contentType: 'application/zip', description: 'The archive' },
+      handler: async (request, reply) => {
+        const day = new Date().toISOString().slice(0, 10);
+        return reply
+          .header('content-type', 'application/zip')
+          .header('content-disposition', `attachment; filename="curta-${request.user.username}-${day}.zip"`)
+          .header('cache-control', 'private, no-store')
+          .send(dataExport.stream(request.user));
       },
     }),
     defineRoute({

@@ -3,6 +3,9 @@ import { count, isoTime } from '../../lib/http/api-schemas.js';
 import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
 import { cleanText } from '../../lib/text.js';
 
+/** What sign-up, login and a password change accept as a password. */
+const Password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+
 export const Credentials = requestSchema(
   'Credentials',
   z
@@ -12,12 +15,33 @@ export const Credentials = requestSchema(
         .min(3, 'must be at least 3 characters')
         .max(30, 'must be at most 30 characters')
         .regex(/^[A-Za-z0-9_.]+$/, 'may contain only letters, digits, "_" and "."'),
-      password: z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters'),
+      password: Password,
     })
     .strict()
     .meta({ examples: [{ username: 'ana', password: 'correct horse battery staple' }] }),
 );
 export type CredentialsInput = z.infer<typeof Credentials>;
+
+export const ChangePassword = requestSchema(
+  'ChangePassword',
+  z
+    .object({
+      currentPassword: z.string().min(1, 'is required').max(256, 'must be at most 256 characters'),
+      newPassword: Password,
+    })
+    .strict()
+    .meta({ examples: [{ currentPassword: 'correct horse battery staple', newPassword: 'tr0ub4dor & 3 more words' }] }),
+);
+export type ChangePasswordInput = z.infer<typeof ChangePassword>;
+
+export const DeleteAccount = requestSchema(
+  'DeleteAccount',
+  z
+    .object({ password: z.string().min(1, 'is required').max(256, 'must be at most 256 characters') })
+    .strict()
+    .meta({ examples: [{ password: 'correct horse battery staple' }] }),
+);
+export type DeleteAccountInput = z.infer<typeof DeleteAccount>;
 
 export const User = responseSchema(
   'User',
@@ -52,7 +76,7 @@ export const Profile = responseSchema(
     bio: z.string(),
     followerCount: count(),
     followingCount: count(),
-    likeCount: count().describe("Likes received on all of the user's videos"),
+    likeCount: count().describe("Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`)"),
     videoCount: count().describe('Videos the profile lists for this viewer'),
     createdAt: isoTime,
     viewer: z

@@ -3,7 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
-import type { CredentialsInput as Credentials } from './accounts.schema.js';
+import type { ChangePasswordInput, CredentialsInput as Credentials } from './accounts.schema.js';
 import type { PublicUser } from './user.types.js';
 
 export interface AuthResult {
@@ -19,7 +19,7 @@ export function toPublicUser(u: UserRow): PublicUser {
   return { id: u.id, username: u.username, role: u.role ?? 'user', createdAt: new Date(u.created_at).toISOString() };
 }
 
-function hashToken(token: string): string {
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -62,6 +62,33 @@ export class AccountsService {
     await this.repo.revokeSession(hashToken(token));
   }
 
+  /** Ends every session of the user, the caller's included. */
+  async logoutEverywhere(user: PublicUser): Promise<void> {
+    await this.repo.deleteSessions(user.id);
+  }
+
+  /**
+   * Needs the current password (403 `wrong_password` otherwise); the new one
+   * follows the sign-up rules (the route's schema). Every other session of
+   * the account ends; the one that asked (`token`) stays signed in.
+   */
+  async changePassword(user: PublicUser, token: string, input: ChangePasswordInput): Promise<void> {
+    const row = await this.verifyPassword(user, input.currentPassword);
+    const newHash = await hash(input.newPassword, ARGON2);
+    if (!(await this.repo.changePassword(user.id, row.password_hash, newHash, hashToken(token)))) {
+      // Another change landed between the check and this write: the password given is no longer current.
+      throw new AppError('wrong_password', 'The password changed meanwhile; enter the current one.');
+    }
+  }
+
+  /** The account's row if `password` is its password; 403 `wrong_password` otherwise. */
+  async verifyPassword(user: PublicUser, password: string): Promise<UserRow> {
+    const row = await this.repo.findById(user.id);
+    if (!row) throw new AppError('unauthorized', 'The account no longer exists.');
+    if (!(await verify(row.password_hash, password))) throw new AppError('wrong_password', 'That is not your current password.');
+    return row;
+  }
+
   /** The user behind a bearer token, or null when unknown, expired or revoked. */
   async authenticate(token: string): Promise<PublicUser | null> {
     if (token.length < 20 || token.length > 200) return null;
@@ -69,10 +96,16 @@ export class AccountsService {
     return user ? toPublicUser(user) : null;
   }
 
+  /**
+   * Every sign-in also prunes a bounded batch of dead sessions (expired or
+   * revoked, anyone's): the table stays as small as the live sessions
+   * without a schedule of its own, on every database.
+   */
   private async openSession(userId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.sessionTtlDays * 86_400_000);
     await this.repo.insertSession(hashToken(token), userId, expiresAt);
+    await this.repo.pruneSessions();
     return token;
   }
 }

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../ports/database.js';
+import { listedSql } from '../videos/visibility.js';
 import type { UserSummaryRow } from './user.types.js';
 
 export interface ProfileRow {
@@ -9,7 +10,7 @@ export interface ProfileRow {
   avatar_key: string | null;
   follower_count: number;
   following_count: number;
-  /** Likes received on all of the user's videos. */
+  /** Likes received on the user's videos that the viewer the row was read for sees listed on the profile. */
   like_count: number;
   created_at: Date;
   /** Whether the viewer the row was read for follows this user. */
@@ -38,7 +39,7 @@ export class ProfilesRepository {
     const r = await this.db.query<ProfileRow>(
       `SELECT u.id, u.username, u.display_name, u.bio, u.avatar_key, u.follower_count, u.following_count, u.created_at,
               (SELECT COALESCE(sum(s.likes), 0)::bigint FROM videos v JOIN video_stats s ON s.video_id = v.id
-               WHERE v.owner_id = u.id) AS like_count,
+               WHERE v.owner_id = u.id AND ${listedSql('v', '$2')}) AS like_count,
               EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2::text AND f.followee_id = u.id) AS viewer_follows,
               EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2::text AND b.blocked_id = u.id) AS viewer_blocking
        FROM users u WHERE ${where} AND u.banned_at IS NULL`,

@@ -76,28 +76,29 @@ export class FollowsRepository {
     );
   }
 
-  /** People following `userId`, most recent first. */
-  async listFollowers(userId: string, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
-    return this.list('followee_id', 'follower_id', userId, limit, after);
+  /** People following `userId` that `viewerId` may see listed (no banned account, no one in a block with the viewer), most recent first. */
+  async listFollowers(userId: string, viewerId: string | null, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
+    return this.list('followee_id', 'follower_id', userId, viewerId, limit, after);
   }
 
-  /** People `userId` follows, most recent first. */
-  async listFollowing(userId: string, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
-    return this.list('follower_id', 'followee_id', userId, limit, after);
+  /** People `userId` follows that `viewerId` may see listed, most recent first. */
+  async listFollowing(userId: string, viewerId: string | null, limit: number, after?: KeysetCursor): Promise<FollowRow[]> {
+    return this.list('follower_id', 'followee_id', userId, viewerId, limit, after);
   }
 
   private async list(
     self: 'followee_id' | 'follower_id',
     other: 'followee_id' | 'follower_id',
     userId: string,
+    viewerId: string | null,
     limit: number,
     after?: KeysetCursor,
   ): Promise<FollowRow[]> {
-    const page = keysetSql({ time: 'f.created_at', id: `f.${other}` }, after, [userId, limit]);
+    const page = keysetSql({ time: 'f.created_at', id: `f.${other}` }, after, [userId, limit, viewerId]);
     const r = await this.db.query<FollowRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
        FROM follows f JOIN users u ON u.id = f.${other}
-       WHERE f.${self} = $1 AND ${userVisibleSql('u')}${page.and}
+       WHERE f.${self} = $1 AND ${userVisibleSql('u', '$3')}${page.and}
        ORDER BY ${page.orderBy} LIMIT $2`,
       page.params,
     );

@@ -23,14 +23,16 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       operationId: side === 'followers' ? 'listFollowers' : 'listFollowing',
       tag: 'social',
       summary: side === 'followers' ? 'Followers' : 'Following',
-      description: side === 'followers' ? 'Who follows this user, most recent first.' : 'Whom this user follows, most recent first.',
+      description:
+        (side === 'followers' ? 'Who follows this user, most recent first' : 'Whom this user follows, most recent first') +
+        ': banned accounts and, for a signed-in viewer, anyone in a block with them (either way) are left out; the counts on the profile include them.',
       auth: 'optional',
       params: UsernameParams,
       query: PageQuery,
       response: FollowPage,
       errors: [404],
       cache: 'public-for-anonymous',
-      handler: async (request) => social[side](request.params.username, request.query),
+      handler: async (request) => social[side](request.params.username, request.user, request.query),
     });
 
   return [

@@ -44,14 +44,18 @@ export class SocialService {
     return { following: false, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
   }
 
-  async followers(username: string, page: PageParams): Promise<Page<FollowListItem>> {
+  /** Who follows `username`, as `viewer` may see them: nobody banned, nobody in a block with the viewer (either way). */
+  async followers(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<FollowListItem>> {
     const user = await this.profiles.requireUser(username);
-    return this.followPage(await this.follows.listFollowers(user.id, page.limit + 1, afterCursor(page.cursor)), page.limit);
+    const rows = await this.follows.listFollowers(user.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
+    return this.followPage(rows, page.limit);
   }
 
-  async following(username: string, page: PageParams): Promise<Page<FollowListItem>> {
+  /** Whom `username` follows, as `viewer` may see them (the same rule as `followers`). */
+  async following(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<FollowListItem>> {
     const user = await this.profiles.requireUser(username);
-    return this.followPage(await this.follows.listFollowing(user.id, page.limit + 1, afterCursor(page.cursor)), page.limit);
+    const rows = await this.follows.listFollowing(user.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
+    return this.followPage(rows, page.limit);
   }
 
   private followPage(rows: FollowRow[], limit: number): Page<FollowListItem> {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
 import { videoMediaFolder } from '../../lib/storage-layout.js';
-import type { Database } from '../../ports/database.js';
+import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
@@ -59,6 +59,34 @@ export class VideoManagementService {
     } catch (err) {
       // The queued purge retries it.
       this.log.warn({ err, videoId: id }, 'purging a deleted video failed; the purge job will retry');
+    }
+  }
+
+  /**
+   * Deletes every video of `ownerId` in the caller's transaction (an account
+   * being deleted), queueing each one's purge in it as `delete` does, so the
+   * objects go even if the process stops right after the commit. Hand the
+   * result to `afterDeleteAll` once the transaction committed.
+   */
+  async deleteAllOf(ownerId: string, tx: SqlExecutor): Promise<PurgeJobPayload[]> {
+    const payloads: PurgeJobPayload[] = [];
+    for (const row of await this.repo.deleteAllOf(ownerId, tx)) {
+      const payload: PurgeJobPayload = { videoId: row.id, originalKey: row.original_key, multipartUploadId: row.multipart_upload_id };
+      await enqueueJob(this.queue, purgeVideoJob, payload, { runAt: new Date(Date.now() + PURGE_SWEEP_DELAY_MS), executor: tx });
+      payloads.push(payload);
+    }
+    return payloads;
+  }
+
+  /** After `deleteAllOf` committed: drops cached copies and purges the objects at once (the queued purges retry what fails). */
+  async afterDeleteAll(deleted: readonly PurgeJobPayload[]): Promise<void> {
+    for (const [i, p] of deleted.entries()) {
+      await this.events.changed(p.videoId, { feed: i === deleted.length - 1 });
+      try {
+        await this.purge(p);
+      } catch (err) {
+        this.log.warn({ err, videoId: p.videoId }, 'purging a deleted video failed; the purge job will retry');
+      }
     }
   }
 

@@ -288,6 +288,15 @@ export class VideosRepository {
     return r.rows[0] ?? null;
   }
 
+  /** Deletes every video of `ownerId` (as `delete` does, each); returns what storage still holds of each. */
+  async deleteAllOf(ownerId: string, executor: SqlExecutor = this.db): Promise<DeletedVideo[]> {
+    const r = await executor.query<DeletedVideo>(
+      'DELETE FROM videos WHERE owner_id = $1 RETURNING id, owner_id, original_key, multipart_upload_id',
+      [ownerId],
+    );
+    return r.rows;
+  }
+
   /**
    * A profile's videos as `viewerId` may list them (all of the owner's own,
    * in every state), newest first, keyset-paginated on (created_at, id).

@@ -185,6 +185,48 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session
+         * @description Every bearer token of the account stops working at once, the one used for this request included.
+         */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password
+         * @description Needs the current password (403 `wrong_password`); the new one follows the sign-up rules. Every other session of the account ends; the token used for this request stays valid. Counts against the `account` rate limit.
+         *
+         *     Rate limited: the `account` limits (per user and per address).
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -199,7 +241,13 @@ export type paths = {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account
+         * @description Needs the password (403 `wrong_password`). Deletes the account and everything it made: videos (originals and renditions), comments, likes, bookmarks, follows both ways, blocks, reports filed, playback history, avatar and sessions; counts on other people's videos and comments drop accordingly. Reports about the account stay for moderators. The username is held for `DELETED_USERNAME_HOLD_DAYS` before anyone can sign up with it. Counts against the `account` rate limit.
+         *
+         *     Rate limited: the `account` limits (per user and per address).
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
@@ -207,6 +255,28 @@ export type paths = {
          * @description Plain text; control characters are dropped.
          */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download all of my data (ZIP)
+         * @description A ZIP streamed as it is made: `curta-export.json` (profile, videos with metadata, comments, likes, bookmarks, shares, follows both ways, blocks, reports filed, playback history), `avatar.jpg`, and every original uploaded, under `originals/`. Memory stays flat whatever its size; a failure midway ends the connection (the archive is then incomplete). Counts against the `export` rate limit.
+         *
+         *     Rate limited: the `export` limits (per user and per address).
+         */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{username}": {
@@ -420,7 +490,7 @@ export type paths = {
         };
         /**
          * Processing status as Server-Sent Events
-         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process). Open streams are capped per account and per address (`SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS_PER_IP`): over the cap, 429 `too_many_streams` with Retry-After.
+         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process).
          */
         get: operations["streamVideoStatus"];
         put?: never;
@@ -440,7 +510,7 @@ export type paths = {
         };
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
+         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
          */
         get: operations["getSignedMedia"];
         put?: never;
@@ -449,7 +519,7 @@ export type paths = {
         options?: never;
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
+         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
          */
         head: operations["headSignedMedia"];
         patch?: never;
@@ -464,7 +534,7 @@ export type paths = {
         };
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
          */
         get: operations["getMedia"];
         put?: never;
@@ -477,7 +547,7 @@ export type paths = {
         options: operations["preflightMedia"];
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
          */
         head: operations["headMedia"];
         patch?: never;
@@ -516,7 +586,7 @@ export type paths = {
         };
         /**
          * Followers
-         * @description Who follows this user, most recent first.
+         * @description Who follows this user, most recent first: banned accounts and, for a signed-in viewer, anyone in a block with them (either way) are left out; the counts on the profile include them.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -538,7 +608,7 @@ export type paths = {
         };
         /**
          * Following
-         * @description Whom this user follows, most recent first.
+         * @description Whom this user follows, most recent first: banned accounts and, for a signed-in viewer, anyone in a block with them (either way) are left out; the counts on the profile include them.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -752,9 +822,7 @@ export type paths = {
         put?: never;
         /**
          * Playback events (batched)
-         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model. Batches also count against a per-device limit; on 429, keep the batch and resend it after Retry-After. Anonymous views are also bounded per address: an address counts views for a limited number of new device ids per window and a limited number of views per video per day (beyond them events are accepted, and `viewsCounted` says what counted).
-         *
-         *     Rate limited: the `events` limits (per user and per address).
+         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model.
          */
         post: operations["recordPlaybackEvents"];
         delete?: never;
@@ -1117,7 +1185,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1172,7 +1240,7 @@ export type components = {
             bio: string;
             followerCount: number;
             followingCount: number;
-            /** @description Likes received on all of the user's videos */
+            /** @description Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`) */
             likeCount: number;
             /** @description Videos the profile lists for this viewer */
             videoCount: number;
@@ -1298,7 +1366,7 @@ export type components = {
             accepted: number;
             /** @description Events for videos that do not exist or that you may not see: not stored */
             dropped: number;
-            /** @description Videos whose view this batch counted (at most once per viewer and day; anonymous views also within their address's daily budget) */
+            /** @description Videos whose view this batch counted (at most once per viewer and day) */
             viewsCounted: number;
         };
         UploadInstructions: {
@@ -1596,6 +1664,24 @@ export type components = {
             username: string;
             password: string;
         };
+        /**
+         * @example {
+         *       "currentPassword": "correct horse battery staple",
+         *       "newPassword": "tr0ub4dor & 3 more words"
+         *     }
+         */
+        ChangePassword: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        /**
+         * @example {
+         *       "password": "correct horse battery staple"
+         *     }
+         */
+        DeleteAccount: {
+            password: string;
+        };
         UpdateProfile: {
             displayName?: string;
             bio?: string;
@@ -1866,7 +1952,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -1919,7 +2005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1928,7 +2014,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -1968,6 +2054,93 @@ export interface operations {
             };
         };
     };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -1989,6 +2162,66 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccount"];
+            };
+        };
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2031,6 +2264,46 @@ export interface operations {
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2085,7 +2358,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -2304,7 +2577,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2508,7 +2781,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2571,7 +2844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +2869,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -2664,17 +2937,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
-            429: {
-                headers: {
-                    /** @description Seconds until another try may succeed */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
         };
     };
     getSignedMedia: {
@@ -2684,9 +2946,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
+                /** @description HMAC signature of the rendition prefix */
                 sig: string;
-                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
+                /** @description `<videoId>/<revision>/<key>` */
                 path: string;
             };
             cookie?: never;
@@ -2711,7 +2973,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,9 +3009,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
+                /** @description HMAC signature of the rendition prefix */
                 sig: string;
-                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
+                /** @description `<videoId>/<revision>/<key>` */
                 path: string;
             };
             cookie?: never;
@@ -2774,7 +3036,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2972,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3047,7 +3309,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3093,7 +3355,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3139,7 +3401,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3225,7 +3487,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3286,7 +3548,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3395,7 +3657,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3472,7 +3734,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3490,7 +3752,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
                 /** @description List this comment's replies instead */
                 parentId?: string;
@@ -3576,7 +3838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3646,7 +3908,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3707,7 +3969,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3725,7 +3987,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3788,7 +4050,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3829,17 +4091,6 @@ export interface operations {
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
             400: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
-            429: {
-                headers: {
-                    /** @description Seconds until another try may succeed */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3887,7 +4138,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3924,7 +4175,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -4058,7 +4309,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -4154,7 +4405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4172,7 +4423,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
                 status?: "open" | "resolved" | "dismissed";
                 targetType?: "video" | "comment" | "user";
@@ -4210,7 +4461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4260,7 +4511,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,7 +4574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4395,7 +4646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,7 +4718,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4526,7 +4777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4585,7 +4836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4648,7 +4899,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4707,7 +4958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4732,7 +4983,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                /** @description The previous page's nextCursor */
                 cursor?: string;
             };
             header?: {
@@ -4875,7 +5126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;

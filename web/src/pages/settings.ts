@@ -7,7 +7,7 @@ import { avatarEl, pageHeader } from './common.js';
 const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 const AVATAR_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
-/** `/settings`: display name, bio and avatar; log out. */
+/** `/settings`: display name, bio and avatar; password, sessions, data export and account deletion. */
 export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
   document.title = 'Settings · Curta';
   const body = h('div', { class: 'page-body' });
@@ -25,7 +25,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     body.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
     endpoints.profile(user.username).then(
       (p) => {
-        if (!gone) body.replaceChildren(form(p));
+        if (!gone) body.replaceChildren(form(p), accountSection(p));
       },
       (err: unknown) => {
         if (!gone) body.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
@@ -111,6 +111,176 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         .finally(() => (save.disabled = false));
     });
     return f;
+  };
+
+  /** Password, sessions, data export and deletion: each its own small form with its own message line. */
+  const accountSection = (p: Profile): HTMLElement => {
+    const passwordInput = (id: string, label: string, autocomplete: string, hint?: string) => {
+      const input = h('input', {
+        class: 'input',
+        attrs: { id, type: 'password', autocomplete, minlength: 8, maxlength: 256, required: true, 'data-testid': id },
+      });
+      const field = h(
+        'label',
+        { class: 'field', attrs: { for: id } },
+        h('span', { class: 'field-label' }, label),
+        input,
+        hint ? h('span', { class: 'field-hint' }, hint) : null,
+      );
+      return { input, field };
+    };
+
+    // Change password.
+    const current = passwordInput('current-password', 'Current password', 'current-password');
+    current.input.minLength = 1;
+    const next = passwordInput(
+      'new-password',
+      'New password',
+      'new-password',
+      'At least 8 characters. Your other devices will be logged out.',
+    );
+    const passwordError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    const changeButton = h(
+      'button',
+      { class: 'btn btn-block', attrs: { type: 'submit', 'data-testid': 'change-password' } },
+      'Change password',
+    );
+    const passwordForm = h(
+      'form',
+      { class: 'sheet-form settings-form', attrs: { 'aria-labelledby': 'password-title' } },
+      h('h2', { class: 'settings-title', attrs: { id: 'password-title' } }, 'Password'),
+      current.field,
+      next.field,
+      passwordError,
+      changeButton,
+    );
+    passwordForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(passwordError, '');
+      changeButton.disabled = true;
+      endpoints
+        .changePassword(current.input.value, next.input.value)
+        .then(() => {
+          passwordForm.reset();
+          toast('Password changed; your other devices were logged out');
+        })
+        .catch((err: unknown) => setText(passwordError, messageOf(err)))
+        .finally(() => (changeButton.disabled = false));
+    });
+
+    // Sessions and data.
+    const accountError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    const everywhere = h(
+      'button',
+      { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'logout-everywhere' } },
+      'Log out everywhere',
+    );
+    everywhere.addEventListener('click', () => {
+      everywhere.disabled = true;
+      setText(accountError, '');
+      endpoints
+        .logoutEverywhere()
+        .then(() => {
+          session.clear();
+          toast('Logged out on every device');
+        })
+        .catch((err: unknown) => setText(accountError, messageOf(err)))
+        .finally(() => (everywhere.disabled = false));
+    });
+    const download = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'download-data' } }, 'Download my data');
+    download.addEventListener('click', () => {
+      download.disabled = true;
+      setText(accountError, '');
+      setText(download, 'Preparing your archive…');
+      endpoints
+        .exportData()
+        .then((zip) => {
+          const url = URL.createObjectURL(zip);
+          const a = h('a', { attrs: { href: url, download: `curta-${p.username}-${new Date().toISOString().slice(0, 10)}.zip` } });
+          document.body.append(a);
+          a.click();
+          a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        })
+        .catch((err: unknown) => setText(accountError, messageOf(err)))
+        .finally(() => {
+          download.disabled = false;
+          setText(download, 'Download my data');
+        });
+    });
+
+    // Delete the account, behind a confirmation that asks for the password.
+    const deleteError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    const confirmPassword = passwordInput('delete-password', 'Your password', 'current-password');
+    confirmPassword.input.minLength = 1;
+    const confirmButton = h(
+      'button',
+      { class: 'btn btn-danger btn-block', attrs: { type: 'submit', 'data-testid': 'confirm-delete' } },
+      'Delete my account forever',
+    );
+    const cancel = h('button', { class: 'btn btn-block', attrs: { type: 'button', 'data-testid': 'cancel-delete' } }, 'Cancel');
+    const confirmForm = h(
+      'form',
+      { class: 'sheet-form settings-form danger-zone', attrs: { hidden: true, 'data-testid': 'delete-confirm' } },
+      h(
+        'p',
+        { class: 'field-hint' },
+        `This deletes @${p.username} and everything you made on Curta: your videos, comments, likes, follows and history. ` +
+          'It cannot be undone. Download your data first if you want to keep a copy.',
+      ),
+      confirmPassword.field,
+      deleteError,
+      confirmButton,
+      cancel,
+    );
+    const deleteButton = h(
+      'button',
+      { class: 'btn btn-danger btn-block', attrs: { type: 'button', 'data-testid': 'delete-account' } },
+      'Delete account',
+    );
+    deleteButton.addEventListener('click', () => {
+      confirmForm.hidden = false;
+      deleteButton.hidden = true;
+      confirmPassword.input.focus();
+    });
+    cancel.addEventListener('click', () => {
+      confirmForm.reset();
+      setText(deleteError, '');
+      confirmForm.hidden = true;
+      deleteButton.hidden = false;
+    });
+    confirmForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(deleteError, '');
+      confirmButton.disabled = true;
+      endpoints
+        .deleteAccount(confirmPassword.input.value)
+        .then(() => {
+          session.clear();
+          toast('Your account was deleted');
+          ctx.navigate('/', { replace: true });
+        })
+        .catch((err: unknown) => {
+          setText(deleteError, messageOf(err));
+          confirmButton.disabled = false;
+        });
+    });
+
+    return h(
+      'div',
+      { class: 'settings-account', attrs: { 'data-testid': 'settings-account' } },
+      passwordForm,
+      h(
+        'section',
+        { class: 'sheet-form settings-form', attrs: { 'aria-labelledby': 'account-title' } },
+        h('h2', { class: 'settings-title', attrs: { id: 'account-title' } }, 'Account'),
+        everywhere,
+        download,
+        accountError,
+        deleteButton,
+        confirmForm,
+      ),
+    );
   };
 
   render();
