@@ -176,7 +176,7 @@ export class UploadsService {
       }
       const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, { executor: tx });
       if (!updated) return false;
-      await enqueueJob(this.queue, processVideoJob, { videoId }, { executor: tx });
+      await enqueueJob(this.queue, processVideoJob, { videoId, ownerId: row.owner_id }, { executor: tx });
       return true;
     });
     if (moved) await this.events.changed(videoId);
