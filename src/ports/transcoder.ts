@@ -9,7 +9,7 @@
  */
 
 /** Container families we accept; each maps to exactly one ffmpeg demuxer. */
-export type ContainerFamily = 'isobmff' | 'matroska' | 'mpegts' | 'avi' | 'flv';
+export type ContainerFamily = 'isobmff' | 'matroska' | 'mpegts' | 'avi' | 'flv' | 'ogg';
 
 export interface SniffResult {
   family: ContainerFamily;
