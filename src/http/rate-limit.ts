@@ -11,6 +11,7 @@ const WHAT: Record<RateLimitedAction, string> = {
   share: 'shares',
   report: 'reports',
   upload: 'uploads',
+  avatar: 'avatar uploads',
 };
 
 /** The username a login names (per-username limits count failed logins only). */

@@ -21,7 +21,7 @@ export { freePort };
  * sets low ones explicitly.
  */
 export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
-  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD'].flatMap((name) =>
+  ['SIGNUP_PER_IP', 'LOGIN_PER_IP', 'LOGIN_PER_USERNAME', 'COMMENT', 'LIKE', 'SHARE', 'REPORT', 'UPLOAD', 'AVATAR'].flatMap((name) =>
     name.includes('_PER_')
       ? [[`RATE_LIMIT_${name}`, '100000/1m']]
       : [

@@ -1071,7 +1071,9 @@ export type paths = {
         get?: never;
         /**
          * Upload an avatar
-         * @description Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read.
+         * @description Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read. A picture larger than AVATAR_MAX_PIXELS / AVATAR_MAX_SIDE (by its header) is refused with 413 `image_dimensions_too_large` before it is decoded; when too many pictures are being decoded the answer is 503 `image_processing_busy` with Retry-After.
+         *
+         *     Rate limited: the `avatar` limits (per user and per address).
          */
         put: operations["setAvatar"];
         post?: never;
@@ -1115,7 +1117,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1342,6 +1344,7 @@ export type components = {
         UploadLimits: {
             maxBytes: number;
             maxDurationSec: number;
+            /** @description Declared types taken; `application/octet-stream` (or an empty type) stands for any file, identified by its bytes */
             contentTypes: string[];
             /** @description per user per UTC day; 0 = unlimited */
             dailyCount: number;
@@ -1641,7 +1644,7 @@ export type components = {
          */
         CreateUpload: {
             filename: string;
-            /** @description One of the accepted video types (GET /api/v1/uploads/limits) */
+            /** @description One of the accepted types (GET /api/v1/uploads/limits); empty or `application/octet-stream` when the browser does not know it (the upload URLs then expect `application/octet-stream`). The file itself is identified by its bytes, not by this. */
             contentType: string;
             /** @description Exact size in bytes; the signed URLs accept exactly this much */
             size: number;
@@ -2284,7 +2287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too large (`payload_too_large`, `upload_too_large`) */
+            /** @description Too large (`payload_too_large`, `upload_too_large`, `image_dimensions_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4774,7 +4777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too large (`payload_too_large`, `upload_too_large`) */
+            /** @description Too large (`payload_too_large`, `upload_too_large`, `image_dimensions_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4794,6 +4797,26 @@ export interface operations {
             };
             /** @description Unprocessable content (`invalid_image`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable (`image_processing_busy`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
