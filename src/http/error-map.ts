@@ -67,7 +67,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   }
   if (err instanceof AppError) {
     const status = statusFor(err.code);
-    if (status >= 500) request.log.error({ err }, err.message);
+    // A 503 sheds load on purpose (too busy right now): worth a warning, not an error per refused request.
+    if (status === 503) request.log.warn({ code: err.code }, err.message);
+    else if (status >= 500) request.log.error({ err }, err.message);
     // 429s and 503s say when to come back: `details.retryAfter` seconds, also as the standard header.
     const retryAfter = err.details?.retryAfter;
     if ((status === 429 || status === 503) && typeof retryAfter === 'number')
