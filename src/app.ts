@@ -21,7 +21,7 @@ import { InstrumentedCache, Metrics } from './observability/metrics.js';
 import { registerRoutes } from './lib/http/route.js';
 import { registerSseStreams } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
-import { FfmpegImageProcessor } from './adapters/media/ffmpeg-image-processor.js';
+import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
 import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
@@ -103,10 +103,18 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     ffmpegPath: config.media.ffmpegPath,
     ffprobePath: config.media.ffprobePath,
     maxDurationSec: config.media.maxDurationSec,
+    maxPixelRate: config.media.maxPixelRate,
+    maxPixelBudget: config.media.maxPixelBudget,
     timeoutSec: config.media.transcodeTimeoutSec,
     logger: log.child({ module: 'ffmpeg' }),
   });
-  const images = new FfmpegImageProcessor({ ffmpegPath: config.media.ffmpegPath, workDir: config.media.workDir });
+  const images = new FfmpegImageProcessor({
+    ffmpegPath: config.media.ffmpegPath,
+    workDir: config.media.workDir,
+    maxPixels: config.images.maxPixels,
+    maxSide: config.images.maxSide,
+    decodeSlots: imageDecodeSlots(config.images.decodeConcurrency, config.images.decodeQueue),
+  });
 
   // Capabilities, in dependency order: each factory returns its services and its routes.
   const platform: Platform = { config, log, db, store, cache, queue };

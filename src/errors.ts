@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'comment_not_found',
   'comments_disabled',
   'invalid_image',
+  'image_dimensions_too_large',
+  'image_processing_busy',
   // playback events
   'device_id_required',
   // safety: bans, blocks, reports, moderation, quotas
@@ -77,6 +79,8 @@ export type MediaFailureCode =
   | 'truncated_media'
   | 'dimensions_too_large'
   | 'dimensions_invalid'
+  | 'pixel_rate_too_high'
+  | 'pixel_budget_exceeded'
   | 'duration_too_long'
   | 'duration_invalid'
   | 'transcode_failed'

@@ -92,6 +92,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EVENTS_ANON_VIEWS_PER_IP: '0' })).toThrow(/EVENTS_ANON_VIEWS_PER_IP/);
   });
 
+  it('reads the media cost limits: the pixel budget defaults to 4K60 for the longest allowed duration', () => {
+    const c = loadConfig({});
+    expect(c.media.maxPixelRate).toBe(1_000_000_000);
+    expect(c.media.maxPixelBudget).toBeGreaterThanOrEqual(3840 * 2160 * 60.06 * 600);
+    expect(c.media.maxPixelBudget).toBeLessThan(3840 * 2160 * 62 * 600);
+    expect(loadConfig({ VIDEO_MAX_DURATION_SEC: '60' }).media.maxPixelBudget).toBe(Math.round(c.media.maxPixelBudget / 10));
+    expect(loadConfig({ VIDEO_MAX_PIXEL_BUDGET: '123456789' }).media.maxPixelBudget).toBe(123_456_789);
+    expect(c.images).toEqual({ maxPixels: 25_000_000, maxSide: 10_000, decodeConcurrency: 2, decodeQueue: 8 });
+    expect(c.rateLimits.avatar).toEqual({ user: { limit: 20, windowSec: 3600 }, ip: { limit: 60, windowSec: 3600 } });
+    expect(() => loadConfig({ IMAGE_DECODE_CONCURRENCY: '0' })).toThrow(/IMAGE_DECODE_CONCURRENCY/);
+  });
+
   it('treats empty strings as unset and trims a trailing slash from the public URL', () => {
     const c = loadConfig({ DATABASE_URL: '', PUBLIC_BASE_URL: 'https://curta.example/' });
     expect(c.database.kind).toBe('pglite');

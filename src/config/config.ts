@@ -96,6 +96,16 @@ const EnvSchema = z.object({
   UPLOAD_PART_SIZE: int(5 * 1024 ** 2).default(16 * 1024 ** 2),
   UPLOAD_URL_TTL_SEC: int(30, 7 * 24 * 3600).default(3600),
   VIDEO_MAX_DURATION_SEC: z.coerce.number().positive().default(600),
+  /** Decoded pixels per second (width × height × frame rate) a video may need; the default takes 8K30, 4K120 and 1080p240. */
+  VIDEO_MAX_PIXEL_RATE: int(1).default(1_000_000_000),
+  /** Decoded pixels a whole video may need (width × height × frame rate × duration); default: 4K60 for VIDEO_MAX_DURATION_SEC. */
+  VIDEO_MAX_PIXEL_BUDGET: int(1).optional(),
+  /** Avatars: refused from their header, before any decode, above this many pixels or this long a side. */
+  AVATAR_MAX_PIXELS: int(1, 100_000_000).default(25_000_000),
+  AVATAR_MAX_SIDE: int(16, 65_535).default(10_000),
+  /** Image decodes (avatars) at once per process, and how many more may wait briefly for a slot (then 503). */
+  IMAGE_DECODE_CONCURRENCY: int(1, 64).default(2),
+  IMAGE_DECODE_QUEUE: int(0, 1000).default(8),
   JSON_BODY_LIMIT: int(1024).default(64 * 1024),
 
   WORKER_CONCURRENCY: int(1, 64).default(1),
@@ -175,6 +185,8 @@ const EnvSchema = z.object({
   /** Data exports (a ZIP of everything, originals included). */
   RATE_LIMIT_EXPORT_PER_USER: rateRule('5/1h'),
   RATE_LIMIT_EXPORT_PER_IP: rateRule('20/1h'),
+  RATE_LIMIT_AVATAR_PER_USER: rateRule('20/1h'),
+  RATE_LIMIT_AVATAR_PER_IP: rateRule('60/1h'),
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
@@ -195,8 +207,16 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/**
+ * The default pixel budget per second of allowed duration: 3840×2160 at 60 fps,
+ * with 2% of room so a 59.94/60.02 fps phone clip of exactly the longest
+ * duration (or one frame more) still passes.
+ */
+const PIXELS_4K60_PER_SEC = 3840 * 2160 * 60 * 1.02;
+
 /** Actions with rate limits; each is limited per user (login: per username) and per client address. */
-export type RateLimitedAction = 'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events' | 'account' | 'export';
+export type RateLimitedAction =
+  'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events' | 'account' | 'export' | 'avatar';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -230,6 +250,9 @@ export interface Config {
     ffmpegPath: string;
     ffprobePath: string;
     maxDurationSec: number;
+    /** width × height × fps of the source, and that times its duration (decode cost of one video). */
+    maxPixelRate: number;
+    maxPixelBudget: number;
     transcodeTimeoutSec: number;
     workDir: string;
     privateUrlTtlSec: number;
@@ -238,6 +261,14 @@ export interface Config {
     /** How long a viewer's standing is reused for signed media in a process (0: read on every request). */
     viewerCacheMs: number;
     accelRedirectPrefix: string | null;
+  };
+  images: {
+    /** Avatars larger than this (by their header) are refused before decoding. */
+    maxPixels: number;
+    maxSide: number;
+    /** Decodes at once per process, and requests that may wait for one. */
+    decodeConcurrency: number;
+    decodeQueue: number;
   };
   uploads: {
     maxBytes: number;
@@ -350,12 +381,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ffmpegPath: e.FFMPEG_PATH,
       ffprobePath: e.FFPROBE_PATH,
       maxDurationSec: e.VIDEO_MAX_DURATION_SEC,
+      maxPixelRate: e.VIDEO_MAX_PIXEL_RATE,
+      maxPixelBudget: e.VIDEO_MAX_PIXEL_BUDGET ?? Math.round(PIXELS_4K60_PER_SEC * e.VIDEO_MAX_DURATION_SEC),
       transcodeTimeoutSec: e.TRANSCODE_TIMEOUT_SEC,
       workDir: resolve(dataDir, 'work'),
       privateUrlTtlSec: e.PRIVATE_MEDIA_URL_TTL_SEC,
       sharedMaxAgeSec: e.MEDIA_SHARED_MAX_AGE_SEC,
       viewerCacheMs: e.MEDIA_VIEWER_CACHE_MS,
       accelRedirectPrefix: e.MEDIA_ACCEL_REDIRECT ?? null,
+    },
+    images: {
+      maxPixels: e.AVATAR_MAX_PIXELS,
+      maxSide: e.AVATAR_MAX_SIDE,
+      decodeConcurrency: e.IMAGE_DECODE_CONCURRENCY,
+      decodeQueue: e.IMAGE_DECODE_QUEUE,
     },
     uploads: {
       maxBytes: e.UPLOAD_MAX_BYTES,
@@ -376,6 +415,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       events: { user: e.RATE_LIMIT_EVENTS_PER_USER, ip: e.RATE_LIMIT_EVENTS_PER_IP, device: e.RATE_LIMIT_EVENTS_PER_DEVICE },
       account: { user: e.RATE_LIMIT_ACCOUNT_PER_USER, ip: e.RATE_LIMIT_ACCOUNT_PER_IP },
       export: { user: e.RATE_LIMIT_EXPORT_PER_USER, ip: e.RATE_LIMIT_EXPORT_PER_IP },
+      avatar: { user: e.RATE_LIMIT_AVATAR_PER_USER, ip: e.RATE_LIMIT_AVATAR_PER_IP },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,

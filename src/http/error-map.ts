@@ -36,6 +36,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   comment_not_found: 404,
   comments_disabled: 403,
   invalid_image: 422,
+  image_dimensions_too_large: 413,
+  image_processing_busy: 503,
   device_id_required: 400,
   account_banned: 403,
   user_blocked: 403,
@@ -68,10 +70,13 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   }
   if (err instanceof AppError) {
     const status = statusFor(err.code);
-    if (status >= 500) request.log.error({ err }, err.message);
-    // 429s say when to come back: `details.retryAfter` seconds, also as the standard header.
+    // A 503 sheds load on purpose (too busy right now): worth a warning, not an error per refused request.
+    if (status === 503) request.log.warn({ code: err.code }, err.message);
+    else if (status >= 500) request.log.error({ err }, err.message);
+    // 429s and 503s say when to come back: `details.retryAfter` seconds, also as the standard header.
     const retryAfter = err.details?.retryAfter;
-    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if ((status === 429 || status === 503) && typeof retryAfter === 'number')
+      reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(status).send(errorBody(err.code, err.message, err.details));
     return;
   }

@@ -15,6 +15,7 @@ const WHAT: Record<RateLimitedAction, string> = {
   events: 'playback event batches',
   account: 'password checks',
   export: 'data exports',
+  avatar: 'avatar uploads',
 };
 
 /** The username a login names (per-username limits count failed logins only). */

@@ -30,6 +30,8 @@ export interface JobDefinition<P> {
   readonly payload: z.ZodType<P>;
   /** While a job with this key is unfinished, enqueueing another is a no-op. Also stored: keep it stable. */
   dedupeKey?(payload: P): string;
+  /** Whose work the job is (e.g. a video's owner): workers share their slots fairly across these. */
+  fairnessKey?(payload: P): string | undefined;
   readonly retry: RetryPolicy;
   /** How a worker process runs this queue, or null where this configuration runs no worker for it. */
   readonly worker: (config: Readonly<Config>) => Omit<WorkOptions, 'backoff'> | null;
@@ -50,9 +52,9 @@ export function dedupeKeyOf<P>(def: JobDefinition<P>, payload: P): string {
 }
 
 /** Options the definition does not decide: when, and inside which transaction. */
-export type EnqueueJobOptions = Omit<EnqueueOptions, 'dedupeKey' | 'maxAttempts'>;
+export type EnqueueJobOptions = Omit<EnqueueOptions, 'dedupeKey' | 'maxAttempts' | 'fairnessKey'>;
 
-/** Enqueues a job of `def`: payload validated, dedupe key and retry policy from the definition. */
+/** Enqueues a job of `def`: payload validated, dedupe key, fairness key and retry policy from the definition. */
 export async function enqueueJob<P>(
   queue: JobQueue,
   def: JobDefinition<P>,
@@ -62,6 +64,8 @@ export async function enqueueJob<P>(
   const parsed = def.payload.parse(payload);
   const options: EnqueueOptions = { ...opts };
   if (def.dedupeKey) options.dedupeKey = def.dedupeKey(parsed);
+  const fairnessKey = def.fairnessKey?.(parsed);
+  if (fairnessKey !== undefined) options.fairnessKey = fairnessKey;
   if (def.retry.maxAttempts !== undefined) options.maxAttempts = def.retry.maxAttempts;
   return queue.enqueue(def.name, parsed, options);
 }

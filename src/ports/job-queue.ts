@@ -12,6 +12,12 @@ export interface Job<P = unknown> {
 export interface EnqueueOptions {
   /** A second enqueue with the same key while the first is not finished is a no-op. */
   dedupeKey?: string;
+  /**
+   * Whose work this is (e.g. the video's owner): workers share their slots
+   * fairly between keys, so one key's backlog does not delay another's jobs.
+   * Jobs without one share a single key.
+   */
+  fairnessKey?: string;
   runAt?: Date;
   maxAttempts?: number;
   /** Enqueue inside the caller's transaction (with the state change that causes it). */

@@ -9,7 +9,7 @@
  */
 
 /** Container families we accept; each maps to exactly one ffmpeg demuxer. */
-export type ContainerFamily = 'isobmff' | 'matroska' | 'mpegts' | 'avi' | 'flv';
+export type ContainerFamily = 'isobmff' | 'matroska' | 'mpegts' | 'avi' | 'flv' | 'ogg';
 
 export interface SniffResult {
   family: ContainerFamily;
@@ -141,6 +141,12 @@ export interface EncodePlan {
   audio: { codec: 'aac'; bitrateKbps: number; sampleRate: number; channels: number } | null;
   /** Upper bound on the output duration; decoding past it fails the job. */
   maxDurationSec: number;
+  /**
+   * Which limit set maxDurationSec, so that running past it fails with the
+   * right reason: the duration limit, or the pixel budget at this source's
+   * size and frame rate. Absent means the duration limit.
+   */
+  maxDurationBy?: 'duration' | 'pixel_budget';
 }
 
 export interface MediaSegment {

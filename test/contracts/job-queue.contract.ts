@@ -427,6 +427,73 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
       expect([...runs.values()].every((n) => n === 1)).toBe(true);
     });
 
+    describe('fair scheduling across fairness keys', () => {
+      /** Distinct, increasing run_at in the past, so the order of "oldest first" is defined. */
+      const past = (i: number): Date => new Date(Date.now() - 60_000 + i * 10);
+
+      it("starts a new key's job at the next free slot, however many another key has queued", async () => {
+        const queue = newQueue();
+        const q = queueName('fair');
+        for (let i = 0; i < 20; i++) await queue.enqueue(q, { owner: 'A', i }, { fairnessKey: 'user-a', runAt: past(i) });
+        await queue.enqueue(q, { owner: 'B', i: 0 }, { fairnessKey: 'user-b' });
+        const order: string[] = [];
+        track(queue.work<{ owner: string; i: number }>(q, async (job) => void order.push(`${job.payload.owner}${job.payload.i}`), fast));
+        await waitFor(async () => (await queue.counts(q)).done === 21, 30_000, '21 jobs done');
+        // One slot, A's first job already older: B's job is claimed second, not 21st.
+        expect(order.slice(0, 3)).toEqual(['A0', 'B0', 'A1']);
+        expect(order.filter((o) => o.startsWith('A'))).toEqual(Array.from({ length: 20 }, (_, i) => `A${i}`));
+      });
+
+      it('serves the key with the fewest running jobs first, within one claim and across claims', async () => {
+        const queue = newQueue();
+        const q = queueName('fair-claim');
+        for (let i = 0; i < 20; i++) await queue.enqueue(q, { owner: 'A', i }, { fairnessKey: 'user-a', runAt: past(i) });
+        const b = await queue.enqueue(q, { owner: 'B', i: 0 }, { fairnessKey: 'user-b' });
+        // A's first job is running (not finished) when the next slot frees up: B's goes next.
+        const first = await queue.claim(q, 'w1', 1, 5_000);
+        expect(first.map((j) => j.payload)).toEqual([{ owner: 'A', i: 0 }]);
+        const second = await queue.claim(q, 'w2', 1, 5_000);
+        expect(second.map((j) => j.id)).toEqual([b.id]);
+
+        // A batch claim interleaves too: each key's k-th job weighs its running jobs + k.
+        const r = queueName('fair-batch');
+        for (let i = 0; i < 20; i++) await queue.enqueue(r, { owner: 'A', i }, { fairnessKey: 'user-a', runAt: past(i) });
+        await queue.enqueue(r, { owner: 'B', i: 0 }, { fairnessKey: 'user-b' });
+        const batch = await queue.claim(r, 'w3', 4, 5_000);
+        expect(batch.map((j) => j.payload)).toEqual(
+          expect.arrayContaining([
+            { owner: 'A', i: 0 },
+            { owner: 'B', i: 0 },
+            { owner: 'A', i: 1 },
+            { owner: 'A', i: 2 },
+          ]),
+        );
+        expect(batch).toHaveLength(4);
+      });
+
+      it('lets keys with backlogs take turns, and keeps jobs without a key first in, first out', async () => {
+        const queue = newQueue();
+        const q = queueName('fair-turns');
+        for (let i = 0; i < 3; i++) await queue.enqueue(q, { owner: 'A', i }, { fairnessKey: 'user-a', runAt: past(i) });
+        for (let i = 0; i < 3; i++) await queue.enqueue(q, { owner: 'B', i }, { fairnessKey: 'user-b', runAt: past(100 + i) });
+        const order: string[] = [];
+        for (let n = 0; n < 6; n++) {
+          const [job] = await queue.claim(q, 'w', 1, 5_000);
+          const p = job!.payload as { owner: string; i: number };
+          order.push(`${p.owner}${p.i}`);
+          expect(await queue.complete(job!)).toBe(true);
+        }
+        expect(order).toEqual(['A0', 'B0', 'A1', 'B1', 'A2', 'B2']);
+
+        const plain = queueName('fifo');
+        for (let i = 0; i < 5; i++) await queue.enqueue(plain, { i }, { runAt: past(i) });
+        const claimed = [];
+        for (let n = 0; n < 5; n++) claimed.push(...(await queue.claim(plain, 'w', 1, 5_000)));
+        expect(claimed.map((j) => j.payload)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
+        expect((await queue.get(claimed[0]!.id))?.fairnessKey).toBe('');
+      });
+    });
+
     it('prunes finished jobs older than a given age', async () => {
       const queue = newQueue();
       const q = queueName('prune');

@@ -53,12 +53,16 @@ export function mediaInfo(video: Partial<VideoStreamInfo> = {}, rest: Partial<Me
   };
 }
 
-export function testTranscoder(opts: { maxDurationSec?: number; timeoutSec?: number } = {}): FfmpegTranscoder {
+export function testTranscoder(
+  opts: { maxDurationSec?: number; timeoutSec?: number; maxPixelRate?: number; maxPixelBudget?: number } = {},
+): FfmpegTranscoder {
   return new FfmpegTranscoder({
     ffmpegPath: FFMPEG,
     ffprobePath: FFPROBE,
     maxDurationSec: opts.maxDurationSec ?? 600,
     timeoutSec: opts.timeoutSec ?? 300,
+    ...(opts.maxPixelRate !== undefined ? { maxPixelRate: opts.maxPixelRate } : {}),
+    ...(opts.maxPixelBudget !== undefined ? { maxPixelBudget: opts.maxPixelBudget } : {}),
   });
 }
 

@@ -36,6 +36,7 @@ export const RAISED_RATE_LIMITS: Record<string, string> = {
       'EVENTS',
       'ACCOUNT',
       'EXPORT',
+      'AVATAR',
     ].flatMap((name) =>
       name.includes('_PER_')
         ? [[`RATE_LIMIT_${name}`, '100000/1m']]

@@ -10,7 +10,7 @@ describe('safeInputArgs', () => {
   it('allows only local files and the known demuxers, and forces the sniffed one', () => {
     const args = safeInputArgs('mov', '/data/up load.mov');
     expect(valueAfter(args, '-protocol_whitelist')).toBe('file');
-    expect(valueAfter(args, '-format_whitelist')).toBe('mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,avi,flv');
+    expect(valueAfter(args, '-format_whitelist')).toBe('mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,avi,flv,ogg');
     expect(valueAfter(args, '-f')).toBe('mov');
     expect(valueAfter(args, '-i')).toBe('file:/data/up load.mov');
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FFMPEG } from '../../../test/support/media-helpers.js';
+import { BoundedSemaphore } from '../../lib/bounded-semaphore.js';
 import { FfmpegImageProcessor, squareJpegArgs } from './ffmpeg-image-processor.js';
 
 const run = promisify(execFile);
@@ -72,7 +73,7 @@ describe('FfmpegImageProcessor.squareJpeg (avatars)', () => {
       '-f',
       'png_pipe',
       '-max_pixels',
-      '40000000',
+      '25000000',
       '-i',
       '/scratch/input',
     ]);
@@ -98,13 +99,69 @@ describe('FfmpegImageProcessor.squareJpeg (avatars)', () => {
     for (const channel of pixel) expect(channel).toBeGreaterThan(240);
   });
 
-  it('refuses corrupt images and decompression bombs with invalid_image', async () => {
+  it('refuses corrupt images with invalid_image', async () => {
     const png = await image('ok.png', 'testsrc2=size=320x240');
     await expect(makeAvatar(png.subarray(0, 300))).rejects.toMatchObject({ code: 'invalid_image' });
+    await expect(makeAvatar(png.subarray(0, 20))).rejects.toMatchObject({ code: 'invalid_image' });
     await expect(makeAvatar(Buffer.from('not an image at all'))).rejects.toMatchObject({ code: 'invalid_image' });
-    // A 5 KB file that would decode to 8000×5100 pixels (over the 40 MP cap).
+  });
+
+  it('refuses decompression bombs from their header, before any decode, naming the limit', async () => {
+    // A 5 KB file that would decode to 8000×5100 pixels.
     const bomb = await image('bomb.png', 'color=c=black:s=8000x5100', ['-pix_fmt', 'monob']);
     expect(bomb.length).toBeLessThan(64 * 1024);
-    await expect(makeAvatar(bomb)).rejects.toMatchObject({ code: 'invalid_image' });
+    await expect(makeAvatar(bomb)).rejects.toMatchObject({
+      code: 'image_dimensions_too_large',
+      details: { width: 8000, height: 5100, maxPixels: 25_000_000, maxSide: 10_000 },
+    });
+    // Only a header (6300×6300, the size of the 131 KB PNG that took ffmpeg ~200 MB): refused all the same,
+    // with no ffmpeg to run at all — nothing was decoded.
+    const header = Buffer.concat([bomb.subarray(0, 16), Buffer.from([0, 0, 0x18, 0x9c, 0, 0, 0x18, 0x9c]), Buffer.alloc(100)]);
+    const noFfmpeg = new FfmpegImageProcessor({ ffmpegPath: '/nonexistent/ffmpeg', workDir: dir });
+    await expect(noFfmpeg.squareJpeg(header, 256)).rejects.toMatchObject({
+      code: 'image_dimensions_too_large',
+      message: expect.stringMatching(/6300×6300 \(39\.7 megapixels\); the largest accepted is 25 megapixels/),
+    });
+    // A side longer than the limit, however few pixels.
+    const strip = await image('strip.png', 'color=c=black:s=300x40');
+    const narrow = new FfmpegImageProcessor({ ffmpegPath: FFMPEG, workDir: dir, maxSide: 299 });
+    await expect(narrow.squareJpeg(strip, 256)).rejects.toMatchObject({ code: 'image_dimensions_too_large' });
+    // Within the limits, a long thin picture is cropped to its centre before scaling (no giant intermediate).
+    const out = await makeAvatar(await image('thin.png', 'testsrc2=size=4000x16'));
+    expect((await probe(out)).size).toBe('256x256');
+  });
+
+  it('decodes a bounded number at once: a caller waits for a free slot, or is told to come back (503)', async () => {
+    const png = await image('slot.png', 'testsrc2=size=320x240');
+    // One slot, nobody may wait: while it is taken, a conversion is refused at once.
+    const noQueue = new BoundedSemaphore({ permits: 1, maxWaiting: 0, maxWaitMs: 60_000 });
+    const release = (await noQueue.acquire())!;
+    const busy = new FfmpegImageProcessor({ ffmpegPath: FFMPEG, workDir: dir, decodeSlots: noQueue });
+    await expect(busy.squareJpeg(png, 64)).rejects.toMatchObject({ code: 'image_processing_busy', details: { retryAfter: 5 } });
+    release();
+    expect((await busy.squareJpeg(png, 64)).subarray(0, 2).toString('hex')).toBe('ffd8');
+    expect(noQueue.active).toBe(0);
+
+    // One slot, one may wait: the waiting conversion runs once the slot is given back.
+    const queued = new BoundedSemaphore({ permits: 1, maxWaiting: 1, maxWaitMs: 60_000 });
+    const held = (await queued.acquire())!;
+    const waiting = new FfmpegImageProcessor({ ffmpegPath: FFMPEG, workDir: dir, decodeSlots: queued }).squareJpeg(png, 64);
+    await expect.poll(() => queued.waiting).toBe(1);
+    // A third is beyond the queue.
+    await expect(
+      new FfmpegImageProcessor({ ffmpegPath: FFMPEG, workDir: dir, decodeSlots: queued }).squareJpeg(png, 64),
+    ).rejects.toMatchObject({ code: 'image_processing_busy' });
+    held();
+    expect((await waiting).subarray(0, 2).toString('hex')).toBe('ffd8');
+    expect(queued.active).toBe(0);
+
+    // A wait that runs out is refused too.
+    const short = new BoundedSemaphore({ permits: 1, maxWaiting: 1, maxWaitMs: 20 });
+    const taken = (await short.acquire())!;
+    await expect(
+      new FfmpegImageProcessor({ ffmpegPath: FFMPEG, workDir: dir, decodeSlots: short }).squareJpeg(png, 64),
+    ).rejects.toMatchObject({ code: 'image_processing_busy' });
+    taken();
+    expect(short.active).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
+import { BoundedSemaphore } from '../../lib/bounded-semaphore.js';
 import { randomId } from '../../lib/ids.js';
+import { readImageSize } from '../../modules/media/image-size.js';
 import { sniffImage, type ImageKind } from '../../modules/media/sniff.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import { installHint, missingCodecs, missingDemuxers, missingFilters, queryTool, runTool } from './ffmpeg-toolchain.js';
@@ -9,14 +11,22 @@ import { parseDecoderList } from './probe.js';
 
 /**
  * The ImageProcessor port on a local ffmpeg. The bytes are identified by
- * their signature, then decoded with that one demuxer forced — no probing,
- * no protocols but the input file, a pixel cap against decompression bombs
- * and a time limit — then scaled, centre-cropped and flattened onto white.
+ * their signature and their header's size is checked against the limits
+ * before any decode; then they are decoded with that one demuxer forced — no
+ * probing, no protocols but the input file, the same pixel cap in the
+ * decoder, a time limit — centre-cropped, scaled and flattened onto white.
+ * Decodes are counted process-wide: a few at once, a few more waiting
+ * briefly, the rest refused with 503 `image_processing_busy`.
  */
 
-/** Refuse to decode anything larger than this many pixels (e.g. 8000×5000). */
-const MAX_PIXELS = 40_000_000;
+/** Defaults of the limits (AVATAR_MAX_PIXELS, AVATAR_MAX_SIDE in the config). */
+export const DEFAULT_MAX_PIXELS = 25_000_000;
+export const DEFAULT_MAX_SIDE = 10_000;
 const TIMEOUT_MS = 20_000;
+/** Longest a request waits for a decode slot before it is told to come back. */
+const DECODE_WAIT_MS = 10_000;
+/** What a busy answer suggests (seconds). */
+const BUSY_RETRY_AFTER_SEC = 5;
 
 const DEMUXER: Record<ImageKind, string> = { jpeg: 'jpeg_pipe', png: 'png_pipe', webp: 'webp_pipe' };
 
@@ -30,9 +40,19 @@ export interface FfmpegImageProcessorOptions {
   ffmpegPath: string;
   /** Scratch folder: each conversion works in a fresh folder inside it and removes it. */
   workDir: string;
+  /** Largest accepted picture, by its header: pixels in all, and pixels on either side. */
+  maxPixels?: number;
+  maxSide?: number;
+  /** Decode slots shared by every conversion of this process (default: 2 at once, 8 waiting). */
+  decodeSlots?: BoundedSemaphore;
 }
 
-export function squareJpegArgs(kind: ImageKind, input: string, output: string, size: number): string[] {
+/** A semaphore for image decodes: `concurrency` at once, `queue` more waiting for a slot (briefly). */
+export function imageDecodeSlots(concurrency: number, queue: number): BoundedSemaphore {
+  return new BoundedSemaphore({ permits: concurrency, maxWaiting: queue, maxWaitMs: DECODE_WAIT_MS });
+}
+
+export function squareJpegArgs(kind: ImageKind, input: string, output: string, size: number, maxPixels = DEFAULT_MAX_PIXELS): string[] {
   const s = size;
   return [
     '-hide_banner',
@@ -46,12 +66,13 @@ export function squareJpegArgs(kind: ImageKind, input: string, output: string, s
     '-f',
     DEMUXER[kind],
     '-max_pixels',
-    String(MAX_PIXELS),
+    String(maxPixels),
     '-i',
     input,
     '-filter_complex',
     `color=c=white:s=${s}x${s}[bg];` +
-      `[0:v]scale=${s}:${s}:force_original_aspect_ratio=increase:flags=lanczos,crop=${s}:${s},format=rgba[fg];` +
+      // Crop to the centre square first: scaling a long thin picture up to cover the square would be enormous.
+      `[0:v]crop='min(iw,ih)':'min(iw,ih)',scale=${s}:${s}:flags=lanczos,format=rgba[fg];` +
       `[bg][fg]overlay=shortest=1,format=yuvj420p[out]`,
     '-map',
     '[out]',
@@ -73,7 +94,15 @@ export function squareJpegArgs(kind: ImageKind, input: string, output: string, s
 }
 
 export class FfmpegImageProcessor implements ImageProcessor {
-  constructor(private readonly opts: FfmpegImageProcessorOptions) {}
+  private readonly maxPixels: number;
+  private readonly maxSide: number;
+  private readonly slots: BoundedSemaphore;
+
+  constructor(private readonly opts: FfmpegImageProcessorOptions) {
+    this.maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+    this.maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE;
+    this.slots = opts.decodeSlots ?? imageDecodeSlots(2, 8);
+  }
 
   async check(): Promise<void> {
     const { ffmpegPath } = this.opts;
@@ -95,13 +124,41 @@ export class FfmpegImageProcessor implements ImageProcessor {
     if (!Number.isInteger(size) || size < 1) throw new Error(`squareJpeg: size must be a positive integer, not ${size}`);
     const kind = sniffImage(image);
     if (!kind) throw new AppError('invalid_image', 'The file is not a JPEG, PNG or WebP image.');
+    this.checkSize(kind, image);
+    return this.slots.run(
+      () => this.convert(kind, image, size),
+      () => {
+        throw new AppError('image_processing_busy', `Too many pictures are being processed; try again in ${BUSY_RETRY_AFTER_SEC} s.`, {
+          retryAfter: BUSY_RETRY_AFTER_SEC,
+        });
+      },
+    );
+  }
+
+  /** Refuses, from the header alone, a picture the decoder would refuse or that would cost too much to decode. */
+  private checkSize(kind: ImageKind, image: Buffer): void {
+    const dims = readImageSize(kind, image);
+    if (!dims) throw new AppError('invalid_image', `The ${kind.toUpperCase()} image's header is damaged or incomplete.`);
+    const { width, height } = dims;
+    if (width * height > this.maxPixels || Math.max(width, height) > this.maxSide) {
+      const mp = (n: number) => `${Math.round(n / 100_000) / 10} megapixels`;
+      throw new AppError(
+        'image_dimensions_too_large',
+        `The picture is ${width}×${height} (${mp(width * height)}); the largest accepted is ${mp(this.maxPixels)}, ` +
+          `at most ${this.maxSide} pixels a side. Resize it and try again.`,
+        { width, height, maxPixels: this.maxPixels, maxSide: this.maxSide },
+      );
+    }
+  }
+
+  private async convert(kind: ImageKind, image: Buffer, size: number): Promise<Buffer> {
     const dir = join(this.opts.workDir, `image-${randomId(6)}`);
     await mkdir(dir, { recursive: true });
     try {
       const input = join(dir, 'input');
       const output = join(dir, 'square.jpg');
       await writeFile(input, image);
-      const result = await runTool(this.opts.ffmpegPath, 'FFMPEG_PATH', squareJpegArgs(kind, input, output, size), {
+      const result = await runTool(this.opts.ffmpegPath, 'FFMPEG_PATH', squareJpegArgs(kind, input, output, size, this.maxPixels), {
         timeoutMs: TIMEOUT_MS,
       });
       const jpeg = result.code === 0 ? await readFile(output).catch(() => null) : null;

@@ -24,6 +24,9 @@ export interface FfmpegTranscoderOptions {
   ffprobePath: string;
   /** Longest accepted video. */
   maxDurationSec: number;
+  /** Decode cost limits (src/modules/media/plan.ts decodeCost): pixels per second, and in all. Absent = none. */
+  maxPixelRate?: number;
+  maxPixelBudget?: number;
   /** Wall-clock limit for one encode. */
   timeoutSec: number;
   logger?: MediaLogger;
@@ -97,12 +100,17 @@ export class FfmpegTranscoder implements Transcoder {
       sniff: sniffed,
       decodableCodecs: await this.decodableCodecs(),
       maxDurationSec: this.opts.maxDurationSec,
+      ...(this.opts.maxPixelRate !== undefined ? { maxPixelRate: this.opts.maxPixelRate } : {}),
+      ...(this.opts.maxPixelBudget !== undefined ? { maxPixelBudget: this.opts.maxPixelBudget } : {}),
       probeErrors: result.stderr,
     });
   }
 
   plan(info: MediaInfo): EncodePlan {
-    return planEncode(info, { maxDurationSec: this.opts.maxDurationSec });
+    return planEncode(info, {
+      maxDurationSec: this.opts.maxDurationSec,
+      ...(this.opts.maxPixelBudget !== undefined ? { maxPixelBudget: this.opts.maxPixelBudget } : {}),
+    });
   }
 
   async encode(plan: EncodePlan, inputPath: string, outDir: string, opts: EncodeOptions = {}): Promise<EncodeResult> {
@@ -152,6 +160,12 @@ export class FfmpegTranscoder implements Transcoder {
     }
     // Reached only when the header understated the length (or had none): -t stopped ffmpeg.
     if (decodedSec > plan.maxDurationSec + 0.5) {
+      if (plan.maxDurationBy === 'pixel_budget') {
+        throw new MediaError(
+          'pixel_budget_exceeded',
+          `At ${plan.input.codedWidth}x${plan.input.codedHeight} and this frame rate a video can be up to ${plan.maxDurationSec} s long; this one is longer.`,
+        );
+      }
       throw new MediaError('duration_too_long', `The video is longer than the ${plan.maxDurationSec} s limit.`);
     }
   }

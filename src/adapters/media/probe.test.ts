@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaError } from '../../errors.js';
+import { loadConfig } from '../../config/config.js';
 import { interpretProbe, parseDecoderList, parseRate, type InterpretContext, type ProbeJson, type ProbeStream } from './probe.js';
 
 const ctx: InterpretContext = {
@@ -109,6 +110,57 @@ describe('interpretProbe: refusals', () => {
       ]);
     expect(codeOf(dv(5, 0))).toBe('unsupported_codec');
     expect(interpretProbe(dv(8, 4), ctx).video.dolbyVision).toEqual({ profile: 8, compatibilityId: 4 });
+  });
+});
+
+describe('interpretProbe: decode cost (VIDEO_MAX_PIXEL_RATE, VIDEO_MAX_PIXEL_BUDGET at their defaults)', () => {
+  const { maxPixelRate, maxPixelBudget } = loadConfig({}).media;
+  const limited: InterpretContext = { ...ctx, maxPixelRate, maxPixelBudget };
+  const clip = (width: number, height: number, rate: string, seconds: number, over: Partial<ProbeStream> = {}) =>
+    probe([video({ width, height, r_frame_rate: rate, avg_frame_rate: rate, duration: String(seconds), nb_frames: undefined, ...over })], {
+      format_name: 'mov,mp4,m4a,3gp,3g2,mj2',
+      duration: String(seconds),
+    });
+
+  it('accepts every phone format, 4K60 for the longest allowed duration included', () => {
+    for (const [w, h, rate, sec] of [
+      [3840, 2160, '60/1', 600],
+      [2160, 3840, '60000/1001', 600],
+      [3840, 2160, '6002/100', 600], // a phone's measured 60.02 fps
+      [3840, 2160, '120/1', 60], // 4K120 slow motion
+      [1920, 1080, '240/1', 600], // 1080p240 slow motion
+      [7680, 4320, '30/1', 60], // 8K30
+      [7680, 4320, '30/1', 3], // the 3 s 8K clip: a real phone format, bounded by fair scheduling instead
+      [1080, 1920, '30/1', 600],
+    ] as const) {
+      expect(codeOf(clip(w, h, rate, sec), limited), `${w}x${h}@${rate} ${sec}s`).toBe('accepted');
+    }
+  });
+
+  it('more pixels a second than any phone records → pixel_rate_too_high, naming size, rate and limit', () => {
+    expect(codeOf(clip(7680, 4320, '60/1', 3), limited)).toBe('pixel_rate_too_high');
+    expect(codeOf(clip(3840, 2160, '240/1', 3), limited)).toBe('pixel_rate_too_high');
+    expect(() => interpretProbe(clip(7680, 4320, '60/1', 3), limited)).toThrow(
+      /7680x4320 at 60 fps \(1991 megapixels a second\); the limit is 1000\./,
+    );
+    // Without limits (a caller that sets none), nothing is refused for cost.
+    expect(codeOf(clip(7680, 4320, '60/1', 3))).toBe('accepted');
+  });
+
+  it('more pixels in all than the budget → pixel_budget_exceeded, saying how long this size may be', () => {
+    expect(codeOf(clip(7680, 4320, '30/1', 600), limited)).toBe('pixel_budget_exceeded');
+    expect(() => interpretProbe(clip(7680, 4320, '30/1', 600), limited)).toThrow(
+      /At 7680x4320 and 30 fps a video can be up to 5 min 6 s long/,
+    );
+    expect(codeOf(clip(7680, 4320, '30/1', 300), limited)).toBe('accepted');
+  });
+
+  it('counts the frames a variable-rate clip really has (its average), not its timebase', () => {
+    // A 4K phone clip whose r_frame_rate is a 90 kHz timebase and whose average is 30 fps.
+    expect(codeOf(clip(3840, 2160, '90000/1', 600, { avg_frame_rate: '30/1' }), limited)).toBe('accepted');
+    // No average: the frame count over the duration.
+    expect(codeOf(clip(3840, 2160, '90000/1', 600, { avg_frame_rate: '0/0', nb_frames: '36000' }), limited)).toBe('accepted');
+    expect(codeOf(clip(7680, 4320, '90000/1', 10, { avg_frame_rate: '0/0', nb_frames: '1200' }), limited)).toBe('pixel_rate_too_high');
   });
 });
 

@@ -9,6 +9,7 @@ import type {
   VideoStreamInfo,
 } from '../../ports/transcoder.js';
 import { orientationFromMatrix, orientationFromRotation, parseDisplayMatrixText, swapsAxes } from '../../modules/media/orientation.js';
+import { decodeCost } from '../../modules/media/plan.js';
 
 /**
  * Turning ffprobe's JSON into a validated MediaInfo. Pure, so every rule is
@@ -64,6 +65,10 @@ export interface InterpretContext {
   /** Codec names ffmpeg has a (software) decoder for. */
   decodableCodecs: ReadonlySet<string>;
   maxDurationSec: number;
+  /** Decoded pixels per second (width × height × fps) a video may need; absent = no limit. */
+  maxPixelRate?: number;
+  /** Decoded pixels a whole video may need (that times its duration); absent = no limit. */
+  maxPixelBudget?: number;
   /** ffprobe's stderr at `-v error`: non-empty means it met broken data. */
   probeErrors: string;
 }
@@ -87,6 +92,7 @@ export function interpretProbe(json: ProbeJson, ctx: InterpretContext): MediaInf
       `The video is ${formatSeconds(durationSec)} long; the limit is ${formatSeconds(ctx.maxDurationSec)}.`,
     );
   }
+  checkDecodeCost(video, durationSec, ctx);
   return {
     family: ctx.sniff.family,
     demuxer: ctx.sniff.demuxer,
@@ -96,6 +102,36 @@ export function interpretProbe(json: ProbeJson, ctx: InterpretContext): MediaInf
     video,
     audio: pickAudioStream(streams, ctx.decodableCodecs),
   };
+}
+
+/**
+ * Refuses a source whose decode alone would cost more than the limits allow:
+ * too many pixels per second (an 8K 120 fps clip), or in all (an 8K clip of
+ * many minutes). Every phone format passes the defaults, 4K60 for the
+ * longest allowed duration included.
+ */
+function checkDecodeCost(video: VideoStreamInfo, durationSec: number | null, ctx: InterpretContext): void {
+  const cost = decodeCost({ video, durationSec });
+  const size = `${video.codedWidth}x${video.codedHeight}`;
+  const fps = Math.round(cost.fps * 100) / 100;
+  if (ctx.maxPixelRate !== undefined && cost.pixelRate > ctx.maxPixelRate) {
+    throw new MediaError(
+      'pixel_rate_too_high',
+      `The video is ${size} at ${fps} fps (${megapixels(cost.pixelRate)} megapixels a second); ` +
+        `the limit is ${megapixels(ctx.maxPixelRate)}. Export it at a lower resolution or frame rate.`,
+    );
+  }
+  if (ctx.maxPixelBudget !== undefined && cost.totalPixels !== null && cost.totalPixels > ctx.maxPixelBudget) {
+    throw new MediaError(
+      'pixel_budget_exceeded',
+      `At ${size} and ${fps} fps a video can be up to ${formatSeconds(ctx.maxPixelBudget / cost.pixelRate)} long; ` +
+        `this one is ${formatSeconds(durationSec ?? 0)}. Export it shorter or at a lower resolution.`,
+    );
+  }
+}
+
+function megapixels(n: number): string {
+  return String(Math.round(n / 1e6));
 }
 
 function isPictureStream(s: ProbeStream): boolean {

@@ -43,6 +43,10 @@ export interface JobRecord<P = unknown> {
   leaseUntil: Date | null;
   lockedBy: string | null;
   dedupeKey: string | null;
+  /** '' when enqueued without one. */
+  fairnessKey: string;
+  /** When the job was last claimed by a worker. */
+  claimedAt: Date | null;
   lastError: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -60,6 +64,8 @@ interface JobRow {
   lease_until: Date | null;
   locked_by: string | null;
   dedupe_key: string | null;
+  fairness_key: string;
+  claimed_at: Date | null;
   last_error: string | null;
   created_at: Date;
   updated_at: Date;
@@ -104,6 +110,8 @@ function toRecord<P>(row: JobRow): JobRecord<P> {
     leaseUntil: row.lease_until,
     lockedBy: row.locked_by,
     dedupeKey: row.dedupe_key,
+    fairnessKey: row.fairness_key,
+    claimedAt: row.claimed_at,
     lastError: row.last_error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -148,13 +156,20 @@ export class DbJobQueue implements JobQueue {
     const maxAttempts = opts.maxAttempts ?? this.defaultMaxAttempts;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer');
     const executor: SqlExecutor = opts.executor ?? this.db;
-    const params = [queue, JSON.stringify(payload ?? null), maxAttempts, opts.runAt ?? null, opts.dedupeKey ?? null];
+    const params = [
+      queue,
+      JSON.stringify(payload ?? null),
+      maxAttempts,
+      opts.runAt ?? null,
+      opts.dedupeKey ?? null,
+      opts.fairnessKey ?? '',
+    ];
 
     let result: { id: string; created: boolean } | null = null;
     if (opts.dedupeKey === undefined) {
       const { rows } = await executor.query<{ id: string }>(
-        `INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key)
-         VALUES ($1, $2::text::jsonb, $3, COALESCE($4::timestamptz, now()), $5)
+        `INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key, fairness_key)
+         VALUES ($1, $2::text::jsonb, $3, COALESCE($4::timestamptz, now()), $5, $6)
          RETURNING id`,
         params,
       );
@@ -163,8 +178,8 @@ export class DbJobQueue implements JobQueue {
       // The existing job may finish between the INSERT and the SELECT; then insert again.
       for (let attempt = 0; attempt < 5 && !result; attempt++) {
         const inserted = await executor.query<{ id: string }>(
-          `INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key)
-           VALUES ($1, $2::text::jsonb, $3, COALESCE($4::timestamptz, now()), $5)
+          `INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key, fairness_key)
+           VALUES ($1, $2::text::jsonb, $3, COALESCE($4::timestamptz, now()), $5, $6)
            ON CONFLICT (queue, dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
            RETURNING id`,
           params,
@@ -283,24 +298,60 @@ export class DbJobQueue implements JobQueue {
 
   /**
    * Claims up to `limit` runnable jobs for `lockedBy` with a lease of
-   * `leaseMs`: due queued jobs, and running jobs whose lease expired (their
-   * worker died). Public so tools and tests can act as a worker (a claim that
-   * is never finished is exactly what a crashed worker leaves behind).
+   * `leaseMs`: running jobs whose lease expired (their worker died) first,
+   * then due queued jobs, fairly across fairness keys. Public so tools and
+   * tests can act as a worker (a claim that is never finished is exactly
+   * what a crashed worker leaves behind).
+   *
+   * Fairness: each key's k-th oldest due job weighs (jobs of that key running
+   * now) + k; lighter first, then the key claimed from longest ago (never
+   * first), then the oldest. A new owner's job therefore starts at the next
+   * free slot however many another owner has queued, and owners with
+   * backlogs take turns. Jobs without a key share one key, so a queue that
+   * never sets one stays first in, first out. One statement: the keys are
+   * found by a loose index scan, each key's candidates by index, and the
+   * chosen rows are locked with SKIP LOCKED, so concurrent workers on
+   * PostgreSQL never claim the same job.
    */
   async claim(queue: string, lockedBy: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
     const { rows } = await this.db.query<Pick<JobRow, 'id' | 'queue' | 'payload' | 'attempt' | 'max_attempts'>>(
-      `WITH expired AS (
+      `WITH RECURSIVE expired AS (
          SELECT id FROM jobs
          WHERE queue = $1 AND status = 'running' AND lease_until < now()
          ORDER BY lease_until
          LIMIT $3
          FOR UPDATE SKIP LOCKED
+       ), fair_keys AS (
+         (SELECT fairness_key AS k FROM jobs WHERE queue = $1 AND status = 'queued' ORDER BY fairness_key LIMIT 1)
+         UNION ALL
+         SELECT (SELECT j.fairness_key FROM jobs j
+                 WHERE j.queue = $1 AND j.status = 'queued' AND j.fairness_key > fk.k
+                 ORDER BY j.fairness_key LIMIT 1)
+         FROM fair_keys fk WHERE fk.k IS NOT NULL
+       ), candidates AS (
+         SELECT c.id, c.run_at, c.created_at, r.running + c.rn AS weight, l.last_claimed
+         FROM fair_keys fk
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS running FROM jobs r WHERE r.queue = $1 AND r.fairness_key = fk.k AND r.status = 'running'
+         ) r
+         CROSS JOIN LATERAL (
+           SELECT max(l.claimed_at) AS last_claimed FROM jobs l
+           WHERE l.queue = $1 AND l.fairness_key = fk.k AND l.claimed_at IS NOT NULL
+         ) l
+         CROSS JOIN LATERAL (
+           SELECT q.id, q.run_at, q.created_at, row_number() OVER (ORDER BY q.run_at, q.created_at) AS rn
+           FROM jobs q
+           WHERE q.queue = $1 AND q.fairness_key = fk.k AND q.status = 'queued' AND q.run_at <= now()
+           ORDER BY q.run_at, q.created_at
+           LIMIT $3
+         ) c
+         WHERE fk.k IS NOT NULL
        ), due AS (
-         SELECT id FROM jobs
-         WHERE queue = $1 AND status = 'queued' AND run_at <= now()
-         ORDER BY run_at, created_at
+         SELECT j.id FROM jobs j JOIN candidates c ON c.id = j.id
+         WHERE j.status = 'queued' AND j.run_at <= now()
+         ORDER BY c.weight, c.last_claimed NULLS FIRST, c.run_at, c.created_at
          LIMIT $3
-         FOR UPDATE SKIP LOCKED
+         FOR UPDATE OF j SKIP LOCKED
        ), picked AS (
          SELECT id FROM expired UNION ALL SELECT id FROM due LIMIT $3
        )
@@ -309,6 +360,7 @@ export class DbJobQueue implements JobQueue {
          attempt = jobs.attempt + 1,
          locked_by = $2,
          lease_until = now() + ($4::double precision * interval '1 millisecond'),
+         claimed_at = now(),
          updated_at = now()
        FROM picked
        WHERE jobs.id = picked.id

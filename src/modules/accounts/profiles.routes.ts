@@ -96,11 +96,15 @@ export async function registerAvatarUpload(app: FastifyInstance, profiles: Profi
         operationId: 'setAvatar',
         tag: 'profiles',
         summary: 'Upload an avatar',
-        description: 'Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read.',
+        description:
+          'Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read. ' +
+          'A picture larger than AVATAR_MAX_PIXELS / AVATAR_MAX_SIDE (by its header) is refused with 413 `image_dimensions_too_large` ' +
+          'before it is decoded; when too many pictures are being decoded the answer is 503 `image_processing_busy` with Retry-After.',
         auth: 'user',
+        rateLimit: 'avatar',
         rawBody: { contentTypes: [...AVATAR_CONTENT_TYPES], description: 'The image' },
         response: Profile,
-        errors: [413, 415, 422],
+        errors: [413, 415, 422, 503],
         handler: async (request) => {
           const body: unknown = request.body;
           if (!Buffer.isBuffer(body) || body.length === 0) {

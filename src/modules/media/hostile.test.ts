@@ -36,7 +36,7 @@ describe('hostile uploads', () => {
    */
   const refusal = async (
     path: string,
-    opts: { maxDurationSec?: number; earlyPublishAllowed?: boolean } = {},
+    opts: { maxDurationSec?: number; maxPixelRate?: number; maxPixelBudget?: number; earlyPublishAllowed?: boolean } = {},
   ): Promise<MediaFailureCode> => {
     const { publish, log } = recordingPublisher(join(dir, 'published'));
     const err = await runPipeline({ transcoder: testTranscoder(opts), input: path, workDir: join(dir, 'work'), publish }).then(
@@ -136,10 +136,9 @@ describe('hostile uploads', () => {
     expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
   });
 
-  it('a stream with no duration in its header that runs past the limit → duration_too_long while decoding', async () => {
-    const path = join(dir, 'live.mkv');
-    // Matroska written to a pipe cannot seek back to store its duration.
-    await new Promise<void>((resolve, reject) => {
+  /** A 64×64, 10 fps, 5 s Matroska clip written to a pipe, so it cannot seek back to store its duration. */
+  const writeWithoutDuration = (path: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       const child = spawn(
         FFMPEG,
         [
@@ -169,7 +168,42 @@ describe('hostile uploads', () => {
         else reject(new Error(`ffmpeg ${code}`));
       });
     });
+
+  it('a stream with no duration in its header that runs past the limit → duration_too_long while decoding', async () => {
+    const path = join(dir, 'live.mkv');
+    await writeWithoutDuration(path);
     expect(await refusal(path, { maxDurationSec: 2 })).toBe('duration_too_long');
+  });
+
+  describe('decode cost (width × height × frame rate, and that times the duration)', () => {
+    const PIXELS_PER_SEC = 64 * 64 * 10;
+    let clip: string;
+    beforeAll(async () => {
+      clip = join(dir, 'costly.mp4');
+      await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=10:d=4', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+    });
+
+    it('more pixels a second than allowed → pixel_rate_too_high before any decode', async () => {
+      expect(await refusal(clip, { maxPixelRate: PIXELS_PER_SEC - 1 })).toBe('pixel_rate_too_high');
+    });
+
+    it('more pixels in all than the budget → pixel_budget_exceeded before any decode', async () => {
+      expect(await refusal(clip, { maxPixelRate: PIXELS_PER_SEC, maxPixelBudget: PIXELS_PER_SEC * 2 })).toBe('pixel_budget_exceeded');
+    });
+
+    it('no duration in the header, decoding past the budget → pixel_budget_exceeded while decoding', async () => {
+      const path = join(dir, 'live-costly.mkv');
+      await writeWithoutDuration(path);
+      // Found out only while encoding: the first segments may be out already (the caller deletes them).
+      expect(await refusal(path, { maxPixelBudget: PIXELS_PER_SEC * 2, earlyPublishAllowed: true })).toBe('pixel_budget_exceeded');
+    });
+
+    it('within both limits, the same clip is processed', async () => {
+      const { publish } = recordingPublisher(join(dir, 'within'));
+      const transcoder = testTranscoder({ maxPixelRate: PIXELS_PER_SEC, maxPixelBudget: PIXELS_PER_SEC * 4.1 });
+      const result = await runPipeline({ transcoder, input: clip, workDir: join(dir, 'work'), publish });
+      expect(result.renditions[0]).toMatchObject({ width: 64, height: 64 });
+    });
   });
 
   it('an upload cut off mid-file (index intact, data missing) → truncated_media, although ffmpeg exits 0', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseFrameRate, maxrateFor, planEncode, planLadder, posterTimeSec, progressiveRung } from './plan.js';
+import { chooseFrameRate, decodeCost, maxrateFor, planEncode, planLadder, posterTimeSec, progressiveRung } from './plan.js';
 import { mediaInfo } from '../../../test/support/media-helpers.js';
 
 const sizes = (rungs: Array<{ width: number; height: number }>): string[] => rungs.map((r) => `${r.width}x${r.height}`);
@@ -202,5 +202,34 @@ describe('posterTimeSec / progressiveRung', () => {
     expect(progressiveRung(planLadder(1080, 1920, 30)).name).toBe('360p');
     expect(progressiveRung(planLadder(640, 480, 30)).name).toBe('360p');
     expect(progressiveRung(planLadder(160, 120, 30)).name).toBe('120p');
+  });
+});
+
+describe('decode cost and the duration cap it sets', () => {
+  const budget = 3840 * 2160 * 60 * 600;
+
+  it('costs the stored size times the average frame rate, and that times the duration', () => {
+    const info = mediaInfo({ codedWidth: 1920, codedHeight: 1080, avgFrameRate: 30, realFrameRate: 120 }, { durationSec: 10 });
+    expect(decodeCost(info)).toEqual({ fps: 30, pixelRate: 1920 * 1080 * 30, totalPixels: 1920 * 1080 * 30 * 10 });
+    expect(
+      decodeCost(mediaInfo({ avgFrameRate: null, realFrameRate: null, frameCount: null, durationSec: null }, { durationSec: null })),
+    ).toMatchObject({
+      fps: 30,
+      totalPixels: null,
+    });
+  });
+
+  it('caps decoding at the duration limit, or sooner where the pixel budget runs out at this size and rate', () => {
+    const hd = mediaInfo({ codedWidth: 1920, codedHeight: 1080, avgFrameRate: 30, durationSec: null }, { durationSec: null });
+    expect(planEncode(hd, { maxDurationSec: 600, maxPixelBudget: budget })).toMatchObject({
+      maxDurationSec: 600,
+      maxDurationBy: 'duration',
+    });
+    // An 8K30 stream that states no duration may decode for half as long as 4K60 (a little over 300 s).
+    const eightK = mediaInfo({ codedWidth: 7680, codedHeight: 4320, avgFrameRate: 30, durationSec: null }, { durationSec: null });
+    const capped = planEncode(eightK, { maxDurationSec: 600, maxPixelBudget: budget });
+    expect(capped.maxDurationBy).toBe('pixel_budget');
+    expect(capped.maxDurationSec).toBeCloseTo(300, 0);
+    expect(planEncode(eightK, { maxDurationSec: 600 })).toMatchObject({ maxDurationSec: 600, maxDurationBy: 'duration' });
   });
 });

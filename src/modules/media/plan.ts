@@ -47,6 +47,53 @@ const SNAP_TOLERANCE = 0.015;
 
 export interface PlanOptions {
   maxDurationSec: number;
+  /** Decoded pixels the whole video may need (see decodeCost); absent = no budget. */
+  maxPixelBudget?: number;
+}
+
+/** A frame rate no camera records; an r_frame_rate above it is a timebase, not a rate. */
+const MAX_PLAUSIBLE_FPS = 1000;
+
+/**
+ * What decoding a source costs, in pixels: its stored frame size times the
+ * frames per second the decoder will produce (the average rate, which
+ * variable-rate phone clips state truthfully; r_frame_rate only when no
+ * average is known), and that times the duration when there is one. The
+ * pixel rate caps how expensive each second is, the total caps the job.
+ */
+export interface DecodeCost {
+  fps: number;
+  /** width × height × fps. */
+  pixelRate: number;
+  /** pixelRate × duration; null when the header states no duration. */
+  totalPixels: number | null;
+}
+
+export function decodeCost(info: Pick<MediaInfo, 'video' | 'durationSec'>): DecodeCost {
+  const v = info.video;
+  const duration = info.durationSec ?? v.durationSec;
+  let fps = v.avgFrameRate;
+  if (fps === null && v.frameCount !== null && duration !== null) fps = v.frameCount / duration;
+  if (fps === null && v.realFrameRate !== null && v.realFrameRate <= MAX_PLAUSIBLE_FPS) fps = v.realFrameRate;
+  fps ??= 30;
+  const pixelRate = v.codedWidth * v.codedHeight * fps;
+  return { fps, pixelRate, totalPixels: duration !== null ? pixelRate * duration : null };
+}
+
+/**
+ * The longest this source may decode for: the duration limit, or less when
+ * the pixel budget runs out sooner at its size and rate (which also bounds
+ * files whose header understates or omits the duration).
+ */
+export function durationCap(
+  info: Pick<MediaInfo, 'video' | 'durationSec'>,
+  opts: PlanOptions,
+): Pick<EncodePlan, 'maxDurationSec' | 'maxDurationBy'> {
+  if (opts.maxPixelBudget === undefined) return { maxDurationSec: opts.maxDurationSec, maxDurationBy: 'duration' };
+  const byBudget = opts.maxPixelBudget / decodeCost(info).pixelRate;
+  return byBudget < opts.maxDurationSec
+    ? { maxDurationSec: Math.floor(byBudget * 100) / 100, maxDurationBy: 'pixel_budget' }
+    : { maxDurationSec: opts.maxDurationSec, maxDurationBy: 'duration' };
 }
 
 export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
@@ -76,7 +123,7 @@ export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
       inputWideGamut: v.wideGamut,
     },
     audio: info.audio ? { codec: 'aac', bitrateKbps: AUDIO_BITRATE_KBPS, sampleRate: 48000, channels: 2 } : null,
-    maxDurationSec: opts.maxDurationSec,
+    ...durationCap(info, opts),
   };
 }
 

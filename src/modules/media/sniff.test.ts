@@ -68,6 +68,13 @@ describe('sniffBytes', () => {
     expect(sniffBytes(flv, flv.length)).toMatchObject({ family: 'flv', demuxer: 'flv' });
   });
 
+  it('accepts Ogg (Theora or VP8 video) by its capture pattern and version 0, nothing else that starts OggS', () => {
+    const ogg = Buffer.concat([Buffer.from('OggS'), Buffer.from([0, 2, 0, 0, 0, 0, 0, 0, 0, 0])]);
+    expect(sniffBytes(ogg, 4096)).toMatchObject({ family: 'ogg', demuxer: 'ogg' });
+    const otherVersion = Buffer.concat([Buffer.from('OggS'), Buffer.from([1, 2, 0, 0])]);
+    expect(codeOf(otherVersion)).toBe('unrecognized_format');
+  });
+
   it('refuses HLS playlists, ffconcat scripts, SDP and DASH manifests as playlists', () => {
     const playlists = [
       '#EXTM3U\n#EXTINF:1,\n/tmp/clip.mp4\n',
@@ -98,8 +105,7 @@ describe('sniffBytes', () => {
   it('names containers it recognises but does not take (unsupported_container)', () => {
     const ps = Buffer.from([0x00, 0x00, 0x01, 0xba, 0x44, 0, 4, 0, 4, 1]);
     const asf = Buffer.from([0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9]);
-    const ogg = Buffer.concat([Buffer.from('OggS'), Buffer.from([0, 2, 0, 0])]);
-    for (const b of [ps, asf, ogg]) expect(codeOf(b)).toBe('unsupported_container');
+    for (const b of [ps, asf]) expect(codeOf(b)).toBe('unsupported_container');
     expect(() => sniffBytes(asf, asf.length)).toThrow(/Windows Media/);
   });
 

@@ -19,13 +19,14 @@ const DEMUXER: Record<ContainerFamily, string> = {
   mpegts: 'mpegts',
   avi: 'avi',
   flv: 'flv',
+  ogg: 'ogg',
 };
 
 /**
  * Demuxers ffmpeg may use for an upload (the names in ffmpeg's
  * `-format_whitelist`, matched against each demuxer's comma-separated name).
  */
-export const ALLOWED_DEMUXERS = ['mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'mpegts', 'avi', 'flv'] as const;
+export const ALLOWED_DEMUXERS = ['mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'mpegts', 'avi', 'flv', 'ogg'] as const;
 
 /** Top-level atoms a QuickTime/ISO-BMFF file may start with. */
 const ISO_BMFF_FIRST_ATOMS = new Set(['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
@@ -56,7 +57,10 @@ export function sniffBytes(head: Buffer, size: number): SniffResult {
       `${other} files are not supported; export the video as MP4 (H.264) or WebM and upload that.`,
     );
   }
-  throw new MediaError('unrecognized_format', 'The file is not in a supported video format (MP4, MOV, WebM, MKV, MPEG-TS, AVI, FLV, 3GP).');
+  throw new MediaError(
+    'unrecognized_format',
+    'The file is not in a supported video format (MP4, MOV, WebM, MKV, MPEG-TS, AVI, FLV, 3GP, Ogg).',
+  );
 }
 
 /** Reads the head of `path` and sniffs it. */
@@ -80,6 +84,8 @@ function detectFamily(b: Buffer): ContainerFamily | null {
   if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'AVI ') return 'avi';
   // FLV: "FLV", version 1.
   if (b.length >= 4 && ascii(b, 0, 3) === 'FLV' && b[3] === 1) return 'flv';
+  // Ogg: the capture pattern "OggS", stream structure version 0 (Theora or VP8 video; audio-only files fail at probe).
+  if (b.length >= 5 && ascii(b, 0, 4) === 'OggS' && b[4] === 0) return 'ogg';
   return null;
 }
 
@@ -148,7 +154,6 @@ function imageKind(b: Buffer): string | null {
 function unsupportedContainer(b: Buffer): string | null {
   if (b.length >= 4 && b.readUInt32BE(0) === 0x000001ba) return 'MPEG program stream (.mpg/.vob)';
   if (b.length >= 8 && b.readUInt32BE(0) === 0x3026b275 && b.readUInt32BE(4) === 0x8e66cf11) return 'Windows Media (.wmv/.asf)';
-  if (b.length >= 4 && ascii(b, 0, 4) === 'OggS') return 'Ogg';
   if (b.length >= 4 && ascii(b, 0, 4) === '.RMF') return 'RealMedia';
   if (b.length >= 4 && b.readUInt32BE(0) === 0x060e2b34) return 'MXF';
   return null;

@@ -108,6 +108,8 @@ export const FAILURE_MESSAGES: Readonly<Record<VideoFailureCode, string>> = {
   truncated_media: 'The file is incomplete; the recording or upload was probably cut off.',
   dimensions_too_large: 'The video is larger than the allowed dimensions.',
   dimensions_invalid: 'The video does not have plausible dimensions.',
+  pixel_rate_too_high: 'The video has too many pixels per second (resolution × frame rate) to convert.',
+  pixel_budget_exceeded: 'The video is too long for its resolution and frame rate.',
   duration_too_long: 'The video is longer than the allowed duration.',
   duration_invalid: 'The video does not have a plausible duration.',
   transcode_failed: 'Transcoding failed.',

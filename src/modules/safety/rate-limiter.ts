@@ -40,7 +40,7 @@ export class RateLimiter {
   /** Like `hit`, without counting: whether `key` has already used up this window. */
   async exhausted(key: string, rule: RateRule): Promise<number | null> {
     const w = this.window(rule);
-    const count = (await this.counters.get<number>(`rl:${key}:${w.index}`)) ?? 0;
+    const count = (await this.counters.get(`rl:${key}:${w.index}`)) ?? 0;
     return count >= rule.limit ? w.retryAfterSec : null;
   }
 

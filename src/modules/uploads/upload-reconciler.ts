@@ -82,7 +82,8 @@ export class UploadReconciler {
         }
         continue;
       }
-      const { created } = await enqueueJob(this.queue, processVideoJob, { videoId });
+      const ownerId = (await this.videos.get(videoId))?.owner_id;
+      const { created } = await enqueueJob(this.queue, processVideoJob, ownerId ? { videoId, ownerId } : { videoId });
       if (created) report.requeued++;
     }
     if (report.started || report.expired || report.requeued || report.failed) this.log.info(report, 'reconciled uploads');

@@ -9,7 +9,15 @@ export const CreateUpload = requestSchema(
   z
     .object({
       filename: z.string().trim().min(1).max(255),
-      contentType: z.string().trim().toLowerCase().max(100).describe('One of the accepted video types (GET /api/v1/uploads/limits)'),
+      contentType: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(100)
+        .describe(
+          'One of the accepted types (GET /api/v1/uploads/limits); empty or `application/octet-stream` when the browser does not know it ' +
+            '(the upload URLs then expect `application/octet-stream`). The file itself is identified by its bytes, not by this.',
+        ),
       size: z.int().min(1, 'the file is empty (0 bytes)').describe('Exact size in bytes; the signed URLs accept exactly this much'),
       caption: CaptionSchema.optional(),
       visibility: VisibilitySchema.optional(),
@@ -66,7 +74,9 @@ export const UploadLimits = responseSchema(
   z.object({
     maxBytes: count(),
     maxDurationSec: z.number(),
-    contentTypes: z.array(z.string()),
+    contentTypes: z
+      .array(z.string())
+      .describe('Declared types taken; `application/octet-stream` (or an empty type) stands for any file, identified by its bytes'),
     dailyCount: count().describe('per user per UTC day; 0 = unlimited'),
     dailyBytes: count().describe('per user per UTC day; 0 = unlimited'),
   }),

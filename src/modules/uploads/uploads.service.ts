@@ -16,7 +16,17 @@ import type { VideoView } from '../videos/videos.schema.js';
 import { UploadQuota } from './upload-quota.js';
 import type { CreateUploadInput, UploadInstructions } from './uploads.schema.js';
 
-/** Containers a phone, camera or browser produces; anything else is refused before any byte is sent. */
+/** The type of a file whose type nobody declared; the signed upload URLs then expect this one. */
+const UNTYPED = 'application/octet-stream';
+
+/**
+ * Declared types taken: the containers a phone, camera or browser produces,
+ * and the generic type (or none) browsers declare for files they do not know
+ * (.mkv, .mts, .m2ts on many desktops). The declared type only spares a
+ * pointless upload; what the file is, is decided by its bytes
+ * (src/modules/media/sniff.ts) before anything decodes it. Anything else is
+ * refused before any byte is sent.
+ */
 export const ACCEPTED_CONTENT_TYPES = new Set([
   'video/mp4',
   'video/quicktime',
@@ -25,9 +35,14 @@ export const ACCEPTED_CONTENT_TYPES = new Set([
   'video/3gpp',
   'video/3gpp2',
   'video/mp2t',
+  // What Windows calls .mts/.m2ts.
+  'video/vnd.dlna.mpeg-tts',
   'video/x-msvideo',
   'video/x-flv',
   'video/x-m4v',
+  'video/ogg',
+  'application/ogg',
+  UNTYPED,
 ]);
 
 export interface UploadsConfig {
@@ -55,7 +70,9 @@ export class UploadsService {
 
   private readonly quota: UploadQuota;
 
-  async create(user: PublicUser, input: CreateUploadInput): Promise<{ videoId: string; upload: UploadInstructions }> {
+  async create(user: PublicUser, declared: CreateUploadInput): Promise<{ videoId: string; upload: UploadInstructions }> {
+    // A browser that does not know the file's type declares none: the same as the generic one.
+    const input = { ...declared, contentType: declared.contentType || UNTYPED };
     if (!ACCEPTED_CONTENT_TYPES.has(input.contentType)) {
       throw new AppError('unsupported_media_type', `Content type "${input.contentType}" is not an accepted video type.`, {
         accepted: [...ACCEPTED_CONTENT_TYPES],
@@ -176,7 +193,7 @@ export class UploadsService {
       }
       const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, { executor: tx });
       if (!updated) return false;
-      await enqueueJob(this.queue, processVideoJob, { videoId }, { executor: tx });
+      await enqueueJob(this.queue, processVideoJob, { videoId, ownerId: row.owner_id }, { executor: tx });
       return true;
     });
     if (moved) await this.events.changed(videoId);

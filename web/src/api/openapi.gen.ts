@@ -490,7 +490,7 @@ export type paths = {
         };
         /**
          * Processing status as Server-Sent Events
-         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process).
+         * @description `event: status` with a Video now and on every change, until it is ready or failed; `event: gone` when it disappears. Changes are picked up from this process's event bus at once and from the database every second (a worker may run in another process). Open streams are capped per account and per address (`SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS_PER_IP`): over the cap, 429 `too_many_streams` with Retry-After.
          */
         get: operations["streamVideoStatus"];
         put?: never;
@@ -510,7 +510,7 @@ export type paths = {
         };
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
+         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
          */
         get: operations["getSignedMedia"];
         put?: never;
@@ -519,7 +519,7 @@ export type paths = {
         options?: never;
         /**
          * Signed, expiring rendition URLs (followers-only, private, unpublished videos)
-         * @description Handed out in `playback`; answered with a private Cache-Control that ends with the signature.
+         * @description Handed out in `playback`, bound to the viewer they were issued to; answered with a private Cache-Control that ends with the signature, and only while that viewer may still watch the video (a takedown, visibility change, unfollow, block, ban or deletion ends it within seconds: 404).
          */
         head: operations["headSignedMedia"];
         patch?: never;
@@ -534,7 +534,7 @@ export type paths = {
         };
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
          */
         get: operations["getMedia"];
         put?: never;
@@ -547,7 +547,7 @@ export type paths = {
         options: operations["preflightMedia"];
         /**
          * Renditions of ready public or unlisted videos
-         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control.
+         * @description Use the URLs in `playback`. Range, ETag/If-None-Match; immutable Cache-Control for browsers, with an `s-maxage` of a few seconds so shared caches revalidate (a 304 while the video stays public, a 404 once it does not).
          */
         head: operations["headMedia"];
         patch?: never;
@@ -822,7 +822,9 @@ export type paths = {
         put?: never;
         /**
          * Playback events (batched)
-         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model.
+         * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model. Batches also count against a per-device limit; on 429, keep the batch and resend it after Retry-After. Anonymous views are also bounded per address: an address counts views for a limited number of new device ids per window and a limited number of views per video per day (beyond them events are accepted, and `viewsCounted` says what counted).
+         *
+         *     Rate limited: the `events` limits (per user and per address).
          */
         post: operations["recordPlaybackEvents"];
         delete?: never;
@@ -1141,7 +1143,9 @@ export type paths = {
         get?: never;
         /**
          * Upload an avatar
-         * @description Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read.
+         * @description Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read. A picture larger than AVATAR_MAX_PIXELS / AVATAR_MAX_SIDE (by its header) is refused with 413 `image_dimensions_too_large` before it is decoded; when too many pictures are being decoded the answer is 503 `image_processing_busy` with Retry-After.
+         *
+         *     Rate limited: the `avatar` limits (per user and per address).
          */
         put: operations["setAvatar"];
         post?: never;
@@ -1185,7 +1189,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1366,7 +1370,7 @@ export type components = {
             accepted: number;
             /** @description Events for videos that do not exist or that you may not see: not stored */
             dropped: number;
-            /** @description Videos whose view this batch counted (at most once per viewer and day) */
+            /** @description Videos whose view this batch counted (at most once per viewer and day; anonymous views also within their address's daily budget) */
             viewsCounted: number;
         };
         UploadInstructions: {
@@ -1412,6 +1416,7 @@ export type components = {
         UploadLimits: {
             maxBytes: number;
             maxDurationSec: number;
+            /** @description Declared types taken; `application/octet-stream` (or an empty type) stands for any file, identified by its bytes */
             contentTypes: string[];
             /** @description per user per UTC day; 0 = unlimited */
             dailyCount: number;
@@ -1729,7 +1734,7 @@ export type components = {
          */
         CreateUpload: {
             filename: string;
-            /** @description One of the accepted video types (GET /api/v1/uploads/limits) */
+            /** @description One of the accepted types (GET /api/v1/uploads/limits); empty or `application/octet-stream` when the browser does not know it (the upload URLs then expect `application/octet-stream`). The file itself is identified by its bytes, not by this. */
             contentType: string;
             /** @description Exact size in bytes; the signed URLs accept exactly this much */
             size: number;
@@ -1952,7 +1957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2014,7 +2019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2128,7 +2133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2217,7 +2222,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2299,7 +2304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2358,7 +2363,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -2559,7 +2564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too large (`payload_too_large`, `upload_too_large`) */
+            /** @description Too large (`payload_too_large`, `upload_too_large`, `image_dimensions_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,7 +2582,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -2869,7 +2874,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -2937,6 +2942,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getSignedMedia: {
@@ -2946,9 +2962,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix */
+                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
                 sig: string;
-                /** @description `<videoId>/<revision>/<key>` */
+                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
                 path: string;
             };
             cookie?: never;
@@ -3009,9 +3025,9 @@ export interface operations {
             path: {
                 /** @description Expiry, Unix seconds */
                 expires: string;
-                /** @description HMAC signature of the rendition prefix */
+                /** @description HMAC signature of the rendition prefix, the expiry and the viewer */
                 sig: string;
-                /** @description `<videoId>/<revision>/<key>` */
+                /** @description `<viewer>/<videoId>/<revision>/<key>`: the user the URL was issued to (`-`: nobody signed in), then the object */
                 path: string;
             };
             cookie?: never;
@@ -3309,7 +3325,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3355,7 +3371,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3401,7 +3417,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3487,7 +3503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3548,7 +3564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3657,7 +3673,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -3734,7 +3750,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3752,7 +3768,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
                 /** @description List this comment's replies instead */
                 parentId?: string;
@@ -3856,7 +3872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3987,7 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4050,7 +4066,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4091,6 +4107,17 @@ export interface operations {
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4138,7 +4165,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -4175,7 +4202,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -4309,7 +4336,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: never;
@@ -4405,7 +4432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4423,7 +4450,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
                 status?: "open" | "resolved" | "dismissed";
                 targetType?: "video" | "comment" | "user";
@@ -4983,7 +5010,7 @@ export interface operations {
             query?: {
                 /** @description Items per page */
                 limit?: number;
-                /** @description The previous page's nextCursor */
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
                 cursor?: string;
             };
             header?: {
@@ -5049,7 +5076,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too large (`payload_too_large`, `upload_too_large`) */
+            /** @description Too large (`payload_too_large`, `upload_too_large`, `image_dimensions_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5069,6 +5096,26 @@ export interface operations {
             };
             /** @description Unprocessable content (`invalid_image`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable (`image_processing_busy`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,8 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
   m2ts: 'video/mp2t',
   avi: 'video/x-msvideo',
   flv: 'video/x-flv',
+  ogv: 'video/ogg',
+  ogg: 'video/ogg',
 };
 const ACCEPTED_TYPES = new Set(Object.values(TYPES_BY_EXTENSION));
 /** What browsers call some of the same formats. */
@@ -54,7 +56,11 @@ const TYPE_ALIASES: Record<string, string> = {
   'video/msvideo': 'video/x-msvideo',
   'video/matroska': 'video/x-matroska',
   'video/mpeg2-ts': 'video/mp2t',
+  'video/vnd.dlna.mpeg-tts': 'video/mp2t',
+  'application/ogg': 'video/ogg',
 };
+/** What a browser declares for a file it has no type for; the server then identifies it by its bytes. */
+const UNTYPED = 'application/octet-stream';
 
 /** What the file picker offers. */
 export const ACCEPT_ATTRIBUTE = ['video/*', ...Object.keys(TYPES_BY_EXTENSION).map((e) => `.${e}`)].join(',');
@@ -64,12 +70,17 @@ function extensionOf(name: string): string {
   return dot >= 0 ? name.slice(dot + 1).toLowerCase() : '';
 }
 
-/** The content type to declare for `file`, or null when it is not a video the server takes. */
-export function contentTypeOf(file: File): string | null {
+/**
+ * The content type to declare for `file`, or null when it is not a video the server takes.
+ * A file the browser has no type for (often .mkv, .mts, .m2ts) is declared by its extension
+ * when that names a video format, else as untyped: the server decides by the file's bytes.
+ */
+export function contentTypeOf(file: Pick<File, 'name' | 'type'>): string | null {
   const type = TYPE_ALIASES[file.type] ?? file.type;
   if (ACCEPTED_TYPES.has(type)) return type;
-  // No type or a generic one (application/octet-stream, often for .mkv): go by the extension.
-  return TYPES_BY_EXTENSION[extensionOf(file.name)] ?? null;
+  const byExtension = TYPES_BY_EXTENSION[extensionOf(file.name)];
+  if (byExtension) return byExtension;
+  return type === '' || type === UNTYPED ? UNTYPED : null;
 }
 
 export function formatDuration(sec: number): string {
