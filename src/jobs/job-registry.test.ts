@@ -65,7 +65,7 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(4);
+    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(5);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
@@ -77,7 +77,7 @@ describe('job registry', () => {
         handlers,
         loadConfig({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
       ),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
 
     await on.worked[0]!.handler(job({ videoId: 'v1', extra: 'ignored' }), ctx);
     expect(seen).toEqual(['process v1']);
