@@ -118,7 +118,12 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     videos.events,
     config.media.workDir,
     log.child({ module: 'processing' }),
+    config.jobs.leaseMs,
   );
+
+  // After a crash: work folders (each a copy of an original) and partial uploads that no live process owns.
+  const leftovers = (await processing.removeLeftovers()) + (store instanceof FsObjectStore ? await store.removeLeftovers() : 0);
+  if (leftovers > 0) log.info({ count: leftovers }, 'removed work folders and temporary uploads left by stopped processes');
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
   const unsubscribe = store.onObjectCreated((info) => {
@@ -139,7 +144,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   registerRateLimits(http, new RateLimiter(cache), config.rateLimits);
   registerSseShutdown(http);
   registerRoutes(http, [
-    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz')]) }),
+    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz'), store.checkWritable()]) }),
     metrics.route(config.http.metricsToken),
     ...openapiRoutes(http),
     ...accounts.routes,
@@ -152,7 +157,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     ...recs.routes,
   ]);
   await accounts.registerScopedRoutes(http);
-  if (store instanceof FsObjectStore) await storageRoutes(http, store);
+  if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
   webAppRoutes(http, { video: (id) => videos.videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
   const workers: JobWorker[] = [];
@@ -192,6 +197,9 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       );
       workers.push(...started);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(uploads.reconciler.start(config.jobs.reconcileIntervalSec * 1000));
+      if (config.jobs.storageSweepIntervalSec > 0) {
+        stoppers.push(uploads.reconciler.startStorageSweep(config.jobs.storageSweepIntervalSec * 1000, config.jobs.storageSweepGraceSec));
+      }
       const stopTrainingSchedule = recs.scheduleTraining();
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
       return started;

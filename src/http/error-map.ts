@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, isOutOfSpace, storageFull, type ErrorCode } from '../errors.js';
 
 /** The one table that turns domain error codes into HTTP statuses. */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -21,6 +21,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   upload_not_found: 404,
   upload_incomplete: 409,
   upload_state_conflict: 409,
+  upload_in_progress: 409,
+  upload_timeout: 408,
+  storage_full: 507,
   signature_invalid: 403,
   signature_expired: 403,
   size_mismatch: 400,
@@ -58,7 +61,9 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 }
 
 /** Maps any thrown value to `{error: {code, message}}` with the right status. */
-export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+export function handleError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  // A full disk anywhere (a write of the store, the database's files, a work folder) is a clear, retryable answer.
+  const err = !(thrown instanceof AppError) && isOutOfSpace(thrown) ? storageFull() : thrown;
   if (reply.sent || reply.raw.headersSent) {
     request.log.warn({ err }, 'error after response started');
     return;
@@ -66,9 +71,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   if (err instanceof AppError) {
     const status = statusFor(err.code);
     if (status >= 500) request.log.error({ err }, err.message);
-    // 429s say when to come back: `details.retryAfter` seconds, also as the standard header.
+    // 429s (and a busy upload slot) say when to come back: `details.retryAfter` seconds, also as the standard header.
     const retryAfter = err.details?.retryAfter;
-    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(status).send(errorBody(err.code, err.message, err.details));
     return;
   }

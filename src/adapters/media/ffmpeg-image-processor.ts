@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { ownedName } from '../../lib/scratch.js';
 import { sniffImage, type ImageKind } from '../../modules/media/sniff.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import { installHint, missingCodecs, missingDemuxers, missingFilters, queryTool, runTool } from './ffmpeg-toolchain.js';
@@ -95,7 +96,8 @@ export class FfmpegImageProcessor implements ImageProcessor {
     if (!Number.isInteger(size) || size < 1) throw new Error(`squareJpeg: size must be a positive integer, not ${size}`);
     const kind = sniffImage(image);
     if (!kind) throw new AppError('invalid_image', 'The file is not a JPEG, PNG or WebP image.');
-    const dir = join(this.opts.workDir, `image-${randomId(6)}`);
+    // Tagged with this process: a crash's leftover is removed at the next start (lib/scratch.ts).
+    const dir = join(this.opts.workDir, ownedName(`image-${randomId(6)}`));
     await mkdir(dir, { recursive: true });
     try {
       const input = join(dir, 'input');
