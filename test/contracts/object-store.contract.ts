@@ -146,7 +146,7 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
     it('lists pages of keys with size and time, and rolls keys up into folders with a delimiter', async () => {
       const p = ns();
       const before = Date.now() - 60_000;
-      const keys = [`${p}/v/1/master.m3u8`, `${p}/v/10/a`, `${p}/v/2/b`, `${p}/v/3`, `${p}/w/x`];
+      const keys = [`${p}/v/1/master.m3u8`, `${p}/v/10/a`, `${p}/v/2/b`, `${p}/v/3`, `${p}/v/4/deep/x`, `${p}/w/x`];
       for (const key of [...keys].reverse()) await store.put(key, key, { contentType: 'text/plain' });
 
       // Every key under the prefix, in order, a page at a time.
@@ -171,7 +171,7 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
       await store.put(`${p}/v/1`, 'v1', { contentType: 'text/plain' });
       const rolled = await store.listPage(`${p}/v/`, { delimiter: '/' });
       expect(rolled.keys.map((k) => k.key)).toEqual([`${p}/v/1`, `${p}/v/3`]);
-      expect(rolled.folders).toEqual([`${p}/v/1/`, `${p}/v/10/`, `${p}/v/2/`]);
+      expect(rolled.folders).toEqual([`${p}/v/1/`, `${p}/v/10/`, `${p}/v/2/`, `${p}/v/4/`]);
       expect(rolled.next).toBeNull();
       const folders: string[] = [];
       cursor = undefined;

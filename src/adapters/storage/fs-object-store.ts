@@ -744,9 +744,13 @@ export class FsObjectStore implements ObjectStore {
         await rm(path, { force: true });
         continue;
       }
-      throw new AppError('upload_in_progress', 'Another upload to this URL is still in progress; retry when it has finished or timed out.', {
-        retryAfter: Math.ceil(this.bodyTimeoutMs / 1000),
-      });
+      throw new AppError(
+        'upload_in_progress',
+        'Another upload to this URL is still in progress; retry when it has finished or timed out.',
+        {
+          retryAfter: Math.ceil(this.bodyTimeoutMs / 1000),
+        },
+      );
     }
     return {
       touch: () => {

@@ -61,10 +61,13 @@ export class ProcessingService {
 
     const workDir = join(this.workRoot, ownedName(`${videoId}-${randomId(4)}`));
     await mkdir(workDir, { recursive: true });
-    const keepFresh = setInterval(() => {
-      const now = new Date();
-      utimes(workDir, now, now).catch(() => undefined);
-    }, Math.max(1000, Math.floor(this.leaseMs / 3)));
+    const keepFresh = setInterval(
+      () => {
+        const now = new Date();
+        utimes(workDir, now, now).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(this.leaseMs / 3)),
+    );
     keepFresh.unref();
     const log = this.log.child({ videoId, attempt: job.attempt });
     try {

@@ -200,7 +200,7 @@ export class UploadsService {
   async admitUploadBytes(target: { key: string; uploadId?: string }): Promise<void> {
     const videoId = parseOriginalKey(target.key);
     const row = videoId ? await this.videos.uploadState(videoId) : null;
-    if (!row || row.original_key !== target.key) {
+    if (row?.original_key !== target.key) {
       throw new AppError('upload_not_found', 'No upload is waiting for this file: it was deleted, or never existed.');
     }
     const done = (): AppError =>
