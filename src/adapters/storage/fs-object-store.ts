@@ -409,43 +409,58 @@ export class FsObjectStore implements ObjectStore {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /**
+   * With the delimiter, one folder is read and only the page's own entries
+   * have their metadata read, so paging through a large flat folder
+   * (`originals/`, `media/`) stays cheap. Without it, the prefix is walked.
+   */
   async listPage(prefix: string, opts: ListPageOptions = {}): Promise<KeyPage> {
     assertValidPrefix(prefix);
     const limit = Math.min(MAX_LIST_PAGE, Math.max(1, Math.floor(opts.limit ?? MAX_LIST_PAGE)));
-    type Entry = { name: string; key?: { key: string; size: number; lastModified: Date } };
-    const entries: Entry[] = [];
-    if (opts.delimiter === '/') {
-      // Only the folder the prefix ends in: each child is an object, a folder of objects, or both.
-      const slash = prefix.lastIndexOf('/');
-      const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
-      let children: Dirent[];
-      try {
-        children = await readdir(dirKey ? this.objectDir(dirKey) : this.rootDir, { withFileTypes: true });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        children = [];
-      }
-      for (const child of children) {
-        if (!child.isDirectory() || child.name.startsWith('.')) continue;
-        const key = dirKey ? `${dirKey}/${child.name}` : child.name;
-        if (!key.startsWith(prefix)) continue;
-        const meta = await this.readMeta(key);
-        if (meta) entries.push({ name: key, key: { key, size: meta.size, lastModified: new Date(meta.lastModified) } });
-        if (await this.hasSubfolder(key)) entries.push({ name: `${key}/` });
-      }
-    } else {
-      for (const info of await this.list(prefix)) {
-        entries.push({ name: info.key, key: { key: info.key, size: info.size, lastModified: info.lastModified } });
+    const cursor = opts.cursor;
+    const keys: KeyPage['keys'] = [];
+    const folders: string[] = [];
+    if (opts.delimiter !== '/') {
+      const all = (await this.list(prefix)).filter((info) => cursor === undefined || info.key > cursor);
+      for (const info of all.slice(0, limit)) keys.push({ key: info.key, size: info.size, lastModified: info.lastModified });
+      return { keys, folders, next: all.length > limit ? all[limit - 1]!.key : null };
+    }
+    // Each child folder may be an object (`<key>`), a folder of objects (`<key>/`), or both:
+    // both names are candidates, in order; the metadata decides, for as many as the page takes.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    let children: Dirent[];
+    try {
+      children = await readdir(dirKey ? this.objectDir(dirKey) : this.rootDir, { withFileTypes: true });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      children = [];
+    }
+    const candidates: Array<{ name: string; key: string; folder: boolean }> = [];
+    for (const child of children) {
+      if (!child.isDirectory() || child.name.startsWith('.')) continue;
+      const key = dirKey ? `${dirKey}/${child.name}` : child.name;
+      if (!key.startsWith(prefix)) continue;
+      for (const folder of [false, true]) {
+        const name = folder ? `${key}/` : key;
+        if (cursor === undefined || name > cursor) candidates.push({ name, key, folder });
       }
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const after = opts.cursor === undefined ? entries : entries.filter((e) => e.name > opts.cursor!);
-    const page = after.slice(0, limit);
-    return {
-      keys: page.flatMap((e) => (e.key ? [e.key] : [])),
-      folders: page.flatMap((e) => (e.key ? [] : [e.name])),
-      next: after.length > limit ? page.at(-1)!.name : null,
-    };
+    candidates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let last: string | null = null;
+    for (const candidate of candidates) {
+      if (keys.length + folders.length === limit) return { keys, folders, next: last };
+      if (candidate.folder) {
+        if (!(await this.hasSubfolder(candidate.key))) continue;
+        folders.push(candidate.name);
+      } else {
+        const meta = await this.readMeta(candidate.key);
+        if (!meta) continue;
+        keys.push({ key: candidate.key, size: meta.size, lastModified: new Date(meta.lastModified) });
+      }
+      last = candidate.name;
+    }
+    return { keys, folders, next: null };
   }
 
   /** Writes and removes a small file next to the objects: fails with storage_full while the disk is full. */

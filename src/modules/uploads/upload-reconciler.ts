@@ -113,7 +113,7 @@ export class UploadReconciler {
     const settled = (k: ListedKey): boolean => k.lastModified.getTime() <= now - graceSec * 1000;
 
     for (let cursor: string | undefined; ;) {
-      const page = await this.store.listPage(ORIGINALS_FOLDER, cursor === undefined ? {} : { cursor });
+      const page = await this.store.listPage(ORIGINALS_FOLDER, { delimiter: '/', ...(cursor === undefined ? {} : { cursor }) });
       const owned = page.keys.flatMap((k) => {
         const videoId = parseOriginalKey(k.key);
         return videoId ? [{ videoId, object: k }] : [];
