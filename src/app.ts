@@ -141,7 +141,12 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     videos.events,
     config.media.workDir,
     log.child({ module: 'processing' }),
+    config.jobs.leaseMs,
   );
+
+  // After a crash: work folders (each a copy of an original) and partial uploads that no live process owns.
+  const leftovers = (await processing.removeLeftovers()) + (store instanceof FsObjectStore ? await store.removeLeftovers() : 0);
+  if (leftovers > 0) log.info({ count: leftovers }, 'removed work folders and temporary uploads left by stopped processes');
 
   // The storage's object-created event starts processing (the seed's S3 PUT → Lambda).
   const unsubscribe = store.onObjectCreated((info) => {
@@ -163,7 +168,10 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
   registerCursorSigning(http, new CursorSigner(config.signingSecret));
   registerSseStreams(http, config.sse);
   registerRoutes(http, [
-    ...systemRoutes({ log, ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz'), counters.ping?.()]) }),
+    ...systemRoutes({
+      log,
+      ping: () => Promise.all([db.ping(), cache.delete('readyz'), store.head('readyz'), store.checkWritable(), counters.ping?.()]),
+    }),
     metrics.route(config.http.metricsToken),
     ...openapiRoutes(http),
     ...accounts.routes,
@@ -176,7 +184,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     ...recs.routes,
   ]);
   await accounts.registerScopedRoutes(http);
-  if (store instanceof FsObjectStore) await storageRoutes(http, store);
+  if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
   webAppRoutes(http, { video: (id) => videos.videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
   const workers: JobWorker[] = [];
@@ -219,6 +227,9 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
       );
       workers.push(...started);
       if (config.jobs.reconcileIntervalSec > 0) stoppers.push(uploads.reconciler.start(config.jobs.reconcileIntervalSec * 1000));
+      if (config.jobs.storageSweepIntervalSec > 0) {
+        stoppers.push(uploads.reconciler.startStorageSweep(config.jobs.storageSweepIntervalSec * 1000, config.jobs.storageSweepGraceSec));
+      }
       const stopTrainingSchedule = recs.scheduleTraining();
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
       const stopPruneSchedule = playback.schedulePruning();

@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'upload_not_found',
   'upload_incomplete',
   'upload_state_conflict',
+  'upload_in_progress',
+  'upload_timeout',
+  'storage_full',
   'signature_invalid',
   'signature_expired',
   'size_mismatch',
@@ -65,6 +68,20 @@ export class AppError extends Error {
     this.code = code;
     if (details) this.details = details;
   }
+}
+
+/**
+ * Out of disk space or quota: ENOSPC / EDQUOT from the filesystem, SQLSTATE
+ * 53100 (disk_full) from PostgreSQL or PGlite.
+ */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === '53100';
+}
+
+/** The domain error for a full disk: 507, retry later (`/readyz` says not ready meanwhile). */
+export function storageFull(details?: Record<string, unknown>): AppError {
+  return new AppError('storage_full', 'The server is out of storage space; try again later.', details);
 }
 
 /** Reason codes a video can fail with; stored on the video and shown to its owner. */

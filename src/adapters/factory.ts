@@ -40,6 +40,8 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
     rootDir: s.dir,
     publicBaseUrl: config.http.publicBaseUrl,
     signingSecret: config.signingSecret,
+    bodyTimeoutMs: config.uploads.bodyTimeoutSec * 1000,
+    minBytesPerSec: config.uploads.minBytesPerSec,
     ...(logger ? { logger } : {}),
   });
 }

@@ -95,6 +95,13 @@ const EnvSchema = z.object({
   UPLOAD_MULTIPART_THRESHOLD: int(5 * 1024 ** 2).default(32 * 1024 ** 2),
   UPLOAD_PART_SIZE: int(5 * 1024 ** 2).default(16 * 1024 ** 2),
   UPLOAD_URL_TTL_SEC: int(30, 7 * 24 * 3600).default(3600),
+  /**
+   * Filesystem storage's signed-PUT route: a body that sends fewer than
+   * UPLOAD_MIN_BYTES_PER_SEC × this many bytes in such a span (nothing at all, when
+   * the minimum is 0) is cut and its temporary file removed (slow-loris bodies).
+   */
+  UPLOAD_BODY_TIMEOUT_SEC: int(1, 3600).default(30),
+  UPLOAD_MIN_BYTES_PER_SEC: int(0, 1024 ** 3).default(4096),
   VIDEO_MAX_DURATION_SEC: z.coerce.number().positive().default(600),
   /** Decoded pixels per second (width × height × frame rate) a video may need; the default takes 8K30, 4K120 and 1080p240. */
   VIDEO_MAX_PIXEL_RATE: int(1).default(1_000_000_000),
@@ -137,6 +144,10 @@ const EnvSchema = z.object({
   MEDIA_VIEWER_CACHE_MS: int(0, 60_000).default(2000),
   /** How often workers sweep for stranded or expired uploads; 0 turns the sweep off. */
   RECONCILE_INTERVAL_SEC: int(0, 86_400).default(30),
+  /** How often workers sweep storage for objects of videos that no longer exist (originals/, media/); 0 turns it off. */
+  STORAGE_SWEEP_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
+  /** The sweep leaves objects written less than this long ago alone (uploads and deletions in flight). */
+  STORAGE_SWEEP_GRACE_SEC: int(0, 30 * 86_400).default(3600),
 
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
@@ -275,13 +286,23 @@ export interface Config {
     multipartThreshold: number;
     partSize: number;
     urlTtlSec: number;
+    /** Signed-PUT bodies (filesystem storage): the span in which at least minBytesPerSec × bodyTimeoutSec bytes must arrive. */
+    bodyTimeoutSec: number;
+    minBytesPerSec: number;
     /** Per user per UTC day; 0 = unlimited. */
     dailyCount: number;
     dailyBytes: number;
   };
   /** null = no limit of that kind; `device`: per X-Device-Id, on routes that take one. */
   rateLimits: Record<RateLimitedAction, { user: RateRule | null; ip: RateRule | null; device?: RateRule | null }>;
-  jobs: { concurrency: number; maxAttempts: number; leaseMs: number; reconcileIntervalSec: number };
+  jobs: {
+    concurrency: number;
+    maxAttempts: number;
+    leaseMs: number;
+    reconcileIntervalSec: number;
+    storageSweepIntervalSec: number;
+    storageSweepGraceSec: number;
+  };
   auth: { sessionTtlDays: number; deletedUsernameHoldDays: number };
   events: {
     /** New anonymous device ids per client address per window (null: no cap). */
@@ -401,6 +422,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       multipartThreshold: e.UPLOAD_MULTIPART_THRESHOLD,
       partSize: e.UPLOAD_PART_SIZE,
       urlTtlSec: e.UPLOAD_URL_TTL_SEC,
+      bodyTimeoutSec: e.UPLOAD_BODY_TIMEOUT_SEC,
+      minBytesPerSec: e.UPLOAD_MIN_BYTES_PER_SEC,
       dailyCount: e.UPLOAD_DAILY_COUNT,
       dailyBytes: e.UPLOAD_DAILY_BYTES,
     },
@@ -422,6 +445,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       leaseMs: e.JOB_LEASE_MS,
       reconcileIntervalSec: e.RECONCILE_INTERVAL_SEC,
+      storageSweepIntervalSec: e.STORAGE_SWEEP_INTERVAL_SEC,
+      storageSweepGraceSec: e.STORAGE_SWEEP_GRACE_SEC,
     },
     auth: { sessionTtlDays: e.SESSION_TTL_DAYS, deletedUsernameHoldDays: e.DELETED_USERNAME_HOLD_DAYS },
     events: {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, isOutOfSpace, storageFull, type ErrorCode } from '../errors.js';
 
 /** The one table that turns domain error codes into HTTP statuses. */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -24,6 +24,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   upload_not_found: 404,
   upload_incomplete: 409,
   upload_state_conflict: 409,
+  upload_in_progress: 409,
+  upload_timeout: 408,
+  storage_full: 507,
   signature_invalid: 403,
   signature_expired: 403,
   size_mismatch: 400,
@@ -63,7 +66,9 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 }
 
 /** Maps any thrown value to `{error: {code, message}}` with the right status. */
-export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+export function handleError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  // A full disk anywhere (a write of the store, the database's files, a work folder) is a clear, retryable answer.
+  const err = !(thrown instanceof AppError) && isOutOfSpace(thrown) ? storageFull() : thrown;
   if (reply.sent || reply.raw.headersSent) {
     request.log.warn({ err }, 'error after response started');
     return;
@@ -73,10 +78,9 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
     // A 503 sheds load on purpose (too busy right now): worth a warning, not an error per refused request.
     if (status === 503) request.log.warn({ code: err.code }, err.message);
     else if (status >= 500) request.log.error({ err }, err.message);
-    // 429s and 503s say when to come back: `details.retryAfter` seconds, also as the standard header.
+    // 429s, 503s and a busy upload slot say when to come back: `details.retryAfter` seconds, also as the standard header.
     const retryAfter = err.details?.retryAfter;
-    if ((status === 429 || status === 503) && typeof retryAfter === 'number')
-      reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(status).send(errorBody(err.code, err.message, err.details));
     return;
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { FsObjectStore } from '../adapters/storage/fs-object-store.js';
+import type { FsObjectStore, ReceiveOptions } from '../adapters/storage/fs-object-store.js';
 import { z } from 'zod';
 import { WildcardParams } from '../lib/http/api-schemas.js';
 import { defineRoute, registerRoutes } from '../lib/http/route.js';
@@ -18,8 +18,10 @@ const SignedPutQuery = z.object({
  * Embedded mode's stand-in for S3's presigned PUT endpoint: the client sends
  * the bytes here, the filesystem store checks the signature, expiry, declared
  * size and type, and stores them. Registered only when storage is `fs`.
+ * `admit` (the uploads module) refuses bytes for an upload that is complete
+ * or deleted; the store allows one writer per URL and cuts slow bodies.
  */
-export async function storageRoutes(app: FastifyInstance, store: FsObjectStore): Promise<void> {
+export async function storageRoutes(app: FastifyInstance, store: FsObjectStore, opts: ReceiveOptions = {}): Promise<void> {
   await app.register(async (scope) => {
     // Bodies are raw video bytes streamed to disk: no parsing, no body limit here
     // (the signed size is the limit, enforced while streaming).
@@ -43,20 +45,25 @@ export async function storageRoutes(app: FastifyInstance, store: FsObjectStore):
         operationId: 'putStorageObject',
         tag: 'media',
         summary: 'Signed upload target (embedded storage only)',
-        description: 'Where `upload.url` points when objects live on the local disk; the query carries the signature.',
+        description:
+          'Where `upload.url` points when objects live on the local disk; the query carries the signature. ' +
+          'One upload per URL (or part) at a time: a second while the first is in flight gets 409 `upload_in_progress` with Retry-After. ' +
+          'Once the upload is complete (or the video deleted) the URL takes nothing more: 409 `upload_state_conflict` (404 `upload_not_found`). ' +
+          'A body that sends too slowly is cut (408 `upload_timeout`); a full disk answers 507 `storage_full`.',
         auth: 'none',
         params: WildcardParams,
         // The signature's fields, checked by the store (which names what is wrong).
         query: SignedPutQuery,
         rawBody: { contentTypes: ['*/*'], description: 'The file (or part) bytes, exactly the signed size and type' },
         response: { contentType: 'application/octet-stream', description: 'Stored; the ETag header names the part' },
-        errors: [403, 404],
+        errors: [400, 403, 404, 408, 409, 507],
         handler: async (request, reply) => {
           const result = await store.receiveSignedPut(
             request.params['*'],
             request.query,
             { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
             request.raw,
+            opts,
           );
           return reply.header('etag', result.etag).status(200).send();
         },

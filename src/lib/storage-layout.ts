@@ -24,6 +24,9 @@ const AVATAR_ROOT = 'avatars/';
 
 // ---- originals -------------------------------------------------------------
 
+/** The folder of every original (a prefix to list). */
+export const ORIGINALS_FOLDER = 'originals/';
+
 export function originalKey(videoId: string): string {
   return `originals/${videoId}`;
 }
@@ -39,6 +42,15 @@ export function parseOriginalKey(key: string): string | null {
 /** Every object of a video's renditions, all revisions (a prefix to list or delete). */
 export function videoMediaFolder(videoId: string): string {
   return `${MEDIA_ROOT}${videoId}/`;
+}
+
+/** The folder holding every video's media folder (a prefix to list with a '/' delimiter). */
+export const MEDIA_FOLDER = MEDIA_ROOT;
+
+/** The video a `media/<videoId>/` folder belongs to, or null for anything else. */
+export function parseVideoMediaFolder(folder: string): string | null {
+  const match = /^media\/([A-Za-z0-9_-]+)\/$/.exec(folder);
+  return match ? match[1]! : null;
 }
 
 /**

@@ -40,6 +40,32 @@ export interface PresignPutOptions {
   expiresInSec: number;
 }
 
+/** A key as a listing names it: no per-object metadata read (cheap on S3: part of one LIST page). */
+export interface ListedKey {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface ListPageOptions {
+  /**
+   * With '/', keys that have another '/' after the prefix are rolled up into
+   * `folders` (each once, ending in '/'), as S3's CommonPrefixes.
+   */
+  delimiter?: '/';
+  /** `next` of the previous page. */
+  cursor?: string;
+  /** At most this many keys and folders together (default and maximum 1000). */
+  limit?: number;
+}
+
+export interface KeyPage {
+  keys: ListedKey[];
+  folders: string[];
+  /** Pass as `cursor` for the following page; null after the last one. */
+  next: string | null;
+}
+
 export interface UploadedPart {
   partNumber: number;
   size: number;
@@ -58,6 +84,13 @@ export interface ObjectStore {
   /** Deletes every object under `prefix`; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<ObjectInfo[]>;
+  /** One page of the keys under `prefix` in key order, without metadata reads: for sweeps over a whole prefix. */
+  listPage(prefix: string, opts?: ListPageOptions): Promise<KeyPage>;
+  /**
+   * Resolves when the store can take writes now; throws AppError('storage_full')
+   * (or the backend's error) when it cannot. For readiness probes: cheap.
+   */
+  checkWritable(): Promise<void>;
 
   presignPut(key: string, opts: PresignPutOptions): Promise<PresignedRequest>;
   createMultipart(key: string, opts: { contentType: string }): Promise<{ uploadId: string }>;

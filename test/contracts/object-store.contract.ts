@@ -143,6 +143,52 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
       expect(await store.list(`${p}/nothing/`)).toEqual([]);
     });
 
+    it('lists pages of keys with size and time, and rolls keys up into folders with a delimiter', async () => {
+      const p = ns();
+      const before = Date.now() - 60_000;
+      const keys = [`${p}/v/1/master.m3u8`, `${p}/v/10/a`, `${p}/v/2/b`, `${p}/v/3`, `${p}/v/4/deep/x`, `${p}/w/x`];
+      for (const key of [...keys].reverse()) await store.put(key, key, { contentType: 'text/plain' });
+
+      // Every key under the prefix, in order, a page at a time.
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listPage(`${p}/`, { limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+        expect(page.keys.length).toBeLessThanOrEqual(2);
+        expect(page.folders).toEqual([]);
+        for (const k of page.keys) {
+          expect(k.size).toBe(k.key.length);
+          expect(k.lastModified.getTime()).toBeGreaterThan(before);
+        }
+        seen.push(...page.keys.map((k) => k.key));
+        if (!page.next) break;
+        cursor = page.next;
+      }
+      expect(seen).toEqual(keys);
+
+      // With a delimiter: the objects right below the prefix, and one folder per next level that holds objects
+      // (`v/1` is both).
+      await store.put(`${p}/v/1`, 'v1', { contentType: 'text/plain' });
+      const rolled = await store.listPage(`${p}/v/`, { delimiter: '/' });
+      expect(rolled.keys.map((k) => k.key)).toEqual([`${p}/v/1`, `${p}/v/3`]);
+      expect(rolled.folders).toEqual([`${p}/v/1/`, `${p}/v/10/`, `${p}/v/2/`, `${p}/v/4/`]);
+      expect(rolled.next).toBeNull();
+      const folders: string[] = [];
+      cursor = undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listPage(`${p}/`, { delimiter: '/', limit: 1, ...(cursor === undefined ? {} : { cursor }) });
+        folders.push(...page.folders);
+        if (!page.next) break;
+        cursor = page.next;
+      }
+      expect(folders).toEqual([`${p}/v/`, `${p}/w/`]);
+      expect(await store.listPage(`${p}/nothing/`, { delimiter: '/' })).toEqual({ keys: [], folders: [], next: null });
+    });
+
+    it('says it can take writes', async () => {
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+    });
+
     it('deletes single objects and whole prefixes', async () => {
       const p = ns();
       for (const key of [`${p}/a/1`, `${p}/a/2`, `${p}/a/deep/3`, `${p}/b/1`]) {

@@ -16,7 +16,8 @@ import type { PresignedRequest } from '../../src/ports/object-store.js';
  * multipart (CreateMultipartUpload, UploadPart, CompleteMultipartUpload),
  * and accepts presigned (query-string) requests. Its ListObjectsV2 pages
  * break on Node 17+ (its continuation tokens use DES, which OpenSSL 3 no
- * longer offers by default), and it lacks ListParts and
+ * longer offers by default), its delimiter listings miss common prefixes
+ * whose keys lie more than one level down, and it lacks ListParts and
  * AbortMultipartUpload, keeps no record of which uploads exist (UploadPart
  * to an unknown id succeeds) and completes without checking part etags or
  * sizes. No S3 server that runs on Node 20 from npm or Debian does better
@@ -217,8 +218,10 @@ function listObjectsV2(server: S3rverInstance): Middleware {
     const delimiter = param('delimiter');
     const maxKeys = Math.min(1000, Number(param('max-keys') ?? 1000));
     const startAfter = token ? Buffer.from(token, 'base64url').toString('utf8') : (param('start-after') ?? '');
-    const result = await server.store.listObjects(bucket, { prefix, startAfter, maxKeys, ...(delimiter ? { delimiter } : {}) });
-    const last = result.objects.at(-1)?.key;
+    const result = delimiter
+      ? await rollUp(server.store, bucket, prefix, delimiter, startAfter, maxKeys)
+      : { ...(await server.store.listObjects(bucket, { prefix, startAfter, maxKeys })), last: undefined };
+    const last = result.last ?? result.objects.at(-1)?.key;
     const tag = (name: string, value: string | number | boolean): string => `<${name}>${escapeXml(String(value))}</${name}>`;
     ctx.status = 200;
     ctx.type = 'application/xml';
@@ -243,6 +246,43 @@ function listObjectsV2(server: S3rverInstance): Middleware {
       result.commonPrefixes.map((p) => `<CommonPrefixes>${tag('Prefix', p)}</CommonPrefixes>`).join('') +
       '</ListBucketResult>';
   };
+}
+
+type S3rverListing = Awaited<ReturnType<S3rverStore['listObjects']>>;
+
+/**
+ * A delimiter listing as S3 answers it: every key under the prefix with no
+ * delimiter after it, and one common prefix per next level however deep its
+ * keys lie (s3rver's own rolls up only keys one level down). Paged over keys
+ * and prefixes together, in order; `last` is the name the next page starts after.
+ */
+async function rollUp(
+  store: S3rverStore,
+  bucket: string,
+  prefix: string,
+  delimiter: string,
+  startAfter: string,
+  maxKeys: number,
+): Promise<S3rverListing & { last: string | undefined }> {
+  const objects: S3rverListing['objects'] = [];
+  const commonPrefixes: string[] = [];
+  let last: string | undefined;
+  let after = startAfter;
+  for (;;) {
+    const page = await store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
+    for (const object of page.objects) {
+      const rest = object.key.slice(prefix.length);
+      const at = rest.indexOf(delimiter);
+      const name = at < 0 ? object.key : prefix + rest.slice(0, at + delimiter.length);
+      if (name <= startAfter || name === last) continue;
+      if (objects.length + commonPrefixes.length === maxKeys) return { objects, commonPrefixes, isTruncated: true, last };
+      if (at < 0) objects.push(object);
+      else commonPrefixes.push(name);
+      last = name;
+    }
+    if (!page.isTruncated || page.objects.length === 0) return { objects, commonPrefixes, isTruncated: false, last };
+    after = page.objects.at(-1)!.key;
+  }
 }
 
 function s3Error(ctx: KoaContext, status: number, code: string, message: string, extra: Record<string, string> = {}): void {

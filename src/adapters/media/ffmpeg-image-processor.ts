@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { BoundedSemaphore } from '../../lib/bounded-semaphore.js';
 import { randomId } from '../../lib/ids.js';
 import { readImageSize } from '../../modules/media/image-size.js';
+import { ownedName } from '../../lib/scratch.js';
 import { sniffImage, type ImageKind } from '../../modules/media/sniff.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
 import { installHint, missingCodecs, missingDemuxers, missingFilters, queryTool, runTool } from './ffmpeg-toolchain.js';
@@ -152,7 +153,8 @@ export class FfmpegImageProcessor implements ImageProcessor {
   }
 
   private async convert(kind: ImageKind, image: Buffer, size: number): Promise<Buffer> {
-    const dir = join(this.opts.workDir, `image-${randomId(6)}`);
+    // Tagged with this process: a crash's leftover is removed at the next start (lib/scratch.ts).
+    const dir = join(this.opts.workDir, ownedName(`image-${randomId(6)}`));
     await mkdir(dir, { recursive: true });
     try {
       const input = join(dir, 'input');

@@ -1,15 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, statfs, unlink, utimes, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { finished, Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '../../errors.js';
+import { AppError, isOutOfSpace, storageFull } from '../../errors.js';
 import type {
   ByteRange,
+  KeyPage,
+  ListPageOptions,
   ObjectInfo,
   ObjectStore,
   PresignedRequest,
@@ -21,6 +23,7 @@ import type {
 import { KeyedLock } from '../keyed-lock.js';
 import { consoleLogger, type AdapterLogger } from '../logger.js';
 import { assertValidSignature, expiryFromNow, sign, type SignedRequestFields } from '../../lib/url-signing.js';
+import { isAbandoned, ownedName, removeAbandoned } from '../../lib/scratch.js';
 
 export interface FsObjectStoreOptions {
   rootDir: string;
@@ -33,6 +36,30 @@ export interface FsObjectStoreOptions {
   /** Clock in ms, injectable so tests can expire signatures without waiting. */
   now?: () => number;
   logger?: AdapterLogger;
+  /**
+   * Signed-PUT bodies: in every span of this length at least
+   * `minBytesPerSec` × span bytes (or the rest of the body, if less; at least
+   * one byte) must arrive, or the body is cut with upload_timeout. Default 30 s.
+   */
+  bodyTimeoutMs?: number;
+  /** Default 0: only a body that stalls for a whole span is cut. */
+  minBytesPerSec?: number;
+}
+
+/** Where a signed PUT writes: the whole object, or one part of a multipart upload. */
+export interface SignedPutTarget {
+  key: string;
+  uploadId?: string;
+  partNumber?: number;
+}
+
+export interface ReceiveOptions {
+  /**
+   * Decides whether this target still takes bytes (the upload's owner knows:
+   * not after it completed, not for a deleted video). Called before the body
+   * is read and again before the bytes are committed; throws to refuse.
+   */
+  admit?: (target: SignedPutTarget) => Promise<void>;
 }
 
 /** Path prefix of the API route that accepts presigned PUTs (embedded mode). */
@@ -46,7 +73,11 @@ const MAX_SEGMENT_LENGTH = 255;
 const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 const MAX_PART_NUMBER = 10_000;
 const DEFAULT_MIN_PART_SIZE = 5 * 1024 ** 2;
-const STALE_TEMP_MS = 24 * 3600 * 1000;
+const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** A temporary file or lock untouched this long (and at least 3 body spans) has no live writer. */
+const MIN_STALE_TEMP_MS = 60_000;
+const PROBE_BYTES = 4096;
+const MAX_LIST_PAGE = 1000;
 
 // A key segment may not start with a dot: that rules out `.` and `..` and
 // leaves dot-names free for the store's own files next to the objects.
@@ -60,6 +91,8 @@ const META_FILE = '.meta.json';
 const BLOB_PREFIX = '.blob-';
 const TEMP_DIR = '.tmp';
 const MULTIPART_DIR = '.multipart';
+/** In TEMP_DIR: `lock-<slot>` holds the owner tag of the one writer of a signed PUT's target. */
+const LOCK_PREFIX = 'lock-';
 
 /** Throws AppError('validation_failed') unless `key` is a safe object key. */
 export function assertValidKey(key: string): void {
@@ -173,6 +206,53 @@ class CountingHasher extends Transform {
 }
 
 /**
+ * Cuts a request body that sends too little per span (slow-loris): every
+ * `spanMs` it checks that at least min(minBytesPerSec × span, what is still
+ * owed, and never less than 1) bytes arrived since the last check, and calls
+ * `onSpan` (the writer keeps its lock fresh) when they did.
+ */
+class BodyWatchdog extends Transform {
+  private received = 0;
+  private atLastCheck = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(spanMs: number, minBytesPerSec: number, expected: number, onSpan: () => void) {
+    super();
+    const perSpan = Math.max(1, Math.floor((minBytesPerSec * spanMs) / 1000));
+    this.timer = setInterval(() => {
+      const owed = expected - this.atLastCheck;
+      const got = this.received - this.atLastCheck;
+      this.atLastCheck = this.received;
+      if (owed > 0 && got < Math.min(perSpan, owed)) {
+        this.destroy(
+          new AppError('upload_timeout', `The upload sent ${got} bytes in ${Math.round(spanMs / 1000)} s, less than the minimum rate.`, {
+            received: this.received,
+          }),
+        );
+        return;
+      }
+      onSpan();
+    }, spanMs);
+    this.timer.unref();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.received += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    clearInterval(this.timer);
+    done();
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    clearInterval(this.timer);
+    done(err);
+  }
+}
+
+/**
  * ObjectStore on the local filesystem (the embedded default).
  *
  * Layout under rootDir: every object key is a directory holding `.meta.json`
@@ -183,6 +263,14 @@ class CountingHasher extends Transform {
  * segments cannot start with a dot, `a` and `a/b` can both exist, as in S3.
  * `.tmp/` holds uploads in flight and `.multipart/<uploadId>/` the parts of
  * unfinished multipart uploads.
+ *
+ * Signed PUTs (the stand-in for S3's presigned URLs) take one writer per
+ * target (object or part) at a time, across processes sharing the folder: a
+ * lock file in `.tmp/` names the writer; a second gets upload_in_progress.
+ * With the exact signed size enforced while streaming, no target ever has
+ * more than its signed bytes on disk in flight. Bodies that send too slowly
+ * are cut. Temporary files and locks carry their owner's tag (lib/scratch.ts):
+ * `removeLeftovers()` at start-up removes those of dead processes.
  */
 export class FsObjectStore implements ObjectStore {
   readonly kind = 'fs' as const;
@@ -195,6 +283,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly logger: AdapterLogger;
   private readonly events = new EventEmitter();
   private readonly locks = new KeyedLock();
+  private readonly bodyTimeoutMs: number;
+  private readonly minBytesPerSec: number;
+  private readonly staleTempMs: number;
   private ready: Promise<void> | null = null;
 
   constructor(opts: FsObjectStoreOptions) {
@@ -205,6 +296,9 @@ export class FsObjectStore implements ObjectStore {
     this.minPartSize = opts.minPartSize ?? DEFAULT_MIN_PART_SIZE;
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger ?? consoleLogger;
+    this.bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+    this.minBytesPerSec = opts.minBytesPerSec ?? 0;
+    this.staleTempMs = Math.max(MIN_STALE_TEMP_MS, 3 * this.bodyTimeoutMs);
     this.events.setMaxListeners(0);
   }
 
@@ -214,15 +308,19 @@ export class FsObjectStore implements ObjectStore {
     assertValidKey(key);
     validatePutOptions(opts);
     const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
-    const staged = await this.stage(source);
-    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+    return writing(async () => {
+      const staged = await this.stage(source);
+      return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+    });
   }
 
   async putFile(key: string, path: string, opts: PutOptions): Promise<ObjectInfo> {
     assertValidKey(key);
     validatePutOptions(opts);
-    const staged = await this.stage(createReadStream(path));
-    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+    return writing(async () => {
+      const staged = await this.stage(createReadStream(path));
+      return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), opts);
+    });
   }
 
   async get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable }> {
@@ -311,6 +409,86 @@ export class FsObjectStore implements ObjectStore {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /**
+   * With the delimiter, one folder is read and only the page's own entries
+   * have their metadata read, so paging through a large flat folder
+   * (`originals/`, `media/`) stays cheap. Without it, the prefix is walked.
+   */
+  async listPage(prefix: string, opts: ListPageOptions = {}): Promise<KeyPage> {
+    assertValidPrefix(prefix);
+    const limit = Math.min(MAX_LIST_PAGE, Math.max(1, Math.floor(opts.limit ?? MAX_LIST_PAGE)));
+    const cursor = opts.cursor;
+    const keys: KeyPage['keys'] = [];
+    const folders: string[] = [];
+    if (opts.delimiter !== '/') {
+      const all = (await this.list(prefix)).filter((info) => cursor === undefined || info.key > cursor);
+      for (const info of all.slice(0, limit)) keys.push({ key: info.key, size: info.size, lastModified: info.lastModified });
+      return { keys, folders, next: all.length > limit ? all[limit - 1]!.key : null };
+    }
+    // Each child folder may be an object (`<key>`), a folder of objects (`<key>/`), or both:
+    // both names are candidates, in order; the metadata decides, for as many as the page takes.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    let children: Dirent[];
+    try {
+      children = await readdir(dirKey ? this.objectDir(dirKey) : this.rootDir, { withFileTypes: true });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      children = [];
+    }
+    const candidates: Array<{ name: string; key: string; folder: boolean }> = [];
+    for (const child of children) {
+      if (!child.isDirectory() || child.name.startsWith('.')) continue;
+      const key = dirKey ? `${dirKey}/${child.name}` : child.name;
+      if (!key.startsWith(prefix)) continue;
+      for (const folder of [false, true]) {
+        const name = folder ? `${key}/` : key;
+        if (cursor === undefined || name > cursor) candidates.push({ name, key, folder });
+      }
+    }
+    candidates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let last: string | null = null;
+    for (const candidate of candidates) {
+      if (keys.length + folders.length === limit) return { keys, folders, next: last };
+      if (candidate.folder) {
+        if (!(await this.hasSubfolder(candidate.key))) continue;
+        folders.push(candidate.name);
+      } else {
+        const meta = await this.readMeta(candidate.key);
+        if (!meta) continue;
+        keys.push({ key: candidate.key, size: meta.size, lastModified: new Date(meta.lastModified) });
+      }
+      last = candidate.name;
+    }
+    return { keys, folders, next: null };
+  }
+
+  /** Writes and removes a small file next to the objects: fails with storage_full while the disk is full. */
+  async checkWritable(): Promise<void> {
+    await writing(async () => {
+      await this.ensureReady();
+      const probe = join(this.rootDir, TEMP_DIR, ownedName('probe'));
+      try {
+        await writeFile(probe, Buffer.alloc(PROBE_BYTES));
+      } finally {
+        await rm(probe, { force: true });
+      }
+    });
+  }
+
+  /**
+   * Removes what crashed processes left in `.tmp/`: partial uploads and
+   * upload locks whose owner is dead (see lib/scratch.ts). Safe while other
+   * processes share the folder. Returns how many entries it removed.
+   */
+  async removeLeftovers(): Promise<number> {
+    await this.ensureReady();
+    const removed = await removeAbandoned(join(this.rootDir, TEMP_DIR), this.staleTempMs, {
+      tagOf: (name) => name.startsWith(LOCK_PREFIX),
+    });
+    return removed.length;
+  }
+
   onObjectCreated(listener: (info: ObjectInfo) => unknown): () => void {
     const wrapped = (info: ObjectInfo): void => {
       try {
@@ -344,9 +522,11 @@ export class FsObjectStore implements ObjectStore {
     validatePutOptions({ contentType: opts.contentType });
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.uploadDir(uploadId);
-    await mkdir(dir, { recursive: true });
     const record: UploadRecord = { key, contentType: opts.contentType, createdAt: new Date(this.now()).toISOString() };
-    await this.writeJsonAtomic(join(dir, 'upload.json'), record);
+    await writing(async () => {
+      await mkdir(dir, { recursive: true });
+      await this.writeJsonAtomic(join(dir, 'upload.json'), record);
+    });
     return { uploadId };
   }
 
@@ -380,12 +560,18 @@ export class FsObjectStore implements ObjectStore {
    * bytes than signed arrive, or at the end if fewer did. Nothing is visible
    * unless every check passed. The body is left unread when an early check
    * fails; the HTTP layer decides whether to drain it or drop the connection.
+   *
+   * Then: `opts.admit` (does the target still take bytes?), free space for the
+   * signed size (storage_full), one writer per target (upload_in_progress),
+   * the minimum body rate while streaming (upload_timeout), and `admit` once
+   * more before the bytes become visible.
    */
   async receiveSignedPut(
     key: string,
     query: Readonly<Record<string, string | undefined>>,
     headers: { 'content-type'?: string; 'content-length'?: string },
     body: Readable,
+    opts: ReceiveOptions = {},
   ): Promise<ObjectInfo | UploadedPart> {
     const expires = query.expires !== undefined && DIGITS.test(query.expires) ? Number(query.expires) : NaN;
     assertValidSignature(this.signingSecret, signedFields(key, expires, query), query.sig, this.now());
@@ -403,17 +589,33 @@ export class FsObjectStore implements ObjectStore {
       throw new AppError('size_mismatch', `Content-Length must be exactly ${size}.`, { expected: size });
     }
 
-    if (query.uploadId !== undefined || query.partNumber !== undefined) {
-      const uploadId = query.uploadId ?? '';
-      const partNumber = Number(query.partNumber);
-      assertPartNumber(partNumber);
-      await this.loadUpload(key, uploadId);
-      const staged = await this.stage(body, size);
-      return this.commitPart(key, uploadId, partNumber, staged);
+    // The body may break off while the checks below wait: the pipeline then finds it destroyed (size_mismatch).
+    body.on('error', ignore);
+    const isPart = query.uploadId !== undefined || query.partNumber !== undefined;
+    const target: SignedPutTarget = isPart ? { key, uploadId: query.uploadId ?? '', partNumber: Number(query.partNumber) } : { key };
+    if (isPart) {
+      assertPartNumber(target.partNumber!);
+      await this.loadUpload(key, target.uploadId!);
     }
-
-    const staged = await this.stage(body, size);
-    return this.commitStaged(key, staged, quote(staged.md5.toString('hex')), { contentType: signedType });
+    await opts.admit?.(target);
+    return writing(async () => {
+      await this.assertSpaceFor(size);
+      const lock = await this.lockTarget(target);
+      try {
+        const staged = await this.stage(body, size, lock.touch);
+        try {
+          // Deleted, completed or aborted while the body streamed?
+          await opts.admit?.(target);
+        } catch (err) {
+          await rm(staged.path, { force: true });
+          throw err;
+        }
+        if (isPart) return await this.commitPart(key, target.uploadId!, target.partNumber!, staged);
+        return await this.commitStaged(key, staged, quote(staged.md5.toString('hex')), { contentType: signedType });
+      } finally {
+        await lock.release();
+      }
+    });
   }
 
   // --------------------------------------------------------------- multipart
@@ -427,6 +629,14 @@ export class FsObjectStore implements ObjectStore {
 
   async completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<ObjectInfo> {
     assertValidKey(key);
+    return writing(() => this.completeMultipartLocked(key, uploadId, parts));
+  }
+
+  private async completeMultipartLocked(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<ObjectInfo> {
     return this.locks.run(`upload:${uploadId}`, async () => {
       const upload = await this.loadUpload(key, uploadId);
       if (parts.length === 0) throw new AppError('upload_incomplete', 'At least one part is required.');
@@ -509,15 +719,8 @@ export class FsObjectStore implements ObjectStore {
 
   private ensureReady(): Promise<void> {
     this.ready ??= (async () => {
-      const tmp = join(this.rootDir, TEMP_DIR);
-      await mkdir(tmp, { recursive: true });
+      await mkdir(join(this.rootDir, TEMP_DIR), { recursive: true });
       await mkdir(join(this.rootDir, MULTIPART_DIR), { recursive: true });
-      // Leftovers of a crash mid-upload; old enough that nobody is writing them.
-      for (const name of await readdir(tmp)) {
-        const path = join(tmp, name);
-        const st = await stat(path).catch(() => null);
-        if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
-      }
     })().catch((err: unknown) => {
       this.ready = null;
       throw err;
@@ -525,14 +728,79 @@ export class FsObjectStore implements ObjectStore {
     return this.ready;
   }
 
-  /** Streams `source` to a private temp file, counting and hashing. */
-  private async stage(source: Readable, exactSize?: number): Promise<StagedFile> {
+  /** Refuses an upload the disk has no room for before reading a byte of it. */
+  private async assertSpaceFor(bytes: number): Promise<void> {
+    const fs = await statfs(this.rootDir).catch(() => null);
+    if (fs && fs.bavail * fs.bsize < bytes) throw storageFull({ needed: bytes, available: fs.bavail * fs.bsize });
+  }
+
+  /**
+   * The one writer of a signed PUT's target: a lock file created exclusively
+   * (so it holds across processes), holding the owner's tag and kept fresh
+   * while the body streams. One left by a dead process is taken over.
+   */
+  private async lockTarget(target: SignedPutTarget): Promise<{ touch: () => void; release: () => Promise<void> }> {
     await this.ensureReady();
-    const path = join(this.rootDir, TEMP_DIR, randomUUID());
+    const slot = createHash('sha256')
+      .update(`${target.key}\n${target.uploadId ?? ''}\n${target.partNumber ?? ''}`)
+      .digest('hex')
+      .slice(0, 40);
+    const path = join(this.rootDir, TEMP_DIR, `${LOCK_PREFIX}${slot}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await writeFile(path, ownedName('lock'), { flag: 'wx' });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const [st, owner] = await Promise.all([stat(path).catch(() => null), readFile(path, 'utf8').catch(() => null)]);
+      if (attempt < 3 && (!st || owner === null)) continue; // released meanwhile
+      if (attempt < 3 && isAbandoned(owner ?? '', st!.mtimeMs, this.staleTempMs)) {
+        await rm(path, { force: true });
+        continue;
+      }
+      throw new AppError(
+        'upload_in_progress',
+        'Another upload to this URL is still in progress; retry when it has finished or timed out.',
+        {
+          retryAfter: Math.ceil(this.bodyTimeoutMs / 1000),
+        },
+      );
+    }
+    return {
+      touch: () => {
+        const now = new Date();
+        utimes(path, now, now).catch(() => undefined);
+      },
+      release: () => rm(path, { force: true }),
+    };
+  }
+
+  /** Streams `source` to a private temp file, counting and hashing; `onSpan` makes it a request body under the rate watchdog. */
+  private async stage(source: Readable, exactSize?: number, onSpan?: () => void): Promise<StagedFile> {
+    await this.ensureReady();
+    const path = join(this.rootDir, TEMP_DIR, ownedName(randomUUID()));
     const counter = new CountingHasher(exactSize);
     const out = createWriteStream(path, { flags: 'wx' });
     try {
-      await pipeline(source, counter, out);
+      if (onSpan) {
+        // A request body: piped by hand, so that a refusal (too slow, too long) leaves the request
+        // alone and the HTTP layer can still answer before it closes the connection.
+        const watchdog = new BodyWatchdog(this.bodyTimeoutMs, this.minBytesPerSec, exactSize ?? Infinity, onSpan);
+        const stopWatching = finished(source, (err) => {
+          if (err) watchdog.destroy(err);
+        });
+        source.pipe(watchdog);
+        try {
+          await pipeline(watchdog, counter, out);
+        } finally {
+          stopWatching();
+          source.unpipe(watchdog);
+          source.pause();
+        }
+      } else {
+        await pipeline(source, counter, out);
+      }
     } catch (err) {
       // A body that breaks off early can fail the pipeline before the file is even open:
       // wait until the write stream has closed (and so created the file, if it will), then remove it.
@@ -610,7 +878,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async concatenate(uploadId: string, parts: PartRecord[]): Promise<StagedFile> {
     await this.ensureReady();
-    const path = join(this.rootDir, TEMP_DIR, randomUUID());
+    const path = join(this.rootDir, TEMP_DIR, ownedName(randomUUID()));
     const out = createWriteStream(path, { flags: 'wx' });
     let size = 0;
     try {
@@ -697,6 +965,16 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  private async hasSubfolder(key: string): Promise<boolean> {
+    try {
+      const entries = await readdir(this.objectDir(key), { withFileTypes: true });
+      return entries.some((e) => e.isDirectory() && !e.name.startsWith('.'));
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   private async removeDotFiles(dir: string): Promise<void> {
     let names: string[];
     try {
@@ -730,6 +1008,17 @@ export class FsObjectStore implements ObjectStore {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
+  }
+}
+
+const ignore = (): void => undefined;
+
+/** Runs a write; a full disk becomes storage_full. */
+async function writing<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw isOutOfSpace(err) ? storageFull() : err;
   }
 }
 

@@ -21,9 +21,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { AppError } from '../../errors.js';
+import { AppError, storageFull } from '../../errors.js';
 import type {
   ByteRange,
+  KeyPage,
+  ListPageOptions,
   ObjectInfo,
   ObjectStore,
   PresignedRequest,
@@ -100,6 +102,21 @@ function isNotFound(err: unknown): boolean {
 
 function isNoSuchUpload(err: unknown): boolean {
   return s3ErrorName(err) === 'NoSuchUpload';
+}
+
+/** S3 itself is never full; an S3-compatible store on disks may be (MinIO: XMinioStorageFull, 507). */
+function isStorageFull(err: unknown): boolean {
+  const name = s3ErrorName(err);
+  return name === 'XMinioStorageFull' || name === 'StorageFull' || httpStatus(err) === 507;
+}
+
+/** Runs a write; a full backend becomes storage_full. */
+async function writing<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw isStorageFull(err) ? storageFull() : err;
+  }
 }
 
 /** S3 quotes ETags; some compatible stores don't. The port promises the quoted form. */
@@ -209,23 +226,29 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string | Readable, opts: PutOptions): Promise<ObjectInfo> {
     assertValidKey(key);
     validatePutOptions(opts);
-    if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      const bytes = Buffer.from(body);
-      const out = await this.client.send(new PutObjectCommand({ ...this.putParams(key, opts), Body: bytes, ContentLength: bytes.length }));
-      return this.info(key, bytes.length, out.ETag, opts);
-    }
-    return this.upload(key, body, opts);
+    return writing(async () => {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        const bytes = Buffer.from(body);
+        const out = await this.client.send(
+          new PutObjectCommand({ ...this.putParams(key, opts), Body: bytes, ContentLength: bytes.length }),
+        );
+        return this.info(key, bytes.length, out.ETag, opts);
+      }
+      return this.upload(key, body, opts);
+    });
   }
 
   async putFile(key: string, path: string, opts: PutOptions): Promise<ObjectInfo> {
     assertValidKey(key);
     validatePutOptions(opts);
     const { size } = await stat(path);
-    if (size > this.multipartThreshold) return this.upload(key, createReadStream(path), opts, size);
-    const out = await this.client.send(
-      new PutObjectCommand({ ...this.putParams(key, opts), Body: createReadStream(path), ContentLength: size }),
-    );
-    return this.info(key, size, out.ETag, opts);
+    return writing(async () => {
+      if (size > this.multipartThreshold) return this.upload(key, createReadStream(path), opts, size);
+      const out = await this.client.send(
+        new PutObjectCommand({ ...this.putParams(key, opts), Body: createReadStream(path), ContentLength: size }),
+      );
+      return this.info(key, size, out.ETag, opts);
+    });
   }
 
   async get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable }> {
@@ -345,6 +368,34 @@ export class S3ObjectStore implements ObjectStore {
     return infos.filter((info): info is ObjectInfo => info !== null).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  async listPage(prefix: string, opts: ListPageOptions = {}): Promise<KeyPage> {
+    assertValidPrefix(prefix);
+    const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 1000)));
+    const out = await this.client.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: prefix,
+        MaxKeys: limit,
+        ...(opts.delimiter ? { Delimiter: opts.delimiter } : {}),
+        ...(opts.cursor ? { ContinuationToken: opts.cursor } : {}),
+      }),
+    );
+    return {
+      keys: (out.Contents ?? []).flatMap((o) =>
+        o.Key ? [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) }] : [],
+      ),
+      folders: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
+      next: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : null,
+    };
+  }
+
+  /**
+   * Nothing to check: the bucket's reachability is what readiness asks of S3
+   * (head); an S3-compatible store that runs out of disk refuses writes with
+   * an error mapped to storage_full.
+   */
+  async checkWritable(): Promise<void> {}
+
   /** Never fires: S3 delivers object-created events through a queue (the reconciler covers them). */
   onObjectCreated(_listener: (info: ObjectInfo) => unknown): () => void {
     return () => undefined;
@@ -439,15 +490,18 @@ export class S3ObjectStore implements ObjectStore {
       previous = part.partNumber;
     }
     try {
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quoted(p.etag) })) },
-        }),
+      await writing(() =>
+        this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: quoted(p.etag) })) },
+          }),
+        ),
       );
     } catch (err) {
+      if (err instanceof AppError) throw err;
       const name = s3ErrorName(err);
       if (name === 'InvalidPart') {
         throw new AppError('upload_incomplete', 'A listed part was not uploaded or has a different etag.', { uploadId });

@@ -17,6 +17,7 @@ const STATUS_TEXT: Record<ErrorStatus, string> = {
   401: 'Not signed in, or the token is invalid, expired or revoked',
   403: 'Not allowed',
   404: 'Not found — or not visible to you, which looks the same',
+  408: 'The request body came too slowly',
   409: 'Conflict with the current state',
   413: 'Too large',
   415: 'Unsupported media type',
@@ -24,6 +25,7 @@ const STATUS_TEXT: Record<ErrorStatus, string> = {
   422: 'Unprocessable content',
   429: 'Too many requests; see Retry-After',
   503: 'Unavailable',
+  507: 'Out of storage space; try again later',
 };
 
 /** The codes an error status can carry, from the one code → status table. */

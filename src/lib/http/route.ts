@@ -41,7 +41,7 @@ export const ROUTE_TAGS = {
 export type RouteTag = keyof typeof ROUTE_TAGS;
 
 /** Error statuses a route documents besides the ones its declaration implies (400 with input, 401/403 by auth, 429 when rate limited). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 416 | 422 | 429 | 503 | 507;
 
 /** A success answer that is not JSON (bytes, an event stream, a page). */
 export interface RawResponse {

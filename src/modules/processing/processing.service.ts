@@ -1,8 +1,9 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MediaError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
+import { ownedName, removeAbandoned } from '../../lib/scratch.js';
 import { renditionFolder, renditionObjectKey, renditionPrefix, videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Job, JobContext } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -27,7 +28,20 @@ export class ProcessingService {
     private readonly events: VideoEvents,
     private readonly workRoot: string,
     private readonly log: Logger,
+    /** The job lease: a work folder is touched several times per lease while its job runs. */
+    private readonly leaseMs: number = 30_000,
   ) {}
+
+  /**
+   * Removes work folders (each holds a copy of an original) that crashed
+   * processes left behind, at start-up: those of a dead process on this host
+   * at once, any other once untouched for two leases (a running job touches
+   * its folder every third of a lease, so a live one is never that old, even
+   * when another process on another host owns it). See lib/scratch.ts.
+   */
+  async removeLeftovers(): Promise<number> {
+    return (await removeAbandoned(this.workRoot, staleWorkDirMs(this.leaseMs))).length;
+  }
 
   async handle(job: Job<ProcessJobPayload>, ctx: JobContext): Promise<void> {
     const { videoId } = job.payload;
@@ -45,12 +59,26 @@ export class ProcessingService {
     if (previousPrefix) await this.store.deletePrefix(renditionFolder(previousPrefix));
     await this.events.changed(videoId);
 
-    const workDir = join(this.workRoot, `${videoId}-${randomId(4)}`);
+    const workDir = join(this.workRoot, ownedName(`${videoId}-${randomId(4)}`));
     await mkdir(workDir, { recursive: true });
+    const keepFresh = setInterval(
+      () => {
+        const now = new Date();
+        utimes(workDir, now, now).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(this.leaseMs / 3)),
+    );
+    keepFresh.unref();
     const log = this.log.child({ videoId, attempt: job.attempt });
     try {
       const input = join(workDir, 'original');
-      await this.store.getToFile(row.original_key, input);
+      const original = await this.store.getToFile(row.original_key, input);
+      if (row.original_etag && original.etag !== row.original_etag) {
+        // Written again after the upload completed (a replayed presigned URL): not the file the owner uploaded.
+        log.warn({ expected: row.original_etag, found: original.etag }, 'original changed after upload');
+        await this.fail(videoId, prefix, videoFailure('original_changed'));
+        return;
+      }
       let lastProgressWrite = 0;
       const result = await runPipeline({
         transcoder: this.transcoder,
@@ -111,6 +139,7 @@ export class ProcessingService {
       }
       throw err;
     } finally {
+      clearInterval(keepFresh);
       await rm(workDir, { recursive: true, force: true });
     }
   }
@@ -120,4 +149,9 @@ export class ProcessingService {
     await this.store.deletePrefix(renditionFolder(prefix));
     if (failed) await this.events.changed(videoId);
   }
+}
+
+/** How long a work folder may go untouched before it counts as abandoned. */
+export function staleWorkDirMs(leaseMs: number): number {
+  return Math.max(60_000, 2 * leaseMs);
 }

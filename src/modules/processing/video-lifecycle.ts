@@ -91,6 +91,7 @@ export type VideoFailureCode =
   // the upload itself
   | 'size_mismatch'
   | 'upload_expired'
+  | 'original_changed'
   // the media (thrown by the pipeline as MediaError), or giving up after retries
   | MediaFailureCode;
 
@@ -98,6 +99,7 @@ export type VideoFailureCode =
 export const FAILURE_MESSAGES: Readonly<Record<VideoFailureCode, string>> = {
   size_mismatch: 'The stored file is not the size that was declared.',
   upload_expired: 'The upload URL expired before the file arrived; start a new upload.',
+  original_changed: 'The uploaded file was replaced after the upload finished; start a new upload.',
   empty_file: 'The file is empty.',
   unrecognized_format: 'The file is not in a supported video format.',
   unsupported_container: 'The file is in a container format that is not supported.',

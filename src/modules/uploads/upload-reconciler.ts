@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { dedupeKeyOf, enqueueJob } from '../../jobs/job-definition.js';
 import type { JobQueue } from '../../ports/job-queue.js';
-import type { ObjectStore } from '../../ports/object-store.js';
+import { MEDIA_FOLDER, ORIGINALS_FOLDER, parseOriginalKey, parseVideoMediaFolder } from '../../lib/storage-layout.js';
+import type { ListedKey, ObjectStore } from '../../ports/object-store.js';
 import { processVideoJob } from '../processing/process-video.job.js';
 import { FAILABLE, videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
@@ -22,6 +23,13 @@ export interface SweepReport {
   expired: number;
   requeued: number;
   failed: number;
+}
+
+export interface StorageSweepReport {
+  /** Originals deleted (their video does not exist). */
+  originals: number;
+  /** Media folders deleted (their video does not exist). */
+  mediaFolders: number;
 }
 
 /**
@@ -90,13 +98,84 @@ export class UploadReconciler {
     return report;
   }
 
+  /**
+   * The storage side of the safety net: deletes the objects under
+   * `originals/` and `media/<videoId>/` whose video does not exist — deleted
+   * and purged, then recreated by a replayed signed URL (S3 cannot refuse
+   * one before it expires), written late by an encode of a deleted video, or
+   * never created. Objects written less than `graceSec` ago are left for a
+   * later sweep (deletions and their purge in flight); a video's row exists
+   * before any URL for it is handed out, so an upload in flight is never an
+   * orphan. Works page by page on both stores: one LIST per page of keys, one
+   * query per page of ids.
+   */
+  async sweepStorage(graceSec: number, now: number = Date.now()): Promise<StorageSweepReport> {
+    const report: StorageSweepReport = { originals: 0, mediaFolders: 0 };
+    const settled = (k: ListedKey): boolean => k.lastModified.getTime() <= now - graceSec * 1000;
+
+    for (let cursor: string | undefined; ;) {
+      const page = await this.store.listPage(ORIGINALS_FOLDER, { delimiter: '/', ...(cursor === undefined ? {} : { cursor }) });
+      const owned = page.keys.flatMap((k) => {
+        const videoId = parseOriginalKey(k.key);
+        return videoId ? [{ videoId, object: k }] : [];
+      });
+      const live = await this.videos.existingIds(owned.map((o) => o.videoId));
+      for (const { videoId, object } of owned) {
+        if (live.has(videoId) || !settled(object)) continue;
+        await this.store.delete(object.key);
+        report.originals++;
+      }
+      if (!page.next) break;
+      cursor = page.next;
+    }
+
+    for (let cursor: string | undefined; ;) {
+      const page = await this.store.listPage(MEDIA_FOLDER, { delimiter: '/', ...(cursor === undefined ? {} : { cursor }) });
+      const owned = page.folders.flatMap((folder) => {
+        const videoId = parseVideoMediaFolder(folder);
+        return videoId ? [{ videoId, folder }] : [];
+      });
+      const live = await this.videos.existingIds(owned.map((o) => o.videoId));
+      for (const { videoId, folder } of owned) {
+        if (live.has(videoId) || !(await this.allSettled(folder, settled))) continue;
+        await this.store.deletePrefix(folder);
+        report.mediaFolders++;
+      }
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    if (report.originals || report.mediaFolders) this.log.info(report, 'deleted objects of videos that no longer exist');
+    return report;
+  }
+
+  private async allSettled(folder: string, settled: (k: ListedKey) => boolean): Promise<boolean> {
+    for (let cursor: string | undefined; ;) {
+      const page = await this.store.listPage(folder, cursor === undefined ? {} : { cursor });
+      if (!page.keys.every(settled)) return false;
+      if (!page.next) return true;
+      cursor = page.next;
+    }
+  }
+
   /** Runs `sweep` every `intervalMs` until the returned stop function is called. */
   start(intervalMs: number): () => Promise<void> {
+    return this.every(intervalMs, () => this.sweep(), 'reconcile sweep failed');
+  }
+
+  /**
+   * Runs `sweepStorage` every `intervalMs` (first after one interval) until
+   * stopped. Every worker process sweeps: deleting twice is harmless.
+   */
+  startStorageSweep(intervalMs: number, graceSec: number): () => Promise<void> {
+    return this.every(intervalMs, () => this.sweepStorage(graceSec), 'storage sweep failed');
+  }
+
+  private every(intervalMs: number, run: () => Promise<unknown>, failure: string): () => Promise<void> {
     let running: Promise<unknown> | null = null;
     const timer = setInterval(() => {
       if (running) return; // a slow sweep is still going: skip this tick rather than overlap
-      running = this.sweep()
-        .catch((err: unknown) => this.log.error({ err }, 'reconcile sweep failed'))
+      running = run()
+        .catch((err: unknown) => this.log.error({ err }, failure))
         .finally(() => (running = null));
     }, intervalMs);
     timer.unref();

@@ -46,7 +46,7 @@ export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): An
       body: CreateUpload,
       status: 201,
       response: CreatedUpload,
-      errors: [413, 415],
+      errors: [413, 415, 507],
       handler: async (request) => uploads.create(request.user, request.body),
     }),
     defineRoute({
@@ -69,13 +69,14 @@ export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): An
       operationId: 'completeUpload',
       tag: 'uploads',
       summary: 'Finish an upload (idempotent)',
-      description: 'Assembles a multipart upload and queues processing; 409 `upload_incomplete` when parts are missing.',
+      description:
+        'Assembles a multipart upload and queues processing; 409 `upload_incomplete` when parts are missing, 507 `storage_full` when the disk cannot hold the assembled file (retry later).',
       auth: 'user',
       params: VideoIdParams,
       body: CompleteUpload,
       bodyOptional: true,
       response: Video,
-      errors: [404, 409],
+      errors: [404, 409, 507],
       handler: async (request) => uploads.complete(request.user, request.params.id, request.body?.parts),
     }),
   ];

@@ -191,12 +191,43 @@ export class UploadsService {
         await this.videos.fail(videoId, ['uploading'], failure, { executor: tx });
         return true;
       }
-      const updated = await this.videos.transition(videoId, ['uploading'], 'uploaded', { uploaded_at: new Date() }, { executor: tx });
+      // The ETag pins the original processing will accept: a later write to the key (a replayed
+      // presigned URL on S3, where no route of ours sees the PUT) is not this upload.
+      const updated = await this.videos.transition(
+        videoId,
+        ['uploading'],
+        'uploaded',
+        { uploaded_at: new Date(), original_etag: info.etag },
+        { executor: tx },
+      );
       if (!updated) return false;
       await enqueueJob(this.queue, processVideoJob, { videoId, ownerId: row.owner_id }, { executor: tx });
       return true;
     });
     if (moved) await this.events.changed(videoId);
+  }
+
+  /**
+   * The filesystem storage route asks this before it takes (and again before
+   * it keeps) the bytes of a signed PUT: only an upload still `uploading`
+   * takes them, and a single-PUT upload only once. So a replayed URL cannot
+   * overwrite an original after `complete` or `ready`, nor recreate one after
+   * the video was deleted. One primary-key read (and a stat of the object).
+   */
+  async admitUploadBytes(target: { key: string; uploadId?: string }): Promise<void> {
+    const videoId = parseOriginalKey(target.key);
+    const row = videoId ? await this.videos.uploadState(videoId) : null;
+    if (row?.original_key !== target.key) {
+      throw new AppError('upload_not_found', 'No upload is waiting for this file: it was deleted, or never existed.');
+    }
+    const done = (): AppError =>
+      new AppError('upload_state_conflict', 'This upload is already complete; storage takes no more bytes for it.', { status: row.status });
+    if (row.status !== 'uploading') throw done();
+    if ((target.uploadId ?? null) !== row.multipart_upload_id) {
+      throw new AppError('upload_state_conflict', 'This URL belongs to another upload of the file.');
+    }
+    // A single PUT completes the upload (storage's event moves the video on): a second one is a replay.
+    if (!target.uploadId && (await this.store.head(target.key))) throw done();
   }
 
   private async ownedRow(user: PublicUser, videoId: string): Promise<VideoRow> {

@@ -28,6 +28,8 @@ export interface VideoRow {
   content_type: string;
   declared_size: string | number;
   multipart_upload_id: string | null;
+  /** The original's ETag when the upload completed; processing refuses an original that changed since (null before migration 0006). */
+  original_etag: string | null;
   upload_expires_at: Date;
   uploaded_at: Date | null;
   media_prefix: string | null;

@@ -275,6 +275,22 @@ export class VideosRepository {
     return true;
   }
 
+  /** What the storage route needs to know of an upload before it takes bytes: one primary-key read, no joins. */
+  async uploadState(id: string): Promise<Pick<VideoRow, 'status' | 'original_key' | 'multipart_upload_id'> | null> {
+    const r = await this.db.query<Pick<VideoRow, 'status' | 'original_key' | 'multipart_upload_id'>>(
+      'SELECT status, original_key, multipart_upload_id FROM videos WHERE id = $1',
+      [id],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /** Which of these ids are videos (in any state): the storage sweep deletes objects of the others. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const r = await this.db.query<{ id: string }>('SELECT id FROM videos WHERE id = ANY($1::text[])', [ids]);
+    return new Set(r.rows.map((row) => row.id));
+  }
+
   /**
    * The lifecycle's move to `deleted`, allowed from every state: deletes the
    * row (engagement rows go with it, by cascade); returns what storage still
@@ -358,6 +374,7 @@ export class VideosRepository {
 
 const UPDATABLE_COLUMNS = new Set([
   'uploaded_at',
+  'original_etag',
   'media_prefix',
   'progress',
   'duration_ms',

@@ -420,7 +420,7 @@ export type paths = {
         put?: never;
         /**
          * Finish an upload (idempotent)
-         * @description Assembles a multipart upload and queues processing; 409 `upload_incomplete` when parts are missing.
+         * @description Assembles a multipart upload and queues processing; 409 `upload_incomplete` when parts are missing, 507 `storage_full` when the disk cannot hold the assembled file (retry later).
          */
         post: operations["completeUpload"];
         delete?: never;
@@ -1165,7 +1165,7 @@ export type paths = {
         get?: never;
         /**
          * Signed upload target (embedded storage only)
-         * @description Where `upload.url` points when objects live on the local disk; the query carries the signature.
+         * @description Where `upload.url` points when objects live on the local disk; the query carries the signature. One upload per URL (or part) at a time: a second while the first is in flight gets 409 `upload_in_progress` with Retry-After. Once the upload is complete (or the video deleted) the URL takes nothing more: 409 `upload_state_conflict` (404 `upload_not_found`). A body that sends too slowly is cut (408 `upload_timeout`); a full disk answers 507 `storage_full`.
          */
         put: operations["putStorageObject"];
         post?: never;
@@ -1189,7 +1189,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1948,7 +1948,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2593,6 +2593,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Out of storage space; try again later (`storage_full`) */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getUpload: {
@@ -2697,8 +2706,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Out of storage space; try again later (`storage_full`) */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4423,7 +4441,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4619,7 +4637,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4691,7 +4709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,6 +5202,33 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body came too slowly (`upload_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Out of storage space; try again later (`storage_full`) */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ const TITLES: Record<string, string> = {
   transcode_timeout: 'Converting the video took too long.',
   processing_failed: 'Something went wrong while processing.',
   upload_expired: "The upload wasn't finished in time.",
+  original_changed: 'The file was replaced after the upload finished.',
 };
 
 /** Advice after the title; the server's own message follows it as the detail. */
@@ -36,6 +37,7 @@ const ADVICE: Record<string, string> = {
   transcode_failed: 'Try again, or export the video as H.264 MP4.',
   transcode_timeout: 'Try a shorter or smaller video.',
   processing_failed: 'Try posting it again.',
+  original_changed: 'Post the video again.',
 };
 
 export interface Reason {

@@ -34,6 +34,8 @@ export function isAbort(err: unknown): boolean {
 export function isTransient(err: unknown): boolean {
   if (err instanceof TypeError) return true; // fetch() on a network failure
   if (!(err instanceof ApiError)) return false;
+  // 409 upload_in_progress: an earlier try of this very PUT (a stalled connection) still holds the URL until storage cuts it.
+  if (err.code === 'upload_in_progress') return true;
   return err.status === 0 || err.status === 403 || err.status === 408 || err.status === 429 || err.status >= 500;
 }
 
