@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /**
@@ -65,7 +64,7 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   CURTA_DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** HMAC key for signed storage URLs; random per process when unset (fine for one process). */
+  /** HMAC key for signed upload and media URLs; unset (embedded only): kept in `<data dir>/signing-secret` (src/config/signing-secret.ts). */
   CURTA_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 
   DATABASE_URL: z
@@ -169,6 +168,7 @@ export interface Config {
   };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** HMAC key of signed upload and media URLs: CURTA_SIGNING_SECRET, or the data directory's (embedded). */
   signingSecret: string;
   database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
   cache: { kind: 'memory' } | { kind: 'redis'; url: string };
@@ -209,6 +209,13 @@ export interface Config {
   };
 }
 
+/**
+ * What the environment says, before start-up fills in what it keeps on disk: the signing
+ * secret is null when CURTA_SIGNING_SECRET is unset (the embedded profile), and
+ * resolveSigningSecret (src/config/signing-secret.ts) reads or creates the data directory's.
+ */
+export type LoadedConfig = Omit<Config, 'signingSecret'> & { signingSecret: string | null };
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -217,7 +224,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses an environment (process.env by default) into a frozen Config. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<LoadedConfig> {
   // Empty strings mean "unset", as in most .env conventions.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
@@ -236,12 +243,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
     throw new ConfigError(
-      'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL, so that every process signs and verifies URLs with the same key',
+      'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL (PostgreSQL): every process that shares the database must sign and verify ' +
+        'upload and media URLs with the same key; set one value of at least 32 characters (e.g. `openssl rand -hex 32`) on every process',
     );
   }
   const dataDir = resolve(e.CURTA_DATA_DIR);
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  const config: Config = {
+  const config: LoadedConfig = {
     env: e.NODE_ENV,
     http: {
       host: e.HOST,
@@ -253,7 +261,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     dataDir,
     logLevel: e.LOG_LEVEL,
-    signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    signingSecret: e.CURTA_SIGNING_SECRET ?? null,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
       : { kind: 'pglite', dir: resolve(dataDir, 'db') },

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { PermanentJobError, type EnqueueOptions, type Job, type JobHandler, type JobQueue, type WorkOptions } from '../ports/job-queue.js';
 import { dedupeKeyOf, defineJob, enqueueJob, withPayloadCheck } from './job-definition.js';
 import { JOBS, jobNames, startJobWorkers } from './job-registry.js';
+
+/** A configuration as the app hands it to workers (they never read the signing secret). */
+const settings = (env: Record<string, string>): Readonly<Config> => ({ ...loadConfig(env), signingSecret: 'x'.repeat(32) });
 
 /** Records what a caller asks of the queue; runs nothing. */
 function recordingQueue() {
@@ -51,7 +54,7 @@ describe('job registry', () => {
     };
 
     const off = recordingQueue();
-    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '0' }), instrument)).toHaveLength(2);
+    expect(startJobWorkers(off.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '0' }), instrument)).toHaveLength(2);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
@@ -59,7 +62,7 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(3);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(3);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
 
@@ -104,7 +107,7 @@ describe('typed enqueue', () => {
       worker: () => ({ concurrency: 1, leaseMs: 1000, pollMs: 1000 }),
     });
     const { queue, worked } = recordingQueue();
-    startJobWorkers(queue, { slow }, { slow: async () => undefined }, loadConfig({ CURTA_DATA_DIR: '/tmp/curta-registry-test' }));
+    startJobWorkers(queue, { slow }, { slow: async () => undefined }, settings({ CURTA_DATA_DIR: '/tmp/curta-registry-test' }));
     expect(worked[0]!.opts).toEqual({ concurrency: 1, leaseMs: 1000, pollMs: 1000, backoff: { baseMs: 60_000 } });
   });
 
