@@ -11,6 +11,7 @@ import { resolveSigningSecret } from './config/signing-secret.js';
 import { projectRoot } from './lib/project-root.js';
 import { createHttpServer } from './http/server.js';
 import { webAppRoutes } from './http/web-app.js';
+import { webSecurityOptions } from './http/web-security.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
@@ -134,6 +135,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     trustProxy: config.http.trustProxy,
     publicBaseUrl: config.http.publicBaseUrl,
     checkResponses: config.env === 'test',
+    security: webSecurityOptions(config),
   });
   const routes = collectRoutes(http);
   metrics.instrumentHttp(http);

@@ -57,6 +57,37 @@ const trustProxy = z
     return z.NEVER;
   });
 
+/** `*`, or a comma-separated list of origins (`https://app.example.com`); unset: none (same-origin only). */
+const corsOrigins = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): readonly string[] => {
+    if (!v) return [];
+    if (v === '*') return ['*'];
+    const origins: string[] = [];
+    for (const raw of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      let u: URL | null = null;
+      try {
+        u = new URL(raw);
+      } catch {
+        // reported below
+      }
+      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${raw}" is not an origin: write scheme://host[:port], e.g. https://app.example.com, or *`,
+        });
+        return z.NEVER;
+      }
+      origins.push(u.origin);
+    }
+    return origins;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(8080),
@@ -115,6 +146,8 @@ const EnvSchema = z.object({
 
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
+  /** Web origins whose pages may call the API from the browser (CORS); media and uploads answer every origin regardless. */
+  CURTA_CORS_ORIGINS: corsOrigins,
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (the Prometheus scraper's credentials). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Rate limits: `<count>/<window>` or `off` (fixed windows, counted in the cache, so shared by every process on Redis). */
@@ -165,6 +198,8 @@ export interface Config {
     trustProxy: boolean | number | string;
     /** null: /metrics is open (keep it off the public internet at the proxy). */
     metricsToken: string | null;
+    /** Origins allowed to call the API cross-origin (`['*']`: any); empty: same-origin only. */
+    corsOrigins: readonly string[];
   };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
@@ -258,6 +293,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       trustProxy: e.TRUST_PROXY,
       metricsToken: e.METRICS_TOKEN ?? null,
+      corsOrigins: e.CURTA_CORS_ORIGINS,
     },
     dataDir,
     logLevel: e.LOG_LEVEL,
