@@ -6,10 +6,12 @@ import { migrate } from './adapters/db/migrate.js';
 import { createCache, createObjectStore, createRateCounters, openDatabase } from './adapters/factory.js';
 import { DbJobQueue } from './adapters/queue/db-job-queue.js';
 import { FsObjectStore } from './adapters/storage/fs-object-store.js';
-import type { Config } from './config/config.js';
+import type { LoadedConfig } from './config/config.js';
+import { resolveSigningSecret } from './config/signing-secret.js';
 import { projectRoot } from './lib/project-root.js';
 import { createHttpServer } from './http/server.js';
 import { webAppRoutes } from './http/web-app.js';
+import { webSecurityOptions } from './http/web-security.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
@@ -79,9 +81,10 @@ export interface CreateAppOptions {
 }
 
 /** The composition root: adapters chosen from config, services wired, routes registered. */
-export async function createApp(config: Readonly<Config>, opts: CreateAppOptions = {}): Promise<App> {
-  const log = opts.logger ?? pino({ level: config.logLevel });
-  await mkdir(config.dataDir, { recursive: true });
+export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppOptions = {}): Promise<App> {
+  const log = opts.logger ?? pino({ level: loaded.logLevel });
+  await mkdir(loaded.dataDir, { recursive: true });
+  const config = await resolveSigningSecret(loaded, log);
 
   const db = opts.db ?? (await openDatabase(config, log.child({ module: 'db' })));
   await migrate(db);
@@ -160,6 +163,7 @@ export async function createApp(config: Readonly<Config>, opts: CreateAppOptions
     trustProxy: config.http.trustProxy,
     publicBaseUrl: config.http.publicBaseUrl,
     checkResponses: config.env === 'test',
+    security: webSecurityOptions(config),
   });
   const routes = collectRoutes(http);
   metrics.instrumentHttp(http);

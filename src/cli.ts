@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/config.js';
+import { resolveSigningSecret } from './config/signing-secret.js';
 import { migrate } from './adapters/db/migrate.js';
 import { createObjectStore, openDatabase } from './adapters/factory.js';
 import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from './modules/recs/recs-command.js';
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  let config: Readonly<Config>;
+  let config: Readonly<LoadedConfig>;
   try {
     config = loadConfig();
   } catch (err) {
@@ -70,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     const db = await openDatabase(config);
     try {
       await migrate(db);
-      return await recsTrainCommand(db, createObjectStore(config), { windowDays: config.recs.trainWindowDays, force: parsed.force }, io);
+      const store = createObjectStore(await resolveSigningSecret(config, log));
+      return await recsTrainCommand(db, store, { windowDays: config.recs.trainWindowDays, force: parsed.force }, io);
     } finally {
       await db.close();
     }

@@ -13,7 +13,7 @@ import { FsObjectStore } from './storage/fs-object-store.js';
 import { S3ObjectStore } from './storage/s3-object-store.js';
 
 /** The one place that turns configuration into adapters: same code, embedded or distributed. */
-export async function openDatabase(config: Readonly<Config>, logger?: AdapterLogger): Promise<Database> {
+export async function openDatabase(config: Readonly<Pick<Config, 'database'>>, logger?: AdapterLogger): Promise<Database> {
   if (config.database.kind === 'postgres') {
     return PostgresDatabase.open(config.database.url, {
       maxConnections: config.database.poolMax,
@@ -46,7 +46,7 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
   });
 }
 
-export async function createCache(config: Readonly<Config>): Promise<Cache> {
+export async function createCache(config: Readonly<Pick<Config, 'cache'>>): Promise<Cache> {
   if (config.cache.kind === 'redis') return RedisCache.connect(config.cache.url, { keyPrefix: 'curta:' });
   return new MemoryCache({ maxBytes: config.cache.maxBytes });
 }
@@ -69,7 +69,7 @@ export interface RateCounters {
  * start-up (see `checkCounterEviction`).
  */
 export async function createRateCounters(
-  config: Readonly<Config>,
+  config: Readonly<Pick<Config, 'rateLimitStore'>>,
   cache: Cache,
   logger: AdapterLogger = consoleLogger,
 ): Promise<RateCounters> {

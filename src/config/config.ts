@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /**
@@ -58,6 +57,37 @@ const trustProxy = z
     return z.NEVER;
   });
 
+/** `*`, or a comma-separated list of origins (`https://app.example.com`); unset: none (same-origin only). */
+const corsOrigins = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): readonly string[] => {
+    if (!v) return [];
+    if (v === '*') return ['*'];
+    const origins: string[] = [];
+    for (const raw of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      let u: URL | null = null;
+      try {
+        u = new URL(raw);
+      } catch {
+        // reported below
+      }
+      if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.pathname !== '/' || u.search || u.hash) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${raw}" is not an origin: write scheme://host[:port], e.g. https://app.example.com, or *`,
+        });
+        return z.NEVER;
+      }
+      origins.push(u.origin);
+    }
+    return origins;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(8080),
@@ -65,7 +95,7 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   CURTA_DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** HMAC key for signed storage URLs; random per process when unset (fine for one process). */
+  /** HMAC key for signed upload and media URLs; unset (embedded only): kept in `<data dir>/signing-secret` (src/config/signing-secret.ts). */
   CURTA_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 
   DATABASE_URL: z
@@ -151,6 +181,8 @@ const EnvSchema = z.object({
 
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
+  /** Web origins whose pages may call the API from the browser (CORS); media and uploads answer every origin regardless. */
+  CURTA_CORS_ORIGINS: corsOrigins,
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (the Prometheus scraper's credentials). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Rate-limit counters in their own Redis (unset: REDIS_URL's, beside cached content; unset too: in-process). */
@@ -239,9 +271,12 @@ export interface Config {
     trustProxy: boolean | number | string;
     /** null: /metrics is open (keep it off the public internet at the proxy). */
     metricsToken: string | null;
+    /** Origins allowed to call the API cross-origin (`['*']`: any); empty: same-origin only. */
+    corsOrigins: readonly string[];
   };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** HMAC key of signed upload and media URLs: CURTA_SIGNING_SECRET, or the data directory's (embedded). */
   signingSecret: string;
   database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number };
   cache: { kind: 'memory'; maxBytes: number } | { kind: 'redis'; url: string };
@@ -323,6 +358,13 @@ export interface Config {
   };
 }
 
+/**
+ * What the environment says, before start-up fills in what it keeps on disk: the signing
+ * secret is null when CURTA_SIGNING_SECRET is unset (the embedded profile), and
+ * resolveSigningSecret (src/config/signing-secret.ts) reads or creates the data directory's.
+ */
+export type LoadedConfig = Omit<Config, 'signingSecret'> & { signingSecret: string | null };
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -331,7 +373,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses an environment (process.env by default) into a frozen Config. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<LoadedConfig> {
   // Empty strings mean "unset", as in most .env conventions.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
@@ -350,7 +392,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.DATABASE_URL && !e.CURTA_SIGNING_SECRET) {
     throw new ConfigError(
-      'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL, so that every process signs and verifies URLs with the same key',
+      'Invalid configuration:\n  CURTA_SIGNING_SECRET: required with DATABASE_URL (PostgreSQL): every process that shares the database must sign and verify ' +
+        'upload and media URLs with the same key; set one value of at least 32 characters (e.g. `openssl rand -hex 32`) on every process',
     );
   }
   // Events older than this are deleted: never before the recommender's training window is done with them, nor
@@ -364,7 +407,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const dataDir = resolve(e.CURTA_DATA_DIR);
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  const config: Config = {
+  const config: LoadedConfig = {
     env: e.NODE_ENV,
     http: {
       host: e.HOST,
@@ -373,10 +416,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       trustProxy: e.TRUST_PROXY,
       metricsToken: e.METRICS_TOKEN ?? null,
+      corsOrigins: e.CURTA_CORS_ORIGINS,
     },
     dataDir,
     logLevel: e.LOG_LEVEL,
-    signingSecret: e.CURTA_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    signingSecret: e.CURTA_SIGNING_SECRET ?? null,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
       : { kind: 'pglite', dir: resolve(dataDir, 'db') },

@@ -65,6 +65,16 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+const UNKNOWN_FIELD = 'unknown field';
+
+/** One issue per field: fields a strict object does not declare are each named by their own path. */
+function fieldIssues(path: readonly string[], message: string, code: string, keys: unknown): Array<{ path: string; message: string }> {
+  if (code === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+    return keys.map((key) => ({ path: [...path, String(key)].join('.'), message: UNKNOWN_FIELD }));
+  }
+  return [{ path: path.join('.'), message }];
+}
+
 /** Maps any thrown value to `{error: {code, message}}` with the right status. */
 export function handleError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
   // A full disk anywhere (a write of the store, the database's files, a work folder) is a clear, retryable answer.
@@ -86,13 +96,21 @@ export function handleError(thrown: unknown, request: FastifyRequest, reply: Fas
   }
   // A route's request schema refused the input (or a service's own parse did).
   const issues = hasZodFastifySchemaValidationErrors(err)
-    ? err.validation.map((i) => ({ path: i.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: i.message }))
+    ? err.validation.flatMap((i) =>
+        fieldIssues(i.instancePath.replace(/^\//, '').split('/').filter(Boolean), i.message ?? 'invalid', i.keyword, i.params['keys']),
+      )
     : err instanceof ZodError
-      ? err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      ? err.issues.flatMap((i) => fieldIssues(i.path.map(String), i.message, i.code, 'keys' in i ? i.keys : undefined))
       : null;
   if (issues) {
+    const unknown = issues.filter((i) => i.message === UNKNOWN_FIELD);
     const first = issues[0];
-    const message = first ? `Invalid request: ${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid request';
+    const message =
+      unknown.length > 0
+        ? `Invalid request: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((i) => `"${i.path}"`).join(', ')}`
+        : first
+          ? `Invalid request: ${first.path ? `${first.path}: ` : ''}${first.message}`
+          : 'Invalid request';
     void reply.status(400).send(errorBody('validation_failed', message, issues));
     return;
   }

@@ -9,6 +9,7 @@ import { registerCacheDefaults } from '../lib/http/cache-control.js';
 import { errorBody, handleError } from './error-map.js';
 import { createSerializerCompiler } from './json-schema.js';
 import { registerApiDocument } from './openapi/openapi.routes.js';
+import { registerWebSecurity, type WebSecurityOptions } from './web-security.js';
 
 export interface ServerOptions {
   logger: Logger;
@@ -21,6 +22,8 @@ export interface ServerOptions {
   publicBaseUrl: string;
   /** Parse every answer with its response schema before writing it (tests: a drifted answer is a 500, not a coerced body). */
   checkResponses?: boolean;
+  /** Media and upload origins for the page's CSP, and the API's CORS allow-list; unset: this origin only. */
+  security?: Omit<WebSecurityOptions, 'publicBaseUrl'>;
 }
 
 /**
@@ -70,6 +73,14 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
+  // First, so that every answer — error and not-found ones included — carries the headers.
+  await registerWebSecurity(app, {
+    publicBaseUrl: opts.publicBaseUrl,
+    mediaOrigins: [],
+    uploadOrigins: [],
+    corsOrigins: [],
+    ...opts.security,
+  });
   // Routes declare Zod schemas (src/lib/http/route.ts): Zod validates requests, compiled serializers write responses.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(createSerializerCompiler({ checkResponses: opts.checkResponses ?? false }));

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { PermanentJobError, type EnqueueOptions, type Job, type JobHandler, type JobQueue, type WorkOptions } from '../ports/job-queue.js';
 import { dedupeKeyOf, defineJob, enqueueJob, withPayloadCheck } from './job-definition.js';
 import { JOBS, jobNames, startJobWorkers } from './job-registry.js';
+
+/** A configuration as the app hands it to workers (they never read the signing secret). */
+const settings = (env: Record<string, string>): Readonly<Config> => ({ ...loadConfig(env), signingSecret: 'x'.repeat(32) });
 
 /** Records what a caller asks of the queue; runs nothing. */
 function recordingQueue() {
@@ -56,7 +59,7 @@ describe('job registry', () => {
 
     const off = recordingQueue();
     const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0' };
-    expect(startJobWorkers(off.queue, JOBS, handlers, loadConfig(quiet), instrument)).toHaveLength(3);
+    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(3);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
@@ -65,7 +68,7 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, loadConfig({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(5);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(5);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
@@ -75,7 +78,7 @@ describe('job registry', () => {
         recordingQueue().queue,
         JOBS,
         handlers,
-        loadConfig({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
+        settings({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
       ),
     ).toHaveLength(3);
 
@@ -120,7 +123,7 @@ describe('typed enqueue', () => {
       worker: () => ({ concurrency: 1, leaseMs: 1000, pollMs: 1000 }),
     });
     const { queue, worked } = recordingQueue();
-    startJobWorkers(queue, { slow }, { slow: async () => undefined }, loadConfig({ CURTA_DATA_DIR: '/tmp/curta-registry-test' }));
+    startJobWorkers(queue, { slow }, { slow: async () => undefined }, settings({ CURTA_DATA_DIR: '/tmp/curta-registry-test' }));
     expect(worked[0]!.opts).toEqual({ concurrency: 1, leaseMs: 1000, pollMs: 1000, backoff: { baseMs: 60_000 } });
   });
 

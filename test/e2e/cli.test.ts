@@ -66,6 +66,14 @@ describe('curta CLI', () => {
     expect(r.stderr).toMatch(/PORT/);
   });
 
+  it('refuses to start on PostgreSQL without a shared signing secret, saying why', async () => {
+    const dataDir = join(dir, 'postgres-profile');
+    const r = await curta(['serve'], { CURTA_DATA_DIR: dataDir, DATABASE_URL: 'postgres://127.0.0.1:1/never-reached', LOG_LEVEL: 'warn' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/CURTA_SIGNING_SECRET: required with DATABASE_URL \(PostgreSQL\)/);
+    expect(existsSync(join(dataDir, 'signing-secret'))).toBe(false);
+  });
+
   it('refuses to start workers without a usable ffmpeg, saying what is missing', async () => {
     const r = await curta(['worker'], { CURTA_DATA_DIR: dir, FFMPEG_PATH: '/nonexistent/ffmpeg', LOG_LEVEL: 'warn' });
     expect(r.code).toBe(69);

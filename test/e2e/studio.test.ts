@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, ensureWebBuilt, launchChromium } from '../support/browser.js';
+import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations } from '../support/browser.js';
 import { makeClip } from '../support/media.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,8 +130,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       },
       [token, JSON.stringify(user)] as const,
     );
-    const page = await context.newPage();
     const errors: string[] = [];
+    await reportCspViolations(context, (m) => errors.push(m));
+    const page = await context.newPage();
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${baseUrl}/upload`);
     await page.getByTestId('studio-file').waitFor({ state: 'attached', timeout: 20_000 });
@@ -174,8 +175,9 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
 
   it('signs up from the studio and refuses files it cannot take, before sending anything', async () => {
     const context = await browser!.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
-    const page = await context.newPage();
     const errors: string[] = [];
+    await reportCspViolations(context, (m) => errors.push(m));
+    const page = await context.newPage();
     page.on('pageerror', (err) => errors.push(err.message));
     const uploadCalls: string[] = [];
     page.on('request', (r) => {

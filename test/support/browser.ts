@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -29,6 +29,27 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
     ],
+  });
+}
+
+/**
+ * Reports every Content-Security-Policy violation on a context's pages (the
+ * document's `securitypolicyviolation` event, and Chromium's console line for
+ * what it refused) to `report`, the way tests collect page errors: the app
+ * must run under its CSP without one — a policy that blocked hls.js's worker,
+ * its `blob:` media or a media origin would show up here even where a
+ * fallback kept the video playing.
+ */
+export async function reportCspViolations(context: BrowserContext, report: (message: string) => void): Promise<void> {
+  await context.exposeBinding('__curtaCspViolation', (_source, message: string) => report(message));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const send = (window as unknown as { __curtaCspViolation?: (m: string) => void }).__curtaCspViolation;
+      send?.(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  context.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) report(`CSP console: ${msg.text()}`);
   });
 }
 

@@ -29,6 +29,12 @@ export function registerCacheDefaults(app: FastifyInstance): void {
  * caches that ignore that rule not to hand one user's answer to another.
  */
 export function cachePubliclyForAnonymous(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('vary', 'Authorization');
+  // Added to what is there: the API's CORS answers vary by Origin too.
+  const vary = String(reply.getHeader('vary') ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (!vary.some((v) => v.toLowerCase() === 'authorization')) vary.push('Authorization');
+  reply.header('vary', vary.join(', '));
   if (request.user === null && request.headers.authorization === undefined) reply.header('cache-control', PUBLIC_SHORT_CACHE);
 }

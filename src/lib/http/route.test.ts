@@ -84,7 +84,7 @@ describe('declared routes', () => {
       { url: '/items/ABC', payload: { note: 'hi' }, path: 'id', message: 'not an item id' },
       { url: '/items/abc?count=-1', payload: { note: 'hi' }, path: 'count' },
       { url: '/items/abc', payload: { note: 'too long' }, path: 'note' },
-      { url: '/items/abc', payload: { note: 'hi', extra: 1 }, path: '' },
+      { url: '/items/abc', payload: { note: 'hi', extra: 1 }, path: 'extra', message: 'unknown field "extra"' },
     ];
     for (const c of cases) {
       const res = await app.inject({ method: 'POST', url: c.url, payload: c.payload });
@@ -94,6 +94,47 @@ describe('declared routes', () => {
       expect(body.error.details[0]?.path).toBe(c.path);
       if (c.message) expect(body.error.message).toContain(c.message);
     }
+  });
+
+  it('refuses any field sent to a write route that declares no body, and accepts none or {}', async () => {
+    const refused = await app.inject({ method: 'DELETE', url: '/items/abc', payload: { hard: true, reason: 'x' } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'validation_failed',
+        message: 'Invalid request: unknown fields "hard", "reason"',
+        details: [
+          { path: 'hard', message: 'unknown field' },
+          { path: 'reason', message: 'unknown field' },
+        ],
+      },
+    });
+    expect((await app.inject({ method: 'DELETE', url: '/items/abc', payload: {} })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: '/items/abc' })).statusCode).toBe(204);
+  });
+
+  it('will not register a body schema that would drop unknown fields, naming where', async () => {
+    const lenient = (body: z.ZodType) =>
+      defineRoute({
+        method: 'POST',
+        url: `/lenient-${Math.random().toString(36).slice(2)}`,
+        operationId: 'lenient',
+        tag: 'system',
+        summary: 'test',
+        description: 'test',
+        auth: 'none',
+        body,
+        response: null,
+        status: 204,
+        handler: async () => undefined,
+      });
+    expect(() => registerRoutes(app, [lenient(z.object({ visibility: z.string() }))])).toThrow(/POST \/lenient-\w+: .* at body;/);
+    expect(() =>
+      registerRoutes(app, [lenient(z.strictObject({ parts: z.array(z.object({ etag: z.string() })).optional() }).refine(() => true))]),
+    ).toThrow(/unknown fields at body\.parts\[\]; declare its objects with z\.strictObject\(\)/);
+    expect(() => registerRoutes(app, [lenient(z.union([z.strictObject({ a: z.string() }), z.object({ b: z.string() })]))])).toThrow(
+      /at body;/,
+    );
   });
 
   it('hands a missing optional body to the handler as undefined', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { RateLimitedAction } from '../../config/config.js';
 import type { PublicUser } from '../../modules/accounts/user.types.js';
 import { cachePubliclyForAnonymous } from './cache-control.js';
@@ -96,6 +96,7 @@ export interface RouteSpec<
   rateLimit?: RateLimitedAction;
   params?: P;
   query?: Q;
+  /** The JSON body. Its objects must be strict (registerRoutes refuses one that would drop unknown fields); a write route without one refuses any field. */
   body?: B;
   /** The JSON body may be left out (the handler then sees `undefined`). */
   bodyOptional?: boolean;
@@ -146,15 +147,84 @@ export function isRawResponse(r: unknown): r is RawResponse {
   return typeof r === 'object' && r !== null && 'contentType' in r && !('_zod' in r);
 }
 
+const WRITE_METHODS: ReadonlySet<RouteMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The body of a write route that declares none: nothing, or `{}` — any field in it is unknown. */
+const NO_BODY = z.strictObject({}).nullish();
+
+/** The parts of a Zod schema's definition that can hold an object. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  catchall?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  element?: z.ZodType;
+  options?: readonly z.ZodType[];
+  left?: z.ZodType;
+  right?: z.ZodType;
+  valueType?: z.ZodType;
+  items?: readonly z.ZodType[];
+  rest?: z.ZodType | null;
+  getter?: () => z.ZodType;
+}
+
+/**
+ * Where a request body schema would silently drop fields it does not declare: the paths
+ * of its objects that are not strict (`z.object` rather than `z.strictObject` / `.strict()`).
+ */
+export function lenientObjectsIn(schema: z.ZodType, path = 'body', seen = new Set<z.ZodType>()): string[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  const def = schema._zod.def as unknown as SchemaDef;
+  const within = (s: z.ZodType | null | undefined, at = path) => (s ? lenientObjectsIn(s, at, seen) : []);
+  switch (def.type) {
+    case 'object':
+      return [
+        ...(def.catchall?._zod.def.type === 'never' ? [] : [path]),
+        ...Object.entries(def.shape ?? {}).flatMap(([key, value]) => within(value, `${path}.${key}`)),
+      ];
+    case 'array':
+      return within(def.element, `${path}[]`);
+    case 'record':
+      return within(def.valueType, `${path}.*`);
+    case 'tuple':
+      return [...(def.items ?? []).flatMap((item, i) => within(item, `${path}[${i}]`)), ...within(def.rest, `${path}[]`)];
+    case 'union':
+      return (def.options ?? []).flatMap((option) => within(option));
+    case 'intersection':
+      return [...within(def.left), ...within(def.right)];
+    case 'pipe':
+      // Both sides: a preprocess step hands the client's object on to `out`.
+      return [...within(def.in), ...within(def.out)];
+    case 'lazy':
+      return within(def.getter?.());
+    default:
+      // optional, nullable, default, readonly, catch, …: the wrapped schema.
+      return within(def.innerType);
+  }
+}
+
 /** Fastify's `schema` for a route: what validation and serialisation read (the document reads the declaration). */
 function fastifySchema(route: AnyRoute): Record<string, unknown> {
   // Raw answers (bytes, streams) are sent as they are: nothing to serialise.
   const json = route.response && !isRawResponse(route.response) ? (route.response as z.ZodType) : null;
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  // A write without a declared body still refuses one with fields (a client that thinks it sends options learns it does not).
+  const declared = route.body as z.ZodType | undefined;
+  const body: z.ZodType | null = declared
+    ? // Fastify hands a missing body over as null: an optional body reads as undefined.
+      route.bodyOptional
+      ? declared.nullish().transform((b) => b ?? undefined)
+      : declared
+    : !route.rawBody && methods.some((m) => WRITE_METHODS.has(m))
+      ? NO_BODY
+      : null;
   return {
     ...(route.params ? { params: route.params } : {}),
     ...(route.query ? { querystring: route.query } : {}),
-    // Fastify hands a missing body over as null: an optional body reads as undefined.
-    ...(route.body ? { body: route.bodyOptional ? (route.body as z.ZodType).nullish().transform((b) => b ?? undefined) : route.body } : {}),
+    ...(body ? { body } : {}),
     ...(route.headers ? { headers: route.headers } : {}),
     ...(json ? { response: { [route.status ?? 200]: json } } : {}),
   };
@@ -164,6 +234,14 @@ function fastifySchema(route: AnyRoute): Record<string, unknown> {
 export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
     const status = route.status ?? 200;
+    // Unknown fields are refused, never dropped: a client sending `privacy` for `visibility` must hear about it.
+    const lenient = route.body ? lenientObjectsIn(route.body as z.ZodType) : [];
+    if (lenient.length > 0) {
+      throw new Error(
+        `${String(route.method)} ${route.url}: the body schema would silently drop unknown fields at ${lenient.join(', ')}; ` +
+          'declare its objects with z.strictObject() or .strict()',
+      );
+    }
     app.route({
       method: route.method,
       url: route.url,

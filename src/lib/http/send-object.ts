@@ -52,6 +52,8 @@ export async function sendStoredObject(
 ): Promise<FastifyReply> {
   reply.header('access-control-allow-origin', '*');
   reply.header('access-control-expose-headers', 'Content-Length, Content-Range, ETag, Accept-Ranges');
+  // Players and pages on any origin may embed media (<video>, <img> without CORS); the default is same-origin.
+  reply.header('cross-origin-resource-policy', 'cross-origin');
   reply.header('accept-ranges', 'bytes');
   reply.header('etag', info.etag);
   reply.header('last-modified', info.lastModified.toUTCString());

@@ -36,7 +36,7 @@ export const CompleteUpload = requestSchema(
   z
     .object({
       parts: z
-        .array(z.object({ partNumber: z.int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+        .array(z.strictObject({ partNumber: z.int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
         .max(10_000)
         .optional()
         .describe("The parts' ETags as storage answered them (multipart); left out, the server lists them itself"),
