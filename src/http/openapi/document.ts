@@ -85,7 +85,7 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
   for (const s of errorStatuses(contract)) responses[s] = errorResponse(s, contract.errorBodies?.[s]);
   const notes = [
     contract.description,
-    contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (per user and per address).` : '',
+    contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (\`RATE_LIMIT_${contract.rateLimit.toUpperCase()}_*\`).` : '',
     contract.cache === 'public-for-anonymous'
       ? 'Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).'
       : '',

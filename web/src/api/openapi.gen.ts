@@ -134,7 +134,7 @@ export type paths = {
          * Create an account and sign in
          * @description Usernames are unique, case-insensitively (409 `username_taken`). The answer carries a bearer token.
          *
-         *     Rate limited: the `signup` limits (per user and per address).
+         *     Rate limited: the `signup` limits (`RATE_LIMIT_SIGNUP_*`).
          */
         post: operations["signUp"];
         delete?: never;
@@ -156,7 +156,7 @@ export type paths = {
          * Sign in
          * @description A wrong username or password is 401 `invalid_credentials`. A banned account gets 403 `account_banned` (with the reason) after a correct password. Every attempt counts per address; failed ones also per username, which is refused for a while once it used them up.
          *
-         *     Rate limited: the `login` limits (per user and per address).
+         *     Rate limited: the `login` limits (`RATE_LIMIT_LOGIN_*`).
          */
         post: operations["logIn"];
         delete?: never;
@@ -218,7 +218,7 @@ export type paths = {
          * Change the password
          * @description Needs the current password (403 `wrong_password`); the new one follows the sign-up rules. Every other session of the account ends; the token used for this request stays valid. Counts against the `account` rate limit.
          *
-         *     Rate limited: the `account` limits (per user and per address).
+         *     Rate limited: the `account` limits (`RATE_LIMIT_ACCOUNT_*`).
          */
         post: operations["changePassword"];
         delete?: never;
@@ -245,7 +245,7 @@ export type paths = {
          * Delete the account
          * @description Needs the password (403 `wrong_password`). Deletes the account and everything it made: videos (originals and renditions), comments, likes, bookmarks, follows both ways, blocks, reports filed, playback history, avatar and sessions; counts on other people's videos and comments drop accordingly. Reports about the account stay for moderators. The username is held for `DELETED_USERNAME_HOLD_DAYS` before anyone can sign up with it. Counts against the `account` rate limit.
          *
-         *     Rate limited: the `account` limits (per user and per address).
+         *     Rate limited: the `account` limits (`RATE_LIMIT_ACCOUNT_*`).
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -268,7 +268,7 @@ export type paths = {
          * Download all of my data (ZIP)
          * @description A ZIP streamed as it is made: `curta-export.json` (profile, videos with metadata, comments, likes, bookmarks, shares, follows both ways, blocks, reports filed, playback history), `avatar.jpg`, and every original uploaded, under `originals/`. Memory stays flat whatever its size; a failure midway ends the connection (the archive is then incomplete). Counts against the `export` rate limit.
          *
-         *     Rate limited: the `export` limits (per user and per address).
+         *     Rate limited: the `export` limits (`RATE_LIMIT_EXPORT_*`).
          */
         get: operations["exportMyData"];
         put?: never;
@@ -380,7 +380,7 @@ export type paths = {
          * Start an upload
          * @description Returns signed URL(s) to PUT the file to: one URL, or one per part for large files (multipart, resumable). Storage then starts processing by itself; `complete` makes sure. Counts against the daily upload quota (uploads and bytes per UTC day): over it, 429 `upload_quota_exceeded` with Retry-After (seconds to midnight UTC).
          *
-         *     Rate limited: the `upload` limits (per user and per address).
+         *     Rate limited: the `upload` limits (`RATE_LIMIT_UPLOAD_*`).
          */
         post: operations["createUpload"];
         delete?: never;
@@ -653,7 +653,7 @@ export type paths = {
          * Like (idempotent)
          * @description Answers the new like count.
          *
-         *     Rate limited: the `like` limits (per user and per address).
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
          */
         put: operations["likeVideo"];
         post?: never;
@@ -661,7 +661,7 @@ export type paths = {
          * Unlike (idempotent)
          * @description Answers the new like count.
          *
-         *     Rate limited: the `like` limits (per user and per address).
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
          */
         delete: operations["unlikeVideo"];
         options?: never;
@@ -726,7 +726,7 @@ export type paths = {
          * Count a share and get a link
          * @description The link is the video's page in the web app (with preview tags for public videos).
          *
-         *     Rate limited: the `share` limits (per user and per address).
+         *     Rate limited: the `share` limits (`RATE_LIMIT_SHARE_*`).
          */
         post: operations["shareVideo"];
         delete?: never;
@@ -754,7 +754,7 @@ export type paths = {
          * Comment or reply
          * @description A reply to a reply joins the thread of its top-level comment. 403 `comments_disabled` when the owner turned them off.
          *
-         *     Rate limited: the `comment` limits (per user and per address).
+         *     Rate limited: the `comment` limits (`RATE_LIMIT_COMMENT_*`).
          */
         post: operations["createComment"];
         delete?: never;
@@ -795,7 +795,7 @@ export type paths = {
          * Like a comment (idempotent)
          * @description Answers the new like count.
          *
-         *     Rate limited: the `like` limits (per user and per address).
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
          */
         put: operations["likeComment"];
         post?: never;
@@ -803,7 +803,7 @@ export type paths = {
          * Unlike a comment (idempotent)
          * @description Answers the new like count.
          *
-         *     Rate limited: the `like` limits (per user and per address).
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
          */
         delete: operations["unlikeComment"];
         options?: never;
@@ -824,7 +824,7 @@ export type paths = {
          * Playback events (batched)
          * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model. Batches also count against a per-device limit; on 429, keep the batch and resend it after Retry-After. Anonymous views are also bounded per address: an address counts views for a limited number of new device ids per window and a limited number of views per video per day (beyond them events are accepted, and `viewsCounted` says what counted).
          *
-         *     Rate limited: the `events` limits (per user and per address).
+         *     Rate limited: the `events` limits (`RATE_LIMIT_EVENTS_*`).
          */
         post: operations["recordPlaybackEvents"];
         delete?: never;
@@ -956,7 +956,7 @@ export type paths = {
          * Report a video, comment or user
          * @description You can report what you can see, never yourself; one open report per target (409 `already_reported` with `details.reportId`). `details` is required with reason `other`.
          *
-         *     Rate limited: the `report` limits (per user and per address).
+         *     Rate limited: the `report` limits (`RATE_LIMIT_REPORT_*`).
          */
         post: operations["createReport"];
         delete?: never;
@@ -1145,7 +1145,7 @@ export type paths = {
          * Upload an avatar
          * @description Raw image bytes (≤ 5 MiB); stored as a 256×256 JPEG. Anonymous uploads are refused before the body is read. A picture larger than AVATAR_MAX_PIXELS / AVATAR_MAX_SIDE (by its header) is refused with 413 `image_dimensions_too_large` before it is decoded; when too many pictures are being decoded the answer is 503 `image_processing_busy` with Retry-After.
          *
-         *     Rate limited: the `avatar` limits (per user and per address).
+         *     Rate limited: the `avatar` limits (`RATE_LIMIT_AVATAR_*`).
          */
         put: operations["setAvatar"];
         post?: never;
