@@ -74,6 +74,7 @@ export interface AbuseReport {
   trendingRankAfter: number | null;
   /** Wrong passwords the server actually evaluated (answered 401) for the one username. */
   passwordsEvaluated: number;
+  /** Both during the measured period. */
   sseMaxOpen: number;
   slowPutMaxOpen: number;
   slowPutHeldToEnd: number;
@@ -298,7 +299,7 @@ export class Abuse {
         };
         this.sockets.add(req);
         this.slowOpen++;
-        this.slowMaxOpen = Math.max(this.slowMaxOpen, this.slowOpen);
+        if (this.rec.recording) this.slowMaxOpen = Math.max(this.slowMaxOpen, this.slowOpen);
         req.on('response', (res) => {
           res.resume();
           done(res.statusCode ?? 0);
@@ -357,7 +358,7 @@ export class Abuse {
           if (status === 200) {
             opened = true;
             this.sseOpen++;
-            this.sseMaxOpen = Math.max(this.sseMaxOpen, this.sseOpen);
+            if (this.rec.recording) this.sseMaxOpen = Math.max(this.sseMaxOpen, this.sseOpen);
           }
           res.resume();
           res.on('end', () => done(null));
