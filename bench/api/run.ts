@@ -48,6 +48,7 @@ import {
   type ManagedProcess,
 } from '../../test/support/cluster.js';
 import { makeClip } from '../../test/support/media.js';
+import { median, percentile, printTable } from '../support/report.js';
 
 const DURATION = Math.max(1, Number(process.env['DURATION'] ?? 6));
 const ROUNDS = Math.max(1, Number(process.env['ROUNDS'] ?? 3));
@@ -92,12 +93,6 @@ const LABELS = {
   videoCached: 'GET /videos/{id}  nginx cache HIT (reference)',
   segCached: '1 MiB segment     nginx cache HIT (reference)',
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** One row per label: the median of each column over its rounds; errors summed. */
 function summarize(rows: Row[]): Row[] {
@@ -169,11 +164,11 @@ async function bodyLoopRun(url: string, connections: number, duration: number): 
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  const pct = (p: number) => percentile(latencies, p);
   return { reqPerSec: latencies.length / seconds, p50: pct(50), p99: pct(99), bytesPerSec: bytes / seconds, non2xx, errors };
 }
 
-function printTable(rows: Row[]): void {
+function printRows(rows: Row[]): void {
   const header = ['run', 'tool', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'non-2xx', 'errors'];
   const lines = rows.map((r) => [
     r.label,
@@ -185,11 +180,7 @@ function printTable(rows: Row[]): void {
     String(r.non2xx),
     String(r.errors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(fmt(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(fmt(l));
+  printTable(header, lines, 2);
 }
 
 async function main(): Promise<void> {
@@ -361,7 +352,7 @@ async function main(): Promise<void> {
     const cachedVideo = await run(LABELS.videoCached, `${cachedNginx.url}${paths.video}`, 'autocannon', 0);
 
     console.log(`\nmedians over ${ROUNDS} round(s)`);
-    printTable(summarize(rows));
+    printRows(summarize(rows));
 
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     const video = ratios['video']!;

@@ -558,11 +558,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
 // -------------------------------------------------------------------- clients
 
-/** Signs up through the cluster; returns the bearer token. */
-export async function signup(baseUrl: string, username: string): Promise<string> {
+/** Signs up through the cluster; returns the bearer token. `headers`: e.g. the X-Forwarded-For of a simulated client. */
+export async function signup(baseUrl: string, username: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await fetch(`${baseUrl}/api/v1/auth/signup`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: 'correct horse battery' }),
   });
   const body = (await res.json()) as { token?: string };
