@@ -213,6 +213,40 @@ describe('upload → process → play', () => {
   });
 });
 
+describe('status streams and changes made elsewhere', () => {
+  it('delivers a change no event in this process announced (a worker elsewhere) to every open stream, from one shared read', async () => {
+    const created = (await createUpload(token, 1000, { caption: 'before' })).body;
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${t.baseUrl}/api/v1/videos/${created.videoId}/events`, { headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
+    const captions = streams.map(async (res) => {
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const seen: string[] = [];
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !seen.includes('written elsewhere')) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        for (const m of text.matchAll(/^event: status\ndata: (.*)$/gm)) seen.push(JSON.parse(m[1]!).caption);
+      }
+      await reader.cancel();
+      return seen;
+    });
+    // Straight to the database, as another process would: no VideoEvents here to wake the streams.
+    await new Promise((r) => setTimeout(r, 300));
+    await t.app.db.query(`UPDATE videos SET caption = 'written elsewhere' WHERE id = $1`, [created.videoId]);
+    for (const seen of await Promise.all(captions)) {
+      expect(seen[0]).toBe('before');
+      expect(seen).toContain('written elsewhere');
+    }
+  });
+});
+
 describe('operations', () => {
   it('answers health, readiness and Prometheus metrics', async () => {
     expect((await api('GET', '/healthz')).body).toEqual({ status: 'ok' });

@@ -4,6 +4,7 @@ import { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
 import { MediaAccess } from './media-access.js';
 import { MediaUrls } from './media-urls.js';
 import { VideoEvents } from './video-events.js';
+import { VideoStatusWatch } from './status-watch.js';
 import { VideoManagementService } from './video-management.service.js';
 import { VideosRepository } from './videos.repository.js';
 import { videosRoutes } from './videos.routes.js';
@@ -25,6 +26,8 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
   events.onVideoChanged((id) => videos.forgetVideo(id));
   events.onViewersChanged((ids) => access.forgetViewers(ids));
   const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
+  // Changes made by a worker in another process reach an open status stream a second later at most.
+  const watch = new VideoStatusWatch((ids) => repo.listByIds(ids), 1000, p.log.child({ module: 'status-watch' }));
   return {
     videos,
     repo,
@@ -33,7 +36,7 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
     access,
     management,
     routes: [
-      ...videosRoutes({ videos, repo, events, management }),
+      ...videosRoutes({ videos, repo, events, management, watch }),
       ...mediaRoutes({
         store: p.store,
         urls,

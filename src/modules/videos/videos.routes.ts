@@ -6,17 +6,18 @@ import type { VideoEvents } from './video-events.js';
 import { FeedQuery, UpdateVideo, Video, VideoPage } from './videos.schema.js';
 import type { VideosRepository } from './videos.repository.js';
 import type { VideosService } from './videos.service.js';
-
-/** Changes made by a worker in another process reach an open status stream this late at most. */
-const SSE_POLL_MS = 1000;
+import type { VideoStatusWatch } from './status-watch.js';
+import type { VideoRow } from './video.types.js';
 
 export function videosRoutes(deps: {
   videos: VideosService;
   repo: VideosRepository;
   events: VideoEvents;
   management: VideoManagementService;
+  /** The shared database read behind every open status stream of this process. */
+  watch: VideoStatusWatch;
 }): AnyRoute[] {
-  const { videos, repo, events, management } = deps;
+  const { videos, repo, events, management, watch } = deps;
   return [
     defineRoute({
       method: 'GET',
@@ -98,12 +99,14 @@ export function videosRoutes(deps: {
         await videos.getVisibleRow(id, viewer); // 404 before we commit to a stream
 
         let last = '';
+        let lastRow = '';
         let busy = false;
         let again = false;
         const cleanup: Array<() => void> = [];
         const stream = openSseStream(request, reply, { onClose: () => cleanup.forEach((stop) => stop()) });
         if (stream.closed) return;
-        const push = async (): Promise<void> => {
+        /** Sends the video as this viewer sees it when that changed; `row` given: the shared poll's read, else read it now. */
+        const push = async (row?: VideoRow | null): Promise<void> => {
           if (stream.closed) return;
           if (busy) {
             again = true;
@@ -111,13 +114,14 @@ export function videosRoutes(deps: {
           }
           busy = true;
           try {
-            const row = await repo.get(id);
-            if (!row || !(await videos.canView(row, viewer))) {
+            const current = row === undefined ? await repo.get(id) : row;
+            if (!current || !(await videos.canView(current, viewer))) {
               stream.send('gone', '{}');
               stream.close();
               return;
             }
-            const view = videos.toView(row, viewer?.id ?? null);
+            lastRow = JSON.stringify(current);
+            const view = videos.toView(current, viewer?.id ?? null);
             const json = JSON.stringify(view);
             if (json !== last) {
               last = json;
@@ -134,10 +138,12 @@ export function videosRoutes(deps: {
             }
           }
         };
-        const poll = setInterval(() => void push(), SSE_POLL_MS);
         cleanup.push(
           events.subscribe(id, () => void push()),
-          () => clearInterval(poll),
+          // The shared once-a-second read; an unchanged row costs nothing more.
+          watch.watch(id, (row) => {
+            if (row === null || JSON.stringify(row) !== lastRow) void push(row);
+          }),
         );
         await push();
       },
