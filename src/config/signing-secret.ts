@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, type Config, type LoadedConfig } from './config.js';
+import { readTextIfExists } from '../lib/read-text.js';
 
 /** Where the embedded profile keeps its signing secret: next to the database and objects it protects. */
 export function signingSecretPath(dataDir: string): string {
@@ -50,13 +51,8 @@ async function readOrCreateSecret(dataDir: string, log: Pick<Logger, 'info' | 'w
 }
 
 async function readSecret(path: string, log: Pick<Logger, 'info' | 'warn'>): Promise<string | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const secret = text.trim();
   if (secret.length < MIN_LENGTH) {
     throw new ConfigError(

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EncodePlan, MediaSegment, RungPlan } from '../../ports/transcoder.js';
 import { codecsFromInitSegment } from './codec-string.js';
+import { readTextIfExists } from '../../lib/read-text.js';
 
 /**
  * HLS text: reading the media playlists ffmpeg writes (while it writes them)
@@ -51,13 +52,8 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
 
 /** The media playlist at `path`, or null while ffmpeg has not written it yet. */
 export async function readMediaPlaylist(path: string): Promise<MediaPlaylist | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   // Rename-on-write (hls_flags temp_file) means a complete file, but be strict anyway.
   if (!text.startsWith('#EXTM3U')) return null;
   return parseMediaPlaylist(text);
