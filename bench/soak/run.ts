@@ -477,7 +477,7 @@ async function main(): Promise<number> {
     await server.stop();
     await server.start();
     const abused = await soakRun('run 2 — clean mix + abuse patterns', server, seeded, true);
-    const drainedAbuse = await drain(server.origin, abused.uploads, 0);
+    const drainedAbuse = await drain(server.origin, abused.uploads, DRAIN * 1000);
 
     printRun(clean, drained);
     printRun(abused, drainedAbuse);

@@ -37,4 +37,15 @@ describe('MemoryCounters (the embedded rate limiter store)', () => {
     expect(await counters.get('k:999')).toBe(1);
     expect(await counters.get('newest')).toBe(1);
   });
+
+  it('a flood of fresh, single-hit keys (rotated device ids) evicts itself, never a live lockout', async () => {
+    const counters = new MemoryCounters({ maxKeys: 1000, now: () => 0 });
+    for (let i = 0; i < 10; i++) await counters.incr('login:name:victim', 1, 900_000); // locked out, and the oldest
+    for (let i = 0; i < 50_000; i++) await counters.incr(`events:device:${i}`, 1, 60_000);
+    expect(counters.size).toBeLessThanOrEqual(1000);
+    expect(await counters.get('login:name:victim')).toBe(10);
+    // Once nothing but counters that counted more than once is left, the oldest of them go.
+    for (let i = 0; i < 1000; i++) await counters.incr(`busy:${i}`, 2, 60_000);
+    expect(await counters.get('login:name:victim')).toBeUndefined();
+  });
 });

@@ -18,8 +18,9 @@ interface Counter {
  * shared with cached content, so no number of cached pages can evict a
  * lockout. Bounded by key count: when full, expired windows are dropped
  * first; only when every counter is live (more distinct addresses and
- * usernames in one window than `maxKeys`) do the oldest go, so that a
- * hundredth of the bound is free and the sweep's cost is shared by many inserts.
+ * usernames in one window than `maxKeys`) do live ones go — those that
+ * counted once before any other (see makeRoom) — until a hundredth of the
+ * bound is free, so the sweep's cost is shared by many inserts.
  * Synchronous inside, hence atomic.
  */
 export class MemoryCounters implements CounterStore {
@@ -68,15 +69,23 @@ export class MemoryCounters implements CounterStore {
     return counter;
   }
 
-  /** Frees at least a hundredth of the bound, so the next full sweep is that many inserts away. */
+  /**
+   * Frees at least a hundredth of the bound, so the next full sweep is that
+   * many inserts away. Live counters that have counted once go first (oldest
+   * first): a flood of fresh keys (a new X-Device-Id per request) is made of
+   * them, while a lockout has counted up to its limit — so the flood evicts
+   * itself, never a lockout. Only then, the oldest of the rest.
+   */
   private makeRoom(now: number): void {
     for (const [key, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(key);
     const target = this.maxKeys - Math.max(1, Math.ceil(this.maxKeys / 100));
-    // Still (nearly) all live: the oldest windows (Map order is creation order) go.
-    for (const key of this.counters.keys()) {
-      if (this.counters.size <= target) break;
-      this.counters.delete(key);
-      this.evictedLive++;
+    for (const pass of [(c: Counter) => c.value <= 1, () => true]) {
+      for (const [key, c] of this.counters) {
+        if (this.counters.size <= target) return;
+        if (!pass(c)) continue;
+        this.counters.delete(key);
+        this.evictedLive++;
+      }
     }
   }
 }
