@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { isAbandoned, OWNER_TAG, ownedName } from './scratch.js';
 
@@ -41,5 +44,21 @@ describe('scratch owner tags', () => {
     expect(isAbandoned('video-1-abcd', now - 2 * STALE, STALE, now)).toBe(true);
     // Even this process's own, if nothing touched it for that long (a leak).
     expect(isAbandoned(ownedName('video-1'), now - 2 * STALE, STALE, now)).toBe(true);
+  });
+
+  it('judges a container with the same host name but its own pid namespace by age alone', async () => {
+    const sibling = createHash('sha256').update(`${hostname()}\npid:[1]`).digest('hex').slice(0, 8);
+    // Our own host part names our pid namespace too.
+    expect(host).toBe(
+      createHash('sha256')
+        .update(`${hostname()}\n${readlinkSync('/proc/self/ns/pid')}`)
+        .digest('hex')
+        .slice(0, 8),
+    );
+    expect(sibling).not.toBe(host);
+    // Its pid means nothing here: not running here (or even ours) is no sign it is dead.
+    expect(isAbandoned(`video-1.${sibling}.${await deadPid()}.abcdef`, now - 1000, STALE, now)).toBe(false);
+    expect(isAbandoned(`video-1.${sibling}.${pid}.abcdef`, now - 1000, STALE, now)).toBe(false);
+    expect(isAbandoned(`video-1.${sibling}.${pid}.abcdef`, now - 2 * STALE, STALE, now)).toBe(true);
   });
 });

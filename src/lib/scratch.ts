@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +20,22 @@ import { join } from 'node:path';
  *   temporary upload grows at the minimum body rate), so an old one is dead
  *   whatever host made it. This also covers untagged names from older releases.
  * Processes on other hosts (containers with their own host names sharing a
- * volume) are judged by age alone: their pids mean nothing here.
+ * volume) are judged by age alone: their pids mean nothing here. "Host"
+ * includes the pid namespace: containers that share a host name (host
+ * networking, a compose `hostname:`) still have pid spaces of their own, and
+ * one's pid 1 is not the other's.
  */
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const HOST = createHash('sha256').update(`${hostname()}\n${pidNamespace()}`).digest('hex').slice(0, 8);
 const INSTANCE = randomBytes(3).toString('hex');
+
+/** The pid namespace this process lives in (Linux), or '' where there is none to read. */
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+}
 
 /** This process's tag. */
 export const OWNER_TAG = `${HOST}.${process.pid}.${INSTANCE}`;
