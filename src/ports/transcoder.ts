@@ -147,6 +147,13 @@ export interface EncodePlan {
    * size and frame rate. Absent means the duration limit.
    */
   maxDurationBy?: 'duration' | 'pixel_budget';
+  /**
+   * Most video frames decoded, whatever the timestamps say: twice the pixel
+   * budget over one frame's pixels. The duration cap trusts the frame rate the file
+   * declares; this bounds a file that declares 1 fps and packs frames a
+   * millisecond apart. Absent = no budget.
+   */
+  maxFrames?: number;
 }
 
 export interface MediaSegment {

@@ -103,7 +103,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         const img = await fetch(profile.avatarUrl);
         expect(img.status).toBe(200);
         expect(img.headers.get('content-type')).toBe('image/jpeg');
-        expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, s-maxage=5, immutable');
         const jpeg = Buffer.from(await img.arrayBuffer());
         const file = join(t.dataDir, 'served.jpg');
         await writeFile(file, jpeg);

@@ -123,6 +123,9 @@ describe('buildEncodeArgs', () => {
     expect(valueAfter(args, '-map_metadata')).toBe('-1');
     expect(valueAfter(args, '-map_chapters')).toBe('-1');
     expect(valueAfter(args, '-t')).toBe('601');
+    expect(args).not.toContain('-frames:v'); // no pixel budget in this plan
+    const bounded = buildEncodeArgs({ ...p, maxFrames: 1234 }, '/in/clip.mp4', '/work/out', { progressUrl: 'pipe:1' });
+    expect(valueAfter(bounded, '-frames:v')).toBe('1234');
   });
 
   it('writes HLS with fMP4 segments, one folder per rung', () => {

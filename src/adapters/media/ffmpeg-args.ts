@@ -167,6 +167,8 @@ export function buildEncodeArgs(plan: EncodePlan, inputPath: string, outDir: str
   args.push('-map_metadata', '-1', '-map_chapters', '-1');
   // A file whose header understates its length still stops at the limit (+1 s to detect it).
   args.push('-t', String(plan.maxDurationSec + 1));
+  // And however dense its frames are, no more of them than the pixel budget pays for.
+  if (plan.maxFrames !== undefined) args.push('-frames:v', String(plan.maxFrames));
   args.push('-max_muxing_queue_size', '4096');
 
   const varStreamMap = plan.rungs.map((r, i) => (hasAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(' ');

@@ -31,7 +31,7 @@ export function createAccountsModule(p: Platform, videos: VideosModule, images: 
     accounts,
     profiles,
     deletion,
-    routes: [...accountsRoutes(accounts, deletion, dataExport), ...profilesRoutes(profiles, p.store)],
+    routes: [...accountsRoutes(accounts, deletion, dataExport), ...profilesRoutes(profiles, p.store, p.config.media.sharedMaxAgeSec)],
     /** The avatar upload parses raw bytes in a scope of its own. */
     registerScopedRoutes: (http: FastifyInstance) => registerAvatarUpload(http, profiles),
   };

@@ -155,6 +155,8 @@ export class DataExport {
       const key = row.original_key as string;
       const info = row.status === 'uploading' ? null : await this.store.head(key);
       if (!info || info.storageClass === 'ARCHIVE') return;
+      // Bytes written over it after the upload completed (a replayed presigned URL on S3) are not what the owner uploaded.
+      if (row.original_etag && info.etag !== row.original_etag) return;
       const name = `originals/${row.id as string}${extensionOf(row.original_filename as string)}`;
       (item as { original: { file: string | null } }).original.file = name;
       add(name, { compress: false, size: info.size }, async () => (await this.store.get(key)).body);

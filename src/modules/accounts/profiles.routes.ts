@@ -5,12 +5,14 @@ import { defineRoute, registerRoutes, type AnyRoute } from '../../lib/http/route
 import { sendStoredObject } from '../../lib/http/send-object.js';
 import { avatarKeyAt, parseAvatarKey } from '../../lib/storage-layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { withSharedMaxAge } from '../videos/media-urls.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import { Profile, UpdateProfile } from './accounts.schema.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
 import type { ProfilesService } from './profiles.service.js';
 
-export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): AnyRoute[] {
+/** `sharedMaxAgeSec`: how long a proxy or CDN keeps an avatar before asking again (MEDIA_SHARED_MAX_AGE_SEC). */
+export function profilesRoutes(profiles: ProfilesService, store: ObjectStore, sharedMaxAgeSec: number): AnyRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -69,7 +71,9 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore): A
         if (!parseAvatarKey(key)) throw new AppError('object_not_found', 'No such avatar.');
         const info = await store.head(key);
         if (!info) throw new AppError('object_not_found', 'No such avatar.');
-        return sendStoredObject(request, reply, store, key, info, { cacheControl: info.cacheControl ?? 'public, max-age=60' });
+        // Shared caches revalidate every few seconds, so a deleted account's avatar stops coming out of them.
+        const cacheControl = withSharedMaxAge(info.cacheControl ?? 'public, max-age=60', sharedMaxAgeSec);
+        return sendStoredObject(request, reply, store, key, info, { cacheControl });
       },
     }),
   ];

@@ -232,4 +232,14 @@ describe('decode cost and the duration cap it sets', () => {
     expect(capped.maxDurationSec).toBeCloseTo(300, 0);
     expect(planEncode(eightK, { maxDurationSec: 600 })).toMatchObject({ maxDurationSec: 600, maxDurationBy: 'duration' });
   });
+
+  it('bounds decoded frames by the budget whatever frame rate the file declares (1 fps declared, frames a millisecond apart)', () => {
+    const liar = mediaInfo({ codedWidth: 7680, codedHeight: 4320, avgFrameRate: 1, durationSec: 600 }, { durationSec: 600 });
+    const plan = planEncode(liar, { maxDurationSec: 600, maxPixelBudget: budget });
+    // By its header it passes (8K at 1 fps for 600 s is cheap)…
+    expect(plan.maxDurationBy).toBe('duration');
+    // …but no more frames are decoded than twice the budget pays for at 8K (an honest file hits the duration cap first).
+    expect(plan.maxFrames).toBe(Math.floor((2 * budget) / (7680 * 4320)));
+    expect(planEncode(liar, { maxDurationSec: 600 }).maxFrames).toBeUndefined();
+  });
 });

@@ -88,12 +88,15 @@ export function decodeCost(info: Pick<MediaInfo, 'video' | 'durationSec'>): Deco
 export function durationCap(
   info: Pick<MediaInfo, 'video' | 'durationSec'>,
   opts: PlanOptions,
-): Pick<EncodePlan, 'maxDurationSec' | 'maxDurationBy'> {
+): Pick<EncodePlan, 'maxDurationSec' | 'maxDurationBy' | 'maxFrames'> {
   if (opts.maxPixelBudget === undefined) return { maxDurationSec: opts.maxDurationSec, maxDurationBy: 'duration' };
   const byBudget = opts.maxPixelBudget / decodeCost(info).pixelRate;
+  // Twice the budget's frames: an honest file always reaches the duration cap (which fails it with the
+  // right reason) first; only a file whose timestamps lie about its rate is cut here, at twice the cost.
+  const maxFrames = Math.max(1, Math.floor((2 * opts.maxPixelBudget) / (info.video.codedWidth * info.video.codedHeight)));
   return byBudget < opts.maxDurationSec
-    ? { maxDurationSec: Math.floor(byBudget * 100) / 100, maxDurationBy: 'pixel_budget' }
-    : { maxDurationSec: opts.maxDurationSec, maxDurationBy: 'duration' };
+    ? { maxDurationSec: Math.floor(byBudget * 100) / 100, maxDurationBy: 'pixel_budget', maxFrames }
+    : { maxDurationSec: opts.maxDurationSec, maxDurationBy: 'duration', maxFrames };
 }
 
 export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
