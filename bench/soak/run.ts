@@ -94,6 +94,8 @@ const CONNECTIONS = Math.round(setting('connections', 'CONNECTIONS', 200, 2, 200
 const UPLOADS_PER_SEC = setting('uploads-per-sec', 'UPLOADS_PER_SEC', 1, 0, 20);
 const DRAIN = setting('drain', 'DRAIN', 120, 0, 3600);
 const POOL_VIDEOS = 12;
+/** Server settings the bench passes through from its own environment when set. */
+const SERVER_ENV = ['CACHE_MAX_BYTES', 'WORKER_CONCURRENCY', 'RATE_LIMIT_MAX_KEYS'];
 const RSS_GROWTH_LIMIT_MB = 50;
 /** Whatever happens, the bench ends (and takes its server with it) after this long. */
 const HARD_LIMIT_MS = (600 + DRAIN + 2 * (WARMUP + DURATION + 60)) * 1000;
@@ -137,6 +139,8 @@ class Server {
         TRUST_PROXY: '127.0.0.1',
         // Request logs at `info` would be piped into this process under load; warnings and errors still come.
         LOG_LEVEL: 'warn',
+        // Server settings to try (e.g. CACHE_MAX_BYTES), passed through as they are.
+        ...Object.fromEntries(SERVER_ENV.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
       },
     });
     await waitForHttp(`${this.origin}/readyz`, this.proc, 120_000);
