@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,9 @@ describe('curta CLI', () => {
     );
     expect(r.stdout, r.stderr).toMatch(/Curta is up/);
     expect(r.code).toBe(0);
+    // The start-up line names what this process runs on.
+    expect(r.stdout).toContain(`database: PGlite (embedded) ${join(dir, 'db')}; storage: filesystem ${join(dir, 'objects')}`);
+    expect(r.stdout).toMatch(/cache: in-process \(\d+ MiB\); queue: PGlite jobs table/);
   });
 
   it('admin grant|revoke <username> sets the role, and says when there is no such user', async () => {
@@ -171,9 +174,25 @@ describe('curta CLI', () => {
     expect(usage.stderr).toMatch(/Unknown option '--fast'[\s\S]*Usage: curta recs train/);
   });
 
+  it('prints its version, and --help for every command, without reading the configuration', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const broken = { PORT: 'eighty' }; // --help and --version must not need a valid environment
+    expect(await curta(['--version'], broken)).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    const top = await curta(['--help'], broken);
+    expect(top.code).toBe(0);
+    const names = [...top.stdout.matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1]!);
+    expect(names).toEqual(expect.arrayContaining(['start', 'serve', 'worker', 'migrate', 'admin', 'recs']));
+    for (const name of names) {
+      const r = await curta([name, '--help'], broken);
+      expect(r.code, name).toBe(0);
+      expect(r.stdout, name).toMatch(new RegExp(`^Usage: curta ${name}`));
+      expect(r.stderr, name).toBe('');
+    }
+  });
+
   it('explains unknown commands', async () => {
     const r = await curta(['frobnicate'], {});
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/Unknown command "frobnicate"/);
     expect(r.stderr).toMatch(/curta <command>/);
   });

@@ -1,0 +1,6 @@
+import type { CliCommand } from './command.js';
+import { serverCommands } from './server-commands.js';
+import { adminCliCommand, migrateCommand, recsCliCommand } from './tool-commands.js';
+
+/** Every `curta <command>`, in the order `curta --help` lists them. Add a command here. */
+export const COMMANDS: readonly CliCommand[] = [...serverCommands, migrateCommand, adminCliCommand, recsCliCommand];
