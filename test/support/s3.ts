@@ -20,9 +20,9 @@ import type { PresignedRequest } from '../../src/ports/object-store.js';
  * whose keys lie more than one level down, and it lacks ListParts and
  * AbortMultipartUpload, keeps no record of which uploads exist (UploadPart
  * to an unknown id succeeds) and completes without checking part etags or
- * sizes. No S3 server that runs on Node 20 from npm or Debian does better
- * (fauxqs needs Node 22 and has no ListParts either; MinIO, Garage and moto
- * are not packaged there),  so `withMultipartGaps` adds those operations in
+ * sizes. No S3 server from npm or Debian does better (fauxqs, which needs
+ * Node 22, has no ListParts either and checks no presigned signature; MinIO,
+ * Garage and moto are not packaged there), so `withMultipartGaps` adds those operations in
  * front of s3rver, on top of s3rver's own files and store (`listObjectsV2`
  * answers list-type=2 from s3rver's store with tokens of its own), answering as S3 documents:
  * NoSuchUpload (404), InvalidPart, InvalidPartOrder, EntityTooSmall (400).

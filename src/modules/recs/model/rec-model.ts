@@ -1,4 +1,4 @@
-import * as zlib from 'node:zlib';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /**
  * The recommender: two sparse item-item graphs (RP3β random-walk
@@ -45,9 +45,6 @@ export interface RecModelParts {
   preference: ItemGraph;
   foldIn: FoldInParams;
 }
-
-// zlib.crc32 exists from Node 20.15 / 22.2; the JS table version is the fallback.
-const nativeCrc32 = (zlib as unknown as { crc32: (data: Uint8Array) => number }).crc32;
 
 const MAGIC = 'CURTAREC';
 const FORMAT_VERSION = 1;
@@ -299,5 +296,5 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** CRC-32 (IEEE), to reject corrupt artifacts rather than serve garbage (zlib's, in every Node this project supports). */
 export function crc32(data: Uint8Array): number {
-  return nativeCrc32(data) >>> 0;
+  return zlibCrc32(data) >>> 0;
 }

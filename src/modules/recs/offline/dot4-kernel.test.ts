@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDot4Kernel } from './dot4-kernel.js';
 
 describe('Dot4Kernel', () => {
-  it('the WebAssembly SIMD kernel is available on Node 20+', () => {
+  it('the WebAssembly SIMD kernel is available on every supported Node (22+)', () => {
     expect(createDot4Kernel(8).simd).toBe(true);
     expect(createDot4Kernel(8, false).simd).toBe(false);
   });
