@@ -81,7 +81,7 @@ RUN apt-get update \
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /src/package.json /src/package-lock.json ./
+COPY --from=build /src/package.json /src/package-lock.json /src/LICENSE ./
 COPY --from=build /src/scripts/prestart.js ./scripts/prestart.js
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/web/dist ./web/dist

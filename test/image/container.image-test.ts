@@ -9,6 +9,7 @@ import { createTestDatabase, postgresAvailable, redisAvailable } from '../suppor
 import {
   buildImage,
   containerLogs,
+  containersNamed,
   ensureBaseImage,
   imageToolsAvailable,
   must,
@@ -30,7 +31,8 @@ import {
 const available = imageToolsAvailable('container image test');
 const distributed = available && (await postgresAvailable()) && (await redisAvailable());
 const run = randomBytes(4).toString('hex');
-const IMAGE = `localhost/curta-test:${run}`;
+// One tag, rebuilt each run: the layers it keeps (Debian packages above all) are the next build's cache.
+const IMAGE = 'localhost/curta-test:latest';
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 async function poll<T>(
@@ -115,8 +117,11 @@ describe.skipIf(!available)('container image (podman, the repository Dockerfile)
 
   afterAll(async () => {
     await removeContainers(containers);
+    const left = await containersNamed('curta-test-');
+    expect(left.filter((n) => n.endsWith(run))).toEqual([]);
     if (volumes.length > 0) await podman(['volume', 'rm', '--force', ...volumes]);
-    await podman(['rmi', '--force', IMAGE]);
+    // Untagged leftovers of earlier builds (each source change makes new ones) would fill the disk run after run.
+    await podman(['image', 'prune', '--force']);
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }, 120_000);
 

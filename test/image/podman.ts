@@ -115,6 +115,12 @@ export async function buildImage(tag: string): Promise<void> {
   await must('podman', [...RUNTIME, ...args], { echo: process.env.CURTA_IMAGE_TEST_VERBOSE === '1' });
 }
 
+/** Names of the containers (running or not) whose name starts with `prefix`. */
+export async function containersNamed(prefix: string): Promise<string[]> {
+  const out = await must('podman', ['ps', '--all', '--format', '{{.Names}}']);
+  return out.split('\n').filter((n) => n.startsWith(prefix));
+}
+
 /** `podman run -d` with the sandbox's settings; returns the container id. */
 export async function startContainer(opts: {
   name: string;
@@ -133,7 +139,9 @@ export async function startContainer(opts: {
 /** Removes containers (and their anonymous volumes), whatever state they are in. */
 export async function removeContainers(names: string[]): Promise<void> {
   if (names.length === 0) return;
-  await podman(['rm', '--force', '--volumes', '--time', '10', ...names]);
+  // --ignore: a name already gone must not stop the others from going (podman stops at the first missing one).
+  const r = await podman(['rm', '--force', '--ignore', '--volumes', '--time', '10', ...names]);
+  if (r.code !== 0) throw new Error(`podman rm ${names.join(' ')} exited ${r.code}: ${r.stderr}`);
 }
 
 /** The container's log (stdout and stderr), for failure messages. */
