@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AddressPolicy} from './address-policy.js';
+import type { AddressPolicy } from './address-policy.js';
 import { WebhookTargetError } from './address-policy.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 

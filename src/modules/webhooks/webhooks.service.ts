@@ -6,7 +6,7 @@ import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '..
 import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { PublicUser } from '../accounts/user.types.js';
-import type { AddressPolicy} from './address-policy.js';
+import type { AddressPolicy } from './address-policy.js';
 import { literalAddress, WebhookTargetError } from './address-policy.js';
 import { deliverWebhookJob, type DeliverWebhookPayload } from './deliver-webhook.job.js';
 import { newWebhookSecret } from './signature.js';
