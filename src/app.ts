@@ -17,6 +17,7 @@ import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerCursorSigning } from './http/cursors.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { IdempotencyStore, registerIdempotency, scheduleIdempotencyPrune } from './http/idempotency.js';
 import { CursorSigner } from './lib/cursor.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './observability/metrics.js';
@@ -174,6 +175,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   metrics.instrumentHttp(http);
   registerAuth(http, accounts.accounts);
   registerRateLimits(http, limiter, config.rateLimits);
+  const idempotency = new IdempotencyStore(db);
+  registerIdempotency(http, idempotency);
   registerCursorSigning(http, new CursorSigner(config.signingSecret));
   registerSseStreams(http, config.sse);
   registerRoutes(http, [
@@ -245,6 +248,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       const stopTrainingSchedule = recs.scheduleTraining();
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
       stoppers.push(webhooks.startDispatcher());
+      stoppers.push(scheduleIdempotencyPrune(idempotency, log));
       const stopPruneSchedule = playback.schedulePruning();
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       return started;

@@ -127,6 +127,7 @@ export function webhooksRoutes(webhooks: WebhooksService): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: `${BASE}/:id/deliveries/:deliveryId/redeliver`,
+      idempotent: true,
       operationId: 'redeliverWebhook',
       tag: 'webhooks',
       summary: 'Send a delivery again',
