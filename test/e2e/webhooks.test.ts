@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCommand } from '../../src/modules/safety/admin-command.js';
 import { verifyWebhookSignature } from '../../src/modules/webhooks/signature.js';
+import { startDistributedTestApp } from '../support/distributed-app.js';
 import { makeClip } from '../support/media.js';
-import { signup, type Api, type TestUser } from '../support/social.js';
+import { postgresAvailable, redisAvailable } from '../support/services.js';
+import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
 interface Delivery {
@@ -339,3 +341,52 @@ describe('webhooks without private addresses allowed (the default)', () => {
     expect(moved.body.error.code).toBe('webhook_url_forbidden');
   });
 });
+
+/**
+ * On PostgreSQL (real concurrent transactions): the trigger writes the event
+ * in the deleting transaction, and relays racing in several processes fan
+ * each event out exactly once (SKIP LOCKED).
+ */
+const distributed = (await postgresAvailable()) && (await redisAvailable());
+if (distributed) {
+  describe('webhooks (distributed: PostgreSQL, Redis)', () => {
+    let t: TestApp;
+    let api: Api;
+
+    beforeAll(async () => {
+      t = await startDistributedTestApp(false, { WEBHOOK_ALLOW_PRIVATE: 'true' });
+      api = apiClient(t.baseUrl);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('fans every event out once, however many relays race', async () => {
+      const owner = await signup(api, 'frank');
+      const r = await api('POST', '/api/v1/webhooks/endpoints', {
+        token: owner.token,
+        body: { url: 'http://127.0.0.1:9/hook', events: ['video.deleted', 'video.ready'] },
+      });
+      expect(r.status).toBe(201);
+      const ids = await Promise.all(Array.from({ length: 6 }, () => seedVideo(t, owner)));
+      // A rolled-back deletion announces nothing.
+      await expect(
+        t.app.db.transaction(async (tx) => {
+          await tx.query('DELETE FROM videos WHERE id = $1', [ids[0]]);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      for (const id of ids) expect((await api('DELETE', `/api/v1/videos/${id}`, { token: owner.token })).status).toBe(204);
+      const taken = await Promise.all(Array.from({ length: 4 }, () => t.app.services.webhooks.dispatchPending()));
+      expect(taken.reduce((a, b) => a + b, 0)).toBe(6);
+      const rows = await t.app.db.query<{ event_type: string; n: string }>(
+        'SELECT event_type, count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY event_type',
+        [r.body.id],
+      );
+      expect(rows.rows.map((x) => [x.event_type, Number(x.n)])).toEqual([['video.deleted', 6]]);
+      const events = await t.app.db.query<{ n: string }>(`SELECT count(DISTINCT event_id) AS n FROM webhook_deliveries`);
+      expect(Number(events.rows[0]!.n)).toBe(6);
+      expect(await t.app.services.webhooks.dispatchPending()).toBe(0);
+    });
+  });
+}

@@ -7,7 +7,7 @@ import type { Database } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { AddressPolicy } from './address-policy.js';
-import { literalAddress, WebhookTargetError } from './address-policy.js';
+import { WebhookTargetError } from './address-policy.js';
 import { deliverWebhookJob, type DeliverWebhookPayload } from './deliver-webhook.job.js';
 import { newWebhookSecret } from './signature.js';
 import type { WebhookSender } from './webhook-sender.js';
@@ -301,10 +301,9 @@ export class WebhooksService {
     try {
       await this.policy.resolve(url.hostname);
     } catch (err) {
-      if (!(err instanceof WebhookTargetError)) throw err;
-      // A name that does not resolve yet may later; an address or a name that resolves privately is refused now.
-      if (err.reason === 'address_forbidden' || literalAddress(url.hostname)) {
-        throw new AppError('webhook_url_forbidden', err.message);
+      // A name that does not resolve yet may later (its deliveries fail meanwhile); a non-public address is refused now.
+      if (!(err instanceof WebhookTargetError) || err.reason === 'address_forbidden') {
+        throw err instanceof WebhookTargetError ? new AppError('webhook_url_forbidden', err.message) : err;
       }
     }
     return normalized;
