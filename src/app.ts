@@ -17,6 +17,7 @@ import { systemRoutes } from './http/system.routes.js';
 import { registerAuth } from './http/auth.js';
 import { registerCursorSigning } from './http/cursors.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { IdempotencyStore, registerIdempotency, scheduleIdempotencyPrune } from './http/idempotency.js';
 import { CursorSigner } from './lib/cursor.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './observability/metrics.js';
@@ -41,6 +42,8 @@ import { createSocialModule } from './modules/social/social.module.js';
 import { createRecsModule, type RecsModule } from './modules/recs/recs.module.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
+import { createWebhooksModule } from './modules/webhooks/webhooks.module.js';
+import type { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import type { Cache } from './ports/cache.js';
 import type { Database } from './ports/database.js';
 import type { ImageProcessor } from './ports/image-processor.js';
@@ -65,6 +68,8 @@ export interface App extends Platform {
     recs: RecsModule;
     /** Playback events: ingestion (views) and retention. */
     events: EventsModule;
+    /** Webhook endpoints, the event relay and deliveries. */
+    webhooks: WebhooksService;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -136,6 +141,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const recs = createRecsModule(platform, graph, videos);
+  const webhooks = createWebhooksModule(platform);
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(
     videos.repo,
@@ -169,6 +175,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   metrics.instrumentHttp(http);
   registerAuth(http, accounts.accounts);
   registerRateLimits(http, limiter, config.rateLimits);
+  const idempotency = new IdempotencyStore(db);
+  registerIdempotency(http, idempotency);
   registerCursorSigning(http, new CursorSigner(config.signingSecret));
   registerSseStreams(http, config.sse);
   registerRoutes(http, [
@@ -186,6 +194,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...discovery.routes,
     ...safety.routes,
     ...recs.routes,
+    ...webhooks.routes,
   ]);
   await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
@@ -213,6 +222,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       safety,
       recs,
       events: playback,
+      webhooks: webhooks.webhooks,
     },
     routes,
     startWorkers() {
@@ -225,6 +235,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
           trainRecs: () => recs.runScheduledTraining(),
           pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
           purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
+          deliverWebhook: (job) => webhooks.webhooks.handleDeliveryJob(job),
         },
         config,
         (name, handler) => metrics.wrapJob(name, handler),
@@ -236,6 +247,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       }
       const stopTrainingSchedule = recs.scheduleTraining();
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
+      stoppers.push(webhooks.startDispatcher());
+      stoppers.push(scheduleIdempotencyPrune(idempotency, log));
       const stopPruneSchedule = playback.schedulePruning();
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       return started;

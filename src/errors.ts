@@ -11,6 +11,10 @@ export const ERROR_CODES = [
   'internal_error',
   'rate_limited',
   'too_many_streams',
+  'method_not_allowed',
+  // Idempotency-Key on creating POSTs
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
   // auth
   'unauthorized',
   'invalid_credentials',
@@ -55,6 +59,12 @@ export const ERROR_CODES = [
   'report_closed',
   'cannot_ban_admin',
   'upload_quota_exceeded',
+  // webhooks
+  'webhook_endpoint_not_found',
+  'webhook_delivery_not_found',
+  'webhook_url_invalid',
+  'webhook_url_forbidden',
+  'webhook_endpoint_limit',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
+import { parseCidr } from '../lib/cidr.js';
 
 /**
  * The one place that reads the environment. Parsed once at start-up; a bad
@@ -86,6 +87,27 @@ const corsOrigins = z
       origins.push(u.origin);
     }
     return origins;
+  });
+
+/** A comma-separated list of CIDRs or single addresses (IPv4 or IPv6). */
+const cidrList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): readonly string[] => {
+    const entries = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const entry of entries) {
+      try {
+        parseCidr(entry);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an address or CIDR (e.g. 10.0.0.0/8, fd00::/8, 192.0.2.10)` });
+        return z.NEVER;
+      }
+    }
+    return entries;
   });
 
 const EnvSchema = z.object({
@@ -234,6 +256,19 @@ const EnvSchema = z.object({
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
 
+  /** Webhook deliveries may go to private, loopback and link-local addresses (a receiver on the same host or network). */
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  /** Comma-separated CIDRs (or addresses) deliveries may reach although not public, e.g. `10.20.0.0/16,fd00:1::/64`. */
+  WEBHOOK_ALLOWED_CIDRS: cidrList,
+  /** One delivery attempt's deadline (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  /** Attempts per delivery before it is given up (dead); retries wait WEBHOOK_RETRY_BASE_MS × 2^(n−1), at most WEBHOOK_RETRY_MAX_MS. */
+  WEBHOOK_MAX_ATTEMPTS: int(1, 30).default(8),
+  WEBHOOK_RETRY_BASE_MS: int(10, 86_400_000).default(30_000),
+  WEBHOOK_RETRY_MAX_MS: int(10, 7 * 86_400_000).default(6 * 3600_000),
+  /** Deliveries in flight at once per worker process. */
+  WEBHOOK_CONCURRENCY: int(1, 64).default(4),
+
   /** Recommender: how often workers retrain the For You model (skipped when nothing new happened); 0 = only `curta recs train`. */
   RECS_TRAIN_INTERVAL_SEC: int(0, 7 * 86_400).default(600),
   /** How far back events train the model. */
@@ -347,6 +382,15 @@ export interface Config {
     /** 0 = events are kept forever. */
     retentionDays: number;
     pruneIntervalSec: number;
+  };
+  webhooks: {
+    allowPrivate: boolean;
+    allowedCidrs: readonly string[];
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    concurrency: number;
   };
   recs: {
     trainIntervalSec: number;
@@ -498,6 +542,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,
       retentionDays,
       pruneIntervalSec: e.EVENTS_PRUNE_INTERVAL_SEC,
+    },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
     recs: {
       trainIntervalSec: e.RECS_TRAIN_INTERVAL_SEC,

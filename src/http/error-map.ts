@@ -13,6 +13,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal_error: 500,
   rate_limited: 429,
   too_many_streams: 429,
+  method_not_allowed: 405,
+  // The key names another request (a different body or route): a client bug, not a state to retry.
+  idempotency_key_reused: 422,
+  idempotency_key_in_use: 409,
   unauthorized: 401,
   invalid_credentials: 401,
   // Not 401: the session is fine, only the password given to confirm an action is not.
@@ -51,6 +55,11 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   report_closed: 409,
   cannot_ban_admin: 403,
   upload_quota_exceeded: 429,
+  webhook_endpoint_not_found: 404,
+  webhook_delivery_not_found: 404,
+  webhook_url_invalid: 400,
+  webhook_url_forbidden: 400,
+  webhook_endpoint_limit: 409,
 };
 
 export function statusFor(code: ErrorCode): number {

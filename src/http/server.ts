@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -50,6 +51,43 @@ function indexHtmlReader(webDir: string): () => Promise<string> {
   };
 }
 
+/** What an incoming X-Request-Id may be to be kept: 1–128 visible characters of a trace id, nothing a log line could trip on. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
+
+export function saneRequestId(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && SANE_REQUEST_ID.test(value) ? value : null;
+}
+
+/** A Fastify URL (`/api/v1/videos/:id`, `/media/*`) as a pattern over concrete paths. */
+function urlPattern(url: string): RegExp {
+  const parts = url.split(/(:[A-Za-z0-9_]+|\*)/).map((part) => {
+    if (part === '*') return '.*';
+    if (part.startsWith(':')) return '[^/]+';
+    return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return new RegExp(`^${parts.join('')}/?$`);
+}
+
+/**
+ * The methods each declared route answers (its contract's, HEAD with GET),
+ * collected as routes are added; returns the lookup for a concrete path.
+ * Only declared routes count: the web app's catch-all GET is no API path.
+ */
+function routeMethods(app: FastifyInstance): (path: string) => string[] {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.contract) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    routes.push({ pattern: urlPattern(route.url ?? route.path), methods: methods.map(String) });
+  });
+  return (path) => {
+    const methods = new Set<string>();
+    for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) methods.add(m);
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
+
 /** A hop count trusts that many proxies nearest to us; otherwise Fastify's own forms. */
 function trustProxyOption(v: ServerOptions['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
   if (typeof v !== 'number') return v ?? false;
@@ -64,7 +102,9 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: opts.jsonBodyLimit,
-    requestIdHeader: 'x-request-id',
+    // An incoming X-Request-Id is kept when it is sane (a proxy's or a client's trace id), else one is made; every answer echoes it.
+    requestIdHeader: false,
+    genReqId: (req) => saneRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // Let HEAD/OPTIONS answers flow through the same routes, and keep connections honest under load.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -73,6 +113,11 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   // The API speaks JSON only; other bodies get a clear 415 instead of a confusing validation error.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
+  // On the raw response, so that every answer carries it: errors, 404s, files, streams and hijacked replies alike.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.setHeader('x-request-id', request.id);
+  });
+  const allowed = routeMethods(app);
   // First, so that every answer — error and not-found ones included — carries the headers.
   await registerWebSecurity(app, {
     publicBaseUrl: opts.publicBaseUrl,
@@ -89,6 +134,16 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
   const indexHtml = hasWeb && opts.webDir ? indexHtmlReader(opts.webDir) : null;
   app.setNotFoundHandler(async (request, reply) => {
     // A missing bundle (an old page asking for a file a rebuild replaced) is a 404, not the page.
+    // A path that exists with other methods: 405 and what it allows.
+    const allow = allowed(request.url.split('?')[0] ?? '');
+    if (allow.length > 0 && !allow.includes(request.method)) {
+      return reply
+        .status(405)
+        .header('allow', allow.join(', '))
+        .send(
+          errorBody('method_not_allowed', `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(', ')}.`),
+        );
+    }
     if (request.url.startsWith('/api/') || request.url.startsWith('/assets/') || request.method !== 'GET' || !hasWeb || !indexHtml) {
       return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
     }

@@ -32,13 +32,14 @@ const ctx = { signal: new AbortController().signal };
 
 describe('job registry', () => {
   it('keeps the queue names and dedupe keys that existing job rows are stored under', () => {
-    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune', 'account.purge']);
+    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune', 'account.purge', 'webhook.deliver']);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
     expect(dedupeKeyOf(JOBS.purgeVideo, { videoId: 'abc', originalKey: 'originals/abc', multipartUploadId: null })).toBe('purge:abc');
     expect(dedupeKeyOf(JOBS.trainRecs, {})).toBe('recs-train');
     expect(dedupeKeyOf(JOBS.pruneEvents, {})).toBe('events-prune');
     expect(dedupeKeyOf(JOBS.purgeAccount, { userId: 'u1' })).toBe('purge-account:u1');
+    expect(dedupeKeyOf(JOBS.deliverWebhook, { deliveryId: 'd1', endpointId: 'e1', attempt: 2 })).toBe('webhook:d1:2');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -50,6 +51,7 @@ describe('job registry', () => {
       trainRecs: async () => void seen.push('train'),
       pruneEvents: async () => void seen.push('prune'),
       purgeAccount: async () => void seen.push('purge account'),
+      deliverWebhook: async () => void seen.push('deliver webhook'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -59,16 +61,17 @@ describe('job registry', () => {
 
     const off = recordingQueue();
     const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0' };
-    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(3);
+    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(4);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
       ['account.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
+      ['webhook.deliver', { concurrency: 4, leaseMs: 20_000, pollMs: 500 }],
     ]);
-    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge']);
+    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(5);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(6);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
@@ -80,7 +83,7 @@ describe('job registry', () => {
         handlers,
         settings({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
       ),
-    ).toHaveLength(3);
+    ).toHaveLength(4);
 
     await on.worked[0]!.handler(job({ videoId: 'v1', extra: 'ignored' }), ctx);
     expect(seen).toEqual(['process v1']);

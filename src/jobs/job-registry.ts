@@ -3,6 +3,7 @@ import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
 import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
+import { deliverWebhookJob } from '../modules/webhooks/deliver-webhook.job.js';
 import type { JobHandler, JobQueue, JobWorker } from '../ports/job-queue.js';
 import type { Config } from '../config/config.js';
 import { withPayloadCheck, type JobDefinition, type PayloadOf } from './job-definition.js';
@@ -19,6 +20,7 @@ export const JOBS = {
   trainRecs: trainRecsJob,
   pruneEvents: pruneEventsJob,
   purgeAccount: purgeAccountJob,
+  deliverWebhook: deliverWebhookJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

@@ -8,6 +8,7 @@ import * as safety from '../../src/modules/safety/safety.schema.js';
 import * as social from '../../src/modules/social/social.schema.js';
 import * as uploads from '../../src/modules/uploads/uploads.schema.js';
 import * as videos from '../../src/modules/videos/videos.schema.js';
+import * as webhooks from '../../src/modules/webhooks/webhooks.schema.js';
 import { ErrorBody } from '../../src/lib/http/api-schemas.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { openApiPath } from '../../src/http/openapi/document.js';
@@ -93,6 +94,16 @@ describe('API documentation', () => {
     const reports = doc.paths['/api/v1/reports'].post;
     expect(reports.responses['429'].headers['Retry-After']).toBeDefined();
     expect(doc.paths['/api/v1/admin/reports'].get.responses['403']).toBeDefined();
+    // Creating POSTs take Idempotency-Key and say what a reused one answers; limited routes name their RateLimit headers.
+    const createUpload = doc.paths['/api/v1/uploads'].post;
+    expect(createUpload.parameters.some((p: any) => p.in === 'header' && p.name === 'idempotency-key')).toBe(true);
+    expect(createUpload.responses['422'].description).toContain('`idempotency_key_reused`');
+    expect(createUpload.responses['409'].description).toContain('`idempotency_key_in_use`');
+    expect(reports.responses['429'].headers.RateLimit).toBeDefined();
+    expect(reports.responses['201'].headers['RateLimit-Policy']).toBeDefined();
+    expect(doc.paths['/api/v1/webhooks/endpoints'].post.requestBody.content['application/json'].schema.$ref).toMatch(
+      /CreateWebhookEndpoint$/,
+    );
   });
 
   it('names operations readably and once, describes each, and lists the real error codes', () => {
@@ -126,7 +137,7 @@ describe('API documentation', () => {
     let videoId: string;
 
     /** Parsing strips undocumented keys and fails on missing or mistyped ones: equal means exact. */
-    const R = { ...accounts, ...discovery, ...events, ...safety, ...social, ...uploads, ...videos, ErrorBody };
+    const R = { ...accounts, ...discovery, ...events, ...safety, ...social, ...uploads, ...videos, ...webhooks, ErrorBody };
     const exactly = (schema: z.ZodType, body: unknown, what: string) => {
       const parsed = schema.safeParse(body);
       expect(parsed.success ? null : parsed.error.issues, what).toBeNull();
@@ -200,6 +211,18 @@ describe('API documentation', () => {
         'ban',
       );
       exactly(R.AdminUserEnvelope, (await api('GET', '/api/v1/admin/users/carol', { token: admin.token })).body, 'admin user');
+    });
+
+    it('for webhook endpoints and deliveries', async () => {
+      const body = { url: 'https://93.184.216.34/hooks', events: ['video.ready'] };
+      const created = await api('POST', '/api/v1/webhooks/endpoints', { token: alice.token, body });
+      exactly(R.CreatedWebhookEndpoint, created.body, 'created endpoint');
+      const path = `/api/v1/webhooks/endpoints/${created.body.id}`;
+      exactly(R.WebhookEndpoint, (await api('GET', path, { token: alice.token })).body, 'endpoint');
+      exactly(R.WebhookEndpointPage, (await api('GET', '/api/v1/webhooks/endpoints', { token: alice.token })).body, 'endpoints');
+      exactly(R.WebhookEndpoint, (await api('PATCH', path, { token: alice.token, body: { enabled: false } })).body, 'changed endpoint');
+      exactly(R.WebhookSecret, (await api('POST', `${path}/secret`, { token: alice.token })).body, 'secret');
+      exactly(R.WebhookDeliveryPage, (await api('GET', `${path}/deliveries`, { token: alice.token })).body, 'deliveries');
     });
   });
 

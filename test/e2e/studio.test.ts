@@ -470,6 +470,34 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
     }
   }, 240_000);
 
+  it('retries a create whose answer was lost under the same Idempotency-Key: one video, not two', async () => {
+    const { context, page, username, token, errors } = await signedInPage();
+    const keys: string[] = [];
+    await page.route('**/api/v1/uploads', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length > 1) return route.continue();
+      // The server creates the upload; its answer never reaches the page.
+      await route.fetch();
+      return route.abort('connectionreset');
+    });
+    try {
+      expect(await chooseFile(page, files.clip)).toBe('ok');
+      await page.getByTestId('studio-submit').click();
+      const phase = await waitForPhase(page, ['processing', 'ready', 'failed'], 60_000);
+      expect(phase, `${await page.getByTestId('studio-error').textContent()}`).not.toBe('failed');
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+      expect(keys[1]).toBe(keys[0]);
+      const mine = await api('GET', `/api/v1/users/${username}/videos`, { token });
+      expect(mine.body.items).toHaveLength(1);
+      expect(mine.body.items[0].id).toBe(await page.getByTestId('studio-job').getAttribute('data-video-id'));
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
   it('after a reload, offers to resume the unfinished upload and continues it when the same file is chosen', async () => {
     const { context, page, token, errors } = await signedInPage();
     // Storage is unreachable after the first part: the upload stops part-way.

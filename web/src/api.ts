@@ -339,7 +339,14 @@ export const endpoints = {
 
   // Uploads (the upload studio)
   uploadLimits: () => call('none', (headers) => client.GET('/api/v1/uploads/limits', { headers })),
-  createUpload: (input: Schemas['CreateUpload']) => call('required', (headers) => client.POST('/api/v1/uploads', { body: input, headers })),
+  /** `idempotencyKey`: one per upload, the same on every retry of it, so a retry after a lost answer gets that answer, not a second video. */
+  createUpload: (input: Schemas['CreateUpload'], idempotencyKey?: string) =>
+    call('required', (headers) =>
+      client.POST('/api/v1/uploads', {
+        body: input,
+        headers: idempotencyKey ? { ...headers, 'idempotency-key': idempotencyKey } : headers,
+      }),
+    ),
   uploadStatus: (videoId: string) =>
     call('required', (headers) => client.GET('/api/v1/uploads/{id}', { params: { path: id(videoId) }, headers })),
   completeUpload: (videoId: string, parts?: Array<{ partNumber: number; etag: string }>) =>

@@ -39,14 +39,34 @@ function errorStatuses(route: AnyRoute): ErrorStatus[] {
   if (route.auth === 'user' || route.auth === 'admin') out.add(401);
   if (route.auth === 'admin') out.add(403);
   if (route.rateLimit) out.add(429);
+  if (route.idempotent) {
+    out.add(409);
+    out.add(422);
+  }
   return [...out].sort((a, b) => a - b);
 }
 
-function errorResponse(status: ErrorStatus, body: z.ZodType | undefined): Json {
+/** What a rate-limited route's answers carry (src/http/rate-limit.ts). */
+const RATE_LIMIT_HEADERS: Json = {
+  'RateLimit-Policy': {
+    type: 'string',
+    description: 'The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60`',
+  },
+  RateLimit: { type: 'string', description: 'What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset)' },
+};
+
+function errorResponse(status: ErrorStatus, body: z.ZodType | undefined, rateLimited = false): Json {
   const codes = body ? [] : codesFor(status);
   return {
     description: `${STATUS_TEXT[status]}${codes.length ? ` (${codes.map((c) => `\`${c}\``).join(', ')})` : ''}`,
-    ...(status === 429 ? { headers: { 'Retry-After': { type: 'integer', description: 'Seconds until another try may succeed' } } } : {}),
+    ...(status === 429
+      ? {
+          headers: {
+            'Retry-After': { type: 'integer', description: 'Seconds until another try may succeed' },
+            ...(rateLimited ? RATE_LIMIT_HEADERS : {}),
+          },
+        }
+      : {}),
     content: { 'application/json': { schema: body ? documentSchema(body, 'output') : { $ref: COMPONENT('Error') } } },
   };
 }
@@ -78,14 +98,19 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
     responses[status] = { description: contract.response.description, content: { [contract.response.contentType]: { schema: {} } } };
   } else if (contract.response) {
     const body = contract.response as z.ZodType;
-    responses[status] = { ...documentSchema(body, 'output'), description: status === 201 ? 'Created' : 'OK' };
+    responses[status] = { ...documentSchema(body, 'output'), description: status === 201 ? 'Created' : status === 202 ? 'Accepted' : 'OK' };
   } else {
     responses[status] = { type: 'null', description: 'Done (no body)' };
   }
-  for (const s of errorStatuses(contract)) responses[s] = errorResponse(s, contract.errorBodies?.[s]);
+  if (contract.rateLimit) (responses[status] as Json).headers = RATE_LIMIT_HEADERS;
+  for (const s of errorStatuses(contract)) responses[s] = errorResponse(s, contract.errorBodies?.[s], Boolean(contract.rateLimit));
   const notes = [
     contract.description,
     contract.rateLimit ? `Rate limited: the \`${contract.rateLimit}\` limits (\`RATE_LIMIT_${contract.rateLimit.toUpperCase()}_*\`).` : '',
+    contract.idempotent
+      ? 'Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again ' +
+        '(`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.'
+      : '',
     contract.cache === 'public-for-anonymous'
       ? 'Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).'
       : '',
@@ -101,6 +126,19 @@ export function transformRoute({ url, route }: { url: string; route: RouteOption
   if (contract.params) out.params = parameterSchema(contract.params as z.ZodType);
   if (contract.query) out.querystring = parameterSchema(contract.query as z.ZodType);
   if (contract.headers) out.headers = parameterSchema(contract.headers as z.ZodType);
+  if (contract.idempotent) {
+    const headers = (out.headers ?? { type: 'object', properties: {} }) as Json & { properties: Json };
+    headers.properties = {
+      ...headers.properties,
+      'idempotency-key': {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        description: 'Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h)',
+      },
+    };
+    out.headers = headers;
+  }
   if (contract.body) out.body = documentSchema(contract.body as z.ZodType, 'input');
   return { schema: out, url: openApiPath(url) };
 }

@@ -35,6 +35,7 @@ export const ROUTE_TAGS = {
   discovery: 'Search and hashtags',
   safety: 'Blocks and reports',
   admin: 'Moderation (admins only; `curta admin grant <username>`)',
+  webhooks: 'Webhook endpoints and their deliveries (signed events about videos)',
   media: 'Renditions, avatars and the embedded storage endpoint (not JSON)',
   system: 'Health, metrics and this documentation',
 } as const;
@@ -49,7 +50,7 @@ export interface RawResponse {
   description: string;
 }
 
-type SuccessStatus = 200 | 201 | 204;
+type SuccessStatus = 200 | 201 | 202 | 204;
 
 type Out<S> = S extends z.ZodType ? z.output<S> : unknown;
 type CallerOf<A extends RouteAuth> = A extends 'user' | 'admin' ? { user: PublicUser } : unknown;
@@ -94,6 +95,11 @@ export interface RouteSpec<
   auth: A;
   /** The action whose per-user and per-IP limits this route counts against. */
   rateLimit?: RateLimitedAction;
+  /**
+   * A creating POST that honours `Idempotency-Key` (src/http/idempotency.ts): a retry with the
+   * same key and body gets the first answer instead of creating a second thing.
+   */
+  idempotent?: boolean;
   params?: P;
   query?: Q;
   /** The JSON body. Its objects must be strict (registerRoutes refuses one that would drop unknown fields); a write route without one refuses any field. */

@@ -10,6 +10,7 @@ export function eventsRoutes(events: EventsService): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/api/v1/events',
+      idempotent: true,
       operationId: 'recordPlaybackEvents',
       tag: 'events',
       summary: 'Playback events (batched)',

@@ -10,6 +10,17 @@ export interface Reservation {
   release(): Promise<void>;
 }
 
+/** A fixed window after one counted request. */
+export interface WindowState {
+  rule: RateRule;
+  /** Requests still allowed in this window (0 once used up). */
+  remaining: number;
+  /** Seconds until the window ends (and its count starts over). */
+  resetSec: number;
+  /** `resetSec` when this request was over the limit; null when it was allowed. */
+  retryAfter: number | null;
+}
+
 const NOTHING_TO_RELEASE = async (): Promise<void> => undefined;
 
 /**
@@ -32,9 +43,19 @@ export class RateLimiter {
 
   /** Counts one request against `key`; null while within the limit, else the seconds until the window ends. */
   async hit(key: string, rule: RateRule): Promise<number | null> {
+    return (await this.take(key, rule)).retryAfter;
+  }
+
+  /** Like `hit`, with what is left of the window (for the RateLimit response headers). */
+  async take(key: string, rule: RateRule): Promise<WindowState> {
     const w = this.window(rule);
     const count = await this.counters.incr(`rl:${key}:${w.index}`, 1, w.ttlMs);
-    return count > rule.limit ? w.retryAfterSec : null;
+    return {
+      rule,
+      remaining: Math.max(0, rule.limit - count),
+      resetSec: w.retryAfterSec,
+      retryAfter: count > rule.limit ? w.retryAfterSec : null,
+    };
   }
 
   /** Like `hit`, without counting: whether `key` has already used up this window. */

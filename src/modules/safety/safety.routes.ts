@@ -87,6 +87,7 @@ export function safetyRoutes(s: SafetyServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/api/v1/reports',
+      idempotent: true,
       operationId: 'createReport',
       tag: 'safety',
       summary: 'Report a video, comment or user',

@@ -147,6 +147,7 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
     defineRoute({
       method: 'POST',
       url: '/api/v1/videos/:id/share',
+      idempotent: true,
       operationId: 'shareVideo',
       tag: 'social',
       summary: 'Count a share and get a link',
@@ -182,6 +183,7 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
     defineRoute({
       method: 'POST',
       url: '/api/v1/videos/:id/comments',
+      idempotent: true,
       operationId: 'createComment',
       tag: 'social',
       summary: 'Comment or reply',

@@ -35,6 +35,7 @@ export function uploadsRoutes(uploads: UploadsService, limits: UploadLimits): An
     defineRoute({
       method: 'POST',
       url: '/api/v1/uploads',
+      idempotent: true,
       operationId: 'createUpload',
       tag: 'uploads',
       summary: 'Start an upload',

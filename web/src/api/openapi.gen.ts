@@ -381,6 +381,8 @@ export type paths = {
          * @description Returns signed URL(s) to PUT the file to: one URL, or one per part for large files (multipart, resumable). Storage then starts processing by itself; `complete` makes sure. Counts against the daily upload quota (uploads and bytes per UTC day): over it, 429 `upload_quota_exceeded` with Retry-After (seconds to midnight UTC).
          *
          *     Rate limited: the `upload` limits (`RATE_LIMIT_UPLOAD_*`).
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -727,6 +729,8 @@ export type paths = {
          * @description The link is the video's page in the web app (with preview tags for public videos).
          *
          *     Rate limited: the `share` limits (`RATE_LIMIT_SHARE_*`).
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
          */
         post: operations["shareVideo"];
         delete?: never;
@@ -755,6 +759,8 @@ export type paths = {
          * @description A reply to a reply joins the thread of its top-level comment. 403 `comments_disabled` when the owner turned them off.
          *
          *     Rate limited: the `comment` limits (`RATE_LIMIT_COMMENT_*`).
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
          */
         post: operations["createComment"];
         delete?: never;
@@ -825,6 +831,8 @@ export type paths = {
          * @description Signed in, or anonymous with X-Device-Id (400 `device_id_required` with neither). Events for videos you cannot see are dropped and counted in `dropped`. They feed view counts, trending and the For You model. Batches also count against a per-device limit; on 429, keep the batch and resend it after Retry-After. Anonymous views are also bounded per address: an address counts views for a limited number of new device ids per window and a limited number of views per video per day (beyond them events are accepted, and `viewsCounted` says what counted).
          *
          *     Rate limited: the `events` limits (`RATE_LIMIT_EVENTS_*`).
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
          */
         post: operations["recordPlaybackEvents"];
         delete?: never;
@@ -957,6 +965,8 @@ export type paths = {
          * @description You can report what you can see, never yourself; one open report per target (409 `already_reported` with `details.reportId`). `details` is required with reason `other`.
          *
          *     Rate limited: the `report` limits (`RATE_LIMIT_REPORT_*`).
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
          */
         post: operations["createReport"];
         delete?: never;
@@ -1133,6 +1143,122 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your webhook endpoints
+         * @description Newest first, without their secrets. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Curta POSTs signed JSON events to the URL: `{id, type, createdAt, data}` with `Curta-Signature: t=<unix>,v1=<hex>` (HMAC-SHA256 of `<t>.<body>` with the secret returned here, once). Failed deliveries are retried with exponential backoff. The URL must be on a public address (400 `webhook_url_forbidden` otherwise, unless the operator allows private ones). At most 20 endpoints per user (409 `webhook_endpoint_limit`). You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint
+         * @description Without its secret. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description With its deliveries; pending retries stop. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description URL, events, description, or `enabled` (a disabled endpoint gets no new deliveries). You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/endpoints/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an endpoint's signing secret
+         * @description Returns the new secret, once; deliveries are signed with it from now on. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries
+         * @description Newest first, each with its state (`pending` while attempts remain, `delivered`, `dead`), the body sent and its latest attempts: the receiver's status, the first 2 KiB of its answer, the time it took, or why no answer came. Kept 30 days. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/endpoints/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description The same event (same id and body, signed afresh) as a new delivery with a fresh budget of attempts; the answer is that delivery. You see and manage your own endpoints; admins also see and manage the operators' endpoints (scope `all`). Anyone else's is a 404.
+         *
+         *     Send `Idempotency-Key` to make retries safe: the same key and request within 24 h get the first answer again (`Idempotent-Replayed: true`), another request under the key is a 422 `idempotency_key_reused`, and one still running a 409.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/avatar": {
         parameters: {
             query?: never;
@@ -1189,7 +1315,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1659,6 +1785,82 @@ export type components = {
                 videoCount: number;
             };
         };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            description: string;
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            enabled: boolean;
+            /** @enum {string} */
+            scope: "own" | "all";
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            updatedAt: string;
+        };
+        CreatedWebhookEndpoint: {
+            id: string;
+            url: string;
+            description: string;
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            enabled: boolean;
+            /** @enum {string} */
+            scope: "own" | "all";
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            updatedAt: string;
+            /** @description The signing secret: shown now and never again (rotate it to get a new one) */
+            secret: string;
+        };
+        WebhookSecret: {
+            /** @description The new signing secret; the old one stops signing at once */
+            secret: string;
+        };
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The same for every delivery (and redelivery) of one event: receivers deduplicate on it */
+            eventId: string;
+            /** @enum {string} */
+            eventType: "video.ready" | "video.failed" | "video.deleted" | "upload.expired";
+            /**
+             * @description `dead`: every attempt failed (redeliver to try again)
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            maxAttempts: number;
+            nextAttemptAt: string | null;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            finishedAt: string | null;
+            redeliveryOf: string | null;
+            /** @description The exact JSON body sent */
+            payload: string;
+            /** @description Attempts, latest first (at most 20) */
+            history: {
+                attempt: number;
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                at: string;
+                /** @description The receiver's HTTP status; null when no answer came */
+                responseStatus: number | null;
+                /** @description The first 2 KiB of its answer */
+                responseBody: string | null;
+                durationMs: number;
+                /** @description Why no answer came (timeout, refused address, connection error) */
+                error: string | null;
+            }[];
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /**
          * @example {
          *       "username": "ana",
@@ -1769,6 +1971,39 @@ export type components = {
         };
         ModerationReason: {
             reason: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://hooks.example.com/curta",
+         *       "events": [
+         *         "video.ready",
+         *         "video.failed"
+         *       ]
+         *     }
+         */
+        CreateWebhookEndpoint: {
+            /** @description http(s) URL of the receiver, on a public address (see WEBHOOK_ALLOW_PRIVATE); redirects are not followed */
+            url: string;
+            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired) */
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            /** @description A note for yourself */
+            description?: string;
+            /** @description Default true */
+            enabled?: boolean;
+            /**
+             * @description `own` (default): events about your own videos. `all`: every video's events, an operator's endpoint (admins only)
+             * @enum {string}
+             */
+            scope?: "own" | "all";
+        };
+        UpdateWebhookEndpoint: {
+            /** @description http(s) URL of the receiver, on a public address (see WEBHOOK_ALLOW_PRIVATE); redirects are not followed */
+            url?: string;
+            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired) */
+            events?: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            /** @description A note for yourself */
+            description?: string;
+            enabled?: boolean;
         };
     };
     responses: never;
@@ -1933,13 +2168,17 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1948,7 +2187,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1962,6 +2201,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1986,13 +2229,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2024,6 +2271,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2102,11 +2353,15 @@ export interface operations {
             /** @description Done (no body) */
             204: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,6 +2393,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2191,11 +2450,15 @@ export interface operations {
             /** @description Done (no body) */
             204: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2227,6 +2490,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2257,7 +2524,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2289,6 +2556,10 @@ export interface operations {
             /** @description The archive */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2309,6 +2580,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2338,7 +2613,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2347,7 +2622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2384,7 +2659,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2393,7 +2668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2425,7 +2700,7 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2434,7 +2709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2475,7 +2750,7 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2484,7 +2759,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2527,7 +2802,10 @@ export interface operations {
     createUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2540,13 +2818,17 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedUpload"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2557,6 +2839,15 @@ export interface operations {
             };
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2582,11 +2873,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2625,7 +2929,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadStatus"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2643,7 +2947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2679,7 +2983,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2697,7 +3001,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2706,7 +3010,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,7 +3051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2756,7 +3060,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +3090,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2813,7 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,7 +3180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,7 +3214,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2942,7 +3246,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2951,7 +3255,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2998,7 +3302,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,7 +3320,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3061,7 +3365,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3079,7 +3383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3424,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3129,7 +3433,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3168,7 +3472,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3200,7 +3504,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3209,7 +3513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3250,7 +3554,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3277,7 +3581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,7 +3613,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3327,7 +3631,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3668,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3677,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3410,7 +3714,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3419,7 +3723,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,7 +3757,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3488,13 +3792,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3512,7 +3820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,6 +3834,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3549,13 +3861,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3573,7 +3889,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,6 +3903,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3616,7 +3936,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookmarkResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3634,7 +3954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,7 +3986,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookmarkResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3709,7 +4029,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +4052,10 @@ export interface operations {
     shareVideo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Video id */
                 id: string;
@@ -3744,13 +4067,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ShareResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,8 +4086,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3773,6 +4118,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3809,7 +4158,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,7 +4167,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3832,7 +4181,10 @@ export interface operations {
     createComment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Video id */
                 id: string;
@@ -3848,13 +4200,17 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3881,8 +4237,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3895,6 +4269,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3924,7 +4302,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,7 +4329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3979,13 +4357,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4012,7 +4394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4026,6 +4408,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4051,13 +4437,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4075,7 +4465,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4089,6 +4479,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4103,6 +4497,8 @@ export interface operations {
             header?: {
                 /** @description Names an anonymous viewer (its events and For You history) */
                 "x-device-id"?: string;
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4116,14 +4512,36 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventsResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4136,6 +4554,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4167,7 +4589,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4204,7 +4626,7 @@ export interface operations {
                     "application/json": components["schemas"]["HashtagPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4238,7 +4660,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4270,7 +4692,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4288,7 +4710,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,7 +4742,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4338,7 +4760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4794,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4395,7 +4817,10 @@ export interface operations {
     createReport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4408,13 +4833,17 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReportCreated"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4432,7 +4861,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4441,8 +4870,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4455,6 +4893,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4488,7 +4930,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +4980,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4565,7 +5007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4601,7 +5043,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4628,7 +5070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4637,7 +5079,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4673,7 +5115,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4700,7 +5142,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4709,7 +5151,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4745,7 +5187,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminVideoEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4772,7 +5214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4804,7 +5246,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminVideoEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4831,7 +5273,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4863,7 +5305,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +5332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4926,7 +5368,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4953,7 +5395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4985,7 +5427,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5012,7 +5454,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5049,8 +5491,453 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry return the first answer instead of acting twice (a UUID per operation; kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Endpoint id */
+                id: string;
+                /** @description Delivery id */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5079,6 +5966,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5112,7 +6003,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5126,6 +6017,10 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5182,7 +6077,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5200,7 +6095,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5218,7 +6113,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5257,7 +6152,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -235,15 +235,20 @@ class UploadJob {
       forgetPendingUpload();
     }
     const contentType = contentTypeOf(file) ?? 'video/mp4';
+    // getRandomValues, not randomUUID: the latter needs a secure context, and self-hosted pages may be plain http.
+    const idempotencyKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
     const created = await this.retrying(
       () =>
-        studioApi.createUpload({
-          filename: file.name,
-          contentType,
-          size: file.size,
-          caption: settings.caption,
-          visibility: settings.visibility,
-        }),
+        studioApi.createUpload(
+          {
+            filename: file.name,
+            contentType,
+            size: file.size,
+            caption: settings.caption,
+            visibility: settings.visibility,
+          },
+          idempotencyKey,
+        ),
       signal,
     );
     const id = created.videoId;
