@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createObjectStore, openDatabase } from '../adapters/factory.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
-import { readManifest, restoreBackup } from '../modules/backup/restore.js';
+import { inspectBackup, restoreBackup } from '../modules/backup/restore.js';
 import type { Database } from '../ports/database.js';
 import { CliUsageError, EXIT, type CliCommand, type CliContext } from './command.js';
 import { backupWith, parseBackupArgs } from './operations.js';
@@ -73,11 +73,12 @@ export const restoreCommand: CliCommand = {
     }
     if (!dir) throw new CliUsageError('curta restore needs the backup folder');
     const config = ctx.config();
-    await readManifest(resolve(dir)); // a wrong folder is reported before the target is opened (or created)
+    // A wrong folder or a damaged backup is reported before the target is opened (or created).
+    const manifest = await inspectBackup(resolve(dir), { say: ctx.io.out });
     const store = await objectStore(ctx);
     const db = await openDatabase(config);
     try {
-      const summary = await restoreBackup(db, store, resolve(dir), { force, say: ctx.io.out });
+      const summary = await restoreBackup(db, store, resolve(dir), manifest, { force, say: ctx.io.out });
       ctx.io.out(`restored ${summary.rows} rows and ${summary.objects} objects from ${resolve(dir)}`);
       return EXIT.ok;
     } finally {

@@ -62,6 +62,7 @@ export async function startControlServer(
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined); // a client that went away
     const lines = createInterface({ input: socket });
+    lines.on('error', () => undefined); // readline forwards the socket's errors: handled above
     lines.once('line', (line) => {
       lines.close();
       queue = queue.then(() => answer(line, socket, handlers).catch(onError));
@@ -149,6 +150,7 @@ export async function callControlServer(path: string, request: ControlRequest, i
       socket.write(`${JSON.stringify(request)}\n`);
     });
     const lines = createInterface({ input: socket });
+    lines.on('error', () => undefined); // readline forwards the socket's errors: handled below
     lines.on('line', (line) => {
       let message: { out?: string; err?: string; exit?: number };
       try {

@@ -225,13 +225,8 @@ describe('curta backup / restore', () => {
     expect(damaged.code).toBe(65);
     expect(damaged.stderr).toContain(`backup file ${users.file} is damaged: its sha256 differs from the manifest's`);
     noStack(damaged);
-    // Nothing was written to the target.
-    const after = await PgliteDatabase.open(join(work, 't1', 'db'));
-    try {
-      expect((await after.query(`SELECT to_regclass('users')::text AS t`)).rows[0]).toEqual({ t: null });
-    } finally {
-      await after.close();
-    }
+    // Checked before the target was even opened: nothing was written.
+    expect(await stat(join(work, 't1')).catch(() => null)).toBeNull();
 
     // An object's bytes changed.
     const objTampered = join(work, 'obj-tampered');

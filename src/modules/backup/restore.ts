@@ -178,28 +178,43 @@ export async function verifyBackup(dir: string, manifest: BackupManifest): Promi
 }
 
 /**
- * Restores the backup in `dir` into `db` and `store` (any profile: a
- * backup of the embedded profile restores into PostgreSQL + S3).
+ * Reads and checks a backup before any target is touched: the manifest, the
+ * schema (a backup from a newer Curta is refused), and every file's checksum.
  *
- * Nothing is written until the backup has been read whole: manifest, schema
- * (a backup from a newer Curta is refused), every file's checksum, and the
- * target's emptiness. Then: migrations up to the backup's schema, all rows
+ * Then `restoreBackup` restores it into any profile (a backup of the
+ * embedded profile restores into PostgreSQL + S3): it refuses a target that
+ * is not empty (or erases it with force), then applies the migrations up to
+ * the backup's schema, loads all rows
  * in one transaction (parents before children; a self-referencing table in
- * one statement), sequences, objects through the ObjectStore port (streamed
- * from their files), and finally the migrations newer than the backup, which
+ * one statement), restores the sequences, copies the objects through the ObjectStore port (streamed
+ * from their files), and finally applies the migrations newer than the backup, which
  * upgrade the restored rows as they would have upgraded the original.
  */
-export async function restoreBackup(db: Database, store: ObjectStore, dir: string, opts: RestoreOptions): Promise<RestoreSummary> {
+export async function inspectBackup(dir: string, opts: Pick<RestoreOptions, 'migrationsDir' | 'say'> = {}): Promise<BackupManifest> {
   const say = opts.say ?? (() => undefined);
-  const migrationsDir = opts.migrationsDir ?? defaultMigrationsDir;
   const manifest = await readManifest(dir);
-  await checkBackupSchema(manifest, migrationsDir);
+  await checkBackupSchema(manifest, opts.migrationsDir ?? defaultMigrationsDir);
   say(
     `backup of ${manifest.createdAt} (Curta ${manifest.curtaVersion}, ${manifest.source.database} + ${manifest.source.storage}), schema ${fmt(manifest.schema.version)}`,
   );
   await verifyBackup(dir, manifest);
   say(`checked: ${manifest.tables.length} table files, ${manifest.objects.count} objects, every checksum matches`);
+  return manifest;
+}
 
+/**
+ * Restores the backup in `dir`, which `inspectBackup` read and checked
+ * (manifest, schema, every file's checksum), into `db` and `store`.
+ */
+export async function restoreBackup(
+  db: Database,
+  store: ObjectStore,
+  dir: string,
+  manifest: BackupManifest,
+  opts: RestoreOptions,
+): Promise<RestoreSummary> {
+  const say = opts.say ?? (() => undefined);
+  const migrationsDir = opts.migrationsDir ?? defaultMigrationsDir;
   const ahead = (await migrationStatus(db, migrationsDir)).filter(
     (s) => (s.state === 'applied' || s.state === 'unknown') && s.version > manifest.schema.version,
   );
