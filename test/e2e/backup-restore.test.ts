@@ -203,6 +203,32 @@ describe('curta backup / restore', () => {
     }
   }, 120_000);
 
+  it('--no-objects: rows and the object list only; restore needs the objects in the target store, and says which are missing', async () => {
+    const indexOnly = join(work, 'index-only');
+    await createBackup(source.app.db, source.app.store, indexOnly, { objects: 'index', curtaVersion: 'test' });
+    expect(await stat(join(indexOnly, 'objects')).catch(() => null)).toBeNull();
+    const manifest = JSON.parse(await readFile(join(indexOnly, 'manifest.json'), 'utf8')) as BackupManifest;
+    expect(manifest.objects.mode).toBe('index');
+    expect(manifest.objects.count).toBeGreaterThan(3);
+
+    const target = join(work, 'index-target');
+    const refused = await curta(['restore', indexOnly], { CURTA_DATA_DIR: target });
+    expect(refused.code).toBe(73);
+    expect(refused.stderr).toMatch(/holds the object list only.*\d+ of its objects are missing from the target store/);
+    noStack(refused);
+
+    // The store restored by its own means (here: the source's objects folder copied), then the rows.
+    await copyTree(join(source.dataDir, 'objects'), join(target, 'objects'));
+    const r = await curta(['restore', indexOnly], { CURTA_DATA_DIR: target });
+    expect(r.code, r.stderr).toBe(0);
+    const restored = await startOn(target);
+    try {
+      await expectRestored(restored, population);
+    } finally {
+      await restored.close();
+    }
+  }, 120_000);
+
   it('refuses a missing folder, a damaged file, a newer schema and a non-empty target, each with a clear message and no stack', async () => {
     const missing = await curta(['restore', join(work, 'nope')], { CURTA_DATA_DIR: join(work, 'never') });
     expect(missing.code).toBe(66);
