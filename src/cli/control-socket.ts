@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { CliIo } from './command.js';
+import { CliFailure, EXIT, type CliIo } from './command.js';
 
 /**
  * The control socket of a process that holds the embedded database.
@@ -164,11 +164,15 @@ export async function callControlServer(path: string, request: ControlRequest, i
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (!connected && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT')) resolve(null);
-      else reject(err);
+      else if (err.code === 'EACCES') {
+        reject(
+          new CliFailure(`cannot use the control socket ${path}: permission denied (run as the account that runs Curta)`, EXIT.unavailable),
+        );
+      } else reject(new CliFailure(`control socket ${path}: ${err.message}`, EXIT.unavailable));
     });
     socket.on('close', () => {
       if (!connected) return;
-      if (exit === null) reject(new Error('the running process closed the control socket without an answer'));
+      if (exit === null) reject(new CliFailure('the running process closed the control socket without an answer', EXIT.software));
       else resolve(exit);
     });
   });
