@@ -436,6 +436,33 @@ describe('curta backup / restore', () => {
         await app.close();
       }
     }, 240_000);
+
+    it('migrate status lists the migrations on PostgreSQL; an applied file edited since is refused by migrate and start, naming it', async () => {
+      const env = { DATABASE_URL: pg.url, CURTA_SIGNING_SECRET: secret, CURTA_DATA_DIR: join(work, 'pg-profile'), PORT: '0' };
+      const ok = await curta(['migrate', 'status'], env);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/^version +name +state +applied at$/m);
+      expect(ok.stdout).toMatch(/^0001 +jobs +applied +\d{4}-/m);
+      expect(ok.stdout).toMatch(/^\d+ applied, 0 pending$/m);
+
+      // As if 0001_jobs.sql had been edited after it was applied: the recorded checksum no longer matches the file.
+      const db = await PostgresDatabase.open(pg.url);
+      try {
+        await db.query(`UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version = 1`);
+      } finally {
+        await db.close();
+      }
+      const status = await curta(['migrate', 'status'], env);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/^0001 +jobs +edited /m);
+      expect(status.stdout).toMatch(/1 EDITED since applied/);
+      for (const command of ['migrate', 'start']) {
+        const r = await curta([command], env);
+        expect(r.code, r.stderr).toBe(70);
+        expect(r.stderr).toMatch(new RegExp(`^curta ${command}: Applied migration 0001_jobs\\.sql changed since it was applied`, 'm'));
+        noStack(r);
+      }
+    }, 120_000);
   });
 });
 
