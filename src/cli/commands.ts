@@ -1,6 +1,14 @@
 import type { CliCommand } from './command.js';
+import { backupCommand, restoreCommand } from './backup-commands.js';
 import { serverCommands } from './server-commands.js';
 import { adminCliCommand, migrateCommand, recsCliCommand } from './tool-commands.js';
 
 /** Every `curta <command>`, in the order `curta --help` lists them. Add a command here. */
-export const COMMANDS: readonly CliCommand[] = [...serverCommands, migrateCommand, adminCliCommand, recsCliCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  ...serverCommands,
+  migrateCommand,
+  adminCliCommand,
+  recsCliCommand,
+  backupCommand,
+  restoreCommand,
+];

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/config.js';
 import { projectRoot } from '../lib/project-root.js';
-import { CliFailure, CliUsageError, EXIT, type CliCommand, type CliContext, type CliIo } from './command.js';
+import { asCliFailure } from './expected-errors.js';
+import { CliUsageError, EXIT, type CliCommand, type CliContext, type CliIo } from './command.js';
 
 export function curtaVersion(): string {
   const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -70,9 +71,10 @@ export async function runCli(argv: readonly string[], commands: readonly CliComm
       io.err(`${err.message}\n\n${command.usage}`);
       return err.exitCode;
     }
-    if (err instanceof CliFailure) {
-      io.err(`curta ${command.name}: ${err.message}`);
-      return err.exitCode;
+    const failure = asCliFailure(err);
+    if (failure) {
+      io.err(`curta ${command.name}: ${failure.message}`);
+      return failure.exitCode;
     }
     throw err;
   }

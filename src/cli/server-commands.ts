@@ -1,7 +1,9 @@
 import type { pino } from 'pino';
 import { createApp, type App } from '../app.js';
 import { EXIT, KEEP_RUNNING, type CliCommand, type CliContext } from './command.js';
+import { controlSocketPath, startControlServer, type ControlServer } from './control-socket.js';
 import { describeDeployment } from './deployment.js';
+import { controlHandlers } from './operations.js';
 
 type Mode = 'start' | 'serve' | 'worker';
 
@@ -47,6 +49,7 @@ async function runServer(mode: Mode, ctx: CliContext): Promise<number> {
     await app.close();
     return EXIT.unavailable;
   }
+  const control = await startControl(app, log);
   const parts = describeDeployment(config);
   log.info(parts, `database: ${parts.database}; storage: ${parts.storage}; cache: ${parts.cache}; queue: ${parts.queue}`);
   if (runsWorkers) app.startWorkers();
@@ -56,18 +59,39 @@ async function runServer(mode: Mode, ctx: CliContext): Promise<number> {
   } else {
     log.info('Curta workers are up');
   }
-  installShutdown(app, log);
+  installShutdown(app, log, control);
   return KEEP_RUNNING;
 }
 
-function installShutdown(app: App, log: pino.Logger): void {
+/**
+ * On the embedded profile this process holds the database alone: it answers
+ * `curta admin`, `curta backup` and `curta migrate status` over a unix
+ * socket beside the database (see control-socket.ts). A socket that cannot
+ * be opened only costs those commands while the server runs: said, not fatal.
+ */
+async function startControl(app: App, log: pino.Logger): Promise<ControlServer | null> {
+  const database = app.config.database;
+  if (database.kind !== 'pglite') return null;
+  const path = controlSocketPath(database.dir);
+  try {
+    return await startControlServer(path, controlHandlers(app.db, app.store), (err) => log.error({ err }, 'control socket request failed'));
+  } catch (err) {
+    log.warn(
+      { err, path },
+      'control socket unavailable: curta admin, backup and migrate status cannot reach this process; stop it to run them',
+    );
+    return null;
+  }
+}
+
+function installShutdown(app: App, log: pino.Logger, control: ControlServer | null): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining');
-    app
-      .close()
+    (control ? control.close() : Promise.resolve())
+      .then(() => app.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         log.error({ err }, 'shutdown failed');

@@ -1,10 +1,13 @@
 import { migrate } from '../adapters/db/migrate.js';
+import { DatabaseInUseError } from '../adapters/db/pglite-database.js';
 import { createObjectStore, openDatabase } from '../adapters/factory.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
 import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from '../modules/recs/recs-command.js';
-import { ADMIN_USAGE, adminCommand } from '../modules/safety/admin-command.js';
+import { ADMIN_USAGE } from '../modules/safety/admin-command.js';
 import type { Database } from '../ports/database.js';
-import { CliUsageError, EXIT, type CliCommand, type CliContext } from './command.js';
+import { CliFailure, CliUsageError, EXIT, type CliCommand, type CliContext } from './command.js';
+import { callControlServer, controlSocketPath, type ControlRequest } from './control-socket.js';
+import { adminWith, migrationStatusWith } from './operations.js';
 
 /** Opens the configured database with migrations applied, runs `fn`, closes it whatever happens. */
 export async function withDatabase<T>(ctx: CliContext, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -17,16 +20,66 @@ export async function withDatabase<T>(ctx: CliContext, fn: (db: Database) => Pro
   }
 }
 
+/**
+ * Runs `direct` on the configured database; when a running embedded server
+ * holds it (PGlite allows one process), sends `request` to that server's
+ * control socket instead, which runs the same operation and prints back
+ * through this process. `migrateFirst`: apply pending migrations when this
+ * process opens the database itself (a running server has already).
+ */
+export async function withDatabaseOrServer(
+  ctx: CliContext,
+  request: ControlRequest,
+  direct: (db: Database) => Promise<number>,
+  opts: { migrateFirst: boolean },
+): Promise<number> {
+  const config = ctx.config();
+  let db: Database;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    if (!(err instanceof DatabaseInUseError) || config.database.kind !== 'pglite') throw err;
+    const socket = controlSocketPath(config.database.dir);
+    const code = await callControlServer(socket, request, ctx.io);
+    if (code !== null) return code;
+    throw new CliFailure(
+      `${err.message} It does not answer on its control socket ${socket} either (a Curta from before the socket, or its data ` +
+        'folder path is too long for a unix socket): stop it, then run this command again.',
+      EXIT.unavailable,
+    );
+  }
+  try {
+    if (opts.migrateFirst) await migrate(db);
+    return await direct(db);
+  } finally {
+    await db.close();
+  }
+}
+
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'apply database migrations and exit',
+  summary: 'apply database migrations and exit; curta migrate status lists them',
   usage: `Usage: curta migrate
+       curta migrate status
 
-  Applies the migrations the database lacks, in order, each in its own
-  transaction, and exits. Safe to run again and from several processes
-  at once (they take turns).`,
+  curta migrate applies the migrations the database lacks, in order, each
+  in its own transaction, and exits. Safe to run again and from several
+  processes at once (they take turns). An applied migration file that was
+  edited since (its recorded sha256 differs) is refused, naming the file:
+  applied migrations never change; put the change in a new one.
+
+  curta migrate status lists every migration: version, name, state
+  (applied, pending, edited = changed since applied, unknown = applied by
+  a newer Curta) and when it was applied. It applies nothing. Exit 1 when
+  a file was edited, else 0. Works while the embedded server runs (it
+  answers through its control socket).`,
   async run(args, ctx) {
-    if (args.length > 0) throw new CliUsageError(`curta migrate takes no arguments (got "${args.join(' ')}")`);
+    if (args.length === 1 && args[0] === 'status') {
+      return withDatabaseOrServer(ctx, { command: 'migrate-status', args: [] }, (db) => migrationStatusWith(db, ctx.io), {
+        migrateFirst: false,
+      });
+    }
+    if (args.length > 0) throw new CliUsageError(`curta migrate takes no arguments but "status" (got "${args.join(' ')}")`);
     await withDatabase(ctx, async () => undefined);
     ctx.log().info('migrations applied');
     return EXIT.ok;
@@ -36,13 +89,13 @@ export const migrateCommand: CliCommand = {
 export const adminCliCommand: CliCommand = {
   name: 'admin',
   summary: 'grant or revoke the admin role: curta admin grant|revoke <username>',
-  usage: ADMIN_USAGE,
+  usage: `${ADMIN_USAGE}
+
+  Works while the embedded server runs: it asks that process, through its
+  control socket, to make the change.`,
   async run(args, ctx) {
     if (args.length !== 2) throw new CliUsageError('curta admin needs an action and a username');
-    const result = await withDatabase(ctx, (db) => adminCommand(db, args));
-    if (result.stdout) ctx.io.out(result.stdout.trimEnd());
-    if (result.stderr) ctx.io.err(result.stderr.trimEnd());
-    return result.code;
+    return withDatabaseOrServer(ctx, { command: 'admin', args }, (db) => adminWith(db, args, ctx.io), { migrateFirst: true });
   },
 };
 

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/adapters/db/migrate.js';
+import { MigrationError, migrate, migrationStatus, readMigrations } from '../../src/adapters/db/migrate.js';
 import type { Database } from '../../src/ports/database.js';
 import { deferred, rejectsWithCode } from './support.js';
 
@@ -245,6 +245,69 @@ export function databaseContract(name: string, factory: () => Promise<DatabaseFi
 
         await writeFile(join(dir, '0004_broken.sql'), `CREATE TABLE mig_half (id integer);`);
         expect(await migrate(db, dir)).toEqual({ applied: ['0004_broken.sql'] });
+      });
+
+      it('records a checksum per applied file and refuses an applied file edited since, naming it', async () => {
+        const { rows } = await db.query<{ version: number; checksum: string | null }>(
+          'SELECT version, checksum FROM schema_migrations ORDER BY version',
+        );
+        const files = await readMigrations(dir);
+        expect(rows.map((r) => r.checksum)).toEqual(files.map((f) => f.checksum));
+        expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum ?? ''))).toBe(true);
+
+        const original = await readFile(join(dir, '0002_add_color.sql'), 'utf8');
+        await writeFile(join(dir, '0002_add_color.sql'), `${original}\nALTER TABLE mig_widgets ADD COLUMN size int;`);
+        await writeFile(join(dir, '0005_later.sql'), 'CREATE TABLE mig_later (id integer);');
+        try {
+          const err = await migrate(db, dir).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(MigrationError);
+          expect((err as Error).message).toMatch(/Applied migration 0002_add_color\.sql changed since it was applied/);
+          // Nothing after the edited file ran either.
+          expect((await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'mig_later'")).rowCount).toBe(0);
+          const status = await migrationStatus(db, dir);
+          expect(status.map((s) => [s.file, s.state])).toEqual([
+            ['0001_widgets.sql', 'applied'],
+            ['0002_add_color.sql', 'edited'],
+            ['0003_counter.sql', 'applied'],
+            ['0004_broken.sql', 'applied'],
+            ['0005_later.sql', 'pending'],
+          ]);
+        } finally {
+          await writeFile(join(dir, '0002_add_color.sql'), original);
+        }
+        // Line endings are not an edit (a Windows checkout).
+        await writeFile(join(dir, '0002_add_color.sql'), original.replace(/\n/g, '\r\n'));
+        expect(await migrate(db, dir)).toEqual({ applied: ['0005_later.sql'] });
+        await writeFile(join(dir, '0002_add_color.sql'), original);
+      });
+
+      it('backfills checksums of files applied before checksums were recorded, then guards them', async () => {
+        await db.query('UPDATE schema_migrations SET checksum = NULL');
+        expect((await migrationStatus(db, dir)).every((s) => s.state === 'applied')).toBe(true);
+        expect(await migrate(db, dir)).toEqual({ applied: [] });
+        const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations WHERE checksum IS NULL');
+        expect(rows[0]!.n).toBe(0);
+        const first = await readFile(join(dir, '0001_widgets.sql'), 'utf8');
+        const later = await readFile(join(dir, '0005_later.sql'), 'utf8');
+        try {
+          await writeFile(join(dir, '0001_widgets.sql'), 'CREATE TABLE mig_widgets (id serial PRIMARY KEY);');
+          await expect(migrate(db, dir)).rejects.toThrow(/0001_widgets\.sql changed since it was applied/);
+          await rm(join(dir, '0005_later.sql'));
+          const status = await migrationStatus(db, dir);
+          expect(status.find((s) => s.version === 5)).toMatchObject({ state: 'unknown', file: null, name: 'later' });
+          expect(status.find((s) => s.version === 1)).toMatchObject({ state: 'edited' });
+        } finally {
+          await writeFile(join(dir, '0001_widgets.sql'), first);
+          await writeFile(join(dir, '0005_later.sql'), later);
+        }
+      });
+
+      it('applies files only up to a version when asked', async () => {
+        await writeFile(join(dir, '0006_six.sql'), 'CREATE TABLE mig_six (id integer);');
+        await writeFile(join(dir, '0007_seven.sql'), 'CREATE TABLE mig_seven (id integer);');
+        expect(await migrate(db, dir, { upTo: 6 })).toEqual({ applied: ['0006_six.sql'] });
+        expect(await migrate(db, dir)).toEqual({ applied: ['0007_seven.sql'] });
+        for (const f of ['0005_later.sql', '0006_six.sql', '0007_seven.sql']) await rm(join(dir, f));
       });
 
       it('refuses badly named files and duplicate versions', async () => {

@@ -27,6 +27,22 @@ interface ActiveTransaction {
 const transactionScope = new AsyncLocalStorage<ActiveTransaction>();
 
 /**
+ * The embedded database directory is held by another live process (or
+ * already open in this one): an expected condition, reported without a stack.
+ */
+export class DatabaseInUseError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+    readonly pid: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+/**
  * Database over PGlite (PostgreSQL compiled to WASM), the embedded default.
  *
  * PGlite is a single connection. It already serialises work: a query issued
@@ -139,14 +155,18 @@ async function acquireLockFile(lockFile: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `The embedded database at ${lockFile.slice(0, -'.lock'.length)} is in use by process ${pid}. ` +
+        const dir = lockFile.slice(0, -'.lock'.length);
+        throw new DatabaseInUseError(
+          `The embedded database at ${dir} is in use by process ${pid}. ` +
             'Stop it first, or set DATABASE_URL to share a PostgreSQL server between processes.',
+          dir,
+          pid,
           { cause: err },
         );
       }
       if (pid === process.pid) {
-        throw new Error(`The embedded database ${lockFile.slice(0, -'.lock'.length)} is already open in this process.`, { cause: err });
+        const dir = lockFile.slice(0, -'.lock'.length);
+        throw new DatabaseInUseError(`The embedded database ${dir} is already open in this process.`, dir, pid, { cause: err });
       }
       await rm(lockFile, { force: true }); // left behind by a process that died
     }
