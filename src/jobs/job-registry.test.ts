@@ -23,6 +23,11 @@ function recordingQueue() {
     },
     counts: async () => ({ queued: 0, running: 0, done: 0, dead: 0 }),
     findByDedupeKeys: async () => [],
+    stats: async () => [],
+    listJobs: async () => [],
+    retryJobs: async () => [],
+    discardJobs: async () => [],
+    pruneFinishedJobs: async () => 0,
   };
   return { queue, enqueued, worked };
 }

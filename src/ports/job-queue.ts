@@ -71,6 +71,55 @@ export interface QueueCounts {
   dead: number;
 }
 
+/** Per queue, what an operator watches: counts by state, the oldest due job's wait, jobs whose worker vanished. */
+export interface QueueStats {
+  queue: string;
+  counts: QueueCounts;
+  /** Seconds the oldest due queued job has waited past its run time (0 when none waits). */
+  oldestDueSec: number;
+  /** Running jobs whose lease has expired: their worker died and no worker of the queue has taken them over yet. */
+  expiredLeases: number;
+}
+
+/** Which jobs `listJobs` shows: dead ones, stuck ones (running with an expired lease, or claimed long ago), or any state. */
+export type JobListState = JobStatus | 'stuck';
+
+export interface JobListFilter {
+  queue?: string;
+  /** Default: dead and stuck. */
+  states?: readonly JobListState[];
+  /** A running job claimed longer ago than this counts as stuck even while its lease is renewed. Default 1 hour. */
+  stuckAfterMs?: number;
+  /** Most rows returned, newest first. Default 100. */
+  limit?: number;
+}
+
+/** One job as `curta jobs list` shows it. */
+export interface JobInfo {
+  id: string;
+  queue: string;
+  status: JobStatus;
+  /** Running with an expired lease, or claimed longer ago than `stuckAfterMs`. */
+  stuck: boolean;
+  attempt: number;
+  maxAttempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  claimedAt: Date | null;
+  finishedAt: Date | null;
+  leaseUntil: Date | null;
+  lockedBy: string | null;
+}
+
+/** Which jobs an operator's retry or discard acts on: one by id, or every dead one (of one queue). */
+export type JobTarget = { id: string; stuckAfterMs?: number } | { allDead: true; queue?: string };
+
+/** How long finished jobs stay before retention deletes them (null: kept until discarded). */
+export interface FinishedJobRetention {
+  doneOlderThanMs: number | null;
+  deadOlderThanMs: number | null;
+}
+
 export interface JobQueue {
   enqueue<P>(queue: string, payload: P, opts?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
   work<P>(queue: string, handler: JobHandler<P>, opts: WorkOptions): JobWorker;
@@ -80,6 +129,20 @@ export interface JobQueue {
    * given), oldest first; finished ones stay until pruned.
    */
   findByDedupeKeys(queue: string, dedupeKeys: readonly string[], statuses?: readonly JobStatus[]): Promise<JobSummary[]>;
+  /** Counts and backlog age of every queue that has jobs, in one round trip (metrics). */
+  stats(): Promise<QueueStats[]>;
+  /** Jobs an operator should look at (dead and stuck by default), newest first. */
+  listJobs(filter?: JobListFilter): Promise<JobInfo[]>;
+  /**
+   * Puts dead jobs (or a stuck one, by id) back in the queue with a fresh set
+   * of attempts, runnable now. A job whose dedupe key another unfinished job
+   * holds is left dead (that one does the work). Returns the ids requeued.
+   */
+  retryJobs(target: JobTarget): Promise<string[]>;
+  /** Deletes dead jobs (only dead ones). Returns the ids deleted. */
+  discardJobs(target: JobTarget): Promise<string[]>;
+  /** Deletes finished jobs older than the retention ages, in batches; returns how many. */
+  pruneFinishedJobs(retention: FinishedJobRetention, signal?: AbortSignal): Promise<number>;
 }
 
 /** Thrown by a handler for an error that retrying cannot fix: the job goes straight to dead. */

@@ -494,6 +494,139 @@ export function jobQueueContract(name: string, factory: () => Promise<MigratedDa
       });
     });
 
+    /** A job of `q` that has failed for good. */
+    const deadJob = async (queue: DbJobQueue, q: string, error = 'boom', opts: { dedupeKey?: string } = {}): Promise<string> => {
+      // A key of its own never claimed before, due long ago: claimed ahead of whatever else waits in `q`.
+      const { id } = await queue.enqueue(q, {}, { maxAttempts: 1, fairnessKey: randomUUID(), runAt: new Date(0), ...opts });
+      const [claimed] = await queue.claim(q, 'operator-test', 1, 5_000);
+      expect(claimed?.id).toBe(id);
+      expect(await queue.fail(claimed!, new Error(error))).toEqual({ status: 'dead' });
+      return id;
+    };
+
+    it('reports every queue with jobs: counts by state, the oldest due wait, and expired leases', async () => {
+      const queue = newQueue();
+      const a = queueName('stats-a');
+      const b = queueName('stats-b');
+      await queue.enqueue(a, { n: 1 }, { runAt: new Date(Date.now() - 60_000) });
+      await queue.enqueue(a, { n: 2 }, { runAt: new Date(Date.now() + 3_600_000) }); // not due: no wait
+      await deadJob(queue, b);
+      await queue.enqueue(b, { n: 3 });
+      await queue.claim(b, 'vanished-worker', 1, 1);
+      await sleep(5);
+      const stats = new Map((await queue.stats()).map((s) => [s.queue, s]));
+      expect(stats.get(a)).toMatchObject({ counts: { queued: 2, running: 0, done: 0, dead: 0 }, expiredLeases: 0 });
+      expect(stats.get(a)!.oldestDueSec).toBeGreaterThanOrEqual(59);
+      expect(stats.get(b)).toMatchObject({ counts: { queued: 0, running: 1, done: 0, dead: 1 }, oldestDueSec: 0, expiredLeases: 1 });
+    });
+
+    it('lists dead and stuck jobs with their last error, by queue and state', async () => {
+      const queue = newQueue();
+      const q = queueName('list');
+      const other = queueName('list-other');
+      const dead = await deadJob(queue, q, 'transcoder exploded');
+      const { id: slow } = await queue.enqueue(q, {});
+      await queue.claim(q, 'slow-worker', 1, 600_000); // lease renewed, but claimed long ago (see stuckAfterMs)
+      const { id: crashed } = await queue.enqueue(q, {});
+      await queue.claim(q, 'vanished-worker', 1, 1); // lease of 1 ms: expired at once
+      const { id: waiting } = await queue.enqueue(q, {});
+      const otherDead = await deadJob(queue, other);
+      await sleep(5);
+
+      const listed = await queue.listJobs({ queue: q });
+      expect(listed.map((j) => j.id).sort()).toEqual([dead, crashed].sort());
+      expect(listed.find((j) => j.id === dead)).toMatchObject({ queue: q, status: 'dead', stuck: false, attempt: 1, maxAttempts: 1 });
+      expect(listed.find((j) => j.id === dead)!.lastError).toContain('transcoder exploded');
+      expect(listed.find((j) => j.id === crashed)).toMatchObject({ status: 'running', stuck: true, lockedBy: 'vanished-worker' });
+
+      expect((await queue.listJobs({ queue: q, stuckAfterMs: 1 })).map((j) => j.id).sort()).toEqual([dead, crashed, slow].sort());
+      expect((await queue.listJobs({ queue: q, states: ['dead'] })).map((j) => j.id)).toEqual([dead]);
+      expect((await queue.listJobs({ queue: q, states: ['queued'] })).map((j) => j.id)).toEqual([waiting]);
+      expect((await queue.listJobs({ states: ['dead'], limit: 100_000 })).map((j) => j.id)).toEqual(
+        expect.arrayContaining([dead, otherDead]),
+      );
+      expect(await queue.listJobs({ queue: q, states: ['dead'], limit: 0 })).toEqual([]);
+    });
+
+    it('retries a dead or stuck job by id with fresh attempts, never a healthy running one or a duplicate', async () => {
+      const queue = newQueue();
+      const q = queueName('retry');
+      const dead = await deadJob(queue, q);
+      expect(await queue.retryJobs({ id: dead })).toEqual([dead]);
+      expect(await queue.get(dead)).toMatchObject({ status: 'queued', attempt: 0, finishedAt: null });
+      expect(await queue.retryJobs({ id: dead })).toEqual([]); // queued now: nothing to retry
+
+      const [healthy] = await queue.claim(q, 'live-worker', 1, 600_000);
+      expect(healthy?.id).toBe(dead);
+      expect(await queue.retryJobs({ id: dead })).toEqual([]); // its worker holds the lease
+      await sleep(5);
+      expect(await queue.retryJobs({ id: dead, stuckAfterMs: 1 })).toEqual([dead]); // claimed too long ago: stuck
+      expect(await queue.get(dead)).toMatchObject({ status: 'queued', lockedBy: null, leaseUntil: null });
+      // The worker that lost it cannot record an outcome any more.
+      expect(await queue.complete(healthy!)).toBe(false);
+
+      // A dead job whose dedupe key a newer unfinished job holds stays dead: that one does the work.
+      const dup = await deadJob(queue, q, 'x', { dedupeKey: 'thing:1' });
+      await queue.enqueue(q, {}, { dedupeKey: 'thing:1' });
+      expect(await queue.retryJobs({ id: dup })).toEqual([]);
+      expect((await queue.get(dup))?.status).toBe('dead');
+
+      expect(await queue.retryJobs({ id: 'not-a-uuid' })).toEqual([]);
+      expect(await queue.retryJobs({ id: randomUUID() })).toEqual([]);
+    });
+
+    it('retries every dead job of a queue, and runs them', async () => {
+      const queue = newQueue();
+      const q = queueName('retry-all');
+      const other = queueName('retry-all-other');
+      const ids = [await deadJob(queue, q), await deadJob(queue, q)];
+      const untouched = await deadJob(queue, other);
+      expect((await queue.retryJobs({ allDead: true, queue: q })).sort()).toEqual([...ids].sort());
+      expect((await queue.get(untouched))?.status).toBe('dead');
+      track(queue.work(q, async () => undefined, fast));
+      await waitFor(async () => (await queue.counts(q)).done === 2, 10_000, 'retried jobs done');
+    });
+
+    it('discards dead jobs only, by id or all of a queue', async () => {
+      const queue = newQueue();
+      const q = queueName('discard');
+      const other = queueName('discard-other');
+      const [a, b] = [await deadJob(queue, q), await deadJob(queue, q)];
+      const kept = await deadJob(queue, other);
+      const { id: waiting } = await queue.enqueue(q, {});
+      expect(await queue.discardJobs({ id: waiting })).toEqual([]);
+      expect(await queue.discardJobs({ id: a })).toEqual([a]);
+      expect(await queue.get(a)).toBeNull();
+      expect(await queue.discardJobs({ allDead: true, queue: q })).toEqual([b]);
+      expect(await queue.counts(q)).toEqual({ queued: 1, running: 0, done: 0, dead: 0 });
+      expect((await queue.get(kept))?.status).toBe('dead');
+      expect(await queue.discardJobs({ id: 'nope' })).toEqual([]);
+    });
+
+    it('prunes done and dead jobs by their own ages, keeping fresh ones and dead ones kept forever', async () => {
+      const queue = newQueue();
+      const q = queueName('retention');
+      const oldDone = (await queue.enqueue(q, {})).id;
+      const freshDone = (await queue.enqueue(q, {})).id;
+      for (const job of await queue.claim(q, 'w', 2, 5_000)) expect(await queue.complete(job)).toBe(true);
+      const oldDead = await deadJob(queue, q);
+      // Age the "old" rows as if they finished ten days ago.
+      await db.query(`UPDATE jobs SET finished_at = now() - interval '10 days' WHERE id = ANY($1::uuid[])`, [[oldDone, oldDead]]);
+      const day = 86_400_000;
+
+      expect(await queue.pruneFinishedJobs({ doneOlderThanMs: 7 * day, deadOlderThanMs: null })).toBeGreaterThanOrEqual(1);
+      expect(await queue.get(oldDone)).toBeNull();
+      expect((await queue.get(freshDone))?.status).toBe('done');
+      expect((await queue.get(oldDead))?.status).toBe('dead'); // dead ones kept until discarded
+      expect(await queue.pruneFinishedJobs({ doneOlderThanMs: null, deadOlderThanMs: 30 * day })).toBe(0);
+      expect(await queue.pruneFinishedJobs({ doneOlderThanMs: null, deadOlderThanMs: 7 * day })).toBeGreaterThanOrEqual(1);
+      expect(await queue.get(oldDead)).toBeNull();
+      expect((await queue.get(freshDone))?.status).toBe('done');
+      const aborted = new AbortController();
+      aborted.abort(new Error('stopping'));
+      await expect(queue.pruneFinishedJobs({ doneOlderThanMs: 1, deadOlderThanMs: 1 }, aborted.signal)).rejects.toThrow('stopping');
+    });
+
     it('prunes finished jobs older than a given age', async () => {
       const queue = newQueue();
       const q = queueName('prune');

@@ -4,7 +4,12 @@ import type { Database, SqlExecutor } from '../../ports/database.js';
 import {
   PermanentJobError,
   type EnqueueOptions,
+  type FinishedJobRetention,
   type Job,
+  type JobInfo,
+  type JobListFilter,
+  type JobTarget,
+  type QueueStats,
   type JobHandler,
   type JobQueue,
   type JobStatus,
@@ -78,6 +83,14 @@ export interface ClaimedJob<P = unknown> extends Job<P> {
 }
 
 const MAX_ERROR_LENGTH = 8000;
+/** Rows one retention statement deletes (a bounded transaction, so a backlog never holds locks for long). */
+const PRUNE_BATCH = 5000;
+const DEFAULT_STUCK_AFTER_MS = 3_600_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A running job is stuck when its lease expired (its worker died) or it was claimed longer ago than the parameter's ms. */
+const stuckSql = (param: string) =>
+  `(status = 'running' AND (lease_until < now() OR claimed_at < now() - (${param}::double precision * interval '1 millisecond')))`;
 
 /**
  * Exponential backoff with jitter: base·2^(attempt−1), capped at `maxMs`, of
@@ -288,12 +301,117 @@ export class DbJobQueue implements JobQueue {
 
   /** Deletes done and dead jobs finished more than `olderThanMs` ago; returns how many. */
   async pruneFinished(olderThanMs: number): Promise<number> {
-    const { rowCount } = await this.db.query(
-      `DELETE FROM jobs WHERE status IN ('done', 'dead')
-         AND finished_at < now() - ($1::double precision * interval '1 millisecond')`,
-      [olderThanMs],
+    return this.pruneFinishedJobs({ doneOlderThanMs: olderThanMs, deadOlderThanMs: olderThanMs });
+  }
+
+  async pruneFinishedJobs(retention: FinishedJobRetention, signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    for (const [status, age] of [
+      ['done', retention.doneOlderThanMs],
+      ['dead', retention.deadOlderThanMs],
+    ] as const) {
+      if (age === null) continue;
+      for (;;) {
+        signal?.throwIfAborted();
+        // By the jobs_finished index: (queue, status, finished_at) for finished rows.
+        const { rowCount } = await this.db.query(
+          `DELETE FROM jobs WHERE id IN (
+             SELECT id FROM jobs WHERE status = $1
+               AND finished_at < now() - ($2::double precision * interval '1 millisecond')
+             LIMIT $3)`,
+          [status, age, PRUNE_BATCH],
+        );
+        total += rowCount;
+        if (rowCount < PRUNE_BATCH) break;
+      }
+    }
+    return total;
+  }
+
+  async stats(): Promise<QueueStats[]> {
+    const { rows } = await this.db.query<{ queue: string; status: JobStatus; n: number; expired: number; oldest: number | string | null }>(
+      `SELECT queue, status, count(*)::int AS n,
+         (count(*) FILTER (WHERE status = 'running' AND lease_until < now()))::int AS expired,
+         extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))::double precision AS oldest
+       FROM jobs GROUP BY queue, status ORDER BY queue`,
     );
-    return rowCount;
+    const byQueue = new Map<string, QueueStats>();
+    for (const row of rows) {
+      let entry = byQueue.get(row.queue);
+      if (!entry) {
+        entry = { queue: row.queue, counts: { queued: 0, running: 0, done: 0, dead: 0 }, oldestDueSec: 0, expiredLeases: 0 };
+        byQueue.set(row.queue, entry);
+      }
+      entry.counts[row.status] = row.n;
+      entry.expiredLeases += row.expired;
+      if (row.oldest !== null) entry.oldestDueSec = Math.max(entry.oldestDueSec, Number(row.oldest));
+    }
+    return [...byQueue.values()];
+  }
+
+  async listJobs(filter: JobListFilter = {}): Promise<JobInfo[]> {
+    const states = filter.states ?? ['dead', 'stuck'];
+    const statuses = states.filter((s): s is JobStatus => s !== 'stuck');
+    const stuckAfterMs = filter.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+    const { rows } = await this.db.query<JobRow & { stuck: boolean }>(
+      `SELECT *, ${stuckSql('$4')} AS stuck FROM (
+         SELECT * FROM jobs
+         WHERE ($1::text IS NULL OR queue = $1)
+           AND (status = ANY($2::text[]) OR ($3 AND ${stuckSql('$4')}))
+       ) j
+       ORDER BY COALESCE(finished_at, claimed_at, created_at) DESC, id
+       LIMIT $5`,
+      [filter.queue ?? null, statuses, states.includes('stuck'), stuckAfterMs, filter.limit ?? 100],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      queue: row.queue,
+      status: row.status,
+      stuck: row.stuck,
+      attempt: row.attempt,
+      maxAttempts: row.max_attempts,
+      lastError: row.last_error,
+      createdAt: row.created_at,
+      claimedAt: row.claimed_at,
+      finishedAt: row.finished_at,
+      leaseUntil: row.lease_until,
+      lockedBy: row.locked_by,
+    }));
+  }
+
+  async retryJobs(target: JobTarget): Promise<string[]> {
+    if ('id' in target && !UUID.test(target.id)) return [];
+    // A stuck job's worker (if it still lives) loses the job: its next heartbeat or report is fenced off by locked_by.
+    const { rows } = await this.db.query<{ id: string; queue: string }>(
+      `UPDATE jobs SET status = 'queued', attempt = 0, run_at = now(), finished_at = NULL, updated_at = now(),
+         lease_until = NULL, locked_by = NULL
+       WHERE id IN (
+         SELECT j.id FROM jobs j
+         WHERE (CASE WHEN $1::uuid IS NULL THEN j.status = 'dead' AND ($2::text IS NULL OR j.queue = $2)
+                     ELSE j.id = $1::uuid AND (j.status = 'dead' OR ${stuckSql('$3')}) END)
+           AND NOT EXISTS (
+             SELECT 1 FROM jobs other
+             WHERE other.queue = j.queue AND other.dedupe_key = j.dedupe_key AND other.id <> j.id
+               AND other.status IN ('queued', 'running'))
+         FOR UPDATE OF j)
+       RETURNING id, queue`,
+      'id' in target
+        ? [target.id, null, target.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS]
+        : [null, target.queue ?? null, DEFAULT_STUCK_AFTER_MS],
+    );
+    for (const queue of new Set(rows.map((r) => r.queue))) this.wake(queue);
+    return rows.map((r) => r.id);
+  }
+
+  async discardJobs(target: JobTarget): Promise<string[]> {
+    if ('id' in target && !UUID.test(target.id)) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      `DELETE FROM jobs WHERE status = 'dead'
+         AND (CASE WHEN $1::uuid IS NULL THEN ($2::text IS NULL OR queue = $2) ELSE id = $1::uuid END)
+       RETURNING id`,
+      'id' in target ? [target.id, null] : [null, target.queue ?? null],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**
