@@ -14,6 +14,7 @@ import { webAppRoutes } from './http/web-app.js';
 import { webSecurityOptions } from './http/web-security.js';
 import { storageRoutes } from './http/storage.routes.js';
 import { systemRoutes } from './http/system.routes.js';
+import { createWorkerServer } from './http/worker-server.js';
 import { registerAuth } from './http/auth.js';
 import { registerCursorSigning } from './http/cursors.js';
 import { registerRateLimits } from './http/rate-limit.js';
@@ -75,6 +76,8 @@ export interface App extends Platform {
   routes: readonly RouteInfo[];
   /** Starts a worker for every job in the registry this configuration runs (and the upload reconciler, the training and retention schedules); returns the workers. */
   startWorkers(): JobWorker[];
+  /** `curta worker`'s own /healthz, /readyz and /metrics on WORKER_HTTP_PORT; returns its address, or null when off. */
+  listenWorkerHttp(): Promise<string | null>;
   /** Stops workers (draining), the HTTP server and every connection. */
   close(): Promise<void>;
 }
@@ -200,6 +203,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
   webAppRoutes(http, { video: (id) => videos.videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
+  let workerHttp: FastifyInstance | null = null;
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];
   let closed = false;
@@ -253,10 +257,22 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       return started;
     },
+    async listenWorkerHttp() {
+      if (!config.workerHttp || workerHttp) return null;
+      workerHttp = createWorkerServer({
+        logger: log,
+        metrics,
+        metricsToken: config.http.metricsToken,
+        // What workers use: the queue's database and the object store (they read originals and write renditions).
+        ping: () => Promise.all([db.ping(), store.head('readyz'), store.checkWritable()]),
+      });
+      return workerHttp.listen({ host: config.workerHttp.host, port: config.workerHttp.port });
+    },
     async close() {
       if (closed) return;
       closed = true;
       unsubscribe();
+      await workerHttp?.close();
       await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
       await cache.close();

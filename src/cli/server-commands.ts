@@ -57,7 +57,16 @@ async function runServer(mode: Mode, ctx: CliContext): Promise<number> {
     await app.http.listen({ host: config.http.host, port: config.http.port });
     log.info(`Curta is up: ${config.http.publicBaseUrl}`);
   } else {
-    log.info('Curta workers are up');
+    let address: string | null;
+    try {
+      address = await app.listenWorkerHttp();
+    } catch (err) {
+      // Most often another process on WORKER_HTTP_PORT: said in one line, as for a missing ffmpeg.
+      log.fatal(`cannot listen on WORKER_HTTP_PORT ${config.workerHttp?.port}: ${(err as Error).message}`);
+      await app.close();
+      return EXIT.unavailable;
+    }
+    log.info(address ? `Curta workers are up; health and metrics: ${address}` : 'Curta workers are up');
   }
   installShutdown(app, log, control);
   return KEEP_RUNNING;

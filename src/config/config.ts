@@ -201,6 +201,17 @@ const EnvSchema = z.object({
   /** The sweep leaves objects written less than this long ago alone (uploads and deletions in flight). */
   STORAGE_SWEEP_GRACE_SEC: int(0, 30 * 86_400).default(3600),
 
+  /** `curta worker`'s own HTTP port for /healthz, /readyz and /metrics; `off`: none (`curta start` serves them on PORT). */
+  WORKER_HTTP_PORT: z.union([z.literal('off'), int(0, 65535)]).default(9464),
+  /** Address the worker's port listens on; unset: HOST's. */
+  WORKER_HTTP_HOST: z.string().min(1).optional(),
+  /** How often workers run retention (finished jobs, dead sessions, old quota and username-hold rows); 0 = never. */
+  RETENTION_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
+  /** Days a finished (done) job is kept; 0 = deleted at the next run. */
+  JOB_RETENTION_DAYS: int(0, 36_500).default(7),
+  /** Days a dead job is kept for `curta jobs`; unset or 0: until discarded. */
+  JOB_DEAD_RETENTION_DAYS: int(0, 36_500).default(0),
+
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
   /** Web origins whose pages may call the API from the browser (CORS); media and uploads answer every origin regardless. */
@@ -374,6 +385,10 @@ export interface Config {
     storageSweepGraceSec: number;
   };
   auth: { sessionTtlDays: number; deletedUsernameHoldDays: number };
+  /** `curta worker`'s health and metrics listener; null: none. */
+  workerHttp: { host: string; port: number } | null;
+  /** Scheduled deletion of what has served its purpose (intervalSec 0: never); ages in days, null: kept. */
+  retention: { intervalSec: number; jobDoneDays: number; jobDeadDays: number | null };
   events: {
     /** New anonymous device ids per client address per window (null: no cap). */
     newDevicesPerIp: RateRule | null;
@@ -537,6 +552,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       storageSweepGraceSec: e.STORAGE_SWEEP_GRACE_SEC,
     },
     auth: { sessionTtlDays: e.SESSION_TTL_DAYS, deletedUsernameHoldDays: e.DELETED_USERNAME_HOLD_DAYS },
+    workerHttp: e.WORKER_HTTP_PORT === 'off' ? null : { host: e.WORKER_HTTP_HOST ?? e.HOST, port: e.WORKER_HTTP_PORT },
+    retention: {
+      intervalSec: e.RETENTION_INTERVAL_SEC,
+      jobDoneDays: e.JOB_RETENTION_DAYS,
+      jobDeadDays: e.JOB_DEAD_RETENTION_DAYS === 0 ? null : e.JOB_DEAD_RETENTION_DAYS,
+    },
     events: {
       newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,
       anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Cache } from '../ports/cache.js';
-import type { JobHandler, JobQueue } from '../ports/job-queue.js';
+import type { JobHandler, JobQueue, QueueStats } from '../ports/job-queue.js';
 import { defineRoute, type AnyRoute } from '../lib/http/route.js';
 
 /**
@@ -17,6 +17,8 @@ export class Metrics {
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
   private readonly jobFailures: Counter<'queue'>;
   readonly cacheRequests: Counter<'result'>;
+  /** Rows scheduled retention deleted, by kind (jobs, sessions, …). */
+  readonly retentionDeleted: Counter<'kind'>;
 
   constructor(queue: JobQueue, queues: readonly string[]) {
     collectDefaultMetrics({ register: this.registry, prefix: 'curta_' });
@@ -40,22 +42,78 @@ export class Metrics {
       labelNames: ['queue'],
       registers: [this.registry],
     });
+    // Every queue's series exist from the start (at 0), so rates and alerts see a queue before its first job.
+    for (const q of queues) {
+      this.jobFailures.inc({ queue: q }, 0);
+      for (const outcome of ['ok', 'error']) this.jobDuration.zero({ queue: q, outcome });
+    }
+    this.retentionDeleted = new Counter({
+      name: 'curta_retention_deleted_total',
+      help: 'Rows deleted by scheduled retention, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
     this.cacheRequests = new Counter({
       name: 'curta_cache_requests_total',
       help: 'Cache lookups by result (hit ratio = hit / (hit + miss))',
       labelNames: ['result'],
       registers: [this.registry],
     });
+    // One stats query per scrape feeds the queue gauges: the registry collects them concurrently, so they share the one in flight.
+    let inFlight: Promise<QueueStats[] | null> | null = null;
+    const queueStats = (): Promise<QueueStats[] | null> =>
+      (inFlight ??= queue
+        .stats()
+        .catch(() => null)
+        .finally(() => (inFlight = null)));
+    // Every registered queue appears (at 0 when empty), and any other queue that has jobs.
+    const byQueue = async (): Promise<QueueStats[] | null> => {
+      const stats = await queueStats();
+      if (!stats) return null;
+      const seen = new Set(stats.map((s) => s.queue));
+      const empty = queues
+        .filter((q) => !seen.has(q))
+        .map((q) => ({ queue: q, counts: { queued: 0, running: 0, done: 0, dead: 0 }, oldestDueSec: 0, expiredLeases: 0 }));
+      return [...stats, ...empty];
+    };
+    new Gauge({
+      name: 'curta_queue_stats_up',
+      help: 'Whether the queue statistics below could be read (0: the database did not answer)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await queueStats()) ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'curta_queue_jobs',
-      help: 'Jobs in the durable queue by state',
+      help: 'Jobs in the durable queue by state (dead: failed for good, see `curta jobs list`)',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
-        for (const q of queues) {
-          const counts = await queue.counts(q);
-          for (const [state, n] of Object.entries(counts) as Array<[string, number]>) this.set({ queue: q, state }, n);
+        this.reset();
+        for (const s of (await byQueue()) ?? []) {
+          for (const [state, n] of Object.entries(s.counts) as Array<[string, number]>) this.set({ queue: s.queue, state }, n);
         }
+      },
+    });
+    new Gauge({
+      name: 'curta_queue_oldest_due_seconds',
+      help: 'How long the oldest due queued job has waited past its run time (0: none waiting)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of (await byQueue()) ?? []) this.set({ queue: s.queue }, s.oldestDueSec);
+      },
+    });
+    new Gauge({
+      name: 'curta_queue_expired_leases',
+      help: 'Running jobs whose lease expired (their worker died) and that no worker has taken over yet',
+      labelNames: ['queue'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of (await byQueue()) ?? []) this.set({ queue: s.queue }, s.expiredLeases);
       },
     });
   }
