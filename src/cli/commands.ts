@@ -1,5 +1,6 @@
 import type { CliCommand } from './command.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
+import { jobsCommand } from './jobs-command.js';
 import { serverCommands } from './server-commands.js';
 import { adminCliCommand, migrateCommand, recsCliCommand } from './tool-commands.js';
 
@@ -9,6 +10,7 @@ export const COMMANDS: readonly CliCommand[] = [
   migrateCommand,
   adminCliCommand,
   recsCliCommand,
+  jobsCommand,
   backupCommand,
   restoreCommand,
 ];
