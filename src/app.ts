@@ -33,6 +33,9 @@ import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
 import type { UploadsService } from './modules/uploads/uploads.service.js';
 import { JOBS, jobNames, startJobWorkers } from './jobs/job-registry.js';
+import { retentionJob, runRetention, type RetentionTask } from './jobs/retention.js';
+import { scheduleJob } from './jobs/schedule.js';
+import { pruneUploadUsage } from './modules/uploads/upload-quota.js';
 import { createUploadsModule } from './modules/uploads/uploads.module.js';
 import type { UploadReconciler } from './modules/uploads/upload-reconciler.js';
 import { ProcessingService } from './modules/processing/processing.service.js';
@@ -203,6 +206,25 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
   webAppRoutes(http, { video: (id) => videos.videos.get(id, null), publicBaseUrl: config.http.publicBaseUrl });
 
+  // Scheduled retention: what each owner keeps only for a while.
+  const DAY_MS = 86_400_000;
+  const retentionTasks: RetentionTask[] = [
+    {
+      kind: 'jobs',
+      prune: (signal) =>
+        queue.pruneFinishedJobs(
+          {
+            doneOlderThanMs: config.retention.jobDoneDays * DAY_MS,
+            deadOlderThanMs: config.retention.jobDeadDays === null ? null : config.retention.jobDeadDays * DAY_MS,
+          },
+          signal,
+        ),
+    },
+    { kind: 'sessions', prune: (signal) => accounts.accounts.pruneDeadSessions(signal) },
+    { kind: 'username_holds', prune: (signal) => accounts.accounts.pruneUsernameHolds(signal) },
+    { kind: 'upload_quota', prune: (signal) => pruneUploadUsage(db, signal) },
+  ];
+  const retentionLog = log.child({ module: 'retention' });
   let workerHttp: FastifyInstance | null = null;
   const workers: JobWorker[] = [];
   const stoppers: Array<() => Promise<void>> = [];
@@ -240,6 +262,9 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
           pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
           purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
           deliverWebhook: (job) => webhooks.webhooks.handleDeliveryJob(job),
+          retention: async (_job, ctx) => {
+            await runRetention(retentionTasks, ctx.signal, retentionLog, (kind, rows) => metrics.retentionDeleted.inc({ kind }, rows));
+          },
         },
         config,
         (name, handler) => metrics.wrapJob(name, handler),
@@ -255,6 +280,9 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       stoppers.push(scheduleIdempotencyPrune(idempotency, log));
       const stopPruneSchedule = playback.schedulePruning();
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
+      if (config.retention.intervalSec > 0) {
+        stoppers.push(scheduleJob(queue, retentionJob, {}, config.retention.intervalSec * 1000, retentionLog));
+      }
       return started;
     },
     async listenWorkerHttp() {

@@ -61,6 +61,9 @@ export interface RateCounters {
   close(): Promise<void>;
 }
 
+/** How often an in-process rate limiter drops its expired counters. */
+export const COUNTER_SWEEP_MS = 60_000;
+
 /**
  * The rate limiter's counters, never in the same bounded structure as cached
  * content: in-process, a MemoryCounters of their own; with Redis, a Redis of
@@ -76,7 +79,10 @@ export async function createRateCounters(
   const where = config.rateLimitStore;
   if (where.kind === 'memory') {
     const store = new MemoryCounters({ maxKeys: where.maxKeys });
-    return { store, evicted: () => store.evicted, close: async () => undefined };
+    // Expired windows are memory only: each process sweeps its own (Redis expires its keys itself).
+    const sweep = setInterval(() => store.sweepExpired(), COUNTER_SWEEP_MS);
+    sweep.unref();
+    return { store, evicted: () => store.evicted, close: async () => clearInterval(sweep) };
   }
   if (where.kind === 'cache') {
     if (!(cache instanceof RedisCache)) throw new Error('rate-limit counters in the cache need the Redis cache');

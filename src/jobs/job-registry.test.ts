@@ -37,7 +37,15 @@ const ctx = { signal: new AbortController().signal };
 
 describe('job registry', () => {
   it('keeps the queue names and dedupe keys that existing job rows are stored under', () => {
-    expect(jobNames()).toEqual(['video.process', 'video.purge', 'recs-train', 'events-prune', 'account.purge', 'webhook.deliver']);
+    expect(jobNames()).toEqual([
+      'video.process',
+      'video.purge',
+      'recs-train',
+      'events-prune',
+      'account.purge',
+      'webhook.deliver',
+      'retention',
+    ]);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
     expect(dedupeKeyOf(JOBS.purgeVideo, { videoId: 'abc', originalKey: 'originals/abc', multipartUploadId: null })).toBe('purge:abc');
@@ -45,6 +53,7 @@ describe('job registry', () => {
     expect(dedupeKeyOf(JOBS.pruneEvents, {})).toBe('events-prune');
     expect(dedupeKeyOf(JOBS.purgeAccount, { userId: 'u1' })).toBe('purge-account:u1');
     expect(dedupeKeyOf(JOBS.deliverWebhook, { deliveryId: 'd1', endpointId: 'e1', attempt: 2 })).toBe('webhook:d1:2');
+    expect(dedupeKeyOf(JOBS.retention, {})).toBe('retention');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -57,6 +66,7 @@ describe('job registry', () => {
       pruneEvents: async () => void seen.push('prune'),
       purgeAccount: async () => void seen.push('purge account'),
       deliverWebhook: async () => void seen.push('deliver webhook'),
+      retention: async () => void seen.push('retention'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -65,7 +75,7 @@ describe('job registry', () => {
     };
 
     const off = recordingQueue();
-    const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0' };
+    const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0', RETENTION_INTERVAL_SEC: '0' };
     expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(4);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
@@ -76,10 +86,11 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(6);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(7);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
+    expect(on.worked[6]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
     // Retention kept forever: no retention worker.
     expect(
       startJobWorkers(

@@ -5,6 +5,7 @@ import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
 import { deliverWebhookJob } from '../modules/webhooks/deliver-webhook.job.js';
 import type { JobHandler, JobQueue, JobWorker } from '../ports/job-queue.js';
+import { retentionJob } from './retention.js';
 import type { Config } from '../config/config.js';
 import { withPayloadCheck, type JobDefinition, type PayloadOf } from './job-definition.js';
 
@@ -21,6 +22,7 @@ export const JOBS = {
   pruneEvents: pruneEventsJob,
   purgeAccount: purgeAccountJob,
   deliverWebhook: deliverWebhookJob,
+  retention: retentionJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

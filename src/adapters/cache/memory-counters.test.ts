@@ -15,6 +15,19 @@ describe('MemoryCounters (the embedded rate limiter store)', () => {
     expect(await counters.incr('k', 1, 100)).toBe(1);
   });
 
+  it('sweeps expired windows that nobody asks about again, keeping live ones', async () => {
+    let now = 0;
+    const counters = new MemoryCounters({ now: () => now });
+    for (let i = 0; i < 50; i++) await counters.incr(`once:${i}`, 1, 1_000);
+    await counters.incr('lockout', 10, 60_000);
+    expect(counters.sweepExpired()).toBe(0);
+    now += 1_000;
+    expect(counters.sweepExpired()).toBe(50);
+    expect(counters.size).toBe(1);
+    expect(await counters.get('lockout')).toBe(10);
+    expect(counters.evicted).toBe(0);
+  });
+
   it('stays within maxKeys, dropping expired windows before any live counter', async () => {
     let now = 0;
     const counters = new MemoryCounters({ maxKeys: 1000, now: () => now });

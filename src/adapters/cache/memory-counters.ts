@@ -44,6 +44,23 @@ export class MemoryCounters implements CounterStore {
     return this.evictedLive;
   }
 
+  /**
+   * Drops every expired window; returns how many. Without it an expired
+   * counter nobody asks about again (an address seen once) holds its memory
+   * until the bound is reached; createRateCounters runs it every minute.
+   */
+  sweepExpired(): number {
+    const now = this.now();
+    let swept = 0;
+    for (const [key, c] of this.counters) {
+      if (c.expiresAt <= now) {
+        this.counters.delete(key);
+        swept++;
+      }
+    }
+    return swept;
+  }
+
   async incr(key: string, by: number, ttlMs: number): Promise<number> {
     const now = this.now();
     let counter = this.live(key, now);

@@ -98,6 +98,16 @@ export class AccountsRepository {
     );
     return r.rowCount;
   }
+
+  /** Removes up to `limit` username holds that have run out; returns how many. */
+  async pruneUsernameHolds(limit = SESSION_PRUNE_BATCH): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM held_usernames WHERE username_key IN (
+         SELECT username_key FROM held_usernames WHERE held_until <= now() LIMIT $1)`,
+      [limit],
+    );
+    return r.rowCount;
+  }
 }
 
 /** Rolls the sign-up's transaction back when its username is held. */

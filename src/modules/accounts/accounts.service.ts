@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../../errors.js';
 import { randomId } from '../../lib/ids.js';
-import type { AccountsRepository, UserRow } from './accounts.repository.js';
+import { SESSION_PRUNE_BATCH, type AccountsRepository, type UserRow } from './accounts.repository.js';
 import type { ChangePasswordInput, CredentialsInput as Credentials } from './accounts.schema.js';
 import type { PublicUser } from './user.types.js';
 
@@ -97,6 +97,19 @@ export class AccountsService {
   }
 
   /**
+   * Scheduled retention (src/jobs/retention.ts): every dead session (expired,
+   * or revoked by a logout or a ban), batch by batch; returns how many.
+   */
+  pruneDeadSessions(signal?: AbortSignal): Promise<number> {
+    return drainBatches(() => this.repo.pruneSessions(), signal);
+  }
+
+  /** Scheduled retention: username holds of deleted accounts that have run out; returns how many. */
+  pruneUsernameHolds(signal?: AbortSignal): Promise<number> {
+    return drainBatches(() => this.repo.pruneUsernameHolds(), signal);
+  }
+
+  /**
    * Every sign-in also prunes a bounded batch of dead sessions (expired or
    * revoked, anyone's): the table stays as small as the live sessions
    * without a schedule of its own, on every database.
@@ -107,5 +120,16 @@ export class AccountsService {
     await this.repo.insertSession(hashToken(token), userId, expiresAt);
     await this.repo.pruneSessions();
     return token;
+  }
+}
+
+/** Runs a batch (at most SESSION_PRUNE_BATCH rows) until one comes back short. */
+async function drainBatches(batch: () => Promise<number>, signal?: AbortSignal): Promise<number> {
+  let total = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const n = await batch();
+    total += n;
+    if (n < SESSION_PRUNE_BATCH) return total;
   }
 }

@@ -9,6 +9,26 @@ export interface DailyQuota {
 }
 
 const DAY_MS = 86_400_000;
+const PRUNE_BATCH = 5000;
+
+/**
+ * Scheduled retention (src/jobs/retention.ts): deletes the quota counters of
+ * days before yesterday (UTC), batch by batch — only today's are ever read;
+ * yesterday's stay for a request that began before midnight. Returns how many.
+ */
+export async function pruneUploadUsage(executor: SqlExecutor, signal?: AbortSignal, now: () => number = Date.now): Promise<number> {
+  const before = Math.floor(now() / DAY_MS) - 1;
+  let total = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const r = await executor.query(
+      `DELETE FROM upload_usage WHERE (user_id, day) IN (SELECT user_id, day FROM upload_usage WHERE day < $1 LIMIT $2)`,
+      [before, PRUNE_BATCH],
+    );
+    total += r.rowCount;
+    if (r.rowCount < PRUNE_BATCH) return total;
+  }
+}
 
 /**
  * The daily upload quota per user, counted in `upload_usage` (user, UTC day):
