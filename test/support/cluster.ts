@@ -527,8 +527,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     let workerCount = 0;
     const startWorker = () => {
       const name = `worker${++workerCount}`;
-      // Workers take no HTTP; PORT is irrelevant but must parse.
-      const own: Record<string, string> = { ...env, PORT: '0' };
+      // Workers take no API traffic; PORT is irrelevant but must parse. Their health/metrics port: any free one (several share a host).
+      const own: Record<string, string> = { ...env, PORT: '0', WORKER_HTTP_PORT: '0' };
       if (s3) own.CURTA_DATA_DIR = join(dataDir, name);
       const proc = track(spawnCurta(name, 'worker', own));
       workerProcs.push(proc);
