@@ -138,9 +138,9 @@ describe('compose.yaml and .env.example', () => {
         if (condition === 'service_healthy') expect(s[dep]!.healthcheck?.test?.length, dep).toBeGreaterThan(0);
       }
     }
-    // The API keeps the image's /healthz check; the worker has no HTTP port and says so.
+    // The API keeps the image's /healthz check; the worker checks its own port (WORKER_HTTP_PORT's default).
     expect(s.api!.healthcheck).toBeUndefined();
-    expect(s.worker!.healthcheck).toEqual({ disable: true });
+    expect(s.worker!.healthcheck?.test?.join(' ')).toContain('http://127.0.0.1:9464/healthz');
     expect(s.api!.ports).toEqual(['${CURTA_PORT:-8080}:8080']);
     // Cache Redis evicts; the rate-limit counters' Redis never does (README, "Scale out").
     expect(s.redis!.command!.join(' ')).toContain('--maxmemory-policy allkeys-lru');
