@@ -3,7 +3,8 @@ import { DbJobQueue } from '../adapters/queue/db-job-queue.js';
 import { jobNames } from '../jobs/job-registry.js';
 import type { JobInfo, JobListState, JobQueue } from '../ports/job-queue.js';
 import { CliFailure, CliUsageError, EXIT, type CliCommand, type CliIo } from './command.js';
-import { withDatabase } from './tool-commands.js';
+import type { Database } from '../ports/database.js';
+import { withDatabaseOrServer } from './tool-commands.js';
 
 export const JOBS_USAGE = `Usage: curta jobs list [--queue <name>] [--state <state>]… [--stuck-after <duration>] [--limit <n>] [--json]
        curta jobs retry <id> | --all-dead [--queue <name>]
@@ -25,7 +26,8 @@ export const JOBS_USAGE = `Usage: curta jobs list [--queue <name>] [--state <sta
   discard   Deletes a dead job, or with --all-dead every dead one (of --queue).
 
   Queues: ${jobNames().join(', ')}.
-  Durations: <n>s, <n>m, <n>h or <n>d. Workers need not be stopped.`;
+  Durations: <n>s, <n>m, <n>h or <n>d. Workers need not be stopped; on the
+  embedded profile a running server answers through its control socket.`;
 
 const STATES: readonly JobListState[] = ['dead', 'stuck', 'queued', 'running', 'done'];
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -141,23 +143,38 @@ function act(action: 'retry' | 'discard', args: string[], io: CliIo): (queue: Jo
   };
 }
 
+/**
+ * Checks `args` (a usage mistake never opens the database) and returns the
+ * work to run on a queue: the same whether this process opened the database
+ * or a running embedded server does it over its control socket.
+ */
+export function parseJobsArgs(args: string[], io: CliIo): (queue: JobQueue) => Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'list' && action !== 'retry' && action !== 'discard') {
+    throw new CliUsageError(action ? `Unknown action "${action}"` : 'curta jobs needs an action: list, retry or discard');
+  }
+  try {
+    return action === 'list' ? list(rest, io) : act(action, rest, io);
+  } catch (err) {
+    // parseArgs' own messages (unknown option, missing value) are usage mistakes.
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CliUsageError((err as Error).message);
+    throw err;
+  }
+}
+
+/** `curta jobs …` on an open database (the CLI's own, or a running server's). */
+export function jobsWith(db: Database, args: string[], io: CliIo): Promise<number> {
+  return parseJobsArgs(args, io)(new DbJobQueue(db));
+}
+
 export const jobsCommand: CliCommand = {
   name: 'jobs',
   summary: 'dead and stuck jobs: curta jobs list | retry <id>|--all-dead | discard <id>|--all-dead',
   usage: JOBS_USAGE,
   async run(args, ctx) {
-    const [action, ...rest] = args;
-    if (action !== 'list' && action !== 'retry' && action !== 'discard') {
-      throw new CliUsageError(action ? `Unknown action "${action}"` : 'curta jobs needs an action: list, retry or discard');
-    }
-    let work: (queue: JobQueue) => Promise<number>;
-    try {
-      work = action === 'list' ? list(rest, ctx.io) : act(action, rest, ctx.io);
-    } catch (err) {
-      // parseArgs' own messages (unknown option, missing value) are usage mistakes.
-      if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CliUsageError((err as Error).message);
-      throw err;
-    }
-    return withDatabase(ctx, (db) => work(new DbJobQueue(db, { logger: ctx.log() })));
+    const work = parseJobsArgs(args, ctx.io);
+    return withDatabaseOrServer(ctx, { command: 'jobs', args }, (db) => work(new DbJobQueue(db, { logger: ctx.log() })), {
+      migrateFirst: true,
+    });
   },
 };

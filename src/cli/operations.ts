@@ -5,7 +5,6 @@ import { adminCommand } from '../modules/safety/admin-command.js';
 import type { Database } from '../ports/database.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { CliUsageError, EXIT, type CliIo } from './command.js';
-import type { ControlHandler } from './control-socket.js';
 import { curtaVersion } from './main.js';
 
 /**
@@ -66,13 +65,4 @@ export async function migrationStatusWith(db: Database, io: CliIo): Promise<numb
   const states = await migrationStatus(db);
   for (const line of formatMigrationStatus(states)) io.out(line);
   return states.some((s) => s.state === 'edited') ? EXIT.failure : EXIT.ok;
-}
-
-/** What a running embedded server answers on its control socket. */
-export function controlHandlers(db: Database, store: ObjectStore): Record<string, ControlHandler> {
-  return {
-    admin: (args, io) => adminWith(db, args, io),
-    backup: (args, io) => backupWith(db, store, parseBackupArgs(args), io),
-    'migrate-status': (_args, io) => migrationStatusWith(db, io),
-  };
 }

@@ -3,7 +3,7 @@ import { createApp, type App } from '../app.js';
 import { EXIT, KEEP_RUNNING, type CliCommand, type CliContext } from './command.js';
 import { controlSocketPath, startControlServer, type ControlServer } from './control-socket.js';
 import { describeDeployment } from './deployment.js';
-import { controlHandlers } from './operations.js';
+import { controlHandlers } from './control-handlers.js';
 
 type Mode = 'start' | 'serve' | 'worker';
 

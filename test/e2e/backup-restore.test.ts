@@ -296,7 +296,7 @@ describe('curta backup / restore', () => {
     expect(usage.stderr).toMatch(/Usage: curta restore <dir>/);
   }, 180_000);
 
-  it('admin grant, backup and migrate status work while `curta start` runs on the embedded data folder', async () => {
+  it('admin grant, jobs, backup and migrate status work while `curta start` runs on the embedded data folder', async () => {
     const dataDir = join(work, 'restored');
     const port = await freePort();
     const env = { PATH: process.env.PATH ?? '', CURTA_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
@@ -313,6 +313,9 @@ describe('curta backup / restore', () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/No user named "nobody"/);
       noStack(missing);
+
+      const jobs = await curta(['jobs', 'list'], env);
+      expect(jobs, jobs.stderr).toMatchObject({ code: 0, stdout: 'no dead or stuck jobs\n' });
 
       const status = await curta(['migrate', 'status'], env);
       expect(status.code, status.stderr).toBe(0);
@@ -452,6 +455,9 @@ describe('curta backup / restore', () => {
       } finally {
         await db.close();
       }
+      const jobs = await curta(['jobs', 'list'], env);
+      expect(jobs, jobs.stderr).toMatchObject({ code: 0, stdout: 'no dead or stuck jobs\n' });
+
       const status = await curta(['migrate', 'status'], env);
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/^0001 +jobs +edited /m);

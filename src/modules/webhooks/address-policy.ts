@@ -19,7 +19,7 @@ export interface AddressPolicyOptions {
   lookup?: (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 }
 
-const systemLookup = (hostname: string) => dnsLookup(hostname, { all: true, verbatim: true });
+const systemLookup = (hostname: string) => dnsLookup(hostname, { all: true, order: 'verbatim' });
 
 export class WebhookTargetError extends Error {
   constructor(

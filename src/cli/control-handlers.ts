@@ -1,0 +1,15 @@
+import type { Database } from '../ports/database.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { ControlHandler } from './control-socket.js';
+import { jobsWith } from './jobs-command.js';
+import { adminWith, backupWith, migrationStatusWith, parseBackupArgs } from './operations.js';
+
+/** What a running embedded server answers on its control socket: the commands that need its database. */
+export function controlHandlers(db: Database, store: ObjectStore): Record<string, ControlHandler> {
+  return {
+    admin: (args, io) => adminWith(db, args, io),
+    backup: (args, io) => backupWith(db, store, parseBackupArgs(args), io),
+    'migrate-status': (_args, io) => migrationStatusWith(db, io),
+    jobs: (args, io) => jobsWith(db, args, io),
+  };
+}
