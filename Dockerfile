@@ -89,7 +89,10 @@ COPY --from=build /src/web/dist ./web/dist
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli.js "$@"\n' > /usr/local/bin/curta \
  && chmod 0755 /usr/local/bin/curta \
  && curta --version
+# MALLOC_ARENA_MAX=2: glibc's per-thread malloc arenas (libuv's pool, argon2, zlib) let a busy
+# process's native memory creep; two arenas held the soak bench's native growth to ~10 MB (from ~60-100).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     CURTA_DATA_DIR=/data \
     PORT=8080 \
     HOST=0.0.0.0

@@ -95,14 +95,42 @@ const CONNECTIONS = Math.round(setting('connections', 'CONNECTIONS', 200, 2, 200
 const UPLOADS_PER_SEC = setting('uploads-per-sec', 'UPLOADS_PER_SEC', 1, 0, 20);
 const DRAIN = setting('drain', 'DRAIN', 120, 0, 3600);
 const POOL_VIDEOS = 12;
-/** Server settings the bench passes through from its own environment when set. */
-const SERVER_ENV = ['CACHE_MAX_BYTES', 'WORKER_CONCURRENCY', 'RATE_LIMIT_MAX_KEYS'];
+/**
+ * Server settings the bench passes through from its own environment when set: Curta's bounds,
+ * and the runtime's (MALLOC_ARENA_MAX, as the container image sets it; NODE_OPTIONS, e.g. V8 heap flags).
+ */
+const SERVER_ENV = ['CACHE_MAX_BYTES', 'WORKER_CONCURRENCY', 'RATE_LIMIT_MAX_KEYS', 'MALLOC_ARENA_MAX', 'NODE_OPTIONS'];
 const RSS_GROWTH_LIMIT_MB = 50;
 /** Whatever happens, the bench ends (and takes its server with it) after this long. */
 const HARD_LIMIT_MS = (600 + DRAIN + 2 * (WARMUP + DURATION + 60)) * 1000;
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 const address = (i: number) => `10.1.${(i >> 8) & 255}.${(i & 255) + 1}`;
+
+/** Where the server's memory is, from its own /metrics (prom-client's process gauges), in MB; null if unreadable. */
+interface MemoryParts {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+async function memoryParts(origin: string): Promise<MemoryParts | null> {
+  try {
+    const text = await (await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const gauge = (name: string) => {
+      const m = new RegExp(`^curta_${name} ([0-9.e+]+)$`, 'm').exec(text);
+      return m ? Number(m[1]) / 1024 / 1024 : NaN;
+    };
+    const parts = {
+      heapUsed: gauge('nodejs_heap_size_used_bytes'),
+      heapTotal: gauge('nodejs_heap_size_total_bytes'),
+      external: gauge('nodejs_external_memory_bytes'),
+    };
+    return Object.values(parts).every(Number.isFinite) ? parts : null;
+  } catch {
+    return null;
+  }
+}
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -244,6 +272,9 @@ interface RunResult {
   cleanLatencies: number[];
   rssWarm: number;
   rssEnd: number;
+  /** V8 heap and external memory at the same two moments: what of the RSS growth is JavaScript's. */
+  memWarm: MemoryParts | null;
+  memEnd: MemoryParts | null;
   rssPeak: number;
   rssMin: number;
   uploads: UploadResult[];
@@ -282,6 +313,7 @@ async function soakRun(name: string, server: Server, seeded: Seeded, withAbuse: 
 
   const rssWarm = await rssMb(proc.pid);
   rss.push(rssWarm);
+  const memWarm = await memoryParts(server.origin);
   measuring = true;
   rec.recording = true;
   const measuredFrom = performance.now();
@@ -294,6 +326,7 @@ async function soakRun(name: string, server: Server, seeded: Seeded, withAbuse: 
   measuring = false;
   const rssEnd = await rssMb(proc.pid);
   rss.push(rssEnd);
+  const memEnd = await memoryParts(server.origin);
   stopped = true;
   controller.abort();
   clearInterval(sampler);
@@ -319,6 +352,8 @@ async function soakRun(name: string, server: Server, seeded: Seeded, withAbuse: 
     cleanLatencies: rec.latencies(cleanRoutes),
     rssWarm,
     rssEnd,
+    memWarm,
+    memEnd,
     rssPeak: Math.max(...rss),
     rssMin: Math.min(...rss),
     uploads,
@@ -388,6 +423,16 @@ function printRun(r: RunResult, drained: Map<string, number> | null): void {
   console.log(
     `server RSS: ${mb(r.rssWarm)} after the warm-up → ${mb(r.rssEnd)} at the end (${signed(r.rssEnd - r.rssWarm)}; min ${mb(r.rssMin)}, peak ${mb(r.rssPeak)} in between)`,
   );
+  if (r.memWarm && r.memEnd) {
+    const w = r.memWarm;
+    const e = r.memEnd;
+    const js = e.heapTotal + e.external - (w.heapTotal + w.external);
+    console.log(
+      `  of which V8 heap used ${mb(w.heapUsed)} → ${mb(e.heapUsed)} (reserved ${mb(w.heapTotal)} → ${mb(e.heapTotal)}), ` +
+        `external ${mb(w.external)} → ${mb(e.external)} (Buffers and the embedded PGlite database's WebAssembly memory); ` +
+        `the rest (${signed(r.rssEnd - r.rssWarm - js)}) is native: allocator pages, libuv, sockets`,
+    );
+  }
   const states = drained && drained.size > 0 ? [...drained].map(([s, n]) => `${n} ${s}`).join(', ') : 'none';
   console.log(`uploads completed: ${r.uploads.length} (processing afterwards: ${states})`);
   if (r.serverErrors.length > 0) {
