@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'range_not_satisfiable',
   // videos
   'video_not_found',
+  'followers_only',
   'invalid_cursor',
   // profiles and social
   'user_not_found',

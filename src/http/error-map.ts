@@ -38,6 +38,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   object_not_found: 404,
   range_not_satisfiable: 416,
   video_not_found: 404,
+  // Only for the video itself, to a viewer whose one obstacle is not following its owner (visibility.ts).
+  followers_only: 403,
   user_not_found: 404,
   cannot_follow_self: 400,
   comment_not_found: 404,

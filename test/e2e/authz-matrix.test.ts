@@ -127,7 +127,17 @@ describe('authorization matrix', () => {
   const vid = (c: Ctx) => `/api/v1/videos/${c.video}`;
 
   const VIDEO_CASES: VideoCase[] = [
-    { endpoint: 'GET /api/v1/videos/{id}', call: (c) => api('GET', vid(c), { token: c.token }), expected: SEES },
+    {
+      // A followers-only video tells whoever only lacks the follow whose followers it is for (and nothing else of it).
+      endpoint: 'GET /api/v1/videos/{id}',
+      call: (c) => api('GET', vid(c), { token: c.token }),
+      outcome: (res) =>
+        res.status === 403 ? `${res.status} ${res.body.error.code} @${res.body.error.details?.author?.username}` : res.status,
+      expected: {
+        ...SEES,
+        followers: /*  */ ['403 followers_only @alice', 200, 200, '403 followers_only @alice', 404, '403 followers_only @alice'],
+      },
+    },
     { endpoint: 'GET /api/v1/videos/{id}/comments', call: (c) => api('GET', `${vid(c)}/comments`, { token: c.token }), expected: SEES },
     { endpoint: 'GET /api/v1/videos/{id}/events (SSE)', call: (c) => api('GET', `${vid(c)}/events`, { token: c.token }), expected: SEES },
     {

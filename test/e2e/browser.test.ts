@@ -322,7 +322,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       await page.screenshot({ path: join(ARTIFACTS, 'phone-comments.png') });
       await page.keyboard.press('Escape');
       await expect.poll(() => drawer.isVisible()).toBe(false);
-      expect(await slide.getByTestId('comment-count').textContent()).toBe('1');
+      // The counter counts replies too, as the sheet's title does: a comment and its reply are 2.
+      expect(await slide.getByTestId('comment-count').textContent()).toBe('2');
       const thread = await api('GET', `/api/v1/videos/${target}/comments`);
       expect(thread.body.items).toMatchObject([{ text: 'Great light <b>here</b>', replyCount: 1 }]);
 

@@ -40,7 +40,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
   let api: ApiClient;
   let closeServer: (() => Promise<void>) | undefined;
   let tmp: string;
-  const files: Record<'clip' | 'long' | 'huge' | 'text' | 'cut' | 'big' | 'avi', string> = {} as never;
+  const files: Record<'clip' | 'long' | 'huge' | 'text' | 'cut' | 'big' | 'avi' | 'slow', string> = {} as never;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'curta-studio-'));
@@ -52,6 +52,7 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       cut: 'cut.mp4',
       big: 'big.mp4',
       avi: 'camera.avi',
+      slow: 'slow.mp4',
     })) {
       files[k as keyof typeof files] = join(tmp, name);
     }
@@ -69,6 +70,8 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       makeClip(files.big, { width: 360, height: 640, seconds: 1, audio: false, extra: ['-vf', 'noise=alls=100:allf=t', '-qp', '4'] }),
       // AVI: the server takes it, Chromium can't open it.
       makeClip(files.avi, { width: 160, height: 284, seconds: 1, audio: false }),
+      // Long enough to process in several visible steps (progress is written every half second).
+      makeClip(files.slow, { width: 540, height: 960, seconds: 20 }),
       writeFile(files.text, 'Shopping list: milk, eggs, a new tripod.\n'),
     ]);
     const t = await startTestApp({ UPLOAD_MULTIPART_THRESHOLD: String(PART_BYTES), UPLOAD_PART_SIZE: String(PART_BYTES) });
@@ -369,6 +372,129 @@ describe.skipIf(!browserTestsEnabled('studio.test'))('upload studio in Chromium'
       await context.close();
     }
   }, 240_000);
+
+  it('"Post another video" starts from a clean form: the next caption is only what was typed', async () => {
+    const { context, page, token, errors } = await signedInPage();
+    try {
+      expect(await chooseFile(page, files.clip)).toBe('ok');
+      await page.getByTestId('studio-caption').fill('Sideways from 2012 #throwback #iphone');
+      await page.getByTestId('studio-visibility-private').check();
+      await page.getByTestId('studio-comments').uncheck();
+      await page.getByTestId('studio-submit').click();
+      expect(await waitForPhase(page, ['ready', 'failed'])).toBe('ready');
+
+      await page.getByTestId('studio-another').click();
+      // Every field is back at its default.
+      expect(await page.getByTestId('studio').getAttribute('data-file-state')).toBe('none');
+      expect(await page.getByTestId('studio-drop').isVisible()).toBe(true);
+      expect(await page.getByTestId('studio-caption').inputValue()).toBe('');
+      expect(await page.getByTestId('studio-visibility-public').isChecked()).toBe(true);
+      for (const v of ['unlisted', 'followers', 'private'])
+        expect(await page.getByTestId(`studio-visibility-${v}`).isChecked(), v).toBe(false);
+      expect(await page.getByTestId('studio-comments').isChecked()).toBe(true);
+      expect(await page.getByTestId('studio-file-warning').isVisible()).toBe(false);
+      expect(await page.getByTestId('studio-form-error').textContent()).toBe('');
+
+      // The next video gets exactly what is typed for it, and the default settings.
+      expect(await chooseFile(page, files.clip)).toBe('ok');
+      const caption = page.getByRole('combobox', { name: 'Caption' });
+      await caption.click();
+      await caption.pressSequentially('Dolby Vision blink #hdr', { delay: 10 });
+      await caption.press('Escape'); // closes the hashtag suggestions, if any
+      expect(await caption.inputValue()).toBe('Dolby Vision blink #hdr');
+      await page.getByTestId('studio-submit').click();
+      expect(await waitForPhase(page, ['processing', 'ready', 'failed'], 60_000)).not.toBe('failed');
+      const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+      const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
+      expect(v).toMatchObject({ caption: 'Dolby Vision blink #hdr', visibility: 'public', commentsEnabled: true });
+      expect(v.hashtags).toEqual(['hdr']);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
+  it('shows the same processing progress in "Your videos" as on the main card', async () => {
+    const { context, page, token, errors } = await signedInPage();
+    try {
+      expect(await chooseFile(page, files.slow)).toBe('ok');
+      // Every change of the card's progress, with what the list shows for the same video at that moment.
+      await page.evaluate(() => {
+        const job = document.querySelector<HTMLElement>('[data-testid="studio-job"]')!;
+        const samples: Array<{ job: number; list: number | null; label: string | null }> = [];
+        (window as unknown as { __progress: typeof samples }).__progress = samples;
+        new MutationObserver(() => {
+          if (job.dataset.phase !== 'processing' || !job.dataset.videoId) return;
+          const pct = Number(job.dataset.processingProgress);
+          if (!(pct > 0)) return; // still waiting: both say so without a number
+          const item = document.querySelector<HTMLElement>(`[data-testid="your-video"][data-video-id="${job.dataset.videoId}"]`);
+          const bar = item?.querySelector<HTMLProgressElement>('[data-testid="your-video-progress"]');
+          samples.push({
+            job: pct,
+            list: !item ? null : bar?.hasAttribute('value') ? Math.round(bar.value) : -1,
+            label: item?.querySelector('[data-testid="your-video-status"]')?.textContent ?? null,
+          });
+        }).observe(job, { attributes: true, attributeFilter: ['data-phase', 'data-processing-progress'] });
+      });
+      await page.getByTestId('studio-submit').click();
+      expect(await waitForPhase(page, ['ready', 'failed'], 200_000)).toBe('ready');
+      const samples = await page.evaluate(
+        () => (window as unknown as { __progress: Array<{ job: number; list: number | null; label: string | null }> }).__progress,
+      );
+      console.log(`[studio.test] card vs list while processing: ${samples.map((x) => `${x.job}/${x.list}`).join(' ')}`);
+      const compared = samples.filter((x) => x.list !== null);
+      expect(compared.length, JSON.stringify(samples)).toBeGreaterThanOrEqual(2);
+      for (const x of compared) {
+        expect(x.list, JSON.stringify(samples)).toBe(x.job);
+        expect(x.label).toBe(`Processing ${x.job}%`);
+      }
+      const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+      expect((await api('GET', `/api/v1/videos/${videoId}`, { token })).body.status).toBe('ready');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+
+  // A real iPhone HEVC + Dolby Vision recording: Chromium without HEVC reads its sound but not its picture.
+  const DOLBY_FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/videos/androidx__dolbyVision-hdr.MOV', import.meta.url));
+  const dolbyPresent = existsSync(DOLBY_FIXTURE);
+  if (!dolbyPresent && process.env.CI !== 'true') console.log(`[studio.test] HEVC/Dolby Vision test skipped: ${DOLBY_FIXTURE} not found`);
+
+  it.skipIf(!dolbyPresent && process.env.CI !== 'true')(
+    'says an iPhone HEVC/Dolby Vision file cannot be previewed here and will be converted — not that it has no picture',
+    async () => {
+      expect(existsSync(DOLBY_FIXTURE), `${DOLBY_FIXTURE} (CI must have ../shared)`).toBe(true);
+      const { context, page, token, errors } = await signedInPage();
+      try {
+        expect(await chooseFile(page, DOLBY_FIXTURE)).toBe('ok');
+        const warning = page.getByTestId('studio-file-warning');
+        expect(await warning.isVisible()).toBe(true);
+        const text = (await warning.textContent()) ?? '';
+        expect(text).not.toMatch(/no picture/i);
+        expect(text).toBe(
+          "This browser can't preview the picture of “androidx__dolbyVision-hdr.MOV” (HEVC with Dolby Vision video). You can still post it: Curta converts it so it plays everywhere.",
+        );
+        // No black box standing in for the picture; its name and length are shown.
+        expect(await page.getByTestId('studio-preview').isVisible()).toBe(false);
+        expect(await page.getByTestId('studio-file-meta').textContent()).toMatch(/androidx__dolbyVision-hdr\.MOV/);
+        await page.screenshot({ path: join(ARTIFACTS, 'studio-hevc-phone.png'), fullPage: true, animations: 'disabled' });
+
+        // And Curta does convert it.
+        await page.getByTestId('studio-submit').click();
+        const phase = await waitForPhase(page, ['ready', 'failed']);
+        expect(phase, `failed: ${await page.getByTestId('studio-error').textContent()}`).toBe('ready');
+        const videoId = (await page.getByTestId('studio-job').getAttribute('data-video-id'))!;
+        const v = (await api('GET', `/api/v1/videos/${videoId}`, { token })).body;
+        expect(v.status).toBe('ready');
+        expect(v.height).toBeGreaterThan(v.width); // portrait, by its display matrix
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    180_000,
+  );
 
   it('shows why a file that passed the browser checks failed processing, and deletes it', async () => {
     const { context, page, token, errors } = await signedInPage();

@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's `details`, where the server sent some (e.g. the author of a followers-only video). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,9 +42,9 @@ export function messageOf(err: unknown): string {
  * proxy's HTML error page, say) falls back to the status line.
  */
 export function apiErrorOf(res: Response, body: unknown): ApiError {
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+  const err = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null | undefined)?.error;
   if (err && typeof err.message === 'string') {
-    return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message);
+    return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'http_error', err.message, err.details);
   }
   return new ApiError(res.status, 'http_error', fallbackMessage(res.status, res.statusText));
 }

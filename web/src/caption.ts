@@ -41,6 +41,13 @@ export function captionNodes(view: Pick<VideoView, 'caption' | 'hashtags' | 'men
 }
 
 /** 1234 → "1.2K", 1_500_000 → "1.5M". */
+const PLURAL = new Intl.PluralRules('en');
+
+/** "1 like", "2 likes", "1.2K likes": a count and its noun in the form English wants. */
+export function countOf(n: number, one: string, other: string): string {
+  return `${compactCount(n)} ${PLURAL.select(n) === 'one' ? one : other}`;
+}
+
 export function compactCount(n: number): string {
   if (n < 1000) return String(n);
   if (n < 1_000_000) return `${trim(n / 1000)}K`;

@@ -1,6 +1,6 @@
 import { endpoints, messageOf, session } from './api.js';
 import { closeOnBackdrop } from './auth-panel.js';
-import { compactCount } from './caption.js';
+import { compactCount, countOf } from './caption.js';
 import type { AppContext } from './context.js';
 import { h, icon, setText, toast } from './dom.js';
 import { avatarEl } from './pages/common.js';
@@ -18,6 +18,10 @@ export function openComments(view: VideoView, ctx: AppContext, onCount: (n: numb
  * Comments as a bottom sheet: top-level comments newest first, each with
  * its replies behind "View replies"; a composer that replies to whichever
  * comment was picked. Comment text is always plain text.
+ *
+ * The count in the title is the video's `stats.comments`, which counts
+ * replies too (as the counter on the video does): posting a reply adds one,
+ * deleting a comment takes away it and its replies.
  */
 class CommentsDrawer {
   readonly dialog: HTMLDialogElement;
@@ -97,7 +101,7 @@ class CommentsDrawer {
   }
 
   private renderTitle(): void {
-    setText(this.title, this.total ? `${compactCount(this.total)} ${this.total === 1 ? 'comment' : 'comments'}` : 'Comments');
+    setText(this.title, this.total ? countOf(this.total, 'comment', 'comments') : 'Comments');
   }
 
   private async loadPage(): Promise<void> {
@@ -174,7 +178,7 @@ class CommentsDrawer {
       const show = h(
         'button',
         { class: 'link-btn', attrs: { type: 'button', 'data-testid': 'comment-show-replies' } },
-        `View ${c.replyCount} ${c.replyCount === 1 ? 'reply' : 'replies'}`,
+        `View ${countOf(c.replyCount, 'reply', 'replies')}`,
       );
       show.addEventListener('click', () => {
         show.disabled = true;
@@ -199,11 +203,13 @@ class CommentsDrawer {
         endpoints.deleteComment(c.videoId, c.id).then(
           () => {
             li.remove();
-            if (!reply) {
-              this.total = Math.max(0, this.total - 1);
-              this.renderTitle();
-              this.onCount(this.total);
+            // A top-level comment goes with its replies (the server deletes them too).
+            const gone = reply ? 1 : 1 + Number(li.dataset.replies ?? c.replyCount);
+            if (reply) {
+              const top = this.list.querySelector<HTMLElement>(`[data-comment-id="${CSS.escape(topId)}"]`);
+              if (top) top.dataset.replies = String(Math.max(0, Number(top.dataset.replies ?? 0) - 1));
             }
+            this.changeTotal(-gone);
           },
           (err: unknown) => toast(messageOf(err), 'error'),
         );
@@ -213,7 +219,10 @@ class CommentsDrawer {
 
     const li = h(
       'li',
-      { class: reply ? 'comment is-reply' : 'comment', attrs: { 'data-testid': reply ? 'reply' : 'comment', 'data-comment-id': c.id } },
+      {
+        class: reply ? 'comment is-reply' : 'comment',
+        attrs: { 'data-testid': reply ? 'reply' : 'comment', 'data-comment-id': c.id, ...(reply ? {} : { 'data-replies': c.replyCount }) },
+      },
       h(
         'a',
         { class: 'comment-avatar', attrs: { href: `/@${encodeURIComponent(c.author.username)}`, 'aria-label': `@${c.author.username}` } },
@@ -234,6 +243,13 @@ class CommentsDrawer {
       like,
     );
     return li;
+  }
+
+  /** Replies count like comments: the title and the video's counter move together. */
+  private changeTotal(by: number): void {
+    this.total = Math.max(0, this.total + by);
+    this.renderTitle();
+    this.onCount(this.total);
   }
 
   private setParent(parent: CommentsDrawer['parent']): void {
@@ -262,13 +278,13 @@ class CommentsDrawer {
           this.list.querySelector('.comment-empty')?.remove();
           if (parent) {
             parent.replies.append(this.item(c, true));
+            const top = this.list.querySelector<HTMLElement>(`[data-comment-id="${CSS.escape(parent.id)}"]`);
+            if (top) top.dataset.replies = String(Number(top.dataset.replies ?? 0) + 1);
             this.setParent(null);
           } else {
             this.list.prepend(this.item(c));
-            this.total++;
-            this.renderTitle();
-            this.onCount(this.total);
           }
+          this.changeTotal(1);
         })
         .catch((err: unknown) => setText(this.error, messageOf(err)))
         .finally(() => {

@@ -1,5 +1,5 @@
 import { endpoints, messageOf, session } from './api.js';
-import { captionNodes, compactCount } from './caption.js';
+import { captionNodes, compactCount, countOf } from './caption.js';
 import type { AppContext } from './context.js';
 import { h, icon, setText, toast } from './dom.js';
 import { WatchSession } from './events.js';
@@ -453,7 +453,7 @@ export class Feed {
     setText(s.commentCount, stats ? compactCount(stats.comments) : '');
     setText(s.shareCount, stats ? compactCount(stats.shares) : '');
     s.likeButton.setAttribute('aria-pressed', String(liked));
-    s.likeButton.setAttribute('aria-label', `${liked ? 'Unlike' : 'Like'}${stats ? ` (${stats.likes} likes)` : ''}`);
+    s.likeButton.setAttribute('aria-label', `${liked ? 'Unlike' : 'Like'}${stats ? ` (${countOf(stats.likes, 'like', 'likes')})` : ''}`);
     s.likeButton.classList.toggle('is-on', liked);
   }
 

@@ -1,10 +1,10 @@
-import { endpoints, messageOf, session, type User } from './api.js';
+import { ApiError, endpoints, messageOf, session, type User } from './api.js';
 import { AuthPanel, userLabel } from './auth-panel.js';
 import { Sound, type AppContext } from './context.js';
 import { h, icon, toast } from './dom.js';
 import { EventQueue } from './events.js';
 import { Feed, type FeedSource } from './feed.js';
-import { pageHeader } from './pages/common.js';
+import { errorState, pageHeader } from './pages/common.js';
 import { preloadHls } from './player.js';
 import { interceptLinks, parseRoute, type Route } from './router.js';
 import type { VideoView } from './types.js';
@@ -195,7 +195,7 @@ function start(root: HTMLElement): void {
         if (token !== renderToken) return;
         topbar.hidden = true;
         pageHost.hidden = false;
-        pageHost.replaceChildren(notFound(messageOf(err)));
+        pageHost.replaceChildren(videoRefused(err, route));
         return;
       }
       if (token !== renderToken) return;
@@ -213,7 +213,8 @@ function start(root: HTMLElement): void {
       return;
     }
     const mount = await loadPage(route).catch((err: unknown) => {
-      toast(messageOf(err), 'error');
+      // The page's code did not arrive (offline): say so where the page would be, with a retry.
+      if (token === renderToken) pageHost.replaceChildren(errorState(err, () => void show(route), { page: true }));
       return null;
     });
     if (!mount || token !== renderToken) return;
@@ -307,7 +308,52 @@ function start(root: HTMLElement): void {
     };
   };
 
+  /** Why a video's page can't show it: for followers only (with a follow button), offline, or not there. */
+  const videoRefused = (err: unknown, route: Route): HTMLElement => {
+    const author = err instanceof ApiError && err.code === 'followers_only' ? authorOf(err.details) : null;
+    if (author) {
+      document.title = `For @${author}'s followers · Curta`;
+      const follow = h(
+        'button',
+        { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'followers-only-follow' } },
+        `Follow @${author}`,
+      );
+      follow.addEventListener('click', () =>
+        requireLogin(() => {
+          follow.disabled = true;
+          endpoints.follow(author, true).then(
+            () => void show(route),
+            (e: unknown) => {
+              // Logged in as its author: nothing to follow, the video is theirs to see.
+              if (e instanceof ApiError && e.code === 'cannot_follow_self') return void show(route);
+              follow.disabled = false;
+              toast(messageOf(e), 'error');
+            },
+          );
+        }, `Log in to follow @${author} and watch this video.`),
+      );
+      return h(
+        'section',
+        { class: 'page page-empty', attrs: { 'data-testid': 'followers-only' } },
+        h('h1', { attrs: { tabindex: -1 } }, 'For followers only'),
+        h('p', {}, `This video is for @${author}'s followers. Follow @${author} to watch it.`),
+        follow,
+        h('a', { class: 'btn', attrs: { href: `/@${encodeURIComponent(author)}` } }, `See @${author}'s profile`),
+      );
+    }
+    if (err instanceof ApiError && err.status === 404) {
+      document.title = 'Not found · Curta';
+      return notFound('This video was removed, is private, or the link is wrong.');
+    }
+    return errorState(err, () => void show(route), { page: true });
+  };
+
   void show(parseRoute(location));
+}
+
+function authorOf(details: unknown): string | null {
+  const username = (details as { author?: { username?: unknown } } | null | undefined)?.author?.username;
+  return typeof username === 'string' && username ? username : null;
 }
 
 function notFound(message: string): HTMLElement {

@@ -26,12 +26,13 @@ export function videosRoutes(deps: {
       tag: 'videos',
       summary: 'A video',
       description:
-        'Metadata, playback URLs and fresh counters. Hidden videos (not yours, not visible to you, taken down, blocked) answer 404 `video_not_found`. ' +
+        'Metadata, playback URLs and fresh counters. Hidden videos (not yours, not visible to you, taken down, blocked) answer 404 `video_not_found`, ' +
+        'except a ready followers-only video to someone who does not follow its owner (anonymous included): 403 `followers_only` with `details.author` ({ id, username }) and nothing else of the video, so a shared link can say whose followers it is for. ' +
         'Anonymous answers are the same for everyone, so a shared cache may keep them a few seconds.',
       auth: 'optional',
       params: VideoIdParams,
       response: Video,
-      errors: [404],
+      errors: [403, 404],
       cache: 'public-for-anonymous',
       handler: async (request) => videos.get(request.params.id, request.user),
     }),

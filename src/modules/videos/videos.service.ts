@@ -7,7 +7,7 @@ import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-ev
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
-import { canView, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
+import { canView, followersOnlyFor, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
 import type { VideoView } from './videos.schema.js';
 import { ShortMemo } from '../../lib/short-memo.js';
 
@@ -67,15 +67,35 @@ export class VideosService {
   /** Whether `viewer` may see this video at all (in any state); the rule lives in visibility.ts. */
   async canView(row: VideoRow, viewer: PublicUser | null): Promise<boolean> {
     const viewerId = viewer?.id ?? null;
-    if (!needsRelation(row, viewerId)) return canView(row, viewerId, null);
-    const relation = this.opts.relation ? await this.opts.relation(viewerId!, row.owner_id) : NO_RELATION;
-    return canView(row, viewerId, relation);
+    return canView(row, viewerId, await this.relationTo(row, viewerId));
   }
 
-  /** The video as `viewer` sees it, with fresh counters and the viewer's own flags. */
+  private async relationTo(row: VideoRow, viewerId: string | null): Promise<ViewerRelation | null> {
+    if (!needsRelation(row, viewerId)) return null;
+    return this.opts.relation ? await this.opts.relation(viewerId!, row.owner_id) : NO_RELATION;
+  }
+
+  /**
+   * The video as `viewer` sees it, with fresh counters and the viewer's own flags.
+   * A followers-only video refuses a viewer who does not follow its owner with
+   * 403 `followers_only` naming the author (so the app can offer to follow);
+   * anything else hidden is a 404 like a missing video.
+   */
   async get(id: string, viewer: PublicUser | null): Promise<VideoView> {
     const load = async () => {
-      const [view] = await this.decorate([this.toView(await this.getVisibleRow(id, viewer), viewer?.id ?? null)], viewer);
+      const viewerId = viewer?.id ?? null;
+      const row = await this.getCachedRow(id);
+      if (!row) throw new AppError('video_not_found', `No video with id "${id}".`);
+      const relation = await this.relationTo(row, viewerId);
+      if (!canView(row, viewerId, relation)) {
+        if (followersOnlyFor(row, viewerId, relation)) {
+          throw new AppError('followers_only', `This video is for @${row.owner_username}'s followers. Follow them to watch it.`, {
+            author: { id: row.owner_id, username: row.owner_username },
+          });
+        }
+        throw new AppError('video_not_found', `No video with id "${id}".`);
+      }
+      const [view] = await this.decorate([this.toView(row, viewerId)], viewer);
       return view!;
     };
     // A hidden or missing video throws inside the loader, so refusals are never cached.

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canFetchMedia, canView, isDiscoverable, needsRelation, type VideoAccessFields, type ViewerStanding } from './visibility.js';
+import {
+  canFetchMedia,
+  canView,
+  followersOnlyFor,
+  isDiscoverable,
+  needsRelation,
+  type VideoAccessFields,
+  type ViewerStanding,
+} from './visibility.js';
 import type { Visibility } from './video.types.js';
 
 const OWNER = 'owner-id';
@@ -95,5 +103,41 @@ describe('canFetchMedia (signed media URLs, re-checked on every request)', () =>
       canFetchMedia(row('private', 'ready', { taken_down_at: new Date() }), 'root', standing({ followsOwner: false, admin: true })),
     ).toBe(true);
     expect(canFetchMedia(row('private'), 'root', standing({ followsOwner: false, admin: false }))).toBe(false);
+  });
+});
+
+describe('followersOnlyFor: who is told a video is for followers rather than that it is missing', () => {
+  it('says so to anyone whose one obstacle is not following: anonymous and signed-in strangers', () => {
+    expect(followersOnlyFor(row('followers'), null, null)).toBe(true);
+    expect(followersOnlyFor(row('followers'), 'stranger', stranger)).toBe(true);
+  });
+
+  it('never for those who see it, nor across a block, nor for other visibilities or states', () => {
+    expect(followersOnlyFor(row('followers'), OWNER, null)).toBe(false);
+    expect(followersOnlyFor(row('followers'), 'fan', fan)).toBe(false);
+    expect(followersOnlyFor(row('followers'), 'blocked', blocked)).toBe(false);
+    expect(followersOnlyFor(row('followers'), 'blocked', blockedFan)).toBe(false);
+    // Without the relation a signed-in viewer's block is unknown: no hint.
+    expect(followersOnlyFor(row('followers'), 'stranger', null)).toBe(false);
+    for (const v of ['public', 'unlisted', 'private'] as const) {
+      expect(followersOnlyFor(row(v), null, null), v).toBe(false);
+      expect(followersOnlyFor(row(v), 'stranger', stranger), v).toBe(false);
+    }
+    for (const status of ['uploading', 'processing', 'failed'] as const) {
+      expect(followersOnlyFor(row('followers', status), 'stranger', stranger), status).toBe(false);
+    }
+    expect(followersOnlyFor(row('followers', 'ready', { taken_down_at: new Date() }), 'stranger', stranger)).toBe(false);
+    expect(followersOnlyFor(row('followers', 'ready', { owner_banned: true }), null, null)).toBe(false);
+  });
+
+  it('agrees with canView: it only ever explains a refusal', () => {
+    const relations = [null, fan, stranger, blocked, blockedFan];
+    for (const v of ['public', 'unlisted', 'followers', 'private'] as const) {
+      for (const viewer of [null, OWNER, 'someone']) {
+        for (const rel of relations) {
+          if (followersOnlyFor(row(v), viewer, rel)) expect(canView(row(v), viewer, rel)).toBe(false);
+        }
+      }
+    }
   });
 });

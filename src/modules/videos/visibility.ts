@@ -11,6 +11,10 @@ import type { VideoRow } from './video.types.js';
  * - public: anyone; unlisted: anyone with the id, but it is never listed;
  * - followers: the owner's followers; private: the owner only.
  *
+ * A refusal looks exactly like a missing video, with one exception: the
+ * video's own answer to someone whose one obstacle is not following the
+ * owner says whose followers it is for (`followersOnlyFor`).
+ *
  * Comments, mentions and people follow the same two relations (bans and
  * blocks): see `commentVisibleSql`, `mentionLinkedSql` and `userVisibleSql`.
  */
@@ -47,6 +51,22 @@ export function canView(row: VideoAccessFields, viewerId: string | null, relatio
     case 'private':
       return false;
   }
+}
+
+/**
+ * Whether the one thing keeping `viewerId` from this video is not following
+ * its owner: a ready followers-only video, not withdrawn, no block between
+ * them. A link to such a video may say so (403 `followers_only`, naming the
+ * author and nothing of the video) so the viewer can follow; every other
+ * refusal — private, not ready, taken down, blocked — still looks exactly
+ * like a missing video. `relation` is needed for a signed-in viewer
+ * (`needsRelation`).
+ */
+export function followersOnlyFor(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
+  if (viewerId !== null && viewerId === row.owner_id) return false;
+  if (row.status !== 'ready' || isWithdrawn(row) || row.visibility !== 'followers') return false;
+  if (viewerId !== null && (!relation || relation.blocked)) return false;
+  return !(viewerId !== null && relation?.followsOwner === true);
 }
 
 /**

@@ -440,7 +440,7 @@ export type paths = {
         };
         /**
          * A video
-         * @description Metadata, playback URLs and fresh counters. Hidden videos (not yours, not visible to you, taken down, blocked) answer 404 `video_not_found`. Anonymous answers are the same for everyone, so a shared cache may keep them a few seconds.
+         * @description Metadata, playback URLs and fresh counters. Hidden videos (not yours, not visible to you, taken down, blocked) answer 404 `video_not_found`, except a ready followers-only video to someone who does not follow its owner (anonymous included): 403 `followers_only` with `details.author` ({ id, username }) and nothing else of the video, so a shared link can say whose followers it is for. Anonymous answers are the same for everyone, so a shared cache may keep them a few seconds.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
@@ -1315,7 +1315,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -2257,7 +2257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,7 +2379,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2476,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,6 +3060,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
                 headers: {
@@ -3108,7 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3171,7 +3180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,7 +3320,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3572,7 +3581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +4237,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,7 +4329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4385,7 +4394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4948,7 +4957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4998,7 +5007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5061,7 +5070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,7 +5142,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5205,7 +5214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5264,7 +5273,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5323,7 +5332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5386,7 +5395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5445,7 +5454,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5588,7 +5597,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6086,7 +6095,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { messageOf } from '../api.js';
+import { ApiError, messageOf } from '../api.js';
 import { compactCount } from '../caption.js';
 import type { AppContext } from '../context.js';
 import { h, icon } from '../dom.js';
@@ -18,6 +18,34 @@ export function pageHeader(ctx: AppContext, title: string, ...actions: Array<Nod
     back,
     h('h1', { class: 'page-title', attrs: { tabindex: -1 } }, title),
     h('div', { class: 'page-actions' }, ...actions),
+  );
+}
+
+/** Whether `err` is the network being away (fetch and import() reject with a TypeError), not an answer. */
+export function isOffline(err: unknown): boolean {
+  return !navigator.onLine || err instanceof TypeError || (err instanceof ApiError && err.status === 0);
+}
+
+/**
+ * What a page shows when what it needs could not be had: offline (or the
+ * server out of reach) or another failure, in words, with a way to try again.
+ * `page`: it stands for the whole page (its heading is the page's h1).
+ */
+export function errorState(err: unknown, retry: () => void, opts: { page?: boolean } = {}): HTMLElement {
+  const offline = isOffline(err);
+  const again = h('button', { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'retry' } }, icon('refresh'), 'Try again');
+  again.addEventListener('click', retry);
+  return h(
+    'div',
+    {
+      class: opts.page ? 'page page-empty error-state' : 'page-empty error-state',
+      attrs: { role: 'alert', 'data-testid': 'error-state', 'data-offline': String(offline) },
+    },
+    h(opts.page ? 'h1' : 'h2', { attrs: { tabindex: -1 } }, offline ? "You're offline" : "Couldn't load this"),
+    h('p', {}, offline ? 'Check your connection, then try again.' : messageOf(err)),
+    again,
+    // A whole page that failed has no header of its own to leave by.
+    opts.page ? h('a', { class: 'btn', attrs: { href: '/' } }, 'Back to For You') : null,
   );
 }
 

@@ -1,8 +1,8 @@
-import { endpoints, messageOf } from '../api.js';
+import { endpoints } from '../api.js';
 import type { AppContext } from '../context.js';
 import { h, icon } from '../dom.js';
 import type { Route } from '../router.js';
-import { avatarEl, gridItem, pageHeader, VideoGrid } from './common.js';
+import { avatarEl, errorState, gridItem, pageHeader, VideoGrid } from './common.js';
 
 /** `/search?q=` (people, hashtags, videos) and `/tag/{tag}` (a hashtag's videos). */
 export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route): () => void {
@@ -49,86 +49,88 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
   }
 
   let gone = false;
-  results.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
-  endpoints.search(route.q).then(
-    (r) => {
-      if (gone) return;
-      const sections: HTMLElement[] = [];
-      if (r.users.length) {
-        sections.push(
+  const run = () => {
+    results.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
+    endpoints.search(route.q).then(render, (err: unknown) => {
+      // Offline or failed: say so, with a way to try again (never a blank page).
+      if (!gone) results.replaceChildren(errorState(err, run));
+    });
+  };
+  const render = (r: Awaited<ReturnType<typeof endpoints.search>>) => {
+    if (gone) return;
+    const sections: HTMLElement[] = [];
+    if (r.users.length) {
+      sections.push(
+        h(
+          'section',
+          { class: 'result-section' },
+          h('h2', {}, 'People'),
           h(
-            'section',
-            { class: 'result-section' },
-            h('h2', {}, 'People'),
-            h(
-              'ul',
-              { class: 'people' },
-              ...r.users.map((u) =>
+            'ul',
+            { class: 'people' },
+            ...r.users.map((u) =>
+              h(
+                'li',
+                {},
                 h(
-                  'li',
-                  {},
+                  'a',
+                  { class: 'person', attrs: { href: `/@${encodeURIComponent(u.username)}`, 'data-testid': 'search-user' } },
+                  avatarEl(u, 44),
                   h(
-                    'a',
-                    { class: 'person', attrs: { href: `/@${encodeURIComponent(u.username)}`, 'data-testid': 'search-user' } },
-                    avatarEl(u, 44),
-                    h(
-                      'span',
-                      { class: 'person-names' },
-                      h('strong', { attrs: { dir: 'auto' } }, u.displayName || u.username),
-                      h('span', { class: 'muted' }, `@${u.username}`),
-                    ),
+                    'span',
+                    { class: 'person-names' },
+                    h('strong', { attrs: { dir: 'auto' } }, u.displayName || u.username),
+                    h('span', { class: 'muted' }, `@${u.username}`),
                   ),
                 ),
               ),
             ),
           ),
-        );
-      }
-      if (r.hashtags.length) {
-        sections.push(
-          h(
-            'section',
-            { class: 'result-section' },
-            h('h2', {}, 'Hashtags'),
-            h(
-              'ul',
-              { class: 'chips' },
-              ...r.hashtags.map((t) =>
-                h(
-                  'li',
-                  {},
-                  h(
-                    'a',
-                    { class: 'chip', attrs: { href: `/tag/${encodeURIComponent(t.tag)}`, 'data-testid': 'search-tag' } },
-                    `#${t.tag}`,
-                    h('span', { class: 'muted' }, ` ${t.videos}`),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        );
-      }
-      if (r.videos.length) {
-        sections.push(
-          h(
-            'section',
-            { class: 'result-section' },
-            h('h2', {}, 'Videos'),
-            h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } }, ...r.videos.map(gridItem)),
-          ),
-        );
-      }
-      results.replaceChildren(
-        ...(sections.length
-          ? sections
-          : [h('p', { class: 'muted', attrs: { 'data-testid': 'search-empty' } }, `Nothing found for “${r.query}”.`)]),
+        ),
       );
-    },
-    (err: unknown) => {
-      if (!gone) results.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
-    },
-  );
+    }
+    if (r.hashtags.length) {
+      sections.push(
+        h(
+          'section',
+          { class: 'result-section' },
+          h('h2', {}, 'Hashtags'),
+          h(
+            'ul',
+            { class: 'chips' },
+            ...r.hashtags.map((t) =>
+              h(
+                'li',
+                {},
+                h(
+                  'a',
+                  { class: 'chip', attrs: { href: `/tag/${encodeURIComponent(t.tag)}`, 'data-testid': 'search-tag' } },
+                  `#${t.tag}`,
+                  h('span', { class: 'muted' }, ` ${t.videos}`),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    if (r.videos.length) {
+      sections.push(
+        h(
+          'section',
+          { class: 'result-section' },
+          h('h2', {}, 'Videos'),
+          h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } }, ...r.videos.map(gridItem)),
+        ),
+      );
+    }
+    results.replaceChildren(
+      ...(sections.length
+        ? sections
+        : [h('p', { class: 'muted', attrs: { 'data-testid': 'search-empty' } }, `Nothing found for “${r.query}”.`)]),
+    );
+  };
+  run();
   return () => {
     gone = true;
   };

@@ -6,6 +6,7 @@
  */
 import { endpoints } from '../api.js';
 import { formatBytes } from '../dom.js';
+import { pictureTrackOf } from './tracks.js';
 
 /**
  * The server's limits: its defaults (UPLOAD_MAX_BYTES, VIDEO_MAX_DURATION_SEC)
@@ -159,7 +160,25 @@ export async function checkFile(file: File, url: string): Promise<CheckResult> {
     };
   }
   if (info.width === 0 || info.height === 0) {
-    return { ok: true, info, warning: 'This file seems to have no picture, only sound. Curta needs a video track.' };
+    // The browser shows no picture: either there is none, or it can't decode it (an iPhone's HEVC
+    // or Dolby Vision in a browser without HEVC). The container says which.
+    const track = await pictureTrackOf(file);
+    if (track.kind === 'video') {
+      const codec = track.codec ? ` (${track.codec} video)` : '';
+      return {
+        ok: true,
+        info,
+        warning: `This browser can't preview the picture of “${file.name}”${codec}. You can still post it: Curta converts it so it plays everywhere.`,
+      };
+    }
+    if (track.kind === 'none') {
+      return { ok: true, info, warning: 'This file seems to have no picture, only sound. Curta needs a video track.' };
+    }
+    return {
+      ok: true,
+      info,
+      warning: `This browser shows no picture for “${file.name}”: it may be in a format this browser can't play, which Curta converts, or have only sound. You can still post it: Curta tells you if something is wrong.`,
+    };
   }
   return { ok: true, info, warning: null };
 }

@@ -44,7 +44,10 @@ interface Draft {
   commentsEnabled: boolean;
 }
 
-const draft: Draft = { file: null, previewUrl: null, check: null, caption: '', visibility: 'public', commentsEnabled: true };
+/** What a new video starts with. */
+const DEFAULT_SETTINGS: Readonly<VideoSettings> = { caption: '', visibility: 'public', commentsEnabled: true };
+
+const draft: Draft = { file: null, previewUrl: null, check: null, ...DEFAULT_SETTINGS };
 /** Whose draft it is: another account signing in on this tab starts from a clean form. */
 let draftOwner: string | null = null;
 
@@ -375,9 +378,9 @@ class StudioView {
     );
     this.anotherBtn.addEventListener('click', () => {
       uploadJob.reset();
-      clearDraftFile();
-      this.fileInput.value = '';
-      this.renderFile();
+      // A new video starts from a clean form: what was typed and chosen for the last one
+      // stays with it (left in place, the next caption ran into the old one).
+      this.clearForm();
       this.fileInput.focus();
     });
     this.job = h(
@@ -454,7 +457,9 @@ class StudioView {
   private clearForm(): void {
     clearDraftFile();
     this.fileInput.value = '';
-    this.applySettings({ caption: '', visibility: 'public', commentsEnabled: true });
+    this.suggest.close();
+    setText(this.formError, '');
+    this.applySettings({ ...DEFAULT_SETTINGS });
     this.renderFile();
   }
 
@@ -533,8 +538,8 @@ class StudioView {
       if (info?.durationSec) bits.push(formatDuration(info.durationSec));
       if (info && info.width > 0) bits.push(`${info.width}×${info.height}`);
       this.previewMeta.replaceChildren(h('strong', { class: 'studio-file-name' }, file.name), h('span', {}, bits.join(' · ')));
-      // Nothing to show for a file this browser can't read: just its name and size.
-      this.preview.classList.toggle('is-unplayable', !info);
+      // Nothing to show for a file this browser can't read, or whose picture it can't decode: just what is known.
+      this.preview.classList.toggle('is-unplayable', !info || info.width === 0);
     } else if (this.previewVideo.hasAttribute('src')) {
       this.previewVideo.removeAttribute('src');
       this.previewVideo.load();
@@ -598,7 +603,8 @@ class StudioView {
     if (s.videoId) this.watchLink.href = `/v/${encodeURIComponent(s.videoId)}`;
     this.anotherBtn.hidden = s.phase !== 'ready' && s.phase !== 'failed';
 
-    // The list shows the new video as soon as it exists.
+    // The list shows the new video as soon as it exists, with the progress shown here.
+    if (s.video) this.yourVideos?.sync(s.video);
     if (s.videoId && s.videoId !== this.lastVideoId) void this.yourVideos?.load();
     this.lastVideoId = s.videoId;
     if (s.phase !== this.lastPhase) {

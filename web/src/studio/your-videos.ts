@@ -79,7 +79,26 @@ export class YourVideos {
     this.loading?.abort();
   }
 
+  /**
+   * The studio's own upload moved on (its status stream is live; this list
+   * polls): its row shows the same status and progress as the main card.
+   */
+  sync(v: StudioVideo): void {
+    const i = this.videos.findIndex((x) => x.id === v.id);
+    if (i < 0 || this.destroyed) return;
+    const merged = fresher(this.videos[i]!, v);
+    if (merged === this.videos[i]) return;
+    this.videos[i] = merged;
+    const old = this.list.querySelector<HTMLElement>(`[data-testid="your-video"][data-video-id="${CSS.escape(v.id)}"]`);
+    // Only its row changes while it processes (a delete being confirmed on another row stays open).
+    if (merged.status === 'processing' && old?.dataset.status === 'processing') old.replaceWith(this.item(merged));
+    else this.render();
+  }
+
   private render(): void {
+    // A poll answered after the live stream moved on must not take the studio's own video backwards.
+    const live = uploadJob.state.video;
+    if (live) this.videos = this.videos.map((v) => (v.id === live.id ? fresher(v, live) : v));
     const unfinished = this.videos.filter((v) => v.status !== 'ready');
     const ready = this.videos.filter((v) => v.status === 'ready').slice(0, RECENT_READY);
     const shown = [...unfinished, ...ready];
@@ -113,9 +132,11 @@ export class YourVideos {
     );
 
     if (v.status === 'processing' || v.status === 'uploaded') {
-      const pct = v.status === 'processing' ? percent(v.progress) : 0;
-      const bar = h('progress', { class: 'bar bar-processing', attrs: { max: 100, 'aria-label': `Processing “${title}”` } });
-      if (v.status === 'processing') bar.value = pct;
+      const bar = h('progress', {
+        class: 'bar bar-processing',
+        attrs: { max: 100, 'aria-label': `Processing “${title}”`, 'data-testid': 'your-video-progress' },
+      });
+      if (v.status === 'processing') bar.value = percent(v.progress);
       body.append(bar);
     }
     if (v.status === 'failed') {
@@ -213,6 +234,16 @@ export class YourVideos {
     wrap.append(ask, confirmRow);
     return wrap;
   }
+}
+
+const STAGE: Record<string, number> = { uploading: 0, uploaded: 1, processing: 2, ready: 3, failed: 3 };
+
+/** Of two answers about the same video, the one further along (a later status, or more progress). */
+function fresher(a: StudioVideo, b: StudioVideo): StudioVideo {
+  const sa = STAGE[a.status] ?? 3;
+  const sb = STAGE[b.status] ?? 3;
+  if (sa !== sb) return sb > sa ? b : a;
+  return b.progress > a.progress ? b : a;
 }
 
 function statusLabel(v: StudioVideo): string {
