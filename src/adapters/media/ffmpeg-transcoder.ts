@@ -43,7 +43,7 @@ const TRUNCATED_RATIO = 0.5;
 const TRUNCATED_MIN_GAP_SEC = 1;
 
 const REQUIRED_ENCODERS = ['libx264', 'aac'] as const;
-const REQUIRED_FILTERS = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit'] as const;
+const REQUIRED_FILTERS = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit', 'apad'] as const;
 
 /** The Transcoder port on a local ffmpeg (Debian's package has everything we need). */
 export class FfmpegTranscoder implements Transcoder {
