@@ -29,7 +29,7 @@ describe('buildFilterGraph', () => {
     expect(g).toContain('[s3]scale=w=360:h=640:flags=bicubic[v3]');
     expect(g).toContain(
       '[0:1]aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,' +
-        'apad=whole_dur=10.000000,atrim=end=10.000000,asplit=4[a0][a1][a2][a3]',
+        'apad=pad_dur=2,atrim=end=10.000000,asplit=4[a0][a1][a2][a3]',
     );
   });
 
@@ -122,10 +122,10 @@ describe('buildEncodeArgs', () => {
 
   it('starts picture and sound with the file and ends the sound where the picture ends', () => {
     // The picture of the clip: from 0.066667 s, 8 s long. Its first frame is held back to 0,
-    // the sound starts at 0 too, and is padded with silence or cut to end at 8.066667 s.
+    // the sound starts at 0 too, and is padded with (at most 2 s of) silence or cut to end at 8.066667 s.
     const g = buildFilterGraph(plan({ startSec: 0.066667, durationSec: 8 }));
     expect(g).toMatch(/^\[0:0\]fps=30\/1:start_time=0,/);
-    expect(g).toMatch(/\[0:1\]aresample=48000:async=1:first_pts=0,[^;]*,apad=whole_dur=8\.066667,atrim=end=8\.066667,asplit=4/);
+    expect(g).toMatch(/\[0:1\]aresample=48000:async=1:first_pts=0,[^;]*,apad=pad_dur=2,atrim=end=8\.066667,asplit=4/);
     // A header that does not say where the picture ends (a browser's WebM): nothing to pad or cut to.
     expect(buildFilterGraph(plan({ startSec: null }))).not.toMatch(/apad|atrim/);
     expect(buildFilterGraph(plan({ durationSec: null }))).not.toMatch(/apad|atrim/);

@@ -22,6 +22,9 @@ export function fileUrl(path: string): string {
   return `file:${resolve(path)}`;
 }
 
+/** Most silence added after a sound that stops before the picture: one segment. */
+export const MAX_AUDIO_PAD_SEC = 2;
+
 const ZSCALE_MATRIX: Record<ColorMatrix, string> = { bt709: '709', bt601: '170m', bt2020: '2020_ncl' };
 const ZSCALE_TRANSFER: Record<HdrTransfer, string> = { pq: 'smpte2084', hlg: 'arib-std-b67' };
 
@@ -93,8 +96,10 @@ export function buildFilterGraph(plan: EncodePlan): string {
     // picture does: silence after a sound that stops early, a cut where it runs on. A rendition
     // whose sound ends before its picture stalls browsers a few frames short of the end.
     let audio = `aresample=${a.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=${a.sampleRate}:channel_layouts=stereo`;
+    // The padding is bounded: a header that overstates the picture (a cut-off upload) must not
+    // grow the sound by the missing minutes; the cut is exact.
     const end = plan.input.videoEndSec;
-    if (end !== null) audio += `,apad=whole_dur=${end.toFixed(6)},atrim=end=${end.toFixed(6)}`;
+    if (end !== null) audio += `,apad=pad_dur=${MAX_AUDIO_PAD_SEC},atrim=end=${end.toFixed(6)}`;
     const outs = plan.rungs.map((_, i) => `[a${i}]`).join('');
     chains.push(`[0:${plan.input.audioStreamIndex}]${audio}${n > 1 ? `,asplit=${n}` : ''}${outs}`);
   }
