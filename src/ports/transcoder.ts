@@ -60,6 +60,11 @@ export interface VideoStreamInfo {
   avgFrameRate: number | null;
   frameCount: number | null;
   durationSec: number | null;
+  /**
+   * When the picture starts after the file does (seconds; a camera often starts
+   * the sound a frame or two earlier), null when the header does not say.
+   */
+  startSec: number | null;
   fullRange: boolean;
   matrix: ColorMatrix;
   /** True when the primaries are BT.2020 (wide gamut), HDR or not. */
@@ -111,6 +116,12 @@ export interface EncodePlan {
     audioStreamIndex: number | null;
     /** Header duration, used for progress and to detect files that decode short. */
     durationSec: number | null;
+    /**
+     * Where the picture ends, on the timeline where the file starts at 0 (its
+     * start plus its duration, from the header): the sound is padded or cut to
+     * end there too. Null when the header does not say (a browser's WebM).
+     */
+    videoEndSec: number | null;
     /** Stored frame size (before rotation). */
     codedWidth: number;
     codedHeight: number;

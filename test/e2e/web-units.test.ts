@@ -1,9 +1,11 @@
 /**
- * The web app's pure parts, without a browser: its URLs, and the playback
- * events a viewing turns into (the semantics the recommender relies on).
+ * The web app's pure parts, without a browser: its URLs, the playback
+ * events a viewing turns into (the semantics the recommender relies on),
+ * and when a stall at a video's end counts as its end.
  */
 import { describe, expect, it } from 'vitest';
 import { compactCount } from '../../web/src/caption.js';
+import { END_STALL_MS, END_STALL_WINDOW_S, EndStallGuard, type MediaClock } from '../../web/src/end-guard.js';
 import { WatchSession, type EventQueue } from '../../web/src/events.js';
 import { parseRoute } from '../../web/src/router.js';
 import type { PlaybackEvent } from '../../web/src/types.js';
@@ -86,5 +88,53 @@ describe('playback events of one viewing', () => {
     w.end();
     expect(Math.round(w.watched)).toBe(5000);
     expect(events.map((e) => e.type)).toEqual(['impression', 'play', 'progress']);
+  });
+});
+
+describe('a stall at the end of a video', () => {
+  const clock = (currentTime: number, over: Partial<MediaClock> = {}): MediaClock => ({
+    currentTime,
+    duration: 8.13,
+    paused: false,
+    ended: false,
+    seeking: false,
+    ...over,
+  });
+  /** Feeds the guard the same state every 250 ms from `from` ms for `forMs`; the first time it fires, or null. */
+  const hold = (g: EndStallGuard, m: MediaClock, from: number, forMs: number): number | null => {
+    for (let t = from; t <= from + forMs; t += 250) if (g.check(m, t)) return t;
+    return null;
+  };
+
+  it('is the end once time has stood still that close to the duration for long enough', () => {
+    const g = new EndStallGuard();
+    // Playing normally up to 7.98 s of 8.13 s (the issue's video): no end while time moves.
+    for (let i = 0; i <= 30; i++) expect(g.check(clock(7 + i * 0.033), i * 33)).toBe(false);
+    const fired = hold(g, clock(7.98), 2000, 3000);
+    expect(fired).not.toBeNull();
+    expect(fired! - 2000).toBeGreaterThanOrEqual(END_STALL_MS);
+    expect(fired! - 2000).toBeLessThan(END_STALL_MS + 500);
+    // Once: the next stall is a new one, timed from scratch.
+    expect(g.check(clock(7.98), fired! + 250)).toBe(false);
+  });
+
+  it('is not the end further from the duration, paused, seeking, ended or without a duration', () => {
+    const far = 8.13 - END_STALL_WINDOW_S - 0.05;
+    expect(hold(new EndStallGuard(), clock(far), 0, 10_000)).toBeNull();
+    expect(hold(new EndStallGuard(), clock(8.0, { paused: true }), 0, 10_000)).toBeNull();
+    expect(hold(new EndStallGuard(), clock(8.0, { seeking: true }), 0, 10_000)).toBeNull();
+    expect(hold(new EndStallGuard(), clock(8.13, { ended: true }), 0, 10_000)).toBeNull();
+    expect(hold(new EndStallGuard(), clock(8.0, { duration: Number.NaN }), 0, 10_000)).toBeNull();
+    expect(hold(new EndStallGuard(), clock(8.0, { duration: Number.POSITIVE_INFINITY }), 0, 10_000)).toBeNull();
+  });
+
+  it('starts counting again after a pause or a seek', () => {
+    const g = new EndStallGuard();
+    expect(hold(g, clock(8.0), 0, END_STALL_MS - 250)).toBeNull();
+    expect(g.check(clock(8.0, { paused: true }), END_STALL_MS)).toBe(false);
+    // Resumed and still stuck: a full stall period from here, not from the first sighting.
+    expect(g.check(clock(8.0), END_STALL_MS + 250)).toBe(false);
+    expect(g.check(clock(8.0), 2 * END_STALL_MS)).toBe(false);
+    expect(g.check(clock(8.0), 2 * END_STALL_MS + 250)).toBe(true);
   });
 });

@@ -42,6 +42,7 @@ export function mediaInfo(video: Partial<VideoStreamInfo> = {}, rest: Partial<Me
       avgFrameRate: 30,
       frameCount: 300,
       durationSec: 10,
+      startSec: 0,
       fullRange: false,
       matrix: 'bt709',
       wideGamut: false,

@@ -1,4 +1,5 @@
 import type Hls from 'hls.js';
+import { EndStallGuard } from './end-guard.js';
 import type { Playback } from './types.js';
 
 type HlsClass = typeof Hls;
@@ -23,13 +24,16 @@ export type PlayerMode = 'hls.js' | 'native-hls' | 'mp4';
 /** Buffer ahead while a video waits its turn (preloaded next in the feed) vs. while it plays. */
 const PRELOAD_BUFFER_S = 4;
 const PLAYING_BUFFER_S = 20;
+/** How often a playing video's clock is checked for a stall at its end. */
+const END_CHECK_MS = 250;
 
 /**
  * One <video> and its source. `attach()` starts loading (hls.js when the
  * browser has MSE, native HLS on Safari, else the MP4); a player attached
  * in `preload` mode fetches the playlist and the first segments only.
  * `detach()` frees the decoder and buffers so a long feed keeps only a few
- * players alive.
+ * players alive. A video that stalls a hair before its end (see end-guard.ts)
+ * gets an `ended` event all the same, so whoever loops it on `ended` does.
  */
 export class Player {
   private hls: Hls | null = null;
@@ -37,6 +41,8 @@ export class Player {
   private networkRetries = 0;
   private mediaRecoveries = 0;
   private preload = true;
+  private readonly endGuard = new EndStallGuard();
+  private endTimer: ReturnType<typeof setInterval> | null = null;
   mode: PlayerMode | null = null;
 
   constructor(
@@ -50,6 +56,27 @@ export class Player {
       if (this.mode === 'native-hls' && this.playback.mp4) this.useMp4();
       else this.onFatal("This video can't be played in this browser.");
     });
+    // Watch for a stall at the end only while playing: no timer runs for paused or preloaded players.
+    video.addEventListener('playing', () => this.watchEnd());
+    for (const type of ['pause', 'ended', 'emptied'] as const) video.addEventListener(type, () => this.unwatchEnd());
+  }
+
+  private watchEnd(): void {
+    if (this.endTimer !== null) return;
+    this.endGuard.reset();
+    this.endTimer = setInterval(() => {
+      if (!this.endGuard.check(this.video, performance.now())) return;
+      this.unwatchEnd();
+      // Counted for tests and diagnostics: a rendition that needs this is worth knowing about.
+      this.video.dataset.endStalls = String(Number(this.video.dataset.endStalls ?? 0) + 1);
+      this.video.dispatchEvent(new Event('ended'));
+    }, END_CHECK_MS);
+  }
+
+  private unwatchEnd(): void {
+    if (this.endTimer === null) return;
+    clearInterval(this.endTimer);
+    this.endTimer = null;
   }
 
   get attached(): boolean {
@@ -108,6 +135,7 @@ export class Player {
     this.generation++;
     if (this.mode === null) return;
     this.mode = null;
+    this.unwatchEnd();
     this.hls?.destroy();
     this.hls = null;
     this.video.pause();

@@ -24,11 +24,12 @@ describe('safeInputArgs', () => {
 describe('buildFilterGraph', () => {
   it('splits one decode into every rung, the top rung unscaled again', () => {
     const g = buildFilterGraph(plan());
-    expect(g).toContain('[0:0]fps=30/1,scale=w=1080:h=1920:flags=bicubic,format=yuv420p,setsar=1,split=4[v0][s1][s2][s3]');
+    expect(g).toContain('[0:0]fps=30/1:start_time=0,scale=w=1080:h=1920:flags=bicubic,format=yuv420p,setsar=1,split=4[v0][s1][s2][s3]');
     expect(g).toContain('[s1]scale=w=720:h=1280:flags=bicubic[v1]');
     expect(g).toContain('[s3]scale=w=360:h=640:flags=bicubic[v3]');
     expect(g).toContain(
-      '[0:1]aresample=48000:async=1,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,asplit=4[a0][a1][a2][a3]',
+      '[0:1]aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,' +
+        'apad=pad_dur=2,atrim=end=10.000000,asplit=4[a0][a1][a2][a3]',
     );
   });
 
@@ -47,7 +48,7 @@ describe('buildFilterGraph', () => {
       }),
     );
     expect(g).toMatch(
-      /fps=60\/1,zscale=w=1920:h=1080:f=bicubic:min=170m:rin=full:m=709:r=limited:d=ordered,format=yuv420p,transpose=clock,setsar=1,split=4/,
+      /fps=60\/1:start_time=0,zscale=w=1920:h=1080:f=bicubic:min=170m:rin=full:m=709:r=limited:d=ordered,format=yuv420p,transpose=clock,setsar=1,split=4/,
     );
   });
 
@@ -79,7 +80,7 @@ describe('buildFilterGraph', () => {
       plan({ codedWidth: 161, codedHeight: 121, displayWidth: 161, displayHeight: 121, matrix: 'bt601' }, { audio: null }),
     );
     expect(g).toBe(
-      '[0:0]fps=30/1,scale=w=160:h=120:flags=bicubic,zscale=min=170m:rin=limited:m=709:r=limited:d=ordered,format=yuv420p,setsar=1[v0]',
+      '[0:0]fps=30/1:start_time=0,scale=w=160:h=120:flags=bicubic,zscale=min=170m:rin=limited:m=709:r=limited:d=ordered,format=yuv420p,setsar=1[v0]',
     );
   });
 });
@@ -117,6 +118,19 @@ describe('buildEncodeArgs', () => {
     expect(valueAfter(args, '-b:a')).toBe('128k');
     expect(valueAfter(args, '-ar')).toBe('48000');
     expect(valueAfter(args, '-ac')).toBe('2');
+  });
+
+  it('starts picture and sound with the file and ends the sound where the picture ends', () => {
+    // The picture of the clip: from 0.066667 s, 8 s long. Its first frame is held back to 0,
+    // the sound starts at 0 too, and is padded with (at most 2 s of) silence or cut to end at 8.066667 s.
+    const g = buildFilterGraph(plan({ startSec: 0.066667, durationSec: 8 }));
+    expect(g).toMatch(/^\[0:0\]fps=30\/1:start_time=0,/);
+    expect(g).toMatch(/\[0:1\]aresample=48000:async=1:first_pts=0,[^;]*,apad=pad_dur=2,atrim=end=8\.066667,asplit=4/);
+    // A header that does not say where the picture ends (a browser's WebM): nothing to pad or cut to.
+    expect(buildFilterGraph(plan({ startSec: null }))).not.toMatch(/apad|atrim/);
+    expect(buildFilterGraph(plan({ durationSec: null }))).not.toMatch(/apad|atrim/);
+    // Without sound there is no sound to pad.
+    expect(buildFilterGraph(plan({}, { audio: null }))).not.toContain('apad');
   });
 
   it('strips all metadata and bounds the duration', () => {

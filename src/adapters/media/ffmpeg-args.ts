@@ -22,6 +22,9 @@ export function fileUrl(path: string): string {
   return `file:${resolve(path)}`;
 }
 
+/** Most silence added after a sound that stops before the picture: one segment. */
+export const MAX_AUDIO_PAD_SEC = 2;
+
 const ZSCALE_MATRIX: Record<ColorMatrix, string> = { bt709: '709', bt601: '170m', bt2020: '2020_ncl' };
 const ZSCALE_TRANSFER: Record<HdrTransfer, string> = { pq: 'smpte2084', hlg: 'arib-std-b67' };
 
@@ -40,8 +43,9 @@ export function buildFilterGraph(plan: EncodePlan): string {
   const pre: string[] = [];
   // Before fps: bwdif needs every field of the original cadence.
   if (f.deinterlace) pre.push('bwdif=mode=send_frame:parity=auto:deint=all');
-  // Early, so a 120 fps source is halved before the expensive steps.
-  pre.push(`fps=${plan.frameRate.num}/${plan.frameRate.den}`);
+  // Early, so a 120 fps source is halved before the expensive steps. start_time=0: the picture
+  // starts with the file (its first frame held) even where the camera started it after the sound.
+  pre.push(`fps=${plan.frameRate.num}/${plan.frameRate.den}:start_time=0`);
 
   const rin = f.inputFullRange ? 'full' : 'limited';
   // zimg refuses 4:2:0 frames of odd size; swscale resizes those first.
@@ -87,8 +91,15 @@ export function buildFilterGraph(plan: EncodePlan): string {
 
   if (plan.audio && plan.input.audioStreamIndex !== null) {
     const a = plan.audio;
-    // async=1 pads gaps and trims overlaps in broken audio timestamps, keeping sync.
-    const audio = `aresample=${a.sampleRate}:async=1,aformat=sample_fmts=fltp:sample_rates=${a.sampleRate}:channel_layouts=stereo`;
+    // async=1 pads gaps and trims overlaps in broken audio timestamps, keeping sync; first_pts=0
+    // starts the sound with the file too (silence before a late start). Then it ends where the
+    // picture does: silence after a sound that stops early, a cut where it runs on. A rendition
+    // whose sound ends before its picture stalls browsers a few frames short of the end.
+    let audio = `aresample=${a.sampleRate}:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=${a.sampleRate}:channel_layouts=stereo`;
+    // The padding is bounded: a header that overstates the picture (a cut-off upload) must not
+    // grow the sound by the missing minutes; the cut is exact.
+    const end = plan.input.videoEndSec;
+    if (end !== null) audio += `,apad=pad_dur=${MAX_AUDIO_PAD_SEC},atrim=end=${end.toFixed(6)}`;
     const outs = plan.rungs.map((_, i) => `[a${i}]`).join('');
     chains.push(`[0:${plan.input.audioStreamIndex}]${audio}${n > 1 ? `,asplit=${n}` : ''}${outs}`);
   }

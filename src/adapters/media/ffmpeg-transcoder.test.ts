@@ -20,7 +20,7 @@ describe('FfmpegTranscoder.check', () => {
   /** A stand-in ffmpeg that prints `encoders` for -encoders and a full filter list for -filters. */
   const fakeFfmpeg = async (name: string, encoders: string[]): Promise<string> => {
     const path = join(dir, name);
-    const filters = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit'].map((f) => ` ... ${f}  V->V  x`).join('\n');
+    const filters = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit', 'apad'].map((f) => ` ... ${f}  V->V  x`).join('\n');
     const list = encoders.map((e) => ` V..... ${e}  x`).join('\n');
     await writeFile(
       path,

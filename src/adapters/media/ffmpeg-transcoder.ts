@@ -43,7 +43,7 @@ const TRUNCATED_RATIO = 0.5;
 const TRUNCATED_MIN_GAP_SEC = 1;
 
 const REQUIRED_ENCODERS = ['libx264', 'aac'] as const;
-const REQUIRED_FILTERS = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit'] as const;
+const REQUIRED_FILTERS = ['zscale', 'tonemap', 'bwdif', 'fps', 'split', 'asplit', 'apad'] as const;
 
 /** The Transcoder port on a local ffmpeg (Debian's package has everything we need). */
 export class FfmpegTranscoder implements Transcoder {
@@ -137,7 +137,10 @@ export class FfmpegTranscoder implements Transcoder {
     if (result.code !== 0) throw encodeFailure(result, progress.frames);
 
     const renditions = await Promise.all(plan.rungs.map((r) => readRendition(outDir, r)));
-    const decoded = progress.outTimeSec ?? Math.max(0, ...renditions.map((r) => sum(r.segments.map((s) => s.durationSec))));
+    // The picture's length (constant rate after the fps filter) is the video's: the sound may be
+    // padded past a picture that decoded short, so ffmpeg's out_time alone could hide a truncation.
+    const pictureSec = progress.frames > 0 ? (progress.frames * plan.frameRate.den) / plan.frameRate.num : null;
+    const decoded = pictureSec ?? progress.outTimeSec ?? Math.max(0, ...renditions.map((r) => sum(r.segments.map((s) => s.durationSec))));
     this.checkDecoded(plan, decoded, progress.frames, renditions);
     opts.onProgress?.(1);
     return { renditions, decodedDurationSec: decoded, framesEncoded: progress.frames, elapsedMs: Date.now() - started };

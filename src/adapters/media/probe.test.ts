@@ -189,6 +189,26 @@ describe('interpretProbe: what it reads', () => {
     });
   });
 
+  it("reads where the picture starts after the file's start (ffmpeg's timeline), or null when not stated", () => {
+    const withStarts = (videoStart: string | undefined, fileStart: string | undefined) =>
+      interpretProbe(
+        probe([video({ start_time: videoStart }), audio({ start_time: '0.000000' })], {
+          format_name: 'mov,mp4,m4a,3gp,3g2,mj2',
+          duration: '10.0',
+          start_time: fileStart,
+        }),
+        ctx,
+      ).video.startSec;
+    // mp4ff__prog_8s.mp4: the sound from 0, the picture from 0.066667.
+    expect(withStarts('0.066667', '0.000000')).toBeCloseTo(0.066667, 6);
+    // MPEG-TS clocks start anywhere: only the difference counts.
+    expect(withStarts('1.433333', '1.400000')).toBeCloseTo(0.033333, 6);
+    expect(withStarts('1.400000', '1.400000')).toBe(0);
+    expect(withStarts(undefined, '0.000000')).toBeNull();
+    expect(withStarts('0.066667', undefined)).toBeNull();
+    expect(withStarts('N/A', '0.000000')).toBeNull();
+  });
+
   it('swaps display size for a -90 iPhone clip and detects the mirror ffprobe reports as plain -90', () => {
     const iphone = video({
       width: 1280,

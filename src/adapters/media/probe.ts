@@ -26,6 +26,7 @@ export const MIN_SIDE = 16;
 export interface ProbeJson {
   format?: {
     format_name?: string;
+    start_time?: string;
     duration?: string;
     size?: string;
     nb_streams?: number;
@@ -47,6 +48,7 @@ export interface ProbeStream {
   r_frame_rate?: string;
   avg_frame_rate?: string;
   nb_frames?: string;
+  start_time?: string;
   duration?: string;
   color_range?: string;
   color_space?: string;
@@ -84,7 +86,7 @@ export function interpretProbe(json: ProbeJson, ctx: InterpretContext): MediaInf
     throw new MediaError('no_video_stream', 'The file has no video stream (audio only, or only a cover image).');
   }
   const chosen = pickVideoStream(candidates, ctx.decodableCodecs);
-  const video = interpretVideo(chosen, ctx);
+  const video = interpretVideo(chosen, ctx, finiteNumber(json.format?.start_time));
   const durationSec = positiveNumber(json.format?.duration) ?? video.durationSec;
   if (durationSec !== null && durationSec > ctx.maxDurationSec) {
     throw new MediaError(
@@ -177,7 +179,7 @@ function hasDecoder(s: ProbeStream, decodable: ReadonlySet<string>): boolean {
   return !!s.codec_name && s.codec_name !== 'none' && decodable.has(s.codec_name);
 }
 
-function interpretVideo(s: ProbeStream, ctx: InterpretContext): VideoStreamInfo {
+function interpretVideo(s: ProbeStream, ctx: InterpretContext, fileStartSec: number | null): VideoStreamInfo {
   if (!hasDecoder(s, ctx.decodableCodecs)) {
     const name = s.codec_name && s.codec_name !== 'none' ? s.codec_name : s.codec_tag_string || 'unknown';
     throw new MediaError('unsupported_codec', `The video codec (${name}) is not supported.`);
@@ -239,6 +241,7 @@ function interpretVideo(s: ProbeStream, ctx: InterpretContext): VideoStreamInfo 
     avgFrameRate: parseRate(s.avg_frame_rate),
     frameCount: positiveNumber(s.nb_frames),
     durationSec: positiveNumber(s.duration),
+    startSec: startAfterFile(finiteNumber(s.start_time), fileStartSec),
     fullRange: s.color_range === 'pc' || (pixFmt?.startsWith('yuvj') ?? false),
     matrix: matrixOf(s.color_space, codedWidth, codedHeight),
     wideGamut: s.color_primaries === 'bt2020',
@@ -330,6 +333,22 @@ function parseRatio(text: string | undefined): number | null {
   const den = Number(m[2]);
   if (!(den > 0) || !(num > 0)) return null;
   return num / den;
+}
+
+/**
+ * Where a stream starts on the timeline ffmpeg decodes it on: ffmpeg shifts
+ * every input so the file starts at 0, so a stream's start is its own less
+ * the file's (the earliest of all its streams). Null when either is unknown.
+ */
+function startAfterFile(streamStart: number | null, fileStart: number | null): number | null {
+  if (streamStart === null || fileStart === null) return null;
+  return Math.max(0, streamStart - fileStart);
+}
+
+function finiteNumber(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
 }
 
 function positiveNumber(text: string | number | undefined): number | null {

@@ -225,6 +225,16 @@ describe('hostile uploads', () => {
     expect(await refusal(path, { earlyPublishAllowed: true })).toBe('truncated_media');
   });
 
+  it('the same with sound: the sound is not padded out to the length the header promised', async () => {
+    const path = join(dir, 'cut-with-sound.mp4');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=10', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-movflags', '+faststart', path],
+    ]);
+    await truncate(path, Math.floor((await stat(path)).size * 0.3));
+    expect(await refusal(path, { earlyPublishAllowed: true })).toBe('truncated_media');
+  });
+
   it('an MP4 renamed to anything is still judged by its bytes', async () => {
     const path = join(dir, 'clip.m3u8');
     await copyFile(realClip, path);

@@ -135,6 +135,14 @@ describe('planEncode', () => {
     expect(p.rungs.every((r) => r.crf === p.rungs[0]?.crf)).toBe(true);
   });
 
+  it('says where the picture ends on the file timeline, when the header says', () => {
+    // The clip: the picture starts 0.066667 s after the sound and lasts 8 s.
+    expect(plan(mediaInfo({ startSec: 0.066667, durationSec: 8 })).input.videoEndSec).toBe(8.066667);
+    expect(plan(mediaInfo({ startSec: 0, durationSec: 10 })).input.videoEndSec).toBe(10);
+    expect(plan(mediaInfo({ startSec: null })).input.videoEndSec).toBeNull();
+    expect(plan(mediaInfo({ durationSec: null })).input.videoEndSec).toBeNull();
+  });
+
   it('ladders a 3840x2160 clip rotated -90 (portrait phone) in display orientation', () => {
     const p = plan(
       mediaInfo({

@@ -109,6 +109,7 @@ export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
       videoStreamIndex: v.index,
       audioStreamIndex: info.audio?.index ?? null,
       durationSec: info.durationSec,
+      videoEndSec: v.startSec !== null && v.durationSec !== null ? roundMicro(v.startSec + v.durationSec) : null,
       codedWidth: v.codedWidth,
       codedHeight: v.codedHeight,
     },
@@ -128,6 +129,11 @@ export function planEncode(info: MediaInfo, opts: PlanOptions): EncodePlan {
     audio: info.audio ? { codec: 'aac', bitrateKbps: AUDIO_BITRATE_KBPS, sampleRate: 48000, channels: 2 } : null,
     ...durationCap(info, opts),
   };
+}
+
+/** To the microsecond, ffmpeg's time base: 0.066667 + 8 is 8.066667, not 8.066667000000001. */
+function roundMicro(sec: number): number {
+  return Math.round(sec * 1e6) / 1e6;
 }
 
 /**
