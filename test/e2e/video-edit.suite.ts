@@ -136,9 +136,13 @@ export function videoEditSuite(name: string, start: () => Promise<TestApp>): voi
       });
       expect(new URL(again.playback.poster).pathname.split('/').at(-1)).toBe(new URL(newPoster).pathname.split('/').at(-1));
       expect((await fetchBytes(oldPoster)).status).toBe(404);
-      // Followers-only now: a stranger no longer sees it.
-      expect((await get(videoId, carol.token)).status).toBe(404);
-      expect((await get(videoId)).status).toBe(404);
+      // Followers-only now: a stranger no longer sees it (told it is for followers, without the video).
+      for (const token of [carol.token, undefined]) {
+        const hidden = await get(videoId, token);
+        expect(hidden.status).toBe(403);
+        expect(hidden.body.error.code).toBe('followers_only');
+        expect(hidden.body.playback).toBeUndefined();
+      }
       // Comments off is enforced, not just shown.
       const comment = await api('POST', `/api/v1/videos/${videoId}/comments`, { token: bob.token, body: { text: 'hi' } });
       expect(comment.body.error?.code).toBe('comments_disabled');
