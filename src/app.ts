@@ -122,12 +122,14 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     timeoutSec: config.media.transcodeTimeoutSec,
     logger: log.child({ module: 'ffmpeg' }),
   });
+  // Picture decodes of this process (avatars, chosen cover frames) share one bounded set of slots.
+  const pictureSlots = imageDecodeSlots(config.images.decodeConcurrency, config.images.decodeQueue);
   const images = new FfmpegImageProcessor({
     ffmpegPath: config.media.ffmpegPath,
     workDir: config.media.workDir,
     maxPixels: config.images.maxPixels,
     maxSide: config.images.maxSide,
-    decodeSlots: imageDecodeSlots(config.images.decodeConcurrency, config.images.decodeQueue),
+    decodeSlots: pictureSlots,
   });
 
   // Capabilities, in dependency order: each factory returns its services and its routes.
@@ -135,6 +137,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const graph = createSocialGraph(db);
   const accelPrefix = config.media.accelRedirectPrefix;
   const videos = createVideosModule(platform, graph, {
+    covers: { transcoder, slots: pictureSlots },
     ...(accelPrefix && store instanceof FsObjectStore
       ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
       : {}),

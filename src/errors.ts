@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   // videos
   'video_not_found',
   'followers_only',
+  'video_not_ready',
+  'cover_time_out_of_range',
   'invalid_cursor',
   // profiles and social
   'user_not_found',

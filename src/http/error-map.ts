@@ -40,6 +40,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   video_not_found: 404,
   // Only for the video itself, to a viewer whose one obstacle is not following its owner (visibility.ts).
   followers_only: 403,
+  // The video has no renditions yet (or any more): a cover frame waits for processing.
+  video_not_ready: 409,
+  cover_time_out_of_range: 422,
   user_not_found: 404,
   cannot_follow_self: 400,
   comment_not_found: 404,

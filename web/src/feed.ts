@@ -57,6 +57,10 @@ function avatarOf(username: string): Promise<string | null> {
   return p;
 }
 
+function captionElement(view: VideoView): HTMLElement | null {
+  return view.caption ? h('p', { class: 'slide-caption', attrs: { 'data-testid': 'caption', dir: 'auto' } }, ...captionNodes(view)) : null;
+}
+
 /**
  * The vertical, one-video-per-screen feed: a scroll-snap container of
  * slides. An IntersectionObserver decides which slide is current: it plays
@@ -192,6 +196,36 @@ export class Feed {
     if (this.slides.length === 0 && this.exhausted) this.showStatus('empty');
   }
 
+  /** Its owner edited a video: caption, cover and playback URLs (visibility decides plain or signed) change in place. */
+  updateVideo(updated: VideoView): void {
+    for (const s of this.slides) {
+      if (s.view.id !== updated.id) continue;
+      const before = s.view;
+      s.view = { ...updated, stats: updated.stats ?? before.stats, viewer: updated.viewer ?? before.viewer };
+      const meta = s.el.querySelector('.slide-meta');
+      meta?.querySelector('.slide-caption')?.remove();
+      const caption = captionElement(updated);
+      if (caption) meta?.append(caption);
+      const playback = updated.playback;
+      if (!playback) continue;
+      if (playback.poster && playback.poster !== before.playback?.poster && s.posterSet) {
+        s.el.style.setProperty('--poster', `url(${JSON.stringify(playback.poster)})`);
+        if (!s.el.classList.contains('has-frame')) s.video.poster = playback.poster;
+      }
+      s.player?.update(playback);
+      // New media URLs (made private: the plain ones stop answering): load from them.
+      if (s.player?.attached && (playback.hls !== before.playback?.hls || playback.mp4 !== before.playback?.mp4)) {
+        const at = s.video.currentTime;
+        s.player.detach();
+        if (s === this.active) {
+          void this.play(s).then(() => {
+            if (at > 0 && Number.isFinite(at)) s.video.currentTime = at;
+          });
+        }
+      }
+    }
+  }
+
   /** The current video's id (tests, the benchmark). */
   get currentId(): string | null {
     return this.active?.view.id ?? null;
@@ -295,9 +329,7 @@ export class Feed {
       attrs: { type: 'range', min: 0, max: 1000, step: 1, value: 0, 'aria-label': 'Seek', 'data-testid': 'seek' },
     });
 
-    const caption = view.caption
-      ? h('p', { class: 'slide-caption', attrs: { 'data-testid': 'caption', dir: 'auto' } }, ...captionNodes(view))
-      : null;
+    const caption = captionElement(view);
     const el = h(
       'article',
       {
@@ -415,7 +447,8 @@ export class Feed {
     });
     video.addEventListener('emptied', () => {
       el.classList.remove('has-frame', 'is-buffering');
-      if (slide.posterSet && view.playback?.poster) video.poster = view.playback.poster;
+      // slide.view, not view: the owner may have chosen another cover since.
+      if (slide.posterSet && slide.view.playback?.poster) video.poster = slide.view.playback.poster;
     });
 
     seek.addEventListener('pointerdown', () => (slide.scrubbing = true));

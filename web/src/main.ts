@@ -47,6 +47,9 @@ function start(root: HTMLElement): void {
               for (const f of feeds) f.removeAuthor(userId);
             },
             onDeleted: () => navigate('/', true),
+            onEdited: (updated) => {
+              for (const f of feeds) f.updateVideo(updated);
+            },
           }),
         (err: unknown) => toast(messageOf(err), 'error'),
       );

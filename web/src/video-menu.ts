@@ -52,12 +52,14 @@ function menuButton(
   return b;
 }
 
-/** The "…" sheet of a video: copy link, report, block the author; delete for its owner. */
+/** The "…" sheet of a video: copy link, report, block the author; edit and delete for its owner. */
 export function openVideoMenu(
   view: VideoView,
   ctx: AppContext,
-  hooks: { onBlocked: (userId: string) => void; onDeleted: () => void },
+  hooks: { onBlocked: (userId: string) => void; onDeleted: () => void; onEdited: (updated: VideoView) => void },
 ): void {
+  // Where focus goes back to when a sheet opened from this menu closes (the "…" button).
+  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   const { dialog, body } = sheet('Options', 'video-menu-sheet');
   const own = session.user?.id === view.author.id;
   const url = new URL(`/v/${encodeURIComponent(view.id)}`, location.origin).href;
@@ -72,6 +74,14 @@ export function openVideoMenu(
   );
   if (own) {
     body.append(
+      menuButton('Edit video', 'edit', 'menu-edit', () => {
+        dialog.close();
+        // Its own chunk: only owners editing a video load it.
+        void import('./edit-video.js').then(
+          (m) => m.openEditVideo(view, hooks.onEdited, opener),
+          (err: unknown) => toast(messageOf(err), 'error'),
+        );
+      }),
       menuButton(
         'Delete video',
         'trash',

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
-import { videoMediaFolder } from '../../lib/storage-layout.js';
+import { renditionObjectKey, videoMediaFolder } from '../../lib/storage-layout.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
+import type { CoverFrames } from './cover-frame.js';
 import type { UpdateVideoInput } from './videos.schema.js';
 import { purgeVideoJob, type PurgeJobPayload } from './purge-video.job.js';
 import type { VideoEvents } from './video-events.js';
@@ -27,15 +28,66 @@ export class VideoManagementService {
     private readonly queue: JobQueue,
     private readonly events: VideoEvents,
     private readonly log: Logger,
+    /** Cuts chosen cover frames; absent: `coverTimeMs` edits are refused as not ready. */
+    private readonly covers?: CoverFrames,
   ) {}
 
+  /**
+   * The owner's edit: caption (its hashtags and mentions linked again),
+   * visibility, comments switch, cover frame. A cover is cut first (outside
+   * the transaction: it runs ffmpeg), then every field changes in one
+   * transaction; the replaced poster is deleted after the commit. A change
+   * that withdraws access (visibility) drops the cached row everywhere at
+   * once, so signed media and the CDN's revalidation refuse within seconds.
+   */
   async update(user: PublicUser, id: string, patch: UpdateVideoInput): Promise<VideoView> {
-    await this.ownedRow(user, id);
-    const updated = await this.db.transaction((tx) => this.repo.updateDetails(id, patch, tx));
-    if (!updated) throw new AppError('video_not_found', `No video with id "${id}".`);
-    // Caption and visibility show in cached feed pages too.
+    const row = await this.ownedRow(user, id);
+    const cover = patch.coverTimeMs === undefined ? null : await this.cutCover(row, patch.coverTimeMs);
+    let replaced = null as string | null;
+    try {
+      await this.db.transaction(async (tx) => {
+        if (!(await this.repo.updateDetails(id, patch, tx))) throw new AppError('video_not_found', `No video with id "${id}".`);
+        if (cover) {
+          const set = await this.repo.setCover(id, cover.prefix, cover.key, cover.atMs, tx);
+          if (!set) throw new AppError('video_not_ready', 'The video is being processed again; choose its cover once it is ready.');
+          replaced = set.previous;
+        }
+      });
+    } catch (err) {
+      if (cover) await this.deleteQuietly(renditionObjectKey(cover.prefix, cover.key), id);
+      throw err;
+    }
+    // Caption, visibility and the poster show in cached feed pages too.
     await this.events.changed(id, { feed: true });
+    if (cover && replaced && replaced !== cover.key) await this.deleteQuietly(renditionObjectKey(cover.prefix, replaced), id);
     return this.videos.get(id, user);
+  }
+
+  /** Checks the time against the video and cuts its poster; returns where it went. */
+  private async cutCover(row: VideoRow, atMs: number): Promise<{ prefix: string; key: string; atMs: number }> {
+    if (row.status !== 'ready' || !row.media_prefix || !row.playback || row.duration_ms === null || !this.covers) {
+      throw new AppError('video_not_ready', 'A cover frame can be chosen once the video is ready.');
+    }
+    if (atMs >= row.duration_ms) {
+      throw new AppError(
+        'cover_time_out_of_range',
+        `The cover must be taken within the video: 0 to ${Math.max(0, row.duration_ms - 1)} ms (it lasts ${row.duration_ms} ms).`,
+        { durationMs: row.duration_ms },
+      );
+    }
+    const [best] = await this.repo.listRenditions(row.id);
+    if (!best) throw new AppError('video_not_ready', 'The video has no renditions to take a cover from.');
+    const key = await this.covers.cut(row.media_prefix, best, atMs);
+    return { prefix: row.media_prefix, key, atMs };
+  }
+
+  private async deleteQuietly(key: string, videoId: string): Promise<void> {
+    try {
+      await this.store.delete(key);
+    } catch (err) {
+      // Left behind under the video's folder: deleting the video removes it.
+      this.log.warn({ err, videoId, key }, 'deleting a replaced poster failed');
+    }
   }
 
   /**

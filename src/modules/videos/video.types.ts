@@ -43,6 +43,8 @@ export interface VideoRow {
   error_code: string | null;
   error_message: string | null;
   comments_enabled: boolean;
+  /** The cover frame the owner chose, ms from the start (null: processing's automatic one). */
+  cover_time_ms: number | null;
   /** Set when an admin took the video down: hidden from everyone but the owner. */
   taken_down_at: Date | null;
   takedown_reason: string | null;

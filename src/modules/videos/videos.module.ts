@@ -1,5 +1,8 @@
+import type { BoundedSemaphore } from '../../lib/bounded-semaphore.js';
 import type { Platform } from '../../lib/module.js';
+import type { Transcoder } from '../../ports/transcoder.js';
 import type { SocialGraph } from '../social/social-graph.js';
+import { CoverFrames } from './cover-frame.js';
 import { mediaRoutes, type MediaRouteDeps } from './media.routes.js';
 import { MediaAccess } from './media-access.js';
 import { MediaUrls } from './media-urls.js';
@@ -11,7 +14,15 @@ import { videosRoutes } from './videos.routes.js';
 import { VideosService } from './videos.service.js';
 
 /** Videos: metadata and views, the owner's edits and deletion, status streams and rendition delivery. */
-export function createVideosModule(p: Platform, graph: SocialGraph, opts: { accelRedirect?: MediaRouteDeps['accelRedirect'] } = {}) {
+export function createVideosModule(
+  p: Platform,
+  graph: SocialGraph,
+  opts: {
+    accelRedirect?: MediaRouteDeps['accelRedirect'];
+    /** Cutting chosen cover frames (ffmpeg, in the process's picture decode slots); absent: cover edits answer video_not_ready. */
+    covers?: { transcoder: Pick<Transcoder, 'makePoster'>; slots: BoundedSemaphore };
+  } = {},
+) {
   const events = new VideoEvents(p.cache);
   const repo = new VideosRepository(p.db);
   const urls = new MediaUrls(p.config.mediaBaseUrl, p.config.signingSecret, p.config.media.privateUrlTtlSec);
@@ -25,7 +36,10 @@ export function createVideosModule(p: Platform, graph: SocialGraph, opts: { acce
   events.onFeedChanged(() => videos.forgetFeedGeneration());
   events.onVideoChanged((id) => videos.forgetVideo(id));
   events.onViewersChanged((ids) => access.forgetViewers(ids));
-  const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }));
+  const covers = opts.covers
+    ? new CoverFrames({ store: p.store, transcoder: opts.covers.transcoder, workDir: p.config.media.workDir, slots: opts.covers.slots })
+    : undefined;
+  const management = new VideoManagementService(p.db, repo, videos, p.store, p.queue, events, p.log.child({ module: 'videos' }), covers);
   // Changes made by a worker in another process reach an open status stream a second later at most.
   const watch = new VideoStatusWatch((ids) => repo.listByIds(ids), 1000, p.log.child({ module: 'status-watch' }));
   return {

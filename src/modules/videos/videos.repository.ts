@@ -156,6 +156,8 @@ export class VideosRepository {
       progress: 0,
       playback: null,
       playable_at: null,
+      // The new attempt cuts its own automatic poster.
+      cover_time_ms: null,
     });
   }
 
@@ -275,6 +277,37 @@ export class VideosRepository {
     return true;
   }
 
+  /**
+   * Points the video's poster at `posterKey` (relative to its media prefix),
+   * taken at `coverTimeMs`, provided the same processing attempt still owns
+   * the video (`mediaPrefix`) and it is ready. Locks the row, so concurrent
+   * choices are applied one after the other; returns the poster key it
+   * replaced (for the caller to delete after the commit), or null when the
+   * guard did not match (nothing changed).
+   */
+  async setCover(
+    id: string,
+    mediaPrefix: string,
+    posterKey: string,
+    coverTimeMs: number,
+    executor: SqlExecutor = this.db,
+  ): Promise<{ previous: string | null } | null> {
+    const locked = await executor.query<{ poster: string | null }>(
+      `SELECT playback->>'poster' AS poster FROM videos
+       WHERE id = $1 AND media_prefix = $2 AND status = 'ready' AND playback IS NOT NULL FOR UPDATE`,
+      [id, mediaPrefix],
+    );
+    const row = locked.rows[0];
+    if (!row) return null;
+    await executor.query(
+      `UPDATE videos SET playback = jsonb_set(playback, '{poster}', to_jsonb($2::text)), cover_time_ms = $3,
+              updated_at = now()
+       WHERE id = $1`,
+      [id, posterKey, coverTimeMs],
+    );
+    return { previous: row.poster };
+  }
+
   /** What the storage route needs to know of an upload before it takes bytes: one primary-key read, no joins. */
   async uploadState(id: string): Promise<Pick<VideoRow, 'status' | 'original_key' | 'multipart_upload_id'> | null> {
     const r = await this.db.query<Pick<VideoRow, 'status' | 'original_key' | 'multipart_upload_id'>>(
@@ -385,6 +418,7 @@ const UPDATABLE_COLUMNS = new Set([
   'ready_at',
   'error_code',
   'error_message',
+  'cover_time_ms',
 ] as const);
 type UpdatableColumn = typeof UPDATABLE_COLUMNS extends Set<infer C> ? C : never;
 /** The failure columns are written only by `fail`, from a VideoFailure of the lifecycle's codes. */

@@ -54,13 +54,19 @@ export function videosRoutes(deps: {
       url: '/api/v1/videos/:id',
       operationId: 'updateVideo',
       tag: 'videos',
-      summary: 'Edit caption, visibility, comments switch (owner)',
-      description: 'Only the fields sent change; hashtags and mentions are re-parsed from a new caption.',
+      summary: 'Edit caption, visibility, comments switch, cover frame (owner)',
+      description:
+        'Only the fields sent change; hashtags and mentions are re-parsed from a new caption; unknown fields are refused (400 `validation_failed`). ' +
+        "Another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it. " +
+        'Withdrawing access (a narrower visibility) takes effect at once for signed media and within seconds at a CDN. ' +
+        '`coverTimeMs` cuts a new poster from the stored best rendition at that time (the video must be ready: 409 `video_not_ready`; ' +
+        'a time past its end: 422 `cover_time_out_of_range`; every picture slot busy: 503 `image_processing_busy` with Retry-After); ' +
+        'the poster gets a new URL, the old one is deleted.',
       auth: 'user',
       params: VideoIdParams,
       body: UpdateVideo,
       response: Video,
-      errors: [403, 404],
+      errors: [403, 404, 409, 422, 503],
       handler: async (request) => management.update(request.user, request.params.id, request.body),
     }),
     defineRoute({

@@ -32,6 +32,9 @@ export const Video = responseSchema(
       hashtags: z.array(z.string()),
       mentions: z.array(z.object({ id: z.string(), username: z.string() })),
       commentsEnabled: z.boolean(),
+      coverTimeMs: count()
+        .optional()
+        .describe('Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one'),
       stats: VideoStats.optional().describe('Counters, read fresh on every request'),
       viewer: z
         .object({ liked: z.boolean(), bookmarked: z.boolean(), followsAuthor: z.boolean() })
@@ -72,6 +75,9 @@ export type VideoView = z.infer<typeof Video>;
 
 export const VideoPage = responseSchema('VideoPage', page(Video));
 
+/** No accepted video is longer than a day; a larger cover time is nonsense before the duration is even read. */
+const MAX_COVER_TIME_MS = 86_400_000;
+
 /** Feeds hand out pages of 10 by default. */
 export const FeedQuery = pageQuery(10);
 
@@ -82,10 +88,21 @@ export const UpdateVideo = requestSchema(
       caption: CaptionSchema.optional(),
       visibility: VisibilitySchema.optional(),
       commentsEnabled: z.boolean().optional(),
+      coverTimeMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_COVER_TIME_MS)
+        .optional()
+        .describe(
+          'Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). ' +
+            'The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one.',
+        ),
     })
     .strict()
-    .refine((p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined, {
-      error: 'send at least one of caption, visibility, commentsEnabled',
-    }),
+    .refine(
+      (p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined || p.coverTimeMs !== undefined,
+      { error: 'send at least one of caption, visibility, commentsEnabled, coverTimeMs' },
+    ),
 );
 export type UpdateVideoInput = z.infer<typeof UpdateVideo>;

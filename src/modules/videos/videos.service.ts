@@ -226,6 +226,7 @@ export class VideosService {
       mentions: row.mentions ?? [],
       commentsEnabled: row.comments_enabled ?? true,
     };
+    if (row.cover_time_ms !== null && row.cover_time_ms !== undefined) view.coverTimeMs = row.cover_time_ms;
     if (row.status === 'failed') {
       view.error = { code: row.error_code ?? 'processing_failed', message: row.error_message ?? 'Processing failed.' };
     }

@@ -455,8 +455,8 @@ export type paths = {
         options?: never;
         head?: never;
         /**
-         * Edit caption, visibility, comments switch (owner)
-         * @description Only the fields sent change; hashtags and mentions are re-parsed from a new caption.
+         * Edit caption, visibility, comments switch, cover frame (owner)
+         * @description Only the fields sent change; hashtags and mentions are re-parsed from a new caption; unknown fields are refused (400 `validation_failed`). Another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it. Withdrawing access (a narrower visibility) takes effect at once for signed media and within seconds at a CDN. `coverTimeMs` cuts a new poster from the stored best rendition at that time (the video must be ready: 409 `video_not_ready`; a time past its end: 422 `cover_time_out_of_range`; every picture slot busy: 503 `image_processing_busy` with Retry-After); the poster gets a new URL, the old one is deleted.
          */
         patch: operations["updateVideo"];
         trace?: never;
@@ -1315,7 +1315,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1451,6 +1451,8 @@ export type components = {
                 username: string;
             }[];
             commentsEnabled: boolean;
+            /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
+            coverTimeMs?: number;
             /** @description Counters, read fresh on every request */
             stats?: {
                 views: number;
@@ -1687,6 +1689,8 @@ export type components = {
                 username: string;
             }[];
             commentsEnabled: boolean;
+            /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
+            coverTimeMs?: number;
             /** @description Counters, read fresh on every request */
             stats?: {
                 views: number;
@@ -1898,6 +1902,8 @@ export type components = {
             /** @enum {string} */
             visibility?: "public" | "unlisted" | "followers" | "private";
             commentsEnabled?: boolean;
+            /** @description Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one. */
+            coverTimeMs?: number;
         };
         /**
          * @example {
@@ -2187,7 +2193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2846,7 +2852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +2879,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3191,6 +3197,33 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable (`image_processing_busy`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4104,7 +4137,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4113,7 +4146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4255,7 +4288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4264,7 +4297,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4540,7 +4573,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,7 +4582,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4879,7 +4912,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4888,7 +4921,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5088,7 +5121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5160,7 +5193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,7 +5639,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5615,7 +5648,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5936,7 +5969,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5945,7 +5978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6012,7 +6045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unprocessable content (`idempotency_key_reused`, `invalid_image`) */
+            /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6122,7 +6155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
