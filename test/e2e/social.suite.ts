@@ -243,7 +243,8 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
           //            anonymous owner follower stranger
           public: [200, 200, 200, 200],
           unlisted: [200, 200, 200, 200],
-          followers: [404, 200, 200, 404],
+          // Followers-only says so (403 followers_only naming the author) on GET video, so a stranger can follow.
+          followers: [403, 200, 200, 403],
           private: [404, 200, 404, 404],
           processing: [404, 200, 404, 404],
         };
@@ -255,6 +256,8 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         }
         const hidden = await video(ids.private!, carol.token);
         expect(hidden.body.error.code).toBe('video_not_found');
+        const forFollowers = await video(ids.followers!, carol.token);
+        expect(forFollowers.body.error).toMatchObject({ code: 'followers_only', details: { author: { id: alice.id, username: 'alice' } } });
       });
 
       it('applies the same rule to engagement: hidden videos cannot be liked, commented, bookmarked or shared', async () => {
@@ -307,7 +310,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect((await video(id, bob.token)).status).toBe(404);
         await api('PATCH', `/api/v1/videos/${id}`, { token: alice.token, body: { visibility: 'followers' } });
         expect((await video(id, bob.token)).status).toBe(200);
-        expect((await video(id, carol.token)).status).toBe(404);
+        expect((await video(id, carol.token)).status).toBe(403); // followers_only: carol may follow to see it
       });
     });
 
@@ -675,7 +678,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         expect(put.status).toBe(200);
         const ready = await waitForVideo(api, id, alice.token, (v) => v.status === 'ready');
         expect(ready).toMatchObject({ visibility: 'followers', hashtags: ['real'], mentions: [{ id: carol.id, username: 'carol' }] });
-        expect((await video(id)).status).toBe(404);
+        expect((await video(id)).status).toBe(403); // followers_only
         expect((await video(id, bob.token)).status).toBe(200);
 
         // Engagement on it, then delete.
