@@ -7,18 +7,16 @@
  * menu button; another account sees no "Edit". Screenshots (phone and
  * desktop) go to test-artifacts/.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations, uploadClipViaApi } from '../support/browser.js';
+import { makeRedBlueClip } from '../support/media-helpers.js';
 import type { TestApp } from '../support/test-app.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PASSWORD = 'correct horse battery';
@@ -48,30 +46,7 @@ describe.skipIf(!browserTestsEnabled('video-edit-browser.test'))('editing one’
       ensureWebBuilt(ROOT),
       mkdir(ARTIFACTS, { recursive: true }),
       // 2 s red, then 2 s blue: the chosen cover's colour says which half it came from.
-      run('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=red:s=360x640:r=30:d=2',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=blue:s=360x640:r=30:d=2',
-        '-filter_complex',
-        '[0:v][1:v]concat=n=2:v=1:a=0[v]',
-        '-map',
-        '[v]',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-pix_fmt',
-        'yuv420p',
-        clip,
-      ]),
+      makeRedBlueClip(clip),
     ]);
     t = await startTestApp();
     api = apiClient(t.baseUrl);

@@ -3,38 +3,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadClipViaApi } from '../support/browser.js';
+import { makeRedBlueClip } from '../support/media-helpers.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, waitForVideo, type TestApp } from '../support/test-app.js';
 
 const run = promisify(execFile);
-
-/** 2 s of red, then 2 s of blue (no audio): which half a poster came from is plain from its colour. */
-async function makeRedBlueClip(path: string): Promise<void> {
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=red:s=360x640:r=30:d=2',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=blue:s=360x640:r=30:d=2',
-    '-filter_complex',
-    '[0:v][1:v]concat=n=2:v=1:a=0[v]',
-    '-map',
-    '[v]',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    path,
-  ]);
-}
 
 /** The average colour of a JPEG, as [r, g, b], decoded by ffmpeg. */
 async function averageColour(jpeg: Buffer, dir: string): Promise<[number, number, number]> {

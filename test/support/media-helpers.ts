@@ -139,3 +139,31 @@ export function latestByKey(log: readonly PublishedObject[]): Map<string, Publis
   for (const entry of log) out.set(entry.key, entry);
   return out;
 }
+
+/** 2 s of red, then 2 s of blue (no audio, 360×640): which half a poster came from is plain from its colour. */
+export async function makeRedBlueClip(path: string): Promise<void> {
+  await ffmpeg([
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=red:s=360x640:r=30:d=2',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=blue:s=360x640:r=30:d=2',
+    '-filter_complex',
+    '[0:v][1:v]concat=n=2:v=1:a=0[v]',
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
+}
