@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { curta as runCurta, type CliRun } from '../support/cli.js';
 import { PgliteDatabase } from '../../src/adapters/db/pglite-database.js';
 import { PostgresDatabase } from '../../src/adapters/db/postgres-database.js';
 import { createApp } from '../../src/app.js';
@@ -25,22 +25,10 @@ import { apiClient, freePort, RAISED_RATE_LIMITS, startTestApp, waitForVideo, ty
  * PostgreSQL + S3, started, and played.
  */
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function curta(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const curta = (args: string[], env: Record<string, string>): Promise<Run> =>
+  runCurta(args, { LOG_LEVEL: 'warn', ...env }, { timeoutMs: 120_000 });
 
 const noStack = (r: Run) => expect(r.stderr, r.stderr).not.toMatch(/^\s+at /m);
 
