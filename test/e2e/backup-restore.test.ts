@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curta as runCurta, type CliRun } from '../support/cli.js';
 import { PgliteDatabase } from '../../src/adapters/db/pglite-database.js';
 import { PostgresDatabase } from '../../src/adapters/db/postgres-database.js';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
 import { createBackup } from '../../src/modules/backup/backup.js';
 import type { BackupManifest } from '../../src/modules/backup/backup-format.js';
 import { listTables, quoteIdent } from '../../src/modules/backup/catalog.js';
@@ -16,7 +14,7 @@ import { hlsUrls, signup, spawnCurta, uploadVideo, waitForHttp } from '../suppor
 import { makeClip } from '../support/media.js';
 import { startS3Server, type S3TestServer } from '../support/s3.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
-import { apiClient, freePort, RAISED_RATE_LIMITS, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
+import { apiClient, freePort, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
 /**
  * Backup and restore of a real instance: videos uploaded and transcoded by
@@ -52,23 +50,8 @@ async function backupRows(dir: string): Promise<Record<string, string[]>> {
   return out;
 }
 
-async function startOn(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    CURTA_DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: baseUrl,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'test',
-    ...RAISED_RATE_LIMITS,
-    ...env,
-  });
-  const app = await createApp(config);
-  await app.http.listen({ host: '127.0.0.1', port });
-  return { app, baseUrl, dataDir, close: () => app.close() };
-}
+/** The app on a restored data folder (kept when it closes), without workers, as `curta serve` would run it. */
+const startOn = (dataDir: string, env: Record<string, string> = {}): Promise<TestApp> => startTestApp(env, { dataDir, workers: false });
 
 interface Population {
   videoId: string;

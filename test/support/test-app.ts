@@ -51,9 +51,12 @@ export const RAISED_RATE_LIMITS: Record<string, string> = {
   EVENTS_ANON_VIEWS_PER_IP: '100000',
 };
 
-/** The real app (embedded defaults) listening on loopback, in a throwaway data folder. */
-export async function startTestApp(env: Record<string, string> = {}, opts: { workers?: boolean } = {}): Promise<TestApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'curta-test-'));
+/**
+ * The real app (embedded defaults) listening on loopback, in a throwaway data folder — or in
+ * `opts.dataDir`, an existing one (a restored backup, say), which close() then leaves in place.
+ */
+export async function startTestApp(env: Record<string, string> = {}, opts: { workers?: boolean; dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'curta-test-')));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -75,7 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
     dataDir,
     async close() {
       await app.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
