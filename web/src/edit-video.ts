@@ -10,14 +10,7 @@ import { h, icon, setText, toast } from './dom.js';
 import './edit-video.css';
 import { COVER_STEP_MS, editPatch, formatCoverTime, initialCoverMs } from './edit-video-model.js';
 import type { VideoView, Visibility } from './types.js';
-
-const MAX_CAPTION = 2200;
-const VISIBILITIES: Array<{ value: Visibility; label: string; hint: string }> = [
-  { value: 'public', label: 'Public', hint: 'Everyone, in the feed and search' },
-  { value: 'unlisted', label: 'Unlisted', hint: 'Anyone with the link' },
-  { value: 'followers', label: 'Followers', hint: 'People who follow you' },
-  { value: 'private', label: 'Private', hint: 'Only you' },
-];
+import { MAX_CAPTION, VISIBILITIES } from './video-options.js';
 
 const FOCUSABLE = 'button, input, textarea, select, a[href], [tabindex]:not([tabindex="-1"])';
 

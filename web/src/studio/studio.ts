@@ -17,6 +17,7 @@ import { HashtagSuggest } from './hashtag-suggest.js';
 import { studioApi, type Visibility, type VideoSettings } from './studio-api.js';
 import { forgetPendingUpload, matchesPending, pendingUpload, uploadJob, type JobState } from './upload-job.js';
 import { YourVideos } from './your-videos.js';
+import { MAX_CAPTION, VISIBILITIES } from '../video-options.js';
 
 export interface StudioContext {
   /** Asks the person to log in or sign up, then calls `then`. */
@@ -24,15 +25,6 @@ export interface StudioContext {
   /** Shows a video (its page is `/v/{id}`). */
   onOpenVideo: (videoId: string) => void;
 }
-
-const MAX_CAPTION = 2200;
-
-const VISIBILITIES: Array<{ value: Visibility; label: string; hint: string }> = [
-  { value: 'public', label: 'Public', hint: 'Everyone, in the feed and search' },
-  { value: 'unlisted', label: 'Unlisted', hint: 'Anyone with the link' },
-  { value: 'followers', label: 'Followers', hint: 'People who follow you' },
-  { value: 'private', label: 'Private', hint: 'Only you' },
-];
 
 /** What was chosen in the form; kept across visits like the upload itself. */
 interface Draft {
