@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   // profiles and social
   'user_not_found',
   'cannot_follow_self',
+  'cannot_mark_own_video',
   'comment_not_found',
   'comments_disabled',
   'invalid_image',

@@ -45,6 +45,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   cover_time_out_of_range: 422,
   user_not_found: 404,
   cannot_follow_self: 400,
+  cannot_mark_own_video: 400,
   comment_not_found: 404,
   comments_disabled: 403,
   invalid_image: 422,
