@@ -247,6 +247,13 @@ export const endpoints = {
         ? client.PUT('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers })
         : client.DELETE('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }),
     ),
+  /** "Not interested" (issue 13): a strong negative for the viewer's For You; `false` undoes it. */
+  notInterested: (videoId: string, on: boolean) =>
+    call('required', (headers) =>
+      on
+        ? client.POST('/api/v1/videos/{id}/not-interested', { params: { path: id(videoId) }, headers })
+        : client.DELETE('/api/v1/videos/{id}/not-interested', { params: { path: id(videoId) }, headers }),
+    ),
   share: (videoId: string) =>
     call('optional', (headers) => client.POST('/api/v1/videos/{id}/share', { params: { path: id(videoId) }, headers })),
   comments: (videoId: string, opts: { parentId?: string; cursor?: string | null; limit?: number } = {}) =>

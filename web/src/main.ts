@@ -4,6 +4,7 @@ import { Sound, type AppContext } from './context.js';
 import { h, icon, toast } from './dom.js';
 import { EventQueue } from './events.js';
 import { Feed, type FeedSource } from './feed.js';
+import { gridSource, parseContext, type GridContext } from './grid-context.js';
 import { errorState, pageHeader } from './pages/common.js';
 import { preloadHls } from './player.js';
 import { interceptLinks, parseRoute, type Route } from './router.js';
@@ -22,6 +23,8 @@ function start(root: HTMLElement): void {
   const events = new EventQueue();
   const sound = new Sound();
   const feeds = new Set<Feed>();
+  /** Videos the viewer said "Not interested" in this visit: For You's trending tail leaves them out too. */
+  const notInterested = new Set<string>();
 
   const requireLogin = (then: () => void, notice?: string) => {
     if (session.user) then();
@@ -49,6 +52,15 @@ function start(root: HTMLElement): void {
             onDeleted: () => navigate('/', true),
             onEdited: (updated) => {
               for (const f of feeds) f.updateVideo(updated);
+            },
+            // "Not interested": out of every feed (and of For You's trending tail) until undone.
+            onNotInterested: (videoId) => {
+              notInterested.add(videoId);
+              const undos = [...feeds].map((f) => f.removeVideo(videoId));
+              return () => {
+                notInterested.delete(videoId);
+                for (const undo of undos) undo?.();
+              };
             },
           }),
         (err: unknown) => toast(messageOf(err), 'error'),
@@ -118,7 +130,8 @@ function start(root: HTMLElement): void {
         return { items: page.items, nextCursor: page.nextCursor ? `fy:${page.nextCursor}` : 'tr:' };
       }
       const page = await endpoints.trending(PAGE_SIZE, cursor.slice(3) || null);
-      return { items: page.items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
+      const items = page.items.filter((v) => !notInterested.has(v.id));
+      return { items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
     },
     empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
   };
@@ -158,19 +171,45 @@ function start(root: HTMLElement): void {
   let current: Route = { name: 'not-found' };
   let pageCleanup: (() => void) | null = null;
   let renderToken = 0;
+  /** The URL (path + query) of the page mounted in pageHost, if any. */
+  let pageKey: string | null = null;
+  /**
+   * A grid page left for one of its videos: kept alive, detached, so going back shows it as it
+   * was (its loaded pages, scrolled where it was) instead of loading it again from the top.
+   */
+  let parked: { key: string; nodes: Node[]; cleanup: (() => void) | null; scrollTop: number; title: string } | null = null;
+  let contextBack: HTMLElement | null = null;
 
   const show = async (route: Route) => {
     const token = ++renderToken;
     current = route;
     const isFeed = route.name === 'for-you' || route.name === 'following' || route.name === 'video';
-    topbar.hidden = !isFeed;
+    const context = route.name === 'video' ? parseContext(route.from) : null;
+    // A video in a grid's context has a back button instead of the feed tabs.
+    topbar.hidden = !isFeed || !!context;
+    contextBack?.remove();
+    contextBack = null;
     forYouTab.setAttribute('aria-current', route.name === 'for-you' ? 'page' : 'false');
     followingTab.setAttribute('aria-current', route.name === 'following' ? 'page' : 'false');
     for (const f of feeds) f.hide();
-    pageCleanup?.();
+    if (context && pageKey !== null) {
+      parked?.cleanup?.();
+      parked = {
+        key: pageKey,
+        nodes: [...pageHost.childNodes],
+        cleanup: pageCleanup,
+        scrollTop: pageHost.scrollTop,
+        title: document.title,
+      };
+    } else pageCleanup?.();
     pageCleanup = null;
+    pageKey = null;
     pageHost.replaceChildren();
     pageHost.hidden = isFeed;
+    if (parked && route.name !== 'video' && parked.key !== location.pathname + location.search) {
+      parked.cleanup?.();
+      parked = null;
+    }
     if (route.name !== 'video') {
       dropFeed(videoFeed);
       videoFeed = null;
@@ -204,8 +243,14 @@ function start(root: HTMLElement): void {
       if (token !== renderToken) return;
       document.title = view.caption ? `${view.caption.slice(0, 60)} · Curta` : `@${view.author.username} · Curta`;
       dropFeed(videoFeed);
-      // This video, then For You after it.
-      videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
+      // This video, then the grid it was opened from (in the grid's order), or For You after it.
+      videoFeed = context
+        ? makeFeed(gridSource(context, view.id), contextLabel(context), 'feed-video-page', [view])
+        : makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
+      if (context) {
+        contextBack = contextBackButton(context);
+        views.append(contextBack);
+      }
       videoFeed.show();
       videoFeed.el.focus({ preventScroll: true });
       return;
@@ -215,6 +260,18 @@ function start(root: HTMLElement): void {
       pageHost.replaceChildren(notFound('This page does not exist.'));
       return;
     }
+    if (parked?.key === location.pathname + location.search) {
+      // Back from a video of this grid: the page as it was.
+      const p = parked;
+      parked = null;
+      document.title = p.title;
+      pageHost.replaceChildren(...p.nodes);
+      pageHost.scrollTop = p.scrollTop;
+      pageCleanup = p.cleanup;
+      pageKey = p.key;
+      (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+      return;
+    }
     const mount = await loadPage(route).catch((err: unknown) => {
       // The page's code did not arrive (offline): say so where the page would be, with a retry.
       if (token === renderToken) pageHost.replaceChildren(errorState(err, () => void show(route), { page: true }));
@@ -222,6 +279,7 @@ function start(root: HTMLElement): void {
     });
     if (!mount || token !== renderToken) return;
     pageCleanup = mount(pageHost, ctx, route);
+    pageKey = location.pathname + location.search;
     (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
   };
 
@@ -311,6 +369,30 @@ function start(root: HTMLElement): void {
     };
   };
 
+  /** Back from a video opened from a grid: to the grid (history when the app pushed it, else its page). */
+  const contextBackButton = (c: GridContext): HTMLElement => {
+    const back = h(
+      'button',
+      {
+        class: 'round-btn context-back',
+        attrs: { type: 'button', 'aria-label': `Back to ${contextLabel(c)}`, 'data-testid': 'context-back' },
+      },
+      icon('back'),
+    );
+    back.addEventListener('click', () => {
+      if ((history.state as { curta?: boolean } | null)?.curta) history.back();
+      else
+        navigate(
+          c.kind === 'user'
+            ? `/@${encodeURIComponent(c.username)}`
+            : c.kind === 'tag'
+              ? `/tag/${encodeURIComponent(c.tag)}`
+              : `/search?q=${encodeURIComponent(c.q)}`,
+        );
+    });
+    return back;
+  };
+
   /** Why a video's page can't show it: for followers only (with a follow button), offline, or not there. */
   const videoRefused = (err: unknown, route: Route): HTMLElement => {
     const author = err instanceof ApiError && err.code === 'followers_only' ? authorOf(err.details) : null;
@@ -352,6 +434,11 @@ function start(root: HTMLElement): void {
   };
 
   void show(parseRoute(location));
+}
+
+function contextLabel(c: GridContext): string {
+  if (c.kind === 'user') return `@${c.username}'s videos`;
+  return c.kind === 'tag' ? `#${c.tag}` : `Search: ${c.q}`;
 }
 
 function authorOf(details: unknown): string | null {

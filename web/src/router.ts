@@ -2,7 +2,8 @@
 export type Route =
   | { name: 'for-you' }
   | { name: 'following' }
-  | { name: 'video'; id: string }
+  /** `from`: the grid it was opened from (grid-context.ts), so the feed swipes through that grid. */
+  | { name: 'video'; id: string; from?: string }
   | { name: 'profile'; username: string }
   | { name: 'tag'; tag: string }
   | { name: 'search'; q: string }
@@ -33,7 +34,8 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);
-    return id ? { name: 'video', id } : { name: 'not-found' };
+    const from = params.get('from');
+    return id ? { name: 'video', id, ...(from ? { from } : {}) } : { name: 'not-found' };
   }
   m = /^\/@([^/]+)$/.exec(path) ?? /^\/u\/([^/]+)$/.exec(path);
   if (m) {

@@ -2,6 +2,7 @@ import { endpoints } from '../api.js';
 import type { AppContext } from '../context.js';
 import { h, icon } from '../dom.js';
 import type { Route } from '../router.js';
+import { formatContext } from '../grid-context.js';
 import { avatarEl, errorState, gridItem, pageHeader, VideoGrid } from './common.js';
 
 /** `/search?q=` (people, hashtags, videos) and `/tag/{tag}` (a hashtag's videos). */
@@ -120,7 +121,11 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
           'section',
           { class: 'result-section' },
           h('h2', {}, 'Videos'),
-          h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } }, ...r.videos.map(gridItem)),
+          h(
+            'ul',
+            { class: 'grid', attrs: { 'data-testid': 'video-grid' } },
+            ...r.videos.map((v) => gridItem(v, formatContext({ kind: 'search', q: route.q }))),
+          ),
         ),
       );
     }
@@ -138,7 +143,11 @@ export function mountDiscover(host: HTMLElement, ctx: AppContext, route: Route):
 
 function mountTag(host: HTMLElement, ctx: AppContext, tag: string): () => void {
   document.title = `#${tag} · Curta`;
-  const grid = new VideoGrid((cursor) => endpoints.hashtag(tag, cursor), `No videos with #${tag} yet.`);
+  const grid = new VideoGrid(
+    (cursor) => endpoints.hashtag(tag, cursor),
+    `No videos with #${tag} yet.`,
+    formatContext({ kind: 'tag', tag }),
+  );
   host.append(
     h(
       'section',

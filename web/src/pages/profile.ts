@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { h, icon, setText, toast } from '../dom.js';
 import type { Route } from '../router.js';
 import type { Profile } from '../types.js';
+import { formatContext } from '../grid-context.js';
 import { avatarEl, pageHeader, VideoGrid } from './common.js';
 
 /** `/@username`: avatar, name, bio, counts, follow (or edit for oneself), and a grid of their videos. */
@@ -29,6 +30,7 @@ export function mountProfile(host: HTMLElement, ctx: AppContext, route: Route): 
       grid = new VideoGrid(
         (cursor) => endpoints.userVideos(profile.username, cursor),
         session.user?.id === profile.id ? 'Your videos will show up here.' : 'No videos yet.',
+        formatContext({ kind: 'user', username: profile.username }),
       );
       body.replaceChildren(profileHead(profile, ctx), grid.el);
       void grid.next();
