@@ -281,6 +281,27 @@ function start(root: HTMLElement): void {
     pageCleanup = mount(pageHost, ctx, route);
     pageKey = location.pathname + location.search;
     (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+    const saved = (history.state as { pageScroll?: unknown } | null)?.pageScroll;
+    if (typeof saved === 'number' && saved > 0) restoreScroll(saved, token);
+  };
+
+  /**
+   * Back to a page that was mounted again (after a reload): scrolled where it was, once its
+   * content is there (a grid loads its next pages as its end comes into view), for a few
+   * seconds at most, and never against the viewer's own scrolling.
+   */
+  const restoreScroll = (target: number, token: number) => {
+    const deadline = performance.now() + 5000;
+    let stopped = false;
+    const stop = () => (stopped = true);
+    for (const type of ['wheel', 'pointerdown', 'keydown', 'touchstart'] as const)
+      pageHost.addEventListener(type, stop, { once: true, passive: true });
+    const step = () => {
+      if (stopped || token !== renderToken) return;
+      pageHost.scrollTop = target;
+      if (Math.abs(pageHost.scrollTop - target) > 1 && performance.now() < deadline) requestAnimationFrame(step);
+    };
+    step();
   };
 
   const navigate = (path: string, replace = false) => {
@@ -289,6 +310,10 @@ function start(root: HTMLElement): void {
       // Tapping the tab you're on: back to the top of it.
       void show(parseRoute(location));
       return;
+    }
+    // The page being left remembers how far it was scrolled (pages scroll in pageHost, not the window), for back.
+    if (!replace && pageKey !== null && !pageHost.hidden) {
+      history.replaceState({ ...(history.state as object | null), pageScroll: pageHost.scrollTop }, '');
     }
     if (replace) history.replaceState(history.state, '', path);
     else history.pushState({ curta: true }, '', path);
