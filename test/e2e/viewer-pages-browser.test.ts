@@ -103,6 +103,34 @@ describe.skipIf(!browserTestsEnabled('viewer-pages-browser.test'))("the viewer's
       .locator('[data-testid="video-grid"] [data-testid="grid-video"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-video-id')));
 
+  it('pages through a long followers list as the sheet scrolls', async () => {
+    const { signup } = await import('../support/social.js');
+    const fans = await Promise.all(Array.from({ length: 25 }, (_, i) => signup(api, `fan${String(i).padStart(2, '0')}`)));
+    for (const fan of fans) expect((await api('PUT', '/api/v1/users/lia/follow', { token: fan.token })).status).toBe(200);
+    const problems: string[] = [];
+    const context = await signedIn(vic, VIEWPORTS[0].viewport, problems);
+    const page = await context.newPage();
+    watchErrors(page, problems);
+    const pages: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/users/lia/followers')) pages.push(r.url());
+    });
+    try {
+      await page.goto(`${t!.baseUrl}/@lia`);
+      await page.getByTestId('open-followers').click();
+      const rows = page.getByTestId('followers-sheet').getByTestId('follow-person');
+      await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(20);
+      // The second page arrives as the end of the list comes into view (it may already be, on a tall screen).
+      await rows.last().scrollIntoViewIfNeeded();
+      await expect.poll(() => rows.count()).toBe(25);
+      expect(pages.length).toBe(2);
+      expect(new Set(await rows.allTextContents()).size).toBe(25);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   for (const { name, viewport } of VIEWPORTS) {
     it(`${name}: Saved from the account menu, unsaving, and its empty state`, async () => {
       for (const id of [videos[0]!, videos[3]!]) {
