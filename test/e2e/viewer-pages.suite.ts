@@ -228,7 +228,20 @@ export function viewerPagesSuite(name: string, start: () => Promise<TestApp>): v
         expect(underscore.body.users.map((u: { username: string }) => u.username)).toEqual(['sugar_x']);
         expect(underscore.body.hashtags).toEqual([{ tag: 'sugar_free', videos: 1 }]);
 
-        for (const q of ['', '   ', 'a'.repeat(101)]) {
+        // Control characters go (NUL would make the database refuse the query): what is left is the text.
+        const nul = await suggest('sug\u0000ar\u202E_');
+        expect(nul.status).toBe(200);
+        expect(nul.body.query).toBe('sugar_');
+        expect(nul.body.users.map((u: { username: string }) => u.username)).toEqual(['sugar_x']);
+
+        // The full search takes the same care.
+        const search = await api('GET', `/api/v1/search?q=${encodeURIComponent('sug\u0000ar_x')}`);
+        expect(search.status).toBe(200);
+        expect(search.body.query).toBe('sugar_x');
+        expect(search.body.users.map((u: { username: string }) => u.username)).toEqual(['sugar_x']);
+        expect((await api('GET', `/api/v1/search?q=${encodeURIComponent('\u0000')}`)).status).toBe(400);
+
+        for (const q of ['', '   ', '\u0000', '\u202E\u0007', 'a'.repeat(101)]) {
           const r = await suggest(q);
           expect(r.status, JSON.stringify(q)).toBe(400);
           expect(r.body.error.code).toBe('validation_failed');
