@@ -133,7 +133,12 @@ function start(root: HTMLElement): void {
       const items = page.items.filter((v) => !notInterested.has(v.id));
       return { items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
     },
-    empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
+    // An empty instance: the first thing to do is upload, so say so with a real button.
+    empty: {
+      title: 'No videos yet',
+      text: 'Nobody has posted here yet. Be the first: upload a short video.',
+      action: { label: 'Upload the first video', run: () => navigate('/upload') },
+    },
   };
   const followingSource: FeedSource = {
     load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
@@ -368,6 +373,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/discover.js')).mountDiscover;
       case 'settings':
         return (await import('./pages/settings.js')).mountSettings;
+      case 'saved':
+        return (await import('./pages/saved.js')).mountSaved;
       case 'upload':
         return mountUpload;
       default:

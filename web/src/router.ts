@@ -9,6 +9,7 @@ export type Route =
   | { name: 'search'; q: string }
   | { name: 'settings' }
   | { name: 'upload' }
+  | { name: 'saved' }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -31,6 +32,7 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   if (path === '/settings') return { name: 'settings' };
   if (path === '/upload') return { name: 'upload' };
+  if (path === '/saved') return { name: 'saved' };
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);

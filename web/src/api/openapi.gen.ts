@@ -323,6 +323,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your privacy settings
+         * @description Who sees what of your activity; each setting is off (private) until you turn it on.
+         */
+        get: operations["getPrivacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your privacy settings
+         * @description `likedVideosPublic`: whether others see the videos you liked (the Liked tab on your profile).
+         */
+        patch: operations["updatePrivacy"];
+        trace?: never;
+    };
     "/avatars/{path}": {
         parameters: {
             query?: never;
@@ -715,6 +739,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}/liked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Videos a user liked
+         * @description Most recently liked first. Private unless the user turned on `likedVideosPublic` (PATCH /api/v1/me/privacy): to anyone else, 403 `liked_videos_private`; across a block, 404 `user_not_found`. Each video is listed only as you would see it on its author's profile (never private, unlisted, taken-down, or followers-only unless you follow).
+         */
+        get: operations["listLikedVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/videos/{id}/share": {
         parameters: {
             query?: never;
@@ -852,9 +896,57 @@ export type paths = {
          * Search people, videos and hashtags
          * @description Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.
          *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions while typing
+         * @description People whose username or a word of whose name starts with `q` (a leading "@" asks for people only) and hashtags starting with it (a leading "#" asks for hashtags only). A prefix, never a pattern: "%" and "_" match themselves. Counted against the search rate limit.
+         *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["suggestSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trending hashtags and creators
+         * @description What search shows before anything is typed: hashtags and people whose public videos drew the most engagement in the last 72 h, then the most used tags and most followed people; minus anyone in a block with a signed-in viewer.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["searchTrending"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1343,7 +1435,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1402,6 +1494,8 @@ export type components = {
             likeCount: number;
             /** @description Videos the profile lists for this viewer */
             videoCount: number;
+            /** @description Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked) */
+            likedVideosPublic: boolean;
             /** @description ISO 8601 timestamp (UTC, milliseconds) */
             createdAt: string;
             /** @description Present for a signed-in viewer: whether they follow, and whether they blocked, this user */
@@ -1506,6 +1600,10 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        Privacy: {
+            /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
+            likedVideosPublic: boolean;
+        };
         SearchResult: {
             query: string;
             users: components["schemas"]["UserSummary"][];
@@ -1520,6 +1618,33 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
             tag: string;
+        };
+        SearchSuggestions: {
+            query: string;
+            /** @description Usernames or display names starting with the text, the exact username first */
+            users: components["schemas"]["UserSummary"][];
+            /** @description Hashtags starting with the text, the most used first */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+        };
+        SearchTrending: {
+            /** @description Hashtags of the videos with the most engagement lately, then the most used */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+            /** @description People whose public videos drew the most engagement lately, then the most followed */
+            creators: {
+                id: string;
+                username: string;
+                displayName: string;
+                avatarUrl: string | null;
+                followerCount: number;
+            }[];
         };
         EventsResult: {
             /** @description Events stored */
@@ -1595,6 +1720,10 @@ export type components = {
                 avatarUrl: string | null;
                 /** @description ISO 8601 timestamp (UTC, milliseconds) */
                 followedAt: string;
+                /** @description Present for a signed-in viewer: whether they follow this person (for a follow button beside each) */
+                viewer?: {
+                    follows: boolean;
+                };
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
@@ -1936,6 +2065,14 @@ export type components = {
             commentsEnabled?: boolean;
             /** @description Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one. */
             coverTimeMs?: number;
+        };
+        /**
+         * @example {
+         *       "likedVideosPublic": true
+         *     }
+         */
+        UpdatePrivacy: {
+            likedVideosPublic?: boolean;
         };
         /**
          * @example {
@@ -2295,7 +2432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +2554,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +2651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2708,6 +2845,77 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrivacy"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3098,7 +3306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3155,7 +3363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3218,7 +3426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,7 +3593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,7 +3656,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,7 +3854,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4123,6 +4331,61 @@ export interface operations {
             };
         };
     };
+    listLikedVideos: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Username (case-insensitive) */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     shareVideo: {
         parameters: {
             query?: never;
@@ -4302,7 +4565,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4394,7 +4657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,7 +4722,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4657,10 +4920,114 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suggestSearch: {
+        parameters: {
+            query: {
+                /** @description What has been typed so far: a name, @username or #hashtag prefix */
+                q: string;
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSuggestions"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchTrending: {
+        parameters: {
+            query?: {
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchTrending"];
                 };
             };
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
@@ -5022,7 +5389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,7 +5439,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,7 +5502,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5207,7 +5574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5279,7 +5646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5338,7 +5705,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5397,7 +5764,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5460,7 +5827,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5519,7 +5886,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5791,7 +6158,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6289,7 +6656,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
