@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations } from '../support/browser.js';
 import { makeRedBlueClip } from '../support/media-helpers.js';
-import type { TestApp } from '../support/test-app.js';
+import type { TestApp, waitForVideo as WaitForVideo } from '../support/test-app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -45,7 +45,7 @@ describe.skipIf(!browserTestsEnabled('creator-browser.test'))('the creator’s p
   let browser: Browser | undefined;
   let t: TestApp | undefined;
   let api: ApiClient;
-  let waitForVideo: typeof import('../support/test-app.js').waitForVideo;
+  let waitForVideo: typeof WaitForVideo;
   let tmp: string;
   let clip: string;
   let owner: Account;
