@@ -54,15 +54,11 @@ export class VideoManagementService {
     if (choice && !('now' in choice) && isPublished(row, now)) {
       throw new AppError('already_published', 'This video is already published; it cannot go back to a draft or be scheduled.');
     }
-    // Before it is ready, a cover choice is remembered and applied once it is (applyRequestedCover).
-    const early =
-      patch.coverTimeMs !== undefined && (row.status === 'uploading' || row.status === 'uploaded' || row.status === 'processing');
-    const cover = patch.coverTimeMs === undefined || early ? null : await this.cutCover(row, patch.coverTimeMs);
+    const cover = patch.coverTimeMs === undefined ? null : await this.cutCover(row, patch.coverTimeMs);
     let replaced = null as string | null;
     try {
       await this.db.transaction(async (tx) => {
         if (!(await this.repo.updateDetails(id, patch, tx))) throw new AppError('video_not_found', `No video with id "${id}".`);
-        if (early) await this.repo.setRequestedCover(id, patch.coverTimeMs!, tx);
         const stored = choice && 'now' in choice ? 'now' : publishAt;
         if (stored !== undefined && !(await this.repo.setPublishAt(id, stored, tx)) && stored !== 'now') {
           throw new AppError('already_published', 'This video is already published; it cannot go back to a draft or be scheduled.');
@@ -80,11 +76,6 @@ export class VideoManagementService {
     }
     // Caption, visibility, publication and the poster show in cached feed pages too.
     await this.events.changed(id, { feed: true });
-    // It became ready while the choice was being stored: processing's afterReady saw none.
-    if (early) {
-      const now = await this.repo.get(id);
-      if (now?.status === 'ready' && now.requested_cover_ms !== null) await this.afterReady(now);
-    }
     if (cover && replaced && replaced !== cover.key) await this.deleteQuietly(renditionObjectKey(cover.prefix, replaced), id);
     return this.videos.get(id, user);
   }

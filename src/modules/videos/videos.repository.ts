@@ -343,11 +343,6 @@ export class VideosRepository {
     return r.rowCount > 0;
   }
 
-  /** Remembers a cover frame chosen before the video is ready (null: forget it). */
-  async setRequestedCover(id: string, atMs: number | null, executor: SqlExecutor = this.db): Promise<void> {
-    await executor.query('UPDATE videos SET requested_cover_ms = $2 WHERE id = $1', [id, atMs]);
-  }
-
   /** Forgets the requested cover once applied, unless the owner asked for another meanwhile. */
   async clearRequestedCover(id: string, atMs: number): Promise<void> {
     await this.db.query('UPDATE videos SET requested_cover_ms = NULL WHERE id = $1 AND requested_cover_ms = $2', [id, atMs]);
