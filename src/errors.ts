@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   'followers_only',
   'video_not_ready',
   'cover_time_out_of_range',
+  'publish_time_invalid',
+  'already_published',
   'invalid_cursor',
   // profiles and social
   'user_not_found',

@@ -43,6 +43,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The video has no renditions yet (or any more): a cover frame waits for processing.
   video_not_ready: 409,
   cover_time_out_of_range: 422,
+  publish_time_invalid: 400,
+  already_published: 409,
   user_not_found: 404,
   cannot_follow_self: 400,
   cannot_mark_own_video: 400,
