@@ -7,6 +7,7 @@ export type Route =
   | { name: 'tag'; tag: string }
   | { name: 'search'; q: string }
   | { name: 'settings' }
+  | { name: 'inbox' }
   | { name: 'upload' }
   | { name: 'not-found' };
 
@@ -29,6 +30,7 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/following') return { name: 'following' };
   if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {

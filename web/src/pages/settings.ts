@@ -2,6 +2,7 @@ import { endpoints, messageOf, session } from '../api.js';
 import type { AppContext } from '../context.js';
 import { h, setText, toast } from '../dom.js';
 import type { Profile } from '../types.js';
+import { notificationsApi, TYPE_LABELS, type NotificationType } from '../notifications.js';
 import { avatarEl, pageHeader } from './common.js';
 
 const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
@@ -25,7 +26,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     body.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
     endpoints.profile(user.username).then(
       (p) => {
-        if (!gone) body.replaceChildren(form(p), accountSection(p));
+        if (!gone) body.replaceChildren(form(p), notificationSection(), accountSection(p));
       },
       (err: unknown) => {
         if (!gone) body.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
@@ -111,6 +112,53 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         .finally(() => (save.disabled = false));
     });
     return f;
+  };
+
+  /** Which notification types to get: one switch per type; a change is saved at once. */
+  const notificationSection = (): HTMLElement => {
+    const list = h('div', { class: 'notification-switches' }, h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
+    const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    notificationsApi.settings().then(
+      (s) => {
+        if (gone) return;
+        const boxes = new Map<NotificationType, HTMLInputElement>();
+        const save = () => {
+          const muted = s.types.filter((t) => !boxes.get(t)!.checked);
+          for (const b of boxes.values()) b.disabled = true;
+          setText(error, '');
+          notificationsApi
+            .updateSettings(muted)
+            .then(() => toast('Notification settings saved'))
+            .catch((err: unknown) => setText(error, messageOf(err)))
+            .finally(() => {
+              for (const b of boxes.values()) b.disabled = false;
+            });
+        };
+        list.replaceChildren(
+          ...s.types.map((t) => {
+            const box = h('input', { attrs: { type: 'checkbox', id: `notify-${t}`, 'data-testid': `notify-${t}` } });
+            box.checked = !s.muted.includes(t);
+            box.addEventListener('change', save);
+            boxes.set(t, box);
+            return h('label', { class: 'switch-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
+          }),
+        );
+      },
+      (err: unknown) => {
+        if (!gone) list.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
+      },
+    );
+    return h(
+      'section',
+      {
+        class: 'sheet-form settings-form',
+        attrs: { id: 'notifications', 'aria-labelledby': 'notifications-title', 'data-testid': 'settings-notifications' },
+      },
+      h('h2', { class: 'settings-title', attrs: { id: 'notifications-title' } }, 'Notifications'),
+      h('p', { class: 'field-hint' }, 'Turned-off types are not sent to you and are hidden from your inbox.'),
+      list,
+      error,
+    );
   };
 
   /** Password, sessions, data export and deletion: each its own small form with its own message line. */
