@@ -233,6 +233,10 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     { kind: 'username_holds', prune: (signal) => accounts.accounts.pruneUsernameHolds(signal) },
     { kind: 'upload_quota', prune: (signal) => pruneUploadUsage(db, signal) },
   ];
+  const notificationDays = config.retention.notificationDays;
+  if (notificationDays !== null) {
+    retentionTasks.push({ kind: 'notifications', prune: (signal) => notifications.notifications.prune(notificationDays, signal) });
+  }
   const retentionLog = log.child({ module: 'retention' });
   let workerHttp: FastifyInstance | null = null;
   const workers: JobWorker[] = [];

@@ -417,6 +417,19 @@ export function notificationsSuite(name: string, start: () => Promise<TestApp>):
       expect(await count('video_id = $1', w)).toBe(0);
     });
 
+    it('retention deletes notifications that last changed longer ago than the retention days', async () => {
+      const u = await signup(api, `old_${Math.random().toString(36).slice(2, 7)}`);
+      await follow(bob, u);
+      await follow(carol, u);
+      await t.app.db.query(
+        `UPDATE notifications SET created_at = now() - interval '100 days', updated_at = now() - interval '100 days'
+         WHERE recipient_id = $1 AND actor_id = $2`,
+        [u.id, bob.id],
+      );
+      expect(await t.app.services.notifications.prune(90)).toBeGreaterThanOrEqual(1);
+      expect((await inbox(u)).items.map((n) => n.actors[0].id)).toEqual([carol.id]);
+    });
+
     it('streams new notifications and the unread count live over SSE, including ones no request of this process wrote', async () => {
       const u = await signup(api, `live_${Math.random().toString(36).slice(2, 7)}`);
       const v = await seedVideo(t, u);

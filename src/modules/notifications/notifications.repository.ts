@@ -69,6 +69,9 @@ const shownSql = (n: string, v: string, c: string) => `(
   AND (${n}.kind <> 'mention' OR ${n}.comment_id IS NOT NULL
        OR EXISTS (SELECT 1 FROM video_mentions vm WHERE vm.video_id = ${n}.video_id AND vm.user_id = ${n}.recipient_id)))`;
 
+/** Rows per retention DELETE. */
+const PRUNE_BATCH = 1000;
+
 const FROM = `FROM notifications n LEFT JOIN videos v ON v.id = n.video_id LEFT JOIN comments c ON c.id = n.comment_id`;
 
 /** Notifications: written through notify_user() (the migration), read back through the rule above. */
@@ -186,6 +189,21 @@ export class NotificationsRepository {
       [recipientIds],
     );
     return r.rows;
+  }
+
+  /** Deletes notifications that last changed more than `days` ago, in batches; returns how many went. */
+  async prune(days: number, signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const r = await this.db.query(
+        `DELETE FROM notifications WHERE id IN (
+           SELECT id FROM notifications WHERE updated_at < now() - make_interval(days => $1::int) LIMIT $2)`,
+        [days, PRUNE_BATCH],
+      );
+      total += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < PRUNE_BATCH) return total;
+    }
   }
 
   /** The author of a comment (a reply's addressee). */

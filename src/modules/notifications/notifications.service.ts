@@ -100,6 +100,11 @@ export class NotificationsService implements ActivityListener {
     return { muted: list, types: [...NOTIFICATION_TYPES] };
   }
 
+  /** Retention: notifications that last changed more than `days` ago go. */
+  prune(days: number, signal?: AbortSignal): Promise<number> {
+    return this.repo.prune(days, signal);
+  }
+
   // ------------------------------------------------------------------ writing
 
   async liked(actor: PublicUser, video: { id: string; owner_id: string }): Promise<void> {
