@@ -118,6 +118,17 @@ describe.skipIf(!browserTestsEnabled('notifications-browser.test'))('notificatio
         await bell.waitFor({ state: 'visible' });
         expect(await badge.isVisible()).toBe(false);
 
+        // A comment's notification opens the video with its comments.
+        await api('POST', `/api/v1/videos/${videoId}/comments`, { token: fan.token, body: { text: 'what a sunset' } });
+        await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toBe('1');
+        await bell.click();
+        await expect.poll(() => items.nth(0).textContent()).toContain(`${fan.username} commented on your video`);
+        expect(await items.nth(0).textContent()).toContain('what a sunset');
+        expect(await items.nth(0).getAttribute('href')).toBe(`/v/${videoId}?comments`);
+        await items.nth(0).click();
+        await page.getByTestId('comments-drawer').waitFor();
+        expect(await page.getByTestId('comments-drawer').textContent()).toContain('what a sunset');
+
         // Settings: switch likes off; a like is then no news.
         await page.goto(`${t!.baseUrl}/settings`);
         const likes = page.getByTestId('notify-like');
@@ -132,7 +143,7 @@ describe.skipIf(!browserTestsEnabled('notifications-browser.test'))('notificatio
         const late = await signup(api, `eve_${vp.name}`);
         await api('PUT', `/api/v1/videos/${videoId}/like`, { token: late.token });
         const rows = (await api('GET', '/api/v1/me/notifications', { token: creator.token })).body.items;
-        expect(rows.map((n: { type: string }) => n.type)).toEqual(['follow']);
+        expect(rows.map((n: { type: string }) => n.type)).toEqual(['comment', 'follow']);
         expect(problems).toEqual([]);
       } finally {
         await context.close();

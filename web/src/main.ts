@@ -243,6 +243,8 @@ function start(root: HTMLElement): void {
       videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
       videoFeed.show();
       videoFeed.el.focus({ preventScroll: true });
+      // `?comments` (a notification about a comment): its comments open over it.
+      if (new URLSearchParams(location.search).has('comments')) ctx.openComments(view, () => undefined);
       return;
     }
     if (route.name === 'not-found') {

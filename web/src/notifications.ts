@@ -35,10 +35,10 @@ export const notificationsApi = {
     call('required', (headers) => client.PUT('/api/v1/me/notification-settings', { body: { muted }, headers })),
 };
 
-/** Where a notification leads: the person for a follow, else the video. */
+/** Where a notification leads: the person for a follow, the video's comments for a comment, else the video. */
 export function notificationHref(n: NotificationView): string {
   if (n.type === 'follow' && n.actors[0]) return `/@${encodeURIComponent(n.actors[0].username)}`;
-  if (n.video) return `/v/${encodeURIComponent(n.video.id)}`;
+  if (n.video) return `/v/${encodeURIComponent(n.video.id)}${n.comment ? '?comments' : ''}`;
   return '/inbox';
 }
 

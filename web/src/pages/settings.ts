@@ -26,7 +26,10 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     body.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
     endpoints.profile(user.username).then(
       (p) => {
-        if (!gone) body.replaceChildren(form(p), notificationSection(), accountSection(p));
+        if (gone) return;
+        body.replaceChildren(form(p), notificationSection(), accountSection(p));
+        // The inbox's settings button leads here.
+        if (location.hash === '#notifications') document.getElementById('notifications')?.scrollIntoView();
       },
       (err: unknown) => {
         if (!gone) body.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
