@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'cannot_follow_self',
   'comment_not_found',
   'comments_disabled',
+  'liked_videos_private',
   'invalid_image',
   'image_dimensions_too_large',
   'image_processing_busy',

@@ -47,6 +47,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   cannot_follow_self: 400,
   comment_not_found: 404,
   comments_disabled: 403,
+  // Someone else's liked videos, while they keep them private (the default).
+  liked_videos_private: 403,
   invalid_image: 422,
   image_dimensions_too_large: 413,
   image_processing_busy: 503,

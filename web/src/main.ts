@@ -155,7 +155,12 @@ function start(root: HTMLElement): void {
       const page = await endpoints.trending(PAGE_SIZE, cursor.slice(3) || null);
       return { items: page.items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
     },
-    empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
+    // An empty instance: the first thing to do is upload, so say so with a real button.
+    empty: {
+      title: 'No videos yet',
+      text: 'Nobody has posted here yet. Be the first: upload a short video.',
+      action: { label: 'Upload the first video', run: () => navigate('/upload') },
+    },
   };
   const followingSource: FeedSource = {
     load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
@@ -326,6 +331,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/discover.js')).mountDiscover;
       case 'settings':
         return (await import('./pages/settings.js')).mountSettings;
+      case 'saved':
+        return (await import('./pages/saved.js')).mountSaved;
       case 'inbox':
         return (await import('./pages/inbox.js')).mountInbox;
       case 'upload':

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'settings' }
   | { name: 'inbox' }
   | { name: 'upload' }
+  | { name: 'saved' }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -32,6 +33,7 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/settings') return { name: 'settings' };
   if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
+  if (path === '/saved') return { name: 'saved' };
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);

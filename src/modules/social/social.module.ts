@@ -25,6 +25,7 @@ export function createSocialModule(
     videos.repo,
     p.config.http.publicBaseUrl,
     videos.events,
+    async (a, b) => (await graph.relation(a, b)).blocked,
     activity,
   );
   const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles, activity);

@@ -323,6 +323,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your privacy settings
+         * @description Who sees what of your activity; each setting is off (private) until you turn it on.
+         */
+        get: operations["getPrivacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your privacy settings
+         * @description `likedVideosPublic`: whether others see the videos you liked (the Liked tab on your profile).
+         */
+        patch: operations["updatePrivacy"];
+        trace?: never;
+    };
     "/avatars/{path}": {
         parameters: {
             query?: never;
@@ -715,6 +739,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}/liked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Videos a user liked
+         * @description Most recently liked first. Private unless the user turned on `likedVideosPublic` (PATCH /api/v1/me/privacy): to anyone else, 403 `liked_videos_private`; across a block, 404 `user_not_found`. Each video is listed only as you would see it on its author's profile (never private, unlisted, taken-down, or followers-only unless you follow).
+         */
+        get: operations["listLikedVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/videos/{id}/share": {
         parameters: {
             query?: never;
@@ -852,9 +896,57 @@ export type paths = {
          * Search people, videos and hashtags
          * @description Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.
          *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions while typing
+         * @description People whose username or a word of whose name starts with `q` (a leading "@" asks for people only) and hashtags starting with it (a leading "#" asks for hashtags only). A prefix, never a pattern: "%" and "_" match themselves. Counted against the search rate limit.
+         *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["suggestSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trending hashtags and creators
+         * @description What search shows before anything is typed: hashtags and people whose public videos drew the most engagement in the last 72 h, then the most used tags and most followed people; minus anyone in a block with a signed-in viewer.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["searchTrending"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1439,7 +1531,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit" | "notification_not_found";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit" | "notification_not_found";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1498,6 +1590,8 @@ export type components = {
             likeCount: number;
             /** @description Videos the profile lists for this viewer */
             videoCount: number;
+            /** @description Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked) */
+            likedVideosPublic: boolean;
             /** @description ISO 8601 timestamp (UTC, milliseconds) */
             createdAt: string;
             /** @description Present for a signed-in viewer: whether they follow, and whether they blocked, this user */
@@ -1602,6 +1696,10 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        Privacy: {
+            /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
+            likedVideosPublic: boolean;
+        };
         SearchResult: {
             query: string;
             users: components["schemas"]["UserSummary"][];
@@ -1616,6 +1714,33 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
             tag: string;
+        };
+        SearchSuggestions: {
+            query: string;
+            /** @description Usernames or display names starting with the text, the exact username first */
+            users: components["schemas"]["UserSummary"][];
+            /** @description Hashtags starting with the text, the most used first */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+        };
+        SearchTrending: {
+            /** @description Hashtags of the videos with the most engagement lately, then the most used */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+            /** @description People whose public videos drew the most engagement lately, then the most followed */
+            creators: {
+                id: string;
+                username: string;
+                displayName: string;
+                avatarUrl: string | null;
+                followerCount: number;
+            }[];
         };
         EventsResult: {
             /** @description Events stored */
@@ -1691,6 +1816,10 @@ export type components = {
                 avatarUrl: string | null;
                 /** @description ISO 8601 timestamp (UTC, milliseconds) */
                 followedAt: string;
+                /** @description Present for a signed-in viewer: whether they follow this person (for a follow button beside each) */
+                viewer?: {
+                    follows: boolean;
+                };
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
@@ -2087,6 +2216,14 @@ export type components = {
         };
         /**
          * @example {
+         *       "likedVideosPublic": true
+         *     }
+         */
+        UpdatePrivacy: {
+            likedVideosPublic?: boolean;
+        };
+        /**
+         * @example {
          *       "events": [
          *         {
          *           "type": "play",
@@ -2455,7 +2592,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,7 +2714,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2674,7 +2811,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2868,6 +3005,77 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrivacy"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3258,7 +3466,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3315,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3378,7 +3586,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3545,7 +3753,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,7 +3816,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3806,7 +4014,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,6 +4491,61 @@ export interface operations {
             };
         };
     };
+    listLikedVideos: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Username (case-insensitive) */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     shareVideo: {
         parameters: {
             query?: never;
@@ -4462,7 +4725,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4554,7 +4817,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4619,7 +4882,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4817,10 +5080,114 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suggestSearch: {
+        parameters: {
+            query: {
+                /** @description What has been typed so far: a name, @username or #hashtag prefix */
+                q: string;
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSuggestions"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchTrending: {
+        parameters: {
+            query?: {
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchTrending"];
                 };
             };
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
@@ -5182,7 +5549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5232,7 +5599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5295,7 +5662,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5367,7 +5734,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5439,7 +5806,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5498,7 +5865,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5557,7 +5924,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5620,7 +5987,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5679,7 +6046,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5822,7 +6189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6582,7 +6949,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;

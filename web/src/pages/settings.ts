@@ -4,6 +4,7 @@ import { h, setText, toast } from '../dom.js';
 import type { Profile } from '../types.js';
 import { notificationsApi, TYPE_LABELS, type NotificationType } from '../notifications.js';
 import { avatarEl, pageHeader } from './common.js';
+import './viewer.css';
 
 const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 const AVATAR_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -27,7 +28,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     endpoints.profile(user.username).then(
       (p) => {
         if (gone) return;
-        body.replaceChildren(form(p), notificationSection(), accountSection(p));
+        body.replaceChildren(form(p), privacySection(p), notificationSection(), accountSection(p));
         // The inbox's settings button leads here.
         if (location.hash === '#notifications') document.getElementById('notifications')?.scrollIntoView();
       },
@@ -117,6 +118,52 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     return f;
   };
 
+  /** Privacy: whether others see the videos you liked (saved as soon as it is switched). */
+  const privacySection = (p: Profile): HTMLElement => {
+    const box = h('input', {
+      class: 'switch-input',
+      attrs: { id: 'liked-public', type: 'checkbox', role: 'switch', 'data-testid': 'liked-public' },
+    });
+    box.checked = p.likedVideosPublic;
+    const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    box.addEventListener('change', () => {
+      const want = box.checked;
+      box.disabled = true;
+      setText(error, '');
+      endpoints
+        .updatePrivacy({ likedVideosPublic: want })
+        .then((r) => {
+          box.checked = r.likedVideosPublic;
+          toast(r.likedVideosPublic ? 'Everyone can now see the videos you liked' : 'Your liked videos are private again');
+        })
+        .catch((err: unknown) => {
+          box.checked = !want;
+          setText(error, messageOf(err));
+        })
+        .finally(() => (box.disabled = false));
+    });
+    return h(
+      'section',
+      {
+        class: 'sheet-form settings-form',
+        attrs: { id: 'privacy', 'aria-labelledby': 'privacy-title', 'data-testid': 'settings-privacy' },
+      },
+      h('h2', { class: 'settings-title', attrs: { id: 'privacy-title' } }, 'Privacy'),
+      h(
+        'label',
+        { class: 'switch-row', attrs: { for: 'liked-public' } },
+        h(
+          'span',
+          { class: 'field' },
+          h('span', {}, 'Show the videos I liked on my profile'),
+          h('span', { class: 'field-hint' }, 'Off: only you see your Liked tab. On: anyone who can see your profile can.'),
+        ),
+        box,
+      ),
+      error,
+    );
+  };
+
   /** Which notification types to get: one switch per type; a change is saved at once. */
   const notificationSection = (): HTMLElement => {
     const list = h('div', { class: 'notification-switches' }, h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
@@ -143,7 +190,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
             box.checked = !s.muted.includes(t);
             box.addEventListener('change', save);
             boxes.set(t, box);
-            return h('label', { class: 'switch-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
+            return h('label', { class: 'notify-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
           }),
         );
       },
