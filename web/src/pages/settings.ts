@@ -186,11 +186,14 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         };
         list.replaceChildren(
           ...s.types.map((t) => {
-            const box = h('input', { attrs: { type: 'checkbox', id: `notify-${t}`, 'data-testid': `notify-${t}` } });
+            const box = h('input', {
+              class: 'switch-input',
+              attrs: { type: 'checkbox', role: 'switch', id: `notify-${t}`, 'data-testid': `notify-${t}` },
+            });
             box.checked = !s.muted.includes(t);
             box.addEventListener('change', save);
             boxes.set(t, box);
-            return h('label', { class: 'notify-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
+            return h('label', { class: 'switch-row notify-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
           }),
         );
       },
