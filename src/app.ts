@@ -43,6 +43,8 @@ import { createVideosModule } from './modules/videos/videos.module.js';
 import type { VideosService } from './modules/videos/videos.service.js';
 import { createSocialGraph } from './modules/social/social-graph.js';
 import { createSocialModule } from './modules/social/social.module.js';
+import { createNotificationsModule } from './modules/notifications/notifications.module.js';
+import type { NotificationsService } from './modules/notifications/notifications.service.js';
 import { createRecsModule, type RecsModule } from './modules/recs/recs.module.js';
 import { RateLimiter } from './modules/safety/rate-limiter.js';
 import { createSafetyModule, type SafetyModule } from './modules/safety/safety.module.js';
@@ -74,6 +76,8 @@ export interface App extends Platform {
     events: EventsModule;
     /** Webhook endpoints, the event relay and deliveries. */
     webhooks: WebhooksService;
+    /** The inbox: likes, comments, replies, mentions, follows, processing news. */
+    notifications: NotificationsService;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -144,7 +148,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   });
   const accounts = createAccountsModule(platform, videos, images);
   const uploads = createUploadsModule(platform, videos);
-  const social = createSocialModule(platform, graph, videos, accounts);
+  const notifications = createNotificationsModule(platform, videos, accounts);
+  const social = createSocialModule(platform, graph, videos, accounts, notifications.notifications);
   const limiter = new RateLimiter(counters.store);
   const playback = createEventsModule(platform, videos, limiter);
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
@@ -205,6 +210,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...safety.routes,
     ...recs.routes,
     ...webhooks.routes,
+    ...notifications.routes,
   ]);
   await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
@@ -228,6 +234,10 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     { kind: 'username_holds', prune: (signal) => accounts.accounts.pruneUsernameHolds(signal) },
     { kind: 'upload_quota', prune: (signal) => pruneUploadUsage(db, signal) },
   ];
+  const notificationDays = config.retention.notificationDays;
+  if (notificationDays !== null) {
+    retentionTasks.push({ kind: 'notifications', prune: (signal) => notifications.notifications.prune(notificationDays, signal) });
+  }
   const retentionLog = log.child({ module: 'retention' });
   let workerHttp: FastifyInstance | null = null;
   const workers: JobWorker[] = [];
@@ -253,6 +263,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       recs,
       events: playback,
       webhooks: webhooks.webhooks,
+      notifications: notifications.notifications,
     },
     routes,
     startWorkers() {

@@ -72,6 +72,8 @@ export const ERROR_CODES = [
   'webhook_url_invalid',
   'webhook_url_forbidden',
   'webhook_endpoint_limit',
+  // notifications
+  'notification_not_found',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

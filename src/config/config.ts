@@ -211,6 +211,8 @@ const EnvSchema = z.object({
   JOB_RETENTION_DAYS: int(0, 36_500).default(7),
   /** Days a dead job is kept for `curta jobs`; unset or 0: until discarded. */
   JOB_DEAD_RETENTION_DAYS: int(0, 36_500).default(0),
+  /** Days a notification is kept after it last changed; 0 = forever. */
+  NOTIFICATION_RETENTION_DAYS: int(0, 36_500).default(90),
 
   /** Whether (and which) reverse proxies' X-Forwarded-For is believed for the client address that per-IP limits use. */
   TRUST_PROXY: trustProxy,
@@ -391,7 +393,7 @@ export interface Config {
   /** `curta worker`'s health and metrics listener; null: none. */
   workerHttp: { host: string; port: number } | null;
   /** Scheduled deletion of what has served its purpose (intervalSec 0: never); ages in days, null: kept. */
-  retention: { intervalSec: number; jobDoneDays: number; jobDeadDays: number | null };
+  retention: { intervalSec: number; jobDoneDays: number; jobDeadDays: number | null; notificationDays: number | null };
   events: {
     /** New anonymous device ids per client address per window (null: no cap). */
     newDevicesPerIp: RateRule | null;
@@ -561,6 +563,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       intervalSec: e.RETENTION_INTERVAL_SEC,
       jobDoneDays: e.JOB_RETENTION_DAYS,
       jobDeadDays: e.JOB_DEAD_RETENTION_DAYS === 0 ? null : e.JOB_DEAD_RETENTION_DAYS,
+      notificationDays: e.NOTIFICATION_RETENTION_DAYS === 0 ? null : e.NOTIFICATION_RETENTION_DAYS,
     },
     events: {
       newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,

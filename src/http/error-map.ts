@@ -70,6 +70,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   webhook_url_invalid: 400,
   webhook_url_forbidden: 400,
   webhook_endpoint_limit: 409,
+  notification_not_found: 404,
 };
 
 export function statusFor(code: ErrorCode): number {

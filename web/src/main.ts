@@ -74,6 +74,39 @@ function start(root: HTMLElement): void {
   const followingTab = tabFor('/following', 'Following', 'tab-following');
   const tabs = h('nav', { class: 'tabs', attrs: { 'aria-label': 'Feeds' } }, followingTab, forYouTab);
   const accountButton = h('button', { class: 'chip account-btn', attrs: { type: 'button', 'data-testid': 'open-auth' } });
+  // The bell: signed-in only; its badge follows the live notification stream (a lazy chunk).
+  const inboxBadge = h('span', { class: 'bell-badge', attrs: { 'data-testid': 'inbox-badge', hidden: true } });
+  const inboxLink = h(
+    'a',
+    {
+      class: 'round-btn bell-btn',
+      attrs: { href: '/inbox', 'aria-label': 'Inbox', title: 'Inbox', 'data-testid': 'open-inbox', hidden: true },
+    },
+    icon('bell'),
+    inboxBadge,
+  );
+  const showUnread = (n: number) => {
+    inboxBadge.hidden = n === 0;
+    inboxBadge.textContent = n > 99 ? '99+' : String(n);
+    inboxLink.setAttribute('aria-label', n > 0 ? `Inbox, ${n} unread` : 'Inbox');
+  };
+  let liveLoaded = false;
+  let inboxLiveBound = false;
+  const syncInbox = (user: User | null) => {
+    inboxLink.hidden = !user;
+    if (!user && !liveLoaded) return;
+    liveLoaded = true;
+    void import('./notifications.js').then(
+      ({ live }) => {
+        if (!inboxLiveBound) {
+          inboxLiveBound = true;
+          live.subscribe({ unread: showUnread });
+        }
+        live.sync();
+      },
+      () => undefined,
+    );
+  };
   const topbar = h(
     'header',
     { class: 'topbar' },
@@ -92,6 +125,7 @@ function start(root: HTMLElement): void {
         { class: 'round-btn', attrs: { href: '/search', 'aria-label': 'Search', title: 'Search', 'data-testid': 'open-search' } },
         icon('search'),
       ),
+      inboxLink,
       h(
         'a',
         {
@@ -110,6 +144,7 @@ function start(root: HTMLElement): void {
     accountButton.classList.toggle('is-signed-in', !!user);
   };
   renderUser(session.user);
+  syncInbox(session.user);
 
   const views = h('main', { class: 'views', attrs: { id: 'main', tabindex: -1 } });
   const pageHost = h('div', { class: 'page-host', attrs: { hidden: true } });
@@ -258,6 +293,8 @@ function start(root: HTMLElement): void {
       }
       videoFeed.show();
       videoFeed.el.focus({ preventScroll: true });
+      // `?comments` (a notification about a comment): its comments open over it.
+      if (new URLSearchParams(location.search).has('comments')) ctx.openComments(view, () => undefined);
       return;
     }
     if (route.name === 'not-found') {
@@ -345,6 +382,7 @@ function start(root: HTMLElement): void {
   let lastUserId = session.user?.id ?? null;
   session.subscribe((user) => {
     renderUser(user);
+    syncInbox(user);
     const id = user?.id ?? null;
     if (id === lastUserId) return;
     lastUserId = id;
@@ -354,7 +392,10 @@ function start(root: HTMLElement): void {
     if (current.name === 'following') void show(current);
   });
   window.addEventListener('storage', (ev) => {
-    if (ev.key === 'curta.token' || ev.key === 'curta.user') renderUser(session.user);
+    if (ev.key === 'curta.token' || ev.key === 'curta.user') {
+      renderUser(session.user);
+      syncInbox(session.user);
+    }
   });
   // Check a remembered session is still alive (a 401 clears it).
   if (session.token) {
@@ -375,6 +416,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/settings.js')).mountSettings;
       case 'saved':
         return (await import('./pages/saved.js')).mountSaved;
+      case 'inbox':
+        return (await import('./pages/inbox.js')).mountInbox;
       case 'upload':
         return mountUpload;
       default:

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'tag'; tag: string }
   | { name: 'search'; q: string }
   | { name: 'settings' }
+  | { name: 'inbox' }
   | { name: 'upload' }
   | { name: 'saved' }
   | { name: 'not-found' };
@@ -31,6 +32,7 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/following') return { name: 'following' };
   if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
   if (path === '/saved') return { name: 'saved' };
   let m = /^\/v\/([^/]+)$/.exec(path);

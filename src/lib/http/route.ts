@@ -36,6 +36,7 @@ export const ROUTE_TAGS = {
   safety: 'Blocks and reports',
   admin: 'Moderation (admins only; `curta admin grant <username>`)',
   webhooks: 'Webhook endpoints and their deliveries (signed events about videos)',
+  notifications: 'Your inbox: likes, comments, replies, mentions, followers, processing news; live over SSE',
   media: 'Renditions, avatars and the embedded storage endpoint (not JSON)',
   system: 'Health, metrics and this documentation',
 } as const;

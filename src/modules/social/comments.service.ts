@@ -3,6 +3,7 @@ import { randomId } from '../../lib/ids.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService } from '../accounts/profiles.service.js';
+import type { ActivityListener } from '../notifications/notifications.service.js';
 import type { VideoRow } from '../videos/video.types.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { CommentRow, CommentsRepository } from './comments.repository.js';
@@ -19,6 +20,8 @@ export class CommentsService {
     private readonly repo: CommentsRepository,
     private readonly videos: VideosService,
     private readonly profiles: ProfilesService,
+    /** Told about new comments (notifications). */
+    private readonly activity?: ActivityListener,
   ) {}
 
   async list(viewer: PublicUser | null, videoId: string, parentId: string | undefined, page: PageParams): Promise<Page<CommentView>> {
@@ -35,9 +38,10 @@ export class CommentsService {
   }
 
   async create(user: PublicUser, videoId: string, input: CreateCommentInput): Promise<CommentView> {
-    await this.openVideo(user, videoId);
+    const video = await this.openVideo(user, videoId);
     const row = await this.repo.insert({ id: randomId(), videoId, authorId: user.id, replyTo: input.parentId ?? null, text: input.text });
     await this.videos.countersChanged(videoId);
+    await this.activity?.commented(user, video, row, input.parentId ?? null);
     return this.toView(row, user);
   }
 

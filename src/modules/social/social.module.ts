@@ -1,5 +1,6 @@
 import type { Platform } from '../../lib/module.js';
 import type { AccountsModule } from '../accounts/accounts.module.js';
+import type { ActivityListener } from '../notifications/notifications.service.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
@@ -8,7 +9,14 @@ import { socialRoutes } from './social.routes.js';
 import { SocialService } from './social.service.js';
 
 /** The follow graph, likes, bookmarks, shares and comments. */
-export function createSocialModule(p: Platform, graph: SocialGraph, videos: VideosModule, accounts: AccountsModule) {
+export function createSocialModule(
+  p: Platform,
+  graph: SocialGraph,
+  videos: VideosModule,
+  accounts: AccountsModule,
+  /** Told about likes, follows and comments (notifications). */
+  activity?: ActivityListener,
+) {
   const social = new SocialService(
     accounts.profiles,
     graph.follows,
@@ -18,8 +26,9 @@ export function createSocialModule(p: Platform, graph: SocialGraph, videos: Vide
     p.config.http.publicBaseUrl,
     videos.events,
     async (a, b) => (await graph.relation(a, b)).blocked,
+    activity,
   );
-  const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles);
+  const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles, activity);
   return { social, comments, routes: socialRoutes(social, comments) };
 }
 export type SocialModule = ReturnType<typeof createSocialModule>;

@@ -2,6 +2,7 @@ import { AppError } from '../../errors.js';
 import { afterCursor, isoTime, keysetPage, type Page, type PageParams } from '../../lib/pagination.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { ProfilesService } from '../accounts/profiles.service.js';
+import type { ActivityListener } from '../notifications/notifications.service.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
@@ -24,6 +25,8 @@ export class SocialService {
     private readonly events: VideoEvents,
     /** Whether a block stands between two people (either way). */
     private readonly blockedBetween: (a: string, b: string) => Promise<boolean> = () => Promise.resolve(false),
+    /** Told about new likes and follows (notifications). */
+    private readonly activity?: ActivityListener,
   ) {}
 
   // ---------------------------------------------------------------- follows
@@ -34,6 +37,7 @@ export class SocialService {
     if (target.id === user.id) throw new AppError('cannot_follow_self', 'You cannot follow yourself.');
     await this.follows.follow(user.id, target.id);
     this.events.viewersChanged(user.id);
+    await this.activity?.followed(user, target.id);
     return { following: true, followerCount: (await this.profiles.profile(target.username, user)).followerCount };
   }
 
@@ -83,9 +87,10 @@ export class SocialService {
 
   /** Idempotent; a video the user may not see (private, deleted, unpublished) is a 404. */
   async like(user: PublicUser, videoId: string): Promise<{ liked: true; likes: number }> {
-    await this.videos.getVisibleRow(videoId, user);
+    const video = await this.videos.getVisibleRow(videoId, user);
     const likes = await this.engagement.like(videoId, user.id);
     await this.videos.countersChanged(videoId);
+    await this.activity?.liked(user, video);
     return { liked: true, likes };
   }
 

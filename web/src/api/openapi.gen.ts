@@ -1419,6 +1419,130 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications
+         * @description Most recently changed first. Likes are grouped: one notification per video names its newest likers ("ana and 3 others liked your video") and moves up, unread again, when someone new likes it; unliking and liking again changes nothing. Shown: not from anyone you blocked or who blocked you (their existing notifications are hidden too), not of a muted type, and only while you may still see what it is about (a deleted or hidden video or comment takes its notifications with it).
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many notifications are unread
+         * @description What the bell's badge shows. Shown: not from anyone you blocked or who blocked you (their existing notifications are hidden too), not of a muted type, and only while you may still see what it is about (a deleted or hidden video or comment takes its notifications with it).
+         */
+        get: operations["countUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one notification read
+         * @description Idempotent; answers the notification. Anyone else’s notification (or one no longer shown) is a 404 `notification_not_found`.
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark every notification read
+         * @description Answers how many changed and how many are left unread (0, unless one arrived meanwhile).
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which notification types you muted
+         * @description Muted types are not written while muted, and existing ones of those types are not shown.
+         */
+        get: operations["getNotificationSettings"];
+        /**
+         * Mute or unmute notification types
+         * @description `muted` replaces the whole list; unknown types and fields are refused (400 `validation_failed`).
+         */
+        put: operations["updateNotificationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications, live, as Server-Sent Events
+         * @description `event: unread` (`{"unread": n}`) now and whenever the count changes; `event: notification` (a Notification) for each one that arrives or changes (a like notification again when more people like the video). Changes made by this process arrive at once; those of other processes (another API process, a worker finishing your video) within a second: every process reads the inboxes its streams watch from the shared database once a second, in one query. Open streams are capped per account and per address (`SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS_PER_IP`): over the cap, 429 `too_many_streams` with Retry-After.
+         */
+        get: operations["streamNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/avatar": {
         parameters: {
             query?: never;
@@ -1475,7 +1599,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "publish_time_invalid" | "already_published" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "publish_time_invalid" | "already_published" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit" | "notification_not_found";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1908,6 +2032,62 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        Notification: {
+            id: string;
+            /**
+             * @description `like`: people liked your video (one notification per video, grouped); `comment`: a comment on your video; `reply`: a reply to your comment; `mention`: you were @mentioned in a comment or a caption; `follow`: a new follower; `video_ready` / `video_failed`: processing of your upload finished or gave up
+             * @enum {string}
+             */
+            type: "like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed";
+            /** @description The sentence to show, e.g. "ana and 3 others liked your video" */
+            text: string;
+            read: boolean;
+            /** @description Who did it, newest first (at most 3; likes group several people) */
+            actors: components["schemas"]["UserSummary"][];
+            /** @description How many people in all (likes: everyone who liked it and whom you may see); 0 for video_ready / video_failed */
+            actorCount: number;
+            video: {
+                id: string;
+                caption: string;
+                status: string;
+                posterUrl: string | null;
+                /** @description Why processing failed (video_failed) */
+                error?: {
+                    code: string;
+                    message: string;
+                };
+            } | null;
+            comment: {
+                id: string;
+                text: string;
+                /** @description Its thread (a reply); null: top level */
+                parentId: string | null;
+            } | null;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            /** @description When it last changed (a like notification moves up when more people like the video) */
+            updatedAt: string;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        NotificationUnreadCount: {
+            unread: number;
+        };
+        NotificationsMarkedRead: {
+            /** @description How many changed */
+            marked: number;
+            /** @description Unread left */
+            unread: number;
+        };
+        NotificationSettings: {
+            /** @description Types you are not told about (not written while muted, not shown) */
+            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
+            /** @description Every type there is */
+            types: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
+        };
         NotInterestedResult: {
             /** @description Whether the video is now marked "Not interested" for you */
             notInterested: boolean;
@@ -2299,6 +2479,18 @@ export type components = {
             text: string;
             /** @description Reply to this comment */
             parentId?: string;
+        };
+        /**
+         * @example {
+         *       "muted": [
+         *         "like",
+         *         "follow"
+         *       ]
+         *     }
+         */
+        UpdateNotificationSettings: {
+            /** @description The full list of muted types (replaces the previous one); [] unmutes everything */
+            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
         };
         CreateReport: {
             /** @enum {string} */
@@ -2966,7 +3158,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3012,7 +3204,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3124,7 +3316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3174,7 +3366,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3362,7 +3554,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,7 +3608,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +3733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3604,7 +3796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3724,7 +3916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3808,7 +4000,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3873,7 +4065,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3936,7 +4128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,7 +4178,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4066,7 +4258,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4326,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4184,7 +4376,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,7 +4422,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4276,7 +4468,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4373,7 +4565,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4442,7 +4634,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4507,7 +4699,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4646,7 +4838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4694,7 +4886,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4775,7 +4967,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4845,7 +5037,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4937,7 +5129,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,7 +5194,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5073,7 +5265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5422,7 +5614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5472,7 +5664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5573,7 +5765,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5719,7 +5911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5782,7 +5974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5854,7 +6046,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5926,7 +6118,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5985,7 +6177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6044,7 +6236,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6107,7 +6299,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6166,7 +6358,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6257,7 +6449,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6497,7 +6689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6545,7 +6737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6599,7 +6791,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6649,7 +6841,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6704,7 +6896,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6759,7 +6951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6780,6 +6972,268 @@ export interface operations {
             /** @description Unprocessable content (`idempotency_key_reused`, `cover_time_out_of_range`, `invalid_image`) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    countUnreadNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsMarkedRead"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6936,7 +7390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -2,6 +2,7 @@ import { endpoints, messageOf, session } from '../api.js';
 import type { AppContext } from '../context.js';
 import { h, setText, toast } from '../dom.js';
 import type { Profile } from '../types.js';
+import { notificationsApi, TYPE_LABELS, type NotificationType } from '../notifications.js';
 import { avatarEl, pageHeader } from './common.js';
 import './viewer.css';
 
@@ -26,7 +27,10 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     body.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
     endpoints.profile(user.username).then(
       (p) => {
-        if (!gone) body.replaceChildren(form(p), privacySection(p), accountSection(p));
+        if (gone) return;
+        body.replaceChildren(form(p), privacySection(p), notificationSection(), accountSection(p));
+        // The inbox's settings button leads here.
+        if (location.hash === '#notifications') document.getElementById('notifications')?.scrollIntoView();
       },
       (err: unknown) => {
         if (!gone) body.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
@@ -156,6 +160,56 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         ),
         box,
       ),
+      error,
+    );
+  };
+
+  /** Which notification types to get: one switch per type; a change is saved at once. */
+  const notificationSection = (): HTMLElement => {
+    const list = h('div', { class: 'notification-switches' }, h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
+    const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    notificationsApi.settings().then(
+      (s) => {
+        if (gone) return;
+        const boxes = new Map<NotificationType, HTMLInputElement>();
+        const save = () => {
+          const muted = s.types.filter((t) => !boxes.get(t)!.checked);
+          for (const b of boxes.values()) b.disabled = true;
+          setText(error, '');
+          notificationsApi
+            .updateSettings(muted)
+            .then(() => toast('Notification settings saved'))
+            .catch((err: unknown) => setText(error, messageOf(err)))
+            .finally(() => {
+              for (const b of boxes.values()) b.disabled = false;
+            });
+        };
+        list.replaceChildren(
+          ...s.types.map((t) => {
+            const box = h('input', {
+              class: 'switch-input',
+              attrs: { type: 'checkbox', role: 'switch', id: `notify-${t}`, 'data-testid': `notify-${t}` },
+            });
+            box.checked = !s.muted.includes(t);
+            box.addEventListener('change', save);
+            boxes.set(t, box);
+            return h('label', { class: 'switch-row notify-row', attrs: { for: `notify-${t}` } }, h('span', {}, TYPE_LABELS[t]), box);
+          }),
+        );
+      },
+      (err: unknown) => {
+        if (!gone) list.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
+      },
+    );
+    return h(
+      'section',
+      {
+        class: 'sheet-form settings-form',
+        attrs: { id: 'notifications', 'aria-labelledby': 'notifications-title', 'data-testid': 'settings-notifications' },
+      },
+      h('h2', { class: 'settings-title', attrs: { id: 'notifications-title' } }, 'Notifications'),
+      h('p', { class: 'field-hint' }, 'Turned-off types are not sent to you and are hidden from your inbox.'),
+      list,
       error,
     );
   };
