@@ -102,11 +102,32 @@ function start(root: HTMLElement): void {
   const views = h('main', { class: 'views', attrs: { id: 'main', tabindex: -1 } });
   const pageHost = h('div', { class: 'page-host', attrs: { hidden: true } });
   views.append(pageHost);
-  root.replaceChildren(
-    h('a', { class: 'skip-link', attrs: { href: '#main' } }, 'Skip to content'),
-    h('div', { class: 'app' }, topbar, views),
-    auth.dialog,
+  // The feed on screen (For You, Following or a video's page); null on other pages.
+  let currentFeed: Feed | null = null;
+  const skipLink = h('a', { class: 'skip-link', attrs: { href: '#main', 'data-testid': 'skip-link' } }, 'Skip to content');
+  skipLink.addEventListener('click', (ev) => {
+    // Into the feed: the current video, whose buttons come next in the Tab order; on a page, its heading.
+    ev.preventDefault();
+    if (currentFeed) currentFeed.focusCurrent();
+    else (pageHost.querySelector<HTMLElement>('h1') ?? views).focus();
+  });
+  // Desktop (CSS shows them from 1024 px): previous and next video beside the column.
+  const stepButton = (by: number, label: string, testId: string) => {
+    const b = h(
+      'button',
+      { class: 'round-btn feed-step', attrs: { type: 'button', 'aria-label': label, title: label, 'data-testid': testId } },
+      icon('back'),
+    );
+    b.addEventListener('click', () => currentFeed?.step(by));
+    return b;
+  };
+  const feedNav = h(
+    'nav',
+    { class: 'feed-nav', attrs: { 'aria-label': 'Videos', 'data-testid': 'feed-nav' } },
+    stepButton(-1, 'Previous video', 'feed-prev'),
+    stepButton(1, 'Next video', 'feed-next'),
   );
+  root.replaceChildren(skipLink, h('div', { class: 'app' }, topbar, views), feedNav, auth.dialog);
 
   // --- feeds
   // For You never runs dry: when the recommender has nothing more (the viewer saw it all),
@@ -141,8 +162,8 @@ function start(root: HTMLElement): void {
   let forYou: Feed | null = null;
   let following: Feed | null = null;
   let videoFeed: Feed | null = null;
-  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[]) => {
-    const f = new Feed(source, ctx, { label, testId, first });
+  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[], heading?: string) => {
+    const f = new Feed(source, ctx, { label, heading, testId, first });
     f.el.hidden = true;
     views.append(f.el);
     feeds.add(f);
@@ -164,6 +185,8 @@ function start(root: HTMLElement): void {
     current = route;
     const isFeed = route.name === 'for-you' || route.name === 'following' || route.name === 'video';
     topbar.hidden = !isFeed;
+    feedNav.hidden = !isFeed;
+    currentFeed = null;
     forYouTab.setAttribute('aria-current', route.name === 'for-you' ? 'page' : 'false');
     followingTab.setAttribute('aria-current', route.name === 'following' ? 'page' : 'false');
     for (const f of feeds) f.hide();
@@ -180,6 +203,7 @@ function start(root: HTMLElement): void {
       document.title = 'Curta';
       forYou ??= makeFeed(forYouSource, 'For You', 'feed');
       forYou.show();
+      currentFeed = forYou;
       forYou.el.focus({ preventScroll: true });
       return;
     }
@@ -187,6 +211,7 @@ function start(root: HTMLElement): void {
       document.title = 'Following · Curta';
       following ??= makeFeed(followingSource, 'Following', 'feed-following');
       following.show();
+      currentFeed = following;
       following.el.focus({ preventScroll: true });
       return;
     }
@@ -197,6 +222,7 @@ function start(root: HTMLElement): void {
       } catch (err) {
         if (token !== renderToken) return;
         topbar.hidden = true;
+        feedNav.hidden = true;
         pageHost.hidden = false;
         pageHost.replaceChildren(videoRefused(err, route));
         return;
@@ -205,8 +231,9 @@ function start(root: HTMLElement): void {
       document.title = view.caption ? `${view.caption.slice(0, 60)} · Curta` : `@${view.author.username} · Curta`;
       dropFeed(videoFeed);
       // This video, then For You after it.
-      videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
+      videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view], `Video by @${view.author.username}`);
       videoFeed.show();
+      currentFeed = videoFeed;
       videoFeed.el.focus({ preventScroll: true });
       return;
     }
@@ -371,3 +398,15 @@ function notFound(message: string): HTMLElement {
 
 const root = document.getElementById('app');
 if (root) start(root);
+
+// Installable, and the app shell opens offline (web/src/sw.ts, built to /sw.js). After the page has
+// loaded, so the worker's first downloads never compete with the first video.
+// Built pages only: `vite` (dev) has no /sw.js.
+// (Written so that Vite still sees `import.meta.env.PROD`, which it replaces with true or false.)
+if ((import.meta as unknown as { env: { PROD: boolean } }).env.PROD && 'serviceWorker' in navigator) {
+  const register = () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  };
+  if (document.readyState === 'complete') register();
+  else window.addEventListener('load', register, { once: true });
+}
