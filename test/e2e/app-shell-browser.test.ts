@@ -94,13 +94,23 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
 
   async function open(
     path: string,
-    opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
+    opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; user?: TestUser } = {},
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const context = await browser!.newContext({
       viewport: opts.viewport ?? PHONE,
       deviceScaleFactor: 1,
       colorScheme: opts.colorScheme ?? 'dark',
     });
+    if (opts.user) {
+      const { token, id, username } = opts.user;
+      await context.addInitScript(
+        ([tk, u]) => {
+          localStorage.setItem('curta.token', tk);
+          localStorage.setItem('curta.user', u);
+        },
+        [token, JSON.stringify({ id, username })] as const,
+      );
+    }
     const errors: string[] = [];
     await reportCspViolations(context, (m) => errors.push(m));
     const page = await context.newPage();
@@ -476,13 +486,21 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
         expect(luminance(await host.evaluate((el) => getComputedStyle(el).backgroundColor))).toBeGreaterThan(0.9);
         expect(luminance(await page.locator('h1:visible').evaluate((el) => getComputedStyle(el).color))).toBeLessThan(0.2);
         await page.screenshot({ path: join(ARTIFACTS, `${name}-light-profile.png`), animations: 'disabled' });
-        await page.goto(`${t.baseUrl}/upload`);
-        await page.locator('h1:visible').waitFor();
-        await page.waitForTimeout(500); // the studio's chunk
-        await page.screenshot({ path: join(ARTIFACTS, `${name}-light-upload.png`), animations: 'disabled' });
         expect(errors).toEqual([]);
       } finally {
         await context.close();
+      }
+      // Signed in: the studio's form (inputs, switches) on the light page.
+      const studio = await open('/upload', { viewport, colorScheme: 'light', user: ana });
+      try {
+        const caption = studio.page.locator('textarea:visible').first();
+        await caption.waitFor();
+        expect(luminance(await caption.evaluate((el) => getComputedStyle(el).backgroundColor))).toBeGreaterThan(0.9);
+        expect(luminance(await caption.evaluate((el) => getComputedStyle(el).color))).toBeLessThan(0.2);
+        await studio.page.screenshot({ path: join(ARTIFACTS, `${name}-light-upload.png`), animations: 'disabled', fullPage: true });
+        expect(studio.errors).toEqual([]);
+      } finally {
+        await studio.context.close();
       }
       // The same page in the dark scheme stays dark.
       const dark = await open('/@ana_shell', { viewport });
