@@ -57,8 +57,11 @@ function serviceWorkerShell(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   plugins: [serviceWorkerShell()],
+  // Whether the page registers /sw.js: built pages only (`vite` in dev serves none). Not
+  // import.meta.env.PROD, which is false in a build run under NODE_ENV=test (the browser tests').
+  define: { __CURTA_SW__: JSON.stringify(command === 'build') },
   build: {
     // hls.js's light build (~375 kB, ~120 kB gzip) is its own chunk, fetched as the feed boots.
     chunkSizeWarningLimit: 400,
@@ -81,4 +84,4 @@ export default defineConfig({
       '/avatars': { target: api },
     },
   },
-});
+}));

@@ -193,6 +193,12 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
     const { context, page, errors } = await open('/');
     try {
       await active(page).waitFor();
+      // The app registers it once the page has loaded; it installs (caching the shell) and activates.
+      await expect
+        .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state ?? 'none'), {
+          timeout: 30_000,
+        })
+        .toBe('activated');
       const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
       expect(scope).toBe(`${t.baseUrl}/`);
       // The second load is the worker's: it plays the feed as before (posters now go through it).
@@ -292,18 +298,22 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
       expect((await next.boundingBox())!.x + nextBox.width).toBeLessThanOrEqual(docked.x);
       await page.getByTestId('comments-empty').waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'desktop-comments-docked.png'), animations: 'disabled' });
+      expect(await drawer.getAttribute('data-video-id')).toBe(order[0]);
       await next.click();
       await expect.poll(() => activeId(page)).toBe(order[1]);
+      // The panel follows the feed to the next video, and leaves focus where it was.
+      await expect.poll(() => drawer.getAttribute('data-video-id')).toBe(order[1]);
+      expect(await drawer.isVisible()).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('feed-next');
       // The comment button again closes it (a toggle for the same video); Escape does too.
-      await active(page).getByTestId('comments-open').click();
-      await drawer.waitFor();
       await active(page).getByTestId('comments-open').click();
       await expect.poll(() => drawer.isVisible()).toBe(false);
       await active(page).getByTestId('comments-open').click();
       await drawer.waitFor();
       await page.keyboard.press('Escape');
       await expect.poll(() => drawer.isVisible()).toBe(false);
-      expect(await page.evaluate(() => document.body.classList.contains('comments-docked'))).toBe(false);
+      await expect.poll(() => page.evaluate(() => document.body.classList.contains('comments-docked'))).toBe(false);
+      await expect.poll(async () => Math.round((await page.locator('.app').boundingBox())!.x)).toBe(Math.round(app.x)); // back in the middle
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -320,8 +330,8 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
       const drawer = page.getByTestId('comments-drawer');
       await drawer.waitFor();
       expect(await drawer.evaluate((d) => d.matches(':modal'))).toBe(true);
-      const box = (await drawer.boundingBox())!;
-      expect(Math.round(box.y + box.height)).toBe(844); // at the bottom
+      // At the bottom (once its slide-in is over).
+      await expect.poll(async () => Math.round(await drawer.evaluate((d) => d.getBoundingClientRect().bottom))).toBe(844);
       await page.getByTestId('comments-empty').waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'phone-comments-sheet.png'), animations: 'disabled' });
       expect(errors).toEqual([]);

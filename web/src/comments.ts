@@ -88,6 +88,10 @@ class CommentsDrawer {
     DOCKED.addEventListener('change', () => {
       if (this.dialog.open) this.dialog.close();
     });
+    // Back/forward to another page: a docked panel (not modal, so still open) leaves with its video.
+    window.addEventListener('popstate', () => {
+      if (this.dialog.open && this.dialog.classList.contains('is-docked')) this.dialog.close();
+    });
     document.body.append(this.dialog);
   }
 
@@ -98,7 +102,10 @@ class CommentsDrawer {
       this.dialog.close();
       return;
     }
+    // Already open (docked, following the feed to another video): focus stays where the viewer is.
+    const wasOpen = this.dialog.open;
     this.view = view;
+    this.dialog.dataset.videoId = view.id;
     this.onCount = onCount;
     this.total = view.stats?.comments ?? 0;
     this.cursor = null;
@@ -117,7 +124,7 @@ class CommentsDrawer {
     document.body.classList.toggle('comments-docked', docked);
     if (!canWrite) this.list.append(h('li', { class: 'muted comment-off' }, 'Comments are turned off for this video.'));
     void this.loadPage();
-    (canWrite ? this.input : this.dialog.querySelector<HTMLElement>('.sheet-close')!).focus();
+    if (!wasOpen) (canWrite ? this.input : this.dialog.querySelector<HTMLElement>('.sheet-close')!).focus();
   }
 
   private renderTitle(): void {

@@ -452,12 +452,7 @@ export class Feed {
     muteButton.addEventListener('click', () => this.ctx.sound.toggle());
     likeButton.addEventListener('click', () => this.toggleLike(slide));
     followButton.addEventListener('click', () => this.follow(slide));
-    commentButton.addEventListener('click', () =>
-      this.ctx.openComments(slide.view, (n) => {
-        slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, comments: n } : undefined };
-        this.renderStats(slide);
-      }),
-    );
+    commentButton.addEventListener('click', () => this.openComments(slide));
     shareButton.addEventListener('click', () => void this.share(slide));
     moreButton.addEventListener('click', () => this.ctx.openVideoMenu(slide.view));
 
@@ -508,6 +503,13 @@ export class Feed {
     this.list.append(el);
     this.io.observe(el);
     return slide;
+  }
+
+  private openComments(slide: Slide): void {
+    this.ctx.openComments(slide.view, (n) => {
+      slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, comments: n } : undefined };
+      this.renderStats(slide);
+    });
   }
 
   private async refresh(s: Slide): Promise<void> {
@@ -584,6 +586,8 @@ export class Feed {
     // Marks for the benchmark's breakdown (bench/web): when a video became current, when play() was called.
     performance.mark(`curta:active:${slide.view.id}`);
     if (slide.stale) void this.refresh(slide);
+    // Comments docked beside the video (desktop) follow the current video.
+    if (changed && document.body.classList.contains('comments-docked')) this.openComments(slide);
     void this.play(slide);
     this.updateWindow();
     this.loop();

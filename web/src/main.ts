@@ -401,9 +401,9 @@ if (root) start(root);
 
 // Installable, and the app shell opens offline (web/src/sw.ts, built to /sw.js). After the page has
 // loaded, so the worker's first downloads never compete with the first video.
-// Built pages only: `vite` (dev) has no /sw.js.
-// (Written so that Vite still sees `import.meta.env.PROD`, which it replaces with true or false.)
-if ((import.meta as unknown as { env: { PROD: boolean } }).env.PROD && 'serviceWorker' in navigator) {
+// Built pages only: `vite` (dev) has no /sw.js (web/vite.config.ts defines __CURTA_SW__).
+declare const __CURTA_SW__: boolean;
+if (__CURTA_SW__ && 'serviceWorker' in navigator) {
   const register = () => {
     navigator.serviceWorker.register('/sw.js').catch(() => undefined);
   };
