@@ -94,7 +94,7 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
 
   async function open(
     path: string,
-    opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; user?: TestUser } = {},
+    opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; user?: TestUser; init?: () => void } = {},
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const context = await browser!.newContext({
       viewport: opts.viewport ?? PHONE,
@@ -111,6 +111,7 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
         [token, JSON.stringify({ id, username })] as const,
       );
     }
+    if (opts.init) await context.addInitScript(opts.init);
     const errors: string[] = [];
     await reportCspViolations(context, (m) => errors.push(m));
     const page = await context.newPage();
@@ -190,7 +191,14 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
   });
 
   it('registers the worker, opens offline from its cache, and never caches media segments, playlists or API answers', async () => {
-    const { context, page, errors } = await open('/');
+    // A previous version's shell cache (and a poster kept by it), there before this worker installs.
+    const { context, page, errors } = await open('/', {
+      init: () => {
+        if (sessionStorage.getItem('old-cache')) return;
+        sessionStorage.setItem('old-cache', '1');
+        void caches.open('curta-shell-0123456789abcdef').then((c) => c.put('/old-shell', new Response('old')));
+      },
+    });
     try {
       await active(page).waitFor();
       // The app registers it once the page has loaded; it installs (caching the shell) and activates.
@@ -230,7 +238,9 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
       await expect.poll(async () => (await cachedNow())['curta-posters']?.length ?? 0).toBeGreaterThan(0);
       const cached = await cachedNow();
       const names = Object.keys(cached);
+      // One shell cache: this version's (the old one was deleted when it activated).
       expect(names.filter((n) => n.startsWith('curta-shell-'))).toHaveLength(1);
+      expect(names).not.toContain('curta-shell-0123456789abcdef');
       const all = Object.values(cached).flat();
       expect(all).toEqual(expect.arrayContaining(['/', '/manifest.webmanifest']));
       // Posters of public videos, and nothing else under /media/; nothing of the API at all.
