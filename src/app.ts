@@ -160,6 +160,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     config.media.workDir,
     log.child({ module: 'processing' }),
     config.jobs.leaseMs,
+    (row) => videos.management.afterReady(row),
   );
 
   // After a crash: work folders (each a copy of an original) and partial uploads that no live process owns.
@@ -261,6 +262,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
         {
           processVideo: (job, ctx) => processing.handle(job, ctx),
           purgeVideo: (job) => videos.management.handlePurgeJob(job),
+          publishVideo: (job) => videos.management.handlePublishJob(job),
+          applyCover: (job) => videos.management.handleApplyCoverJob(job),
           trainRecs: () => recs.runScheduledTraining(),
           pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
           purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),

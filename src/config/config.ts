@@ -263,6 +263,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_EXPORT_PER_IP: rateRule('20/1h'),
   RATE_LIMIT_AVATAR_PER_USER: rateRule('20/1h'),
   RATE_LIMIT_AVATAR_PER_IP: rateRule('60/1h'),
+  /** Searches and search suggestions (the search page asks for suggestions as you type, debounced). */
+  RATE_LIMIT_SEARCH_PER_USER: rateRule('120/1m'),
+  RATE_LIMIT_SEARCH_PER_IP: rateRule('600/1m'),
   /** Daily (UTC) upload quota per user; 0 = unlimited. */
   UPLOAD_DAILY_COUNT: int(0).default(50),
   UPLOAD_DAILY_BYTES: int(0).default(20 * 1024 ** 3),
@@ -305,7 +308,7 @@ const PIXELS_4K60_PER_SEC = 3840 * 2160 * 60 * 1.02;
 
 /** Actions with rate limits; each is limited per user (login: per username) and per client address. */
 export type RateLimitedAction =
-  'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events' | 'account' | 'export' | 'avatar';
+  'signup' | 'login' | 'comment' | 'like' | 'share' | 'report' | 'upload' | 'events' | 'account' | 'export' | 'avatar' | 'search';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -542,6 +545,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       account: { user: e.RATE_LIMIT_ACCOUNT_PER_USER, ip: e.RATE_LIMIT_ACCOUNT_PER_IP },
       export: { user: e.RATE_LIMIT_EXPORT_PER_USER, ip: e.RATE_LIMIT_EXPORT_PER_IP },
       avatar: { user: e.RATE_LIMIT_AVATAR_PER_USER, ip: e.RATE_LIMIT_AVATAR_PER_IP },
+      search: { user: e.RATE_LIMIT_SEARCH_PER_USER, ip: e.RATE_LIMIT_SEARCH_PER_IP },
     },
     jobs: {
       concurrency: e.WORKER_CONCURRENCY,

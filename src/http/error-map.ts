@@ -43,10 +43,15 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The video has no renditions yet (or any more): a cover frame waits for processing.
   video_not_ready: 409,
   cover_time_out_of_range: 422,
+  publish_time_invalid: 400,
+  already_published: 409,
   user_not_found: 404,
   cannot_follow_self: 400,
+  cannot_mark_own_video: 400,
   comment_not_found: 404,
   comments_disabled: 403,
+  // Someone else's liked videos, while they keep them private (the default).
+  liked_videos_private: 403,
   invalid_image: 422,
   image_dimensions_too_large: 413,
   image_processing_busy: 503,

@@ -16,6 +16,7 @@ const WHAT: Record<RateLimitedAction, string> = {
   account: 'password checks',
   export: 'data exports',
   avatar: 'avatar uploads',
+  search: 'searches',
 };
 
 /**

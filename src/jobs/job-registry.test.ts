@@ -45,6 +45,8 @@ describe('job registry', () => {
       'account.purge',
       'webhook.deliver',
       'retention',
+      'video.publish',
+      'video.cover',
     ]);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
@@ -54,6 +56,10 @@ describe('job registry', () => {
     expect(dedupeKeyOf(JOBS.purgeAccount, { userId: 'u1' })).toBe('purge-account:u1');
     expect(dedupeKeyOf(JOBS.deliverWebhook, { deliveryId: 'd1', endpointId: 'e1', attempt: 2 })).toBe('webhook:d1:2');
     expect(dedupeKeyOf(JOBS.retention, {})).toBe('retention');
+    expect(dedupeKeyOf(JOBS.publishVideo, { videoId: 'abc', publishAt: '2030-01-01T00:00:00.000Z' })).toBe(
+      'publish:abc:2030-01-01T00:00:00.000Z',
+    );
+    expect(dedupeKeyOf(JOBS.applyCover, { videoId: 'abc' })).toBe('cover:abc');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -67,6 +73,8 @@ describe('job registry', () => {
       purgeAccount: async () => void seen.push('purge account'),
       deliverWebhook: async () => void seen.push('deliver webhook'),
       retention: async () => void seen.push('retention'),
+      publishVideo: async () => void seen.push('publish video'),
+      applyCover: async () => void seen.push('apply cover'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -76,17 +84,19 @@ describe('job registry', () => {
 
     const off = recordingQueue();
     const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0', RETENTION_INTERVAL_SEC: '0' };
-    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(4);
+    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(6);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
       ['account.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
       ['webhook.deliver', { concurrency: 4, leaseMs: 20_000, pollMs: 500 }],
+      ['video.publish', { concurrency: 2, leaseMs: 20_000, pollMs: 1000 }],
+      ['video.cover', { concurrency: 1, leaseMs: 20_000, pollMs: 1000, backoff: { baseMs: 1000, maxMs: 30_000 } }],
     ]);
-    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver']);
+    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver', 'video.publish', 'video.cover']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(7);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(9);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
@@ -99,7 +109,7 @@ describe('job registry', () => {
         handlers,
         settings({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
       ),
-    ).toHaveLength(4);
+    ).toHaveLength(6);
 
     await on.worked[0]!.handler(job({ videoId: 'v1', extra: 'ignored' }), ctx);
     expect(seen).toEqual(['process v1']);

@@ -3,6 +3,7 @@ import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
 import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
+import { applyCoverJob, publishVideoJob } from '../modules/videos/publication.job.js';
 import { deliverWebhookJob } from '../modules/webhooks/deliver-webhook.job.js';
 import type { JobHandler, JobQueue, JobWorker } from '../ports/job-queue.js';
 import { retentionJob } from './retention.js';
@@ -23,6 +24,8 @@ export const JOBS = {
   purgeAccount: purgeAccountJob,
   deliverWebhook: deliverWebhookJob,
   retention: retentionJob,
+  publishVideo: publishVideoJob,
+  applyCover: applyCoverJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

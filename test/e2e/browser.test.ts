@@ -172,7 +172,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       const tile = page.getByTestId('profile-page').locator(`[data-testid="grid-video"][data-video-id="${videoId}"]`);
       await tile.waitFor();
       await tile.click();
-      await expect.poll(() => page.url()).toBe(`${baseUrl}/v/${videoId}`);
+      // The link carries the grid it was opened from (issue 13: the feed swipes through that grid).
+      await expect.poll(() => page.url()).toBe(`${baseUrl}/v/${videoId}?from=${encodeURIComponent(`@${username}`)}`);
       const mine = item(page, 'feed-video-page', videoId);
       await waitPlaying(page, 'feed-video-page', videoId, 0.5);
       // hls.js chose a rendition (its level switch marks the element) and plays through MSE.
@@ -237,6 +238,17 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
 
     try {
       // An anonymous viewer's For You has the new video: caption as literal text with links, and it plays.
+      // The recommender's pool refreshes in the background after a publish (the first request after it still
+      // gets the previous pool): wait until it holds the video, as a viewer arriving a moment later would find it.
+      await expect
+        .poll(
+          async () =>
+            (await api('GET', '/api/v1/feed/for-you?limit=30', { headers: { 'x-device-id': 'browser-test-pool-probe' } })).body.items.some(
+              (v: { id: string }) => v.id === videoId,
+            ),
+          { timeout: 15_000 },
+        )
+        .toBe(true);
       await page.goto(baseUrl);
       const mine = item(page, 'feed', videoId);
       await mine.waitFor({ timeout: 30_000 });

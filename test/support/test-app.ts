@@ -37,6 +37,7 @@ export const RAISED_RATE_LIMITS: Record<string, string> = {
       'ACCOUNT',
       'EXPORT',
       'AVATAR',
+      'SEARCH',
     ].flatMap((name) =>
       name.includes('_PER_')
         ? [[`RATE_LIMIT_${name}`, '100000/1m']]

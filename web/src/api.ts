@@ -247,6 +247,13 @@ export const endpoints = {
         ? client.PUT('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers })
         : client.DELETE('/api/v1/videos/{id}/bookmark', { params: { path: id(videoId) }, headers }),
     ),
+  /** "Not interested" (issue 13): a strong negative for the viewer's For You; `false` undoes it. */
+  notInterested: (videoId: string, on: boolean) =>
+    call('required', (headers) =>
+      on
+        ? client.POST('/api/v1/videos/{id}/not-interested', { params: { path: id(videoId) }, headers })
+        : client.DELETE('/api/v1/videos/{id}/not-interested', { params: { path: id(videoId) }, headers }),
+    ),
   share: (videoId: string) =>
     call('optional', (headers) => client.POST('/api/v1/videos/{id}/share', { params: { path: id(videoId) }, headers })),
   comments: (videoId: string, opts: { parentId?: string; cursor?: string | null; limit?: number } = {}) =>
@@ -297,6 +304,21 @@ export const endpoints = {
         ? client.PUT('/api/v1/users/{username}/block', { params: { path: { username } }, headers })
         : client.DELETE('/api/v1/users/{username}/block', { params: { path: { username } }, headers }),
     ),
+  /** The videos someone liked (their own always; others' once they made them public). */
+  likedVideos: (username: string, cursor?: string | null, limit = 18) =>
+    call('optional', (headers) =>
+      client.GET('/api/v1/users/{username}/liked', { params: { path: { username }, query: pageOf(limit, cursor) }, headers }),
+    ),
+  followList: (username: string, side: 'followers' | 'following', cursor?: string | null, limit = 20) =>
+    call('optional', (headers) =>
+      side === 'followers'
+        ? client.GET('/api/v1/users/{username}/followers', { params: { path: { username }, query: pageOf(limit, cursor) }, headers })
+        : client.GET('/api/v1/users/{username}/following', { params: { path: { username }, query: pageOf(limit, cursor) }, headers }),
+    ),
+  bookmarks: (cursor?: string | null, limit = 18) =>
+    call('required', (headers) => client.GET('/api/v1/me/bookmarks', { params: { query: pageOf(limit, cursor) }, headers })),
+  updatePrivacy: (patch: Schemas['UpdatePrivacy']) =>
+    call('required', (headers) => client.PATCH('/api/v1/me/privacy', { body: patch, headers })),
   updateMe: (patch: Schemas['UpdateProfile']) => call('required', (headers) => client.PATCH('/api/v1/me', { body: patch, headers })),
   /** Raw image bytes, sent as they are. */
   setAvatar: (image: Blob) =>
@@ -318,6 +340,10 @@ export const endpoints = {
   // Discovery
   search: (q: string, limit = 20, signal?: AbortSignal) =>
     call('optional', (headers) => client.GET('/api/v1/search', { params: { query: { q, limit } }, headers, signal })),
+  suggest: (q: string, signal?: AbortSignal, limit = 5) =>
+    call('optional', (headers) => client.GET('/api/v1/search/suggest', { params: { query: { q, limit } }, headers, signal })),
+  searchTrending: (limit = 10) =>
+    call('optional', (headers) => client.GET('/api/v1/search/trending', { params: { query: { limit } }, headers })),
   hashtag: (tag: string, cursor?: string | null, limit = 18) =>
     call('optional', (headers) =>
       client.GET('/api/v1/hashtags/{tag}/videos', { params: { path: { tag }, query: pageOf(limit, cursor) }, headers }),

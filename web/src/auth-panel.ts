@@ -106,6 +106,7 @@ export class AuthPanel {
       { class: 'sheet-form' },
       h('p', { class: 'account-line' }, icon('user'), h('span', {}, 'Signed in as ', this.accountName)),
       this.profileLink,
+      h('a', { class: 'btn btn-block', attrs: { href: '/saved', 'data-testid': 'account-saved' } }, icon('bookmark'), 'Saved videos'),
       h('a', { class: 'btn btn-block', attrs: { href: '/settings', 'data-testid': 'account-settings' } }, icon('settings'), 'Edit profile'),
       this.accountError,
       this.logoutButton,

@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import type { VideoView } from './types.js';
+import './caption.css';
 
 // The server's rules (src/modules/videos/caption.ts): a tag starts after a non-word character and
 // runs over letters, digits and "_"; a mention is a username after a non-word, non-"@" character.
@@ -38,6 +39,47 @@ export function captionNodes(view: Pick<VideoView, 'caption' | 'hashtags' | 'men
   }
   if (last < text.length) out.push(document.createTextNode(text.slice(last)));
   return out;
+}
+
+let captionIds = 0;
+
+/**
+ * A slide's caption: clamped to a few lines, with "more" when the clamp hides
+ * something (and "less" once open). Tapping the caption or its button opens or
+ * closes it and never reaches the video under it (no pause); its links still go.
+ */
+export function captionBlock(view: Pick<VideoView, 'caption' | 'hashtags' | 'mentions'>): HTMLElement | null {
+  if (!view.caption) return null;
+  const id = `caption-${++captionIds}`;
+  const text = h('p', { class: 'slide-caption', attrs: { id, 'data-testid': 'caption', dir: 'auto' } }, ...captionNodes(view));
+  const toggle = h(
+    'button',
+    {
+      class: 'caption-toggle',
+      attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': id, 'data-testid': 'caption-more', hidden: true },
+    },
+    'more',
+  );
+  const box = h('div', { class: 'caption-box' }, text, toggle);
+  let open = false;
+  const set = (next: boolean) => {
+    open = next;
+    box.classList.toggle('is-open', open);
+    toggle.textContent = open ? 'less' : 'more';
+    toggle.setAttribute('aria-expanded', String(open));
+    if (!open) text.scrollTop = 0;
+  };
+  toggle.addEventListener('click', () => set(!open));
+  text.addEventListener('click', (ev) => {
+    if ((ev.target as Element | null)?.closest?.('a')) return;
+    if (!toggle.hidden) set(!open);
+  });
+  // "more" only when the clamp hides something: measured once laid out, and again when the width changes.
+  const measure = () => {
+    if (!open && text.clientHeight > 0) toggle.hidden = text.scrollHeight <= text.clientHeight + 1;
+  };
+  if (typeof ResizeObserver === 'function') new ResizeObserver(measure).observe(text);
+  return box;
 }
 
 /** 1234 → "1.2K", 1_500_000 → "1.5M". */

@@ -11,6 +11,8 @@ import './edit-video.css';
 import { COVER_STEP_MS, editPatch, formatCoverTime, initialCoverMs } from './edit-video-model.js';
 import type { VideoView, Visibility } from './types.js';
 import { MAX_CAPTION, VISIBILITIES } from './video-options.js';
+import { creatorStatsList } from './studio/creator-stats.js';
+import { studioApi } from './studio/studio-api.js';
 
 const FOCUSABLE = 'button, input, textarea, select, a[href], [tabindex]:not([tabindex="-1"])';
 
@@ -141,10 +143,27 @@ export function openEditVideo(view: VideoView, onSaved: (updated: VideoView) => 
     coverField.append(h('p', { class: 'field-hint' }, 'You can pick a cover once the video is ready.'));
   }
 
+  // ----- the owner's numbers (read fresh; the sheet works without them)
+  const statsField = h(
+    'div',
+    { class: 'field', attrs: { 'data-testid': 'edit-stats' } },
+    h('span', { class: 'field-label' }, view.publication === 'draft' ? 'Stats · draft, only you can see it' : 'Stats'),
+  );
+  const statsLoading = new AbortController();
+  if (view.status === 'ready') {
+    studioApi.stats(view.id, statsLoading.signal).then(
+      (s) => statsField.append(creatorStatsList(s)),
+      () => statsField.remove(),
+    );
+  } else {
+    statsField.remove();
+  }
+
   const error = h('p', { class: 'form-error', attrs: { role: 'alert', 'data-testid': 'edit-error' } });
   const cancel = h('button', { class: 'btn', attrs: { type: 'button', 'data-testid': 'edit-cancel' } }, 'Cancel');
   const save = h('button', { class: 'btn btn-primary', attrs: { type: 'submit', 'data-testid': 'edit-save' } }, 'Save');
   form.append(
+    statsField,
     h('div', { class: 'field' }, h('label', { class: 'field-label', attrs: { for: 'edit-caption' } }, 'Caption'), caption, count),
     h('fieldset', { class: 'reasons' }, h('legend', { class: 'field-label' }, 'Who can watch'), ...radios),
     h(
@@ -163,6 +182,7 @@ export function openEditVideo(view: VideoView, onSaved: (updated: VideoView) => 
   closeOnBackdrop(dialog);
   trapFocus(dialog);
   dialog.addEventListener('close', () => {
+    statsLoading.abort();
     if (preview) {
       preview.removeAttribute('src');
       preview.load();

@@ -1,8 +1,9 @@
 import { endpoints, messageOf, session } from './api.js';
-import { captionNodes, compactCount, countOf } from './caption.js';
+import { captionBlock, compactCount, countOf } from './caption.js';
 import type { AppContext } from './context.js';
 import { h, icon, setText, toast } from './dom.js';
 import { WatchSession } from './events.js';
+import { attachLongPress } from './long-press.js';
 import { Player } from './player.js';
 import type { Page, VideoView } from './types.js';
 
@@ -79,7 +80,7 @@ function setTabbable(slide: HTMLElement, on: boolean): void {
 }
 
 function captionElement(view: VideoView): HTMLElement | null {
-  return view.caption ? h('p', { class: 'slide-caption', attrs: { 'data-testid': 'caption', dir: 'auto' } }, ...captionNodes(view)) : null;
+  return captionBlock(view);
 }
 
 /**
@@ -219,6 +220,44 @@ export class Feed {
     if (this.slides.length === 0 && this.exhausted) this.showStatus('empty');
   }
 
+  /**
+   * One video leaves the feed (the viewer is "Not interested"): the next one takes its place.
+   * Returns how to put it back where it was (undo), or null when the feed does not hold it.
+   */
+  removeVideo(videoId: string): (() => void) | null {
+    const index = this.slides.findIndex((s) => s.view.id === videoId);
+    if (index < 0) return null;
+    const slide = this.slides[index]!;
+    const wasActive = slide === this.active;
+    slide.player?.detach();
+    this.io.unobserve(slide.el);
+    this.ratios.delete(slide.el);
+    slide.el.remove();
+    this.slides.splice(index, 1);
+    if (wasActive) {
+      this.endWatch();
+      this.active = null;
+      const next = this.slides[index] ?? this.slides[index - 1];
+      if (next && this.visible) this.setActive(next);
+    }
+    if (this.slides.length === 0) {
+      if (this.exhausted) this.showStatus('empty');
+      else void this.loadMore();
+    }
+    return () => {
+      if (this.slides.includes(slide) || this.slides.some((s) => s.view.id === videoId)) return;
+      const at = Math.min(index, this.slides.length);
+      this.list.insertBefore(slide.el, this.slides[at]?.el ?? null);
+      this.slides.splice(at, 0, slide);
+      this.io.observe(slide.el);
+      this.showStatus(null);
+      if (wasActive && this.visible) {
+        slide.el.scrollIntoView({ block: 'start' });
+        this.setActive(slide);
+      }
+    };
+  }
+
   /** Its owner edited a video: caption, cover and playback URLs (visibility decides plain or signed) change in place. */
   updateVideo(updated: VideoView): void {
     for (const s of this.slides) {
@@ -226,7 +265,7 @@ export class Feed {
       const before = s.view;
       s.view = { ...updated, stats: updated.stats ?? before.stats, viewer: updated.viewer ?? before.viewer };
       const meta = s.el.querySelector('.slide-meta');
-      meta?.querySelector('.slide-caption')?.remove();
+      meta?.querySelector('.caption-box')?.remove();
       const caption = captionElement(updated);
       if (caption) meta?.append(caption);
       s.el.setAttribute('aria-label', videoLabel(s.view));
@@ -449,6 +488,8 @@ export class Feed {
     }
 
     tapLayer.addEventListener('click', (ev) => this.onTap(slide, ev));
+    // Long-press (touch or mouse): the video's options ("Not interested" first); that press neither pauses nor likes.
+    attachLongPress(tapLayer, () => this.ctx.openVideoMenu(slide.view));
     muteButton.addEventListener('click', () => this.ctx.sound.toggle());
     likeButton.addEventListener('click', () => this.toggleLike(slide));
     followButton.addEventListener('click', () => this.follow(slide));

@@ -4,6 +4,7 @@ import { Sound, type AppContext } from './context.js';
 import { h, icon, toast } from './dom.js';
 import { EventQueue } from './events.js';
 import { Feed, type FeedSource } from './feed.js';
+import { gridSource, parseContext, type GridContext } from './grid-context.js';
 import { errorState, pageHeader } from './pages/common.js';
 import { preloadHls } from './player.js';
 import { interceptLinks, parseRoute, type Route } from './router.js';
@@ -22,6 +23,8 @@ function start(root: HTMLElement): void {
   const events = new EventQueue();
   const sound = new Sound();
   const feeds = new Set<Feed>();
+  /** Videos the viewer said "Not interested" in this visit: For You's trending tail leaves them out too. */
+  const notInterested = new Set<string>();
 
   const requireLogin = (then: () => void, notice?: string) => {
     if (session.user) then();
@@ -49,6 +52,15 @@ function start(root: HTMLElement): void {
             onDeleted: () => navigate('/', true),
             onEdited: (updated) => {
               for (const f of feeds) f.updateVideo(updated);
+            },
+            // "Not interested": out of every feed (and of For You's trending tail) until undone.
+            onNotInterested: (videoId) => {
+              notInterested.add(videoId);
+              const undos = [...feeds].map((f) => f.removeVideo(videoId));
+              return () => {
+                notInterested.delete(videoId);
+                for (const undo of undos) undo?.();
+              };
             },
           }),
         (err: unknown) => toast(messageOf(err), 'error'),
@@ -139,9 +151,15 @@ function start(root: HTMLElement): void {
         return { items: page.items, nextCursor: page.nextCursor ? `fy:${page.nextCursor}` : 'tr:' };
       }
       const page = await endpoints.trending(PAGE_SIZE, cursor.slice(3) || null);
-      return { items: page.items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
+      const items = page.items.filter((v) => !notInterested.has(v.id));
+      return { items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
     },
-    empty: { title: 'No videos yet', text: 'Be the first: tap + to upload a short video.' },
+    // An empty instance: the first thing to do is upload, so say so with a real button.
+    empty: {
+      title: 'No videos yet',
+      text: 'Nobody has posted here yet. Be the first: upload a short video.',
+      action: { label: 'Upload the first video', run: () => navigate('/upload') },
+    },
   };
   const followingSource: FeedSource = {
     load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
@@ -179,21 +197,47 @@ function start(root: HTMLElement): void {
   let current: Route = { name: 'not-found' };
   let pageCleanup: (() => void) | null = null;
   let renderToken = 0;
+  /** The URL (path + query) of the page mounted in pageHost, if any. */
+  let pageKey: string | null = null;
+  /**
+   * A grid page left for one of its videos: kept alive, detached, so going back shows it as it
+   * was (its loaded pages, scrolled where it was) instead of loading it again from the top.
+   */
+  let parked: { key: string; nodes: Node[]; cleanup: (() => void) | null; scrollTop: number; title: string } | null = null;
+  let contextBack: HTMLElement | null = null;
 
   const show = async (route: Route) => {
     const token = ++renderToken;
     current = route;
     const isFeed = route.name === 'for-you' || route.name === 'following' || route.name === 'video';
-    topbar.hidden = !isFeed;
+    const context = route.name === 'video' ? parseContext(route.from) : null;
+    // A video in a grid's context has a back button instead of the feed tabs.
+    topbar.hidden = !isFeed || !!context;
     feedNav.hidden = !isFeed;
     currentFeed = null;
+    contextBack?.remove();
+    contextBack = null;
     forYouTab.setAttribute('aria-current', route.name === 'for-you' ? 'page' : 'false');
     followingTab.setAttribute('aria-current', route.name === 'following' ? 'page' : 'false');
     for (const f of feeds) f.hide();
-    pageCleanup?.();
+    if (context && pageKey !== null) {
+      parked?.cleanup?.();
+      parked = {
+        key: pageKey,
+        nodes: [...pageHost.childNodes],
+        cleanup: pageCleanup,
+        scrollTop: pageHost.scrollTop,
+        title: document.title,
+      };
+    } else pageCleanup?.();
     pageCleanup = null;
+    pageKey = null;
     pageHost.replaceChildren();
     pageHost.hidden = isFeed;
+    if (parked && route.name !== 'video' && parked.key !== location.pathname + location.search) {
+      parked.cleanup?.();
+      parked = null;
+    }
     if (route.name !== 'video') {
       dropFeed(videoFeed);
       videoFeed = null;
@@ -230,8 +274,15 @@ function start(root: HTMLElement): void {
       if (token !== renderToken) return;
       document.title = view.caption ? `${view.caption.slice(0, 60)} · Curta` : `@${view.author.username} · Curta`;
       dropFeed(videoFeed);
-      // This video, then For You after it.
-      videoFeed = makeFeed(forYouSource, 'Video', 'feed-video-page', [view], `Video by @${view.author.username}`);
+      // This video, then the grid it was opened from (in the grid's order), or For You after it.
+      const heading = `Video by @${view.author.username}`;
+      videoFeed = context
+        ? makeFeed(gridSource(context, view.id), contextLabel(context), 'feed-video-page', [view], heading)
+        : makeFeed(forYouSource, 'Video', 'feed-video-page', [view], heading);
+      if (context) {
+        contextBack = contextBackButton(context);
+        views.append(contextBack);
+      }
       videoFeed.show();
       currentFeed = videoFeed;
       videoFeed.el.focus({ preventScroll: true });
@@ -242,6 +293,18 @@ function start(root: HTMLElement): void {
       pageHost.replaceChildren(notFound('This page does not exist.'));
       return;
     }
+    if (parked?.key === location.pathname + location.search) {
+      // Back from a video of this grid: the page as it was.
+      const p = parked;
+      parked = null;
+      document.title = p.title;
+      pageHost.replaceChildren(...p.nodes);
+      pageHost.scrollTop = p.scrollTop;
+      pageCleanup = p.cleanup;
+      pageKey = p.key;
+      (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+      return;
+    }
     const mount = await loadPage(route).catch((err: unknown) => {
       // The page's code did not arrive (offline): say so where the page would be, with a retry.
       if (token === renderToken) pageHost.replaceChildren(errorState(err, () => void show(route), { page: true }));
@@ -249,7 +312,29 @@ function start(root: HTMLElement): void {
     });
     if (!mount || token !== renderToken) return;
     pageCleanup = mount(pageHost, ctx, route);
+    pageKey = location.pathname + location.search;
     (pageHost.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
+    const saved = (history.state as { pageScroll?: unknown } | null)?.pageScroll;
+    if (typeof saved === 'number' && saved > 0) restoreScroll(saved, token);
+  };
+
+  /**
+   * Back to a page that was mounted again (after a reload): scrolled where it was, once its
+   * content is there (a grid loads its next pages as its end comes into view), for a few
+   * seconds at most, and never against the viewer's own scrolling.
+   */
+  const restoreScroll = (target: number, token: number) => {
+    const deadline = performance.now() + 5000;
+    let stopped = false;
+    const stop = () => (stopped = true);
+    for (const type of ['wheel', 'pointerdown', 'keydown', 'touchstart'] as const)
+      pageHost.addEventListener(type, stop, { once: true, passive: true });
+    const step = () => {
+      if (stopped || token !== renderToken) return;
+      pageHost.scrollTop = target;
+      if (Math.abs(pageHost.scrollTop - target) > 1 && performance.now() < deadline) requestAnimationFrame(step);
+    };
+    step();
   };
 
   const navigate = (path: string, replace = false) => {
@@ -258,6 +343,10 @@ function start(root: HTMLElement): void {
       // Tapping the tab you're on: back to the top of it.
       void show(parseRoute(location));
       return;
+    }
+    // The page being left remembers how far it was scrolled (pages scroll in pageHost, not the window), for back.
+    if (!replace && pageKey !== null && !pageHost.hidden) {
+      history.replaceState({ ...(history.state as object | null), pageScroll: pageHost.scrollTop }, '');
     }
     if (replace) history.replaceState(history.state, '', path);
     else history.pushState({ curta: true }, '', path);
@@ -312,6 +401,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/discover.js')).mountDiscover;
       case 'settings':
         return (await import('./pages/settings.js')).mountSettings;
+      case 'saved':
+        return (await import('./pages/saved.js')).mountSaved;
       case 'upload':
         return mountUpload;
       default:
@@ -336,6 +427,30 @@ function start(root: HTMLElement): void {
       gone = true;
       cleanup?.();
     };
+  };
+
+  /** Back from a video opened from a grid: to the grid (history when the app pushed it, else its page). */
+  const contextBackButton = (c: GridContext): HTMLElement => {
+    const back = h(
+      'button',
+      {
+        class: 'round-btn context-back',
+        attrs: { type: 'button', 'aria-label': `Back to ${contextLabel(c)}`, 'data-testid': 'context-back' },
+      },
+      icon('back'),
+    );
+    back.addEventListener('click', () => {
+      if ((history.state as { curta?: boolean } | null)?.curta) history.back();
+      else
+        navigate(
+          c.kind === 'user'
+            ? `/@${encodeURIComponent(c.username)}`
+            : c.kind === 'tag'
+              ? `/tag/${encodeURIComponent(c.tag)}`
+              : `/search?q=${encodeURIComponent(c.q)}`,
+        );
+    });
+    return back;
   };
 
   /** Why a video's page can't show it: for followers only (with a follow button), offline, or not there. */
@@ -379,6 +494,11 @@ function start(root: HTMLElement): void {
   };
 
   void show(parseRoute(location));
+}
+
+function contextLabel(c: GridContext): string {
+  if (c.kind === 'user') return `@${c.username}'s videos`;
+  return c.kind === 'tag' ? `#${c.tag}` : `Search: ${c.q}`;
 }
 
 function authorOf(details: unknown): string | null {

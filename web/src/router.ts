@@ -2,12 +2,14 @@
 export type Route =
   | { name: 'for-you' }
   | { name: 'following' }
-  | { name: 'video'; id: string }
+  /** `from`: the grid it was opened from (grid-context.ts), so the feed swipes through that grid. */
+  | { name: 'video'; id: string; from?: string }
   | { name: 'profile'; username: string }
   | { name: 'tag'; tag: string }
   | { name: 'search'; q: string }
   | { name: 'settings' }
   | { name: 'upload' }
+  | { name: 'saved' }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -30,10 +32,12 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   if (path === '/settings') return { name: 'settings' };
   if (path === '/upload') return { name: 'upload' };
+  if (path === '/saved') return { name: 'saved' };
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);
-    return id ? { name: 'video', id } : { name: 'not-found' };
+    const from = params.get('from');
+    return id ? { name: 'video', id, ...(from ? { from } : {}) } : { name: 'not-found' };
   }
   m = /^\/@([^/]+)$/.exec(path) ?? /^\/u\/([^/]+)$/.exec(path);
   if (m) {

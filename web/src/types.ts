@@ -15,6 +15,7 @@ export type Profile = Schemas['Profile'];
 export type UserSummary = Schemas['UserSummary'];
 export type CommentView = Schemas['Comment'];
 export type SearchResult = Schemas['SearchResult'];
+export type FollowListItem = Schemas['FollowPage']['items'][number];
 export type ReportReason = Schemas['CreateReport']['reason'];
 export type ReportTargetType = Schemas['CreateReport']['targetType'];
 export type UploadInstructions = Schemas['UploadInstructions'];

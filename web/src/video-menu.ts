@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 import { h, icon, setText, toast } from './dom.js';
 import { copyText } from './feed.js';
 import type { Profile, ReportReason, ReportTargetType, VideoView } from './types.js';
+import './video-menu.css';
 
 const REASONS: Array<[ReportReason, string]> = [
   ['spam', 'Spam or scam'],
@@ -56,7 +57,13 @@ function menuButton(
 export function openVideoMenu(
   view: VideoView,
   ctx: AppContext,
-  hooks: { onBlocked: (userId: string) => void; onDeleted: () => void; onEdited: (updated: VideoView) => void },
+  hooks: {
+    onBlocked: (userId: string) => void;
+    onDeleted: () => void;
+    onEdited: (updated: VideoView) => void;
+    /** The video leaves the feeds; returns how to put it back (undo). */
+    onNotInterested: (videoId: string) => () => void;
+  },
 ): void {
   // Where focus goes back to when a sheet opened from this menu closes (the "…" button).
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -102,6 +109,10 @@ export function openVideoMenu(
     );
   } else {
     body.append(
+      menuButton('Not interested', 'close', 'menu-not-interested', () => {
+        dialog.close();
+        ctx.requireLogin(() => markNotInterested(view, hooks.onNotInterested), 'Log in to tune your For You feed.');
+      }),
       menuButton(
         'Report video',
         'flag',
@@ -124,6 +135,52 @@ export function openVideoMenu(
       ),
     );
   }
+}
+
+/**
+ * "Not interested": the video leaves the feed at once (the request runs meanwhile; a failure
+ * puts it back), with an Undo in the toast that puts it back where it was and tells the server.
+ */
+function markNotInterested(view: VideoView, remove: (videoId: string) => () => void): void {
+  const restore = remove(view.id);
+  let undone = false;
+  const saved = endpoints.notInterested(view.id, true).then(
+    () => true,
+    (err: unknown) => {
+      if (!undone) {
+        undone = true;
+        restore();
+        toast(messageOf(err), 'error');
+      }
+      return false;
+    },
+  );
+  actionToast("Got it: you'll see fewer videos like this.", 'Undo', () => {
+    if (undone) return;
+    undone = true;
+    restore();
+    void saved.then((ok) => {
+      if (ok) endpoints.notInterested(view.id, false).catch((err: unknown) => toast(messageOf(err), 'error'));
+    });
+  });
+}
+
+/** A toast with one action button (Undo); it stays a little longer than a plain one, and goes when used. */
+function actionToast(message: string, label: string, run: () => void): void {
+  let region = document.getElementById('toasts');
+  if (!region) {
+    region = h('div', { attrs: { id: 'toasts', class: 'toasts', role: 'status', 'aria-live': 'polite' } });
+    document.body.appendChild(region);
+  }
+  const button = h('button', { class: 'toast-action', attrs: { type: 'button', 'data-testid': 'toast-undo' } }, label);
+  const t = h('div', { class: 'toast toast-with-action', attrs: { 'data-testid': 'toast' } }, h('span', {}, message), button);
+  button.addEventListener('click', () => {
+    run();
+    t.remove();
+  });
+  region.appendChild(t);
+  setTimeout(() => t.classList.add('toast-out'), 6500);
+  setTimeout(() => t.remove(), 7000);
 }
 
 /** The "…" sheet of a profile: report or block (or unblock) the account. */

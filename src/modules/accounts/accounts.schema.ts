@@ -78,6 +78,7 @@ export const Profile = responseSchema(
     followingCount: count(),
     likeCount: count().describe("Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`)"),
     videoCount: count().describe('Videos the profile lists for this viewer'),
+    likedVideosPublic: z.boolean().describe('Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked)'),
     createdAt: isoTime,
     viewer: z
       .object({ follows: z.boolean(), blocking: z.boolean() })

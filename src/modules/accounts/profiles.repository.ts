@@ -17,6 +17,8 @@ export interface ProfileRow {
   viewer_follows: boolean;
   /** Whether the viewer the row was read for blocked this user. */
   viewer_blocking: boolean;
+  /** Whether others may see the videos this user liked. */
+  liked_videos_public: boolean;
 }
 
 /**
@@ -38,6 +40,7 @@ export class ProfilesRepository {
     const where = 'username' in by ? 'lower(u.username) = lower($1)' : 'u.id = $1';
     const r = await this.db.query<ProfileRow>(
       `SELECT u.id, u.username, u.display_name, u.bio, u.avatar_key, u.follower_count, u.following_count, u.created_at,
+              u.liked_videos_public,
               (SELECT COALESCE(sum(s.likes), 0)::bigint FROM videos v JOIN video_stats s ON s.video_id = v.id
                WHERE v.owner_id = u.id AND ${listedSql('v', '$2')}) AS like_count,
               EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2::text AND f.followee_id = u.id) AS viewer_follows,
@@ -64,5 +67,18 @@ export class ProfilesRepository {
       [userId, key],
     );
     return r.rows[0]?.old_key ?? null;
+  }
+
+  /** Whether others may see the videos `userId` liked (false for an unknown user). */
+  async likedVideosPublic(userId: string): Promise<boolean> {
+    const r = await this.db.query<{ liked_videos_public: boolean }>('SELECT liked_videos_public FROM users WHERE id = $1', [userId]);
+    return r.rows[0]?.liked_videos_public === true;
+  }
+
+  async setPrivacy(userId: string, patch: { likedVideosPublic?: boolean }): Promise<void> {
+    await this.db.query('UPDATE users SET liked_videos_public = COALESCE($2, liked_videos_public) WHERE id = $1', [
+      userId,
+      patch.likedVideosPublic ?? null,
+    ]);
   }
 }

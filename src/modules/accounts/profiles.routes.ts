@@ -9,6 +9,7 @@ import { withSharedMaxAge } from '../videos/media-urls.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import { Profile, UpdateProfile } from './accounts.schema.js';
 import { AVATAR_CONTENT_TYPES, AVATAR_MAX_BYTES } from './avatar-image.js';
+import { Privacy, UpdatePrivacy } from './profiles.schema.js';
 import type { ProfilesService } from './profiles.service.js';
 
 /** `sharedMaxAgeSec`: how long a proxy or CDN keeps an avatar before asking again (MEDIA_SHARED_MAX_AGE_SEC). */
@@ -54,6 +55,29 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore, sh
       body: UpdateProfile,
       response: Profile,
       handler: async (request) => profiles.update(request.user, request.body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/me/privacy',
+      operationId: 'getPrivacy',
+      tag: 'profiles',
+      summary: 'Your privacy settings',
+      description: 'Who sees what of your activity; each setting is off (private) until you turn it on.',
+      auth: 'user',
+      response: Privacy,
+      handler: async (request) => profiles.privacy(request.user),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/me/privacy',
+      operationId: 'updatePrivacy',
+      tag: 'profiles',
+      summary: 'Change your privacy settings',
+      description: '`likedVideosPublic`: whether others see the videos you liked (the Liked tab on your profile).',
+      auth: 'user',
+      body: UpdatePrivacy,
+      response: Privacy,
+      handler: async (request) => profiles.updatePrivacy(request.user, request.body),
     }),
     defineRoute({
       method: ['GET', 'HEAD'],

@@ -10,6 +10,7 @@ import type { VideoView } from '../videos/videos.schema.js';
 import type { PublicUser } from './user.types.js';
 import type { Profile, UpdateProfileInput, UserSummary } from './accounts.schema.js';
 import { AVATAR_SIZE } from './avatar-image.js';
+import type { Privacy, UpdatePrivacyInput } from './profiles.schema.js';
 import type { ProfileRow, ProfilesRepository } from './profiles.repository.js';
 import type { UserSummaryRow } from './user.types.js';
 
@@ -61,6 +62,20 @@ export class ProfilesService {
     return this.me(user);
   }
 
+  async privacy(user: PublicUser): Promise<Privacy> {
+    return { likedVideosPublic: await this.repo.likedVideosPublic(user.id) };
+  }
+
+  async updatePrivacy(user: PublicUser, patch: UpdatePrivacyInput): Promise<Privacy> {
+    await this.repo.setPrivacy(user.id, patch);
+    return this.privacy(user);
+  }
+
+  /** Whether others may see the videos `userId` liked. */
+  likedVideosPublic(userId: string): Promise<boolean> {
+    return this.repo.likedVideosPublic(userId);
+  }
+
   /** Validates and resizes the image, stores it under a fresh key, then drops the previous one. */
   async setAvatar(user: PublicUser, bytes: Buffer): Promise<Profile> {
     const jpeg = await this.images.squareJpeg(bytes, AVATAR_SIZE);
@@ -88,6 +103,7 @@ export class ProfilesService {
       followingCount: row.following_count,
       likeCount: row.like_count,
       videoCount: await this.videosRepo.countByOwner(row.id, viewer?.id ?? null),
+      likedVideosPublic: row.liked_videos_public,
       createdAt: isoTime(row.created_at),
     };
     if (viewer) profile.viewer = { follows: row.viewer_follows, blocking: row.viewer_blocking };

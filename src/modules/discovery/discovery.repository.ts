@@ -15,6 +15,30 @@ export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/
 const FROM_VIDEOS = 'FROM videos v JOIN users u ON u.id = v.owner_id';
 
 /**
+ * `scored (video_id, score)`: each video's weighted engagement since the
+ * timestamp in `since` (a placeholder), counted as trending counts it.
+ */
+const scoredSince = (since: string): string => {
+  const w = TRENDING_WEIGHTS;
+  return `engagement AS (
+      SELECT video_id, (count(*) FILTER (WHERE address IS NULL) + count(DISTINCT address)) * ${w.views} AS score
+      FROM video_views WHERE created_at > ${since} GROUP BY video_id
+      UNION ALL
+      SELECT video_id, count(*) * ${w.likes} FROM video_likes WHERE created_at > ${since} GROUP BY video_id
+      UNION ALL
+      SELECT video_id, count(*) * ${w.comments} FROM comments WHERE created_at > ${since} GROUP BY video_id
+      UNION ALL
+      SELECT video_id, count(*) * ${w.shares} FROM video_shares WHERE created_at > ${since} GROUP BY video_id
+    ), scored AS (
+      SELECT video_id, sum(score) AS score FROM engagement GROUP BY video_id
+    )`;
+};
+
+export interface TrendingCreatorRow extends UserSummaryRow {
+  follower_count: number;
+}
+
+/**
  * Search, hashtag lists and trending. Everything here lists discoverable
  * videos only (ready and public): unlisted, followers-only and private videos
  * never appear in discovery. Text search is PostgreSQL full-text search with
@@ -110,5 +134,61 @@ export class DiscoveryRepository {
       [since, limit],
     );
     return r.rows.map((row) => row.id);
+  }
+
+  /**
+   * People whose username, or a word of whose display name, starts with
+   * `prefix` (lowercased; LIKE's wildcards in it match only themselves), the
+   * exact username first, then usernames before names, then the most followed.
+   */
+  async suggestUsers(prefix: string, limit: number, viewerId: string | null): Promise<UserSummaryRow[]> {
+    const r = await this.db.query<UserSummaryRow>(
+      `SELECT u.id, u.username, u.display_name, u.avatar_key FROM users u
+       WHERE (lower(u.username) LIKE $1 ESCAPE '\\' OR lower(u.display_name) LIKE $1 ESCAPE '\\'
+              OR lower(u.display_name) LIKE $2 ESCAPE '\\')
+         AND ${userVisibleSql('u', '$5')}
+       ORDER BY lower(u.username) = $3 DESC, lower(u.username) LIKE $1 ESCAPE '\\' DESC, u.follower_count DESC, u.id
+       LIMIT $4`,
+      [likePrefix(prefix), `% ${likePrefix(prefix)}`, prefix, limit, viewerId],
+    );
+    return r.rows;
+  }
+
+  /**
+   * Hashtags of discoverable videos, those whose videos drew the most
+   * engagement since `since` first, then the most used (so a quiet instance
+   * still shows its tags).
+   */
+  async trendingHashtags(since: Date, limit: number): Promise<Array<{ tag: string; videos: number }>> {
+    const r = await this.db.query<{ tag: string; videos: number }>(
+      `WITH ${scoredSince('$1')}
+       SELECT h.tag, count(*)::int AS videos
+       FROM video_hashtags h JOIN videos v ON v.id = h.video_id LEFT JOIN scored s ON s.video_id = v.id
+       WHERE ${discoverableSql('v')}
+       GROUP BY h.tag
+       ORDER BY COALESCE(sum(s.score), 0) DESC, count(*) DESC, h.tag
+       LIMIT $2`,
+      [since, limit],
+    );
+    return r.rows;
+  }
+
+  /**
+   * People with discoverable videos, those whose videos drew the most
+   * engagement since `since` first, then the most followed; banned accounts
+   * never (blocks are per viewer: the service leaves those out).
+   */
+  async trendingCreators(since: Date, limit: number): Promise<TrendingCreatorRow[]> {
+    const r = await this.db.query<TrendingCreatorRow>(
+      `WITH ${scoredSince('$1')}
+       SELECT u.id, u.username, u.display_name, u.avatar_key, u.follower_count
+       FROM users u JOIN videos v ON v.owner_id = u.id LEFT JOIN scored s ON s.video_id = v.id
+       WHERE ${discoverableSql('v')} AND ${userVisibleSql('u')}
+       GROUP BY u.id, u.username, u.display_name, u.avatar_key, u.follower_count
+       ORDER BY COALESCE(sum(s.score), 0) DESC, u.follower_count DESC, u.id
+       LIMIT $2`,
+      [since, limit],
+    );
+    return r.rows;
   }
 }

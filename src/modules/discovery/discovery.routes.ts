@@ -1,7 +1,16 @@
 import { PageQuery } from '../../lib/http/api-schemas.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { VideoPage } from '../videos/videos.schema.js';
-import { HashtagPage, SearchQuery, SearchResult, TagParams } from './discovery.schema.js';
+import {
+  HashtagPage,
+  SearchQuery,
+  SearchResult,
+  SearchSuggestions,
+  SearchTrending,
+  SuggestQuery,
+  TagParams,
+  TrendingQuery,
+} from './discovery.schema.js';
 import type { DiscoveryService } from './discovery.service.js';
 
 // Anonymous answers are the same for every anonymous viewer: a shared cache may keep them briefly.
@@ -15,10 +24,43 @@ export function discoveryRoutes(discovery: DiscoveryService): AnyRoute[] {
       summary: 'Search people, videos and hashtags',
       description: 'Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.',
       auth: 'optional',
+      rateLimit: 'search',
       query: SearchQuery,
       response: SearchResult,
       cache: 'public-for-anonymous',
       handler: async (request) => discovery.search(request.user, request.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/search/suggest',
+      operationId: 'suggestSearch',
+      tag: 'discovery',
+      summary: 'Suggestions while typing',
+      description:
+        'People whose username or a word of whose name starts with `q` (a leading "@" asks for people only) and hashtags ' +
+        'starting with it (a leading "#" asks for hashtags only). A prefix, never a pattern: "%" and "_" match themselves. ' +
+        'Counted against the search rate limit.',
+      auth: 'optional',
+      rateLimit: 'search',
+      query: SuggestQuery,
+      response: SearchSuggestions,
+      cache: 'public-for-anonymous',
+      handler: async (request) => discovery.suggest(request.user, request.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/search/trending',
+      operationId: 'searchTrending',
+      tag: 'discovery',
+      summary: 'Trending hashtags and creators',
+      description:
+        'What search shows before anything is typed: hashtags and people whose public videos drew the most engagement in the ' +
+        'last 72 h, then the most used tags and most followed people; minus anyone in a block with a signed-in viewer.',
+      auth: 'optional',
+      query: TrendingQuery,
+      response: SearchTrending,
+      cache: 'public-for-anonymous',
+      handler: async (request) => discovery.trendingTopics(request.user, request.query.limit),
     }),
     defineRoute({
       method: 'GET',

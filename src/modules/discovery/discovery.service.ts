@@ -12,7 +12,7 @@ import { isDiscoverable } from '../videos/visibility.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { VideoView } from '../videos/videos.schema.js';
 import type { DiscoveryRepository } from './discovery.repository.js';
-import type { SearchParams, SearchResult } from './discovery.schema.js';
+import type { SearchParams, SearchResult, SearchSuggestions, SearchTrending, SuggestParams, TrendingCreator } from './discovery.schema.js';
 
 export interface DiscoveryOptions {
   /** How far back engagement counts for trending. */
@@ -21,12 +21,15 @@ export interface DiscoveryOptions {
   trendingTtlMs: number;
   /** How many videos one ranking holds. */
   trendingSize: number;
+  /** How many trending hashtags and creators one shared list holds (each viewer gets it minus their blocks). */
+  trendingListSize: number;
 }
 
 export const DEFAULT_DISCOVERY_OPTIONS: DiscoveryOptions = {
   trendingWindowMs: 72 * 3600_000,
   trendingTtlMs: 30_000,
   trendingSize: 500,
+  trendingListSize: 50,
 };
 
 export class DiscoveryService {
@@ -93,6 +96,48 @@ export class DiscoveryService {
     return {
       items: await this.videos.present(rows, viewer),
       nextCursor: next < ranking.length ? encodeOffsetCursor(next) : null,
+    };
+  }
+
+  /**
+   * What to suggest while someone types: people whose username or name
+   * starts with the text, and hashtags that start with it. The text is a
+   * prefix only (LIKE's `%` and `_` in it match themselves).
+   */
+  async suggest(viewer: PublicUser | null, params: SuggestParams): Promise<SearchSuggestions> {
+    const q = params.q;
+    const userPrefix = q.replace(/^@/, '').toLowerCase();
+    const tagPrefix = q.includes(' ') ? null : normalizeTag(q);
+    const [users, hashtags] = await Promise.all([
+      q.startsWith('#') || !userPrefix ? Promise.resolve([]) : this.repo.suggestUsers(userPrefix, params.limit, viewer?.id ?? null),
+      q.startsWith('@') || !tagPrefix ? Promise.resolve([]) : this.repo.searchHashtags(tagPrefix, params.limit),
+    ]);
+    return { query: q, users: users.map((u) => this.profiles.summary(u)), hashtags };
+  }
+
+  /**
+   * What search shows before anything is typed: trending hashtags and
+   * creators. One list is computed for everyone per `trendingTtlMs` (and again
+   * when the public feed changes); each viewer gets it minus the people in a
+   * block with them, and minus themselves.
+   */
+  async trendingTopics(viewer: PublicUser | null, limit: number): Promise<SearchTrending> {
+    const generation = (await this.cache.get<number>(FEED_GENERATION_KEY)) ?? 0;
+    const since = () => new Date(Date.now() - this.opts.trendingWindowMs);
+    const size = this.opts.trendingListSize;
+    const [hashtags, creators, blocked] = await Promise.all([
+      this.cache.getOrLoad(`trending-tags:${generation}`, this.opts.trendingTtlMs, () => this.repo.trendingHashtags(since(), size)),
+      this.cache.getOrLoad(`trending-creators:${generation}`, this.opts.trendingTtlMs, async () =>
+        (await this.repo.trendingCreators(since(), size)).map((row): TrendingCreator => ({
+          ...this.profiles.summary(row),
+          followerCount: row.follower_count,
+        })),
+      ),
+      viewer && this.blockedIds ? this.blockedIds(viewer.id) : Promise.resolve(null),
+    ]);
+    return {
+      hashtags: hashtags.slice(0, limit),
+      creators: creators.filter((c) => c.id !== viewer?.id && !blocked?.has(c.id)).slice(0, limit),
     };
   }
 }

@@ -11,6 +11,7 @@ import type { Transcoder } from '../../ports/transcoder.js';
 import { runPipeline } from '../media/pipeline.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideosRepository } from '../videos/videos.repository.js';
+import type { VideoRow } from '../videos/video.types.js';
 import type { ProcessJobPayload } from './process-video.job.js';
 import { videoFailure, type VideoFailure } from './video-lifecycle.js';
 
@@ -30,6 +31,8 @@ export class ProcessingService {
     private readonly log: Logger,
     /** The job lease: a work folder is touched several times per lease while its job runs. */
     private readonly leaseMs: number = 30_000,
+    /** Called once the video is ready (e.g. to cut the cover its owner picked up front). */
+    private readonly afterReady?: (row: VideoRow) => Promise<void>,
   ) {}
 
   /**
@@ -125,6 +128,7 @@ export class ProcessingService {
       await this.videos.replaceRenditions(videoId, result.renditions);
       log.info({ ms: result.durationMs, renditions: result.renditions.length }, 'video ready');
       await this.events.changed(videoId, { feed: true });
+      await this.afterReady?.(ready);
     } catch (err) {
       if (err instanceof MediaError) {
         log.info({ code: err.code, reason: err.message }, 'video rejected');

@@ -10,8 +10,19 @@ import type { VideoView } from '../videos/videos.schema.js';
 import { isDiscoverable } from '../videos/visibility.js';
 import type { CatalogCache, CatalogSnapshot } from './catalog.js';
 import type { LoadedModel, ModelHolder } from './model-store.js';
-import { diversify, fuse, interleave, sampleSubset, sessionAffinity, thompsonOrder, topIndices, type Rng, type Source } from './ranking.js';
-import { viewerKeyOf, type CatalogVideo, type RecsRepository, type ViewerKey } from './recs.repository.js';
+import {
+  diversify,
+  fuse,
+  interleave,
+  notInterestedPenalty,
+  sampleSubset,
+  sessionAffinity,
+  thompsonOrder,
+  topIndices,
+  type Rng,
+  type Source,
+} from './ranking.js';
+import { viewerKeyOf, type CatalogVideo, type NotInterestedMark, type RecsRepository, type ViewerKey } from './recs.repository.js';
 import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
 
 export interface ForYouOptions {
@@ -33,6 +44,8 @@ export interface ForYouOptions {
   affinityStrength: number;
   /** Followed creators' videos younger than this are a source. */
   followingWindowMs: number;
+  /** The viewer's newest "Not interested" marks read per request (each video hidden for good, its author and hashtags down-weighted). */
+  notInterestedMax: number;
 }
 
 export const DEFAULT_FOR_YOU_OPTIONS: ForYouOptions = {
@@ -45,6 +58,7 @@ export const DEFAULT_FOR_YOU_OPTIONS: ForYouOptions = {
   sessionTtlMs: 30 * 60_000,
   affinityStrength: 0.04,
   followingWindowMs: 14 * 24 * 3600_000,
+  notInterestedMax: 1000,
 };
 
 /** How much each source's ranks count in the blend. */
@@ -65,6 +79,8 @@ interface ViewerContext {
   history: HistoryPair[];
   followed: ReadonlySet<string>;
   blocked: ReadonlySet<string>;
+  /** Videos the viewer said "Not interested" in, newest first. */
+  notInterested: readonly NotInterestedMark[];
 }
 
 /**
@@ -74,7 +90,8 @@ interface ViewerContext {
  * rising new videos and the newest uploads, blended by reciprocal-rank fusion
  * with a real-time session affinity; an exploration share of slots goes to
  * new videos on trial (Thompson sampling); then creator/hashtag diversity.
- * Never shown: what the viewer saw recently or earlier in this session, their
+ * Never shown: what the viewer saw recently or earlier in this session, what
+ * they said "Not interested" in (its author and hashtags rank lower), their
  * own videos, people in a block with them, and anything not public, ready and
  * un-withdrawn (re-checked against the database before serving).
  */
@@ -117,6 +134,7 @@ export class ForYouService {
 
     const excluded = new Set(session?.served ?? []);
     for (const p of ctx.history) if (now - p.lastAt < this.opts.seenWindowMs) excluded.add(p.videoId);
+    for (const m of ctx.notInterested) excluded.add(m.videoId);
     const eligible = (v: CatalogVideo | undefined): v is CatalogVideo =>
       v !== undefined && !excluded.has(v.id) && v.ownerId !== ctx.userId && !ctx.blocked.has(v.ownerId);
 
@@ -144,12 +162,13 @@ export class ForYouService {
     catalog: Promise<CatalogSnapshot>,
     now: number,
   ): Promise<ViewerContext> {
-    if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set() };
-    const [raw, followed, blocked, snapshot] = await Promise.all([
+    if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set(), notInterested: [] };
+    const [raw, followed, blocked, snapshot, notInterested] = await Promise.all([
       this.repo.viewerHistory(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),
       viewer.userId ? this.repo.followedAuthors(viewer.userId) : Promise.resolve(new Set<string>()),
       viewer.userId ? this.blockedIds(viewer.userId) : Promise.resolve(new Set<string>()),
       catalog,
+      viewer.userId ? this.repo.notInterestedMarks(viewer.userId, this.opts.notInterestedMax) : Promise.resolve([]),
     ]);
     // Owner and duration from the catalog; the few history videos it lacks (unlisted, private, withdrawn) from the database.
     const missing = new Set<string>();
@@ -157,7 +176,7 @@ export class ForYouService {
     for (const a of raw.actions) if (!snapshot.byId.has(a.videoId)) missing.add(a.videoId);
     const extra = await this.repo.videoFacts([...missing]);
     const history = aggregateHistory(raw.events, raw.actions, (id) => snapshot.byId.get(id) ?? extra.get(id), followed);
-    return { userId: viewer.userId, history, followed, blocked };
+    return { userId: viewer.userId, history, followed, blocked, notInterested };
   }
 
   /** Candidate ids, best first, `length` of them at most (before diversity). */
@@ -196,9 +215,17 @@ export class ForYouService {
       return weight === 0 ? [] : [{ ownerId: p.ownerId, tag: catalog.byId.get(p.videoId)?.tag ?? null, weight }];
     });
     const affinity = sessionAffinity(recent, this.opts.affinityStrength);
-    const ranked = fuse(sources, (id) => affinity(catalog.byId.get(id)!));
-    // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw.
-    const arms = sampleSubset(catalog.arms, ARMS_PER_REQUEST, this.rng).filter((a) => eligible(catalog.byId.get(a.id)));
+    const penalty = notInterestedPenalty(ctx.notInterested);
+    const ranked = fuse(sources, (id) => {
+      const item = catalog.byId.get(id)!;
+      return affinity(item) + penalty(item);
+    });
+    // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw: not those of an
+    // author or hashtag the viewer said "Not interested" to (they keep their lowered place in the ranking).
+    const arms = sampleSubset(catalog.arms, ARMS_PER_REQUEST, this.rng).filter((a) => {
+      const v = catalog.byId.get(a.id);
+      return eligible(v) && penalty(v) === 0;
+    });
     return interleave(ranked, thompsonOrder(arms, this.rng), this.opts.exploreShare, length, this.rng);
   }
 

@@ -19,7 +19,7 @@ export interface HistoryEvent {
 
 export interface HistoryAction {
   videoId: string;
-  kind: 'like' | 'share' | 'comment';
+  kind: 'like' | 'share' | 'comment' | 'not_interested';
   at: Date;
 }
 
@@ -43,4 +43,6 @@ export interface PairSignals {
   commented: boolean;
   /** The viewer follows the video's author. */
   followsAuthor: boolean;
+  /** The viewer said "Not interested" in this video (overrides everything else). */
+  notInterested?: boolean;
 }

@@ -4,6 +4,8 @@ import {
   diversify,
   fuse,
   interleave,
+  NOT_INTERESTED_PENALTY,
+  notInterestedPenalty,
   posteriorMean,
   sampleBeta,
   sessionAffinity,
@@ -128,5 +130,52 @@ describe('topIndices', () => {
     const all = Array.from({ length: 1000 }, (_, i) => i);
     const expected = [...all].sort((a, b) => big[b]! - big[a]!).slice(0, 10);
     expect(topIndices(big, all, 10)).toEqual(expected);
+  });
+});
+
+describe('notInterestedPenalty ("Not interested" for one viewer)', () => {
+  const item = (id: string, ownerId: string, tag: string | null = null) => ({ id, ownerId, tag });
+
+  it('costs nothing without marks, and nothing to unrelated authors and hashtags', () => {
+    expect(notInterestedPenalty([])(item('a', 'ana', 'cats'))).toBe(0);
+    const p = notInterestedPenalty([{ ownerId: 'bob', tags: ['dogs'] }]);
+    expect(p(item('a', 'ana', 'cats'))).toBe(0);
+    expect(p(item('b', 'ana', null))).toBe(0);
+  });
+
+  it("down-weights the author's other videos more than the hashtag's, both more with more marks, never past the bounds", () => {
+    const one = notInterestedPenalty([{ ownerId: 'bob', tags: ['dogs', 'dogs'] }]);
+    const byAuthor = one(item('x', 'bob', null));
+    const byTag = one(item('y', 'ana', 'dogs'));
+    expect(byAuthor).toBeLessThan(byTag);
+    expect(byTag).toBeLessThan(0);
+    // A tag listed twice on one video is one mark.
+    expect(byTag).toBeCloseTo(notInterestedPenalty([{ ownerId: 'bob', tags: ['dogs'] }])(item('y', 'ana', 'dogs')));
+    expect(one(item('z', 'bob', 'dogs'))).toBeCloseTo(byAuthor + byTag);
+
+    const three = notInterestedPenalty([
+      { ownerId: 'bob', tags: ['dogs'] },
+      { ownerId: 'bob', tags: ['dogs'] },
+      { ownerId: 'bob', tags: [] },
+    ]);
+    expect(three(item('x', 'bob', null))).toBeLessThan(byAuthor);
+    expect(three(item('x', 'bob', null))).toBeGreaterThanOrEqual(-NOT_INTERESTED_PENALTY.author);
+    expect(three(item('z', 'bob', 'dogs'))).toBeGreaterThanOrEqual(-(NOT_INTERESTED_PENALTY.author + NOT_INTERESTED_PENALTY.tag));
+  });
+
+  it("sinks a marked author's video that every source ranked first below the unmarked ones, without removing it", () => {
+    const items = new Map([
+      ['bob1', item('bob1', 'bob', 'dogs')],
+      ['ana1', item('ana1', 'ana', 'cats')],
+      ['cy1', item('cy1', 'cy', 'birds')],
+    ]);
+    const sources = [
+      { name: 'personal', ids: ['bob1', 'ana1', 'cy1'], weight: 1 },
+      { name: 'trending', ids: ['bob1', 'cy1', 'ana1'], weight: 0.35 },
+      { name: 'fresh', ids: ['bob1', 'ana1', 'cy1'], weight: 0.15 },
+    ];
+    expect(fuse(sources)[0]).toBe('bob1');
+    const penalty = notInterestedPenalty([{ ownerId: 'bob', tags: ['other'] }]);
+    expect(fuse(sources, (id) => penalty(items.get(id)!))).toEqual(['ana1', 'cy1', 'bob1']);
   });
 });

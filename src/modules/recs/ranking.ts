@@ -190,6 +190,45 @@ export function sessionAffinity(recent: readonly RecentSignal[], strength: numbe
   };
 }
 
+// ----------------------------------------------------------------- not interested
+
+/** What one viewer's "Not interested" costs the author's and the hashtags' other videos, for that viewer only. */
+export const NOT_INTERESTED_PENALTY = Object.freeze({ author: 0.1, tag: 0.04 });
+
+/** The part of a "Not interested" mark the penalty reads. */
+export interface NotInterestedSignal {
+  ownerId: string;
+  tags: readonly string[];
+}
+
+/**
+ * The viewer's "Not interested" marks as a per-item penalty (≤ 0, added to the
+ * fused score): another video by a marked author loses up to `author`, one whose
+ * hashtag was on a marked video up to `tag`; more marks on the same author or
+ * hashtag cost more, never beyond those bounds. The author's penalty alone
+ * outweighs any one source's best rank (a weight of 1 over FUSION_K + 1), so it
+ * sinks below unmarked videos — down-weighted, not banned: with nothing else
+ * left it still shows.
+ */
+export function notInterestedPenalty(
+  marks: readonly NotInterestedSignal[],
+  weights: { author: number; tag: number } = NOT_INTERESTED_PENALTY,
+): (item: RankItem) => number {
+  if (marks.length === 0) return () => 0;
+  const author = new Map<string, number>();
+  const tag = new Map<string, number>();
+  for (const m of marks) {
+    author.set(m.ownerId, (author.get(m.ownerId) ?? 0) + 1);
+    for (const t of new Set(m.tags)) tag.set(t, (tag.get(t) ?? 0) + 1);
+  }
+  return (item) => {
+    const a = Math.tanh(author.get(item.ownerId) ?? 0);
+    const t = item.tag ? Math.tanh(tag.get(item.tag) ?? 0) : 0;
+    const cost = weights.author * a + weights.tag * t;
+    return cost === 0 ? 0 : -cost;
+  };
+}
+
 // ----------------------------------------------------------------- diversity
 
 /**

@@ -7,6 +7,7 @@ import { DEFAULT_DISCOVERY_OPTIONS } from '../discovery/discovery.service.js';
 import { CatalogCache } from './catalog.js';
 import { DEFAULT_FOR_YOU_OPTIONS, ForYouService } from './for-you.service.js';
 import { ModelHolder } from './model-store.js';
+import { NotInterestedService } from './not-interested.service.js';
 import { recsRoutes } from './recs.routes.js';
 import { RecsRepository } from './recs.repository.js';
 import { trainRecsJob } from './train-recs.job.js';
@@ -42,13 +43,15 @@ export function createRecsModule(d: Platform, graph: SocialGraph, videos: Videos
     exploreShare: d.config.recs.exploreShare,
   });
 
+  const notInterested = new NotInterestedService(repo, videos.videos);
+
   return {
     repo,
     catalog,
     models,
     trainer,
     forYou,
-    routes: recsRoutes(forYou),
+    routes: recsRoutes(forYou, notInterested),
     /** The handler of trainRecsJob: one training run (skipped when no event arrived since the current model). */
     async runScheduledTraining(): Promise<void> {
       const outcome = await trainer.train();

@@ -26,7 +26,7 @@ const EPOCH_MS = (column: string) => `(extract(epoch from ${column}) * 1000)::fl
 
 interface RawAction {
   video_id: string;
-  kind: 'like' | 'share' | 'comment';
+  kind: 'like' | 'share' | 'comment' | 'not_interested';
   at: Date | string;
 }
 
@@ -36,6 +36,13 @@ export interface PairRow extends PairSignals {
   ownerId: string;
   /** When the viewer last did anything with this video. */
   lastAt: Date;
+}
+
+/** One "Not interested" mark: the video, its author and its hashtags (for the per-viewer penalty). */
+export interface NotInterestedMark {
+  videoId: string;
+  ownerId: string;
+  tags: string[];
 }
 
 /** A video the For You feed may show anyone (public, ready, not withdrawn). */
@@ -79,6 +86,7 @@ interface RawPair {
   shared: boolean;
   commented: boolean;
   follows_author: boolean;
+  not_interested: boolean;
   last_at: Date | string;
 }
 
@@ -98,6 +106,7 @@ function toPair(r: RawPair): PairRow {
     shared: r.shared,
     commented: r.commented,
     followsAuthor: r.follows_author,
+    notInterested: r.not_interested,
     lastAt: new Date(r.last_at),
   };
 }
@@ -120,15 +129,17 @@ const TRAINING_PAIRS_SQL = `
     FROM events e WHERE e.received_at > $1 AND e.counted GROUP BY 1, 2
   ), eng AS (
     SELECT g.viewer, g.video_id, bool_or(g.kind = 'like') AS liked, bool_or(g.kind = 'share') AS shared,
-           bool_or(g.kind = 'comment') AS commented, max(g.at) AS last_at
+           bool_or(g.kind = 'comment') AS commented, bool_or(g.kind = 'not_interested') AS not_interested, max(g.at) AS last_at
     FROM (SELECT user_id AS viewer, video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE created_at > $1
           UNION ALL SELECT user_id, video_id, 'share', created_at FROM video_shares WHERE user_id IS NOT NULL AND created_at > $1
-          UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE created_at > $1) g
+          UNION ALL SELECT author_id, video_id, 'comment', created_at FROM comments WHERE created_at > $1
+          UNION ALL SELECT user_id, video_id, 'not_interested', created_at FROM video_not_interested WHERE created_at > $1) g
     GROUP BY g.viewer, g.video_id
   )
   SELECT coalesce(ev.viewer, eng.viewer) AS viewer, v.id AS video_id, v.owner_id, v.duration_ms,
          ev.impressions, ev.completes, ev.skips, ev.watched_ms,
          coalesce(eng.liked, false) AS liked, coalesce(eng.shared, false) AS shared, coalesce(eng.commented, false) AS commented,
+         coalesce(eng.not_interested, false) AS not_interested,
          f.follower_id IS NOT NULL AS follows_author,
          greatest(ev.last_at, eng.last_at) AS last_at
   FROM ev FULL JOIN eng ON eng.viewer = ev.viewer AND eng.video_id = ev.video_id
@@ -173,7 +184,8 @@ export class RecsRepository {
       ? this.db.query<RawAction>(
           `SELECT video_id, 'like' AS kind, created_at AS at FROM video_likes WHERE user_id = $1 AND created_at > $2
            UNION ALL SELECT video_id, 'share', created_at FROM video_shares WHERE user_id = $1 AND created_at > $2
-           UNION ALL SELECT video_id, 'comment', created_at FROM comments WHERE author_id = $1 AND created_at > $2`,
+           UNION ALL SELECT video_id, 'comment', created_at FROM comments WHERE author_id = $1 AND created_at > $2
+           UNION ALL SELECT video_id, 'not_interested', created_at FROM video_not_interested WHERE user_id = $1 AND created_at > $2`,
           [viewer.userId, since],
         )
       : Promise.resolve({ rows: [] as RawAction[] });
@@ -240,6 +252,29 @@ export class RecsRepository {
       [since],
     );
     return r.rows.map((row) => ({ videoId: row.video_id, viewers: num(row.viewers), engaged: num(row.engaged) }));
+  }
+
+  // ------------------------------------------------------------ not interested
+
+  /** Idempotent: marking again keeps the first mark's time. */
+  async markNotInterested(userId: string, videoId: string): Promise<void> {
+    await this.db.query(`INSERT INTO video_not_interested (user_id, video_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [userId, videoId]);
+  }
+
+  async unmarkNotInterested(userId: string, videoId: string): Promise<void> {
+    await this.db.query(`DELETE FROM video_not_interested WHERE user_id = $1 AND video_id = $2`, [userId, videoId]);
+  }
+
+  /** The viewer's newest `limit` "Not interested" marks, each with the video's author and hashtags. */
+  async notInterestedMarks(userId: string, limit: number): Promise<NotInterestedMark[]> {
+    const r = await this.db.query<{ video_id: string; owner_id: string; tags: string[] | null }>(
+      `SELECT n.video_id, v.owner_id,
+              ARRAY(SELECT h.tag FROM video_hashtags h WHERE h.video_id = n.video_id ORDER BY h.position) AS tags
+       FROM video_not_interested n JOIN videos v ON v.id = n.video_id
+       WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.video_id LIMIT $2`,
+      [userId, limit],
+    );
+    return r.rows.map((row) => ({ videoId: row.video_id, ownerId: row.owner_id, tags: row.tags ?? [] }));
   }
 
   async followedAuthors(userId: string): Promise<Set<string>> {

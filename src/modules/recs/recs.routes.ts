@@ -1,11 +1,12 @@
-import { DeviceHeader } from '../../lib/http/api-schemas.js';
+import { DeviceHeader, VideoIdParams } from '../../lib/http/api-schemas.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { viewerOf } from '../../lib/http/viewer.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import type { ForYouService } from './for-you.service.js';
-import { ForYouQuery } from './recs.schema.js';
+import type { NotInterestedService } from './not-interested.service.js';
+import { ForYouQuery, NotInterestedResult } from './recs.schema.js';
 
-export function recsRoutes(forYou: ForYouService): AnyRoute[] {
+export function recsRoutes(forYou: ForYouService, notInterested: NotInterestedService): AnyRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -23,6 +24,35 @@ export function recsRoutes(forYou: ForYouService): AnyRoute[] {
       query: ForYouQuery,
       response: VideoPage,
       handler: async (request) => forYou.page(viewerOf(request), request.query),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/videos/:id/not-interested',
+      operationId: 'markNotInterested',
+      tag: 'feeds',
+      summary: '"Not interested" in a video (idempotent)',
+      description:
+        'A strong negative for your For You feed only: the video never comes back to you there, and its author and hashtags ' +
+        'rank lower for you. Private to you. 404 for a video you cannot see; 400 `cannot_mark_own_video` for your own.',
+      auth: 'user',
+      rateLimit: 'like',
+      params: VideoIdParams,
+      response: NotInterestedResult,
+      errors: [404],
+      handler: async (request) => notInterested.mark(request.user, request.params.id),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/videos/:id/not-interested',
+      operationId: 'unmarkNotInterested',
+      tag: 'feeds',
+      summary: 'Undo "Not interested" (idempotent)',
+      description: 'Works even when the video is no longer visible to you.',
+      auth: 'user',
+      rateLimit: 'like',
+      params: VideoIdParams,
+      response: NotInterestedResult,
+      handler: async (request) => notInterested.unmark(request.user, request.params.id),
     }),
   ];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PairSignals } from './history.types.js';
-import { aggregateHistory, signalWeight } from './signals.js';
+import { aggregateHistory, SIGNAL_WEIGHTS, signalWeight } from './signals.js';
 
 const base: PairSignals = {
   impressions: 1,
@@ -16,6 +16,11 @@ const base: PairSignals = {
 
 describe('signalWeight', () => {
   it('a bare impression is neutral', () => expect(signalWeight(base)).toBe(0));
+  it('"Not interested" is the strongest negative and outranks everything else the viewer did', () => {
+    const loved = { ...base, completes: 4, liked: true, shared: true, commented: true, followsAuthor: true };
+    expect(signalWeight({ ...loved, notInterested: true })).toBe(SIGNAL_WEIGHTS.notInterested);
+    expect(signalWeight({ ...base, notInterested: true })).toBeLessThan(signalWeight({ ...base, skips: 1, watchedMs: 100 }));
+  });
   it('orders the positive signals: rewatch > complete > mostly watched > nothing', () => {
     const mostly = signalWeight({ ...base, watchedMs: 6000 });
     const complete = signalWeight({ ...base, completes: 1, watchedMs: 10_000 });
@@ -80,5 +85,19 @@ describe('aggregateHistory', () => {
     expect(pairs[1]).toMatchObject({ skips: 1, watchedMs: 900, followsAuthor: true, ownerId: 'followed' });
     expect(signalWeight(pairs[0]!)).toBeGreaterThan(signalWeight({ ...pairs[0]!, liked: false }));
     expect(signalWeight(pairs[1]!)).toBeLessThan(0);
+  });
+
+  it('folds a "Not interested" action into its pair as the strongest negative', () => {
+    const pairs = aggregateHistory(
+      [{ videoId: 'v3', type: 'complete', watchedMs: 10_000, at: at(1) }],
+      [
+        { videoId: 'v3', kind: 'like', at: at(2) },
+        { videoId: 'v3', kind: 'not_interested', at: at(3) },
+      ],
+      facts,
+      new Set(),
+    );
+    expect(pairs[0]).toMatchObject({ videoId: 'v3', liked: true, notInterested: true, commented: false, lastAt: at(3).getTime() });
+    expect(signalWeight(pairs[0]!)).toBe(SIGNAL_WEIGHTS.notInterested);
   });
 });

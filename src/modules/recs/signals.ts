@@ -10,7 +10,8 @@ import type { HistoryAction, HistoryEvent, PairSignals, VideoFacts } from './his
  * a like, a comment, rewatches (each extra complete), a completion, watching
  * most of it. A quick skip is negative; skipping after a real look is mildly
  * negative; a bare impression (the player has not reported more yet) is
- * neutral — it only marks the video as seen.
+ * neutral — it only marks the video as seen. "Not interested" is the
+ * strongest signal of all and outranks whatever else the viewer did.
  */
 export const SIGNAL_WEIGHTS = Object.freeze({
   complete: 1,
@@ -27,6 +28,8 @@ export const SIGNAL_WEIGHTS = Object.freeze({
   quickSkip: -1,
   /** Left after a real look but before half. */
   partialSkip: -0.3,
+  /** The viewer said "Not interested": the whole weight, whatever else they did. */
+  notInterested: -4,
 });
 
 export const QUICK_SKIP_MS = 2_000;
@@ -40,6 +43,7 @@ export function watchRatio(s: Pick<PairSignals, 'watchedMs' | 'durationMs'>): nu
 /** The signed weight of one (viewer, video) pair; 0 = no evidence either way. */
 export function signalWeight(s: PairSignals): number {
   const w = SIGNAL_WEIGHTS;
+  if (s.notInterested) return w.notInterested;
   const ratio = watchRatio(s);
   let weight = 0;
   if (s.completes > 0) {
@@ -114,6 +118,7 @@ export function aggregateHistory(
     if (!p) continue;
     if (a.kind === 'like') p.liked = true;
     else if (a.kind === 'share') p.shared = true;
+    else if (a.kind === 'not_interested') p.notInterested = true;
     else p.commented = true;
   }
   return [...pairs.values()].sort((x, y) => y.lastAt - x.lastAt);

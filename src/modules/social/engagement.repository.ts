@@ -7,7 +7,7 @@ import type { VideoRow } from '../videos/video.types.js';
 import { VIDEO_COLUMNS } from '../videos/videos.repository.js';
 import type { ViewDecorator } from '../videos/videos.service.js';
 import type { VideoStats, VideoView } from '../videos/videos.schema.js';
-import { viewableSql } from '../videos/visibility.js';
+import { listedSql, viewableSql } from '../videos/visibility.js';
 
 export interface VideoEngagement extends VideoStats {
   liked: boolean;
@@ -93,6 +93,32 @@ export class EngagementRepository {
       `SELECT ${VIDEO_COLUMNS}, b.created_at AS bookmarked_at FROM videos v JOIN users u ON u.id = v.owner_id
        JOIN bookmarks b ON b.video_id = v.id AND b.user_id = $1
        WHERE ${viewableSql('v', '$1')}${page.and}
+       ORDER BY ${page.orderBy} LIMIT $2`,
+      page.params,
+    );
+    return r.rows;
+  }
+
+  /**
+   * The videos `ownerId` liked, most recently liked first, as `viewerId` may
+   * see them listed: only what the owner may still see, and of that, for
+   * anyone but the owner, only what the viewer would see on the author's
+   * profile (no private, followers-only unless they follow, unlisted, taken
+   * down, or from someone in a block with them).
+   */
+  async listLiked(
+    ownerId: string,
+    viewerId: string | null,
+    limit: number,
+    after?: KeysetCursor,
+  ): Promise<Array<VideoRow & { liked_at: Date }>> {
+    // Likes are stamped in microseconds; the cursor carries milliseconds, so the keyset is on the truncated time.
+    const likedAt = "date_trunc('milliseconds', l.created_at)";
+    const page = keysetSql({ time: likedAt, id: 'l.video_id' }, after, [ownerId, limit, viewerId]);
+    const r = await this.db.query<VideoRow & { liked_at: Date }>(
+      `SELECT ${VIDEO_COLUMNS}, ${likedAt} AS liked_at FROM videos v JOIN users u ON u.id = v.owner_id
+       JOIN video_likes l ON l.video_id = v.id AND l.user_id = $1
+       WHERE ${viewableSql('v', '$1')} AND ($3::text = $1 OR ${listedSql('v', '$3')})${page.and}
        ORDER BY ${page.orderBy} LIMIT $2`,
       page.params,
     );

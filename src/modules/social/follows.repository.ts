@@ -16,6 +16,8 @@ export async function lockPair(tx: SqlExecutor, a: string, b: string): Promise<v
 
 export interface FollowRow extends UserSummaryRow {
   followed_at: Date;
+  /** Whether the viewer the list was read for follows this person (false for nobody). */
+  viewer_follows: boolean;
 }
 
 /**
@@ -96,7 +98,8 @@ export class FollowsRepository {
   ): Promise<FollowRow[]> {
     const page = keysetSql({ time: 'f.created_at', id: `f.${other}` }, after, [userId, limit, viewerId]);
     const r = await this.db.query<FollowRow>(
-      `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
+      `SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at,
+              EXISTS (SELECT 1 FROM follows vf WHERE vf.follower_id = $3::text AND vf.followee_id = u.id) AS viewer_follows
        FROM follows f JOIN users u ON u.id = f.${other}
        WHERE f.${self} = $1 AND ${userVisibleSql('u', '$3')}${page.and}
        ORDER BY ${page.orderBy} LIMIT $2`,

@@ -17,6 +17,7 @@ export function createSocialModule(p: Platform, graph: SocialGraph, videos: Vide
     videos.repo,
     p.config.http.publicBaseUrl,
     videos.events,
+    async (a, b) => (await graph.relation(a, b)).blocked,
   );
   const comments = new CommentsService(new CommentsRepository(p.db), videos.videos, accounts.profiles);
   return { social, comments, routes: socialRoutes(social, comments) };

@@ -145,6 +145,23 @@ export function socialRoutes(social: SocialService, comments: CommentsService): 
       handler: async (request) => social.bookmarks(request.user, request.query),
     }),
     defineRoute({
+      method: 'GET',
+      url: '/api/v1/users/:username/liked',
+      operationId: 'listLikedVideos',
+      tag: 'social',
+      summary: 'Videos a user liked',
+      description:
+        'Most recently liked first. Private unless the user turned on `likedVideosPublic` (PATCH /api/v1/me/privacy): ' +
+        'to anyone else, 403 `liked_videos_private`; across a block, 404 `user_not_found`. Each video is listed only as ' +
+        "you would see it on its author's profile (never private, unlisted, taken-down, or followers-only unless you follow).",
+      auth: 'optional',
+      params: UsernameParams,
+      query: PageQuery,
+      response: VideoPage,
+      errors: [403, 404],
+      handler: async (request) => social.liked(request.params.username, request.user, request.query),
+    }),
+    defineRoute({
       method: 'POST',
       url: '/api/v1/videos/:id/share',
       idempotent: true,

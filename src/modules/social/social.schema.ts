@@ -6,7 +6,13 @@ import { cleanText } from '../../lib/text.js';
 import { UserSummary } from '../accounts/accounts.schema.js';
 
 export const FollowResult = responseSchema('FollowResult', z.object({ following: z.boolean(), followerCount: count() }));
-const FollowListItem = UserSummary.extend({ followedAt: isoTime });
+const FollowListItem = UserSummary.extend({
+  followedAt: isoTime,
+  viewer: z
+    .object({ follows: z.boolean() })
+    .optional()
+    .describe('Present for a signed-in viewer: whether they follow this person (for a follow button beside each)'),
+});
 export type FollowListItem = z.infer<typeof FollowListItem>;
 export const FollowPage = responseSchema('FollowPage', page(FollowListItem));
 

@@ -22,6 +22,8 @@ export class SocialService {
     private readonly publicBaseUrl: string,
     /** Told when a follow changes what its follower may watch (signed media of followers-only videos). */
     private readonly events: VideoEvents,
+    /** Whether a block stands between two people (either way). */
+    private readonly blockedBetween: (a: string, b: string) => Promise<boolean> = () => Promise.resolve(false),
   ) {}
 
   // ---------------------------------------------------------------- follows
@@ -48,20 +50,24 @@ export class SocialService {
   async followers(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<FollowListItem>> {
     const user = await this.profiles.requireUser(username);
     const rows = await this.follows.listFollowers(user.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
-    return this.followPage(rows, page.limit);
+    return this.followPage(rows, page.limit, viewer);
   }
 
   /** Whom `username` follows, as `viewer` may see them (the same rule as `followers`). */
   async following(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<FollowListItem>> {
     const user = await this.profiles.requireUser(username);
     const rows = await this.follows.listFollowing(user.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
-    return this.followPage(rows, page.limit);
+    return this.followPage(rows, page.limit, viewer);
   }
 
-  private followPage(rows: FollowRow[], limit: number): Page<FollowListItem> {
+  private followPage(rows: FollowRow[], limit: number, viewer: PublicUser | null): Page<FollowListItem> {
     const page = keysetPage(rows, limit, (r) => ({ t: isoTime(r.followed_at), id: r.id }));
     return {
-      items: page.items.map((r) => ({ ...this.profiles.summary(r), followedAt: isoTime(r.followed_at) })),
+      items: page.items.map((r) => {
+        const item: FollowListItem = { ...this.profiles.summary(r), followedAt: isoTime(r.followed_at) };
+        if (viewer) item.viewer = { follows: r.viewer_follows };
+        return item;
+      }),
       nextCursor: page.nextCursor,
     };
   }
@@ -106,6 +112,27 @@ export class SocialService {
     const rows = await this.engagement.listBookmarks(user.id, page.limit + 1, afterCursor(page.cursor));
     const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.bookmarked_at), id: r.id }));
     return { items: await this.videos.present(result.items, user), nextCursor: result.nextCursor };
+  }
+
+  /**
+   * The videos `username` liked, most recently liked first. Their owner always
+   * sees them; others only once the owner made them public (else 403
+   * `liked_videos_private`), and not at all across a block (404, as for a
+   * missing user). Each video is listed only as the viewer may see it listed.
+   */
+  async liked(username: string, viewer: PublicUser | null, page: PageParams): Promise<Page<VideoView>> {
+    const owner = await this.profiles.requireUser(username);
+    if (viewer?.id !== owner.id) {
+      if (viewer && (await this.blockedBetween(viewer.id, owner.id))) {
+        throw new AppError('user_not_found', `No user named "${username.slice(0, 40)}".`);
+      }
+      if (!(await this.profiles.likedVideosPublic(owner.id))) {
+        throw new AppError('liked_videos_private', `@${owner.username} keeps their liked videos private.`);
+      }
+    }
+    const rows = await this.engagement.listLiked(owner.id, viewer?.id ?? null, page.limit + 1, afterCursor(page.cursor));
+    const result = keysetPage(rows, page.limit, (r) => ({ t: isoTime(r.liked_at), id: r.id }));
+    return { items: await this.videos.present(result.items, viewer), nextCursor: result.nextCursor };
   }
 
   async share(viewer: PublicUser | null, videoId: string): Promise<{ url: string; shares: number }> {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { count, isoTime } from '../../lib/http/api-schemas.js';
 import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
 import { CaptionSchema, VisibilitySchema } from '../videos/caption.js';
-import { Video } from '../videos/videos.schema.js';
+import { PublishAtSchema } from '../videos/publication.js';
+import { CoverTimeSchema, Video } from '../videos/videos.schema.js';
 
 export const CreateUpload = requestSchema(
   'CreateUpload',
@@ -21,8 +22,24 @@ export const CreateUpload = requestSchema(
       size: z.int().min(1, 'the file is empty (0 bytes)').describe('Exact size in bytes; the signed URLs accept exactly this much'),
       caption: CaptionSchema.optional(),
       visibility: VisibilitySchema.optional(),
+      draft: z
+        .boolean()
+        .optional()
+        .describe(
+          'Save as a draft: processed like any video, seen by nobody but its owner until published (PATCH the video with `draft: false`)',
+        ),
+      publishAt: PublishAtSchema.optional().describe(
+        'Schedule: publish at this time (future, at most 90 days ahead: else 400 `publish_time_invalid`); until then only the owner sees it. Not with `draft`',
+      ),
+      coverTimeMs: CoverTimeSchema.optional().describe(
+        'The cover (poster) frame, ms from the start, cut once the video is ready (a time past the end takes the last frame)',
+      ),
     })
     .strict()
+    .refine((p) => p.draft === undefined || p.publishAt === undefined, {
+      error: 'send either draft or publishAt, not both',
+      path: ['publishAt'],
+    })
     .meta({
       examples: [
         { filename: 'sunrise.mp4', contentType: 'video/mp4', size: 18_734_112, caption: 'First light #sunrise', visibility: 'public' },

@@ -7,6 +7,8 @@ import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import { processVideoJob } from '../processing/process-video.job.js';
+import { publishVideoJob } from '../videos/publication.job.js';
+import { publishAtFor, publishChoiceOf } from '../videos/publication.js';
 import { videoFailure } from '../processing/video-lifecycle.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoRow } from '../videos/video.types.js';
@@ -83,6 +85,9 @@ export class UploadsService {
         maxBytes: this.cfg.maxBytes,
       });
     }
+    // A draft, a time (checked now: future, not too far), or published as soon as it is ready.
+    const choice = publishChoiceOf(input);
+    const publishAt = choice && !('now' in choice) ? publishAtFor(choice, Date.now()) : 'now';
     // Checked before storage is asked for anything; reserved atomically with the insert below.
     await this.quota.check(this.db, user.id, input.size);
     const videoId = randomId();
@@ -106,10 +111,21 @@ export class UploadsService {
             declaredSize: input.size,
             multipartUploadId: uploadId,
             uploadExpiresAt: expiresAt,
+            publishAt,
+            requestedCoverMs: input.coverTimeMs ?? null,
           },
           tx,
         );
         await this.videos.setCaptionLinks(videoId, caption, tx);
+        // At its time a worker drops the caches that would hide it a while longer (visibility itself compares the time).
+        if (publishAt instanceof Date) {
+          await enqueueJob(
+            this.queue,
+            publishVideoJob,
+            { videoId, publishAt: publishAt.toISOString() },
+            { runAt: publishAt, executor: tx },
+          );
+        }
       })
       .catch(async (err: unknown) => {
         // A concurrent upload took the last of the quota: give the multipart upload back.

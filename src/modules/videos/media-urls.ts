@@ -1,20 +1,20 @@
 import { assertValidSignature, sign, type SignedRequestFields } from '../../lib/url-signing.js';
 import { AppError } from '../../errors.js';
 import { parseRenditionPrefix, pathBelowMedia, renditionFolder, renditionObjectKey } from '../../lib/storage-layout.js';
-import { isWithdrawn, type VideoAccessFields } from './visibility.js';
+import { isPublished, isWithdrawn, type VideoAccessFields } from './visibility.js';
 
 /** Expiries are rounded up to this step so a viewer's URLs stay stable (and browser-cacheable) for a while. */
 const EXPIRY_STEP_SEC = 900;
 
 /**
  * Whether a video's renditions may be fetched by anyone holding the plain URL
- * (and cached by a CDN). A video withdrawn by moderation (taken down, owner
+ * (and cached by a CDN): not before it is published (drafts, scheduled). A video withdrawn by moderation (taken down, owner
  * banned) is not, when the row carries those fields (cached rows do).
  */
 export function isPubliclyServable(
-  row: Pick<VideoAccessFields, 'status' | 'visibility'> & Partial<Pick<VideoAccessFields, 'taken_down_at' | 'owner_banned'>>,
+  row: Pick<VideoAccessFields, 'status' | 'visibility'> & Partial<Pick<VideoAccessFields, 'taken_down_at' | 'owner_banned' | 'publish_at'>>,
 ): boolean {
-  return row.status === 'ready' && (row.visibility === 'public' || row.visibility === 'unlisted') && !isWithdrawn(row);
+  return row.status === 'ready' && (row.visibility === 'public' || row.visibility === 'unlisted') && isPublished(row) && !isWithdrawn(row);
 }
 
 /** What stands for "no viewer" in a signed URL's viewer segment (user ids are longer and never this). */

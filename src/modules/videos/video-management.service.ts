@@ -7,8 +7,13 @@ import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PublicUser } from '../accounts/user.types.js';
 import type { CoverFrames } from './cover-frame.js';
-import type { UpdateVideoInput } from './videos.schema.js';
+import type { OwnVideoView, UpdateVideoInput, VideoCreatorStatsView } from './videos.schema.js';
 import { purgeVideoJob, type PurgeJobPayload } from './purge-video.job.js';
+import { applyCoverJob, publishVideoJob, type ApplyCoverJobPayload, type PublishJobPayload } from './publication.job.js';
+import { publishAtFor, publishChoiceOf } from './publication.js';
+import { isPublished } from './visibility.js';
+import type { CreatorStatsRow } from './videos.repository.js';
+import { afterCursor, isoTime, keysetPage, type Page } from '../../lib/pagination.js';
 import type { VideoEvents } from './video-events.js';
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
@@ -42,11 +47,23 @@ export class VideoManagementService {
    */
   async update(user: PublicUser, id: string, patch: UpdateVideoInput): Promise<VideoView> {
     const row = await this.ownedRow(user, id);
+    const choice = publishChoiceOf(patch);
+    const now = Date.now();
+    // Checked before any cover is cut: a refused schedule changes nothing.
+    const publishAt = choice ? publishAtFor(choice, now) : undefined;
+    if (choice && !('now' in choice) && isPublished(row, now)) {
+      throw new AppError('already_published', 'This video is already published; it cannot go back to a draft or be scheduled.');
+    }
     const cover = patch.coverTimeMs === undefined ? null : await this.cutCover(row, patch.coverTimeMs);
     let replaced = null as string | null;
     try {
       await this.db.transaction(async (tx) => {
         if (!(await this.repo.updateDetails(id, patch, tx))) throw new AppError('video_not_found', `No video with id "${id}".`);
+        const stored = choice && 'now' in choice ? 'now' : publishAt;
+        if (stored !== undefined && !(await this.repo.setPublishAt(id, stored, tx)) && stored !== 'now') {
+          throw new AppError('already_published', 'This video is already published; it cannot go back to a draft or be scheduled.');
+        }
+        if (publishAt && publishAt.getTime() > now) await this.enqueuePublish(id, publishAt, tx);
         if (cover) {
           const set = await this.repo.setCover(id, cover.prefix, cover.key, cover.atMs, tx);
           if (!set) throw new AppError('video_not_ready', 'The video is being processed again; choose its cover once it is ready.');
@@ -57,10 +74,70 @@ export class VideoManagementService {
       if (cover) await this.deleteQuietly(renditionObjectKey(cover.prefix, cover.key), id);
       throw err;
     }
-    // Caption, visibility and the poster show in cached feed pages too.
+    // Caption, visibility, publication and the poster show in cached feed pages too.
     await this.events.changed(id, { feed: true });
     if (cover && replaced && replaced !== cover.key) await this.deleteQuietly(renditionObjectKey(cover.prefix, replaced), id);
     return this.videos.get(id, user);
+  }
+
+  /** At `publishAt`, a worker drops the caches that would hide the video a while longer (see publishVideoJob). */
+  private async enqueuePublish(videoId: string, publishAt: Date, executor: SqlExecutor): Promise<void> {
+    await enqueueJob(this.queue, publishVideoJob, { videoId, publishAt: publishAt.toISOString() }, { runAt: publishAt, executor });
+  }
+
+  /** A scheduled video's time came (publishVideoJob): every process's caches of it and of the lists go. */
+  async handlePublishJob(job: Job<PublishJobPayload>): Promise<void> {
+    await this.events.changed(job.payload.videoId, { feed: true });
+  }
+
+  /** Processing made the video ready: a cover chosen up front is cut now (applyCoverJob). */
+  async afterReady(row: VideoRow): Promise<void> {
+    if (row.requested_cover_ms === null || row.requested_cover_ms === undefined) return;
+    await enqueueJob(this.queue, applyCoverJob, { videoId: row.id });
+  }
+
+  /**
+   * Cuts the cover the owner chose before the video was ready, at that time
+   * (or the last frame, when the choice lies past the end). Nothing to do
+   * when the choice was cleared, or the video is not ready (a new processing
+   * attempt enqueues it again when it is).
+   */
+  async handleApplyCoverJob(job: Job<ApplyCoverJobPayload>): Promise<void> {
+    const row = await this.repo.get(job.payload.videoId);
+    if (row?.status !== 'ready' || row.requested_cover_ms === null || row.duration_ms === null) return;
+    const atMs = Math.max(0, Math.min(row.requested_cover_ms, row.duration_ms - 1));
+    const cover = await this.cutCover(row, atMs);
+    const dropCut = () => this.deleteQuietly(renditionObjectKey(cover.prefix, cover.key), row.id);
+    const set = await this.repo.setCover(row.id, cover.prefix, cover.key, cover.atMs).catch(async (err: unknown) => {
+      await dropCut();
+      throw err;
+    });
+    // Processed again meanwhile: that attempt's afterReady enqueues the choice again.
+    if (!set) return dropCut();
+    const replaced = set.previous;
+    await this.repo.clearRequestedCover(row.id, row.requested_cover_ms);
+    await this.events.changed(row.id, { feed: true });
+    if (replaced && replaced !== cover.key) await this.deleteQuietly(renditionObjectKey(cover.prefix, replaced), row.id);
+  }
+
+  /** The owner's stats of one of their videos (another account's: 403 `forbidden`, or 404 when it may not even see it). */
+  async stats(user: PublicUser, id: string): Promise<VideoCreatorStatsView> {
+    await this.ownedRow(user, id);
+    const [row] = await this.repo.creatorStats([id]);
+    if (!row) throw new AppError('video_not_found', `No video with id "${id}".`);
+    return creatorStatsView(row);
+  }
+
+  /** The signed-in owner's videos, every state and publication, newest first, each with its stats. */
+  async ownVideos(user: PublicUser, limit: number, cursor?: string): Promise<Page<OwnVideoView>> {
+    const rows = await this.repo.listOwn(user.id, limit + 1, afterCursor(cursor || undefined));
+    const page = keysetPage(rows, limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
+    const [views, stats] = await Promise.all([this.videos.present(page.items, user), this.repo.creatorStats(page.items.map((r) => r.id))]);
+    const byId = new Map(stats.map((s) => [s.video_id, creatorStatsView(s)]));
+    return {
+      items: views.map((v) => ({ ...v, creatorStats: byId.get(v.id) ?? emptyStats(v.id, v.durationMs) })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Checks the time against the video and cuts its poster; returns where it went. */
@@ -161,4 +238,22 @@ export class VideoManagementService {
     if (row.owner_id !== user.id) throw new AppError('forbidden', 'Only the owner of a video can change or delete it.');
     return row;
   }
+}
+
+function creatorStatsView(r: CreatorStatsRow): VideoCreatorStatsView {
+  return {
+    videoId: r.video_id,
+    views: Number(r.views),
+    likes: Number(r.likes),
+    comments: Number(r.comments),
+    shares: Number(r.shares),
+    viewers: Number(r.viewers),
+    averageWatchMs: r.average_watch_ms === null ? null : Math.round(Number(r.average_watch_ms)),
+    totalWatchMs: Number(r.total_watch_ms),
+    durationMs: r.duration_ms,
+  };
+}
+
+function emptyStats(videoId: string, durationMs: number | null): VideoCreatorStatsView {
+  return { videoId, views: 0, likes: 0, comments: 0, shares: 0, viewers: 0, averageWatchMs: null, totalWatchMs: 0, durationMs };
 }

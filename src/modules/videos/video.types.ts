@@ -45,6 +45,10 @@ export interface VideoRow {
   comments_enabled: boolean;
   /** The cover frame the owner chose, ms from the start (null: processing's automatic one). */
   cover_time_ms: number | null;
+  /** Published from this time on; null: a draft; later than now: scheduled (see visibility.ts `publicationOf`). */
+  publish_at: Date | null;
+  /** A cover frame chosen before the video was ready (ms), applied once it is, then cleared. */
+  requested_cover_ms: number | null;
   /** Set when an admin took the video down: hidden from everyone but the owner. */
   taken_down_at: Date | null;
   takedown_reason: string | null;

@@ -33,6 +33,23 @@ export interface NewVideo {
   declaredSize: number;
   multipartUploadId: string | null;
   uploadExpiresAt: Date;
+  /** Published from then on ('now': the database's now); null: a draft. */
+  publishAt: Date | null | 'now';
+  /** A cover frame the owner chose up front (applied once ready). */
+  requestedCoverMs?: number | null;
+}
+
+/** What the owner's stats read: the counters, and watch time from the playback events still kept. */
+export interface CreatorStatsRow {
+  video_id: string;
+  views: string | number;
+  likes: string | number;
+  comments: string | number;
+  shares: string | number;
+  viewers: string | number;
+  average_watch_ms: string | number | null;
+  total_watch_ms: string | number;
+  duration_ms: number | null;
 }
 
 /** What the renditions table keeps of a pipeline rendition (its playlist key is derivable). */
@@ -66,8 +83,8 @@ export class VideosRepository {
   async insert(v: NewVideo, executor: SqlExecutor = this.db): Promise<void> {
     await executor.query(
       `INSERT INTO videos (id, owner_id, status, caption, visibility, original_key, original_filename,
-                           content_type, declared_size, multipart_upload_id, upload_expires_at)
-       VALUES ($1, $2, 'uploading', $3, $4, $5, $6, $7, $8, $9, $10)`,
+                           content_type, declared_size, multipart_upload_id, upload_expires_at, publish_at, requested_cover_ms)
+       VALUES ($1, $2, 'uploading', $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $13 THEN now() ELSE $11::timestamptz END, $12)`,
       [
         v.id,
         v.ownerId,
@@ -79,6 +96,9 @@ export class VideosRepository {
         v.declaredSize,
         v.multipartUploadId,
         v.uploadExpiresAt,
+        v.publishAt === 'now' ? null : v.publishAt,
+        v.requestedCoverMs ?? null,
+        v.publishAt === 'now',
       ],
     );
   }
@@ -306,6 +326,64 @@ export class VideosRepository {
       [id, posterKey, coverTimeMs],
     );
     return { previous: row.poster };
+  }
+
+  /**
+   * Sets when the video is published (null: a draft), provided it is not
+   * published yet (by the database's clock). Returns false when the guard
+   * did not match: it is published already (or gone).
+   */
+  async setPublishAt(id: string, publishAt: Date | null | 'now', executor: SqlExecutor = this.db): Promise<boolean> {
+    // "Now" is the database's now: the clock every visibility query compares with.
+    const r = await executor.query(
+      `UPDATE videos SET publish_at = CASE WHEN $3 THEN now() ELSE $2::timestamptz END, updated_at = now()
+       WHERE id = $1 AND (publish_at IS NULL OR publish_at > now())`,
+      [id, publishAt === 'now' ? null : publishAt, publishAt === 'now'],
+    );
+    return r.rowCount > 0;
+  }
+
+  /** Forgets the requested cover once applied, unless the owner asked for another meanwhile. */
+  async clearRequestedCover(id: string, atMs: number): Promise<void> {
+    await this.db.query('UPDATE videos SET requested_cover_ms = NULL WHERE id = $1 AND requested_cover_ms = $2', [id, atMs]);
+  }
+
+  /**
+   * The owner's stats of these videos: the counters (video_stats), and how
+   * long people watched from the playback events (counted ones; each viewer's
+   * longest reported watch, so replays and the progress events of one play
+   * count once).
+   */
+  async creatorStats(ids: readonly string[]): Promise<CreatorStatsRow[]> {
+    if (ids.length === 0) return [];
+    const r = await this.db.query<CreatorStatsRow>(
+      `WITH per_viewer AS (
+         SELECT e.video_id, max(e.watched_ms) AS ms
+         FROM events e
+         WHERE e.video_id = ANY($1::text[]) AND e.counted AND e.watched_ms IS NOT NULL
+         GROUP BY e.video_id, coalesce('u:' || e.user_id, 'd:' || e.device_id)
+       ), watch AS (
+         SELECT video_id, count(*) AS viewers, round(avg(ms)) AS average_watch_ms, sum(ms) AS total_watch_ms
+         FROM per_viewer GROUP BY video_id
+       )
+       SELECT v.id AS video_id, coalesce(s.views, 0) AS views, coalesce(s.likes, 0) AS likes,
+              coalesce(s.comments, 0) AS comments, coalesce(s.shares, 0) AS shares,
+              coalesce(w.viewers, 0) AS viewers, w.average_watch_ms, coalesce(w.total_watch_ms, 0) AS total_watch_ms,
+              v.duration_ms
+       FROM videos v
+       LEFT JOIN video_stats s ON s.video_id = v.id
+       LEFT JOIN watch w ON w.video_id = v.id
+       WHERE v.id = ANY($1::text[])`,
+      [ids],
+    );
+    return r.rows;
+  }
+
+  /** Every video of `ownerId`, in every state and publication, newest first, keyset-paginated on (created_at, id). */
+  async listOwn(ownerId: string, limit: number, after?: KeysetCursor): Promise<VideoRow[]> {
+    const page = keysetSql(VIDEO_KEYSET, after, [ownerId, limit]);
+    const r = await this.db.query<VideoRow>(`${SELECT} WHERE v.owner_id = $1${page.and} ORDER BY ${page.orderBy} LIMIT $2`, page.params);
+    return r.rows;
   }
 
   /** What the storage route needs to know of an upload before it takes bytes: one primary-key read, no joins. */

@@ -3,7 +3,7 @@ import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
 import { openSseStream } from '../../lib/http/sse.js';
 import type { VideoManagementService } from './video-management.service.js';
 import type { VideoEvents } from './video-events.js';
-import { FeedQuery, UpdateVideo, Video, VideoPage } from './videos.schema.js';
+import { FeedQuery, OwnVideoPage, OwnVideosQuery, UpdateVideo, Video, VideoCreatorStats, VideoPage } from './videos.schema.js';
 import type { VideosRepository } from './videos.repository.js';
 import type { VideosService } from './videos.service.js';
 import type { VideoStatusWatch } from './status-watch.js';
@@ -68,6 +68,35 @@ export function videosRoutes(deps: {
       response: Video,
       errors: [403, 404, 409, 422, 503],
       handler: async (request) => management.update(request.user, request.params.id, request.body),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/videos/:id/stats',
+      operationId: 'getVideoStats',
+      tag: 'videos',
+      summary: "A video's stats for its owner",
+      description:
+        'Views, likes, comments, shares, and watch time from the playback events still kept (each viewer counted once, by their longest watch). ' +
+        "Owner only: another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it.",
+      auth: 'user',
+      params: VideoIdParams,
+      response: VideoCreatorStats,
+      errors: [403, 404],
+      handler: async (request) => management.stats(request.user, request.params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/me/videos',
+      operationId: 'listOwnVideos',
+      tag: 'videos',
+      summary: "The signed-in owner's videos, with their stats",
+      description:
+        'Every video of yours in every state (uploading … failed) and publication (drafts and scheduled ones included), newest first, ' +
+        'each with `creatorStats` as GET /api/v1/videos/{id}/stats answers it.',
+      auth: 'user',
+      query: OwnVideosQuery,
+      response: OwnVideoPage,
+      handler: async (request) => management.ownVideos(request.user, request.query.limit, request.query.cursor),
     }),
     defineRoute({
       method: 'DELETE',

@@ -3,6 +3,7 @@ import { count, isoTime, page, pageQuery } from '../../lib/http/api-schemas.js';
 import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
 import { VIDEO_STATUSES } from '../processing/video-lifecycle.js';
 import { CaptionSchema, VisibilitySchema } from './caption.js';
+import { PublishAtSchema } from './publication.js';
 
 /** The video lifecycle's states as clients see them. */
 export const VideoStatusSchema = z.enum(VIDEO_STATUSES);
@@ -35,6 +36,13 @@ export const Video = responseSchema(
       coverTimeMs: count()
         .optional()
         .describe('Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one'),
+      publication: z
+        .enum(['draft', 'scheduled'])
+        .optional()
+        .describe(
+          'Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video',
+        ),
+      publishAt: isoTime.optional().describe('When a scheduled video will be published (present while it is scheduled)'),
       stats: VideoStats.optional().describe('Counters, read fresh on every request'),
       viewer: z
         .object({ liked: z.boolean(), bookmarked: z.boolean(), followsAuthor: z.boolean() })
@@ -78,6 +86,9 @@ export const VideoPage = responseSchema('VideoPage', page(Video));
 /** No accepted video is longer than a day; a larger cover time is nonsense before the duration is even read. */
 const MAX_COVER_TIME_MS = 86_400_000;
 
+/** No accepted video is longer than a day: a cover time, checked against the real length once it is known. */
+export const CoverTimeSchema = z.number().int().min(0).max(MAX_COVER_TIME_MS);
+
 /** Feeds hand out pages of 10 by default. */
 export const FeedQuery = pageQuery(10);
 
@@ -88,21 +99,77 @@ export const UpdateVideo = requestSchema(
       caption: CaptionSchema.optional(),
       visibility: VisibilitySchema.optional(),
       commentsEnabled: z.boolean().optional(),
-      coverTimeMs: z
-        .number()
-        .int()
-        .min(0)
-        .max(MAX_COVER_TIME_MS)
+      coverTimeMs: CoverTimeSchema.optional().describe(
+        'Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). ' +
+          'The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one.',
+      ),
+      draft: z
+        .boolean()
         .optional()
         .describe(
-          'Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). ' +
-            'The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one.',
+          '`false`: publish now (a draft, or a scheduled video ahead of its time; a published video stays as it is). ' +
+            '`true`: keep it as a draft (cancels a schedule). A published video cannot go back to draft (409 `already_published`)',
         ),
+      publishAt: PublishAtSchema.optional().describe(
+        'Schedule or reschedule: publish at this time (ISO 8601 with an offset), in the future (400 `publish_time_invalid`) and at most 90 days ahead. ' +
+          'Only for a video not published yet (409 `already_published`). Not together with `draft`',
+      ),
     })
     .strict()
+    .refine((p) => p.draft === undefined || p.publishAt === undefined, {
+      error: 'send either draft or publishAt, not both',
+      path: ['publishAt'],
+    })
     .refine(
-      (p) => p.caption !== undefined || p.visibility !== undefined || p.commentsEnabled !== undefined || p.coverTimeMs !== undefined,
-      { error: 'send at least one of caption, visibility, commentsEnabled, coverTimeMs' },
+      (p) =>
+        p.caption !== undefined ||
+        p.visibility !== undefined ||
+        p.commentsEnabled !== undefined ||
+        p.coverTimeMs !== undefined ||
+        p.draft !== undefined ||
+        p.publishAt !== undefined,
+      { error: 'send at least one of caption, visibility, commentsEnabled, coverTimeMs, draft, publishAt' },
     ),
 );
 export type UpdateVideoInput = z.infer<typeof UpdateVideo>;
+
+export const VideoCreatorStats = responseSchema(
+  'VideoCreatorStats',
+  z
+    .object({
+      videoId: z.string(),
+      views: count().describe('Counted views (one per viewer per day)'),
+      likes: count(),
+      comments: count().describe('Comments and replies'),
+      shares: count(),
+      viewers: count().describe('Distinct viewers who reported watch time (signed-in accounts and devices), over the playback events kept'),
+      averageWatchMs: count()
+        .nullable()
+        .describe("Average over those viewers of each one's longest reported watch; null before anyone watched"),
+      totalWatchMs: count().describe('The sum of those watches'),
+      durationMs: count().nullable(),
+    })
+    .meta({
+      examples: [
+        {
+          videoId: 'Vq3xY8kPz1LmN0aB',
+          views: 1520,
+          likes: 230,
+          comments: 12,
+          shares: 4,
+          viewers: 1311,
+          averageWatchMs: 9_850,
+          totalWatchMs: 12_913_350,
+          durationMs: 14_960,
+        },
+      ],
+    }),
+);
+export type VideoCreatorStatsView = z.infer<typeof VideoCreatorStats>;
+
+/** One of the owner's own videos with its creator stats ("Your videos"). */
+export const OwnVideoPage = responseSchema('OwnVideoPage', page(Video.extend({ creatorStats: VideoCreatorStats })));
+export type OwnVideoView = VideoView & { creatorStats: VideoCreatorStatsView };
+
+/** The owner's list: 30 a page by default. */
+export const OwnVideosQuery = pageQuery(30);

@@ -7,7 +7,7 @@ import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-ev
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
-import { canView, followersOnlyFor, needsRelation, NO_RELATION, type ViewerRelation } from './visibility.js';
+import { canView, followersOnlyFor, needsRelation, NO_RELATION, publicationOf, type ViewerRelation } from './visibility.js';
 import type { VideoView } from './videos.schema.js';
 import { ShortMemo } from '../../lib/short-memo.js';
 
@@ -227,6 +227,10 @@ export class VideosService {
       commentsEnabled: row.comments_enabled ?? true,
     };
     if (row.cover_time_ms !== null && row.cover_time_ms !== undefined) view.coverTimeMs = row.cover_time_ms;
+    // Only the owner ever sees a video that is not published (visibility.ts); absent means published.
+    const publication = publicationOf(row);
+    if (publication !== 'published') view.publication = publication;
+    if (publication === 'scheduled') view.publishAt = new Date(row.publish_at!).toISOString();
     if (row.status === 'failed') {
       view.error = { code: row.error_code ?? 'processing_failed', message: row.error_message ?? 'Processing failed.' };
     }

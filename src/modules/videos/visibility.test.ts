@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   canFetchMedia,
   canView,
+  discoverableSql,
   followersOnlyFor,
   isDiscoverable,
+  isPublished,
+  listedSql,
   needsRelation,
+  publicationOf,
+  publishedSql,
+  viewableSql,
   type VideoAccessFields,
   type ViewerStanding,
 } from './visibility.js';
@@ -139,5 +145,51 @@ describe('followersOnlyFor: who is told a video is for followers rather than tha
         }
       }
     }
+  });
+});
+
+describe('publication (drafts and scheduled videos)', () => {
+  const NOW = Date.parse('2030-06-01T12:00:00Z');
+  const draft = { publish_at: null };
+  const scheduled = { publish_at: new Date(NOW + 60_000) };
+  const due = { publish_at: new Date(NOW) };
+
+  it('tells a draft, a scheduled and a published video apart against the clock; rows cached before the column: published', () => {
+    expect(publicationOf(draft, NOW)).toBe('draft');
+    expect(publicationOf(scheduled, NOW)).toBe('scheduled');
+    expect(publicationOf(scheduled, NOW + 60_000)).toBe('published');
+    expect(publicationOf(due, NOW)).toBe('published');
+    // Cached as JSON: a string.
+    expect(publicationOf({ publish_at: new Date(NOW + 1).toISOString() as unknown as Date }, NOW)).toBe('scheduled');
+    expect(publicationOf({}, NOW)).toBe('published');
+    expect(isPublished(draft, NOW)).toBe(false);
+  });
+
+  it('hides an unpublished video from everyone but its owner, whatever its visibility, and names no author', () => {
+    for (const visibility of ['public', 'unlisted', 'followers', 'private'] as const) {
+      for (const p of [draft, { publish_at: new Date(Date.now() + 3_600_000) }]) {
+        const r = row(visibility, 'ready', p);
+        expect(canView(r, OWNER, null), visibility).toBe(true);
+        expect(canView(r, null, null), visibility).toBe(false);
+        expect(canView(r, 'fan', fan), visibility).toBe(false);
+        expect(canView(r, 'other', stranger), visibility).toBe(false);
+        expect(followersOnlyFor(r, null, null)).toBe(false);
+        expect(followersOnlyFor(r, 'other', stranger)).toBe(false);
+        expect(needsRelation(r, 'other')).toBe(false);
+        expect(isDiscoverable(r)).toBe(false);
+        expect(canFetchMedia(r, 'other', { ...fan, banned: false, admin: false })).toBe(false);
+        expect(canFetchMedia(r, OWNER, null)).toBe(true);
+      }
+    }
+    const published = row('public', 'ready', { publish_at: new Date(Date.now() - 1000) });
+    expect(canView(published, null, null)).toBe(true);
+    expect(isDiscoverable(published)).toBe(true);
+  });
+
+  it('has an SQL twin comparing with the database clock', () => {
+    expect(publishedSql('v')).toBe('(v.publish_at IS NOT NULL AND v.publish_at <= now())');
+    expect(discoverableSql('v')).toContain(publishedSql('v'));
+    expect(viewableSql('v', '$1')).toContain(publishedSql('v'));
+    expect(listedSql('v', '$1')).toContain(publishedSql('v'));
   });
 });

@@ -5,8 +5,9 @@ import type { VideoRow } from './video.types.js';
  * function for a single row (`canView`) and SQL fragments for lists.
  *
  * - the owner sees their own videos in every state (taken down included, with the reason);
- * - nobody else sees a video before it is ready, once it is taken down, or
- *   while its owner is banned;
+ * - nobody else sees a video before it is ready, before it is published (a
+ *   draft, or scheduled for a later time: `isPublished`), once it is taken
+ *   down, or while its owner is banned;
  * - nobody sees the videos of someone they blocked or who blocked them;
  * - public: anyone; unlisted: anyone with the id, but it is never listed;
  * - followers: the owner's followers; private: the owner only.
@@ -28,7 +29,29 @@ export interface ViewerRelation {
 
 export const NO_RELATION: ViewerRelation = Object.freeze({ followsOwner: false, blocked: false });
 
-export type VideoAccessFields = Pick<VideoRow, 'owner_id' | 'status' | 'visibility' | 'taken_down_at' | 'owner_banned'>;
+export type VideoAccessFields = Pick<VideoRow, 'owner_id' | 'status' | 'visibility' | 'taken_down_at' | 'owner_banned'> &
+  Partial<Pick<VideoRow, 'publish_at'>>;
+
+/** Where a video stands with its publication (its owner's choice; orthogonal to processing and visibility). */
+export type Publication = 'draft' | 'scheduled' | 'published';
+
+/**
+ * Drafts (`publish_at` null) and scheduled videos (`publish_at` later than
+ * now) are published for nobody but their owner; from `publish_at` on, the
+ * video is published. Decided against the clock on every read (here and in
+ * `publishedSql`), so a scheduled video appears at its time in every process
+ * with nothing to flip. (Rows cached before migration 0016 lack the column:
+ * published.)
+ */
+export function publicationOf(row: Partial<Pick<VideoRow, 'publish_at'>>, now: number = Date.now()): Publication {
+  if (row.publish_at === undefined) return 'published';
+  if (row.publish_at === null) return 'draft';
+  return new Date(row.publish_at).getTime() <= now ? 'published' : 'scheduled';
+}
+
+export function isPublished(row: Partial<Pick<VideoRow, 'publish_at'>>, now: number = Date.now()): boolean {
+  return publicationOf(row, now) === 'published';
+}
 
 /**
  * Withdrawn by moderation: taken down by an admin, or its owner banned.
@@ -40,7 +63,7 @@ export function isWithdrawn(row: Partial<Pick<VideoAccessFields, 'taken_down_at'
 
 export function canView(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
   if (viewerId !== null && viewerId === row.owner_id) return true;
-  if (row.status !== 'ready' || isWithdrawn(row)) return false;
+  if (row.status !== 'ready' || !isPublished(row) || isWithdrawn(row)) return false;
   if (relation?.blocked) return false;
   switch (row.visibility) {
     case 'public':
@@ -58,13 +81,13 @@ export function canView(row: VideoAccessFields, viewerId: string | null, relatio
  * its owner: a ready followers-only video, not withdrawn, no block between
  * them. A link to such a video may say so (403 `followers_only`, naming the
  * author and nothing of the video) so the viewer can follow; every other
- * refusal — private, not ready, taken down, blocked — still looks exactly
+ * refusal — private, not ready, not published yet, taken down, blocked — still looks exactly
  * like a missing video. `relation` is needed for a signed-in viewer
  * (`needsRelation`).
  */
 export function followersOnlyFor(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
   if (viewerId !== null && viewerId === row.owner_id) return false;
-  if (row.status !== 'ready' || isWithdrawn(row) || row.visibility !== 'followers') return false;
+  if (row.status !== 'ready' || !isPublished(row) || isWithdrawn(row) || row.visibility !== 'followers') return false;
   if (viewerId !== null && (!relation || relation.blocked)) return false;
   return !(viewerId !== null && relation?.followsOwner === true);
 }
@@ -75,7 +98,14 @@ export function followersOnlyFor(row: VideoAccessFields, viewerId: string | null
  * visible (a block hides even public videos).
  */
 export function needsRelation(row: VideoAccessFields, viewerId: string | null): boolean {
-  return viewerId !== null && viewerId !== row.owner_id && row.status === 'ready' && !isWithdrawn(row) && row.visibility !== 'private';
+  return (
+    viewerId !== null &&
+    viewerId !== row.owner_id &&
+    row.status === 'ready' &&
+    isPublished(row) &&
+    !isWithdrawn(row) &&
+    row.visibility !== 'private'
+  );
 }
 
 /**
@@ -105,7 +135,7 @@ export function canFetchMedia(row: VideoAccessFields, viewerId: string | null, s
 
 /** Discovery surfaces (public feed, search, hashtags, trending) list only these; the pure twin of `discoverableSql`. */
 export function isDiscoverable(row: VideoAccessFields): boolean {
-  return row.status === 'ready' && row.visibility === 'public' && !isWithdrawn(row);
+  return row.status === 'ready' && row.visibility === 'public' && isPublished(row) && !isWithdrawn(row);
 }
 
 // ---------------------------------------------------------------- SQL forms
@@ -128,9 +158,14 @@ export function withdrawnSql(v: string): string {
   return `(${v}.taken_down_at IS NOT NULL OR ${bannedUser(`${v}.owner_id`)})`;
 }
 
-/** What others may see at all: ready, not withdrawn, no block with the viewer. */
+/** SQL twin of `isPublished`: neither a draft nor scheduled for later than now (the database's clock). */
+export function publishedSql(v: string): string {
+  return `(${v}.publish_at IS NOT NULL AND ${v}.publish_at <= now())`;
+}
+
+/** What others may see at all: ready, published, not withdrawn, no block with the viewer. */
 const openTo = (v: string, viewer: string) =>
-  `${v}.status = 'ready' AND NOT ${withdrawnSql(v)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}`;
+  `${v}.status = 'ready' AND ${publishedSql(v)} AND NOT ${withdrawnSql(v)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}`;
 
 /** SQL twin of `canView`: `v` is the videos alias. */
 export function viewableSql(v: string, viewer: string): string {
@@ -148,13 +183,13 @@ export function listedSql(v: string, viewer: string): string {
 }
 
 /**
- * Discovery surfaces (public feed, search, hashtags, trending) list only
- * ready public videos that are not withdrawn; with a viewer, also none of
- * people in a block with them.
+ * Discovery surfaces (public feed, search, hashtags, trending, For You) list
+ * only ready, published public videos that are not withdrawn; with a viewer,
+ * also none of people in a block with them.
  */
 export function discoverableSql(v: string, viewer?: string): string {
   const blocks = viewer ? ` AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}` : '';
-  return `(${v}.status = 'ready' AND ${v}.visibility = 'public' AND NOT ${withdrawnSql(v)}${blocks})`;
+  return `(${v}.status = 'ready' AND ${v}.visibility = 'public' AND ${publishedSql(v)} AND NOT ${withdrawnSql(v)}${blocks})`;
 }
 
 /**

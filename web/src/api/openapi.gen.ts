@@ -323,6 +323,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your privacy settings
+         * @description Who sees what of your activity; each setting is off (private) until you turn it on.
+         */
+        get: operations["getPrivacy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your privacy settings
+         * @description `likedVideosPublic`: whether others see the videos you liked (the Liked tab on your profile).
+         */
+        patch: operations["updatePrivacy"];
+        trace?: never;
+    };
     "/avatars/{path}": {
         parameters: {
             query?: never;
@@ -475,6 +499,46 @@ export type paths = {
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["listRecentFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A video's stats for its owner
+         * @description Views, likes, comments, shares, and watch time from the playback events still kept (each viewer counted once, by their longest watch). Owner only: another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it.
+         */
+        get: operations["getVideoStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in owner's videos, with their stats
+         * @description Every video of yours in every state (uploading … failed) and publication (drafts and scheduled ones included), newest first, each with `creatorStats` as GET /api/v1/videos/{id}/stats answers it.
+         */
+        get: operations["listOwnVideos"];
         put?: never;
         post?: never;
         delete?: never;
@@ -715,6 +779,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}/liked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Videos a user liked
+         * @description Most recently liked first. Private unless the user turned on `likedVideosPublic` (PATCH /api/v1/me/privacy): to anyone else, 403 `liked_videos_private`; across a block, 404 `user_not_found`. Each video is listed only as you would see it on its author's profile (never private, unlisted, taken-down, or followers-only unless you follow).
+         */
+        get: operations["listLikedVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/videos/{id}/share": {
         parameters: {
             query?: never;
@@ -852,9 +936,57 @@ export type paths = {
          * Search people, videos and hashtags
          * @description Prefix matches on usernames and display names, words in captions, and hashtags; only what you may see.
          *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
         get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions while typing
+         * @description People whose username or a word of whose name starts with `q` (a leading "@" asks for people only) and hashtags starting with it (a leading "#" asks for hashtags only). A prefix, never a pattern: "%" and "_" match themselves. Counted against the search rate limit.
+         *
+         *     Rate limited: the `search` limits (`RATE_LIMIT_SEARCH_*`).
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["suggestSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trending hashtags and creators
+         * @description What search shows before anything is typed: hashtags and people whose public videos drew the most engagement in the last 72 h, then the most used tags and most followed people; minus anyone in a block with a signed-in viewer.
+         *
+         *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
+         */
+        get: operations["searchTrending"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1143,6 +1275,34 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/videos/{id}/not-interested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "Not interested" in a video (idempotent)
+         * @description A strong negative for your For You feed only: the video never comes back to you there, and its author and hashtags rank lower for you. Private to you. 404 for a video you cannot see; 400 `cannot_mark_own_video` for your own.
+         *
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
+         */
+        post: operations["markNotInterested"];
+        /**
+         * Undo "Not interested" (idempotent)
+         * @description Works even when the video is no longer visible to you.
+         *
+         *     Rate limited: the `like` limits (`RATE_LIMIT_LIKE_*`).
+         */
+        delete: operations["unmarkNotInterested"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -1315,7 +1475,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "comment_not_found" | "comments_disabled" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "publish_time_invalid" | "already_published" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1374,6 +1534,8 @@ export type components = {
             likeCount: number;
             /** @description Videos the profile lists for this viewer */
             videoCount: number;
+            /** @description Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked) */
+            likedVideosPublic: boolean;
             /** @description ISO 8601 timestamp (UTC, milliseconds) */
             createdAt: string;
             /** @description Present for a signed-in viewer: whether they follow, and whether they blocked, this user */
@@ -1453,6 +1615,13 @@ export type components = {
             commentsEnabled: boolean;
             /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
             coverTimeMs?: number;
+            /**
+             * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
+             * @enum {string}
+             */
+            publication?: "draft" | "scheduled";
+            /** @description When a scheduled video will be published (present while it is scheduled) */
+            publishAt?: string;
             /** @description Counters, read fresh on every request */
             stats?: {
                 views: number;
@@ -1478,6 +1647,109 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /**
+         * @example {
+         *       "videoId": "Vq3xY8kPz1LmN0aB",
+         *       "views": 1520,
+         *       "likes": 230,
+         *       "comments": 12,
+         *       "shares": 4,
+         *       "viewers": 1311,
+         *       "averageWatchMs": 9850,
+         *       "totalWatchMs": 12913350,
+         *       "durationMs": 14960
+         *     }
+         */
+        VideoCreatorStats: {
+            videoId: string;
+            /** @description Counted views (one per viewer per day) */
+            views: number;
+            likes: number;
+            /** @description Comments and replies */
+            comments: number;
+            shares: number;
+            /** @description Distinct viewers who reported watch time (signed-in accounts and devices), over the playback events kept */
+            viewers: number;
+            /** @description Average over those viewers of each one's longest reported watch; null before anyone watched */
+            averageWatchMs: number | null;
+            /** @description The sum of those watches */
+            totalWatchMs: number;
+            durationMs: number | null;
+        };
+        OwnVideoPage: {
+            items: {
+                id: string;
+                /** @enum {string} */
+                status: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "restoring";
+                /** @description Plain text; never render it as HTML */
+                caption: string;
+                /** @enum {string} */
+                visibility: "public" | "unlisted" | "followers" | "private";
+                author: {
+                    id: string;
+                    username: string;
+                };
+                durationMs: number | null;
+                width: number | null;
+                height: number | null;
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                createdAt: string;
+                /** @description 0..1 while processing */
+                progress: number;
+                /** @description Plain URLs for ready public/unlisted videos; signed, expiring URLs for everything else */
+                playback: {
+                    hls: string | null;
+                    mp4: string | null;
+                    poster: string | null;
+                } | null;
+                /** @description Present when status is failed */
+                error?: {
+                    code: string;
+                    message: string;
+                };
+                hashtags: string[];
+                mentions: {
+                    id: string;
+                    username: string;
+                }[];
+                commentsEnabled: boolean;
+                /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
+                coverTimeMs?: number;
+                /**
+                 * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
+                 * @enum {string}
+                 */
+                publication?: "draft" | "scheduled";
+                /** @description When a scheduled video will be published (present while it is scheduled) */
+                publishAt?: string;
+                /** @description Counters, read fresh on every request */
+                stats?: {
+                    views: number;
+                    likes: number;
+                    comments: number;
+                    shares: number;
+                };
+                /** @description The signed-in viewer's own relation to this video */
+                viewer?: {
+                    liked: boolean;
+                    bookmarked: boolean;
+                    followsAuthor: boolean;
+                };
+                /** @description Present when an admin took the video down (only its owner still sees it) */
+                takedown?: {
+                    reason: string;
+                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                    at: string;
+                };
+                creatorStats: components["schemas"]["VideoCreatorStats"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        Privacy: {
+            /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
+            likedVideosPublic: boolean;
+        };
         SearchResult: {
             query: string;
             users: components["schemas"]["UserSummary"][];
@@ -1492,6 +1764,33 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
             tag: string;
+        };
+        SearchSuggestions: {
+            query: string;
+            /** @description Usernames or display names starting with the text, the exact username first */
+            users: components["schemas"]["UserSummary"][];
+            /** @description Hashtags starting with the text, the most used first */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+        };
+        SearchTrending: {
+            /** @description Hashtags of the videos with the most engagement lately, then the most used */
+            hashtags: {
+                tag: string;
+                /** @description Discoverable videos with this tag */
+                videos: number;
+            }[];
+            /** @description People whose public videos drew the most engagement lately, then the most followed */
+            creators: {
+                id: string;
+                username: string;
+                displayName: string;
+                avatarUrl: string | null;
+                followerCount: number;
+            }[];
         };
         EventsResult: {
             /** @description Events stored */
@@ -1567,6 +1866,10 @@ export type components = {
                 avatarUrl: string | null;
                 /** @description ISO 8601 timestamp (UTC, milliseconds) */
                 followedAt: string;
+                /** @description Present for a signed-in viewer: whether they follow this person (for a follow button beside each) */
+                viewer?: {
+                    follows: boolean;
+                };
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
@@ -1604,6 +1907,10 @@ export type components = {
             items: components["schemas"]["Comment"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        NotInterestedResult: {
+            /** @description Whether the video is now marked "Not interested" for you */
+            notInterested: boolean;
         };
         BlockResult: {
             blocking: boolean;
@@ -1691,6 +1998,13 @@ export type components = {
             commentsEnabled: boolean;
             /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
             coverTimeMs?: number;
+            /**
+             * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
+             * @enum {string}
+             */
+            publication?: "draft" | "scheduled";
+            /** @description When a scheduled video will be published (present while it is scheduled) */
+            publishAt?: string;
             /** @description Counters, read fresh on every request */
             stats?: {
                 views: number;
@@ -1904,6 +2218,21 @@ export type components = {
             commentsEnabled?: boolean;
             /** @description Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one. */
             coverTimeMs?: number;
+            /** @description `false`: publish now (a draft, or a scheduled video ahead of its time; a published video stays as it is). `true`: keep it as a draft (cancels a schedule). A published video cannot go back to draft (409 `already_published`) */
+            draft?: boolean;
+            /**
+             * Format: date-time
+             * @description Schedule or reschedule: publish at this time (ISO 8601 with an offset), in the future (400 `publish_time_invalid`) and at most 90 days ahead. Only for a video not published yet (409 `already_published`). Not together with `draft`
+             */
+            publishAt?: string;
+        };
+        /**
+         * @example {
+         *       "likedVideosPublic": true
+         *     }
+         */
+        UpdatePrivacy: {
+            likedVideosPublic?: boolean;
         };
         /**
          * @example {
@@ -1949,6 +2278,15 @@ export type components = {
             caption?: string;
             /** @enum {string} */
             visibility?: "public" | "unlisted" | "followers" | "private";
+            /** @description Save as a draft: processed like any video, seen by nobody but its owner until published (PATCH the video with `draft: false`) */
+            draft?: boolean;
+            /**
+             * Format: date-time
+             * @description Schedule: publish at this time (future, at most 90 days ahead: else 400 `publish_time_invalid`); until then only the owner sees it. Not with `draft`
+             */
+            publishAt?: string;
+            /** @description The cover (poster) frame, ms from the start, cut once the video is ready (a time past the end takes the last frame) */
+            coverTimeMs?: number;
         };
         CompleteUpload: {
             /** @description The parts' ETags as storage answered them (multipart); left out, the server lists them itself */
@@ -2184,7 +2522,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2193,7 +2531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2245,7 +2583,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2263,7 +2601,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2367,7 +2705,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,7 +2802,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2482,7 +2820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,7 +2868,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2665,7 +3003,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2676,6 +3014,77 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePrivacy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrivacy"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Privacy"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2706,7 +3115,7 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2756,7 +3165,7 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +3243,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedUpload"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,7 +3261,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2935,7 +3344,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadStatus"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2989,7 +3398,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,7 +3425,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,7 +3466,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3105,7 +3514,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3123,7 +3532,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3168,7 +3577,7 @@ export interface operations {
                     "application/json": components["schemas"]["Video"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3186,7 +3595,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,7 +3613,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3256,8 +3665,110 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVideoStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCreatorStats"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOwnVideos: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnVideoPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3288,7 +3799,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3344,7 +3855,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3353,7 +3864,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3407,7 +3918,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,7 +3927,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,7 +3977,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3514,7 +4025,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3546,7 +4057,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,7 +4107,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3614,7 +4125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,7 +4166,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +4221,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3756,7 +4267,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3799,7 +4310,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3844,7 +4355,7 @@ export interface operations {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3913,7 +4424,7 @@ export interface operations {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3978,7 +4489,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookmarkResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4028,7 +4539,7 @@ export interface operations {
                     "application/json": components["schemas"]["BookmarkResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4071,7 +4582,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4082,6 +4593,61 @@ export interface operations {
             };
             /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLikedVideos: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor, as it was: cursors are signed, and one this list did not hand out is a 400 `invalid_cursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Username (case-insensitive) */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoPage"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4119,7 +4685,7 @@ export interface operations {
                     "application/json": components["schemas"]["ShareResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4137,7 +4703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4200,7 +4766,7 @@ export interface operations {
                     "application/json": components["schemas"]["CommentPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4252,7 +4818,7 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4270,7 +4836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4288,7 +4854,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4344,7 +4910,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4362,7 +4928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4409,7 +4975,7 @@ export interface operations {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4427,7 +4993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4489,7 +5055,7 @@ export interface operations {
                     "application/json": components["schemas"]["LikeResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4564,7 +5130,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventsResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4573,7 +5139,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4625,13 +5191,117 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suggestSearch: {
+        parameters: {
+            query: {
+                /** @description What has been typed so far: a name, @username or #hashtag prefix */
+                q: string;
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSuggestions"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchTrending: {
+        parameters: {
+            query?: {
+                /** @description At most this many of each kind */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchTrending"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4668,7 +5338,7 @@ export interface operations {
                     "application/json": components["schemas"]["HashtagPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4702,7 +5372,7 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4734,7 +5404,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4784,7 +5454,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockResult"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4836,7 +5506,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4885,7 +5555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReportCreated"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4912,7 +5582,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4972,7 +5642,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4990,7 +5660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5022,7 +5692,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5040,7 +5710,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5085,7 +5755,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,7 +5773,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5121,7 +5791,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5157,7 +5827,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminReportEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5175,7 +5845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5193,7 +5863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5229,7 +5899,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminVideoEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,7 +5917,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5288,7 +5958,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminVideoEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5306,7 +5976,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5347,7 +6017,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5365,7 +6035,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5410,7 +6080,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5428,7 +6098,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5469,7 +6139,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserEnvelope"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5487,7 +6157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5533,9 +6203,138 @@ export interface operations {
                     "application/json": components["schemas"]["VideoPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    markNotInterested: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotInterestedResult"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unmarkNotInterested: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotInterestedResult"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    /** @description The limits this request counted against (IETF draft structured field), e.g. `"comment-user";q=30;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5567,7 +6366,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5612,7 +6411,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5630,7 +6429,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5639,7 +6438,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,7 +6479,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5728,7 +6527,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5782,7 +6581,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5832,7 +6631,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,7 +6686,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5942,7 +6741,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5969,7 +6768,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6119,7 +6918,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6128,7 +6927,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6155,7 +6954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6194,7 +6993,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `invalid_cursor`, `cannot_follow_self`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
             400: {
                 headers: {
                     [name: string]: unknown;

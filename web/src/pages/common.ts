@@ -2,6 +2,7 @@ import { ApiError, messageOf } from '../api.js';
 import { compactCount } from '../caption.js';
 import type { AppContext } from '../context.js';
 import { h, icon } from '../dom.js';
+import { videoHref } from '../grid-context.js';
 import type { Page, VideoView } from '../types.js';
 
 /** A page's header: back (history, or home when this is the first page), title, optional actions. */
@@ -77,6 +78,8 @@ export class VideoGrid {
   constructor(
     private readonly load: (cursor: string | null) => Promise<Page<VideoView>>,
     private readonly emptyText: string,
+    /** The grid its videos open in (grid-context.ts): the feed then swipes through this grid. */
+    private readonly from?: string,
   ) {
     this.grid = h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } });
     this.more = h('div', { class: 'grid-more', attrs: { 'aria-live': 'polite' } });
@@ -100,7 +103,7 @@ export class VideoGrid {
     this.more.replaceChildren(h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
     try {
       const page = await this.load(this.cursor);
-      for (const v of page.items) this.grid.append(gridItem(v));
+      for (const v of page.items) this.grid.append(gridItem(v, this.from));
       this.count += page.items.length;
       this.cursor = page.nextCursor;
       this.done = !page.nextCursor;
@@ -115,7 +118,7 @@ export class VideoGrid {
   }
 }
 
-export function gridItem(v: VideoView): HTMLElement {
+export function gridItem(v: VideoView, from?: string): HTMLElement {
   const poster = v.playback?.poster;
   const label = v.caption ? v.caption.slice(0, 80) : `Video by @${v.author.username}`;
   return h(
@@ -125,7 +128,7 @@ export function gridItem(v: VideoView): HTMLElement {
       'a',
       {
         class: 'grid-link',
-        attrs: { href: `/v/${encodeURIComponent(v.id)}`, 'aria-label': label, 'data-testid': 'grid-video', 'data-video-id': v.id },
+        attrs: { href: videoHref(v.id, from), 'aria-label': label, 'data-testid': 'grid-video', 'data-video-id': v.id },
       },
       poster
         ? h('img', { class: 'grid-poster', attrs: { src: poster, alt: '', loading: 'lazy' } })

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { h, setText, toast } from '../dom.js';
 import type { Profile } from '../types.js';
 import { avatarEl, pageHeader } from './common.js';
+import './viewer.css';
 
 const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 const AVATAR_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -25,7 +26,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     body.replaceChildren(h('div', { class: 'spinner page-spinner', attrs: { 'aria-hidden': 'true' } }));
     endpoints.profile(user.username).then(
       (p) => {
-        if (!gone) body.replaceChildren(form(p), accountSection(p));
+        if (!gone) body.replaceChildren(form(p), privacySection(p), accountSection(p));
       },
       (err: unknown) => {
         if (!gone) body.replaceChildren(h('p', { class: 'form-error', attrs: { role: 'alert' } }, messageOf(err)));
@@ -111,6 +112,52 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
         .finally(() => (save.disabled = false));
     });
     return f;
+  };
+
+  /** Privacy: whether others see the videos you liked (saved as soon as it is switched). */
+  const privacySection = (p: Profile): HTMLElement => {
+    const box = h('input', {
+      class: 'switch-input',
+      attrs: { id: 'liked-public', type: 'checkbox', role: 'switch', 'data-testid': 'liked-public' },
+    });
+    box.checked = p.likedVideosPublic;
+    const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    box.addEventListener('change', () => {
+      const want = box.checked;
+      box.disabled = true;
+      setText(error, '');
+      endpoints
+        .updatePrivacy({ likedVideosPublic: want })
+        .then((r) => {
+          box.checked = r.likedVideosPublic;
+          toast(r.likedVideosPublic ? 'Everyone can now see the videos you liked' : 'Your liked videos are private again');
+        })
+        .catch((err: unknown) => {
+          box.checked = !want;
+          setText(error, messageOf(err));
+        })
+        .finally(() => (box.disabled = false));
+    });
+    return h(
+      'section',
+      {
+        class: 'sheet-form settings-form',
+        attrs: { id: 'privacy', 'aria-labelledby': 'privacy-title', 'data-testid': 'settings-privacy' },
+      },
+      h('h2', { class: 'settings-title', attrs: { id: 'privacy-title' } }, 'Privacy'),
+      h(
+        'label',
+        { class: 'switch-row', attrs: { for: 'liked-public' } },
+        h(
+          'span',
+          { class: 'field' },
+          h('span', {}, 'Show the videos I liked on my profile'),
+          h('span', { class: 'field-hint' }, 'Off: only you see your Liked tab. On: anyone who can see your profile can.'),
+        ),
+        box,
+      ),
+      error,
+    );
   };
 
   /** Password, sessions, data export and deletion: each its own small form with its own message line. */

@@ -1,8 +1,9 @@
 /**
  * The upload studio, rendered by the router at `/upload`: choose or drop a
  * video (checked here first: type, size, length), see it, write a caption with
- * hashtag suggestions, choose who can watch and whether comments are on, then
- * follow the upload (which survives a network drop) and the processing (live,
+ * hashtag suggestions, choose who can watch and whether comments are on, pick
+ * the cover frame on a scrubber over the local file, post now, schedule it or
+ * save it as a draft, then follow the upload (which survives a network drop) and the processing (live,
  * over SSE) until the video is ready. Below: your own videos that are still
  * processing or failed, with the reason.
  *
@@ -16,6 +17,17 @@ import { ACCEPT_ATTRIBUTE, checkFile, formatDuration, LIMITS, loadServerLimits, 
 import { HashtagSuggest } from './hashtag-suggest.js';
 import { studioApi, type Visibility, type VideoSettings } from './studio-api.js';
 import { forgetPendingUpload, matchesPending, pendingUpload, uploadJob, type JobState } from './upload-job.js';
+import { COVER_STEP_MS, formatCoverTime } from '../edit-video-model.js';
+import {
+  defaultScheduleTime,
+  formatWhen,
+  fromLocalInput,
+  MAX_SCHEDULE_AHEAD_MS,
+  publishFields,
+  scheduleProblem,
+  toLocalInput,
+  type PublishMode,
+} from './publish-model.js';
 import { YourVideos } from './your-videos.js';
 import { MAX_CAPTION, VISIBILITIES } from '../video-options.js';
 
@@ -34,12 +46,18 @@ interface Draft {
   caption: string;
   visibility: Visibility;
   commentsEnabled: boolean;
+  /** Post now, at a time, or save as a draft. */
+  publishMode: PublishMode;
+  scheduledAt: number | null;
+  /** The cover frame picked on the scrubber (ms), or null: the automatic one. */
+  coverMs: number | null;
 }
 
 /** What a new video starts with. */
 const DEFAULT_SETTINGS: Readonly<VideoSettings> = { caption: '', visibility: 'public', commentsEnabled: true };
+const DEFAULT_PUBLISHING = { publishMode: 'now' as PublishMode, scheduledAt: null, coverMs: null };
 
-const draft: Draft = { file: null, previewUrl: null, check: null, ...DEFAULT_SETTINGS };
+const draft: Draft = { file: null, previewUrl: null, check: null, ...DEFAULT_SETTINGS, ...DEFAULT_PUBLISHING };
 /** Whose draft it is: another account signing in on this tab starts from a clean form. */
 let draftOwner: string | null = null;
 
@@ -48,6 +66,8 @@ function clearDraftFile(): void {
   draft.file = null;
   draft.previewUrl = null;
   draft.check = null;
+  // A cover belongs to its file.
+  draft.coverMs = null;
 }
 
 /** Mounts the studio into `container`; the cleanup unmounts it (an upload in flight keeps going). */
@@ -87,6 +107,13 @@ class StudioView {
   private readonly captionCount: HTMLElement;
   private readonly suggest: HashtagSuggest;
   private readonly comments: HTMLInputElement;
+  private readonly cover: HTMLElement;
+  private readonly coverVideo: HTMLVideoElement;
+  private readonly coverRange: HTMLInputElement;
+  private readonly coverTime: HTMLOutputElement;
+  private readonly whenTime: HTMLElement;
+  private readonly whenInput: HTMLInputElement;
+  private readonly whenError: HTMLElement;
   private readonly submit: HTMLButtonElement;
   private readonly formError: HTMLElement;
   // job
@@ -301,6 +328,117 @@ class StudioView {
       h('span', { class: 'studio-switch-track', attrs: { 'aria-hidden': 'true' } }),
     );
 
+    // ----- cover: a scrubber over the local file, the frame it lands on beside it
+    this.coverVideo = h('video', {
+      attrs: { muted: true, playsinline: true, preload: 'auto', 'aria-hidden': 'true', 'data-testid': 'studio-cover-preview' },
+    });
+    this.coverVideo.muted = true;
+    this.coverTime = h('output', { class: 'field-hint', attrs: { for: 'studio-cover', 'data-testid': 'studio-cover-time' } });
+    this.coverRange = h('input', {
+      class: 'studio-cover-range',
+      attrs: {
+        type: 'range',
+        id: 'studio-cover',
+        min: 0,
+        step: COVER_STEP_MS,
+        'aria-labelledby': 'studio-cover-label',
+        'data-testid': 'studio-cover',
+      },
+    });
+    this.coverRange.addEventListener('input', () => {
+      draft.coverMs = Number(this.coverRange.value);
+      this.renderCover();
+    });
+    this.coverVideo.addEventListener('loadedmetadata', () => this.renderCover());
+    this.coverVideo.addEventListener(
+      'seeked',
+      () => (this.coverVideo.dataset.frameAt = String(Math.round(this.coverVideo.currentTime * 1000))),
+    );
+    const coverReset = h('button', { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'studio-cover-reset' } }, 'Automatic');
+    coverReset.addEventListener('click', () => {
+      draft.coverMs = null;
+      this.renderCover();
+    });
+    this.cover = h(
+      'div',
+      { class: 'field studio-cover', attrs: { hidden: true, 'data-testid': 'studio-cover-picker' } },
+      h('span', { class: 'field-label', attrs: { id: 'studio-cover-label' } }, 'Cover'),
+      h(
+        'div',
+        { class: 'studio-cover-row' },
+        h('div', { class: 'studio-cover-frame' }, this.coverVideo),
+        h(
+          'div',
+          { class: 'studio-cover-controls' },
+          this.coverRange,
+          h(
+            'div',
+            { class: 'studio-cover-foot' },
+            h('span', { class: 'field-hint' }, 'Slide to pick the frame people see first'),
+            this.coverTime,
+          ),
+          h('div', {}, coverReset),
+        ),
+      ),
+    );
+
+    // ----- when: now, at a time, or a draft
+    const modes: Array<{ value: PublishMode; label: string; hint: string }> = [
+      { value: 'now', label: 'Post now', hint: 'As soon as it is processed' },
+      { value: 'schedule', label: 'Schedule', hint: 'Goes out at the time you choose' },
+      { value: 'draft', label: 'Save as draft', hint: 'Only you can see it until you publish it' },
+    ];
+    const whenRadios = modes.map((m) => {
+      const input = h('input', {
+        class: 'studio-radio-input',
+        attrs: {
+          type: 'radio',
+          name: 'publish-mode',
+          value: m.value,
+          id: `studio-when-${m.value}`,
+          'data-testid': `studio-when-${m.value}`,
+        },
+      });
+      input.checked = draft.publishMode === m.value;
+      input.addEventListener('change', () => {
+        if (!input.checked) return;
+        draft.publishMode = m.value;
+        if (m.value === 'schedule' && draft.scheduledAt === null) draft.scheduledAt = defaultScheduleTime(Date.now());
+        this.renderWhen();
+        if (m.value === 'schedule') this.whenInput.focus();
+      });
+      return h(
+        'label',
+        { class: 'studio-radio', attrs: { for: `studio-when-${m.value}` } },
+        input,
+        h('span', { class: 'studio-radio-label' }, m.label),
+        h('span', { class: 'studio-radio-hint' }, m.hint),
+      );
+    });
+    this.whenInput = h('input', {
+      class: 'input',
+      attrs: { type: 'datetime-local', id: 'studio-when-at', 'data-testid': 'studio-when-at', 'aria-describedby': 'studio-when-error' },
+    });
+    this.whenInput.addEventListener('input', () => {
+      draft.scheduledAt = fromLocalInput(this.whenInput.value);
+      setText(this.whenError, '');
+    });
+    this.whenError = h('p', { class: 'form-error', attrs: { id: 'studio-when-error', role: 'alert', 'data-testid': 'studio-when-error' } });
+    this.whenTime = h(
+      'div',
+      { class: 'studio-when-time', attrs: { hidden: true } },
+      h('label', { class: 'field-label', attrs: { for: 'studio-when-at' } }, 'Publish at'),
+      this.whenInput,
+      this.whenError,
+    );
+    const when = h(
+      'fieldset',
+      { class: 'studio-fieldset studio-when' },
+      h('legend', { class: 'field-label' }, 'When'),
+      h('div', { class: 'studio-radios' }, ...whenRadios),
+      this.whenTime,
+    );
+
     this.formError = h('p', { class: 'form-error', attrs: { role: 'alert', 'data-testid': 'studio-form-error' } });
     this.submit = h('button', { class: 'btn btn-primary btn-block', attrs: { type: 'submit', 'data-testid': 'studio-submit' } }, 'Post');
     this.form = h(
@@ -311,9 +449,11 @@ class StudioView {
       this.fileError,
       this.fileWarning,
       this.preview,
+      this.cover,
       captionField,
       privacy,
       commentsRow,
+      when,
       this.formError,
       this.submit,
     );
@@ -413,6 +553,7 @@ class StudioView {
     this.renderSession();
     this.renderFile();
     this.renderCount();
+    this.renderWhen();
     this.renderJob(uploadJob.state);
   }
 
@@ -423,6 +564,7 @@ class StudioView {
     this.suggest.close();
     this.previewVideo.pause();
     this.previewVideo.removeAttribute('src');
+    this.coverVideo.removeAttribute('src');
   }
 
   private renderSession(): void {
@@ -452,6 +594,10 @@ class StudioView {
     this.suggest.close();
     setText(this.formError, '');
     this.applySettings({ ...DEFAULT_SETTINGS });
+    Object.assign(draft, DEFAULT_PUBLISHING);
+    const now = this.form.querySelector<HTMLInputElement>('input[name="publish-mode"][value="now"]');
+    if (now) now.checked = true;
+    this.renderWhen();
     this.renderFile();
   }
 
@@ -536,9 +682,52 @@ class StudioView {
       this.previewVideo.removeAttribute('src');
       this.previewVideo.load();
     }
+    // The cover picker needs a picture this browser decodes and a known length.
+    const info = ok && check.ok ? check.info : null;
+    const coverable = !!info && info.width > 0 && !!info.durationSec && info.durationSec > 0 && !!draft.previewUrl;
+    this.cover.hidden = !coverable;
+    if (coverable) {
+      this.coverRange.max = String(Math.max(0, Math.floor(info.durationSec! * 1000) - 1));
+      if (this.coverVideo.getAttribute('src') !== draft.previewUrl) this.coverVideo.src = draft.previewUrl!;
+      this.renderCover();
+    } else {
+      draft.coverMs = null;
+      if (this.coverVideo.hasAttribute('src')) {
+        this.coverVideo.removeAttribute('src');
+        this.coverVideo.load();
+      }
+    }
     this.submit.disabled = !ok;
-    setText(this.submit, checking ? 'Checking the file…' : 'Post');
+    setText(this.submit, checking ? 'Checking the file…' : this.submitLabel());
     this.renderResume();
+  }
+
+  private submitLabel(): string {
+    return draft.publishMode === 'draft' ? 'Save draft' : draft.publishMode === 'schedule' ? 'Schedule' : 'Post';
+  }
+
+  /** The frame the scrubber is on: its time, and the small preview seeked there. */
+  private renderCover(): void {
+    const max = Number(this.coverRange.max) || 0;
+    // Until a frame is picked, the scrubber sits where processing would take the automatic cover.
+    const auto = max >= 2000 ? 1000 : Math.floor(max / 2);
+    const ms = Math.min(draft.coverMs ?? auto, max);
+    this.coverRange.value = String(ms);
+    const label = draft.coverMs === null ? `Automatic (${formatCoverTime(ms)})` : formatCoverTime(ms);
+    setText(this.coverTime, label);
+    this.coverRange.setAttribute('aria-valuetext', label);
+    this.cover.dataset.chosen = String(draft.coverMs !== null);
+    if (this.coverVideo.readyState >= HTMLMediaElement.HAVE_METADATA) this.coverVideo.currentTime = ms / 1000;
+  }
+
+  private renderWhen(): void {
+    this.whenTime.hidden = draft.publishMode !== 'schedule';
+    const now = Date.now();
+    this.whenInput.min = toLocalInput(now);
+    this.whenInput.max = toLocalInput(now + MAX_SCHEDULE_AHEAD_MS);
+    if (draft.publishMode === 'schedule' && draft.scheduledAt !== null) this.whenInput.value = toLocalInput(draft.scheduledAt);
+    setText(this.whenError, '');
+    if (!this.submit.disabled) setText(this.submit, this.submitLabel());
   }
 
   private post(): void {
@@ -552,8 +741,24 @@ class StudioView {
       return;
     }
     if (uploadJob.busy) return;
+    if (draft.publishMode === 'schedule') {
+      const problem = scheduleProblem(draft.scheduledAt, Date.now());
+      if (problem) {
+        setText(this.whenError, problem);
+        this.whenInput.focus();
+        return;
+      }
+    }
     this.suggest.close();
-    uploadJob.start(file, { caption: this.caption.value.trim(), visibility: draft.visibility, commentsEnabled: this.comments.checked });
+    uploadJob.start(file, {
+      caption: this.caption.value.trim(),
+      visibility: draft.visibility,
+      commentsEnabled: this.comments.checked,
+      ...publishFields(draft.publishMode, draft.scheduledAt),
+      ...(draft.coverMs !== null ? { coverTimeMs: draft.coverMs } : {}),
+    });
+    if (draft.publishMode === 'schedule' && draft.scheduledAt !== null)
+      toast(`Will be published ${formatWhen(new Date(draft.scheduledAt).toISOString())}.`);
     this.jobTitle.focus();
   }
 

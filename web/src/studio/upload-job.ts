@@ -12,7 +12,10 @@
 import { ApiError, apiErrorOf, endpoints, messageOf, session, storage, type UploadInstructions } from '../api.js';
 import { contentTypeOf } from './checks.js';
 import { failureReason } from './reasons.js';
-import { studioApi, type StudioVideo, type VideoSettings } from './studio-api.js';
+import { studioApi, type PublishSettings, type StudioVideo, type VideoSettings } from './studio-api.js';
+
+/** What an upload is created with: the video's settings, and when it goes out and its cover. */
+export type UploadSettings = VideoSettings & PublishSettings;
 import { abortError, isAbort, isTransient, knownOffline, putBlob, readSse, sleep, waitForNetwork } from './transfer.js';
 
 export type Phase = 'idle' | 'uploading' | 'reconnecting' | 'processing' | 'ready' | 'failed';
@@ -109,7 +112,7 @@ class UploadJob {
   private readonly listeners = new Set<Listener>();
   private abort: AbortController | null = null;
   private file: File | null = null;
-  private settings: VideoSettings | null = null;
+  private settings: UploadSettings | null = null;
   private userId: string | null = null;
 
   constructor() {
@@ -145,7 +148,7 @@ class UploadJob {
   }
 
   /** Starts sending `file` (resuming when it is the file of an unfinished upload). */
-  start(file: File, settings: VideoSettings): void {
+  start(file: File, settings: UploadSettings): void {
     if (this.busy) return;
     this.abort = new AbortController();
     this.file = file;
@@ -172,7 +175,7 @@ class UploadJob {
     this.set({ ...IDLE });
   }
 
-  private async run(file: File, settings: VideoSettings, signal: AbortSignal): Promise<void> {
+  private async run(file: File, settings: UploadSettings, signal: AbortSignal): Promise<void> {
     let videoId: string | null = null;
     try {
       const { id, upload, resumed } = await this.createOrResume(file, settings, signal);
@@ -213,7 +216,7 @@ class UploadJob {
 
   private async createOrResume(
     file: File,
-    settings: VideoSettings,
+    settings: UploadSettings,
     signal: AbortSignal,
   ): Promise<{ id: string; upload: UploadInstructions | null; resumed: boolean }> {
     const user = session.user;
@@ -225,8 +228,9 @@ class UploadJob {
         if (st.video.status !== 'failed') {
           this.set({ videoId: pending.videoId, resumed: true, message: 'Resuming your upload…' });
           // Settings may have been changed in the form since: the video takes the current ones.
-          await this.retrying(() => studioApi.updateVideo(pending.videoId, settings), signal);
-          rememberPending({ ...pending, settings });
+          const { caption, visibility, commentsEnabled } = settings;
+          await this.retrying(() => studioApi.updateVideo(pending.videoId, { caption, visibility, commentsEnabled }), signal);
+          rememberPending({ ...pending, settings: { caption, visibility, commentsEnabled } });
           return { id: pending.videoId, upload: st.video.status === 'uploading' ? st.upload : null, resumed: true };
         }
       } catch (err) {
@@ -246,13 +250,30 @@ class UploadJob {
             size: file.size,
             caption: settings.caption,
             visibility: settings.visibility,
+            // A draft, a publish time, the cover picked before posting: applied by the server as processing ends.
+            ...(settings.draft ? { draft: true } : {}),
+            ...(settings.publishAt ? { publishAt: settings.publishAt } : {}),
+            ...(settings.coverTimeMs !== undefined ? { coverTimeMs: settings.coverTimeMs } : {}),
           },
           idempotencyKey,
         ),
       signal,
     );
     const id = created.videoId;
-    rememberPending({ videoId: id, name: file.name, size: file.size, lastModified: file.lastModified, userId: user.id, settings, sent: 0 });
+    const remembered: VideoSettings = {
+      caption: settings.caption,
+      visibility: settings.visibility,
+      commentsEnabled: settings.commentsEnabled,
+    };
+    rememberPending({
+      videoId: id,
+      name: file.name,
+      size: file.size,
+      lastModified: file.lastModified,
+      userId: user.id,
+      settings: remembered,
+      sent: 0,
+    });
     this.set({ videoId: id, message: 'Uploading…' });
     // The create call takes caption and visibility; comments are switched off with an edit, before anyone can see it.
     if (!settings.commentsEnabled) await this.retrying(() => studioApi.updateVideo(id, { commentsEnabled: false }), signal);
@@ -491,7 +512,13 @@ class UploadJob {
       return;
     }
     if (v.status === 'ready') {
-      this.set({ phase: 'ready', video: v, processing: 1, playable: true, message: 'Ready! Your video is posted.' });
+      const message =
+        v.publication === 'draft'
+          ? 'Ready! Saved as a draft: only you can see it. Publish it from Your videos.'
+          : v.publication === 'scheduled' && v.publishAt
+            ? `Ready! It will be published ${new Date(v.publishAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.`
+            : 'Ready! Your video is posted.';
+      this.set({ phase: 'ready', video: v, processing: 1, playable: true, message });
       return;
     }
     const playable = !!v.playback?.hls;

@@ -1,14 +1,18 @@
 /**
  * "Your videos": the signed-in person's unfinished, processing and failed
- * videos (with the reason in plain words), then the most recent ready ones.
- * Refreshed while something is still processing, and whenever the studio's
- * own upload moves on.
+ * videos (with the reason in plain words), their drafts and scheduled ones
+ * (publish now, schedule, reschedule, back to draft), then the most recent
+ * published ones, each with its stats (views, likes, comments, shares,
+ * average watch time). Refreshed while something is still processing, and
+ * whenever the studio's own upload moves on.
  */
 import { messageOf, session } from '../api.js';
 import { h, icon, percent, setText, toast } from '../dom.js';
+import { creatorStatsList } from './creator-stats.js';
 import { formatAge } from './format.js';
+import { defaultScheduleTime, formatWhen, fromLocalInput, scheduleProblem, toLocalInput } from './publish-model.js';
 import { failureReason } from './reasons.js';
-import { studioApi, type StudioVideo } from './studio-api.js';
+import { studioApi, type CreatorStats, type StudioVideo } from './studio-api.js';
 import { forgetPendingUpload, pendingUpload, uploadJob } from './upload-job.js';
 
 const RECENT_READY = 6;
@@ -29,6 +33,7 @@ export class YourVideos {
   private loading: AbortController | null = null;
   private destroyed = false;
   private videos: StudioVideo[] = [];
+  private readonly stats = new Map<string, CreatorStats>();
 
   constructor(private readonly onOpenVideo: (id: string) => void) {
     this.list = h('ul', { class: 'yv-list', attrs: { 'data-testid': 'your-videos-list' } });
@@ -58,8 +63,10 @@ export class YourVideos {
     this.loading = controller;
     if (this.videos.length === 0) setText(this.status, 'Loading…');
     try {
-      const page = await studioApi.ownVideos(user.username, 30, controller.signal);
+      const page = await studioApi.ownVideos(30, controller.signal);
       if (controller.signal.aborted || this.destroyed) return;
+      this.stats.clear();
+      for (const v of page.items) this.stats.set(v.id, v.creatorStats);
       this.videos = page.items;
       this.render();
     } catch (err) {
@@ -67,8 +74,9 @@ export class YourVideos {
       setText(this.status, `Couldn't load your videos: ${messageOf(err)}`);
     }
     if (this.destroyed) return;
-    // Keep following while something is on its way.
-    if (this.videos.some((v) => v.status === 'processing' || v.status === 'uploaded')) {
+    // Keep following while something is on its way (or about to go out).
+    const soon = this.videos.some((v) => v.publication === 'scheduled' && v.publishAt && Date.parse(v.publishAt) - Date.now() < 60_000);
+    if (soon || this.videos.some((v) => v.status === 'processing' || v.status === 'uploaded')) {
       this.timer = setTimeout(() => void this.load(), POLL_MS);
     }
   }
@@ -99,8 +107,9 @@ export class YourVideos {
     // A poll answered after the live stream moved on must not take the studio's own video backwards.
     const live = uploadJob.state.video;
     if (live) this.videos = this.videos.map((v) => (v.id === live.id ? fresher(v, live) : v));
-    const unfinished = this.videos.filter((v) => v.status !== 'ready');
-    const ready = this.videos.filter((v) => v.status === 'ready').slice(0, RECENT_READY);
+    // Everything not out yet (processing, failed, drafts, scheduled), then the latest published ones.
+    const unfinished = this.videos.filter((v) => v.status !== 'ready' || v.publication !== undefined);
+    const ready = this.videos.filter((v) => v.status === 'ready' && v.publication === undefined).slice(0, RECENT_READY);
     const shown = [...unfinished, ...ready];
     this.el.dataset.count = String(shown.length);
     setText(this.status, shown.length === 0 ? 'Nothing here yet — your uploads will show up here while they process.' : '');
@@ -126,10 +135,24 @@ export class YourVideos {
     );
     const li = h(
       'li',
-      { class: 'yv-item', attrs: { 'data-testid': 'your-video', 'data-video-id': v.id, 'data-status': v.status } },
+      {
+        class: 'yv-item',
+        attrs: {
+          'data-testid': 'your-video',
+          'data-video-id': v.id,
+          'data-status': v.status,
+          'data-publication': v.publication ?? 'published',
+        },
+      },
       thumb,
       body,
     );
+    if (v.publication) {
+      const when = v.publication === 'scheduled' && v.publishAt ? `Scheduled · ${formatWhen(v.publishAt)}` : 'Draft · only you can see it';
+      body
+        .querySelector('.yv-meta')
+        ?.prepend(h('span', { class: `yv-badge yv-${v.publication}`, attrs: { 'data-testid': 'your-video-publication' } }, when));
+    }
 
     if (v.status === 'processing' || v.status === 'uploaded') {
       const bar = h('progress', {
@@ -179,9 +202,90 @@ export class YourVideos {
       });
       actions.append(open);
     }
-    if (v.status === 'failed' || (v.status === 'uploading' && !sendingNow)) actions.append(this.deleteControl(v, title));
+    if (v.publication && v.status !== 'failed') actions.append(...this.publishControls(v, title));
+    if (v.status === 'failed' || v.publication === 'draft' || (v.status === 'uploading' && !sendingNow))
+      actions.append(this.deleteControl(v, title));
     if (actions.childElementCount > 0) body.append(actions);
+    // The numbers run the row's whole width (five figures fit a phone).
+    const stats = this.stats.get(v.id);
+    if (stats && v.status === 'ready') li.append(creatorStatsList(stats));
     return li;
+  }
+
+  /** A draft or scheduled video: publish now, (re)schedule, or (scheduled) back to draft. */
+  private publishControls(v: StudioVideo, title: string): HTMLElement[] {
+    const publishNow = h(
+      'button',
+      {
+        class: 'btn btn-small btn-primary',
+        attrs: { type: 'button', 'data-testid': 'your-video-publish', 'aria-label': `Publish “${title}” now` },
+      },
+      'Publish now',
+    );
+    const scheduleBtn = h(
+      'button',
+      { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'your-video-schedule', 'aria-expanded': 'false' } },
+      v.publication === 'scheduled' ? 'Reschedule' : 'Schedule',
+    );
+    const controls: HTMLElement[] = [publishNow, scheduleBtn];
+    const input = h('input', {
+      class: 'input',
+      attrs: { type: 'datetime-local', 'aria-label': `When to publish “${title}”`, 'data-testid': 'your-video-schedule-at' },
+    });
+    const save = h(
+      'button',
+      { class: 'btn btn-small btn-primary', attrs: { type: 'submit', 'data-testid': 'your-video-schedule-save' } },
+      'Save',
+    );
+    const error = h('p', { class: 'yv-schedule-error', attrs: { role: 'alert' } });
+    const form = h('form', { class: 'yv-schedule', attrs: { hidden: true, novalidate: true } }, input, save, error);
+    const busy = (on: boolean) => {
+      for (const b of [publishNow, scheduleBtn, save]) b.disabled = on;
+    };
+    const run = async (patch: { draft: boolean } | { publishAt: string }, done: string): Promise<void> => {
+      busy(true);
+      try {
+        await studioApi.publish(v.id, patch);
+        toast(done);
+        await this.load();
+      } catch (err) {
+        busy(false);
+        setText(error, messageOf(err));
+        if (form.hidden) toast(messageOf(err), 'error');
+      }
+    };
+    publishNow.addEventListener('click', () => void run({ draft: false }, 'Published. Everyone who can watch it sees it now.'));
+    scheduleBtn.addEventListener('click', () => {
+      form.hidden = !form.hidden;
+      scheduleBtn.setAttribute('aria-expanded', String(!form.hidden));
+      if (form.hidden) return;
+      const now = Date.now();
+      input.min = toLocalInput(now);
+      input.value = toLocalInput(v.publishAt ? Date.parse(v.publishAt) : defaultScheduleTime(now));
+      input.focus();
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const at = fromLocalInput(input.value);
+      const problem = scheduleProblem(at, Date.now());
+      if (problem) {
+        setText(error, problem);
+        return;
+      }
+      setText(error, '');
+      void run({ publishAt: new Date(at!).toISOString() }, `Scheduled for ${formatWhen(new Date(at!).toISOString())}.`);
+    });
+    if (v.publication === 'scheduled') {
+      const unschedule = h(
+        'button',
+        { class: 'btn btn-small', attrs: { type: 'button', 'data-testid': 'your-video-unschedule' } },
+        'Keep as draft',
+      );
+      unschedule.addEventListener('click', () => void run({ draft: true }, 'Schedule cancelled: saved as a draft.'));
+      controls.push(unschedule);
+    }
+    controls.push(form);
+    return controls;
   }
 
   /** Delete, confirmed in place (a second, explicit button) rather than with a blocking dialog. */
@@ -257,6 +361,7 @@ function statusLabel(v: StudioVideo): string {
     case 'failed':
       return 'Failed';
     case 'ready':
+      if (v.publication) return `Ready · ${VISIBILITY_LABEL[v.visibility] ?? v.visibility}`;
       return v.visibility ? `Posted · ${VISIBILITY_LABEL[v.visibility] ?? v.visibility}` : 'Posted';
     case 'archived':
       return 'Archived';
