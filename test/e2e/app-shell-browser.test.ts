@@ -462,6 +462,7 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
         ['/tag/sea', /sea/],
         ['/@ana_shell', /ana_shell/],
         ['/upload', /Upload/],
+        ['/saved', /Saved/],
         ['/settings', /./],
         ['/no/such/page', /./],
       ];
