@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -49,6 +49,26 @@ function indexHtmlReader(webDir: string): () => Promise<string> {
     if (cached?.mtimeMs !== s.mtimeMs) cached = { mtimeMs: s.mtimeMs, html: await readFile(path, 'utf8') };
     return cached.html;
   };
+}
+
+/**
+ * Paths of files the web app's build has (the service worker, the manifest,
+ * icons, a bundle): when missing they are a 404, never the app's page — a
+ * browser reading HTML as a worker script or a manifest fails in confusing
+ * ways. Client-side routes (`/@name`, `/v/{id}`, `/tag/{tag}`) never count.
+ */
+const STATIC_FILE = /^\/(?!@|v\/|u\/|tag\/)[^?#]*\.(?:m?js|css|map|png|jpe?g|gif|svg|ico|webp|webmanifest|json|txt|woff2?)$/i;
+
+/**
+ * Cache-Control of a file from the web app's build: hashed bundles forever;
+ * the service worker, the manifest and the page revalidated on every use (a
+ * new build's worker must be seen at once); icons for a day.
+ */
+export function webFileCacheControl(pathInWebDir: string): string {
+  const p = pathInWebDir.split(sep).join('/');
+  if (p.startsWith('assets/')) return 'public, max-age=31536000, immutable';
+  if (p.startsWith('icons/')) return 'public, max-age=86400';
+  return 'no-cache';
 }
 
 /** What an incoming X-Request-Id may be to be kept: 1–128 visible characters of a trace id, nothing a log line could trip on. */
@@ -144,7 +164,14 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
           errorBody('method_not_allowed', `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(', ')}.`),
         );
     }
-    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/') || request.method !== 'GET' || !hasWeb || !indexHtml) {
+    if (
+      request.url.startsWith('/api/') ||
+      request.url.startsWith('/assets/') ||
+      STATIC_FILE.test(request.url.split('?')[0] ?? '') ||
+      request.method !== 'GET' ||
+      !hasWeb ||
+      !indexHtml
+    ) {
       return reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
     }
     // Client-side routes of the web app fall back to its index page, with page-specific
@@ -155,17 +182,17 @@ export async function createHttpServer(opts: ServerOptions): Promise<FastifyInst
     return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
   });
   if (hasWeb && opts.webDir) {
+    const webDir = opts.webDir;
     // Files are looked up per request (wildcard), so a rebuild of the web app while the server
     // runs serves the new files rather than 404s for names that did not exist at start-up.
     await app.register(fastifyStatic, {
-      root: opts.webDir,
+      root: webDir,
       prefix: '/',
       index: ['index.html'],
       wildcard: true,
       cacheControl: false,
       setHeaders: (res, path) => {
-        // Vite names bundles by content hash: cacheable forever. The page itself is revalidated.
-        res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('cache-control', webFileCacheControl(relative(webDir, path)));
       },
     });
   }

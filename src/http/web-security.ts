@@ -73,7 +73,10 @@ export function contentSecurityPolicy(opts: WebSecurityOptions): Record<string, 
     'img-src': ["'self'", 'data:', 'blob:', ...media],
     'media-src': ["'self'", 'blob:', ...media],
     'connect-src': ["'self'", ...unique([...media, ...opts.uploadOrigins])],
+    // 'self': the service worker (/sw.js); blob: hls.js's transmuxing worker.
     'worker-src': ["'self'", 'blob:'],
+    // The web app manifest (/manifest.webmanifest) and its icons.
+    'manifest-src': ["'self'"],
     'font-src': ["'self'"],
     'object-src': ["'none'"],
     'frame-src': ["'none'"],

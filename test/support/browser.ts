@@ -70,7 +70,7 @@ export async function ensureWebBuilt(projectRoot: string): Promise<void> {
   const built = join(webDir, 'dist', 'index.html');
   if (existsSync(built)) {
     const sources = await Promise.all(
-      ['src', 'index.html', 'vite.config.ts']
+      ['src', 'public', 'index.html', 'vite.config.ts']
         .map((p) => join(webDir, p))
         .filter(existsSync)
         .map(newestMtime),

@@ -8,6 +8,9 @@ import type { CommentView, VideoView } from './types.js';
 
 let drawer: CommentsDrawer | null = null;
 
+/** Wide screens: the comments dock beside the video (a non-modal panel) instead of covering it (styles.css). */
+const DOCKED = window.matchMedia('(min-width: 1024px)');
+
 /** Opens the comments drawer for a video (one drawer, reused). */
 export function openComments(view: VideoView, ctx: AppContext, onCount: (n: number) => void): void {
   drawer ??= new CommentsDrawer(ctx);
@@ -15,7 +18,8 @@ export function openComments(view: VideoView, ctx: AppContext, onCount: (n: numb
 }
 
 /**
- * Comments as a bottom sheet: top-level comments newest first, each with
+ * Comments as a bottom sheet (on a desktop, a panel docked beside the video,
+ * which keeps playing and answering keys): top-level comments newest first, each with
  * its replies behind "View replies"; a composer that replies to whichever
  * comment was picked. Comment text is always plain text.
  *
@@ -79,11 +83,29 @@ class CommentsDrawer {
       this.form,
     );
     closeOnBackdrop(this.dialog);
+    this.dialog.addEventListener('close', () => document.body.classList.remove('comments-docked'));
+    // Crossing the breakpoint: a docked panel would be a non-modal sheet over the video (or the reverse).
+    DOCKED.addEventListener('change', () => {
+      if (this.dialog.open) this.dialog.close();
+    });
+    // Back/forward to another page: a docked panel (not modal, so still open) leaves with its video.
+    window.addEventListener('popstate', () => {
+      if (this.dialog.open && this.dialog.classList.contains('is-docked')) this.dialog.close();
+    });
     document.body.append(this.dialog);
   }
 
   open(view: VideoView, onCount: (n: number) => void): void {
+    const docked = DOCKED.matches;
+    if (docked && this.dialog.open && this.view?.id === view.id) {
+      // The comment button again: the panel closes, as a toggle.
+      this.dialog.close();
+      return;
+    }
+    // Already open (docked, following the feed to another video): focus stays where the viewer is.
+    const wasOpen = this.dialog.open;
     this.view = view;
+    this.dialog.dataset.videoId = view.id;
     this.onCount = onCount;
     this.total = view.stats?.comments ?? 0;
     this.cursor = null;
@@ -94,10 +116,15 @@ class CommentsDrawer {
     setText(this.error, '');
     const canWrite = view.commentsEnabled;
     this.form.hidden = !canWrite;
-    if (!this.dialog.open) this.dialog.showModal();
+    this.dialog.classList.toggle('is-docked', docked);
+    if (!this.dialog.open) {
+      if (docked) this.dialog.show();
+      else this.dialog.showModal();
+    }
+    document.body.classList.toggle('comments-docked', docked);
     if (!canWrite) this.list.append(h('li', { class: 'muted comment-off' }, 'Comments are turned off for this video.'));
     void this.loadPage();
-    (canWrite ? this.input : this.dialog.querySelector<HTMLElement>('.sheet-close')!).focus();
+    if (!wasOpen) (canWrite ? this.input : this.dialog.querySelector<HTMLElement>('.sheet-close')!).focus();
   }
 
   private renderTitle(): void {

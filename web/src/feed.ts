@@ -58,6 +58,27 @@ function avatarOf(username: string): Promise<string | null> {
   return p;
 }
 
+/** What a video is called for screen readers: its author and caption. */
+function videoLabel(view: VideoView): string {
+  const caption = view.caption.replace(/\s+/g, ' ').trim();
+  const short = caption.length > 120 ? `${caption.slice(0, 119).trimEnd()}…` : caption;
+  return short ? `Video by @${view.author.username}: ${short}` : `Video by @${view.author.username}`;
+}
+
+/**
+ * Only the current video's controls are in the Tab order (every slide stays in
+ * the DOM for the swipe): the others' links, buttons and seek bar get
+ * tabindex -1. Elements marked `data-no-tab` (a second link to the same place)
+ * never are.
+ */
+function setTabbable(slide: HTMLElement, on: boolean): void {
+  for (const el of slide.querySelectorAll<HTMLElement>('a[href], button, input, textarea, select, [data-tabbable]')) {
+    if (el.hasAttribute('data-no-tab')) continue;
+    if (on) el.removeAttribute('tabindex');
+    else el.tabIndex = -1;
+  }
+}
+
 function captionElement(view: VideoView): HTMLElement | null {
   return captionBlock(view);
 }
@@ -91,13 +112,15 @@ export class Feed {
   constructor(
     private readonly source: FeedSource,
     private readonly ctx: AppContext,
-    opts: { label: string; testId?: string; first?: VideoView[] } = { label: 'Video feed' },
+    opts: { label: string; heading?: string; testId?: string; first?: VideoView[] } = { label: 'Video feed' },
   ) {
     this.list = h('div', { class: 'feed-list' });
     this.status = h('div', { class: 'feed-status', attrs: { 'aria-live': 'polite' } });
     this.el = h(
       'section',
       { class: 'feed', attrs: { 'data-testid': opts.testId ?? 'feed', 'aria-label': opts.label, tabindex: -1 } },
+      // Every page has a heading; the feed's is for screen readers (the tabs say it on screen).
+      h('h1', { class: 'visually-hidden' }, opts.heading ?? opts.label),
       this.list,
       this.status,
     );
@@ -245,6 +268,9 @@ export class Feed {
       meta?.querySelector('.caption-box')?.remove();
       const caption = captionElement(updated);
       if (caption) meta?.append(caption);
+      s.el.setAttribute('aria-label', videoLabel(s.view));
+      s.video.setAttribute('aria-label', videoLabel(s.view));
+      setTabbable(s.el, s === this.active);
       const playback = updated.playback;
       if (!playback) continue;
       if (playback.poster && playback.poster !== before.playback?.poster && s.posterSet) {
@@ -263,6 +289,18 @@ export class Feed {
         }
       }
     }
+  }
+
+  /** Scrolls to the video `by` places after (before, when negative) the current one (keys, the desktop buttons). */
+  step(by: number): void {
+    const index = this.active ? this.slides.indexOf(this.active) : -1;
+    const s = this.slides[index + by];
+    if (s) s.el.scrollIntoView({ block: 'start', behavior: reducedMotion() ? 'auto' : 'smooth' });
+  }
+
+  /** Keyboard focus to the current video (the skip link); the feed itself while none is there. */
+  focusCurrent(): void {
+    (this.active?.el ?? this.el).focus({ preventScroll: true });
   }
 
   /** The current video's id (tests, the benchmark). */
@@ -373,7 +411,8 @@ export class Feed {
       'article',
       {
         class: 'slide',
-        attrs: { 'data-testid': 'feed-item', 'data-video-id': view.id, 'aria-label': `Video by @${username}` },
+        // tabindex -1: the skip link puts focus here, and Tab goes on to this video's buttons.
+        attrs: { 'data-testid': 'feed-item', 'data-video-id': view.id, 'aria-label': videoLabel(view), tabindex: -1 },
       },
       h('div', { class: 'slide-poster-bg', attrs: { 'aria-hidden': 'true' } }),
       video,
@@ -397,7 +436,11 @@ export class Feed {
           { class: 'rail-author' },
           h(
             'a',
-            { class: 'rail-avatar-link', attrs: { href: `/@${encodeURIComponent(username)}`, 'aria-label': `@${username}'s profile` } },
+            // The author's name links there too: one tab stop is enough.
+            {
+              class: 'rail-avatar-link',
+              attrs: { href: `/@${encodeURIComponent(username)}`, 'aria-label': `@${username}'s profile`, tabindex: -1, 'data-no-tab': '' },
+            },
             avatar,
           ),
           followButton,
@@ -432,6 +475,8 @@ export class Feed {
     this.renderStats(slide);
     this.renderFollow(slide);
     this.renderMuted(slide, this.ctx.sound.muted);
+    video.setAttribute('aria-label', videoLabel(view));
+    setTabbable(el, false);
     if (view.playback && (view.playback.hls || view.playback.mp4)) {
       slide.player = new Player(video, view.playback, (msg) => {
         setText(message, msg);
@@ -448,12 +493,7 @@ export class Feed {
     muteButton.addEventListener('click', () => this.ctx.sound.toggle());
     likeButton.addEventListener('click', () => this.toggleLike(slide));
     followButton.addEventListener('click', () => this.follow(slide));
-    commentButton.addEventListener('click', () =>
-      this.ctx.openComments(slide.view, (n) => {
-        slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, comments: n } : undefined };
-        this.renderStats(slide);
-      }),
-    );
+    commentButton.addEventListener('click', () => this.openComments(slide));
     shareButton.addEventListener('click', () => void this.share(slide));
     moreButton.addEventListener('click', () => this.ctx.openVideoMenu(slide.view));
 
@@ -504,6 +544,13 @@ export class Feed {
     this.list.append(el);
     this.io.observe(el);
     return slide;
+  }
+
+  private openComments(slide: Slide): void {
+    this.ctx.openComments(slide.view, (n) => {
+      slide.view = { ...slide.view, stats: slide.view.stats ? { ...slide.view.stats, comments: n } : undefined };
+      this.renderStats(slide);
+    });
   }
 
   private async refresh(s: Slide): Promise<void> {
@@ -568,6 +615,7 @@ export class Feed {
       if (prev && prev !== slide) {
         prev.video.pause();
         prev.el.classList.remove('is-paused', 'is-active');
+        setTabbable(prev.el, false);
       }
       this.active = slide;
       slide.userPaused = false;
@@ -575,9 +623,12 @@ export class Feed {
       this.watch = new WatchSession(this.ctx.events, slide.view.id, slide.view.durationMs);
     }
     slide.el.classList.add('is-active');
+    setTabbable(slide.el, true);
     // Marks for the benchmark's breakdown (bench/web): when a video became current, when play() was called.
     performance.mark(`curta:active:${slide.view.id}`);
     if (slide.stale) void this.refresh(slide);
+    // Comments docked beside the video (desktop) follow the current video.
+    if (changed && document.body.classList.contains('comments-docked')) this.openComments(slide);
     void this.play(slide);
     this.updateWindow();
     this.loop();
@@ -785,24 +836,20 @@ export class Feed {
     const t = ev.target;
     if (t instanceof HTMLInputElement && t.type !== 'range') return;
     if (t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable)) return;
-    if (document.querySelector('dialog[open]')) return;
-    const index = this.active ? this.slides.indexOf(this.active) : -1;
-    const go = (i: number) => {
-      const s = this.slides[i];
-      if (s) s.el.scrollIntoView({ block: 'start', behavior: reducedMotion() ? 'auto' : 'smooth' });
-    };
+    // A modal sheet takes the keys; the comments panel docked beside the video on a desktop does not.
+    if (document.querySelector('dialog[open]:modal')) return;
     switch (ev.key) {
       case 'ArrowDown':
       case 'PageDown':
       case 'j':
         if (t instanceof HTMLInputElement) return; // the seek bar uses arrows
-        go(index + 1);
+        this.step(1);
         break;
       case 'ArrowUp':
       case 'PageUp':
       case 'k':
         if (t instanceof HTMLInputElement) return;
-        go(index - 1);
+        this.step(-1);
         break;
       case ' ':
         if (t instanceof HTMLButtonElement && t !== this.active?.tapLayer) return;

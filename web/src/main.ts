@@ -149,11 +149,32 @@ function start(root: HTMLElement): void {
   const views = h('main', { class: 'views', attrs: { id: 'main', tabindex: -1 } });
   const pageHost = h('div', { class: 'page-host', attrs: { hidden: true } });
   views.append(pageHost);
-  root.replaceChildren(
-    h('a', { class: 'skip-link', attrs: { href: '#main' } }, 'Skip to content'),
-    h('div', { class: 'app' }, topbar, views),
-    auth.dialog,
+  // The feed on screen (For You, Following or a video's page); null on other pages.
+  let currentFeed: Feed | null = null;
+  const skipLink = h('a', { class: 'skip-link', attrs: { href: '#main', 'data-testid': 'skip-link' } }, 'Skip to content');
+  skipLink.addEventListener('click', (ev) => {
+    // Into the feed: the current video, whose buttons come next in the Tab order; on a page, its heading.
+    ev.preventDefault();
+    if (currentFeed) currentFeed.focusCurrent();
+    else (pageHost.querySelector<HTMLElement>('h1') ?? views).focus();
+  });
+  // Desktop (CSS shows them from 1024 px): previous and next video beside the column.
+  const stepButton = (by: number, label: string, testId: string) => {
+    const b = h(
+      'button',
+      { class: 'round-btn feed-step', attrs: { type: 'button', 'aria-label': label, title: label, 'data-testid': testId } },
+      icon('back'),
+    );
+    b.addEventListener('click', () => currentFeed?.step(by));
+    return b;
+  };
+  const feedNav = h(
+    'nav',
+    { class: 'feed-nav', attrs: { 'aria-label': 'Videos', 'data-testid': 'feed-nav' } },
+    stepButton(-1, 'Previous video', 'feed-prev'),
+    stepButton(1, 'Next video', 'feed-next'),
   );
+  root.replaceChildren(skipLink, h('div', { class: 'app' }, topbar, views), feedNav, auth.dialog);
 
   // --- feeds
   // For You never runs dry: when the recommender has nothing more (the viewer saw it all),
@@ -194,8 +215,8 @@ function start(root: HTMLElement): void {
   let forYou: Feed | null = null;
   let following: Feed | null = null;
   let videoFeed: Feed | null = null;
-  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[]) => {
-    const f = new Feed(source, ctx, { label, testId, first });
+  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[], heading?: string) => {
+    const f = new Feed(source, ctx, { label, heading, testId, first });
     f.el.hidden = true;
     views.append(f.el);
     feeds.add(f);
@@ -227,6 +248,8 @@ function start(root: HTMLElement): void {
     const context = route.name === 'video' ? parseContext(route.from) : null;
     // A video in a grid's context has a back button instead of the feed tabs.
     topbar.hidden = !isFeed || !!context;
+    feedNav.hidden = !isFeed;
+    currentFeed = null;
     contextBack?.remove();
     contextBack = null;
     forYouTab.setAttribute('aria-current', route.name === 'for-you' ? 'page' : 'false');
@@ -259,6 +282,7 @@ function start(root: HTMLElement): void {
       document.title = 'Curta';
       forYou ??= makeFeed(forYouSource, 'For You', 'feed');
       forYou.show();
+      currentFeed = forYou;
       forYou.el.focus({ preventScroll: true });
       return;
     }
@@ -266,6 +290,7 @@ function start(root: HTMLElement): void {
       document.title = 'Following · Curta';
       following ??= makeFeed(followingSource, 'Following', 'feed-following');
       following.show();
+      currentFeed = following;
       following.el.focus({ preventScroll: true });
       return;
     }
@@ -276,6 +301,7 @@ function start(root: HTMLElement): void {
       } catch (err) {
         if (token !== renderToken) return;
         topbar.hidden = true;
+        feedNav.hidden = true;
         pageHost.hidden = false;
         pageHost.replaceChildren(videoRefused(err, route));
         return;
@@ -284,14 +310,16 @@ function start(root: HTMLElement): void {
       document.title = view.caption ? `${view.caption.slice(0, 60)} · Curta` : `@${view.author.username} · Curta`;
       dropFeed(videoFeed);
       // This video, then the grid it was opened from (in the grid's order), or For You after it.
+      const heading = `Video by @${view.author.username}`;
       videoFeed = context
-        ? makeFeed(gridSource(context, view.id), contextLabel(context), 'feed-video-page', [view])
-        : makeFeed(forYouSource, 'Video', 'feed-video-page', [view]);
+        ? makeFeed(gridSource(context, view.id), contextLabel(context), 'feed-video-page', [view], heading)
+        : makeFeed(forYouSource, 'Video', 'feed-video-page', [view], heading);
       if (context) {
         contextBack = contextBackButton(context);
         views.append(contextBack);
       }
       videoFeed.show();
+      currentFeed = videoFeed;
       videoFeed.el.focus({ preventScroll: true });
       // `?comments` (a notification about a comment): its comments open over it.
       if (new URLSearchParams(location.search).has('comments')) ctx.openComments(view, () => undefined);
@@ -533,3 +561,15 @@ function notFound(message: string): HTMLElement {
 
 const root = document.getElementById('app');
 if (root) start(root);
+
+// Installable, and the app shell opens offline (web/src/sw.ts, built to /sw.js). After the page has
+// loaded, so the worker's first downloads never compete with the first video.
+// Built pages only: `vite` (dev) has no /sw.js (web/vite.config.ts defines __CURTA_SW__).
+declare const __CURTA_SW__: boolean;
+if (__CURTA_SW__ && 'serviceWorker' in navigator) {
+  const register = () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  };
+  if (document.readyState === 'complete') register();
+  else window.addEventListener('load', register, { once: true });
+}
