@@ -390,7 +390,7 @@ export class Feed {
     );
     const moreButton = h(
       'button',
-      { class: 'rail-btn', attrs: { type: 'button', 'data-testid': 'video-menu', 'aria-label': 'More: report or block' } },
+      { class: 'rail-btn', attrs: { type: 'button', 'data-testid': 'video-menu', 'aria-label': 'More options' } },
       h('span', { class: 'rail-icon' }, icon('more')),
     );
     const muteButton = h(
