@@ -154,6 +154,23 @@ export function notInterestedSuite(name: string, start: () => Promise<TestApp>):
       expect(await allIds(viewer.token)).toContain(marked);
     });
 
+    it("also leaves that viewer's trending (For You's fallback), and only theirs", async () => {
+      const v = await seedVideo(t, ana, { caption: 'trending one #cats' });
+      expect((await api('PUT', `/api/v1/videos/${v}/like`, { token: other.token })).status).toBe(200);
+      const trending = async (token: string | undefined) => {
+        const r = await api('GET', '/api/v1/feed/trending?limit=50', { token });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        return r.body.items.map((i: Item) => i.id) as string[];
+      };
+      expect(await trending(viewer.token)).toContain(v);
+      expect((await mark(viewer.token, v)).status).toBe(200);
+      expect(await trending(viewer.token)).not.toContain(v);
+      expect(await trending(other.token)).toContain(v);
+      expect(await trending(undefined)).toContain(v);
+      expect((await mark(viewer.token, v, 'DELETE')).status).toBe(200);
+      expect(await trending(viewer.token)).toContain(v);
+    });
+
     it('undo works after the video became hidden, and a deleted video takes its marks with it', async () => {
       const v = await seedVideo(t, ana, { caption: 'soon private' });
       expect((await mark(viewer.token, v)).status).toBe(200);

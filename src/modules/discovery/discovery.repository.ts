@@ -141,6 +141,16 @@ export class DiscoveryRepository {
    * `prefix` (lowercased; LIKE's wildcards in it match only themselves), the
    * exact username first, then usernames before names, then the most followed.
    */
+  /** Which of `ids` the viewer marked "Not interested" (they leave that viewer's trending too). */
+  async notInterestedAmong(viewerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const r = await this.db.query<{ video_id: string }>(
+      `SELECT video_id FROM video_not_interested WHERE user_id = $1 AND video_id = ANY($2::text[])`,
+      [viewerId, ids],
+    );
+    return new Set(r.rows.map((row) => row.video_id));
+  }
+
   async suggestUsers(prefix: string, limit: number, viewerId: string | null): Promise<UserSummaryRow[]> {
     const r = await this.db.query<UserSummaryRow>(
       `SELECT u.id, u.username, u.display_name, u.avatar_key FROM users u

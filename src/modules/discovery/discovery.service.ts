@@ -83,15 +83,17 @@ export class DiscoveryService {
       this.repo.trendingIds(new Date(Date.now() - this.opts.trendingWindowMs), this.opts.trendingSize),
     );
     const ids = ranking.slice(offset, offset + page.limit);
-    const [found, blocked] = await Promise.all([
+    const [found, blocked, dismissed] = await Promise.all([
       this.videosRepo.listByIds(ids),
       viewer && this.blockedIds ? this.blockedIds(viewer.id) : Promise.resolve(null),
+      viewer ? this.repo.notInterestedAmong(viewer.id, ids) : Promise.resolve(null),
     ]);
     const byId = new Map(found.map((r) => [r.id, r]));
-    // A video withdrawn since the ranking was computed drops out of the page, as do people in a block with the viewer.
+    // A video withdrawn since the ranking was computed drops out of the page, as do people in a
+    // block with the viewer and videos the viewer said they are not interested in.
     const rows = ids
       .map((id) => byId.get(id))
-      .filter((r): r is VideoRow => r !== undefined && isDiscoverable(r) && !blocked?.has(r.owner_id));
+      .filter((r): r is VideoRow => r !== undefined && isDiscoverable(r) && !blocked?.has(r.owner_id) && !dismissed?.has(r.id));
     const next = offset + page.limit;
     return {
       items: await this.videos.present(rows, viewer),
