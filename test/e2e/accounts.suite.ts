@@ -128,6 +128,7 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
       let exa: TestUser;
       let ann: TestUser;
       let videos: string[];
+      let theirs: string;
       const originals = [Buffer.alloc(300_000, 7), Buffer.from('a second original, small')];
 
       beforeAll(async () => {
@@ -142,7 +143,7 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
         await t.app.db.query("UPDATE videos SET original_filename = 'Holiday Clip.MOV' WHERE id = $1", [videos[0]]);
         for (const [i, id] of videos.entries()) await t.app.store.put(`originals/${id}`, originals[i]!, { contentType: 'video/mp4' });
         videos.push(await seedVideo(t, exa, { status: 'uploading' })); // nothing stored yet
-        const theirs = await seedVideo(t, ann, { caption: 'friend clip' });
+        theirs = await seedVideo(t, ann, { caption: 'friend clip' });
         const tok = exa.token;
         expect((await api('PUT', `/api/v1/videos/${theirs}/like`, { token: tok })).status).toBe(200);
         expect((await api('PUT', `/api/v1/videos/${theirs}/bookmark`, { token: tok })).status).toBe(200);
@@ -151,6 +152,9 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
         );
         expect((await api('PUT', `/api/v1/users/exa_friend/follow`, { token: tok })).status).toBe(200);
         expect((await api('PUT', `/api/v1/users/exa/follow`, { token: ann.token })).status).toBe(200);
+        expect((await api('POST', `/api/v1/videos/${theirs}/not-interested`, { token: tok })).status).toBe(200);
+        expect((await api('PATCH', '/api/v1/me/privacy', { token: tok, body: { likedVideosPublic: true } })).status).toBe(200);
+        expect((await api('PUT', '/api/v1/me/notification-settings', { token: tok, body: { muted: ['like'] } })).status).toBe(200);
         const blocked = await signup(api, 'exa_pest');
         expect((await api('PUT', `/api/v1/users/exa_pest/block`, { token: tok })).status).toBe(200);
         expect(
@@ -192,7 +196,10 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
           avatar: 'avatar.jpg',
           followerCount: 1,
           followingCount: 1,
+          likedVideosPublic: true,
+          mutedNotifications: ['like'],
         });
+        expect(doc.notInterested).toEqual([expect.objectContaining({ videoId: theirs })]);
         expect(doc.videos.map((v: any) => v.id)).toEqual([videos[0], videos[1], videos[2]]);
         expect(doc.videos[0]).toMatchObject({
           caption: 'first #mine',

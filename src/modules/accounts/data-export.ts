@@ -110,6 +110,9 @@ export class DataExport {
       avatar = 'avatar.jpg';
       add(avatar, { compress: false, size: avatarInfo.size }, async () => (await this.store.get(avatarKey)).body);
     }
+    const muted =
+      (await this.db.query<{ muted: string[] }>('SELECT muted FROM notification_settings WHERE user_id = $1', [userId])).rows[0]?.muted ??
+      [];
     yield `{"format":${JSON.stringify(EXPORT_FORMAT)},"exportedAt":${JSON.stringify(new Date().toISOString())},"profile":${JSON.stringify({
       id: profile.id,
       username: profile.username,
@@ -120,6 +123,8 @@ export class DataExport {
       followerCount: profile.follower_count,
       followingCount: profile.following_count,
       avatar,
+      likedVideosPublic: profile.liked_videos_public,
+      mutedNotifications: muted,
     })}`;
 
     const videos: Section = {
@@ -140,6 +145,7 @@ export class DataExport {
         commentsEnabled: v.comments_enabled,
         createdAt: iso(v.created_at),
         readyAt: iso(v.ready_at),
+        publishAt: iso(v.publish_at),
         durationMs: v.duration_ms,
         width: v.width,
         height: v.height,
@@ -221,6 +227,15 @@ export class DataExport {
         select: 'SELECT s.id, s.video_id, s.created_at FROM video_shares s WHERE s.user_id = $1',
         keys: [{ sql: 's.id', type: 'bigint' }],
         map: (r) => ({ videoId: r.video_id, sharedAt: iso(r.created_at) }),
+      },
+      {
+        name: 'notInterested',
+        select: 'SELECT n.video_id, n.created_at FROM video_not_interested n WHERE n.user_id = $1',
+        keys: [
+          { sql: 'n.created_at', type: 'timestamptz' },
+          { sql: 'n.video_id', type: 'text' },
+        ],
+        map: (r) => ({ videoId: r.video_id, markedAt: iso(r.created_at) }),
       },
       people('following', 'follows', 'follower_id', 'followee_id', 'followedAt'),
       people('followers', 'follows', 'followee_id', 'follower_id', 'followedAt'),
