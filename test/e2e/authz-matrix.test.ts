@@ -158,6 +158,24 @@ describe('authorization matrix', () => {
       expected: signedIn(SEES),
     },
     {
+      // A creator's numbers are theirs: those who see the video get 403, the rest 404.
+      endpoint: 'GET /api/v1/videos/{id}/stats',
+      call: (c) => api('GET', `${vid(c)}/stats`, { token: c.token }),
+      expected: OWNER_ONLY,
+    },
+    {
+      // Your own video never shows in your For You: nothing to be not interested in (400).
+      endpoint: 'POST /api/v1/videos/{id}/not-interested',
+      call: (c) => api('POST', `${vid(c)}/not-interested`, { token: c.token }),
+      expected: map(signedIn(SEES), (o, role) => (role === 'owner' ? 400 : o)),
+    },
+    {
+      // Undoing your own mark reveals nothing, whatever the video's state.
+      endpoint: 'DELETE /api/v1/videos/{id}/not-interested',
+      call: (c) => api('DELETE', `${vid(c)}/not-interested`, { token: c.token }),
+      expected: same(SIGNED_IN),
+    },
+    {
       endpoint: 'PUT /api/v1/videos/{id}/bookmark',
       call: (c) => api('PUT', `${vid(c)}/bookmark`, { token: c.token }),
       expected: signedIn(SEES),
@@ -341,6 +359,24 @@ describe('authorization matrix', () => {
       { endpoint: 'PATCH /api/v1/me', call: (tok) => api('PATCH', '/api/v1/me', { token: tok, body: { bio: 'hi' } }), expected: SIGNED_IN },
       { endpoint: 'GET /api/v1/me/bookmarks', call: (tok) => api('GET', '/api/v1/me/bookmarks', { token: tok }), expected: SIGNED_IN },
       { endpoint: 'GET /api/v1/me/blocks', call: (tok) => api('GET', '/api/v1/me/blocks', { token: tok }), expected: SIGNED_IN },
+      { endpoint: 'GET /api/v1/me/videos', call: (tok) => api('GET', '/api/v1/me/videos', { token: tok }), expected: SIGNED_IN },
+      {
+        endpoint: 'GET /api/v1/me/notifications',
+        call: (tok) => api('GET', '/api/v1/me/notifications', { token: tok }),
+        expected: SIGNED_IN,
+      },
+      {
+        endpoint: 'GET /api/v1/me/notification-settings',
+        call: (tok) => api('GET', '/api/v1/me/notification-settings', { token: tok }),
+        expected: SIGNED_IN,
+      },
+      { endpoint: 'GET /api/v1/me/privacy', call: (tok) => api('GET', '/api/v1/me/privacy', { token: tok }), expected: SIGNED_IN },
+      {
+        // Private by default: only alice sees what she liked; bob, whom she blocked, gets nothing at all.
+        endpoint: "GET /api/v1/users/alice/liked (alice's likes, private)",
+        call: (tok) => api('GET', '/api/v1/users/alice/liked', { token: tok }),
+        expected: [403, 200, 403, 403, 404, 403],
+      },
       { endpoint: 'GET /api/v1/feed/following', call: (tok) => api('GET', '/api/v1/feed/following', { token: tok }), expected: SIGNED_IN },
       {
         endpoint: 'POST /api/v1/auth/logout (then the token is dead)',
