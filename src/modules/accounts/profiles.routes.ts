@@ -21,7 +21,8 @@ export function profilesRoutes(profiles: ProfilesService, store: ObjectStore, sh
       operationId: 'getProfile',
       tag: 'profiles',
       summary: 'A profile',
-      description: 'Counts, bio and avatar; with `viewer` for a signed-in caller. Banned and blocked accounts answer 404.',
+      description:
+        "Counts, bio and avatar; with `viewer` for a signed-in caller (whether they follow and whether they blocked this user — the blocker needs the profile to unblock). Banned accounts answer 404; across a block the profile's videos, likes and follow lists are not shown.",
       auth: 'optional',
       params: UsernameParams,
       response: Profile,

@@ -288,7 +288,7 @@ export type paths = {
         };
         /**
          * A profile
-         * @description Counts, bio and avatar; with `viewer` for a signed-in caller. Banned and blocked accounts answer 404.
+         * @description Counts, bio and avatar; with `viewer` for a signed-in caller (whether they follow and whether they blocked this user — the blocker needs the profile to unblock). Banned accounts answer 404; across a block the profile's videos, likes and follow lists are not shown.
          *
          *     Anonymous answers are the same for everyone: shared caches may keep them a few seconds (`Vary: Authorization`).
          */
