@@ -75,7 +75,7 @@ async function waitWarm(page: Page, id: string): Promise<void> {
 
 const playingIds = (page: Page) =>
   page.$$eval('[data-testid="feed"] [data-testid="feed-item"] video', (els) =>
-    els.filter((v) => !(v as HTMLVideoElement).paused).map((v) => (v.closest('[data-video-id]')!).dataset.videoId!),
+    els.filter((v) => !(v as HTMLVideoElement).paused).map((v) => v.closest<HTMLElement>('[data-video-id]')!.dataset.videoId!),
   );
 
 describe.skipIf(!browserTestsEnabled('warm-swipe-browser.test'))('warm players in the feed (Chromium)', () => {

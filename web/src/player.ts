@@ -41,13 +41,15 @@ const WARM_GIVE_UP_MS = 3000;
  * gets an `ended` event all the same, so whoever loops it on `ended` does.
  *
  * A preloaded player is also *warmed*: once its first frame is decoded it
- * plays silently (volume 0, off screen) until its clock moves — a frame or
- * two — and pauses there. A media pipeline that has never run pays its
- * start-up (renderers started, the first frames after the clock starts
- * dropped) on its first play(); one that has run and was paused resumes at
- * once. So a swipe to a warm player only presents. Warming is bounded by
- * whoever attaches players (the feed keeps a few); it costs a few decoded
- * frames and, at most, the first frame or two of the video.
+ * plays silently (volume 0, off screen) for about 0.1 s and pauses there
+ * (`data-warm="true"` on the video then). In Chromium a media pipeline that
+ * has never run pays its start-up on its first play() (the first frames
+ * after its clock starts are dropped: the first new picture comes ~0.1 s of
+ * media later, 100–150 ms after the swipe); one that has run and was paused
+ * resumes at once, and a seek back to 0 would undo the warming. So a swipe to
+ * a warm player only presents, from 0.1 s in (when it loops, it starts at 0).
+ * Warming is bounded by whoever attaches players (the feed keeps four: one
+ * behind, the current one, two ahead); it costs three decoded frames each.
  */
 export class Player {
   private hls: Hls | null = null;
@@ -57,7 +59,7 @@ export class Player {
   private preload = true;
   private readonly endGuard = new EndStallGuard();
   private endTimer: ReturnType<typeof setInterval> | null = null;
-  /** cold: never started; warming: playing silently until the clock moves; warm: has run, paused. */
+  /** cold: never started; warming: playing silently for WARM_RUN_S; warm: has run (warmed or played). */
   private warmth: 'cold' | 'warming' | 'warm' = 'cold';
   private warmTimer: ReturnType<typeof setTimeout> | null = null;
   private warmVolume = 1;
@@ -84,11 +86,6 @@ export class Player {
     video.addEventListener('loadeddata', () => this.warmUp());
   }
 
-  /** Whether this player's pipeline has run (warmed up or played): a play() now only presents. */
-  get warm(): boolean {
-    return this.warmth === 'warm';
-  }
-
   /**
    * Plays a preloaded, never-started video silently until its clock moves, then
    * pauses it there (see the class comment). Not while it is the one to play,
@@ -113,7 +110,9 @@ export class Player {
       }
       this.warmTimer = setTimeout(check, WARM_POLL_MS);
     };
-    v.play().then(check, () => this.endWarmUp(false));
+    v.play().then(check, () => {
+      if (gen === this.generation) this.endWarmUp(false); // not a warm-up of a source attached since
+    });
   }
 
   /** Ends a warm-up: paused where it got to, the volume as it was. */
