@@ -26,6 +26,11 @@ const PRELOAD_BUFFER_S = 4;
 const PLAYING_BUFFER_S = 20;
 /** How often a playing video's clock is checked for a stall at its end. */
 const END_CHECK_MS = 250;
+/** How often a warm-up checks whether its video's clock has moved; how long it waits at most. */
+const WARM_POLL_MS = 8;
+/** How far a warm-up plays: past the frames a starting pipeline drops (about three at 30 fps). */
+const WARM_RUN_S = 0.1;
+const WARM_GIVE_UP_MS = 3000;
 
 /**
  * One <video> and its source. `attach()` starts loading (hls.js when the
@@ -34,6 +39,17 @@ const END_CHECK_MS = 250;
  * `detach()` frees the decoder and buffers so a long feed keeps only a few
  * players alive. A video that stalls a hair before its end (see end-guard.ts)
  * gets an `ended` event all the same, so whoever loops it on `ended` does.
+ *
+ * A preloaded player is also *warmed*: once its first frame is decoded it
+ * plays silently (volume 0, off screen) for about 0.1 s and pauses there
+ * (`data-warm="true"` on the video then). In Chromium a media pipeline that
+ * has never run pays its start-up on its first play() (the first frames
+ * after its clock starts are dropped: the first new picture comes ~0.1 s of
+ * media later, 100–150 ms after the swipe); one that has run and was paused
+ * resumes at once, and a seek back to 0 would undo the warming. So a swipe to
+ * a warm player only presents, from 0.1 s in (when it loops, it starts at 0).
+ * Warming is bounded by whoever attaches players (the feed keeps four: one
+ * behind, the current one, two ahead); it costs three decoded frames each.
  */
 export class Player {
   private hls: Hls | null = null;
@@ -43,6 +59,10 @@ export class Player {
   private preload = true;
   private readonly endGuard = new EndStallGuard();
   private endTimer: ReturnType<typeof setInterval> | null = null;
+  /** cold: never started; warming: playing silently for WARM_RUN_S; warm: has run (warmed or played). */
+  private warmth: 'cold' | 'warming' | 'warm' = 'cold';
+  private warmTimer: ReturnType<typeof setTimeout> | null = null;
+  private warmVolume = 1;
   mode: PlayerMode | null = null;
 
   constructor(
@@ -57,8 +77,54 @@ export class Player {
       else this.onFatal("This video can't be played in this browser.");
     });
     // Watch for a stall at the end only while playing: no timer runs for paused or preloaded players.
-    video.addEventListener('playing', () => this.watchEnd());
+    video.addEventListener('playing', () => {
+      this.watchEnd();
+      if (this.warmth === 'cold') this.warmth = 'warm'; // played for real: nothing to warm
+    });
     for (const type of ['pause', 'ended', 'emptied'] as const) video.addEventListener(type, () => this.unwatchEnd());
+    // A preloaded player warms up as soon as its first frame is decoded.
+    video.addEventListener('loadeddata', () => this.warmUp());
+  }
+
+  /**
+   * Plays a preloaded, never-started video silently until its clock moves, then
+   * pauses it there (see the class comment). Not while it is the one to play,
+   * nor in a hidden page.
+   */
+  private warmUp(): void {
+    const v = this.video;
+    if (this.warmth !== 'cold' || !this.preload || this.mode === null || document.hidden) return;
+    if (v.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !v.paused || v.ended) return;
+    this.warmth = 'warming';
+    this.warmVolume = v.volume;
+    v.volume = 0;
+    const gen = this.generation;
+    const from = v.currentTime;
+    const giveUpAt = performance.now() + WARM_GIVE_UP_MS;
+    const check = () => {
+      this.warmTimer = null;
+      if (this.warmth !== 'warming' || gen !== this.generation) return;
+      if (v.currentTime >= from + WARM_RUN_S || v.paused || performance.now() > giveUpAt) {
+        this.endWarmUp(true);
+        return;
+      }
+      this.warmTimer = setTimeout(check, WARM_POLL_MS);
+    };
+    v.play().then(check, () => {
+      if (gen === this.generation) this.endWarmUp(false); // not a warm-up of a source attached since
+    });
+  }
+
+  /** Ends a warm-up: paused where it got to, the volume as it was. */
+  private endWarmUp(ran: boolean): void {
+    if (this.warmth !== 'warming') return;
+    if (this.warmTimer !== null) clearTimeout(this.warmTimer);
+    this.warmTimer = null;
+    this.video.pause();
+    this.video.volume = this.warmVolume;
+    // Refused (a browser that allows no silent play): it stays cold, and plays cold when its turn comes.
+    this.warmth = ran ? 'warm' : 'cold';
+    this.video.dataset.warm = String(ran);
   }
 
   private watchEnd(): void {
@@ -125,6 +191,9 @@ export class Player {
 
   private setPreload(preload: boolean): void {
     this.preload = preload;
+    // Its turn to play: a warm-up still running stops here (paused, volume back), so the
+    // caller's play() is a real start, with its `playing` event.
+    if (!preload && this.warmth === 'warming') this.endWarmUp(true);
     if (this.hls) {
       this.hls.config.maxBufferLength = preload ? PRELOAD_BUFFER_S : PLAYING_BUFFER_S;
       this.hls.config.maxMaxBufferLength = preload ? PRELOAD_BUFFER_S : 60;
@@ -136,6 +205,9 @@ export class Player {
     if (this.mode === null) return;
     this.mode = null;
     this.unwatchEnd();
+    this.endWarmUp(false);
+    this.warmth = 'cold';
+    delete this.video.dataset.warm;
     this.hls?.destroy();
     this.hls = null;
     this.video.pause();
