@@ -180,6 +180,16 @@ describe.skipIf(!browserTestsEnabled('warm-swipe-browser.test'))('warm players i
         expect(playlistsOf(first)).toBe(firstPlaylists);
         await expect.poll(() => playingIds(page)).toEqual([first]);
         await page.screenshot({ path: join(ARTIFACTS, `${name}-back.png`) });
+
+        // A key makes the next video current in the same task, before the list has scrolled
+        // to it: its warm player presents while the scroll is under way.
+        const currentAfterKey = await page.evaluate(() => {
+          document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true, cancelable: true }));
+          return document.querySelector<HTMLElement>('[data-testid="feed"] [data-testid="feed-item"].is-active')?.dataset.videoId;
+        });
+        expect(currentAfterKey).toBe(second);
+        await waitPlaying(page, second);
+        await expect.poll(() => playingIds(page)).toEqual([second]);
         expect(pageErrors).toEqual([]);
       } finally {
         await context.close();

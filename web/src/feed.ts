@@ -107,6 +107,9 @@ export class Feed {
   private raf = 0;
   private lastTap = 0;
   private tapTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The slide step() went to, while the list scrolls there. */
+  private stepping: Slide | null = null;
+  private steppingTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
@@ -194,6 +197,7 @@ export class Feed {
 
   destroy(): void {
     this.hide();
+    if (this.steppingTimer) clearTimeout(this.steppingTimer);
     for (const s of this.slides) s.player?.detach();
     this.io.disconnect();
     for (const fn of this.cleanups) fn();
@@ -291,11 +295,25 @@ export class Feed {
     }
   }
 
-  /** Scrolls to the video `by` places after (before, when negative) the current one (keys, the desktop buttons). */
+  /**
+   * Goes to the video `by` places after (before, when negative) the current one (keys, the
+   * desktop buttons). It becomes current at once — its warm player presents while the list
+   * scrolls — rather than when the scroll has brought it into view; until the scroll lands
+   * (or a second has passed), the slide it leaves cannot take the turn back.
+   */
   step(by: number): void {
+    if (!this.visible) return;
     const index = this.active ? this.slides.indexOf(this.active) : -1;
     const s = this.slides[index + by];
-    if (s) s.el.scrollIntoView({ block: 'start', behavior: reducedMotion() ? 'auto' : 'smooth' });
+    if (!s) return;
+    s.el.scrollIntoView({ block: 'start', behavior: reducedMotion() ? 'auto' : 'smooth' });
+    this.stepping = s;
+    if (this.steppingTimer) clearTimeout(this.steppingTimer);
+    this.steppingTimer = setTimeout(() => {
+      this.stepping = null;
+      this.onIntersect([]); // whatever the scroll came to rest on
+    }, 1000);
+    if (s !== this.active) this.setActive(s);
   }
 
   /** Keyboard focus to the current video (the skip link); the feed itself while none is there. */
@@ -603,6 +621,10 @@ export class Feed {
         best = s;
         bestRatio = r;
       }
+    }
+    if (this.stepping) {
+      if (best !== this.stepping) return; // still scrolling to the slide step() chose
+      this.stepping = null;
     }
     if (best && bestRatio >= 0.6 && best !== this.active) this.setActive(best);
   }
