@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations } from '../support/browser.js';
+import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations, signInOnce } from '../support/browser.js';
 import { makeRedBlueClip } from '../support/media-helpers.js';
 import type { TestApp, waitForVideo as WaitForVideo } from '../support/test-app.js';
 
@@ -81,15 +81,7 @@ describe.skipIf(!browserTestsEnabled('creator-browser.test'))('the creator’s p
 
   async function studioAs(account: Account, viewport = PHONE): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const context = await browser!.newContext({ viewport, deviceScaleFactor: 1 });
-    await context.addInitScript(
-      ([token, user]) => {
-        if (!localStorage.getItem('curta.token')) {
-          localStorage.setItem('curta.token', token);
-          localStorage.setItem('curta.user', user);
-        }
-      },
-      [account.token, JSON.stringify(account.user)] as const,
-    );
+    await signInOnce(context, account.token, account.user);
     const errors: string[] = [];
     await reportCspViolations(context, (m) => errors.push(m));
     const page = await context.newPage();

@@ -1,29 +1,8 @@
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRedBlueClip } from '../support/media-helpers.js';
+import { averageColour, isBlue, makeRedBlueClip } from '../support/media-helpers.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, waitForVideo, type TestApp } from '../support/test-app.js';
-
-const run = promisify(execFile);
-
-/** The average colour of a JPEG, as [r, g, b], decoded by ffmpeg. */
-async function averageColour(jpeg: Buffer, dir: string): Promise<[number, number, number]> {
-  const { writeFile } = await import('node:fs/promises');
-  const path = join(dir, `poster-${Math.random().toString(36).slice(2)}.jpg`);
-  await writeFile(path, jpeg);
-  const { stdout } = await run(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    {
-      encoding: 'buffer',
-    },
-  );
-  const px = stdout as unknown as Buffer;
-  return [px[0]!, px[1]!, px[2]!];
-}
-const isBlue = ([r, g, b]: [number, number, number]) => b > 180 && r < 80 && g < 80;
 
 /**
  * The creator's publishing controls and stats (issue 13): drafts, scheduled

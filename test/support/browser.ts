@@ -112,3 +112,20 @@ export async function uploadClipViaApi(baseUrl: string, api: ApiCall, token: str
   if (done.status >= 300) throw new Error(`upload complete: ${done.status} ${JSON.stringify(done.body)}`);
   return videoId;
 }
+
+/**
+ * Signs a browser context in as `token`/`user` (what the app keeps in
+ * localStorage after a login) for every page it opens, unless the page has
+ * changed it since (a log out, another account): set once, then the app's own.
+ */
+export async function signInOnce(context: BrowserContext, token: string, user: unknown): Promise<void> {
+  await context.addInitScript(
+    ([t, u]) => {
+      if (!localStorage.getItem('curta.token')) {
+        localStorage.setItem('curta.token', t);
+        localStorage.setItem('curta.user', u);
+      }
+    },
+    [token, JSON.stringify(user)] as const,
+  );
+}

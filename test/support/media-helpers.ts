@@ -167,3 +167,22 @@ export async function makeRedBlueClip(path: string): Promise<void> {
     path,
   ]);
 }
+
+/** The average colour of a JPEG, as [r, g, b], decoded by ffmpeg (written into `dir` first). */
+export async function averageColour(jpeg: Buffer, dir: string): Promise<[number, number, number]> {
+  const { writeFile } = await import('node:fs/promises');
+  const path = join(dir, `poster-${Math.random().toString(36).slice(2)}.jpg`);
+  await writeFile(path, jpeg);
+  const { stdout } = await run(
+    FFMPEG,
+    ['-v', 'error', '-i', path, '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    {
+      encoding: 'buffer',
+    },
+  );
+  const px = stdout as unknown as Buffer;
+  return [px[0]!, px[1]!, px[2]!];
+}
+
+export const isRed = ([r, g, b]: [number, number, number]): boolean => r > 180 && g < 80 && b < 80;
+export const isBlue = ([r, g, b]: [number, number, number]): boolean => b > 180 && r < 80 && g < 80;

@@ -63,7 +63,9 @@ export function avatarEl(user: { username: string; avatarUrl: string | null }, s
 
 /**
  * A grid of video posters (fixed 9:16 boxes, so nothing moves as images
- * arrive), paged with "load more" when the end comes into view.
+ * arrive), paged with "load more" when the end comes into view. `decorate`
+ * may add controls to each item, with a `remove()` that takes it out in place
+ * (Saved's "unsave"); when the last one goes, the empty state shows.
  */
 export class VideoGrid {
   readonly el: HTMLElement;
@@ -72,14 +74,15 @@ export class VideoGrid {
   private cursor: string | null = null;
   private done = false;
   private busy = false;
-  private count = 0;
   private readonly io: IntersectionObserver;
 
   constructor(
     private readonly load: (cursor: string | null) => Promise<Page<VideoView>>,
-    private readonly emptyText: string,
+    /** What an empty grid says: a line of text, or a whole empty state. */
+    private readonly empty: string | (() => HTMLElement),
     /** The grid its videos open in (grid-context.ts): the feed then swipes through this grid. */
     private readonly from?: string,
+    private readonly decorate?: (li: HTMLElement, v: VideoView, remove: () => void) => void,
   ) {
     this.grid = h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } });
     this.more = h('div', { class: 'grid-more', attrs: { 'aria-live': 'polite' } });
@@ -103,11 +106,18 @@ export class VideoGrid {
     this.more.replaceChildren(h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
     try {
       const page = await this.load(this.cursor);
-      for (const v of page.items) this.grid.append(gridItem(v, this.from));
-      this.count += page.items.length;
+      for (const v of page.items) {
+        const li = gridItem(v, this.from);
+        this.decorate?.(li, v, () => {
+          li.remove();
+          this.showEmpty();
+        });
+        this.grid.append(li);
+      }
       this.cursor = page.nextCursor;
       this.done = !page.nextCursor;
-      this.more.replaceChildren(this.count === 0 ? h('p', { class: 'muted', attrs: { 'data-testid': 'grid-empty' } }, this.emptyText) : '');
+      this.more.replaceChildren();
+      this.showEmpty();
     } catch (err) {
       const retry = h('button', { class: 'btn', attrs: { type: 'button' } }, 'Try again');
       retry.addEventListener('click', () => void this.next());
@@ -115,6 +125,14 @@ export class VideoGrid {
     } finally {
       this.busy = false;
     }
+  }
+
+  private showEmpty(): void {
+    if (!this.done || this.grid.childElementCount > 0) return;
+    const empty = this.empty;
+    this.more.replaceChildren(
+      typeof empty === 'string' ? h('p', { class: 'muted', attrs: { 'data-testid': 'grid-empty' } }, empty) : empty(),
+    );
   }
 }
 

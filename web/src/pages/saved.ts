@@ -1,81 +1,15 @@
 import { endpoints, messageOf, session } from '../api.js';
 import type { AppContext } from '../context.js';
 import { h, icon, toast } from '../dom.js';
-import type { Page, VideoView } from '../types.js';
-import { errorState, gridItem, pageHeader } from './common.js';
+import { pageHeader, VideoGrid } from './common.js';
 import './viewer.css';
-
-/**
- * A paged poster grid whose items can be removed in place: Saved (each
- * poster has an "unsave" button). Loads the next page when its end comes
- * into view; when the last item goes, the empty state shows.
- */
-export class RemovableGrid {
-  readonly el: HTMLElement;
-  private readonly grid: HTMLElement;
-  private readonly more: HTMLElement;
-  private cursor: string | null = null;
-  private done = false;
-  private busy = false;
-  private readonly io: IntersectionObserver;
-
-  constructor(
-    private readonly load: (cursor: string | null) => Promise<Page<VideoView>>,
-    private readonly decorate: (li: HTMLElement, v: VideoView, remove: () => void) => void,
-    private readonly empty: () => HTMLElement,
-  ) {
-    this.grid = h('ul', { class: 'grid', attrs: { 'data-testid': 'video-grid' } });
-    this.more = h('div', { class: 'grid-more', attrs: { 'aria-live': 'polite' } });
-    this.el = h('div', { class: 'grid-wrap' }, this.grid, this.more);
-    this.io = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) void this.next();
-      },
-      { rootMargin: '400px' },
-    );
-    this.io.observe(this.more);
-  }
-
-  destroy(): void {
-    this.io.disconnect();
-  }
-
-  async next(): Promise<void> {
-    if (this.busy || this.done) return;
-    this.busy = true;
-    this.more.replaceChildren(h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }));
-    try {
-      const page = await this.load(this.cursor);
-      for (const v of page.items) {
-        const li = gridItem(v);
-        this.decorate(li, v, () => {
-          li.remove();
-          this.checkEmpty();
-        });
-        this.grid.append(li);
-      }
-      this.cursor = page.nextCursor;
-      this.done = !page.nextCursor;
-      this.more.replaceChildren();
-      this.checkEmpty();
-    } catch (err) {
-      this.more.replaceChildren(errorState(err, () => void this.next()));
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private checkEmpty(): void {
-    if (this.done && this.grid.childElementCount === 0) this.more.replaceChildren(this.empty());
-  }
-}
 
 /** `/saved`: the videos the viewer bookmarked, newest first; the bookmark button on each removes it. */
 export function mountSaved(host: HTMLElement, ctx: AppContext): () => void {
   document.title = 'Saved · Curta';
   const body = h('div', { class: 'page-body' });
   host.append(h('section', { class: 'page', attrs: { 'data-testid': 'saved-page' } }, pageHeader(ctx, 'Saved'), body));
-  let grid: RemovableGrid | null = null;
+  let grid: VideoGrid | null = null;
 
   const emptyState = () => {
     const browse = h('a', { class: 'btn btn-primary', attrs: { href: '/', 'data-testid': 'saved-browse' } }, 'Find videos to save');
@@ -100,8 +34,10 @@ export function mountSaved(host: HTMLElement, ctx: AppContext): () => void {
       );
       return;
     }
-    grid = new RemovableGrid(
+    grid = new VideoGrid(
       (cursor) => endpoints.bookmarks(cursor),
+      emptyState,
+      undefined,
       (li, v, remove) => {
         li.classList.add('saved-item');
         const label = v.caption ? v.caption.slice(0, 60) : `video by @${v.author.username}`;
@@ -130,7 +66,6 @@ export function mountSaved(host: HTMLElement, ctx: AppContext): () => void {
         });
         li.append(unsave);
       },
-      emptyState,
     );
     body.replaceChildren(grid.el);
     void grid.next();
