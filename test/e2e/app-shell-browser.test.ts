@@ -307,6 +307,7 @@ describe.skipIf(!browserTestsEnabled('app-shell-browser.test'))('the app shell i
       // The buttons moved to the column's other side, and still work with the panel open.
       expect((await next.boundingBox())!.x + nextBox.width).toBeLessThanOrEqual(docked.x);
       await page.getByTestId('comments-empty').waitFor();
+      await page.waitForTimeout(800); // the screenshot after the column's slide (a video layer lags mid-transition)
       await page.screenshot({ path: join(ARTIFACTS, 'desktop-comments-docked.png'), animations: 'disabled' });
       expect(await drawer.getAttribute('data-video-id')).toBe(order[0]);
       await next.click();

@@ -217,6 +217,36 @@ describe.skipIf(!browserTestsEnabled('creator-browser.test'))('the creator’s p
     }
   }, 240_000);
 
+  it('works at 1440×900 too: cover picked, scheduled from the studio, listed as scheduled in Your videos', async () => {
+    const { context, page, errors } = await studioAs(owner, DESKTOP);
+    try {
+      await chooseFile(page);
+      await page.getByTestId('studio-cover-picker').waitFor();
+      await page.getByTestId('studio-cover').focus();
+      await page.keyboard.press('End');
+      for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+      const chosen = Number(await page.getByTestId('studio-cover').inputValue());
+      expect(chosen).toBeGreaterThan(2000);
+      await page.getByTestId('studio-caption').fill('Desktop schedule #later');
+      await page.getByTestId('studio-when-schedule').check();
+      const at = Date.now() + 3 * 86_400_000;
+      await page.getByTestId('studio-when-at').fill(localInput(at));
+      await page.screenshot({ path: join(ARTIFACTS, 'creator-studio-cover-schedule-desktop.png'), fullPage: true });
+      await page.getByTestId('studio-submit').click();
+      const id = await waitForJob(page);
+      const v = await waitForVideo(api as never, id, owner.token, (x) => x.coverTimeMs === chosen, 60_000);
+      expect(v).toMatchObject({ status: 'ready', publication: 'scheduled' });
+      expect((await api('GET', `/api/v1/videos/${id}`, { token: other.token })).status).toBe(404);
+      await page.getByTestId('your-videos-refresh').click();
+      await expect.poll(() => row(page, id).getByTestId('your-video-publication').textContent(), { timeout: 10_000 }).toMatch(/Scheduled/);
+      await row(page, id).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, 'creator-your-videos-scheduled-desktop.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
   it('shows each video’s stats in Your videos and the edit sheet, at 390×844 and 1440×900', async () => {
     // Someone watches, likes, comments and shares the published video.
     expect((await api('PUT', `/api/v1/videos/${draftId}/like`, { token: other.token })).status).toBeLessThan(300);
