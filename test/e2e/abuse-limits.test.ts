@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/lib/cursor.js';
 import { waitFor } from '../contracts/support.js';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { postgresAvailable, redisAvailable, TEST_REDIS_URL } from '../support/services.js';
+import { postgresAvailable, redisAvailable, sharedRedisUrl } from '../support/services.js';
 import { parallel, seedVideo, type Api, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -188,8 +188,7 @@ describe.runIf(distributed).each(['the cache’s Redis', 'a Redis of their own']
     let countersUrl: string;
 
     beforeAll(async () => {
-      const own = new URL(TEST_REDIS_URL);
-      own.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
+      const own = new URL(sharedRedisUrl());
       const env: Record<string, string> = { TRUST_PROXY: 'true', ...LOCKOUT };
       if (where === 'a Redis of their own') env.RATE_LIMIT_REDIS_URL = own.toString();
       t = await startDistributedTestApp(false, env);

@@ -127,7 +127,8 @@ describe.skipIf(!browserTestsEnabled('notifications-browser.test'))('notificatio
         expect(await items.nth(0).getAttribute('href')).toBe(`/v/${videoId}?comments`);
         await items.nth(0).click();
         await page.getByTestId('comments-drawer').waitFor();
-        expect(await page.getByTestId('comments-drawer').textContent()).toContain('what a sunset');
+        // The sheet opens at once; its comments arrive with the next answer.
+        await expect.poll(() => page.getByTestId('comments-drawer').textContent()).toContain('what a sunset');
 
         // Settings: switch likes off; a like is then no news.
         await page.goto(`${t!.baseUrl}/settings`);

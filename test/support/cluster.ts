@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startS3Server, type S3TestServer } from './s3.js';
-import { createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, uniqueName } from './services.js';
+import { CLAIMABLE_REDIS_DBS, createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, uniqueName } from './services.js';
 import { freePort } from './net.js';
 
 /**
@@ -306,7 +306,7 @@ function redisUrlWithDb(base: string, db: number): string {
 const ABANDONED_IDLE_SEC = 120;
 
 /**
- * A Redis logical database (1–15) that nobody else is using, claimed with a
+ * A Redis logical database of CLAIMABLE_REDIS_DBS (8–15; single apps share 1–7) that nobody else is using, claimed with a
  * marker key. The app's keys all start with `curta:`; releasing deletes only
  * those and the marker, never anything else. An empty database is preferred;
  * failing that, one holding nothing but `curta:` keys that nobody has touched
@@ -315,7 +315,8 @@ const ABANDONED_IDLE_SEC = 120;
  */
 export async function claimRedisDatabase(base: string = TEST_REDIS_URL): Promise<{ url: string; release(): Promise<void> }> {
   const token = uniqueName('cluster');
-  const order = Array.from({ length: 15 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+  const [lo, hi] = CLAIMABLE_REDIS_DBS;
+  const order = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).sort(() => Math.random() - 0.5);
   for (const takeAbandoned of [false, true]) {
     for (const db of order) {
       const url = redisUrlWithDb(base, db);
@@ -338,7 +339,7 @@ export async function claimRedisDatabase(base: string = TEST_REDIS_URL): Promise
       }
     }
   }
-  throw new Error('no free Redis logical database (1-15) to run the cluster in');
+  throw new Error(`no free Redis logical database (${lo}-${hi}) to run the cluster in`);
 }
 
 /** Every key but our marker, if all are idle `curta:` keys (a few thousand at most); otherwise null. */

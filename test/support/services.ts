@@ -11,6 +11,24 @@ import pg from 'pg';
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
+/**
+ * Redis logical databases are split between two kinds of tests: single
+ * in-process apps share 1–7 (a random one each, keys left to expire), and
+ * multi-process clusters claim one of 8–15 for themselves (cluster.ts
+ * claimRedisDatabase), so the shared ones can never use up every database a
+ * cluster could claim.
+ */
+export const SHARED_REDIS_DBS = [1, 7] as const;
+export const CLAIMABLE_REDIS_DBS = [8, 15] as const;
+
+/** TEST_REDIS_URL on one of the shared logical databases, picked at random. */
+export function sharedRedisUrl(): string {
+  const url = new URL(TEST_REDIS_URL);
+  const [lo, hi] = SHARED_REDIS_DBS;
+  url.pathname = `/${lo + Math.floor(Math.random() * (hi - lo + 1))}`;
+  return url.toString();
+}
+
 const PROBE_TIMEOUT_MS = 3000;
 
 /** Errors that mean "nothing is listening there", as opposed to a server that answered badly. */
