@@ -50,6 +50,8 @@ async function runServer(mode: Mode, ctx: CliContext): Promise<number> {
     return EXIT.unavailable;
   }
   const control = await startControl(app, log);
+  // Before any job is claimed: a SIGTERM that arrives while the rest starts up still drains.
+  installShutdown(app, log, control);
   const parts = describeDeployment(config);
   log.info(parts, `database: ${parts.database}; storage: ${parts.storage}; cache: ${parts.cache}; queue: ${parts.queue}`);
   if (runsWorkers) app.startWorkers();
@@ -68,7 +70,6 @@ async function runServer(mode: Mode, ctx: CliContext): Promise<number> {
     }
     log.info(address ? `Curta workers are up; health and metrics: ${address}` : 'Curta workers are up');
   }
-  installShutdown(app, log, control);
   return KEEP_RUNNING;
 }
 
