@@ -140,3 +140,35 @@ export function openSseStream(request: FastifyRequest, reply: FastifyReply, opts
   streams.add(close);
   return stream;
 }
+
+/**
+ * One stream update at a time: `update` runs now unless one is under way, in
+ * which case a single rerun (without arguments: read afresh) follows it.
+ * Calls while the stream is closed do nothing. Shared by the video-status and
+ * notification streams.
+ */
+export function coalescedUpdate<A extends unknown[]>(
+  stream: SseStream,
+  update: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  let busy = false;
+  let again = false;
+  const run = async (...args: A): Promise<void> => {
+    if (stream.closed) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      await update(...args);
+    } finally {
+      busy = false;
+      if (again && !stream.closed) {
+        again = false;
+        void run(...([] as unknown[] as A)); // optional arguments only: a rerun reads afresh
+      }
+    }
+  };
+  return run;
+}

@@ -1,5 +1,5 @@
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
-import { openSseStream } from '../../lib/http/sse.js';
+import { coalescedUpdate, openSseStream } from '../../lib/http/sse.js';
 import type { NotificationWatch } from './notification-watch.js';
 import {
   MarkRead,
@@ -118,15 +118,7 @@ export function notificationsRoutes(notifications: NotificationsService, watch: 
         let watermark = newest ? new Date(newest.updatedAt) : new Date(0);
         let sentAtWatermark = new Set(newest ? [newest.id] : []);
         let unread = -1;
-        let busy = false;
-        let again = false;
-        const push = async (): Promise<void> => {
-          if (stream.closed) return;
-          if (busy) {
-            again = true;
-            return;
-          }
-          busy = true;
+        const push = coalescedUpdate(stream, async () => {
           try {
             for (let batch = 0; batch < 5 && !stream.closed; batch++) {
               const rows = (await notifications.changedSince(userId, watermark)).filter(
@@ -150,14 +142,8 @@ export function notificationsRoutes(notifications: NotificationsService, watch: 
             }
           } catch (err) {
             request.log.warn({ err }, 'notification stream update failed');
-          } finally {
-            busy = false;
-            if (again && !stream.closed) {
-              again = false;
-              void push();
-            }
           }
-        };
+        });
         stop = watch.watch(userId, () => void push());
         if (stream.closed) {
           stop();

@@ -1,6 +1,6 @@
 import { VideoIdParams } from '../../lib/http/api-schemas.js';
 import { defineRoute, type AnyRoute } from '../../lib/http/route.js';
-import { openSseStream } from '../../lib/http/sse.js';
+import { coalescedUpdate, openSseStream } from '../../lib/http/sse.js';
 import type { VideoManagementService } from './video-management.service.js';
 import type { VideoEvents } from './video-events.js';
 import { FeedQuery, OwnVideoPage, OwnVideosQuery, UpdateVideo, Video, VideoCreatorStats, VideoPage } from './videos.schema.js';
@@ -136,19 +136,11 @@ export function videosRoutes(deps: {
 
         let last = '';
         let lastRow = '';
-        let busy = false;
-        let again = false;
         const cleanup: Array<() => void> = [];
         const stream = openSseStream(request, reply, { onClose: () => cleanup.forEach((stop) => stop()) });
         if (stream.closed) return;
         /** Sends the video as this viewer sees it when that changed; `row` given: the shared poll's read, else read it now. */
-        const push = async (row?: VideoRow | null): Promise<void> => {
-          if (stream.closed) return;
-          if (busy) {
-            again = true;
-            return;
-          }
-          busy = true;
+        const push = coalescedUpdate(stream, async (row?: VideoRow | null): Promise<void> => {
           try {
             const current = row === undefined ? await repo.get(id) : row;
             if (!current || !(await videos.canView(current, viewer))) {
@@ -166,14 +158,8 @@ export function videosRoutes(deps: {
             if (view.status === 'ready' || view.status === 'failed') stream.close();
           } catch (err) {
             request.log.warn({ err }, 'sse update failed');
-          } finally {
-            busy = false;
-            if (again && !stream.closed) {
-              again = false;
-              void push();
-            }
           }
-        };
+        });
         cleanup.push(
           events.subscribe(id, () => void push()),
           // The shared once-a-second read; an unchanged row costs nothing more.
