@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { randomId } from '../../src/lib/ids.js';
 import type { Visibility } from '../../src/modules/videos/video.types.js';
 import { VideosRepository } from '../../src/modules/videos/videos.repository.js';
+import { FEED_GENERATION_KEY } from '../../src/modules/videos/video-events.js';
 import type { apiClient, TestApp } from './test-app.js';
 
 export type Api = ReturnType<typeof apiClient>;
@@ -59,6 +60,8 @@ export async function seedVideo(t: TestApp, owner: TestUser, v: SeedVideo = {}):
     );
     await repo.setCaptionLinks(id, v.caption ?? '', tx);
   });
+  // As publication does: rankings cached under the previous feed generation (trending) would not show it for their TTL.
+  if (status === 'ready') await t.app.cache.incr(FEED_GENERATION_KEY);
   return id;
 }
 
