@@ -64,6 +64,7 @@ export function retentionCurve(histogram: ReadonlyMap<number, number>, lastSecon
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
  * The creator figures, from the lake's day tables (src/modules/lake/lake-aggregates.ts):
@@ -155,7 +156,7 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
     for (const r of await rows(`
       SELECT strftime(dt, '%Y-%m-%d') AS date, sum(counted_plays) AS views, count(DISTINCT viewer) AS uniq, sum(watch_ms) AS watch_ms
       FROM v GROUP BY dt`)) {
-      const d = byDate.get(String(r.date));
+      const d = byDate.get(str(r.date));
       if (!d) continue;
       d.views = num(r.views);
       d.uniqueViewers = num(r.uniq);
@@ -169,7 +170,7 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
       bookmark: 'bookmarks',
     };
     for (const r of await rows(`SELECT strftime(dt, '%Y-%m-%d') AS date, metric, sum(n) AS n FROM cnt GROUP BY dt, metric`)) {
-      const metric = String(r.metric);
+      const metric = str(r.metric);
       const n = num(r.n);
       if (metric.startsWith('src:')) {
         const source = metric.slice(4) as TrafficSource;
@@ -177,7 +178,7 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
       } else if ((ENGAGEMENT_METRICS as readonly string[]).includes(metric)) {
         const m = metric as EngagementMetric;
         out.engagement[m] += n;
-        const d = byDate.get(String(r.date));
+        const d = byDate.get(str(r.date));
         if (d) (d[daily[m]] as number) += n;
       }
     }
@@ -187,7 +188,7 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
         await rows(`
         SELECT video_id, sum(counted_plays) AS views, count(DISTINCT viewer) AS uniq, sum(watch_ms) AS watch_ms
         FROM v GROUP BY video_id ORDER BY views DESC, watch_ms DESC, video_id LIMIT ${Math.max(1, Math.floor(topN))}`)
-      ).map((r) => ({ videoId: String(r.video_id), views: num(r.views), uniqueViewers: num(r.uniq), watchTimeMs: num(r.watch_ms) }));
+      ).map((r) => ({ videoId: str(r.video_id), views: num(r.views), uniqueViewers: num(r.uniq), watchTimeMs: num(r.watch_ms) }));
     }
     return out;
   });

@@ -343,7 +343,7 @@ export async function checkLakeFile(path: string): Promise<{ reason: SkipReason;
   try {
     const names = await withDuckdb(async (c) => {
       const r = await c.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(path)})`);
-      return new Set(r.getRowObjectsJson().map((row) => String(row.name)));
+      return new Set(r.getRowObjectsJson().map((row) => (typeof row.name === 'string' ? row.name : '')));
     });
     const missing = REQUIRED_COLUMNS.filter((c) => !names.has(c));
     return missing.length > 0 ? { reason: 'foreign', err: new Error(`no column ${missing.join(', ')}`) } : null;
