@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { count, isoTime } from '../../lib/http/api-schemas.js';
-import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
+import { responseSchema } from '../../lib/http/schema-registry.js';
 import { TRAFFIC_SOURCES } from '../lake/lake-schema.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const date = (what: string) => z.string().regex(DATE, 'a date as YYYY-MM-DD').describe(what);
 
-export const AnalyticsQuery = requestSchema(
-  'AnalyticsQuery',
-  z.object({
-    from: date('First day (UTC, inclusive); default: 27 days before `to`').optional(),
-    to: date('Last day (UTC, inclusive); default: today').optional(),
-    format: z.enum(['json', 'csv']).default('json').describe('`csv`: the daily series as text/csv (a header row, one row per day)'),
-  }),
-);
+export const AnalyticsQuery = z.object({
+  from: date('First day (UTC, inclusive); default: 27 days before `to`').optional(),
+  to: date('Last day (UTC, inclusive); default: today').optional(),
+  format: z.enum(['json', 'csv']).default('json').describe('`csv`: the daily series as text/csv (a header row, one row per day)'),
+});
 export type AnalyticsQuery = z.output<typeof AnalyticsQuery>;
 
 const rate = () => z.number().min(0).max(1);
