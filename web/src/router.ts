@@ -11,6 +11,8 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'upload' }
   | { name: 'saved' }
+  /** Creator analytics: the account, or one video (`videoId`); `days`: the range picked (7, 28, 90). */
+  | { name: 'analytics'; videoId?: string; days?: number }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -35,6 +37,13 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
   if (path === '/saved') return { name: 'saved' };
+  if (path === '/studio/analytics' || /^\/studio\/analytics\/[^/]+$/.test(path)) {
+    const days = Number(params.get('days'));
+    const range = [7, 28, 90].includes(days) ? { days } : {};
+    if (path === '/studio/analytics') return { name: 'analytics', ...range };
+    const videoId = decode(path.slice('/studio/analytics/'.length));
+    return videoId ? { name: 'analytics', videoId, ...range } : { name: 'not-found' };
+  }
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);
