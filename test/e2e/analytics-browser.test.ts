@@ -143,7 +143,7 @@ describe.skipIf(!browserTestsEnabled('analytics-browser.test'))('creator analyti
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('analytics-csv').click()]);
       expect(download.suggestedFilename()).toMatch(/^curta-video-.*\.csv$/);
-      const csv = await readFile((await download.path()), 'utf8');
+      const csv = await readFile(await download.path(), 'utf8');
       const lines = csv.trimEnd().split('\r\n');
       expect(lines[0]).toBe('video_id,caption,date,views,unique_viewers,watch_time_ms,likes,comments,shares,follows,bookmarks');
       expect(lines).toHaveLength(29);
