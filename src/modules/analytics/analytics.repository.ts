@@ -94,11 +94,13 @@ export class AnalyticsRepository {
     const tables = await this.aggregates.ready(days);
     if (tables) {
       const list = (key: 'viewers' | 'counts') => `read_parquet([${tables.map((t) => sqlString(t[key])).join(', ')}])`;
-      return withDuckdb(async (c) => {
-        await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
-        await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
-        return figuresOn(c, subject, from, to, topN);
-      });
+      return this.aggregates.inForeground(() =>
+        withDuckdb(async (c) => {
+          await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
+          await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
+          return figuresOn(c, subject, from, to, topN);
+        }),
+      );
     }
     this.aggregates.warmInBackground(days);
     return this.aggregates.withReduced({ from, to }, filter, param, (c) => figuresOn(c, subject, from, to, topN));

@@ -48,6 +48,8 @@ export class LakeAggregates {
   private readonly inflight = new Map<string, Promise<DayTables>>();
   readonly stats: AggregateStats = { dayComputations: 0, dayHits: 0, directQueries: 0, computedDays: [] };
   private background: Promise<void> = Promise.resolve();
+  /** Queries running now: background builds wait for none (they would slow the answer someone waits for). */
+  private foreground = 0;
   private readonly queued = new Set<string>();
 
   constructor(
@@ -93,6 +95,7 @@ export class LakeAggregates {
       if (this.queued.has(id)) continue;
       this.queued.add(id);
       this.background = this.background
+        .then(() => this.quiet())
         .then(() => this.day(d))
         .then(
           () => undefined,
@@ -100,6 +103,20 @@ export class LakeAggregates {
         )
         .finally(() => this.queued.delete(id));
     }
+  }
+
+  /** Runs a query someone waits for (background builds hold off meanwhile). */
+  async inForeground<T>(fn: () => Promise<T>): Promise<T> {
+    this.foreground += 1;
+    try {
+      return await fn();
+    } finally {
+      this.foreground -= 1;
+    }
+  }
+
+  private async quiet(): Promise<void> {
+    for (let waited = 0; this.foreground > 0 && waited < 30_000; waited += 25) await new Promise((r) => setTimeout(r, 25));
   }
 
   /** Resolves once the background builds asked for so far are done (tests, shutdown). */
@@ -118,6 +135,10 @@ export class LakeAggregates {
    */
   async withReduced<T>(range: DateRange, where: string, param: string, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     this.stats.directQueries += 1;
+    return this.inForeground(() => this.reduced(range, where, param, fn));
+  }
+
+  private async reduced<T>(range: DateRange, where: string, param: string, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const files = await this.reader.liveFiles(range);
     for (let attempt = 0; ; attempt++) {
       const got = await this.reader.acquire(files.map((f) => f.key));
