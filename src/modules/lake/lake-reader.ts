@@ -62,6 +62,8 @@ interface CachedFile {
   bytes: number;
   lastUsed: number;
   pins: number;
+  /** Pinned by its fetch until the first reader that waited for it takes the pin over (no eviction in between). */
+  fetchPin: boolean;
 }
 
 /**
@@ -242,7 +244,8 @@ export class LakeReader {
     const path = await p;
     const f = path === null ? undefined : this.files.get(key);
     if (!f) return null;
-    f.pins += 1;
+    if (f.fetchPin) f.fetchPin = false;
+    else f.pins += 1;
     f.lastUsed = ++this.clock;
     return f.path;
   }
@@ -256,6 +259,8 @@ export class LakeReader {
     let entry = this.files.get(key);
     if (entry) {
       this.stats.cacheHits += 1;
+      entry.pins += 1;
+      entry.fetchPin = true;
     } else {
       try {
         await mkdir(dirname(path), { recursive: true });
@@ -272,7 +277,7 @@ export class LakeReader {
         return null;
       }
       const bytes = (await stat(path)).size;
-      entry = { path, bytes, lastUsed: ++this.clock, pins: 0 };
+      entry = { path, bytes, lastUsed: ++this.clock, pins: 1, fetchPin: true };
       this.files.set(key, entry);
       this.stats.fetches += 1;
       this.stats.cacheBytes += bytes;
@@ -326,7 +331,7 @@ export class LakeReader {
             const key = relative(this.cacheDir, p).split(sep).join('/');
             if (!parseLakeKey(key) || this.files.has(key)) continue;
             const bytes = (await stat(p)).size;
-            this.files.set(key, { path: p, bytes, lastUsed: 0, pins: 0 });
+            this.files.set(key, { path: p, bytes, lastUsed: 0, pins: 0, fetchPin: false });
             this.stats.cacheBytes += bytes;
           }
         }
