@@ -41,6 +41,8 @@ export interface LineChartSpec extends ChartBase {
   series: readonly ChartSeries[];
   /** Fixed y range (e.g. [0, 1] for shares); default from the data, starting at 0. */
   yRange?: [number, number];
+  /** Whole numbers only (counts): the y axis never shows a tick between two integers. */
+  integer?: boolean;
 }
 
 export interface BarChartSpec extends ChartBase {

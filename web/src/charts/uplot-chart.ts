@@ -56,6 +56,9 @@ function options(spec: ChartSpec, width: number, height: number, t: Theme): uPlo
   const xAxis = axis((_u, splits) => splits.map((s) => (Number.isInteger(s) ? (labels[s] ?? '') : '')));
   const yAxis = axis((_u, splits) => splits.map((s) => fmt(s)));
   yAxis.size = 56;
+  if (spec.kind !== 'bar' && spec.integer) {
+    yAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7, 1e8];
+  }
   const common = {
     width,
     height,

@@ -216,6 +216,7 @@ export function mountAnalytics(host: HTMLElement, ctx: AppContext, route: Route)
       xLabel: 'Day',
       x: a.daily.map((d) => shortDate(d.date)),
       series: [{ label: 'Views', values: a.daily.map((d) => d.views) }],
+      integer: true,
       format: (v) => count(Math.round(v)),
     });
     charts.push(daily);
