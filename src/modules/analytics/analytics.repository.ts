@@ -1,6 +1,6 @@
 import { sqlString, withDuckdb } from '../lake/duckdb.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LakeAggregates } from '../lake/lake-aggregates.js';
+import { cacheParquetMetadata, type LakeAggregates } from '../lake/lake-aggregates.js';
 import type { LakeDay } from '../lake/lake-reader.js';
 import { TRAFFIC_SOURCES, type TrafficSource } from '../lake/lake-schema.js';
 
@@ -96,6 +96,7 @@ export class AnalyticsRepository {
       const list = (key: 'viewers' | 'counts') => `read_parquet([${tables.map((t) => sqlString(t[key])).join(', ')}])`;
       return this.aggregates.inForeground(() =>
         withDuckdb(async (c) => {
+          await cacheParquetMetadata(c);
           await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
           await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
           return figuresOn(c, subject, from, to, topN);

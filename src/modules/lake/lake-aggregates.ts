@@ -259,11 +259,27 @@ const NO_EVENTS = `(SELECT NULL::TIMESTAMPTZ AS event_time, NULL::VARCHAR AS kin
  * `opts.where`: a filter on the events (one video or creator: the direct path
  * of a cold query) with `$1` bound to `opts.param`.
  */
+let metadataCache: Promise<void> | null = null;
+
+/**
+ * DuckDB keeps Parquet footers of files it read (checked against their
+ * modification time): the day tables and raw files are opened again by every
+ * query, and their footers are most of the cost of a small read.
+ */
+export function cacheParquetMetadata(c: DuckDBConnection): Promise<void> {
+  metadataCache ??= c.run(`SET GLOBAL parquet_metadata_cache = true`).then(
+    () => undefined,
+    () => undefined,
+  );
+  return metadataCache;
+}
+
 export async function reduceEvents(
   c: DuckDBConnection,
   paths: readonly string[],
   opts: { dt?: string; where?: string; param?: string } = {},
 ): Promise<void> {
+  await cacheParquetMetadata(c);
   const source = paths.length === 0 ? NO_EVENTS : `read_parquet([${paths.map(sqlString).join(', ')}], union_by_name = true)`;
   const dt = opts.dt ?? `CAST(timezone('UTC', event_time) AS DATE)`;
   const sources = TRAFFIC_SOURCES.map(sqlString).join(', ');
