@@ -337,6 +337,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       await workerHttp?.close();
       await Promise.all([...stoppers.map((stop) => stop()), ...workers.map((w) => w.stop(10_000))]);
       await http.close();
+      await analytics.aggregates.stop();
       await cache.close();
       await counters.close();
       if (!opts.db) await db.close();

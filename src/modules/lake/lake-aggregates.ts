@@ -51,6 +51,7 @@ export class LakeAggregates {
   /** Queries running now: background builds wait for none (they would slow the answer someone waits for). */
   private foreground = 0;
   private readonly queued = new Set<string>();
+  private stopped = false;
 
   constructor(
     readonly reader: LakeReader,
@@ -96,13 +97,19 @@ export class LakeAggregates {
       this.queued.add(id);
       this.background = this.background
         .then(() => this.quiet())
-        .then(() => this.day(d))
+        .then(() => (this.stopped ? undefined : this.day(d)))
         .then(
           () => undefined,
           (err: unknown) => this.log?.error({ err, dt: d.dt }, 'lake: day aggregates failed'),
         )
         .finally(() => this.queued.delete(id));
     }
+  }
+
+  /** Stops background builds (the one running finishes): before the database closes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle();
   }
 
   /** Runs a query someone waits for (background builds hold off meanwhile). */
