@@ -28,6 +28,7 @@ import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
 import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
+import { createAdminDashboardModule, type AdminDashboardModule } from './modules/analytics/admin-dashboard.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
@@ -78,6 +79,8 @@ export interface App extends Platform {
     webhooks: WebhooksService;
     /** The inbox: likes, comments, replies, mentions, follows, processing news. */
     notifications: NotificationsService;
+    /** The admin dashboard's figures (lake, queues, storage, reports). */
+    adminDashboard: AdminDashboardModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -156,6 +159,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const recs = createRecsModule(platform, graph, videos);
   const webhooks = createWebhooksModule(platform);
+  const adminDashboard = createAdminDashboardModule(platform);
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(
     videos.repo,
@@ -211,6 +215,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...recs.routes,
     ...webhooks.routes,
     ...notifications.routes,
+    ...adminDashboard.routes,
   ]);
   await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
@@ -264,6 +269,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       events: playback,
       webhooks: webhooks.webhooks,
       notifications: notifications.notifications,
+      adminDashboard,
     },
     routes,
     startWorkers() {
