@@ -1,0 +1,285 @@
+import { parseArgs } from 'node:util';
+import type { Cache } from '../../ports/cache.js';
+import type { Database } from '../../ports/database.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { Config } from '../../config/config.js';
+import { sqlString } from '../lake/duckdb.js';
+import { LakeReader } from '../lake/lake-reader.js';
+import { createAdminDashboardService, lakeCacheDir } from './admin-dashboard.module.js';
+import { isCalendarDate, resolveRange, type AdminAnalytics, type ResolvedRange } from './admin-dashboard.schema.js';
+
+export const ANALYTICS_USAGE = `Usage: curta analytics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+         the admin dashboard's key figures: daily active viewers and
+         creators, uploads, views, processing success and p50/p95 per stage
+         (from the Parquet lake), queues and dead jobs, storage by kind,
+         top videos, reports awaiting review. Default: the last 28 days
+       curta analytics --creator <username> [--from …] [--to …] [--json]
+         one creator's views, unique viewers, watch time and top videos
+
+  Whole UTC days, both ends included, at most 366. --json prints the same
+  document as GET /api/v1/admin/analytics (or the creator's figures).`;
+
+export interface AnalyticsArgs {
+  from?: string;
+  to?: string;
+  json: boolean;
+  creator?: string;
+}
+
+export function parseAnalyticsArgs(args: string[]): (AnalyticsArgs & { range: ResolvedRange }) | { error: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false }, creator: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  for (const k of ['from', 'to'] as const) {
+    const v = values[k];
+    if (v !== undefined && !isCalendarDate(v)) return { error: `--${k} must be a date as YYYY-MM-DD (got "${v}")` };
+  }
+  if (values.creator !== undefined && (values.creator === '' || values.creator.length > 200))
+    return { error: '--creator needs a username' };
+  const range = resolveRange({ from: values.from, to: values.to });
+  if ('error' in range) return { error: range.error };
+  return {
+    range,
+    json: values.json ?? false,
+    ...(values.from !== undefined ? { from: values.from } : {}),
+    ...(values.to !== undefined ? { to: values.to } : {}),
+    ...(values.creator !== undefined ? { creator: values.creator } : {}),
+  };
+}
+
+/** A plain-text table: columns padded, numbers right-aligned. */
+export function table(headers: string[], rows: Array<Array<string | number>>): string[] {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)))];
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: Array<string | number>) =>
+    r
+      .map((c, i) => (numeric[i] ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)];
+}
+
+const fmtInt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+const fmtPct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}%`);
+const fmtMs = (ms: number | null) => (ms === null ? '–' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+export function fmtBytes(b: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = b;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${b} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+const fmtDuration = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
+};
+
+/** The admin figures as a terminal report. */
+export function formatAdminAnalytics(a: AdminAnalytics): string[] {
+  const out: string[] = [];
+  out.push(
+    `Curta analytics ${a.range.from} → ${a.range.to} (${a.range.days} days; lake: ${fmtInt(a.lake.files)} files, ${fmtInt(a.lake.events)} events)`,
+  );
+  out.push('');
+  out.push(
+    ...table(
+      ['active viewers', 'active creators', 'uploads', 'views', 'watch time', 'processing success'],
+      [
+        [
+          a.totals.activeViewers,
+          a.totals.activeCreators,
+          a.totals.uploads,
+          a.totals.views,
+          fmtDuration(a.totals.watchTimeMs),
+          `${fmtPct(a.totals.processingSuccessRate)} of ${fmtInt(a.totals.processingRuns)}`,
+        ],
+      ],
+    ),
+  );
+  out.push('', 'Per day');
+  out.push(
+    ...table(
+      ['date', 'viewers', 'creators', 'uploads', 'views'],
+      a.daily.map((d) => [d.date, d.activeViewers, d.activeCreators, d.uploads, d.views]),
+    ),
+  );
+  out.push('', 'Processing by stage');
+  out.push(
+    ...(a.stages.length === 0
+      ? ['(no processing in the range)']
+      : table(
+          ['stage', 'runs', 'failed', 'success', 'p50', 'p95'],
+          a.stages.map((s) => [s.stage, s.runs, s.failed, fmtPct(s.successRate), fmtMs(s.p50Ms), fmtMs(s.p95Ms)]),
+        )),
+  );
+  out.push('', `Queues (now; dead jobs: ${fmtInt(a.deadJobs)})`);
+  out.push(
+    ...table(
+      ['queue', 'queued', 'running', 'dead', 'oldest due'],
+      a.queues.map((q) => [q.queue, q.queued, q.running, q.dead, `${Math.round(q.oldestDueSec)} s`]),
+    ),
+  );
+  out.push('', `Storage (swept ${a.storage.measuredAt}; total ${fmtBytes(a.storage.totalBytes)})`);
+  out.push(
+    ...table(
+      ['kind', 'objects', 'size'],
+      a.storage.items.map((s) => [s.kind, s.objects, fmtBytes(s.bytes)]),
+    ),
+  );
+  out.push('', 'Top videos');
+  out.push(
+    ...(a.topVideos.length === 0
+      ? ['(no views in the range)']
+      : table(
+          ['video', 'creator', 'views', 'viewers', 'watch time', 'caption'],
+          a.topVideos.map((v) => [
+            v.videoId,
+            v.creator ?? '(deleted)',
+            v.views,
+            v.uniqueViewers,
+            fmtDuration(v.watchTimeMs),
+            clip(v.caption, 40),
+          ]),
+        )),
+  );
+  out.push('', `Reports awaiting review: ${fmtInt(a.reports.open)}${a.reports.oldestOpenAt ? ` (oldest ${a.reports.oldestOpenAt})` : ''}`);
+  return out;
+}
+
+function clip(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+export interface CreatorFigures {
+  creator: string;
+  range: ResolvedRange;
+  views: number;
+  uniqueViewers: number;
+  watchTimeMs: number;
+  topVideos: Array<{ videoId: string; caption: string; views: number; uniqueViewers: number; watchTimeMs: number }>;
+}
+
+/**
+ * One creator's key figures, straight from the lake (the same view rule as
+ * the dashboard: per viewer, video and day, a complete or a progress/skip
+ * past min(2 s, half the video); watch time = the furthest cumulative watch
+ * per viewer, video and day). Aggregates only: no viewer identity.
+ */
+export async function creatorFigures(
+  db: Database,
+  lake: LakeReader,
+  username: string,
+  range: ResolvedRange,
+): Promise<CreatorFigures | null> {
+  const { rows } = await db.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE lower(username) = lower($1)`, [
+    username,
+  ]);
+  const user = rows[0];
+  if (!user) return null;
+  const files = await lake.liveFiles(range);
+  const per =
+    files.length === 0
+      ? []
+      : await lake.query(
+          `WITH p AS (
+             SELECT strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d') AS day, video_id, coalesce('u:' || user_id, 'd:' || device_id) AS viewer,
+               bool_or(type = 'complete' OR (type IN ('progress', 'skip') AND watched_ms >= CASE WHEN duration_ms > 0 THEN least(2000, ceil(duration_ms / 2)) ELSE 2000 END)) AS viewed,
+               coalesce(max(watched_ms), 0) AS watched
+             FROM events
+             WHERE kind = 'playback' AND type <> 'impression' AND counted IS NOT FALSE AND creator_id = ${sqlString(user.id)}
+               AND video_id IS NOT NULL AND (user_id IS NOT NULL OR device_id IS NOT NULL)
+               AND strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d') BETWEEN ${sqlString(range.from)} AND ${sqlString(range.to)}
+             GROUP BY 1, 2, 3)
+           SELECT video_id, count(*) FILTER (WHERE viewed) AS views, count(DISTINCT viewer) FILTER (WHERE viewed) AS viewers,
+             coalesce(sum(watched), 0) AS watched,
+             (SELECT count(DISTINCT viewer) FILTER (WHERE viewed) FROM p) AS all_viewers
+           FROM p GROUP BY video_id ORDER BY views DESC, watched DESC, video_id`,
+          range,
+        );
+  const ids = per.map((r) => String(r.video_id));
+  const captions = new Map(
+    ids.length === 0
+      ? []
+      : (await db.query<{ id: string; caption: string }>(`SELECT id, caption FROM videos WHERE id = ANY($1::text[])`, [ids])).rows.map(
+          (r) => [r.id, r.caption],
+        ),
+  );
+  return {
+    creator: user.username,
+    range,
+    views: per.reduce((s, r) => s + Number(r.views), 0),
+    uniqueViewers: per.length > 0 ? Number(per[0]!.all_viewers) : 0,
+    watchTimeMs: per.reduce((s, r) => s + Number(r.watched), 0),
+    topVideos: per.slice(0, 10).map((r) => ({
+      videoId: String(r.video_id),
+      caption: captions.get(String(r.video_id)) ?? '',
+      views: Number(r.views),
+      uniqueViewers: Number(r.viewers),
+      watchTimeMs: Number(r.watched),
+    })),
+  };
+}
+
+export function formatCreatorFigures(c: CreatorFigures): string[] {
+  const out = [`${c.creator}: ${c.range.from} → ${c.range.to}`, ''];
+  out.push(...table(['views', 'unique viewers', 'watch time'], [[c.views, c.uniqueViewers, fmtDuration(c.watchTimeMs)]]));
+  out.push('', 'Top videos');
+  out.push(
+    ...(c.topVideos.length === 0
+      ? ['(no views in the range)']
+      : table(
+          ['video', 'views', 'viewers', 'watch time', 'caption'],
+          c.topVideos.map((v) => [v.videoId, v.views, v.uniqueViewers, fmtDuration(v.watchTimeMs), clip(v.caption, 40)]),
+        )),
+  );
+  return out;
+}
+
+export interface AnalyticsDeps {
+  config: Readonly<Config>;
+  db: Database;
+  store: ObjectStore;
+  cache: Cache;
+  queue: JobQueue;
+}
+
+/** Runs `curta analytics`; returns the exit status (1: no such creator). */
+export async function runAnalytics(
+  parsed: AnalyticsArgs & { range: ResolvedRange },
+  deps: AnalyticsDeps,
+  io: { out: (l: string) => void; err: (l: string) => void },
+): Promise<number> {
+  const lake = new LakeReader(deps.db, deps.store, lakeCacheDir(deps.config.dataDir));
+  if (parsed.creator !== undefined) {
+    const figures = await creatorFigures(deps.db, lake, parsed.creator, parsed.range);
+    if (!figures) {
+      io.err(`No user named "${parsed.creator}".`);
+      return 1;
+    }
+    for (const line of parsed.json ? [JSON.stringify(figures, null, 2)] : formatCreatorFigures(figures)) io.out(line);
+    return 0;
+  }
+  const service = createAdminDashboardService(
+    { config: deps.config, db: deps.db, store: deps.store, cache: deps.cache, queue: deps.queue },
+    lake,
+  );
+  const figures = await service.figures(parsed.range);
+  for (const line of parsed.json ? [JSON.stringify(figures, null, 2)] : formatAdminAnalytics(figures)) io.out(line);
+  return 0;
+}
