@@ -302,6 +302,14 @@ const EnvSchema = z.object({
   ADMIN_STORAGE_SWEEP_SEC: int(1, 7 * 86_400).default(900),
   /** Admin dashboard: how long lake figures for a range are reused while its live files are unchanged (new files recompute at once). */
   ADMIN_ANALYTICS_CACHE_SEC: int(1, 7 * 86_400).default(3600),
+  /** Local copies of lake files and the lake's day aggregates (DuckDB reads local files); default <data dir>/lake-cache. */
+  LAKE_CACHE_DIR: z.string().min(1).optional(),
+  /** Bound of the local copies of lake files (least recently used go first). */
+  LAKE_CACHE_MAX_BYTES: int(16 * 1024 * 1024).default(2 * 1024 ** 3),
+  /** Creator analytics: breakdowns (retention curve, traffic sources) need at least this many distinct viewers. */
+  ANALYTICS_MIN_VIEWERS: int(2, 1000).default(5),
+  /** How long a computed analytics answer is cached (keyed by the lake's version of its range: new data is never hidden). */
+  ANALYTICS_CACHE_TTL_SEC: int(1, 30 * 86_400).default(86_400),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -429,6 +437,7 @@ export interface Config {
     storageSweepSec: number;
     lakeCacheSec: number;
   };
+  analytics: { cacheDir: string; cacheMaxBytes: number; minimumViewers: number; resultTtlSec: number };
 }
 
 /**
@@ -600,6 +609,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminAnalytics: {
       storageSweepSec: e.ADMIN_STORAGE_SWEEP_SEC,
       lakeCacheSec: e.ADMIN_ANALYTICS_CACHE_SEC,
+    },
+    analytics: {
+      cacheDir: resolve(e.LAKE_CACHE_DIR ?? resolve(dataDir, 'lake-cache')),
+      cacheMaxBytes: e.LAKE_CACHE_MAX_BYTES,
+      minimumViewers: e.ANALYTICS_MIN_VIEWERS,
+      resultTtlSec: e.ANALYTICS_CACHE_TTL_SEC,
     },
   };
   return deepFreeze(config);

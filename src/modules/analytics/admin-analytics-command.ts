@@ -6,7 +6,7 @@ import type { ObjectStore } from '../../ports/object-store.js';
 import type { Config } from '../../config/config.js';
 import { sqlString } from '../lake/duckdb.js';
 import { LakeReader } from '../lake/lake-reader.js';
-import { createAdminDashboardService, lakeCacheDir } from './admin-dashboard.module.js';
+import { createAdminDashboardService, lakeFilesDir } from './admin-dashboard.module.js';
 import { isCalendarDate, resolveRange, type AdminAnalytics, type ResolvedRange } from './admin-dashboard.schema.js';
 
 export const ANALYTICS_USAGE = `Usage: curta analytics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
@@ -265,7 +265,10 @@ export async function runAnalytics(
   deps: AnalyticsDeps,
   io: { out: (l: string) => void; err: (l: string) => void },
 ): Promise<number> {
-  const lake = new LakeReader(deps.db, deps.store, lakeCacheDir(deps.config.dataDir));
+  const lake = new LakeReader(deps.db, deps.store, {
+    cacheDir: lakeFilesDir(deps.config),
+    cacheMaxBytes: deps.config.analytics.cacheMaxBytes,
+  });
   if (parsed.creator !== undefined) {
     const figures = await creatorFigures(deps.db, lake, parsed.creator, parsed.range);
     if (!figures) {
