@@ -446,6 +446,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/saved.js')).mountSaved;
       case 'inbox':
         return (await import('./pages/inbox.js')).mountInbox;
+      case 'admin':
+        return (await import('./pages/admin-dashboard.js')).mountAdminDashboard;
       case 'upload':
         return mountUpload;
       default:

@@ -11,6 +11,8 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'upload' }
   | { name: 'saved' }
+  /** The admin dashboard; `from`/`to`: its range (YYYY-MM-DD). */
+  | { name: 'admin'; from?: string; to?: string }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -35,6 +37,11 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
   if (path === '/saved') return { name: 'saved' };
+  if (path === '/admin') {
+    const from = params.get('from');
+    const to = params.get('to');
+    return { name: 'admin', ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  }
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {
     const id = decode(m[1]!);
