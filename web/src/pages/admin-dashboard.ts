@@ -80,6 +80,7 @@ function dataTable(caption: string, headers: string[], rows: Array<Array<string 
 export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: Route): () => void {
   const range = route.name === 'admin' ? route : undefined;
   document.title = 'Admin dashboard · Curta';
+  document.body.classList.add('admin-wide');
   const body = h('div', { class: 'page-body ad-body' });
   host.append(h('section', { class: 'page ad-page', attrs: { 'data-testid': 'admin-dashboard' } }, pageHeader(ctx, 'Dashboard'), body));
   let charts: Chart[] = [];
@@ -373,5 +374,6 @@ export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: R
   return () => {
     gone = true;
     clearCharts();
+    document.body.classList.remove('admin-wide');
   };
 }
