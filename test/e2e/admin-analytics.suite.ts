@@ -77,7 +77,9 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
         run(`${D1}43:00Z`, 'transcode', 400, false),
         run(`${D1}44:00Z`, 'probe', 10),
         run(`${D1}45:00Z`, 'probe', 20),
-        pipe('processing_started', `${D1}39:00Z`, { stage: 'transcode' }), // not a run
+        pipe('processing_started', `${D1}39:00Z`, { stage: 'transcode' }), // no duration: not a run
+        pipe('processing_started', `${D1}38:00Z`, { stage: 'queue', elapsedMs: 150 }), // a stage without an outcome
+        pipe('processing_started', `${D1}37:00Z`, { stage: 'queue', elapsedMs: 50 }),
         // Day 2. Active: u1, u2, d1 (3); each makes a view: 3,000 + 2,500 + 10,000 ms.
         play('progress', `${D2}00:00Z`, { user: u1.id }, v2, { watchedMs: 3000 }),
         play('skip', `${D2}01:00Z`, { user: u2.id }, v1, { watchedMs: 2500 }),
@@ -169,6 +171,7 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       // Nearest rank: p50 = value at rank ceil(0.5 n), p95 at ceil(0.95 n).
       expect(a.stages).toEqual([
         { stage: 'probe', runs: 3, succeeded: 3, failed: 0, successRate: 1, p50Ms: 20, p95Ms: 30 },
+        { stage: 'queue', runs: 2, succeeded: 0, failed: 0, successRate: null, p50Ms: 50, p95Ms: 150 },
         { stage: 'transcode', runs: 7, succeeded: 5, failed: 2, successRate: 5 / 7, p50Ms: 400, p95Ms: 700 },
       ]);
       expect(a.topVideos).toEqual([
@@ -176,7 +179,7 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
         { videoId: v2, caption: 'second clip', creator: 'aa_c2', views: 1, uniqueViewers: 1, watchTimeMs: 3000 },
       ]);
       expect(a.lake.files).toBe(3); // 03-01 hours 10 and 15, 03-02 hour 08
-      expect(a.lake.events).toBe(27); // 19 on 03-01, 8 on 03-02
+      expect(a.lake.events).toBe(29); // 21 on 03-01, 8 on 03-02
       // No viewer identity in the answer.
       for (const who of [u1.id, u2.id, 'dev-d1', 'dev-d2']) expect(JSON.stringify(a)).not.toContain(who);
     });

@@ -68,12 +68,16 @@ const DailyPoint = z.object({
 });
 
 const StageFigures = z.object({
-  stage: z.string().describe('Pipeline stage (upload, probe, transcode, package, …)'),
-  runs: count().describe('processing_finished + processing_failed events of the stage'),
-  succeeded: count(),
-  failed: count(),
-  successRate: z.number().min(0).max(1).nullable().describe('succeeded / runs; null without runs'),
-  p50Ms: z.number().nullable().describe('Median duration (nearest rank over every run with a duration); null without one'),
+  stage: z
+    .string()
+    .describe(
+      'Pipeline stage as the events name it: upload (created → bytes arrived), queue (→ processing started), processing (→ ready or failed)',
+    ),
+  runs: count().describe('Pipeline events of the stage with a duration'),
+  succeeded: count().describe('Of those, ok'),
+  failed: count().describe('Of those, not ok (a stage without an outcome, like queue, has neither)'),
+  successRate: z.number().min(0).max(1).nullable().describe('succeeded / (succeeded + failed); null without outcomes'),
+  p50Ms: z.number().nullable().describe('Median duration (nearest rank); null without one'),
   p95Ms: z.number().nullable().describe('95th percentile duration (nearest rank)'),
 });
 
@@ -117,8 +121,8 @@ export const AdminAnalytics = responseSchema(
       uploads: count(),
       views: count(),
       watchTimeMs: count(),
-      processingRuns: count(),
-      processingSuccessRate: z.number().min(0).max(1).nullable().describe('Over every stage run in the range'),
+      processingRuns: count().describe('processing_finished + processing_failed events'),
+      processingSuccessRate: z.number().min(0).max(1).nullable().describe('Processing attempts that ended ready, of all that ended'),
     }),
     daily: z.array(DailyPoint).describe('One point per day of the range, zeros included'),
     stages: z.array(StageFigures).describe('Per pipeline stage, by name'),

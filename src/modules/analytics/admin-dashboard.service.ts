@@ -125,10 +125,9 @@ export class AdminDashboardService {
         ),
       () =>
         this.lake.query(
-          `SELECT coalesce(stage, 'all') AS stage, count(*) AS runs,
-           count(*) FILTER (WHERE type = 'processing_finished' AND ok IS NOT FALSE) AS succeeded,
+          `SELECT stage, count(*) AS runs, count(*) FILTER (WHERE ok) AS succeeded, count(*) FILTER (WHERE NOT ok) AS failed,
            quantile_disc(elapsed_ms, 0.5) AS p50, quantile_disc(elapsed_ms, 0.95) AS p95
-         FROM events WHERE ${inRange} AND kind = 'pipeline' AND type IN ('processing_finished', 'processing_failed')
+         FROM events WHERE ${inRange} AND kind = 'pipeline' AND stage IS NOT NULL AND elapsed_ms IS NOT NULL
          GROUP BY 1 ORDER BY 1`,
           range,
         ),
@@ -138,7 +137,9 @@ export class AdminDashboardService {
          SELECT (SELECT count(DISTINCT ${VIEWER}) FROM e WHERE ${ACTIVE}) AS viewers,
            (SELECT count(DISTINCT creator_id) FROM e WHERE kind = 'pipeline' AND type = 'upload_created') AS creators,
            (SELECT count(*) FROM p WHERE viewed) AS views,
-           (SELECT coalesce(sum(watched), 0) FROM p) AS watched`,
+           (SELECT coalesce(sum(watched), 0) FROM p) AS watched,
+           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type IN ('processing_finished', 'processing_failed')) AS proc_runs,
+           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok`,
           range,
         ),
       () =>
@@ -169,20 +170,18 @@ export class AdminDashboardService {
       });
     }
     const stages = stageRows.map((r) => {
-      const runs = n(r.runs);
       const succeeded = n(r.succeeded);
+      const failed = n(r.failed);
       return {
         stage: String(r.stage),
-        runs,
+        runs: n(r.runs),
         succeeded,
-        failed: runs - succeeded,
-        successRate: runs > 0 ? succeeded / runs : null,
+        failed,
+        successRate: succeeded + failed > 0 ? succeeded / (succeeded + failed) : null,
         p50Ms: nullableNumber(r.p50),
         p95Ms: nullableNumber(r.p95),
       };
     });
-    const runs = stages.reduce((s, x) => s + x.runs, 0);
-    const succeeded = stages.reduce((s, x) => s + x.succeeded, 0);
     const t = totalRows[0] ?? {};
     const names = await this.videoNames(topRows.map((r) => String(r.video_id)));
     return {
@@ -192,8 +191,8 @@ export class AdminDashboardService {
         uploads: daily.reduce((s, d) => s + d.uploads, 0),
         views: n(t.views),
         watchTimeMs: n(t.watched),
-        processingRuns: runs,
-        processingSuccessRate: runs > 0 ? succeeded / runs : null,
+        processingRuns: n(t.proc_runs),
+        processingSuccessRate: n(t.proc_runs) > 0 ? n(t.proc_ok) / n(t.proc_runs) : null,
       },
       daily,
       stages,

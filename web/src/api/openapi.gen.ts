@@ -2075,8 +2075,9 @@ export type components = {
                 uploads: number;
                 views: number;
                 watchTimeMs: number;
+                /** @description processing_finished + processing_failed events */
                 processingRuns: number;
-                /** @description Over every stage run in the range */
+                /** @description Processing attempts that ended ready, of all that ended */
                 processingSuccessRate: number | null;
             };
             /** @description One point per day of the range, zeros included */
@@ -2096,15 +2097,17 @@ export type components = {
             }[];
             /** @description Per pipeline stage, by name */
             stages: {
-                /** @description Pipeline stage (upload, probe, transcode, package, …) */
+                /** @description Pipeline stage as the events name it: upload (created → bytes arrived), queue (→ processing started), processing (→ ready or failed) */
                 stage: string;
-                /** @description processing_finished + processing_failed events of the stage */
+                /** @description Pipeline events of the stage with a duration */
                 runs: number;
+                /** @description Of those, ok */
                 succeeded: number;
+                /** @description Of those, not ok (a stage without an outcome, like queue, has neither) */
                 failed: number;
-                /** @description succeeded / runs; null without runs */
+                /** @description succeeded / (succeeded + failed); null without outcomes */
                 successRate: number | null;
-                /** @description Median duration (nearest rank over every run with a duration); null without one */
+                /** @description Median duration (nearest rank); null without one */
                 p50Ms: number | null;
                 /** @description 95th percentile duration (nearest rank) */
                 p95Ms: number | null;
