@@ -57,13 +57,17 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       const D1b = '2026-03-01T15:';
       const D2 = '2026-03-02T08:';
       const events = [
-        // Day 1. Active viewers: u1 and device d1 (2); d2 was not counted, the impression-only viewer is not active.
+        // Day 1 (plays as creator analytics counts them: a `play` and what follows). Active: u1 and d1 (2);
+        // d2's play was not counted (over its address's allowance); u2 only saw an impression.
         play('play', `${D1}00:00Z`, { user: u1.id }, v1),
         play('progress', `${D1}00:05Z`, { user: u1.id }, v1, { watchedMs: 5000 }),
-        play('complete', `${D1}00:10Z`, { user: u1.id }, v1, { watchedMs: 10_000 }), // a view; 10,000 ms
+        play('complete', `${D1}00:10Z`, { user: u1.id }, v1, { watchedMs: 10_000 }), // play 1: 10,000 ms
+        play('play', `${D1}00:30Z`, { user: u1.id }, v1),
+        play('progress', `${D1}00:34Z`, { user: u1.id }, v1, { watchedMs: 4000 }), // a rewatch: 4,000 ms
         play('play', `${D1b}00:00Z`, { device: 'dev-d1' }, v1),
-        play('progress', `${D1b}00:01Z`, { device: 'dev-d1' }, v1, { watchedMs: 1000 }), // under 2 s: no view; 1,000 ms
-        play('progress', `${D1b}01:00Z`, { device: 'dev-d2' }, v1, { watchedMs: 8000, counted: false }),
+        play('progress', `${D1b}00:01Z`, { device: 'dev-d1' }, v1, { watchedMs: 1000 }), // 1,000 ms
+        play('play', `${D1b}01:00Z`, { device: 'dev-d2' }, v1, { counted: false }),
+        play('progress', `${D1b}01:08Z`, { device: 'dev-d2' }, v1, { watchedMs: 8000, counted: false }), // not a view; 8,000 ms watched
         play('impression', `${D1b}02:00Z`, { user: u2.id }, v2),
         // Uploads: 3 started by 2 creators, 2 completed.
         pipe('upload_created', `${D1}30:00Z`, { creatorId: c1.id, videoId: v1 }),
@@ -80,10 +84,13 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
         pipe('processing_started', `${D1}39:00Z`, { stage: 'transcode' }), // no duration: not a run
         pipe('processing_started', `${D1}38:00Z`, { stage: 'queue', elapsedMs: 150 }), // a stage without an outcome
         pipe('processing_started', `${D1}37:00Z`, { stage: 'queue', elapsedMs: 50 }),
-        // Day 2. Active: u1, u2, d1 (3); each makes a view: 3,000 + 2,500 + 10,000 ms.
-        play('progress', `${D2}00:00Z`, { user: u1.id }, v2, { watchedMs: 3000 }),
-        play('skip', `${D2}01:00Z`, { user: u2.id }, v1, { watchedMs: 2500 }),
-        play('complete', `${D2}02:00Z`, { device: 'dev-d1' }, v1, { watchedMs: 10_000 }),
+        // Day 2. Active: u1, u2, d1 (3), a view each: 3,000 + 2,500 + 10,000 ms.
+        play('play', `${D2}00:00Z`, { user: u1.id }, v2),
+        play('progress', `${D2}00:03Z`, { user: u1.id }, v2, { watchedMs: 3000 }),
+        play('play', `${D2}01:00Z`, { user: u2.id }, v1),
+        play('skip', `${D2}01:03Z`, { user: u2.id }, v1, { watchedMs: 2500 }),
+        play('play', `${D2}02:00Z`, { device: 'dev-d1' }, v1),
+        play('complete', `${D2}02:10Z`, { device: 'dev-d1' }, v1, { watchedMs: 10_000 }),
         pipe('upload_created', `${D2}10:00Z`, { creatorId: c3.id }),
         run(`${D2}20:00Z`, 'transcode', 500),
         run(`${D2}21:00Z`, 'transcode', 600),
@@ -155,7 +162,7 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       const a = r.body;
       expect(a.range).toEqual({ from: '2026-03-01', to: '2026-03-03', days: 3 });
       expect(a.daily).toEqual([
-        { date: '2026-03-01', activeViewers: 2, activeCreators: 2, uploads: 3, uploadsCompleted: 2, views: 1 },
+        { date: '2026-03-01', activeViewers: 2, activeCreators: 2, uploads: 3, uploadsCompleted: 2, views: 3 },
         { date: '2026-03-02', activeViewers: 3, activeCreators: 1, uploads: 1, uploadsCompleted: 0, views: 3 },
         { date: '2026-03-03', activeViewers: 0, activeCreators: 0, uploads: 0, uploadsCompleted: 0, views: 0 },
       ]);
@@ -163,8 +170,8 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
         activeViewers: 3, // u1, u2, d1
         activeCreators: 3,
         uploads: 4,
-        views: 4,
-        watchTimeMs: 10_000 + 1000 + 3000 + 2500 + 10_000,
+        views: 6,
+        watchTimeMs: 10_000 + 4000 + 1000 + 8000 + 3000 + 2500 + 10_000,
         processingRuns: 10,
         processingSuccessRate: 0.8,
       });
@@ -175,11 +182,12 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
         { stage: 'transcode', runs: 7, succeeded: 5, failed: 2, successRate: 5 / 7, p50Ms: 400, p95Ms: 700 },
       ]);
       expect(a.topVideos).toEqual([
-        { videoId: v1, caption: 'first clip', creator: 'aa_c1', views: 3, uniqueViewers: 3, watchTimeMs: 10_000 + 1000 + 2500 + 10_000 },
+        // v1: 5 counted plays; 4 viewers played it (d2 too, uncounted); every play's watch time.
+        { videoId: v1, caption: 'first clip', creator: 'aa_c1', views: 5, uniqueViewers: 4, watchTimeMs: 10_000 + 4000 + 1000 + 8000 + 2500 + 10_000 },
         { videoId: v2, caption: 'second clip', creator: 'aa_c2', views: 1, uniqueViewers: 1, watchTimeMs: 3000 },
       ]);
       expect(a.lake.files).toBe(3); // 03-01 hours 10 and 15, 03-02 hour 08
-      expect(a.lake.events).toBe(29); // 21 on 03-01, 8 on 03-02
+      expect(a.lake.events).toBe(35); // 24 on 03-01, 11 on 03-02
       // No viewer identity in the answer.
       for (const who of [u1.id, u2.id, 'dev-d1', 'dev-d2']) expect(JSON.stringify(a)).not.toContain(who);
     });
@@ -217,12 +225,13 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       expect((await get(admin.token)).body.storage.items[0].bytes).toBe(1000); // the cached sweep
       // A new delivery on 03-03: recomputed at once, the new day counts.
       await writeLakeFixture(t.app.db, t.app.store, [
-        lakeEvent('playback', 'complete', '2026-03-03T09:00:00Z', { videoId: v2, userId: u2.id, durationMs: 20_000, watchedMs: 20_000 }),
+        lakeEvent('playback', 'play', '2026-03-03T09:00:00Z', { videoId: v2, userId: u2.id, durationMs: 20_000 }),
+        lakeEvent('playback', 'complete', '2026-03-03T09:00:20Z', { videoId: v2, userId: u2.id, durationMs: 20_000, watchedMs: 20_000 }),
       ]);
       const after = (await get(admin.token)).body;
       expect(after.lake.files).toBe(4);
       expect(after.daily[2]).toMatchObject({ date: '2026-03-03', activeViewers: 1, views: 1 });
-      expect(after.totals.views).toBe(5);
+      expect(after.totals.views).toBe(7);
     });
 
     it('defaults to the last 28 days', async () => {

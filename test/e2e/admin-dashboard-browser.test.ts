@@ -54,14 +54,22 @@ for (const profile of PROFILES) {
       const maker = await signup(api, 'dash_maker');
       await t.app.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
       videoId = await seedVideo(t, maker, { caption: 'sunset over the bay', durationMs: 10_000 });
-      const view = (at: string, who: string, watchedMs: number) =>
-        lakeEvent('playback', 'progress', at, { videoId, creatorId: maker.id, userId: who, durationMs: 10_000, watchedMs });
+      const view = (at: string, who: string, watchedMs: number) => [
+        lakeEvent('playback', 'play', at, { videoId, creatorId: maker.id, userId: who, durationMs: 10_000 }),
+        lakeEvent('playback', 'progress', new Date(Date.parse(at) + 1000).toISOString(), {
+          videoId,
+          creatorId: maker.id,
+          userId: who,
+          durationMs: 10_000,
+          watchedMs,
+        }),
+      ];
       const run = (at: string, stage: string, ms: number, ok = true) =>
         lakeEvent('pipeline', ok ? 'processing_finished' : 'processing_failed', at, { stage, ok, elapsedMs: ms });
       await writeLakeFixture(t.app.db, t.app.store, [
-        view('2026-03-01T10:00:00Z', admin.id, 5000),
-        view('2026-03-01T11:00:00Z', plain.id, 9000),
-        view('2026-03-02T10:00:00Z', admin.id, 3000),
+        ...view('2026-03-01T10:00:00Z', admin.id, 5000),
+        ...view('2026-03-01T11:00:00Z', plain.id, 9000),
+        ...view('2026-03-02T10:00:00Z', admin.id, 3000),
         lakeEvent('pipeline', 'upload_created', '2026-03-01T09:00:00Z', { creatorId: maker.id }),
         lakeEvent('pipeline', 'upload_created', '2026-03-02T09:00:00Z', { creatorId: maker.id }),
         run('2026-03-01T09:01:00Z', 'probe', 40),

@@ -4,7 +4,12 @@ import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Config } from '../../config/config.js';
-import { sqlString } from '../lake/duckdb.js';
+import { join } from 'node:path';
+import { LakeAggregates } from '../lake/lake-aggregates.js';
+import { VideosRepository } from '../videos/videos.repository.js';
+import { AnalyticsRepository } from './analytics.repository.js';
+import type { AccountAnalytics } from './analytics.schema.js';
+import { AnalyticsService } from './analytics.service.js';
 import { LakeReader } from '../lake/lake-reader.js';
 import { createAdminDashboardService, lakeFilesDir } from './admin-dashboard.module.js';
 import { isCalendarDate, resolveRange, type AdminAnalytics, type ResolvedRange } from './admin-dashboard.schema.js';
@@ -15,9 +20,10 @@ export const ANALYTICS_USAGE = `Usage: curta analytics [--from YYYY-MM-DD] [--to
          (from the Parquet lake), queues and dead jobs, storage by kind,
          top videos, reports awaiting review. Default: the last 28 days
        curta analytics --creator <username> [--from …] [--to …] [--json]
-         one creator's views, unique viewers, watch time and top videos
+         one creator's views, unique viewers, watch time, completion,
+         engagement and top videos, as creator analytics reports them
 
-  Whole UTC days, both ends included, at most 366. --json prints the same
+  Whole UTC days, both ends included, at most 365. --json prints the same
   document as GET /api/v1/admin/analytics (or the creator's figures).`;
 
 export interface AnalyticsArgs {
@@ -166,86 +172,66 @@ function clip(s: string, n: number): string {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
-export interface CreatorFigures {
-  creator: string;
-  range: ResolvedRange;
-  views: number;
-  uniqueViewers: number;
-  watchTimeMs: number;
-  topVideos: Array<{ videoId: string; caption: string; views: number; uniqueViewers: number; watchTimeMs: number }>;
-}
-
 /**
- * One creator's key figures, straight from the lake (the same view rule as
- * the dashboard: per viewer, video and day, a complete or a progress/skip
- * past min(2 s, half the video); watch time = the furthest cumulative watch
- * per viewer, video and day). Aggregates only: no viewer identity.
+ * One creator's key figures through creator analytics (the service behind
+ * GET /api/v1/analytics/account, as the creator would see them): aggregates
+ * only, no viewer identity. Null when there is no such user.
  */
 export async function creatorFigures(
-  db: Database,
+  deps: AnalyticsDeps,
   lake: LakeReader,
   username: string,
   range: ResolvedRange,
-): Promise<CreatorFigures | null> {
-  const { rows } = await db.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE lower(username) = lower($1)`, [
-    username,
-  ]);
+): Promise<{ creator: string; figures: AccountAnalytics } | null> {
+  const { rows } = await deps.db.query<{ id: string; username: string; role: 'user' | 'admin'; created_at: Date | string }>(
+    `SELECT id, username, role, created_at FROM users WHERE lower(username) = lower($1)`,
+    [username],
+  );
   const user = rows[0];
   if (!user) return null;
-  const files = await lake.liveFiles(range);
-  const per =
-    files.length === 0
-      ? []
-      : await lake.query(
-          `WITH p AS (
-             SELECT strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d') AS day, video_id, coalesce('u:' || user_id, 'd:' || device_id) AS viewer,
-               bool_or(type = 'complete' OR (type IN ('progress', 'skip') AND watched_ms >= CASE WHEN duration_ms > 0 THEN least(2000, ceil(duration_ms / 2)) ELSE 2000 END)) AS viewed,
-               coalesce(max(watched_ms), 0) AS watched
-             FROM events
-             WHERE kind = 'playback' AND type <> 'impression' AND counted IS NOT FALSE AND creator_id = ${sqlString(user.id)}
-               AND video_id IS NOT NULL AND (user_id IS NOT NULL OR device_id IS NOT NULL)
-               AND strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d') BETWEEN ${sqlString(range.from)} AND ${sqlString(range.to)}
-             GROUP BY 1, 2, 3)
-           SELECT video_id, count(*) FILTER (WHERE viewed) AS views, count(DISTINCT viewer) FILTER (WHERE viewed) AS viewers,
-             coalesce(sum(watched), 0) AS watched,
-             (SELECT count(DISTINCT viewer) FILTER (WHERE viewed) FROM p) AS all_viewers
-           FROM p GROUP BY video_id ORDER BY views DESC, watched DESC, video_id`,
-          range,
-        );
-  const ids = per.map((r) => String(r.video_id));
-  const captions = new Map(
-    ids.length === 0
-      ? []
-      : (await db.query<{ id: string; caption: string }>(`SELECT id, caption FROM videos WHERE id = ANY($1::text[])`, [ids])).rows.map(
-          (r) => [r.id, r.caption],
-        ),
+  const { cacheDir, minimumViewers, resultTtlSec } = deps.config.analytics;
+  const service = new AnalyticsService(
+    new AnalyticsRepository(new LakeAggregates(lake, join(cacheDir, 'aggregates'))),
+    new VideosRepository(deps.db),
+    lake,
+    deps.cache,
+    { minimumViewers, resultTtlSec },
   );
-  return {
-    creator: user.username,
-    range,
-    views: per.reduce((s, r) => s + Number(r.views), 0),
-    uniqueViewers: per.length > 0 ? Number(per[0]!.all_viewers) : 0,
-    watchTimeMs: per.reduce((s, r) => s + Number(r.watched), 0),
-    topVideos: per.slice(0, 10).map((r) => ({
-      videoId: String(r.video_id),
-      caption: captions.get(String(r.video_id)) ?? '',
-      views: Number(r.views),
-      uniqueViewers: Number(r.viewers),
-      watchTimeMs: Number(r.watched),
-    })),
-  };
+  const figures = await service.account(
+    { id: user.id, username: user.username, role: user.role, createdAt: new Date(user.created_at).toISOString() },
+    { from: range.from, to: range.to, format: 'json' },
+  );
+  return { creator: user.username, figures };
 }
 
-export function formatCreatorFigures(c: CreatorFigures): string[] {
-  const out = [`${c.creator}: ${c.range.from} → ${c.range.to}`, ''];
-  out.push(...table(['views', 'unique viewers', 'watch time'], [[c.views, c.uniqueViewers, fmtDuration(c.watchTimeMs)]]));
+export function formatCreatorFigures(c: { creator: string; figures: AccountAnalytics }): string[] {
+  const f = c.figures;
+  const out = [`${c.creator}: ${f.from} → ${f.to}`, ''];
+  out.push(
+    ...table(
+      ['views', 'unique viewers', 'watch time', 'avg view', 'completion', 'likes', 'comments', 'shares', 'follows'],
+      [
+        [
+          f.views,
+          f.uniqueViewers,
+          fmtDuration(f.watchTimeMs),
+          f.averageViewDurationMs === null ? '–' : fmtDuration(f.averageViewDurationMs),
+          fmtPct(f.completionRate),
+          f.likes,
+          f.comments,
+          f.shares,
+          f.follows,
+        ],
+      ],
+    ),
+  );
   out.push('', 'Top videos');
   out.push(
-    ...(c.topVideos.length === 0
+    ...(f.topVideos.length === 0
       ? ['(no views in the range)']
       : table(
           ['video', 'views', 'viewers', 'watch time', 'caption'],
-          c.topVideos.map((v) => [v.videoId, v.views, v.uniqueViewers, fmtDuration(v.watchTimeMs), clip(v.caption, 40)]),
+          f.topVideos.map((v) => [v.videoId, v.views, v.uniqueViewers, fmtDuration(v.watchTimeMs), clip(v.caption, 40)]),
         )),
   );
   return out;
@@ -270,12 +256,13 @@ export async function runAnalytics(
     cacheMaxBytes: deps.config.analytics.cacheMaxBytes,
   });
   if (parsed.creator !== undefined) {
-    const figures = await creatorFigures(deps.db, lake, parsed.creator, parsed.range);
-    if (!figures) {
+    const found = await creatorFigures(deps, lake, parsed.creator, parsed.range);
+    if (!found) {
       io.err(`No user named "${parsed.creator}".`);
       return 1;
     }
-    for (const line of parsed.json ? [JSON.stringify(figures, null, 2)] : formatCreatorFigures(figures)) io.out(line);
+    for (const line of parsed.json ? [JSON.stringify({ creator: found.creator, ...found.figures }, null, 2)] : formatCreatorFigures(found))
+      io.out(line);
     return 0;
   }
   const service = createAdminDashboardService(

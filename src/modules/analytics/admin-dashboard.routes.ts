@@ -15,7 +15,7 @@ export function adminDashboardRoutes(service: AdminDashboardService): AnyRoute[]
         'Daily active viewers and creators, uploads per day, processing success rate and p50/p95 durations per stage, ' +
         'top videos (from the Parquet lake, cached until the range gets new files), queue depth and dead jobs, reports awaiting ' +
         'review (now), storage by kind (a cached sweep: see `storage.method`). Whole UTC days, both ends included; default the ' +
-        'last 28 days; at most 366.',
+        'last 28 days; at most 365.',
       auth: 'admin',
       query: AdminAnalyticsQuery,
       response: AdminAnalytics,

@@ -4,7 +4,7 @@ import { responseSchema } from '../../lib/http/schema-registry.js';
 
 /** The admin dashboard's range: whole UTC days, both ends included. */
 export const DEFAULT_RANGE_DAYS = 28;
-export const MAX_RANGE_DAYS = 366;
+export const MAX_RANGE_DAYS = 365;
 const DAY_MS = 86_400_000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -60,11 +60,11 @@ export type AdminAnalyticsParams = z.infer<typeof AdminAnalyticsQuery>;
 
 const DailyPoint = z.object({
   date: z.string().describe('YYYY-MM-DD (UTC)'),
-  activeViewers: count().describe('Distinct signed-in users and anonymous devices with a counted playback event that day'),
+  activeViewers: count().describe('Distinct viewers (accounts, else devices) with a counted play that day'),
   activeCreators: count().describe('Distinct creators who started an upload that day'),
   uploads: count().describe('Uploads started (upload_created) that day'),
   uploadsCompleted: count().describe('Uploads whose bytes arrived (upload_completed) that day'),
-  views: count().describe('Counted plays that day'),
+  views: count().describe('Counted plays that day (as creator analytics counts views)'),
 });
 
 const StageFigures = z.object({
@@ -100,9 +100,9 @@ const TopVideo = z.object({
   videoId: z.string(),
   caption: z.string().describe('Empty when the video no longer exists'),
   creator: z.string().nullable().describe('Username of the owner; null when the account is gone'),
-  views: count(),
-  uniqueViewers: count(),
-  watchTimeMs: count(),
+  views: count().describe('Counted plays'),
+  uniqueViewers: count().describe('Distinct viewers who played'),
+  watchTimeMs: count().describe('Watch time of every play'),
 });
 
 export const AdminAnalytics = responseSchema(

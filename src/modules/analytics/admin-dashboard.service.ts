@@ -23,20 +23,26 @@ type LakeFigures = Pick<AdminAnalytics, 'lake' | 'totals' | 'daily' | 'stages' |
 
 /**
  * SQL over the lake's `events` view (engine-agnostic apart from DuckDB's
- * quantile_disc). A viewer is a signed-in user or else an anonymous device;
- * "active" means a non-impression playback event that was counted (devices
- * over their address's allowance are not). A view is what the view rule
- * counts (src/modules/events/view-rule.ts): per viewer, video and day, a
- * `complete`, or a `progress`/`skip` past min(2 s, half the video).
+ * quantile_disc), with the creator analytics' definitions
+ * (src/modules/lake/lake-aggregates.ts) so both pages agree: a play is a
+ * `play` event and what follows it for the same viewer and video that day; a
+ * view is a counted play (devices over their address's allowance are not
+ * counted); watch time is each play's furthest cumulative watch, summed over
+ * every play. A viewer is the signed-in user, else the device; an active
+ * viewer had a counted play that day.
  */
 const VIEWER = `coalesce('u:' || user_id, 'd:' || device_id)`;
-const ACTIVE = `kind = 'playback' AND type <> 'impression' AND counted IS NOT FALSE AND (user_id IS NOT NULL OR device_id IS NOT NULL)`;
-const QUALIFIES = `(type = 'complete' OR (type IN ('progress', 'skip') AND watched_ms >= CASE WHEN duration_ms > 0 THEN least(2000, ceil(duration_ms / 2)) ELSE 2000 END))`;
 const DAY = `strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d')`;
-/** Per viewer, video and day: did it make a view, and the furthest cumulative watch (watchedMs is cumulative per play). */
-const PLAYS = `SELECT ${DAY} AS day, video_id, ${VIEWER} AS viewer,
-    bool_or(${QUALIFIES}) AS viewed, coalesce(max(watched_ms), 0) AS watched
-  FROM events WHERE ${ACTIVE} AND video_id IS NOT NULL GROUP BY 1, 2, 3`;
+/** One row per play (from `e`, the range's events). */
+const PLAYS = `SELECT day, video_id, viewer, play_no,
+    bool_or(type = 'play' AND counted IS NOT FALSE) AS counted, coalesce(max(watched_ms), 0) AS watched
+  FROM (
+    SELECT *, sum(CASE WHEN type = 'play' THEN 1 ELSE 0 END)
+                OVER (PARTITION BY day, video_id, viewer ORDER BY event_time, CASE WHEN type = 'play' THEN 0 ELSE 1 END
+                      ROWS UNBOUNDED PRECEDING) AS play_no
+    FROM (SELECT ${DAY} AS day, ${VIEWER} AS viewer, video_id, type, counted, watched_ms, event_time FROM e
+          WHERE kind = 'playback' AND video_id IS NOT NULL AND (user_id IS NOT NULL OR device_id IS NOT NULL))
+  ) WHERE play_no > 0 GROUP BY day, video_id, viewer, play_no`;
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -113,13 +119,13 @@ export class AdminDashboardService {
     const queries = [
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS.replace('FROM events', 'FROM e')})
+          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
          SELECT d.day,
-           (SELECT count(DISTINCT ${VIEWER}) FROM e WHERE ${ACTIVE} AND ${DAY} = d.day) AS viewers,
+           (SELECT count(DISTINCT viewer) FROM p WHERE p.counted AND p.day = d.day) AS viewers,
            (SELECT count(DISTINCT creator_id) FROM e WHERE kind = 'pipeline' AND type = 'upload_created' AND ${DAY} = d.day) AS creators,
            (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'upload_created' AND ${DAY} = d.day) AS uploads,
            (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'upload_completed' AND ${DAY} = d.day) AS completed,
-           (SELECT count(*) FROM p WHERE p.viewed AND p.day = d.day) AS views
+           (SELECT count(*) FROM p WHERE p.counted AND p.day = d.day) AS views
          FROM (SELECT DISTINCT ${DAY} AS day FROM e) d ORDER BY d.day`,
           range,
         ),
@@ -133,10 +139,10 @@ export class AdminDashboardService {
         ),
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS.replace('FROM events', 'FROM e')})
-         SELECT (SELECT count(DISTINCT ${VIEWER}) FROM e WHERE ${ACTIVE}) AS viewers,
+          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
+         SELECT (SELECT count(DISTINCT viewer) FROM p WHERE counted) AS viewers,
            (SELECT count(DISTINCT creator_id) FROM e WHERE kind = 'pipeline' AND type = 'upload_created') AS creators,
-           (SELECT count(*) FROM p WHERE viewed) AS views,
+           (SELECT count(*) FROM p WHERE counted) AS views,
            (SELECT coalesce(sum(watched), 0) FROM p) AS watched,
            (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type IN ('processing_finished', 'processing_failed')) AS proc_runs,
            (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok`,
@@ -144,10 +150,10 @@ export class AdminDashboardService {
         ),
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS.replace('FROM events', 'FROM e')})
-         SELECT video_id, count(*) FILTER (WHERE viewed) AS views, count(DISTINCT viewer) FILTER (WHERE viewed) AS viewers,
+          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
+         SELECT video_id, count(*) FILTER (WHERE counted) AS views, count(DISTINCT viewer) AS viewers,
            coalesce(sum(watched), 0) AS watched
-         FROM p GROUP BY video_id HAVING count(*) FILTER (WHERE viewed) > 0
+         FROM p GROUP BY video_id HAVING count(*) FILTER (WHERE counted) > 0
          ORDER BY views DESC, watched DESC, video_id LIMIT 10`,
           range,
         ),

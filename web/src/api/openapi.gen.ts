@@ -1552,7 +1552,7 @@ export type paths = {
         };
         /**
          * Platform figures for operators
-         * @description Daily active viewers and creators, uploads per day, processing success rate and p50/p95 durations per stage, top videos (from the Parquet lake, cached until the range gets new files), queue depth and dead jobs, reports awaiting review (now), storage by kind (a cached sweep: see `storage.method`). Whole UTC days, both ends included; default the last 28 days; at most 366.
+         * @description Daily active viewers and creators, uploads per day, processing success rate and p50/p95 durations per stage, top videos (from the Parquet lake, cached until the range gets new files), queue depth and dead jobs, reports awaiting review (now), storage by kind (a cached sweep: see `storage.method`). Whole UTC days, both ends included; default the last 28 days; at most 365.
          */
         get: operations["getAdminAnalytics"];
         put?: never;
@@ -2084,7 +2084,7 @@ export type components = {
             daily: {
                 /** @description YYYY-MM-DD (UTC) */
                 date: string;
-                /** @description Distinct signed-in users and anonymous devices with a counted playback event that day */
+                /** @description Distinct viewers (accounts, else devices) with a counted play that day */
                 activeViewers: number;
                 /** @description Distinct creators who started an upload that day */
                 activeCreators: number;
@@ -2092,7 +2092,7 @@ export type components = {
                 uploads: number;
                 /** @description Uploads whose bytes arrived (upload_completed) that day */
                 uploadsCompleted: number;
-                /** @description Counted plays that day */
+                /** @description Counted plays that day (as creator analytics counts views) */
                 views: number;
             }[];
             /** @description Per pipeline stage, by name */
@@ -2143,8 +2143,11 @@ export type components = {
                 caption: string;
                 /** @description Username of the owner; null when the account is gone */
                 creator: string | null;
+                /** @description Counted plays */
                 views: number;
+                /** @description Distinct viewers who played */
                 uniqueViewers: number;
+                /** @description Watch time of every play */
                 watchTimeMs: number;
             }[];
             reports: {

@@ -148,8 +148,8 @@ export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: R
         ? 'Pick both dates.'
         : f > t
           ? 'The start date is after the end date.'
-          : (Date.parse(t) - Date.parse(f)) / DAY_MS + 1 > 366
-            ? 'Pick at most 366 days.'
+          : (Date.parse(t) - Date.parse(f)) / DAY_MS + 1 > 365
+            ? 'Pick at most 365 days.'
             : null;
     if (problem) {
       showRangeError(problem);
