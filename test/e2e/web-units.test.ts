@@ -29,6 +29,10 @@ describe('web routes', () => {
     expect(route('/upload')).toEqual({ name: 'upload' });
     expect(route('/nope')).toEqual({ name: 'not-found' });
     expect(route('/v/%E0%A4%A')).toEqual({ name: 'not-found' });
+    expect(route('/studio/analytics')).toEqual({ name: 'analytics' });
+    expect(route('/studio/analytics?days=7')).toEqual({ name: 'analytics', days: 7 });
+    expect(route('/studio/analytics/abcDEF12?days=13')).toEqual({ name: 'analytics', videoId: 'abcDEF12' });
+    expect(route('/studio/analytics/a/b')).toEqual({ name: 'not-found' });
   });
 
   it('writes counts compactly', () => {
@@ -136,5 +140,19 @@ describe('a stall at the end of a video', () => {
     expect(g.check(clock(8.0), END_STALL_MS + 250)).toBe(false);
     expect(g.check(clock(8.0), 2 * END_STALL_MS)).toBe(false);
     expect(g.check(clock(8.0), 2 * END_STALL_MS + 250)).toBe(true);
+  });
+});
+
+describe('analytics page helpers', () => {
+  it('picks the last N days, today included, and formats figures', async () => {
+    const m = await import('../../web/src/pages/analytics-model.js');
+    expect(m.rangeOf(7, Date.parse('2026-03-10T15:00:00Z'))).toEqual({ from: '2026-03-04', to: '2026-03-10' });
+    expect(m.rangeOf(28, Date.parse('2026-03-01T00:00:00Z'))).toEqual({ from: '2026-02-02', to: '2026-03-01' });
+    expect(m.formatDurationMs(83_000)).toBe('1:23');
+    expect(m.formatDurationMs(3_725_000)).toBe('1:02:05');
+    expect(m.formatWatchTime(42 * 60_000)).toBe('42 min');
+    expect(m.formatWatchTime(750 * 60_000)).toBe('12.5 h');
+    expect(m.formatPercent(0.1234)).toBe('12.3%');
+    expect(m.formatPercent(null)).toBe('–');
   });
 });

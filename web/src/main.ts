@@ -444,6 +444,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/settings.js')).mountSettings;
       case 'saved':
         return (await import('./pages/saved.js')).mountSaved;
+      case 'analytics':
+        return (await import('./pages/analytics.js')).mountAnalytics;
       case 'inbox':
         return (await import('./pages/inbox.js')).mountInbox;
       case 'admin':

@@ -13,6 +13,8 @@ export type Route =
   | { name: 'saved' }
   /** The admin dashboard; `from`/`to`: its range (YYYY-MM-DD). */
   | { name: 'admin'; from?: string; to?: string }
+  /** Creator analytics: the account, or one video (`videoId`); `days`: the range picked (7, 28, 90). */
+  | { name: 'analytics'; videoId?: string; days?: number }
   | { name: 'not-found' };
 
 const decode = (s: string): string | null => {
@@ -41,6 +43,13 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
     const from = params.get('from');
     const to = params.get('to');
     return { name: 'admin', ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  }
+  if (path === '/studio/analytics' || /^\/studio\/analytics\/[^/]+$/.test(path)) {
+    const days = Number(params.get('days'));
+    const range = [7, 28, 90].includes(days) ? { days } : {};
+    if (path === '/studio/analytics') return { name: 'analytics', ...range };
+    const videoId = decode(path.slice('/studio/analytics/'.length));
+    return videoId ? { name: 'analytics', videoId, ...range } : { name: 'not-found' };
   }
   let m = /^\/v\/([^/]+)$/.exec(path);
   if (m) {

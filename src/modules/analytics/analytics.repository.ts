@@ -1,5 +1,6 @@
 import { sqlString, withDuckdb } from '../lake/duckdb.js';
-import type { DayTables, LakeAggregates } from '../lake/lake-aggregates.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LakeAggregates } from '../lake/lake-aggregates.js';
 import type { LakeDay } from '../lake/lake-reader.js';
 import { TRAFFIC_SOURCES, type TrafficSource } from '../lake/lake-schema.js';
 
@@ -78,15 +79,37 @@ export class AnalyticsRepository {
     return this.aggregates.days({ from, to });
   }
 
+  /**
+   * The figures of `subject` over the range: from the range's day tables when
+   * they are all built (the usual, warm case); otherwise straight from the
+   * raw files, filtered to the subject (as a query run directly in DuckDB
+   * would), while the missing day tables are built in the background.
+   */
   async figures(subject: Subject, from: string, to: string, opts: { top?: number } = {}): Promise<RawFigures> {
-    const { tables } = await this.aggregates.tables({ from, to });
-    return figuresFrom(tables, subject, from, to, opts.top ?? 10);
+    const topN = opts.top ?? 10;
+    const filter = subject.kind === 'video' ? `video_id = $1` : `creator_id = $1`;
+    const param = subject.kind === 'video' ? subject.videoId : subject.creatorId;
+    const days = await this.aggregates.days({ from, to });
+    if (days.length === 0) return emptyFigures(subject, from, to);
+    const tables = await this.aggregates.ready(days);
+    if (tables) {
+      const list = (key: 'viewers' | 'counts') => `read_parquet([${tables.map((t) => sqlString(t[key])).join(', ')}])`;
+      return this.aggregates.inForeground(() =>
+        withDuckdb(async (c) => {
+          await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
+          await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
+          return figuresOn(c, subject, from, to, topN);
+        }),
+      );
+    }
+    this.aggregates.warmInBackground(days);
+    return this.aggregates.withReduced({ from, to }, filter, param, (c) => figuresOn(c, subject, from, to, topN));
   }
 }
 
-async function figuresFrom(tables: readonly DayTables[], subject: Subject, from: string, to: string, topN: number): Promise<RawFigures> {
+function emptyFigures(subject: Subject, from: string, to: string): RawFigures {
   const dates = datesBetween(from, to);
-  const empty: RawFigures = {
+  return {
     views: 0,
     plays: 0,
     uniqueViewers: 0,
@@ -111,13 +134,12 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
     })),
     top: [],
   };
-  if (tables.length === 0) return empty;
-  const filter = subject.kind === 'video' ? `video_id = $1` : `creator_id = $1`;
-  const param = subject.kind === 'video' ? subject.videoId : subject.creatorId;
-  const list = (key: 'viewers' | 'counts') => `read_parquet([${tables.map((t) => sqlString(t[key])).join(', ')}])`;
-  return withDuckdb(async (c) => {
-    await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
-    await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
+}
+
+/** The figures from temporary tables `v` and `cnt` of `c` (already filtered to the subject). */
+async function figuresOn(c: DuckDBConnection, subject: Subject, from: string, to: string, topN: number): Promise<RawFigures> {
+  const empty = emptyFigures(subject, from, to);
+  {
     const rows = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson();
     const [totals] = await rows(`
       WITH per AS (
@@ -191,5 +213,5 @@ async function figuresFrom(tables: readonly DayTables[], subject: Subject, from:
       ).map((r) => ({ videoId: str(r.video_id), views: num(r.views), uniqueViewers: num(r.uniq), watchTimeMs: num(r.watch_ms) }));
     }
     return out;
-  });
+  }
 }

@@ -48,7 +48,17 @@ export class YourVideos {
     this.el = h(
       'section',
       { class: 'studio-card yv', attrs: { 'aria-labelledby': 'yv-title', 'data-testid': 'your-videos' } },
-      h('div', { class: 'yv-head' }, h('h2', { class: 'studio-h2', attrs: { id: 'yv-title' } }, 'Your videos'), refresh),
+      h(
+        'div',
+        { class: 'yv-head' },
+        h('h2', { class: 'studio-h2', attrs: { id: 'yv-title' } }, 'Your videos'),
+        h(
+          'div',
+          { class: 'yv-head-actions' },
+          h('a', { class: 'btn btn-small', attrs: { href: '/studio/analytics', 'data-testid': 'open-analytics' } }, 'Analytics'),
+          refresh,
+        ),
+      ),
       this.status,
       this.list,
     );
@@ -200,7 +210,13 @@ export class YourVideos {
         ev.preventDefault();
         this.onOpenVideo(v.id);
       });
-      actions.append(open);
+      const stats = h(
+        'a',
+        { class: 'btn btn-small', attrs: { href: `/studio/analytics/${encodeURIComponent(v.id)}`, 'data-testid': 'your-video-analytics' } },
+        'Analytics',
+      );
+      stats.setAttribute('aria-label', `Analytics of “${title}”`);
+      actions.append(open, stats);
     }
     if (v.publication && v.status !== 'failed') actions.append(...this.publishControls(v, title));
     if (v.status === 'failed' || v.publication === 'draft' || (v.status === 'uploading' && !sendingNow))
