@@ -106,6 +106,11 @@ for (const profile of PROFILES) {
           const state = page.getByTestId('admin-only');
           await state.waitFor({ state: 'visible' });
           expect(await state.textContent()).toMatch(/Admins only/);
+          await page.goto(`${t!.baseUrl}/settings`);
+          await page.getByTestId('settings-privacy').waitFor({ state: 'visible' });
+          expect(await page.getByTestId('open-admin-dashboard').count()).toBe(0);
+          await page.goto(`${t!.baseUrl}/admin`);
+          await state.waitFor({ state: 'visible' });
           expect(await page.getByTestId('ad-tiles').count()).toBe(0);
           await page.screenshot({ path: join(ARTIFACTS, `admin-dashboard-${profile.name}-${vp.name}-admins-only.png`) });
           expect(problems).toEqual([]);
@@ -115,8 +120,12 @@ for (const profile of PROFILES) {
       });
 
       it(`shows the figures with charts and tables, and picks ranges (${vp.name} ${vp.width}×${vp.height})`, async () => {
-        const { context, page, problems } = await open(vp, admin, '/admin?from=2026-03-01&to=2026-03-03');
+        const { context, page, problems } = await open(vp, admin, '/settings');
         try {
+          // Settings leads an admin to the dashboard.
+          await page.getByTestId('open-admin-dashboard').click();
+          await page.getByTestId('admin-dashboard').waitFor({ state: 'visible' });
+          await page.goto(`${t!.baseUrl}/admin?from=2026-03-01&to=2026-03-03`);
           const content = page.locator('.ad-content');
           await expect.poll(() => content.getAttribute('data-charts'), { timeout: 20_000 }).toBe('drawn');
           const tile = (key: string) => page.locator(`.ad-tile[data-stat="${key}"] .ad-tile-value`).textContent();
