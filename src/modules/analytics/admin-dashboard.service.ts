@@ -32,7 +32,9 @@ type LakeFigures = Pick<AdminAnalytics, 'lake' | 'totals' | 'daily' | 'stages' |
  * viewer had a counted play that day.
  */
 const VIEWER = `coalesce('u:' || user_id, 'd:' || device_id)`;
-const DAY = `strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d')`;
+const DAY_MS = 86_400_000;
+/** The UTC day of an event as days since the epoch: integer arithmetic, no time-zone conversion per row. */
+const DAY = `(epoch_ms(event_time) // ${DAY_MS})`;
 /** One row per play (from `e`, the range's events). */
 const PLAYS = `SELECT day, video_id, viewer, play_no,
     bool_or(type = 'play' AND counted IS NOT FALSE) AS counted, coalesce(max(watched_ms), 0) AS watched
@@ -43,6 +45,9 @@ const PLAYS = `SELECT day, video_id, viewer, play_no,
     FROM (SELECT ${DAY} AS day, ${VIEWER} AS viewer, video_id, type, counted, watched_ms, event_time FROM e
           WHERE kind = 'playback' AND video_id IS NOT NULL AND (user_id IS NOT NULL OR device_id IS NOT NULL))
   ) WHERE play_no > 0 GROUP BY day, video_id, viewer, play_no`;
+
+const DAY_NUMBER = (d: string): number => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
+const dayString = (v: unknown): string => new Date(Number(v) * DAY_MS).toISOString().slice(0, 10);
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -114,19 +119,23 @@ export class AdminDashboardService {
   private async computeLake(range: ResolvedRange, empty: boolean): Promise<Omit<LakeFigures, 'lake'>> {
     // The manifest selects the range's partitions; the filter drops rows of a boundary day's file that lie outside (none, by layout).
     // from/to are validated calendar dates (YYYY-MM-DD), the only values put in the SQL.
-    const inRange = `${DAY} BETWEEN '${range.from}' AND '${range.to}'`;
+    const inRange = `${DAY} BETWEEN ${DAY_NUMBER(range.from)} AND ${DAY_NUMBER(range.to)}`;
     // One query at a time: DuckDB already uses the cores, and the reader fetches each file once.
+    // Every CTE that feeds more than one aggregate is MATERIALIZED (one scan, one window pass), and
+    // aggregates group rather than correlate, so a range costs about one pass over its files.
+    const base = `WITH e AS MATERIALIZED (SELECT ${DAY} AS day, * FROM events WHERE ${inRange}),
+      p AS MATERIALIZED (${PLAYS.replace(`SELECT ${DAY} AS day, `, 'SELECT day, ')}),
+      up AS MATERIALIZED (SELECT day, creator_id, type, ok FROM e WHERE kind = 'pipeline')`;
     const queries = [
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
-         SELECT d.day,
-           (SELECT count(DISTINCT viewer) FROM p WHERE p.counted AND p.day = d.day) AS viewers,
-           (SELECT count(DISTINCT creator_id) FROM e WHERE kind = 'pipeline' AND type = 'upload_created' AND ${DAY} = d.day) AS creators,
-           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'upload_created' AND ${DAY} = d.day) AS uploads,
-           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'upload_completed' AND ${DAY} = d.day) AS completed,
-           (SELECT count(*) FROM p WHERE p.counted AND p.day = d.day) AS views
-         FROM (SELECT DISTINCT ${DAY} AS day FROM e) d ORDER BY d.day`,
+          `${base},
+           pv AS (SELECT day, count(DISTINCT viewer) FILTER (WHERE counted) AS viewers, count(*) FILTER (WHERE counted) AS views FROM p GROUP BY day),
+           pu AS (SELECT day, count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
+                    count(*) FILTER (WHERE type = 'upload_created') AS uploads, count(*) FILTER (WHERE type = 'upload_completed') AS completed
+                  FROM up GROUP BY day)
+         SELECT coalesce(pv.day, pu.day) AS day, pv.viewers, pu.creators, pu.uploads, pu.completed, pv.views
+         FROM pv FULL OUTER JOIN pu ON pu.day = pv.day ORDER BY 1`,
           range,
         ),
       () =>
@@ -139,18 +148,18 @@ export class AdminDashboardService {
         ),
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
-         SELECT (SELECT count(DISTINCT viewer) FROM p WHERE counted) AS viewers,
-           (SELECT count(DISTINCT creator_id) FROM e WHERE kind = 'pipeline' AND type = 'upload_created') AS creators,
-           (SELECT count(*) FROM p WHERE counted) AS views,
-           (SELECT coalesce(sum(watched), 0) FROM p) AS watched,
-           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type IN ('processing_finished', 'processing_failed')) AS proc_runs,
-           (SELECT count(*) FROM e WHERE kind = 'pipeline' AND type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok`,
+          `${base},
+           pt AS (SELECT count(DISTINCT viewer) FILTER (WHERE counted) AS viewers, count(*) FILTER (WHERE counted) AS views,
+                    coalesce(sum(watched), 0) AS watched FROM p),
+           ut AS (SELECT count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
+                    count(*) FILTER (WHERE type IN ('processing_finished', 'processing_failed')) AS proc_runs,
+                    count(*) FILTER (WHERE type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok FROM up)
+         SELECT * FROM pt, ut`,
           range,
         ),
       () =>
         this.lake.query(
-          `WITH e AS (SELECT * FROM events WHERE ${inRange}), p AS (${PLAYS})
+          `${base}
          SELECT video_id, count(*) FILTER (WHERE counted) AS views, count(DISTINCT viewer) AS viewers,
            coalesce(sum(watched), 0) AS watched
          FROM p GROUP BY video_id HAVING count(*) FILTER (WHERE counted) > 0
@@ -162,7 +171,7 @@ export class AdminDashboardService {
     for (const q of queries) results.push(empty ? [] : await q());
     const [dailyRows = [], stageRows = [], totalRows = [], topRows = []] = results;
 
-    const byDay = new Map(dailyRows.map((r) => [String(r.day), r]));
+    const byDay = new Map(dailyRows.map((r) => [dayString(r.day), r]));
     const daily: AdminAnalytics['daily'] = [];
     for (let d = range.from; d <= range.to; d = addDays(d, 1)) {
       const r = byDay.get(d);
