@@ -183,7 +183,14 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       ]);
       expect(a.topVideos).toEqual([
         // v1: 5 counted plays; 4 viewers played it (d2 too, uncounted); every play's watch time.
-        { videoId: v1, caption: 'first clip', creator: 'aa_c1', views: 5, uniqueViewers: 4, watchTimeMs: 10_000 + 4000 + 1000 + 8000 + 2500 + 10_000 },
+        {
+          videoId: v1,
+          caption: 'first clip',
+          creator: 'aa_c1',
+          views: 5,
+          uniqueViewers: 4,
+          watchTimeMs: 10_000 + 4000 + 1000 + 8000 + 2500 + 10_000,
+        },
         { videoId: v2, caption: 'second clip', creator: 'aa_c2', views: 1, uniqueViewers: 1, watchTimeMs: 3000 },
       ]);
       expect(a.lake.files).toBe(3); // 03-01 hours 10 and 15, 03-02 hour 08
