@@ -29,6 +29,7 @@ import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
 import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
+import { createAdminDashboardModule, type AdminDashboardModule } from './modules/analytics/admin-dashboard.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
@@ -79,6 +80,8 @@ export interface App extends Platform {
     webhooks: WebhooksService;
     /** The inbox: likes, comments, replies, mentions, follows, processing news. */
     notifications: NotificationsService;
+    /** The admin dashboard's figures (lake, queues, storage, reports). */
+    adminDashboard: AdminDashboardModule;
     /** The data lake's reader and day aggregates, and creator analytics. */
     analytics: AnalyticsModule;
   };
@@ -160,6 +163,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const recs = createRecsModule(platform, graph, videos);
   const webhooks = createWebhooksModule(platform);
   const analytics = createAnalyticsModule(platform, videos);
+  const adminDashboard = createAdminDashboardModule(platform, analytics.reader);
   metrics.observe(
     'curta_lake_files_skipped',
     'Lake files skipped by queries (corrupt, foreign or missing), each counted once',
@@ -226,6 +230,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...recs.routes,
     ...webhooks.routes,
     ...notifications.routes,
+    ...adminDashboard.routes,
     ...analytics.routes,
   ]);
   await accounts.registerScopedRoutes(http);
@@ -280,6 +285,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       events: playback,
       webhooks: webhooks.webhooks,
       notifications: notifications.notifications,
+      adminDashboard,
       analytics,
     },
     routes,

@@ -2,7 +2,7 @@ import type { CliCommand } from './command.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { jobsCommand } from './jobs-command.js';
 import { serverCommands } from './server-commands.js';
-import { adminCliCommand, migrateCommand, recsCliCommand } from './tool-commands.js';
+import { adminCliCommand, analyticsCliCommand, migrateCommand, recsCliCommand } from './tool-commands.js';
 
 /** Every `curta <command>`, in the order `curta --help` lists them. Add a command here. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -10,6 +10,7 @@ export const COMMANDS: readonly CliCommand[] = [
   migrateCommand,
   adminCliCommand,
   recsCliCommand,
+  analyticsCliCommand,
   jobsCommand,
   backupCommand,
   restoreCommand,

@@ -1,7 +1,10 @@
+import { MemoryCache } from '../adapters/cache/memory-cache.js';
 import { migrate } from '../adapters/db/migrate.js';
 import { DatabaseInUseError } from '../adapters/db/pglite-database.js';
 import { createObjectStore, openDatabase } from '../adapters/factory.js';
+import { DbJobQueue } from '../adapters/queue/db-job-queue.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
+import { ANALYTICS_USAGE, parseAnalyticsArgs, runAnalytics } from '../modules/analytics/admin-analytics-command.js';
 import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from '../modules/recs/recs-command.js';
 import { ADMIN_USAGE } from '../modules/safety/admin-command.js';
 import type { Database } from '../ports/database.js';
@@ -111,6 +114,26 @@ export const recsCliCommand: CliCommand = {
     return withDatabase(ctx, async (db) => {
       const store = createObjectStore(await resolveSigningSecret(config, ctx.log()));
       return recsTrainCommand(db, store, { windowDays: config.recs.trainWindowDays, force: parsed.force }, ctx.io);
+    });
+  },
+};
+
+export const analyticsCliCommand: CliCommand = {
+  name: 'analytics',
+  summary: 'key figures in the terminal: curta analytics [--from --to] [--json] | --creator <username>',
+  usage: `${ANALYTICS_USAGE}
+
+  Reads the database, the lake and the store directly (an in-process
+  cache: every run sweeps storage afresh). On the embedded profile, stop a
+  running server first (PGlite allows one process).`,
+  async run(args, ctx) {
+    const parsed = parseAnalyticsArgs(args);
+    if ('error' in parsed) throw new CliUsageError(parsed.error);
+    const config = await resolveSigningSecret(ctx.config(), ctx.log());
+    return withDatabase(ctx, async (db) => {
+      const store = createObjectStore(config);
+      const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts });
+      return runAnalytics(parsed, { config, db, store, cache: new MemoryCache({ maxBytes: 16 * 1024 * 1024 }), queue }, ctx.io);
     });
   },
 };

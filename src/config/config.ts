@@ -297,6 +297,11 @@ const EnvSchema = z.object({
   RECS_EXPLORE_SHARE: z.coerce.number().min(0).max(0.5).default(0.15),
   /** How often (ms) a process refreshes its in-memory candidate catalog (trending, trial exposure); publishes and withdrawals refresh it at once. */
   RECS_CATALOG_TTL_MS: int(100, 600_000).default(15_000),
+
+  /** Admin dashboard: how long a storage sweep (a paged listing of the media prefixes) is reused before the next request sweeps again. */
+  ADMIN_STORAGE_SWEEP_SEC: int(1, 7 * 86_400).default(900),
+  /** Admin dashboard: how long lake figures for a range are reused while its live files are unchanged (new files recompute at once). */
+  ADMIN_ANALYTICS_CACHE_SEC: int(1, 7 * 86_400).default(3600),
   /** Local copies of lake files and the lake's day aggregates (DuckDB reads local files); default <data dir>/lake-cache. */
   LAKE_CACHE_DIR: z.string().min(1).optional(),
   /** Bound of the local copies of lake files (least recently used go first). */
@@ -427,6 +432,10 @@ export interface Config {
     seenWindowHours: number;
     exploreShare: number;
     catalogTtlMs: number;
+  };
+  adminAnalytics: {
+    storageSweepSec: number;
+    lakeCacheSec: number;
   };
   analytics: { cacheDir: string; cacheMaxBytes: number; minimumViewers: number; resultTtlSec: number };
 }
@@ -596,6 +605,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       seenWindowHours: e.RECS_SEEN_WINDOW_HOURS,
       exploreShare: e.RECS_EXPLORE_SHARE,
       catalogTtlMs: e.RECS_CATALOG_TTL_MS,
+    },
+    adminAnalytics: {
+      storageSweepSec: e.ADMIN_STORAGE_SWEEP_SEC,
+      lakeCacheSec: e.ADMIN_ANALYTICS_CACHE_SEC,
     },
     analytics: {
       cacheDir: resolve(e.LAKE_CACHE_DIR ?? resolve(dataDir, 'lake-cache')),

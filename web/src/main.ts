@@ -448,6 +448,8 @@ function start(root: HTMLElement): void {
         return (await import('./pages/analytics.js')).mountAnalytics;
       case 'inbox':
         return (await import('./pages/inbox.js')).mountInbox;
+      case 'admin':
+        return (await import('./pages/admin-dashboard.js')).mountAdminDashboard;
       case 'upload':
         return mountUpload;
       default:

@@ -11,6 +11,8 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'upload' }
   | { name: 'saved' }
+  /** The admin dashboard; `from`/`to`: its range (YYYY-MM-DD). */
+  | { name: 'admin'; from?: string; to?: string }
   /** Creator analytics: the account, or one video (`videoId`); `days`: the range picked (7, 28, 90). */
   | { name: 'analytics'; videoId?: string; days?: number }
   | { name: 'not-found' };
@@ -37,6 +39,11 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/inbox') return { name: 'inbox' };
   if (path === '/upload') return { name: 'upload' };
   if (path === '/saved') return { name: 'saved' };
+  if (path === '/admin') {
+    const from = params.get('from');
+    const to = params.get('to');
+    return { name: 'admin', ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  }
   if (path === '/studio/analytics' || /^\/studio\/analytics\/[^/]+$/.test(path)) {
     const days = Number(params.get('days'));
     const range = [7, 28, 90].includes(days) ? { days } : {};

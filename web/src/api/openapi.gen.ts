@@ -1543,6 +1543,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Platform figures for operators
+         * @description Daily active viewers and creators, uploads per day, processing success rate and p50/p95 durations per stage, top videos (from the Parquet lake, cached until the range gets new files), queue depth and dead jobs, reports awaiting review (now), storage by kind (a cached sweep: see `storage.method`). Whole UTC days, both ends included; default the last 28 days; at most 365.
+         */
+        get: operations["getAdminAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/videos/{id}": {
         parameters: {
             query?: never;
@@ -2030,6 +2050,111 @@ export type components = {
         Privacy: {
             /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
             likedVideosPublic: boolean;
+        };
+        AdminAnalytics: {
+            range: {
+                from: string;
+                to: string;
+                days: number;
+            };
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            generatedAt: string;
+            lake: {
+                /** @description Live lake files the figures read */
+                files: number;
+                /** @description Events in those files */
+                events: number;
+                /** @description When the lake figures were computed (cached until the range gets new files) */
+                computedAt: string;
+            };
+            totals: {
+                /** @description Distinct viewers over the whole range */
+                activeViewers: number;
+                /** @description Distinct uploading creators over the whole range */
+                activeCreators: number;
+                uploads: number;
+                views: number;
+                watchTimeMs: number;
+                /** @description processing_finished + processing_failed events */
+                processingRuns: number;
+                /** @description Processing attempts that ended ready, of all that ended */
+                processingSuccessRate: number | null;
+            };
+            /** @description One point per day of the range, zeros included */
+            daily: {
+                /** @description YYYY-MM-DD (UTC) */
+                date: string;
+                /** @description Distinct viewers (accounts, else devices) with a counted play that day */
+                activeViewers: number;
+                /** @description Distinct creators who started an upload that day */
+                activeCreators: number;
+                /** @description Uploads started (upload_created) that day */
+                uploads: number;
+                /** @description Uploads whose bytes arrived (upload_completed) that day */
+                uploadsCompleted: number;
+                /** @description Counted plays that day (as creator analytics counts views) */
+                views: number;
+            }[];
+            /** @description Per pipeline stage, by name */
+            stages: {
+                /** @description Pipeline stage as the events name it: upload (created → bytes arrived), queue (→ processing started), processing (→ ready or failed) */
+                stage: string;
+                /** @description Pipeline events of the stage with a duration */
+                runs: number;
+                /** @description Of those, ok */
+                succeeded: number;
+                /** @description Of those, not ok (a stage without an outcome, like queue, has neither) */
+                failed: number;
+                /** @description succeeded / (succeeded + failed); null without outcomes */
+                successRate: number | null;
+                /** @description Median duration (nearest rank); null without one */
+                p50Ms: number | null;
+                /** @description 95th percentile duration (nearest rank) */
+                p95Ms: number | null;
+            }[];
+            /** @description Now: every registered queue, and any other that has jobs */
+            queues: {
+                queue: string;
+                queued: number;
+                running: number;
+                dead: number;
+                /** @description How long the oldest due job has waited past its run time */
+                oldestDueSec: number;
+            }[];
+            /** @description Dead jobs over every queue, now */
+            deadJobs: number;
+            storage: {
+                items: {
+                    /** @enum {string} */
+                    kind: "originals" | "renditions" | "avatars" | "models" | "lake" | "archive";
+                    bytes: number;
+                    objects: number;
+                }[];
+                totalBytes: number;
+                /** @description When the sweep ran */
+                measuredAt: string;
+                /** @description How it was measured: a paged listing sweep of each prefix (cached), lake from the manifest, archive from archived videos */
+                method: string;
+            };
+            /** @description Most counted plays in the range, at most 10 */
+            topVideos: {
+                videoId: string;
+                /** @description Empty when the video no longer exists */
+                caption: string;
+                /** @description Username of the owner; null when the account is gone */
+                creator: string | null;
+                /** @description Counted plays */
+                views: number;
+                /** @description Distinct viewers who played */
+                uniqueViewers: number;
+                /** @description Watch time of every play */
+                watchTimeMs: number;
+            }[];
+            reports: {
+                /** @description Reports awaiting review, now */
+                open: number;
+                oldestOpenAt: string | null;
+            };
         };
         SearchResult: {
             query: string;
@@ -7391,6 +7516,58 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminAnalytics: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), YYYY-MM-DD; default 27 days before `to` */
+                from?: string;
+                /** @description Last day (UTC), YYYY-MM-DD, included; default today */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAnalytics"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

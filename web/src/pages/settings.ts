@@ -28,7 +28,7 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
     endpoints.profile(user.username).then(
       (p) => {
         if (gone) return;
-        body.replaceChildren(form(p), privacySection(p), notificationSection(), accountSection(p));
+        body.replaceChildren(form(p), privacySection(p), notificationSection(), ...adminSection(), accountSection(p));
         // The inbox's settings button leads here.
         if (location.hash === '#notifications') document.getElementById('notifications')?.scrollIntoView();
       },
@@ -163,6 +163,22 @@ export function mountSettings(host: HTMLElement, ctx: AppContext): () => void {
       error,
     );
   };
+
+  /** Admins: the way to the dashboard (/admin). */
+  const adminSection = (): HTMLElement[] =>
+    session.user?.role === 'admin'
+      ? [
+          h(
+            'section',
+            {
+              class: 'sheet-form settings-form',
+              attrs: { id: 'admin', 'aria-labelledby': 'admin-title', 'data-testid': 'settings-admin' },
+            },
+            h('h2', { class: 'settings-title', attrs: { id: 'admin-title' } }, 'Administration'),
+            h('a', { class: 'btn', attrs: { href: '/admin', 'data-testid': 'open-admin-dashboard' } }, 'Admin dashboard'),
+          ),
+        ]
+      : [];
 
   /** Which notification types to get: one switch per type; a change is saved at once. */
   const notificationSection = (): HTMLElement => {

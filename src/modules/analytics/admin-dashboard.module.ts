@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import { jobNames, JOBS } from '../../jobs/job-registry.js';
+import type { Config } from '../../config/config.js';
+import type { Platform } from '../../lib/module.js';
+import { LakeReader } from '../lake/lake-reader.js';
+import { adminDashboardRoutes } from './admin-dashboard.routes.js';
+import { AdminDashboardService } from './admin-dashboard.service.js';
+
+/** Where a process keeps its local copies of lake files (as the analytics module's reader: they never change once written). */
+export function lakeFilesDir(config: Readonly<Pick<Config, 'analytics'>>): string {
+  return join(config.analytics.cacheDir, 'files');
+}
+
+export function createAdminDashboardService(p: Omit<Platform, 'log'>, lake?: LakeReader): AdminDashboardService {
+  return new AdminDashboardService(
+    p.db,
+    p.store,
+    p.cache,
+    p.queue,
+    lake ?? new LakeReader(p.db, p.store, { cacheDir: lakeFilesDir(p.config), cacheMaxBytes: p.config.analytics.cacheMaxBytes }),
+    {
+      storageSweepTtlMs: p.config.adminAnalytics.storageSweepSec * 1000,
+      lakeCacheTtlMs: p.config.adminAnalytics.lakeCacheSec * 1000,
+      queues: jobNames(JOBS),
+    },
+  );
+}
+
+/** The admin dashboard's figures (`GET /api/v1/admin/analytics`, `curta analytics`). */
+export function createAdminDashboardModule(p: Platform, lake?: LakeReader) {
+  const service = createAdminDashboardService(p, lake);
+  return { service, routes: adminDashboardRoutes(service) };
+}
+export type AdminDashboardModule = ReturnType<typeof createAdminDashboardModule>;
