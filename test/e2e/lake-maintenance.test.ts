@@ -7,7 +7,7 @@ import { LakeMaintenance } from '../../src/modules/lake/lake-compaction.js';
 import { LakeReader } from '../../src/modules/lake/lake-reader.js';
 import { signup, seedVideo, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
-import { LAKE_TEST_ENV } from './lake-ingest.suite.js';
+import { deliverAll, LAKE_TEST_ENV } from './lake-ingest.suite.js';
 
 const HOUR = 3_600_000;
 const crash = () => Promise.reject(new Error('simulated crash'));
@@ -34,8 +34,7 @@ describe('lake maintenance (embedded)', () => {
        SELECT $1::timestamptz + make_interval(secs => i), 'playback', 'progress', 'v', 'u', i FROM generate_series(1, $2::int) i`,
       [at, n],
     );
-    const r = await t.app.services.lake.delivery.run({ force: true });
-    expect(r.events).toBe(n);
+    expect(await deliverAll(t)).toBe(n);
   }
   const liveFiles = async (at: Date) =>
     (
@@ -141,7 +140,7 @@ describe('lake maintenance (embedded)', () => {
     const api = apiClient(t.baseUrl);
     const owner: TestUser = await signup(api, `lk_owner_${Date.now() % 100000}`);
     const video = await seedVideo(t, owner);
-    await t.app.services.lake.delivery.run({ force: true });
+    await deliverAll(t);
     const r = await api('POST', '/api/v1/events', {
       token: owner.token,
       body: {
@@ -160,7 +159,7 @@ describe('lake maintenance (embedded)', () => {
     expect(pruned.events.deleted).toBeGreaterThanOrEqual(2);
     expect((await t.app.db.query('SELECT 1 FROM events WHERE video_id = $1', [video])).rows).toHaveLength(0);
     expect((await bufferedIds()).sort()).toEqual([...buffered].sort());
-    await t.app.services.lake.delivery.run({ force: true });
+    await deliverAll(t);
     const inLake = await reader.query(`SELECT event_id FROM events WHERE video_id = '${video}' AND kind = 'playback'`);
     expect(inLake.map((x) => String(x['event_id'])).sort()).toEqual([...buffered].sort());
   }, 60_000);

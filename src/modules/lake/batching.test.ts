@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { closeReason, partitionBatch, rowsWithinBytes } from './batching.js';
-import type { LakeEvent } from './lake-schema.js';
+import { closeReason, rowsWithinBytes } from './batching.js';
+import { batchFileKey, compactedFileKey, parseLakeKey, partitionOf } from './lake-schema.js';
 
 const hints = { maxEvents: 100, maxBytes: 10_000, maxAgeSec: 60 };
 const now = new Date('2026-12-03T12:00:00Z');
 const ago = (sec: number) => new Date(now.getTime() - sec * 1000);
-
-function ev(id: string, at: string): LakeEvent {
-  return {
-    eventId: id,
-    eventTime: new Date(at),
-    receivedAt: new Date(at),
-    kind: 'playback',
-    type: 'play',
-    videoId: 'v',
-    creatorId: 'c',
-    userId: 'u',
-    deviceId: null,
-    watchedMs: null,
-    durationMs: null,
-    source: null,
-    counted: true,
-    stage: null,
-    ok: null,
-    elapsedMs: null,
-    bytes: null,
-    attrs: null,
-  };
-}
 
 describe('lake batching', () => {
   it('closes a batch at whichever of size, bytes or age comes first, and never an empty one', () => {
@@ -46,24 +23,27 @@ describe('lake batching', () => {
     expect(rowsWithinBytes([40, 80, 100], 100)).toBe(3);
   });
 
-  it('writes one file per UTC (dt, hour) of event time, under keys that depend on the batch only', () => {
-    const events = [
-      ev('a', '2026-12-03T11:59:59.999Z'),
-      ev('b', '2026-12-03T12:00:00.000Z'),
-      ev('c', '2026-12-02T23:30:00+00:00'),
+  it('puts an event in the UTC (dt, hour) of its time, under a key the batch alone decides', () => {
+    const cases: Array<[string, string]> = [
+      ['2026-12-03T11:59:59.999Z', 'lake/events/dt=2026-12-03/hour=11/part-b000000000042.parquet'],
+      ['2026-12-03T12:00:00.000Z', 'lake/events/dt=2026-12-03/hour=12/part-b000000000042.parquet'],
       // 00:30 in UTC+02:00 is 22:30 UTC the day before.
-      ev('d', '2026-12-03T00:30:00+02:00'),
-      ev('e', '2026-12-03T12:59:00Z'),
+      ['2026-12-03T00:30:00+02:00', 'lake/events/dt=2026-12-02/hour=22/part-b000000000042.parquet'],
     ];
-    const files = partitionBatch(42, events);
-    expect(files.map((f) => [f.key, f.events.map((e) => e.eventId)])).toEqual([
-      ['lake/events/dt=2026-12-02/hour=22/part-b000000000042.parquet', ['d']],
-      ['lake/events/dt=2026-12-02/hour=23/part-b000000000042.parquet', ['c']],
-      ['lake/events/dt=2026-12-03/hour=11/part-b000000000042.parquet', ['a']],
-      ['lake/events/dt=2026-12-03/hour=12/part-b000000000042.parquet', ['b', 'e']],
-    ]);
-    // Deterministic: the same batch again gives the same files, whatever the row order.
-    expect(partitionBatch(42, [...events].reverse()).map((f) => f.key)).toEqual(files.map((f) => f.key));
-    expect(partitionBatch(43, events)[0]!.key).toBe('lake/events/dt=2026-12-02/hour=22/part-b000000000043.parquet');
+    for (const [at, key] of cases) {
+      expect(batchFileKey(partitionOf(new Date(at)), 42)).toBe(key);
+      expect(parseLakeKey(key)).toEqual(partitionOf(new Date(at)));
+    }
+    expect(batchFileKey({ dt: '2026-12-03', hour: 5 }, 43)).toBe('lake/events/dt=2026-12-03/hour=05/part-b000000000043.parquet');
+    expect(compactedFileKey({ dt: '2026-12-03', hour: 5 }, 7)).toBe('lake/events/dt=2026-12-03/hour=05/part-c000000000007.parquet');
+    // Not lake files: other prefixes, hours past 23, names without .parquet, nested folders.
+    for (const key of [
+      'lake/events/README.txt',
+      'lake/events/dt=2026-12-03/hour=24/a.parquet',
+      'lake/events/dt=2026-12-03/hour=05/x/a.parquet',
+      'media/a.parquet',
+    ]) {
+      expect(parseLakeKey(key)).toBeNull();
+    }
   });
 });

@@ -1,5 +1,3 @@
-import { batchFileKey, partitionOf, type LakeEvent, type LakePartition } from './lake-schema.js';
-
 /** Firehose's buffering hints: a batch closes at whichever limit comes first. */
 export interface BufferHints {
   maxEvents: number;
@@ -34,27 +32,4 @@ export function rowsWithinBytes(cumulativeBytes: readonly number[], maxBytes: nu
   let n = 0;
   while (n < cumulativeBytes.length && cumulativeBytes[n]! <= maxBytes) n++;
   return Math.max(n, cumulativeBytes.length > 0 ? 1 : 0);
-}
-
-export interface PartitionFile {
-  partition: LakePartition;
-  key: string;
-  events: LakeEvent[];
-}
-
-/**
- * A batch's events grouped into one file per (dt, hour) partition of their
- * event time (UTC), each under the key the batch id alone decides, in key
- * order: a re-run of the batch writes exactly the same files.
- */
-export function partitionBatch(batchId: number, events: readonly LakeEvent[]): PartitionFile[] {
-  const files = new Map<string, PartitionFile>();
-  for (const e of events) {
-    const partition = partitionOf(e.eventTime);
-    const key = batchFileKey(partition, batchId);
-    let f = files.get(key);
-    if (!f) files.set(key, (f = { partition, key, events: [] }));
-    f.events.push(e);
-  }
-  return [...files.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

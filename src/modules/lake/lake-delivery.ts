@@ -1,12 +1,12 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { closeReason, partitionBatch, rowsWithinBytes, type BufferHints, type BufferWindow } from './batching.js';
-import type { LakeEvent, LakeEventKind } from './lake-schema.js';
-import { writeLakeParquet } from './parquet-writer.js';
+import { closeReason, rowsWithinBytes, type BufferHints, type BufferWindow } from './batching.js';
+import { batchFileKey, LAKE_SCHEMA_VERSION } from './lake-schema.js';
+import { writeLakeParquetFromNdjson } from './parquet-writer.js';
 
 /** The advisory lock under which delivery batches are opened (one key range at a time, across processes). */
 const BATCH_LOCK_KEY = 7_313_014_001;
@@ -60,8 +60,6 @@ const toBatch = (r: BatchRow): Batch => ({
   toSeq: Number(r.to_seq),
   events: r.events,
 });
-
-const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
  * Kinesis Firehose's role: takes what the buffer (lake_buffer) holds and
@@ -170,27 +168,24 @@ export class LakeDelivery {
   /** Writes the batch's files and commits it; idempotent. */
   private async deliver(batch: Batch): Promise<{ events: number; files: number; bytes: number }> {
     const started = Date.now();
-    const events = await this.readBatch(batch);
-    const files = partitionBatch(batch.id, events);
+    const parts = await this.readBatch(batch);
     const written: Array<{ key: string; dt: string; hour: number; events: number; bytes: number; min: Date; max: Date }> = [];
     const dir = await mkdtemp(join(tmpdir(), 'curta-lake-batch-'));
     try {
-      for (const f of files) {
-        const path = join(dir, `${f.partition.dt}-${f.partition.hour}.parquet`);
-        await writeLakeParquet(f.events, path);
+      for (const part of parts) {
+        const key = batchFileKey({ dt: part.dt, hour: part.hour }, batch.id);
+        const ndjson = join(dir, `${part.dt}-${part.hour}.ndjson`);
+        const path = join(dir, `${part.dt}-${part.hour}.parquet`);
+        await writeFile(ndjson, part.lines);
+        await writeLakeParquetFromNdjson(ndjson, path);
         const size = (await stat(path)).size;
-        await this.store.putFile(f.key, path, { contentType: PARQUET_CONTENT_TYPE });
-        let min = f.events[0]!.eventTime;
-        let max = min;
-        for (const e of f.events) {
-          if (e.eventTime < min) min = e.eventTime;
-          if (e.eventTime > max) max = e.eventTime;
-        }
-        written.push({ key: f.key, dt: f.partition.dt, hour: f.partition.hour, events: f.events.length, bytes: size, min, max });
+        await this.store.putFile(key, path, { contentType: PARQUET_CONTENT_TYPE });
+        written.push({ key, dt: part.dt, hour: part.hour, events: part.n, bytes: size, min: part.min_time, max: part.max_time });
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    const events = parts.reduce((s, p) => s + p.n, 0);
     await this.hooks.afterFilesWritten?.(batch);
     const committed = await this.db.transaction(async (tx) => {
       const mark = await tx.query(`UPDATE lake_batches SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL`, [batch.id]);
@@ -233,59 +228,32 @@ export class LakeDelivery {
       return { events: 0, files: 0, bytes: 0 };
     }
     const bytes = written.reduce((s, w) => s + w.bytes, 0);
-    this.log.info(
-      { batch: batch.id, events: events.length, files: written.length, bytes, ms: Date.now() - started },
-      'lake: batch delivered',
-    );
-    return { events: events.length, files: written.length, bytes };
+    this.log.info({ batch: batch.id, events, files: written.length, bytes, ms: Date.now() - started }, 'lake: batch delivered');
+    return { events, files: written.length, bytes };
   }
 
-  private async readBatch(batch: Batch): Promise<LakeEvent[]> {
-    const r = await this.db.query<{
-      event_id: string;
-      event_time: Date;
-      received_at: Date;
-      kind: LakeEventKind;
-      type: string;
-      video_id: string | null;
-      creator_id: string | null;
-      user_id: string | null;
-      device_id: string | null;
-      watched_ms: number | null;
-      duration_ms: number | null;
-      source: string | null;
-      counted: boolean | null;
-      stage: string | null;
-      ok: boolean | null;
-      elapsed_ms: string | number | null;
-      bytes: string | number | null;
-      attrs: string | null;
-    }>(
-      `SELECT event_id::text, event_time, received_at, kind, type, video_id, creator_id, user_id, device_id, watched_ms,
-              duration_ms, source, counted, stage, ok, elapsed_ms, bytes, attrs::text AS attrs
-       FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)`,
-      [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq],
+  /**
+   * The batch's rows grouped by partition (UTC date and hour of event time),
+   * each group as NDJSON lines with the lake's column names: PostgreSQL
+   * writes them, so no row becomes a JavaScript object on the way.
+   */
+  private async readBatch(
+    batch: Batch,
+  ): Promise<Array<{ dt: string; hour: number; n: number; min_time: Date; max_time: Date; lines: string }>> {
+    const r = await this.db.query<{ dt: string; hour: number; n: number; min_time: Date; max_time: Date; lines: string }>(
+      `SELECT to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS dt, extract(hour FROM event_time AT TIME ZONE 'UTC')::int AS hour,
+              count(*)::int AS n, min(event_time) AS min_time, max(event_time) AS max_time,
+              string_agg(json_build_object(
+                'event_id', event_id, 'schema_version', $5::int, 'event_time', event_time, 'received_at', received_at,
+                'kind', kind, 'type', type, 'video_id', video_id, 'creator_id', creator_id, 'user_id', user_id,
+                'device_id', device_id, 'watched_ms', watched_ms, 'duration_ms', duration_ms, 'source', source,
+                'counted', counted, 'stage', stage, 'ok', ok, 'elapsed_ms', elapsed_ms, 'bytes', bytes, 'attrs', attrs::text
+              )::text, E'\n') AS lines
+       FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq, LAKE_SCHEMA_VERSION],
     );
-    return r.rows.map((row) => ({
-      eventId: row.event_id,
-      eventTime: row.event_time,
-      receivedAt: row.received_at,
-      kind: row.kind,
-      type: row.type,
-      videoId: row.video_id,
-      creatorId: row.creator_id,
-      userId: row.user_id,
-      deviceId: row.device_id,
-      watchedMs: row.watched_ms,
-      durationMs: row.duration_ms,
-      source: row.source,
-      counted: row.counted,
-      stage: row.stage,
-      ok: row.ok,
-      elapsedMs: n(row.elapsed_ms),
-      bytes: n(row.bytes),
-      attrs: row.attrs,
-    }));
+    return r.rows;
   }
 
   /** How much the buffer holds, cheaply (two index lookups and the oldest row). */
