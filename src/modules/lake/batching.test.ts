@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeReason, rowsWithinBytes } from './batching.js';
+import { closeReason, rowsForBytes } from './batching.js';
 import { batchFileKey, compactedFileKey, parseLakeKey, partitionOf } from './lake-schema.js';
 
 const hints = { maxEvents: 100, maxBytes: 10_000, maxAgeSec: 60 };
@@ -17,10 +17,11 @@ describe('lake batching', () => {
   });
 
   it('takes as many rows as fit in the byte limit, at least one', () => {
-    expect(rowsWithinBytes([], 100)).toBe(0);
-    expect(rowsWithinBytes([500], 100)).toBe(1);
-    expect(rowsWithinBytes([40, 80, 120, 160], 100)).toBe(2);
-    expect(rowsWithinBytes([40, 80, 100], 100)).toBe(3);
+    expect(rowsForBytes(0, 100, 1000)).toBe(0);
+    expect(rowsForBytes(5, 500, 100)).toBe(1);
+    expect(rowsForBytes(50, 40, 100)).toBe(2);
+    expect(rowsForBytes(3, 40, 1000)).toBe(3);
+    expect(rowsForBytes(7, 0, 1000)).toBe(7);
   });
 
   it('puts an event in the UTC (dt, hour) of its time, under a key the batch alone decides', () => {

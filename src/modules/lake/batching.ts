@@ -25,11 +25,11 @@ export function closeReason(w: BufferWindow, hints: BufferHints, now: Date, forc
 }
 
 /**
- * Of the rows in key order with their running byte totals, how many one
- * batch takes: as many as fit in `maxBytes` (at least one, however large).
+ * How many of `events` deliverable rows one batch takes: as many as fit in
+ * `maxBytes` at `avgRowBytes` each (at least one, however large).
  */
-export function rowsWithinBytes(cumulativeBytes: readonly number[], maxBytes: number): number {
-  let n = 0;
-  while (n < cumulativeBytes.length && cumulativeBytes[n]! <= maxBytes) n++;
-  return Math.max(n, cumulativeBytes.length > 0 ? 1 : 0);
+export function rowsForBytes(events: number, avgRowBytes: number, maxBytes: number): number {
+  if (events <= 0) return 0;
+  if (avgRowBytes <= 0) return events;
+  return Math.max(1, Math.min(events, Math.floor(maxBytes / avgRowBytes)));
 }

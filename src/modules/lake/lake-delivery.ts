@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { closeReason, rowsWithinBytes, type BufferHints, type BufferWindow } from './batching.js';
+import { closeReason, rowsForBytes, type BufferHints, type BufferWindow } from './batching.js';
 import { batchFileKey, LAKE_SCHEMA_VERSION } from './lake-schema.js';
 import { writeLakeParquetFromNdjson } from './parquet-writer.js';
 
@@ -132,30 +132,27 @@ export class LakeDelivery {
       // Under the lock: another process may have opened one meanwhile.
       const pending = await this.pendingBatch(tx);
       if (pending) return { batch: pending, reason: 'pending' };
-      const r = await tx.query<{ xid: string; seq: string | number; cum: string | number; oldest: Date }>(
-        `WITH w AS (
-           SELECT b.xid, b.seq, b.received_at, pg_column_size(b.*) AS size FROM lake_buffer b
-           WHERE b.xid < pg_snapshot_xmin(pg_current_snapshot())
-           ORDER BY b.xid, b.seq LIMIT $1
-         )
-         SELECT xid::text, seq, sum(size) OVER (ORDER BY xid, seq) AS cum, min(received_at) OVER () AS oldest
-         FROM w ORDER BY xid, seq`,
+      // Deliverable rows (their transactions all ended), counted up to a batch, by index: cheap however full the buffer.
+      const eligible = `FROM lake_buffer WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid, seq`;
+      const stats = await tx.query<{ n: number; oldest: Date | null; avg: string | number | null }>(
+        `SELECT (SELECT count(*)::int FROM (SELECT 1 ${eligible} LIMIT $1) w) AS n,
+                (SELECT received_at ${eligible} LIMIT 1) AS oldest,
+                (SELECT avg(pg_column_size(s.*)) FROM (SELECT * ${eligible} LIMIT 1000) s) AS avg`,
         [this.hints.maxEvents],
       );
-      const rows = r.rows;
-      const window: BufferWindow = {
-        events: rows.length,
-        bytes: rows.length ? Number(rows[rows.length - 1]!.cum) : 0,
-        oldest: rows[0]?.oldest ?? null,
-      };
+      const { n, oldest } = stats.rows[0]!;
+      const avg = Number(stats.rows[0]!.avg ?? 0);
+      const window: BufferWindow = { events: n, bytes: Math.round(n * avg), oldest };
       const reason = closeReason(window, this.hints, this.now(), force);
       if (!reason) return null;
-      const take = rowsWithinBytes(
-        rows.map((row) => Number(row.cum)),
-        this.hints.maxBytes,
+      const take = rowsForBytes(n, avg, this.hints.maxBytes);
+      // Later rows can only come after these in key order (their xids are above this xmin): the range is fixed.
+      const ends = await tx.query<{ xid: string; seq: string | number }>(
+        `(SELECT xid::text, seq ${eligible} LIMIT 1) UNION ALL (SELECT xid::text, seq ${eligible} OFFSET $1 LIMIT 1)`,
+        [take - 1],
       );
-      const first = rows[0]!;
-      const last = rows[take - 1]!;
+      const first = ends.rows[0]!;
+      const last = ends.rows[1]!;
       const ins = await tx.query<BatchRow>(
         `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events) VALUES ($1::xid8, $2, $3::xid8, $4, $5)
          RETURNING id, from_xid::text, from_seq, to_xid::text, to_seq, events`,
@@ -243,13 +240,10 @@ export class LakeDelivery {
     const r = await this.db.query<{ dt: string; hour: number; n: number; min_time: Date; max_time: Date; lines: string }>(
       `SELECT to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS dt, extract(hour FROM event_time AT TIME ZONE 'UTC')::int AS hour,
               count(*)::int AS n, min(event_time) AS min_time, max(event_time) AS max_time,
-              string_agg(json_build_object(
-                'event_id', event_id, 'schema_version', $5::int, 'event_time', event_time, 'received_at', received_at,
-                'kind', kind, 'type', type, 'video_id', video_id, 'creator_id', creator_id, 'user_id', user_id,
-                'device_id', device_id, 'watched_ms', watched_ms, 'duration_ms', duration_ms, 'source', source,
-                'counted', counted, 'stage', stage, 'ok', ok, 'elapsed_ms', elapsed_ms, 'bytes', bytes, 'attrs', attrs::text
-              )::text, E'\n') AS lines
-       FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)
+              string_agg(row_to_json(b)::text, E'\n') AS lines
+       FROM (SELECT event_id, $5::int AS schema_version, event_time, received_at, kind, type, video_id, creator_id, user_id,
+                    device_id, watched_ms, duration_ms, source, counted, stage, ok, elapsed_ms, bytes, attrs::text AS attrs
+             FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)) b
        GROUP BY 1, 2 ORDER BY 1, 2`,
       [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq, LAKE_SCHEMA_VERSION],
     );
