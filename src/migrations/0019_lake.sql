@@ -9,8 +9,10 @@
 -- batch, then in one transaction marks the batch delivered, lists its files
 -- and deletes its rows. A crash anywhere re-runs the same batch into the same
 -- keys: nothing lost, nothing twice.
+-- One index only, (xid, seq), which delivery reads in order and deletes by
+-- range: every index more is a write more on the events route.
 CREATE TABLE lake_buffer (
-  seq          bigserial PRIMARY KEY,
+  seq          bigserial NOT NULL,
   xid          xid8 NOT NULL DEFAULT pg_current_xact_id(),
   event_id     uuid NOT NULL DEFAULT gen_random_uuid(),
   event_time   timestamptz NOT NULL,

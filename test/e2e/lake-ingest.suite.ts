@@ -130,7 +130,13 @@ export function lakeIngestSuite(name: string, start: () => Promise<TestApp>): vo
       // 8 playback, 6 engagement, 4 pipeline events of the upload and the seeded video's upload_created.
       expect(ids.length).toBeGreaterThanOrEqual(8 + 6 + 4 + 1);
 
+      // The buffer's depth is on /metrics (an estimate from its index: at least what it holds).
+      const scrape = await (await fetch(`${t.baseUrl}/metrics`)).text();
+      expect(Number(/^curta_lake_buffer_events (\d+)/m.exec(scrape)?.[1])).toBeGreaterThanOrEqual(ids.length);
+      expect(scrape).toMatch(/^curta_lake_buffer_oldest_seconds \d/m);
+
       expect(await deliverAll(t)).toBe(ids.length);
+      expect(await t.app.services.lake.depth()).toEqual({ events: 0, oldestSec: 0 });
       expect((await t.app.db.query('SELECT 1 FROM lake_buffer')).rows).toHaveLength(0);
 
       const files = await t.app.db.query<{ key: string; events: number; dt: string; hour: number }>(
