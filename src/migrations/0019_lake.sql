@@ -98,6 +98,10 @@ DECLARE
   creator text := r->>'followee_id';
   attrs   jsonb;
 BEGIN
+  -- A restore (curta restore) re-inserts rows: not new events.
+  IF current_setting('curta.restoring', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF video IS NOT NULL THEN
     SELECT owner_id INTO creator FROM videos WHERE id = video;
   END IF;
@@ -135,6 +139,9 @@ DECLARE
   ms  bigint;
   a   jsonb;
 BEGIN
+  IF current_setting('curta.restoring', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     INSERT INTO lake_buffer (event_time, kind, type, video_id, creator_id, user_id, stage, bytes, attrs)
     VALUES (now(), 'pipeline', 'upload_created', NEW.id, NEW.owner_id, NEW.owner_id, 'upload', NEW.declared_size,
