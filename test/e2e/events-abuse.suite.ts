@@ -191,7 +191,9 @@ export function eventsAbuseSuite(name: string, start: () => Promise<TestApp>): v
       expect(report.events).toEqual({ deleted: 10, batches: 3 });
       expect(report.views.deleted).toBe(1);
       expect(report.budgets.deleted).toBe(1);
-      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1 AND received_at < now() - interval '48 hours'`)).toBe(0);
+      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1 AND received_at < now() - interval '48 hours'`)).toBe(
+        0,
+      );
       expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1`)).toBe(3); // the 47-hour-old one and today's two
       expect(await count(`SELECT count(*)::int AS n FROM video_views WHERE video_id = $1`)).toBe(2);
       expect(await count(`SELECT count(*)::int AS n FROM view_budgets WHERE video_id = $1`)).toBe(1); // today's

@@ -259,7 +259,7 @@ export class LakeDelivery {
        FROM (SELECT seq, received_at FROM lake_buffer ORDER BY xid, seq LIMIT 1) f`,
     );
     const row = r.rows[0];
-    if (!row || row.lo === null || row.hi === null) return { events: 0, oldestSec: 0 };
+    if (row?.lo == null || row.hi === null) return { events: 0, oldestSec: 0 };
     const oldestSec = row.oldest ? Math.max(0, (this.now().getTime() - row.oldest.getTime()) / 1000) : 0;
     return { events: Math.max(1, Number(row.hi) - Number(row.lo) + 1), oldestSec };
   }
