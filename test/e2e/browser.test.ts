@@ -30,6 +30,7 @@ interface SentEvent {
   type: string;
   videoId: string;
   watchedMs?: number;
+  source?: string;
 }
 
 const item = (page: Page, feed: string, id: string) =>
@@ -393,6 +394,11 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       expect(events.some((e) => e.type === 'skip' && typeof e.watchedMs === 'number')).toBe(true);
       expect([...deviceIds].every((d) => /^[A-Za-z0-9_-]{16,64}$/.test(d))).toBe(true);
       expect(deviceIds.size).toBe(1);
+      // Each says where the viewer found the video (creator analytics' traffic sources): For You here.
+      expect(events.some((e) => e.source === 'for_you')).toBe(true);
+      expect(
+        events.every((e) => e.source === undefined || ['for_you', 'following', 'profile', 'search', 'hashtag', 'share'].includes(e.source)),
+      ).toBe(true);
 
       // Report the creator, then block them: their videos leave this viewer's feed.
       await page.goto(`${baseUrl}/@${CREATOR}`);
@@ -428,6 +434,8 @@ describe.skipIf(!browserTestsEnabled('browser.test'))('web app in Chromium', () 
       const first = page.getByTestId('feed-video-page').locator('[data-testid="feed-item"]').first();
       expect(await first.getAttribute('data-video-id')).toBe(videoId);
       await waitPlaying(page, 'feed-video-page', videoId);
+      // Opened by its link: its playback counts as from a share.
+      await expect.poll(() => events.some((e) => e.videoId === videoId && e.source === 'share'), { timeout: 15_000 }).toBe(true);
       expect(await page.locator('meta[property="og:title"]').getAttribute('content')).toBe(CAPTION);
       expect(await page.locator('meta[property="og:image"]').getAttribute('content')).toMatch(
         /^http:\/\/127\.0\.0\.1:\d+\/media\/.+\.jpg$/,

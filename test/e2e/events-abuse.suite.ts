@@ -164,11 +164,11 @@ export function eventsAbuseSuite(name: string, start: () => Promise<TestApp>): v
       const from = address();
       for (let i = 0; i < 2; i++) expect((await send([complete(video)], from, { device: device() })).body.viewsCounted).toBe(1);
       const old = `old-${run}-device-0001`;
-      // Ten events from 100 days ago, one from 89 days ago (inside the default 90), and last week's view records.
+      // Ten events from 50 hours ago, one from 47 hours ago (inside the default 48: EVENTS_RETENTION_HOURS), and an old view record.
       await t.app.db.query(
         `INSERT INTO events (type, video_id, device_id, client_at, received_at)
-         SELECT 'impression', $1, $2, now() - make_interval(days => d), now() - make_interval(days => d)
-         FROM unnest(array[100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 89]) AS x(d)`,
+         SELECT 'impression', $1, $2, now() - make_interval(hours => d), now() - make_interval(hours => d)
+         FROM unnest(array[50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 47]) AS x(d)`,
         [video, old],
       );
       await t.app.db.query(
@@ -191,8 +191,10 @@ export function eventsAbuseSuite(name: string, start: () => Promise<TestApp>): v
       expect(report.events).toEqual({ deleted: 10, batches: 3 });
       expect(report.views.deleted).toBe(1);
       expect(report.budgets.deleted).toBe(1);
-      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1 AND received_at < now() - interval '90 days'`)).toBe(0);
-      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1`)).toBe(3); // the 89-day-old one and today's two
+      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1 AND received_at < now() - interval '48 hours'`)).toBe(
+        0,
+      );
+      expect(await count(`SELECT count(*)::int AS n FROM events WHERE video_id = $1`)).toBe(3); // the 47-hour-old one and today's two
       expect(await count(`SELECT count(*)::int AS n FROM video_views WHERE video_id = $1`)).toBe(2);
       expect(await count(`SELECT count(*)::int AS n FROM view_budgets WHERE video_id = $1`)).toBe(1); // today's
       expect(await stats()).toEqual(before);

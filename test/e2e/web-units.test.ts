@@ -93,6 +93,20 @@ describe('playback events of one viewing', () => {
     expect(Math.round(w.watched)).toBe(5000);
     expect(events.map((e) => e.type)).toEqual(['impression', 'play', 'progress']);
   });
+
+  it('every event of a viewing names where the viewer found the video, when the feed knows', () => {
+    const { events, q } = queue();
+    const w = new WatchSession(q, 'vid00004', 4_000, 'hashtag');
+    w.onPlaying(0);
+    play(w, 0, 4);
+    w.onComplete();
+    w.end();
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(events.every((e) => e.source === 'hashtag')).toBe(true);
+    const unknown = queue();
+    new WatchSession(unknown.q, 'vid00005', 4_000).end();
+    expect(unknown.events.every((e) => !('source' in e))).toBe(true);
+  });
 });
 
 describe('a stall at the end of a video', () => {

@@ -1,5 +1,5 @@
 import { endpoints } from './api.js';
-import type { PlaybackEvent } from './types.js';
+import type { PlaybackEvent, TrafficSource } from './types.js';
 
 const FLUSH_EVERY_MS = 5000;
 const MAX_BATCH = 100;
@@ -89,8 +89,14 @@ export class WatchSession {
     private readonly queue: EventQueue,
     readonly videoId: string,
     private readonly durationMs: number | null,
+    /** Where the viewer found the video (For You, a profile, a shared link…); sent with every event. */
+    private readonly source?: TrafficSource,
   ) {
-    queue.push({ type: 'impression', videoId });
+    this.push({ type: 'impression', videoId });
+  }
+
+  private push(event: Omit<PlaybackEvent, 'at' | 'source'>): void {
+    this.queue.push(this.source ? { ...event, source: this.source } : event);
   }
 
   /** The video element reported 'playing'. */
@@ -99,7 +105,7 @@ export class WatchSession {
     this.lastTime = currentTime;
     if (!this.played) {
       this.played = true;
-      this.queue.push({ type: 'play', videoId: this.videoId });
+      this.push({ type: 'play', videoId: this.videoId });
     }
   }
 
@@ -113,7 +119,7 @@ export class WatchSession {
     this.lastTime = currentTime;
     if (playing && this.watchedMs - this.lastProgressAt >= PROGRESS_EVERY_MS) {
       this.lastProgressAt = this.watchedMs;
-      this.queue.push({ type: 'progress', videoId: this.videoId, watchedMs: Math.round(this.watchedMs) });
+      this.push({ type: 'progress', videoId: this.videoId, watchedMs: Math.round(this.watchedMs) });
     }
   }
 
@@ -127,7 +133,7 @@ export class WatchSession {
     if (this.ended) return;
     this.completes++;
     this.lastTime = 0;
-    this.queue.push({ type: 'complete', videoId: this.videoId, watchedMs: Math.round(this.watchedMs) });
+    this.push({ type: 'complete', videoId: this.videoId, watchedMs: Math.round(this.watchedMs) });
   }
 
   /** The viewer moved on (another video became current, or the feed left the screen). */
@@ -136,8 +142,8 @@ export class WatchSession {
     this.ended = true;
     const watchedMs = Math.round(this.watchedMs);
     const fraction = this.durationMs ? watchedMs / this.durationMs : 0;
-    if (this.completes === 0 && fraction < SKIP_BEFORE) this.queue.push({ type: 'skip', videoId: this.videoId, watchedMs });
-    else if (watchedMs > this.lastProgressAt) this.queue.push({ type: 'progress', videoId: this.videoId, watchedMs });
+    if (this.completes === 0 && fraction < SKIP_BEFORE) this.push({ type: 'skip', videoId: this.videoId, watchedMs });
+    else if (watchedMs > this.lastProgressAt) this.push({ type: 'progress', videoId: this.videoId, watchedMs });
   }
 
   get watched(): number {

@@ -5,7 +5,7 @@ import { h, icon, setText, toast } from './dom.js';
 import { WatchSession } from './events.js';
 import { attachLongPress } from './long-press.js';
 import { Player } from './player.js';
-import type { Page, VideoView } from './types.js';
+import type { Page, TrafficSource, VideoView } from './types.js';
 
 /** Players kept: the current one, the previous one, and the next two (preloaded). */
 const KEEP_BEHIND = 1;
@@ -17,6 +17,8 @@ const DOUBLE_TAP_MS = 280;
 export interface FeedSource {
   /** The next page (the first when `cursor` is null). */
   load(cursor: string | null): Promise<Page<VideoView>>;
+  /** Where viewers found the videos it lists (sent with playback events, for creator analytics). */
+  traffic?: TrafficSource;
   /** Shown when the first page is empty. */
   empty: { title: string; text: string; action?: { label: string; run: () => void } };
 }
@@ -111,12 +113,17 @@ export class Feed {
   private stepping: Slide | null = null;
   private steppingTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly cleanups: Array<() => void> = [];
+  /** The videos the feed opened with, and where their viewers came from (a shared link, say). */
+  private readonly firstIds: Set<string>;
+  private readonly firstTraffic: TrafficSource | undefined;
 
   constructor(
     private readonly source: FeedSource,
     private readonly ctx: AppContext,
-    opts: { label: string; heading?: string; testId?: string; first?: VideoView[] } = { label: 'Video feed' },
+    opts: { label: string; heading?: string; testId?: string; first?: VideoView[]; firstTraffic?: TrafficSource } = { label: 'Video feed' },
   ) {
+    this.firstIds = new Set((opts.first ?? []).map((v) => v.id));
+    this.firstTraffic = opts.firstTraffic;
     this.list = h('div', { class: 'feed-list' });
     this.status = h('div', { class: 'feed-status', attrs: { 'aria-live': 'polite' } });
     this.el = h(
@@ -642,7 +649,8 @@ export class Feed {
       this.active = slide;
       slide.userPaused = false;
       slide.el.classList.remove('is-paused');
-      this.watch = new WatchSession(this.ctx.events, slide.view.id, slide.view.durationMs);
+      const traffic = (this.firstIds.has(slide.view.id) ? this.firstTraffic : undefined) ?? this.source.traffic;
+      this.watch = new WatchSession(this.ctx.events, slide.view.id, slide.view.durationMs, traffic);
     }
     slide.el.classList.add('is-active');
     setTabbable(slide.el, true);

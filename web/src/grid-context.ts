@@ -67,5 +67,6 @@ export function gridSource(c: GridContext, openedId: string): FeedSource {
       return first ?? { items: [], nextCursor: null };
     },
     empty: { title: 'Nothing here', text: 'This grid has no videos any more.' },
+    traffic: c.kind === 'user' ? 'profile' : c.kind === 'tag' ? 'hashtag' : 'search',
   };
 }

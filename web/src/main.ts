@@ -8,7 +8,7 @@ import { gridSource, parseContext, type GridContext } from './grid-context.js';
 import { errorState, pageHeader } from './pages/common.js';
 import { preloadHls } from './player.js';
 import { interceptLinks, parseRoute, type Route } from './router.js';
-import type { VideoView } from './types.js';
+import type { TrafficSource, VideoView } from './types.js';
 
 /** A page other than a feed: mounted into the page host, returns its cleanup. */
 export type PageMount = (host: HTMLElement, ctx: AppContext, route: Route) => () => void;
@@ -189,6 +189,7 @@ function start(root: HTMLElement): void {
       const items = page.items.filter((v) => !notInterested.has(v.id));
       return { items, nextCursor: page.nextCursor ? `tr:${page.nextCursor}` : null };
     },
+    traffic: 'for_you',
     // An empty instance: the first thing to do is upload, so say so with a real button.
     empty: {
       title: 'No videos yet',
@@ -197,6 +198,7 @@ function start(root: HTMLElement): void {
     },
   };
   const followingSource: FeedSource = {
+    traffic: 'following',
     load: (cursor) => (session.user ? endpoints.following(PAGE_SIZE, cursor) : Promise.resolve({ items: [], nextCursor: null })),
     get empty() {
       return session.user
@@ -215,8 +217,15 @@ function start(root: HTMLElement): void {
   let forYou: Feed | null = null;
   let following: Feed | null = null;
   let videoFeed: Feed | null = null;
-  const makeFeed = (source: FeedSource, label: string, testId: string, first?: VideoView[], heading?: string) => {
-    const f = new Feed(source, ctx, { label, heading, testId, first });
+  const makeFeed = (
+    source: FeedSource,
+    label: string,
+    testId: string,
+    first?: VideoView[],
+    heading?: string,
+    firstTraffic?: TrafficSource,
+  ) => {
+    const f = new Feed(source, ctx, { label, heading, testId, first, firstTraffic });
     f.el.hidden = true;
     views.append(f.el);
     feeds.add(f);
@@ -313,7 +322,8 @@ function start(root: HTMLElement): void {
       const heading = `Video by @${view.author.username}`;
       videoFeed = context
         ? makeFeed(gridSource(context, view.id), contextLabel(context), 'feed-video-page', [view], heading)
-        : makeFeed(forYouSource, 'Video', 'feed-video-page', [view], heading);
+        : // Opened by its link (shared, pasted, from outside): that video came by a share, the ones after from For You.
+          makeFeed(forYouSource, 'Video', 'feed-video-page', [view], heading, 'share');
       if (context) {
         contextBack = contextBackButton(context);
         views.append(contextBack);

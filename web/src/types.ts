@@ -27,3 +27,5 @@ export type Playback = NonNullable<VideoView['playback']>;
 /** One playback event as `POST /api/v1/events` takes it. */
 export type PlaybackEvent = Schemas['EventsBatch']['events'][number];
 export type PlaybackEventType = PlaybackEvent['type'];
+/** Where a viewer found a video (creator analytics' traffic sources). */
+export type TrafficSource = NonNullable<PlaybackEvent['source']>;

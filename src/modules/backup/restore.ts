@@ -251,6 +251,8 @@ export async function restoreBackup(
   }
   const rows = await db.transaction(async (tx) => {
     if (db.dialect === 'postgres') await tx.query('SET LOCAL statement_timeout = 0');
+    // Restored rows are not new events: the lake's capture triggers stay quiet (lake_buffer itself is restored).
+    await tx.query(`SELECT set_config('curta.restoring', 'on', true)`);
     if (opts.force && filled.length > 0) {
       await tx.query(`TRUNCATE ${[...tables.keys()].map(quoteIdent).join(', ')} RESTART IDENTITY CASCADE`);
     }

@@ -42,14 +42,23 @@ export async function writeLakeParquet(events: readonly LakeEvent[], path: strin
   try {
     const ndjson = join(dir, 'rows.ndjson');
     await writeFile(ndjson, events.map(toJsonLine).join('\n'));
-    const columns = `{${LAKE_COLUMNS.map(([name, type]) => `${name}: '${type}'`).join(', ')}}`;
-    await withDuckdb((c) =>
-      c.run(
-        `COPY (SELECT * FROM read_ndjson(${sqlString(ndjson)}, columns = ${columns}, format = 'newline_delimited') ORDER BY event_time, event_id)
-         TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${COMPRESSION}, ROW_GROUP_SIZE 122880)`,
-      ),
-    );
+    await writeLakeParquetFromNdjson(ndjson, path);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same from an NDJSON file whose objects have the lake's column names
+ * (timestamps as ISO 8601 with offset): what delivery uses, PostgreSQL having
+ * written the lines itself.
+ */
+export async function writeLakeParquetFromNdjson(ndjson: string, path: string): Promise<void> {
+  const columns = `{${LAKE_COLUMNS.map(([name, type]) => `${name}: '${type}'`).join(', ')}}`;
+  await withDuckdb((c) =>
+    c.run(
+      `COPY (SELECT * FROM read_ndjson(${sqlString(ndjson)}, columns = ${columns}, format = 'newline_delimited') ORDER BY event_time, event_id)
+       TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${COMPRESSION}, ROW_GROUP_SIZE 122880)`,
+    ),
+  );
 }

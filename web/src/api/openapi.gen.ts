@@ -2701,7 +2701,8 @@ export type components = {
          *       "events": [
          *         {
          *           "type": "play",
-         *           "videoId": "Vq3xY8kPz1LmN0aB"
+         *           "videoId": "Vq3xY8kPz1LmN0aB",
+         *           "source": "for_you"
          *         },
          *         {
          *           "type": "progress",
@@ -2720,6 +2721,11 @@ export type components = {
                 watchedMs?: number;
                 /** @description ISO 8601 with offset, or milliseconds since the epoch */
                 at?: string | number;
+                /**
+                 * @description Where the viewer found the video (the feed or page it played on); for creator analytics
+                 * @enum {string}
+                 */
+                source?: "for_you" | "following" | "profile" | "search" | "hashtag" | "share" | "other";
             }[];
         };
         /**
