@@ -110,7 +110,7 @@ export const recsCliCommand: CliCommand = {
     const config = ctx.config();
     return withDatabase(ctx, async (db) => {
       const store = createObjectStore(await resolveSigningSecret(config, ctx.log()));
-      return recsTrainCommand(db, store, { windowDays: config.recs.trainWindowDays, force: parsed.force }, ctx.io);
+      return recsTrainCommand(db, store, { windowDays: config.recs.trainWindowDays, force: parsed.force, dataDir: config.dataDir }, ctx.io);
     });
   },
 };
