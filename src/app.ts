@@ -31,6 +31,7 @@ import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
+import { createLakeModule, type LakeModule } from './modules/lake/lake.module.js';
 import type { UploadsService } from './modules/uploads/uploads.service.js';
 import { JOBS, jobNames, startJobWorkers } from './jobs/job-registry.js';
 import { retentionJob, runRetention, type RetentionTask } from './jobs/retention.js';
@@ -74,6 +75,8 @@ export interface App extends Platform {
     recs: RecsModule;
     /** Playback events: ingestion (views) and retention. */
     events: EventsModule;
+    /** The data lake: delivery of buffered events as Parquet, compaction, retention. */
+    lake: LakeModule;
     /** Webhook endpoints, the event relay and deliveries. */
     webhooks: WebhooksService;
     /** The inbox: likes, comments, replies, mentions, follows, processing news. */
@@ -151,7 +154,18 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const notifications = createNotificationsModule(platform, videos, accounts);
   const social = createSocialModule(platform, graph, videos, accounts, notifications.notifications);
   const limiter = new RateLimiter(counters.store);
-  const playback = createEventsModule(platform, videos, limiter);
+  const lake = createLakeModule(platform);
+  metrics.observeAsync(
+    'curta_lake_buffer_events',
+    'Events captured for the data lake and not yet delivered as Parquet',
+    async () => (await lake.depth()).events,
+  );
+  metrics.observeAsync(
+    'curta_lake_buffer_oldest_seconds',
+    'Age of the oldest event waiting in the lake buffer (grows past LAKE_BUFFER_MAX_AGE_SEC when delivery lags)',
+    async () => (await lake.depth()).oldestSec,
+  );
+  const playback = createEventsModule(platform, videos, limiter, (n) => lake.noteBuffered(n));
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const recs = createRecsModule(platform, graph, videos);
@@ -262,6 +276,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       safety,
       recs,
       events: playback,
+      lake,
       webhooks: webhooks.webhooks,
       notifications: notifications.notifications,
     },
@@ -279,6 +294,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
           pruneEvents: (_job, ctx) => playback.runScheduledPrune(ctx.signal),
           purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
           deliverWebhook: (job) => webhooks.webhooks.handleDeliveryJob(job),
+          deliverLake: (_job, ctx) => lake.runDelivery(ctx.signal),
+          maintainLake: (_job, ctx) => lake.runMaintenance(ctx.signal),
           retention: async (_job, ctx) => {
             await runRetention(retentionTasks, ctx.signal, retentionLog, (kind, rows) => metrics.retentionDeleted.inc({ kind }, rows));
           },
@@ -295,6 +312,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       if (stopTrainingSchedule) stoppers.push(stopTrainingSchedule);
       stoppers.push(webhooks.startDispatcher());
       stoppers.push(scheduleIdempotencyPrune(idempotency, log));
+      stoppers.push(...lake.schedule());
       const stopPruneSchedule = playback.schedulePruning();
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       if (config.retention.intervalSec > 0) {

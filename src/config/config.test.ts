@@ -79,15 +79,27 @@ describe('loadConfig', () => {
     expect(d.events).toEqual({
       newDevicesPerIp: { limit: 20, windowSec: 86_400 },
       anonViewsPerIp: 5,
-      retentionDays: 90,
+      retentionHours: 48,
       pruneIntervalSec: 3600,
     });
-    // Unset, retention follows a longer training window; set, it may not be shorter than training (or For You history) reads.
-    expect(loadConfig({ RECS_TRAIN_WINDOW_DAYS: '180' }).events.retentionDays).toBe(180);
-    expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionDays).toBe(0);
-    expect(loadConfig({ EVENTS_RETENTION_DAYS: '45', RECS_TRAIN_WINDOW_DAYS: '30' }).events.retentionDays).toBe(45);
-    expect(() => loadConfig({ EVENTS_RETENTION_DAYS: '60' })).toThrow(/EVENTS_RETENTION_DAYS: must be 0 \(keep forever\) or at least 90/);
-    expect(() => loadConfig({ EVENTS_RETENTION_DAYS: '20', RECS_TRAIN_WINDOW_DAYS: '7' })).toThrow(/at least 30/);
+    // The OLTP window is in hours (history is in the lake); the older name in days still works.
+    expect(loadConfig({ EVENTS_RETENTION_HOURS: '72' }).events.retentionHours).toBe(72);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionHours).toBe(0);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '45' }).events.retentionHours).toBe(45 * 24);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '45', EVENTS_RETENTION_HOURS: '30' }).events.retentionHours).toBe(30);
+    expect(() => loadConfig({ EVENTS_RETENTION_HOURS: '12' })).toThrow(
+      /EVENTS_RETENTION_HOURS: must be 0 \(keep forever\) or at least 24 hours/,
+    );
+    expect(() => loadConfig({ EVENTS_RETENTION_HOURS: 'x' })).toThrow(/EVENTS_RETENTION_HOURS/);
+    expect(d.lake).toEqual({
+      batchMaxEvents: 100_000,
+      batchMaxBytes: 5 * 1024 ** 2,
+      maxAgeSec: 60,
+      deliveryIntervalSec: 10,
+      compactIntervalSec: 3600,
+      retentionDays: 0,
+    });
+    expect(() => loadConfig({ LAKE_BATCH_MAX_EVENTS: '0' })).toThrow(/LAKE_BATCH_MAX_EVENTS/);
     expect(loadConfig({ EVENTS_NEW_DEVICES_PER_IP: 'off' }).events.newDevicesPerIp).toBeNull();
     expect(() => loadConfig({ EVENTS_ANON_VIEWS_PER_IP: '0' })).toThrow(/EVENTS_ANON_VIEWS_PER_IP/);
   });

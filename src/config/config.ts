@@ -253,8 +253,22 @@ const EnvSchema = z.object({
   EVENTS_NEW_DEVICES_PER_IP: rateRule('20/1d'),
   /** Anonymous views one client address may add to one video per UTC day (signed-in viewers count once each). */
   EVENTS_ANON_VIEWS_PER_IP: int(1).default(5),
-  /** Days playback events (and view records) are kept; 0 = forever. Unset: 90, or RECS_TRAIN_WINDOW_DAYS when longer. */
+  /** Hours playback events (and view records) stay in the OLTP table; 0 = forever. History lives in the lake (LAKE_*). */
+  EVENTS_RETENTION_HOURS: int(0, 876_000).optional(),
+  /** Older name of the window, in days: used when EVENTS_RETENTION_HOURS is unset. */
   EVENTS_RETENTION_DAYS: int(0, 36_500).optional(),
+  /** The data lake (Firehose → S3): a delivery batch closes at this many events… */
+  LAKE_BATCH_MAX_EVENTS: int(1, 10_000_000).default(100_000),
+  /** …or at this many bytes of buffered rows (Firehose's buffer size)… */
+  LAKE_BATCH_MAX_BYTES: int(1024).default(5 * 1024 ** 2),
+  /** …or once its oldest event has waited this long (Firehose's buffer interval). */
+  LAKE_BUFFER_MAX_AGE_SEC: int(1, 86_400).default(60),
+  /** How often workers look at the buffer (a delivery also starts as soon as an API process sees a full batch); 0 = never deliver. */
+  LAKE_DELIVERY_INTERVAL_SEC: int(0, 86_400).default(10),
+  /** How often workers merge the small files of past hours' partitions; 0 = never. */
+  LAKE_COMPACT_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
+  /** Days of history the lake keeps (whole daily partitions deleted after); 0 = forever. */
+  LAKE_RETENTION_DAYS: int(0, 365_000).default(0),
   /** How often workers delete expired events; 0 = never. */
   EVENTS_PRUNE_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
   /** Password changes and account deletions (each verifies the password, like a login). */
@@ -400,8 +414,20 @@ export interface Config {
     /** Anonymous views per client address, per video, per UTC day. */
     anonViewsPerIp: number;
     /** 0 = events are kept forever. */
-    retentionDays: number;
+    retentionHours: number;
     pruneIntervalSec: number;
+  };
+  /** The data lake: delivery batches (Firehose's buffer hints), compaction and history kept. */
+  lake: {
+    batchMaxEvents: number;
+    batchMaxBytes: number;
+    maxAgeSec: number;
+    /** 0: this configuration never delivers. */
+    deliveryIntervalSec: number;
+    /** 0: never compacted. */
+    compactIntervalSec: number;
+    /** 0: kept forever. */
+    retentionDays: number;
   };
   webhooks: {
     allowPrivate: boolean;
@@ -460,13 +486,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         'upload and media URLs with the same key; set one value of at least 32 characters (e.g. `openssl rand -hex 32`) on every process',
     );
   }
-  // Events older than this are deleted: never before the recommender's training window is done with them, nor
-  // within the 30 days of For You history (a viewer's recent events).
-  const minRetentionDays = Math.max(e.RECS_TRAIN_WINDOW_DAYS, 30);
-  const retentionDays = e.EVENTS_RETENTION_DAYS ?? Math.max(90, e.RECS_TRAIN_WINDOW_DAYS);
-  if (retentionDays !== 0 && retentionDays < minRetentionDays) {
+  // The OLTP events table keeps what serving reads (a viewer's recent history, today's view records); history
+  // is in the lake, which every event reaches through lake_buffer whatever this window says.
+  const retentionHours = e.EVENTS_RETENTION_HOURS ?? (e.EVENTS_RETENTION_DAYS !== undefined ? e.EVENTS_RETENTION_DAYS * 24 : 48);
+  if (retentionHours !== 0 && retentionHours < 24) {
+    const name = e.EVENTS_RETENTION_HOURS !== undefined ? 'EVENTS_RETENTION_HOURS' : 'EVENTS_RETENTION_DAYS';
     throw new ConfigError(
-      `Invalid configuration:\n  EVENTS_RETENTION_DAYS: must be 0 (keep forever) or at least ${minRetentionDays} (RECS_TRAIN_WINDOW_DAYS, and 30 days of For You history)`,
+      `Invalid configuration:\n  ${name}: must be 0 (keep forever) or at least 24 hours (a view counts once per viewer and UTC day: today's view records must stay)`,
     );
   }
   const dataDir = resolve(e.CURTA_DATA_DIR);
@@ -568,8 +594,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     events: {
       newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,
       anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,
-      retentionDays,
+      retentionHours,
       pruneIntervalSec: e.EVENTS_PRUNE_INTERVAL_SEC,
+    },
+    lake: {
+      batchMaxEvents: e.LAKE_BATCH_MAX_EVENTS,
+      batchMaxBytes: e.LAKE_BATCH_MAX_BYTES,
+      maxAgeSec: e.LAKE_BUFFER_MAX_AGE_SEC,
+      deliveryIntervalSec: e.LAKE_DELIVERY_INTERVAL_SEC,
+      compactIntervalSec: e.LAKE_COMPACT_INTERVAL_SEC,
+      retentionDays: e.LAKE_RETENTION_DAYS,
     },
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,

@@ -47,6 +47,8 @@ describe('job registry', () => {
       'retention',
       'video.publish',
       'video.cover',
+      'lake-deliver',
+      'lake-maintain',
     ]);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
@@ -60,6 +62,8 @@ describe('job registry', () => {
       'publish:abc:2030-01-01T00:00:00.000Z',
     );
     expect(dedupeKeyOf(JOBS.applyCover, { videoId: 'abc' })).toBe('cover:abc');
+    expect(dedupeKeyOf(JOBS.deliverLake, {})).toBe('lake-deliver');
+    expect(dedupeKeyOf(JOBS.maintainLake, {})).toBe('lake-maintain');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -75,6 +79,8 @@ describe('job registry', () => {
       retention: async () => void seen.push('retention'),
       publishVideo: async () => void seen.push('publish video'),
       applyCover: async () => void seen.push('apply cover'),
+      deliverLake: async () => void seen.push('deliver lake'),
+      maintainLake: async () => void seen.push('maintain lake'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -83,7 +89,14 @@ describe('job registry', () => {
     };
 
     const off = recordingQueue();
-    const quiet = { ...base, RECS_TRAIN_INTERVAL_SEC: '0', EVENTS_PRUNE_INTERVAL_SEC: '0', RETENTION_INTERVAL_SEC: '0' };
+    const quiet = {
+      ...base,
+      RECS_TRAIN_INTERVAL_SEC: '0',
+      EVENTS_PRUNE_INTERVAL_SEC: '0',
+      RETENTION_INTERVAL_SEC: '0',
+      LAKE_DELIVERY_INTERVAL_SEC: '0',
+      LAKE_COMPACT_INTERVAL_SEC: '0',
+    };
     expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(6);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
@@ -96,7 +109,7 @@ describe('job registry', () => {
     expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver', 'video.publish', 'video.cover']);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(9);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(11);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });

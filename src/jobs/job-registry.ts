@@ -1,6 +1,7 @@
 import { pruneEventsJob } from '../modules/events/prune-events.job.js';
 import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
+import { deliverLakeJob, maintainLakeJob } from '../modules/lake/lake.jobs.js';
 import { trainRecsJob } from '../modules/recs/train-recs.job.js';
 import { purgeVideoJob } from '../modules/videos/purge-video.job.js';
 import { applyCoverJob, publishVideoJob } from '../modules/videos/publication.job.js';
@@ -26,6 +27,8 @@ export const JOBS = {
   retention: retentionJob,
   publishVideo: publishVideoJob,
   applyCover: applyCoverJob,
+  deliverLake: deliverLakeJob,
+  maintainLake: maintainLakeJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

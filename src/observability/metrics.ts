@@ -130,6 +130,20 @@ export class Metrics {
     });
   }
 
+  /** A gauge read from an async source when scraped (e.g. a table's depth); absent from a scrape where it fails. */
+  observeAsync(name: string, help: string, read: () => Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const v = await read().catch(() => null);
+        if (v !== null) this.set(v);
+      },
+    });
+  }
+
   /** Records every response's latency under its route pattern (not the raw URL: bounded cardinality). */
   instrumentHttp(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {

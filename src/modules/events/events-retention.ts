@@ -15,17 +15,18 @@ export interface PruneReport {
 }
 
 /**
- * The events table's retention window (EVENTS_RETENTION_DAYS). The default
- * keeps what serving and training read: the recommender trains on
- * RECS_TRAIN_WINDOW_DAYS (90) of events, For You reads a viewer's last 30
- * days, trial exposure 7 and trending 72 hours. Deleting never changes a
- * counter: views, likes and the rest live in video_stats.
+ * The events table's retention window (EVENTS_RETENTION_HOURS, default 48):
+ * the OLTP table keeps what serving reads (a viewer's recent history, today's
+ * view records); history is in the lake. Nothing is lost to the lake by
+ * deleting here: every event was copied to lake_buffer in the transaction
+ * that inserted it, and buffer rows leave only with their delivery. Deleting
+ * never changes a counter: views, likes and the rest live in video_stats.
  */
 export class EventsRetention {
   constructor(
     private readonly repo: EventsRepository,
     /** 0: keep forever. */
-    private readonly retentionDays: number,
+    private readonly retentionHours: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -36,9 +37,9 @@ export class EventsRetention {
    */
   async prune(opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<PruneReport> {
     const none = { deleted: 0, batches: 0 };
-    if (this.retentionDays <= 0) return { before: null, events: none, views: none, budgets: none };
+    if (this.retentionHours <= 0) return { before: null, events: none, views: none, budgets: none };
     const now = this.now();
-    const before = new Date(now.getTime() - this.retentionDays * 86_400_000);
+    const before = new Date(now.getTime() - this.retentionHours * 3_600_000);
     const batchSize = opts.batchSize ?? PRUNE_BATCH_SIZE;
     const drain = async (deleteBatch: (limit: number) => Promise<number>) => {
       const done = { deleted: 0, batches: 0 };

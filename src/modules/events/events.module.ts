@@ -10,7 +10,13 @@ import { EventsService } from './events.service.js';
 import { pruneEventsJob } from './prune-events.job.js';
 
 /** Playback events: stored for the recommender, turned into views, deleted after the retention window. */
-export function createEventsModule(p: Platform, videos: VideosModule, limiter: RateLimiter) {
+export function createEventsModule(
+  p: Platform,
+  videos: VideosModule,
+  limiter: RateLimiter,
+  /** Told how many events each batch copied into the lake's buffer. */
+  buffered: (n: number) => void = () => undefined,
+) {
   const log = p.log.child({ module: 'events' });
   const repo = new EventsRepository(p.db);
   const playback = new EventsService(
@@ -21,8 +27,10 @@ export function createEventsModule(p: Platform, videos: VideosModule, limiter: R
       secret: p.config.signingSecret,
     },
     (id) => videos.videos.countersChanged(id),
+    undefined,
+    buffered,
   );
-  const retention = new EventsRetention(repo, p.config.events.retentionDays);
+  const retention = new EventsRetention(repo, p.config.events.retentionHours);
   return {
     playback,
     retention,
@@ -39,8 +47,8 @@ export function createEventsModule(p: Platform, videos: VideosModule, limiter: R
      * Returns the function that stops asking, or null when retention is off.
      */
     schedulePruning(): (() => Promise<void>) | null {
-      const { pruneIntervalSec, retentionDays } = p.config.events;
-      if (pruneIntervalSec <= 0 || retentionDays <= 0) return null;
+      const { pruneIntervalSec, retentionHours } = p.config.events;
+      if (pruneIntervalSec <= 0 || retentionHours <= 0) return null;
       const request = () => {
         enqueueJob(p.queue, pruneEventsJob, {}).catch((err: unknown) => log.warn({ err }, 'events: could not schedule retention'));
       };

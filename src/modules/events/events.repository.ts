@@ -7,6 +7,10 @@ export interface StoredEvent {
   videoId: string;
   watchedMs: number | null;
   clientAt: Date;
+  /** For the lake: the video's owner and duration now, and where the viewer found it (null: unknown). */
+  creatorId: string | null;
+  durationMs: number | null;
+  source: string | null;
 }
 
 export interface Viewer {
@@ -18,13 +22,16 @@ export class EventsRepository {
   constructor(private readonly db: Database) {}
 
   /** Of these ids, the videos the viewer may see, with their durations. */
-  async viewableVideos(ids: readonly string[], viewerId: string | null): Promise<Map<string, { durationMs: number | null }>> {
+  async viewableVideos(
+    ids: readonly string[],
+    viewerId: string | null,
+  ): Promise<Map<string, { durationMs: number | null; ownerId: string }>> {
     if (ids.length === 0) return new Map();
-    const r = await this.db.query<{ id: string; duration_ms: number | null }>(
-      `SELECT v.id, v.duration_ms FROM videos v WHERE v.id = ANY($1::text[]) AND ${viewableSql('v', '$2')}`,
+    const r = await this.db.query<{ id: string; duration_ms: number | null; owner_id: string }>(
+      `SELECT v.id, v.duration_ms, v.owner_id FROM videos v WHERE v.id = ANY($1::text[]) AND ${viewableSql('v', '$2')}`,
       [ids, viewerId],
     );
-    return new Map(r.rows.map((row) => [row.id, { durationMs: row.duration_ms }]));
+    return new Map(r.rows.map((row) => [row.id, { durationMs: row.duration_ms, ownerId: row.owner_id }]));
   }
 
   /**
@@ -49,10 +56,20 @@ export class EventsRepository {
   ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       if (events.length > 0) {
+        // One statement, one round trip: the OLTP row (serving) and its copy in the lake's buffer
+        // (delivered to Parquet later, see modules/lake), committed or rolled back together.
         await tx.query(
-          `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at, counted)
-           SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean
-           FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[]) AS x(type, video_id, watched_ms, client_at)`,
+          `WITH x AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $9::text[], $10::int[], $11::text[])
+               AS x(type, video_id, watched_ms, client_at, creator_id, duration_ms, source)
+           ), ev AS (
+             INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at, counted)
+             SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean FROM x
+           )
+           INSERT INTO lake_buffer (event_time, received_at, kind, type, video_id, creator_id, user_id, device_id,
+                                    watched_ms, duration_ms, source, counted)
+           SELECT x.client_at, $7::timestamptz, 'playback', x.type, x.video_id, x.creator_id, $5::text, $6::text,
+                  x.watched_ms, x.duration_ms, x.source, $8::boolean FROM x`,
           [
             events.map((e) => e.type),
             events.map((e) => e.videoId),
@@ -62,6 +79,9 @@ export class EventsRepository {
             viewer.deviceId,
             receivedAt,
             counted,
+            events.map((e) => e.creatorId),
+            events.map((e) => e.durationMs),
+            events.map((e) => e.source),
           ],
         );
       }

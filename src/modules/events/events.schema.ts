@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { count } from '../../lib/http/api-schemas.js';
 import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js';
 import { ID_PATTERN } from '../../lib/ids.js';
+import { TRAFFIC_SOURCES } from '../lake/lake-schema.js';
 
 export const MAX_EVENTS_PER_BATCH = 100;
 
@@ -20,6 +21,10 @@ export const EventsBatch = requestSchema(
                 .union([z.iso.datetime({ offset: true }), z.int().min(0).max(8.64e15)])
                 .optional()
                 .describe('ISO 8601 with offset, or milliseconds since the epoch'),
+              source: z
+                .enum(TRAFFIC_SOURCES)
+                .optional()
+                .describe('Where the viewer found the video (the feed or page it played on); for creator analytics'),
             })
             .strict(),
         )
@@ -31,7 +36,7 @@ export const EventsBatch = requestSchema(
       examples: [
         {
           events: [
-            { type: 'play', videoId: 'Vq3xY8kPz1LmN0aB' },
+            { type: 'play', videoId: 'Vq3xY8kPz1LmN0aB', source: 'for_you' },
             { type: 'progress', videoId: 'Vq3xY8kPz1LmN0aB', watchedMs: 5000 },
           ],
         },

@@ -35,6 +35,8 @@ export class EventsService {
     /** Told which videos just counted a view (their cached anonymous answers carry counters). */
     private readonly countersChanged: (videoId: string) => Promise<void> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
+    /** Told how many events went into the lake's buffer (with the events table rows). */
+    private readonly buffered: (n: number) => void = () => undefined,
   ) {}
 
   /**
@@ -60,6 +62,9 @@ export class EventsService {
         videoId: e.videoId,
         watchedMs: e.watchedMs ?? null,
         clientAt: clampClientTime(e.at === undefined ? undefined : new Date(e.at), receivedAt),
+        creatorId: video.ownerId,
+        durationMs: video.durationMs,
+        source: e.source ?? null,
       });
       if (counted && qualifiesAsView(e, video.durationMs)) viewed.add(e.videoId);
     }
@@ -79,6 +84,7 @@ export class EventsService {
       if (isForeignKeyViolation(err)) throw new AppError('video_not_found', 'A video in the batch was just deleted; send the batch again.');
       throw err;
     }
+    if (stored.length > 0) this.buffered(stored.length);
     await Promise.all(views.map((id) => this.countersChanged(id)));
     return { accepted: stored.length, dropped: batch.events.length - stored.length, viewsCounted: views.length };
   }

@@ -3,7 +3,7 @@ import { defineJob } from '../../jobs/job-definition.js';
 
 /**
  * A scheduled retention run: deletes playback events (and view records)
- * older than EVENTS_RETENTION_DAYS, in batches. Every worker process asks for
+ * older than EVENTS_RETENTION_HOURS, in batches. Every worker process asks for
  * one each interval under one dedupe key, so one run happens at a time however
  * many workers there are; a run is idempotent (it deletes what is expired
  * when it looks), so an interrupted one is simply finished by the next.
@@ -16,7 +16,7 @@ export const pruneEventsJob = defineJob({
   // The next interval asks for a run anyway: one retry is enough.
   retry: { maxAttempts: 2 },
   worker: (config) =>
-    config.events.pruneIntervalSec > 0 && config.events.retentionDays > 0
+    config.events.pruneIntervalSec > 0 && config.events.retentionHours > 0
       ? { concurrency: 1, leaseMs: config.jobs.leaseMs, pollMs: 5000 }
       : null,
 });

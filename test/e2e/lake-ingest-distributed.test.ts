@@ -1,0 +1,26 @@
+import { afterAll } from 'vitest';
+import { startDistributedTestApp } from '../support/distributed-app.js';
+import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { postgresAvailable, redisAvailable } from '../support/services.js';
+import { LAKE_TEST_ENV, lakeIngestSuite } from './lake-ingest.suite.js';
+
+/** The same suite on PostgreSQL, Redis and S3 (s3rver), skipped like the other distributed suites where they are not running. */
+if ((await postgresAvailable()) && (await redisAvailable())) {
+  let s3: S3TestServer | null = null;
+  afterAll(async () => {
+    await s3?.close();
+  });
+  lakeIngestSuite('lake ingest (distributed: PostgreSQL, Redis, S3)', async () => {
+    s3 = await startS3Server();
+    // The AWS SDK's default credential chain reads these (as in production).
+    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    return startDistributedTestApp(true, {
+      ...LAKE_TEST_ENV,
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+  });
+}
