@@ -23,6 +23,7 @@ import { CursorSigner } from './lib/cursor.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './observability/metrics.js';
 import { registerRoutes } from './lib/http/route.js';
+import { createAnalyticsModule, type AnalyticsModule } from './modules/analytics/analytics.module.js';
 import { registerSseStreams } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
@@ -81,6 +82,8 @@ export interface App extends Platform {
     webhooks: WebhooksService;
     /** The inbox: likes, comments, replies, mentions, follows, processing news. */
     notifications: NotificationsService;
+    /** The data lake's reader and day aggregates, and creator analytics. */
+    analytics: AnalyticsModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -170,6 +173,18 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const recs = createRecsModule(platform, graph, videos);
   const webhooks = createWebhooksModule(platform);
+  const analytics = createAnalyticsModule(platform, videos);
+  metrics.observe(
+    'curta_lake_files_skipped',
+    'Lake files skipped by queries (corrupt, foreign or missing), each counted once',
+    () => analytics.reader.stats.skippedFiles,
+  );
+  metrics.observe(
+    'curta_lake_day_aggregations',
+    'Lake partition days aggregated (a new or changed file set of that day)',
+    () => analytics.aggregates.stats.dayComputations,
+  );
+  metrics.observe('curta_lake_cache_bytes', 'Bytes of lake files in the local cache', () => analytics.reader.stats.cacheBytes);
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
   const processing = new ProcessingService(
     videos.repo,
@@ -225,6 +240,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...recs.routes,
     ...webhooks.routes,
     ...notifications.routes,
+    ...analytics.routes,
   ]);
   await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
@@ -279,6 +295,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       lake,
       webhooks: webhooks.webhooks,
       notifications: notifications.notifications,
+      analytics,
     },
     routes,
     startWorkers() {

@@ -311,6 +311,14 @@ const EnvSchema = z.object({
   RECS_EXPLORE_SHARE: z.coerce.number().min(0).max(0.5).default(0.15),
   /** How often (ms) a process refreshes its in-memory candidate catalog (trending, trial exposure); publishes and withdrawals refresh it at once. */
   RECS_CATALOG_TTL_MS: int(100, 600_000).default(15_000),
+  /** Local copies of lake files and the lake's day aggregates (DuckDB reads local files); default <data dir>/lake-cache. */
+  LAKE_CACHE_DIR: z.string().min(1).optional(),
+  /** Bound of the local copies of lake files (least recently used go first). */
+  LAKE_CACHE_MAX_BYTES: int(16 * 1024 * 1024).default(2 * 1024 ** 3),
+  /** Creator analytics: breakdowns (retention curve, traffic sources) need at least this many distinct viewers. */
+  ANALYTICS_MIN_VIEWERS: int(2, 1000).default(5),
+  /** How long a computed analytics answer is cached (keyed by the lake's version of its range: new data is never hidden). */
+  ANALYTICS_CACHE_TTL_SEC: int(1, 30 * 86_400).default(86_400),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -446,6 +454,7 @@ export interface Config {
     exploreShare: number;
     catalogTtlMs: number;
   };
+  analytics: { cacheDir: string; cacheMaxBytes: number; minimumViewers: number; resultTtlSec: number };
 }
 
 /**
@@ -621,6 +630,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       seenWindowHours: e.RECS_SEEN_WINDOW_HOURS,
       exploreShare: e.RECS_EXPLORE_SHARE,
       catalogTtlMs: e.RECS_CATALOG_TTL_MS,
+    },
+    analytics: {
+      cacheDir: resolve(e.LAKE_CACHE_DIR ?? resolve(dataDir, 'lake-cache')),
+      cacheMaxBytes: e.LAKE_CACHE_MAX_BYTES,
+      minimumViewers: e.ANALYTICS_MIN_VIEWERS,
+      resultTtlSec: e.ANALYTICS_CACHE_TTL_SEC,
     },
   };
   return deepFreeze(config);

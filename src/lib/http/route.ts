@@ -34,6 +34,7 @@ export const ROUTE_TAGS = {
   events: 'Playback events and view counting',
   discovery: 'Search and hashtags',
   safety: 'Blocks and reports',
+  analytics: 'Creator analytics of your own videos, from the data lake (aggregates only, never viewer identities)',
   admin: 'Moderation (admins only; `curta admin grant <username>`)',
   webhooks: 'Webhook endpoints and their deliveries (signed events about videos)',
   notifications: 'Your inbox: likes, comments, replies, mentions, followers, processing news; live over SSE',

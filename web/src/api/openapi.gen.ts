@@ -1543,6 +1543,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/videos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A video's analytics (its owner; admins)
+         * @description Views, unique viewers, watch time, average view duration, retention curve, completion and rewatch rates, traffic sources, engagement gained, and a daily series. Another account's video, or none, answers 404 `video_not_found` (its existence is not revealed). No viewer identity is ever in an answer (only counts); the retention curve and the traffic sources are withheld (`withheld: true`, null) when fewer than `minimumViewers` distinct viewers (default 5, ANALYTICS_MIN_VIEWERS) played in the range. Range: `from`/`to` (YYYY-MM-DD, UTC, inclusive), default the last 28 days; at most 365 days, from ≤ to (400 `validation_failed` otherwise). `format=csv` answers the daily series as text/csv (header row, one row per day; cells a spreadsheet would run as formulas are prefixed with '). Figures come from the data lake (`through`: its newest event); each day is aggregated once and answers are cached per range and lake version.
+         */
+        get: operations["getVideoAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your videos together, and your top videos
+         * @description The same figures as a video’s (without its retention curve) over every video of the signed-in account, with its ten most viewed. No viewer identity is ever in an answer (only counts); the retention curve and the traffic sources are withheld (`withheld: true`, null) when fewer than `minimumViewers` distinct viewers (default 5, ANALYTICS_MIN_VIEWERS) played in the range. Range: `from`/`to` (YYYY-MM-DD, UTC, inclusive), default the last 28 days; at most 365 days, from ≤ to (400 `validation_failed` otherwise). `format=csv` answers the daily series as text/csv (header row, one row per day; cells a spreadsheet would run as formulas are prefixed with '). Figures come from the data lake (`through`: its newest event); each day is aggregated once and answers are cached per range and lake version.
+         */
+        get: operations["getAccountAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/avatar": {
         parameters: {
             query?: never;
@@ -1609,6 +1649,123 @@ export type components = {
         Health: {
             /** @enum {string} */
             status: "ok" | "ready" | "unavailable";
+        };
+        VideoAnalytics: {
+            videoId: string;
+            caption: string;
+            durationMs: number | null;
+            /** @description First day of the range (YYYY-MM-DD, UTC) */
+            from: string;
+            /** @description Last day of the range */
+            to: string;
+            /** @description Newest event time in the lake (its freshness); null while it is empty */
+            through: string | null;
+            /** @description Counted plays */
+            views: number;
+            /** @description Every play, counted or not (anonymous plays past their address allowance are not views) */
+            plays: number;
+            /** @description Distinct viewers (accounts, or devices when signed out) who played */
+            uniqueViewers: number;
+            /** @description Total watch time of every play */
+            watchTimeMs: number;
+            /** @description watchTimeMs / plays; null without plays */
+            averageViewDurationMs: number | null;
+            /** @description Share of plays that reached the end */
+            completionRate: number | null;
+            /** @description Share of viewers who played more than once */
+            rewatchRate: number | null;
+            likes: number;
+            comments: number;
+            shares: number;
+            /** @description Follows of the creator (from this video, for a video) */
+            follows: number;
+            bookmarks: number;
+            /** @description Breakdowns (retention curve, traffic sources) need at least this many distinct viewers */
+            minimumViewers: number;
+            /** @description True when uniqueViewers < minimumViewers: the breakdowns are null */
+            withheld: boolean;
+            /** @description Plays by where the viewer found the video, with shares of all plays; null when withheld */
+            trafficSources: {
+                /** @enum {string} */
+                source: "for_you" | "following" | "profile" | "search" | "hashtag" | "share" | "other";
+                plays: number;
+                share: number;
+            }[] | null;
+            /** @description Every day of the range, zeros included */
+            daily: {
+                /** @description YYYY-MM-DD (UTC) */
+                date: string;
+                views: number;
+                uniqueViewers: number;
+                watchTimeMs: number;
+                likes: number;
+                comments: number;
+                shares: number;
+                follows: number;
+                bookmarks: number;
+            }[];
+            /** @description Share of viewers still watching at each whole second 0..duration (index = second), from each viewer’s longest play: starts at 1, never rises; null when withheld */
+            retention: number[] | null;
+        };
+        AccountAnalytics: {
+            /** @description First day of the range (YYYY-MM-DD, UTC) */
+            from: string;
+            /** @description Last day of the range */
+            to: string;
+            /** @description Newest event time in the lake (its freshness); null while it is empty */
+            through: string | null;
+            /** @description Counted plays */
+            views: number;
+            /** @description Every play, counted or not (anonymous plays past their address allowance are not views) */
+            plays: number;
+            /** @description Distinct viewers (accounts, or devices when signed out) who played */
+            uniqueViewers: number;
+            /** @description Total watch time of every play */
+            watchTimeMs: number;
+            /** @description watchTimeMs / plays; null without plays */
+            averageViewDurationMs: number | null;
+            /** @description Share of plays that reached the end */
+            completionRate: number | null;
+            /** @description Share of viewers who played more than once */
+            rewatchRate: number | null;
+            likes: number;
+            comments: number;
+            shares: number;
+            /** @description Follows of the creator (from this video, for a video) */
+            follows: number;
+            bookmarks: number;
+            /** @description Breakdowns (retention curve, traffic sources) need at least this many distinct viewers */
+            minimumViewers: number;
+            /** @description True when uniqueViewers < minimumViewers: the breakdowns are null */
+            withheld: boolean;
+            /** @description Plays by where the viewer found the video, with shares of all plays; null when withheld */
+            trafficSources: {
+                /** @enum {string} */
+                source: "for_you" | "following" | "profile" | "search" | "hashtag" | "share" | "other";
+                plays: number;
+                share: number;
+            }[] | null;
+            /** @description Every day of the range, zeros included */
+            daily: {
+                /** @description YYYY-MM-DD (UTC) */
+                date: string;
+                views: number;
+                uniqueViewers: number;
+                watchTimeMs: number;
+                likes: number;
+                comments: number;
+                shares: number;
+                follows: number;
+                bookmarks: number;
+            }[];
+            /** @description Your most viewed videos of the range (at most 10) */
+            topVideos: {
+                videoId: string;
+                caption: string;
+                views: number;
+                uniqueViewers: number;
+                watchTimeMs: number;
+            }[];
         };
         User: {
             id: string;
@@ -7234,6 +7391,108 @@ export interface operations {
                 headers: {
                     /** @description Seconds until another try may succeed */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVideoAnalytics: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC, inclusive); default: 27 days before `to` */
+                from?: string;
+                /** @description Last day (UTC, inclusive); default: today */
+                to?: string;
+                /** @description `csv`: the daily series as text/csv (a header row, one row per day) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAnalytics"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccountAnalytics: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC, inclusive); default: 27 days before `to` */
+                from?: string;
+                /** @description Last day (UTC, inclusive); default: today */
+                to?: string;
+                /** @description `csv`: the daily series as text/csv (a header row, one row per day) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountAnalytics"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
