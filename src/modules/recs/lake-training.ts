@@ -1,14 +1,8 @@
-import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckdb } from '../lake/duckdb.js';
 import type { LakeReader } from '../lake/lake-reader.js';
 import type { ModelVersionRow, PairRow, RecsRepository } from './recs.repository.js';
 import type { TrainingHistory, TrainingSource } from './training-source.js';
-
-/** Where lake files are cached locally for DuckDB (the same folder for every reader of the lake in this data folder). */
-export function lakeCacheDir(dataDir: string): string {
-  return join(dataDir, 'lake-cache');
-}
 
 /**
  * Engagement types that are signals, each with the type that takes it back
@@ -175,8 +169,15 @@ export class LakeTrainingSource implements TrainingSource {
     const lakeBatchId = await this.repo.lastDeliveredLakeBatch();
     const from = new Date(since.getTime() - PARTITION_SLACK_MS).toISOString().slice(0, 10);
     const files = await this.reader.liveFiles({ from });
-    const paths = await Promise.all(files.map((f) => this.reader.localPath(f.key)));
-    const { rows, events } = await withDuckdb((c) => aggregate(c, paths, since.getTime()));
+    // Pinned in the reader's local cache while DuckDB reads them; unreadable files are skipped (logged and counted there).
+    const { paths, release } = await this.reader.acquire(files.map((f) => f.key));
+    let aggregated: { rows: LakePair[]; events: number };
+    try {
+      aggregated = await withDuckdb((c) => aggregate(c, paths, since.getTime()));
+    } finally {
+      release();
+    }
+    const { rows, events } = aggregated;
 
     const facts = await this.repo.videoFacts([...new Set(rows.map((r) => r.videoId))]);
     const owners = new Set<string>();

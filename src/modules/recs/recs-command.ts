@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import type { Database } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { runOfflineEval } from './offline/offline-eval.js';
-import { LakeReader } from '../lake/lake-reader.js';
-import { lakeCacheDir, LakeTrainingSource } from './lake-training.js';
+import type { LakeReader } from '../lake/lake-reader.js';
+import { LakeTrainingSource } from './lake-training.js';
 import { RecsRepository } from './recs.repository.js';
 import { RecsTrainer } from './trainer.js';
 
@@ -32,11 +32,11 @@ const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `$
 export async function recsTrainCommand(
   db: Database,
   store: ObjectStore,
-  opts: { windowDays: number; force: boolean; dataDir: string; flushLake?: () => Promise<unknown> },
+  opts: { windowDays: number; force: boolean; lake: { reader: LakeReader; flush?: () => Promise<unknown> } },
   io: CommandIo,
 ): Promise<number> {
   const repo = new RecsRepository(db);
-  const source = new LakeTrainingSource(new LakeReader(db, store, lakeCacheDir(opts.dataDir)), repo, opts.flushLake);
+  const source = new LakeTrainingSource(opts.lake.reader, repo, opts.lake.flush);
   const trainer = RecsTrainer.forWindow(repo, source, store, opts.windowDays);
   let lastPhase = '';
   const outcome = await trainer.train({

@@ -1,5 +1,5 @@
 import type { Platform } from '../../lib/module.js';
-import { LakeReader } from '../lake/lake-reader.js';
+import type { LakeReader } from '../lake/lake-reader.js';
 import type { SocialGraph } from '../social/social-graph.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
@@ -12,11 +12,16 @@ import { NotInterestedService } from './not-interested.service.js';
 import { recsRoutes } from './recs.routes.js';
 import { RecsRepository } from './recs.repository.js';
 import { trainRecsJob } from './train-recs.job.js';
-import { lakeCacheDir, LakeTrainingSource } from './lake-training.js';
+import { LakeTrainingSource } from './lake-training.js';
 import { RecsTrainer } from './trainer.js';
 
 /** The recommender: For You feed (API processes), training (workers and `curta recs train`). */
-export function createRecsModule(d: Platform, graph: SocialGraph, videos: VideosModule, opts: { flushLake?: () => Promise<unknown> } = {}) {
+export function createRecsModule(
+  d: Platform,
+  graph: SocialGraph,
+  videos: VideosModule,
+  lake: { reader: LakeReader; flush?: () => Promise<unknown> },
+) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
@@ -38,8 +43,8 @@ export function createRecsModule(d: Platform, graph: SocialGraph, videos: Videos
     },
   );
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
-  // History from the Parquet lake; `flushLake` (the lake's one-delivery function) makes fresh events count.
-  const source = new LakeTrainingSource(new LakeReader(d.db, d.store, lakeCacheDir(d.config.dataDir)), repo, opts.flushLake);
+  // History from the Parquet lake (the process's reader and its file cache); `flush` delivers the buffer first, so fresh events count.
+  const source = new LakeTrainingSource(lake.reader, repo, lake.flush);
   const trainer = RecsTrainer.forWindow(repo, source, d.store, d.config.recs.trainWindowDays);
   const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, graph.blockedIds, {
     ...DEFAULT_FOR_YOU_OPTIONS,
@@ -53,6 +58,8 @@ export function createRecsModule(d: Platform, graph: SocialGraph, videos: Videos
     repo,
     catalog,
     models,
+    /** Where training reads history: the lake. */
+    source,
     trainer,
     forYou,
     routes: recsRoutes(forYou, notInterested),
