@@ -173,7 +173,8 @@ export async function generateLake(db: Database, store: ObjectStore, scratchDir:
   const queue = [...parts];
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) await store.putFile(p.key, p.path, { contentType: 'application/vnd.apache.parquet' });
+      for (let p = queue.shift(); p; p = queue.shift())
+        await store.putFile(p.key, p.path, { contentType: 'application/vnd.apache.parquet' });
     }),
   );
   let events = 0;
@@ -203,5 +204,12 @@ export async function generateLake(db: Database, store: ObjectStore, scratchDir:
   }
   await db.query(`UPDATE lake_batches SET events = $2 WHERE id = $1`, [batchId, events]);
   await rm(out, { recursive: true, force: true });
-  return { events, files: parts.length, bytes: parts.reduce((s, p) => s + p.bytes, 0), batchId, generateMs, uploadMs: performance.now() - t1 };
+  return {
+    events,
+    files: parts.length,
+    bytes: parts.reduce((s, p) => s + p.bytes, 0),
+    batchId,
+    generateMs,
+    uploadMs: performance.now() - t1,
+  };
 }

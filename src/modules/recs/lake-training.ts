@@ -21,71 +21,62 @@ const PARTITION_SLACK_MS = 2 * 86_400_000;
 /**
  * The training aggregation in DuckDB, over `events` (the live Parquet files
  * of the window): what TRAINING_PAIRS_SQL computes from the OLTP tables,
- * with the same window (arrival time after the start). Per (viewer, video):
- * counted playback aggregated; per (user, video, engagement type) the latest
- * event decides whether the action still stands (the OLTP tables hold only
- * standing likes and marks), its newest time is the pair's last activity.
+ * with the same window (arrival time after the start), in one pass grouped
+ * by (viewer, video): counted playback aggregated; a like or a "Not
+ * interested" mark stands when the pair's latest such event is not its undo
+ * (the OLTP tables hold only standing ones); a comment while it is not
+ * deleted (a comment and its deletion share the pair: same author, same
+ * video); the newest standing action's time is the pair's engagement time.
  * The video's owner and duration and whether the viewer follows the owner
  * are current state, read from the database afterwards (not history).
  */
 function pairsSql(sinceMs: number): string {
   const since = `to_timestamp(${sinceMs / 1000})`;
   const types = Object.entries(UNDO_OF).flatMap(([signal, undo]) => (undo ? [signal, undo] : [signal]));
-  const signalOf = Object.entries(UNDO_OF)
-    .flatMap(([signal, undo]) => (undo ? [`WHEN ${sqlString(undo)} THEN ${sqlString(signal)}`] : []))
-    .join(' ');
-  const undos = Object.values(UNDO_OF).flatMap((u) => (u ? [sqlString(u)] : []));
+  const standing = (signal: string, undo: string) =>
+    `coalesce(arg_max(type = '${signal}', received_at) FILTER (WHERE type IN ('${signal}', '${undo}')), false)`;
   return `
-    WITH w AS (
-      SELECT kind, type, video_id, user_id, device_id, watched_ms, counted, received_at, attrs
-      FROM events WHERE received_at > ${since} AND video_id IS NOT NULL
-    ), ev AS (
+    WITH g AS (
       SELECT coalesce(user_id, 'd:' || device_id) AS viewer, video_id,
-             count(*)::INTEGER AS n,
-             count(*) FILTER (WHERE type = 'impression')::INTEGER AS impressions,
-             count(*) FILTER (WHERE type = 'complete')::INTEGER AS completes,
-             count(*) FILTER (WHERE type = 'skip')::INTEGER AS skips,
-             coalesce(max(watched_ms), 0)::INTEGER AS watched_ms,
-             max(received_at) AS last_at
-      FROM w WHERE kind = 'playback' AND counted GROUP BY 1, 2
-    ), act AS (
-      SELECT user_id AS viewer, video_id, CASE type ${signalOf} ELSE type END AS signal,
-             type IN (${undos.join(', ')}) AS undo, received_at,
-             CASE WHEN type IN ('comment', 'delete_comment') THEN json_extract_string(attrs, '$.commentId') END AS comment_id
-      FROM w WHERE kind = 'engagement' AND type IN (${types.map(sqlString).join(', ')}) AND user_id IS NOT NULL
-    ), deleted_comments AS (
-      SELECT DISTINCT comment_id FROM act WHERE undo AND signal = 'comment' AND comment_id IS NOT NULL
-    ), standing AS (
-      -- A like or a mark stands when its latest event is not an undo; a comment while it is not deleted.
-      SELECT viewer, video_id, signal, max(received_at) FILTER (WHERE NOT undo) AS acted_at
-      FROM act WHERE signal <> 'comment' GROUP BY 1, 2, 3 HAVING NOT arg_max(undo, received_at)
-      UNION ALL
-      SELECT viewer, video_id, signal, max(received_at) AS acted_at
-      FROM act WHERE signal = 'comment' AND NOT undo AND (comment_id IS NULL OR comment_id NOT IN (SELECT comment_id FROM deleted_comments))
-      GROUP BY 1, 2, 3
-    ), eng AS (
-      SELECT viewer, video_id,
-             bool_or(signal = 'like') AS liked, bool_or(signal = 'share') AS shared,
-             bool_or(signal = 'comment') AS commented, bool_or(signal = 'not_interested') AS not_interested,
-             max(acted_at) AS last_at
-      FROM standing GROUP BY 1, 2
+             count(*) FILTER (WHERE kind = 'playback')::INTEGER AS n,
+             count(*) FILTER (WHERE kind = 'playback' AND type = 'impression')::INTEGER AS impressions,
+             count(*) FILTER (WHERE kind = 'playback' AND type = 'complete')::INTEGER AS completes,
+             count(*) FILTER (WHERE kind = 'playback' AND type = 'skip')::INTEGER AS skips,
+             coalesce(max(watched_ms) FILTER (WHERE kind = 'playback'), 0)::INTEGER AS watched_ms,
+             max(received_at) FILTER (WHERE kind = 'playback') AS play_at,
+             ${standing('like', UNDO_OF.like)} AS liked,
+             max(received_at) FILTER (WHERE type = 'like') AS like_at,
+             ${standing('not_interested', UNDO_OF.not_interested)} AS not_interested,
+             max(received_at) FILTER (WHERE type = 'not_interested') AS ni_at,
+             coalesce(bool_or(type = 'share'), false) AS shared,
+             max(received_at) FILTER (WHERE type = 'share') AS share_at,
+             list(json_extract_string(attrs, '$.commentId')) FILTER (WHERE type = 'comment') AS comments,
+             list(json_extract_string(attrs, '$.commentId')) FILTER (WHERE type = '${UNDO_OF.comment}') AS deleted,
+             max(received_at) FILTER (WHERE type = 'comment') AS comment_at
+      FROM events
+      WHERE received_at > ${since} AND video_id IS NOT NULL
+        AND ((kind = 'playback' AND counted) OR (kind = 'engagement' AND type IN (${types.map(sqlString).join(', ')}) AND user_id IS NOT NULL))
+      GROUP BY 1, 2
+    ), s AS (
+      SELECT *, coalesce(len(list_filter(comments, c -> c IS NULL OR NOT list_contains(coalesce(deleted, []), c))) > 0, false) AS commented
+      FROM g
     )
-    SELECT coalesce(ev.viewer, eng.viewer) AS viewer, coalesce(ev.video_id, eng.video_id) AS video_id,
-           coalesce(ev.n, 0) AS n, ev.impressions, ev.completes, ev.skips, ev.watched_ms,
-           coalesce(eng.liked, false) AS liked, coalesce(eng.shared, false) AS shared,
-           coalesce(eng.commented, false) AS commented, coalesce(eng.not_interested, false) AS not_interested,
-           epoch_ms(greatest(ev.last_at, eng.last_at))::DOUBLE AS last_at
-    FROM ev FULL JOIN eng ON eng.viewer = ev.viewer AND eng.video_id = ev.video_id`;
+    SELECT viewer, video_id, n, impressions, completes, skips, watched_ms,
+           (liked::INTEGER | (shared::INTEGER << 1) | (commented::INTEGER << 2) | (not_interested::INTEGER << 3)) AS flags,
+           epoch_ms(greatest(play_at, CASE WHEN liked THEN like_at END, CASE WHEN shared THEN share_at END,
+                             CASE WHEN commented THEN comment_at END, CASE WHEN not_interested THEN ni_at END))::DOUBLE AS last_at
+    FROM s
+    WHERE n > 0 OR liked OR shared OR commented OR not_interested`;
 }
 
 /** One aggregated (viewer, video) row from DuckDB, before the database's current facts. */
 interface LakePair {
   viewer: string;
   videoId: string;
-  impressions: number | null;
-  completes: number | null;
-  skips: number | null;
-  watchedMs: number | null;
+  impressions: number;
+  completes: number;
+  skips: number;
+  watchedMs: number;
   liked: boolean;
   shared: boolean;
   commented: boolean;
@@ -105,14 +96,11 @@ async function aggregate(c: DuckDBConnection, paths: readonly string[], sinceMs:
   const viewer = col<string | null>('viewer');
   const videoId = col<string>('video_id');
   const n = col<number>('n');
-  const impressions = col<number | null>('impressions');
-  const completes = col<number | null>('completes');
-  const skips = col<number | null>('skips');
-  const watchedMs = col<number | null>('watched_ms');
-  const liked = col<boolean>('liked');
-  const shared = col<boolean>('shared');
-  const commented = col<boolean>('commented');
-  const notInterested = col<boolean>('not_interested');
+  const impressions = col<number>('impressions');
+  const completes = col<number>('completes');
+  const skips = col<number>('skips');
+  const watchedMs = col<number>('watched_ms');
+  const flags = col<number>('flags');
   const lastAt = col<number>('last_at');
   const rows: LakePair[] = [];
   let events = 0;
@@ -120,17 +108,18 @@ async function aggregate(c: DuckDBConnection, paths: readonly string[], sinceMs:
     events += n[i]!;
     const v = viewer[i];
     if (v === null || v === undefined) continue; // neither a user nor a device: no one to train
+    const f = flags[i]!;
     rows.push({
       viewer: v,
       videoId: videoId[i]!,
-      impressions: impressions[i] ?? null,
-      completes: completes[i] ?? null,
-      skips: skips[i] ?? null,
-      watchedMs: watchedMs[i] ?? null,
-      liked: liked[i]!,
-      shared: shared[i]!,
-      commented: commented[i]!,
-      notInterested: notInterested[i]!,
+      impressions: impressions[i]!,
+      completes: completes[i]!,
+      skips: skips[i]!,
+      watchedMs: watchedMs[i]!,
+      liked: (f & 1) !== 0,
+      shared: (f & 2) !== 0,
+      commented: (f & 4) !== 0,
+      notInterested: (f & 8) !== 0,
       lastAt: lastAt[i]!,
     });
   }
@@ -198,10 +187,10 @@ export class LakeTrainingSource implements TrainingSource {
         videoId: r.videoId,
         ownerId: f.ownerId,
         durationMs: f.durationMs,
-        impressions: r.impressions ?? 0,
-        completes: r.completes ?? 0,
-        skips: r.skips ?? 0,
-        watchedMs: r.watchedMs ?? 0,
+        impressions: r.impressions,
+        completes: r.completes,
+        skips: r.skips,
+        watchedMs: r.watchedMs,
         liked: r.liked,
         shared: r.shared,
         commented: r.commented,
