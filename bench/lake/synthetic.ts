@@ -168,7 +168,7 @@ export async function generateLake(db: Database, store: ObjectStore, scratchDir:
       `SELECT filename, count(*)::INTEGER AS n, epoch_ms(min(event_time))::DOUBLE AS lo, epoch_ms(max(event_time))::DOUBLE AS hi
        FROM read_parquet(${sqlString(join(out, '*', '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`,
     );
-    return new Map(r.getRowObjectsJS().map((row) => [String(row.filename), row as { n: number; lo: number; hi: number }]));
+    return new Map(r.getRowObjectsJS().map((row) => [row.filename as string, row as { n: number; lo: number; hi: number }]));
   });
   const queue = [...parts];
   await Promise.all(
