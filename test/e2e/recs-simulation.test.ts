@@ -186,9 +186,10 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       }
     }
     // Into the lake's buffer (history lives in the lake; training delivers the buffer first), with the video's owner as capture records it.
+    // Client times at noon of their day (arrival times exact): one lake partition a day, not one per hour of seven weeks.
     await t.app.db.query(
       `INSERT INTO lake_buffer (event_time, received_at, kind, type, video_id, creator_id, device_id, watched_ms, duration_ms, counted)
-       SELECT x.at, x.at, 'playback', x.type, x.video_id, v.owner_id, x.device_id, x.watched_ms, v.duration_ms, true
+       SELECT date_trunc('day', x.at) + interval '12 hours', x.at, 'playback', x.type, x.video_id, v.owner_id, x.device_id, x.watched_ms, v.duration_ms, true
        FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[]) AS x(type, video_id, device_id, watched_ms, at)
        JOIN videos v ON v.id = x.video_id`,
       [rows.map((r) => r.type), rows.map((r) => r.videoId), rows.map((r) => r.device), rows.map((r) => r.watchedMs), rows.map((r) => r.at)],
