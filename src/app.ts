@@ -174,10 +174,14 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const playback = createEventsModule(platform, videos, limiter, (n) => lake.noteBuffered(n));
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
-  const recs = createRecsModule(platform, graph, videos);
   const webhooks = createWebhooksModule(platform);
   const analytics = createAnalyticsModule(platform, videos);
   const adminDashboard = createAdminDashboardModule(platform, analytics.reader);
+  // Training reads the lake through the process's reader (one local file cache), after delivering what the buffer holds.
+  const recs = createRecsModule(platform, graph, videos, {
+    reader: analytics.reader,
+    flush: () => lake.delivery.run({ force: true }),
+  });
   metrics.observe(
     'curta_lake_files_skipped',
     'Lake files skipped by queries (corrupt, foreign or missing), each counted once',

@@ -1,10 +1,14 @@
 import { MemoryCache } from '../adapters/cache/memory-cache.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { migrate } from '../adapters/db/migrate.js';
 import { DatabaseInUseError } from '../adapters/db/pglite-database.js';
 import { createObjectStore, openDatabase } from '../adapters/factory.js';
 import { DbJobQueue } from '../adapters/queue/db-job-queue.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
 import { ANALYTICS_USAGE, parseAnalyticsArgs, runAnalytics } from '../modules/analytics/admin-analytics-command.js';
+import { LakeDelivery } from '../modules/lake/lake-delivery.js';
+import { LakeReader } from '../modules/lake/lake-reader.js';
 import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from '../modules/recs/recs-command.js';
 import { ADMIN_USAGE } from '../modules/safety/admin-command.js';
 import type { Database } from '../ports/database.js';
@@ -112,8 +116,34 @@ export const recsCliCommand: CliCommand = {
     if (parsed.command === 'eval') return recsEvalCommand(parsed, ctx.io);
     const config = ctx.config();
     return withDatabase(ctx, async (db) => {
-      const store = createObjectStore(await resolveSigningSecret(config, ctx.log()));
-      return recsTrainCommand(db, store, { windowDays: config.recs.trainWindowDays, force: parsed.force }, ctx.io);
+      const log = ctx.log();
+      const store = createObjectStore(await resolveSigningSecret(config, log));
+      // Its own scratch cache of lake files (a running server's cache is its own), removed afterwards.
+      await mkdir(config.analytics.cacheDir, { recursive: true });
+      const cacheDir = await mkdtemp(join(config.analytics.cacheDir, 'recs-train-'));
+      try {
+        const reader = new LakeReader(db, store, { cacheDir, cacheMaxBytes: config.analytics.cacheMaxBytes, log });
+        const { lake } = config;
+        const delivery = new LakeDelivery(
+          db,
+          store,
+          { maxEvents: lake.batchMaxEvents, maxBytes: lake.batchMaxBytes, maxAgeSec: lake.maxAgeSec },
+          log,
+        );
+        return await recsTrainCommand(
+          db,
+          store,
+          {
+            windowDays: config.recs.trainWindowDays,
+            force: parsed.force,
+            // What the buffer holds is delivered first: events that arrived a moment ago count.
+            lake: { reader, flush: () => delivery.run({ force: true }) },
+          },
+          ctx.io,
+        );
+      } finally {
+        await rm(cacheDir, { recursive: true, force: true });
+      }
     });
   },
 };

@@ -117,11 +117,11 @@ describe('curta CLI', () => {
     expect(usage.stderr).toMatch(/curta admin grant <username>/);
   });
 
-  it('recs train fits and publishes a model from the stored events, prints what it fitted, and skips when nothing is new', async () => {
+  it('recs train fits and publishes a model from the lake (delivering the buffer first), prints what it fitted, and skips when nothing is new', async () => {
     const env = { CURTA_DATA_DIR: dir, LOG_LEVEL: 'warn' };
     expect((await curta(['migrate'], env)).code).toBe(0);
     const empty = await curta(['recs', 'train'], env);
-    expect(empty).toMatchObject({ code: 0, stdout: 'reading events…\nnothing trained: no viewing signals yet\n' });
+    expect(empty).toMatchObject({ code: 0, stdout: 'reading events from the lake…\nnothing trained: no viewing signals yet\n' });
 
     const db = await PgliteDatabase.open(join(dir, 'db'));
     try {
@@ -133,12 +133,15 @@ describe('curta CLI', () => {
           [v],
         );
       }
-      // Two devices complete two videos each; one quick-skips the third.
+      // Two devices complete two videos each; one quick-skips the third. Captured for the lake, not delivered yet:
+      // training delivers the buffer first.
       await db.query(
-        `INSERT INTO events (type, video_id, device_id, watched_ms, client_at) VALUES
-           ('complete', 'cli-video-001', 'device-aaaaaaaaaaaa', 10000, now()), ('complete', 'cli-video-002', 'device-aaaaaaaaaaaa', 10000, now()),
-           ('complete', 'cli-video-001', 'device-bbbbbbbbbbbb', 10000, now()), ('complete', 'cli-video-002', 'device-bbbbbbbbbbbb', 10000, now()),
-           ('skip', 'cli-video-003', 'device-bbbbbbbbbbbb', 300, now())`,
+        `INSERT INTO lake_buffer (event_time, kind, type, video_id, creator_id, device_id, watched_ms, duration_ms, counted) VALUES
+           (now(), 'playback', 'complete', 'cli-video-001', 'cli-maker-001', 'device-aaaaaaaaaaaa', 10000, 10000, true),
+           (now(), 'playback', 'complete', 'cli-video-002', 'cli-maker-001', 'device-aaaaaaaaaaaa', 10000, 10000, true),
+           (now(), 'playback', 'complete', 'cli-video-001', 'cli-maker-001', 'device-bbbbbbbbbbbb', 10000, 10000, true),
+           (now(), 'playback', 'complete', 'cli-video-002', 'cli-maker-001', 'device-bbbbbbbbbbbb', 10000, 10000, true),
+           (now(), 'playback', 'skip', 'cli-video-003', 'cli-maker-001', 'device-bbbbbbbbbbbb', 300, 10000, true)`,
       );
     } finally {
       await db.close();
@@ -150,6 +153,14 @@ describe('curta CLI', () => {
     expect(trained.stdout).toMatch(/viewers 2 · videos 3/);
     expect(trained.stdout).toMatch(/stored at recs\/models\/.+\.bin/);
     expect(existsSync(join(dir, 'objects'))).toBe(true);
+    const db2 = await PgliteDatabase.open(join(dir, 'db'));
+    try {
+      // Delivered: the buffer is empty, the events (and the videos' pipeline events) in the files the manifest lists.
+      expect((await db2.query(`SELECT count(*)::int AS n FROM lake_buffer`)).rows[0]).toEqual({ n: 0 });
+      expect((await db2.query<{ n: number }>(`SELECT sum(events)::int AS n FROM lake_files WHERE state = 'live'`)).rows[0]!.n).toBe(8);
+    } finally {
+      await db2.close();
+    }
 
     expect(await curta(['recs', 'train'], env)).toMatchObject({
       code: 0,

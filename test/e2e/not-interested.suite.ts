@@ -146,7 +146,7 @@ export function notInterestedSuite(name: string, start: () => Promise<TestApp>):
       expect(await meanRank(other.token, bobsOthers)).toBeLessThan(bobAfter);
 
       // Training reads the mark as the strongest negative of that pair only.
-      const { pairs } = await t.app.services.recs.repo.trainingPairs(new Date(Date.now() - 3600_000));
+      const { pairs } = await t.app.services.recs.source.history(new Date(Date.now() - 3600_000)); // from the lake, the buffer delivered first
       expect(pairs.find((p) => p.viewer === viewer.id && p.videoId === marked)).toMatchObject({ notInterested: true });
       expect(pairs.some((p) => p.viewer !== viewer.id && p.notInterested)).toBe(false);
 

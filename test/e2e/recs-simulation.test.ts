@@ -168,7 +168,7 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
 
   /**
    * The platform's past: viewers who came and went (same hidden taste model) watched the established
-   * catalog over the last weeks. Their events are written straight into the event log with past
+   * catalog over the last weeks. Their events are written straight into the lake's buffer with past
    * timestamps, as the player would have sent them then; the first model is trained on them.
    */
   async function seedHistory(): Promise<void> {
@@ -185,10 +185,13 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
           rows.push({ type: e.type, videoId: e.videoId, device, watchedMs: e.watchedMs ?? null, at });
       }
     }
+    // Into the lake's buffer (history lives in the lake; training delivers the buffer first), with the video's owner as capture records it.
+    // Client times at noon of their day (arrival times exact): one lake partition a day, not one per hour of seven weeks.
     await t.app.db.query(
-      `INSERT INTO events (type, video_id, device_id, watched_ms, client_at, received_at)
-       SELECT x.type, x.video_id, x.device_id, x.watched_ms, x.at, x.at
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[]) AS x(type, video_id, device_id, watched_ms, at)`,
+      `INSERT INTO lake_buffer (event_time, received_at, kind, type, video_id, creator_id, device_id, watched_ms, duration_ms, counted)
+       SELECT date_trunc('day', x.at) + interval '12 hours', x.at, 'playback', x.type, x.video_id, v.owner_id, x.device_id, x.watched_ms, v.duration_ms, true
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[]) AS x(type, video_id, device_id, watched_ms, at)
+       JOIN videos v ON v.id = x.video_id`,
       [rows.map((r) => r.type), rows.map((r) => r.videoId), rows.map((r) => r.device), rows.map((r) => r.watchedMs), rows.map((r) => r.at)],
     );
     console.log(`[recs-sim] history: ${PAST_VIEWERS} past viewers, ${rows.length} events over ${old.length} established videos`);

@@ -19,7 +19,7 @@ export type TrafficSource = (typeof TRAFFIC_SOURCES)[number];
 /** Event types per kind (type names are stable: they are lake data). */
 export const LAKE_EVENT_TYPES = {
   playback: ['impression', 'play', 'progress', 'complete', 'skip'],
-  engagement: ['like', 'comment', 'share', 'follow', 'bookmark', 'not_interested'],
+  engagement: ['like', 'comment', 'share', 'follow', 'bookmark', 'not_interested', 'unlike', 'delete_comment', 'undo_not_interested'],
   pipeline: ['upload_created', 'upload_completed', 'processing_started', 'processing_finished', 'processing_failed'],
 } as const satisfies Record<LakeEventKind, readonly string[]>;
 

@@ -4,13 +4,16 @@ import { parseArgs } from 'node:util';
 import type { Database } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { runOfflineEval } from './offline/offline-eval.js';
+import type { LakeReader } from '../lake/lake-reader.js';
+import { LakeTrainingSource } from './lake-training.js';
 import { RecsRepository } from './recs.repository.js';
 import { RecsTrainer } from './trainer.js';
 
 export const RECS_USAGE = `Usage: curta recs train [--force]
-         fit the For You model on the stored events and publish a new version
-         (API processes load it without a restart); --force trains even when
-         no event arrived since the current model
+         fit the For You model on the history in the Parquet lake (events of
+         the last RECS_TRAIN_WINDOW_DAYS, delivered from the buffer first) and
+         publish a new version (API processes load it without a restart);
+         --force trains even when no event arrived since the current model
        curta recs eval --dataset <dir> [--split test|valid]
          offline evaluation on a "user item label" split (train/valid/test
          files, e.g. ../shared/data/kuairand): Recall@20 and NDCG@20 of the
@@ -29,15 +32,17 @@ const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `$
 export async function recsTrainCommand(
   db: Database,
   store: ObjectStore,
-  opts: { windowDays: number; force: boolean },
+  opts: { windowDays: number; force: boolean; lake: { reader: LakeReader; flush?: () => Promise<unknown> } },
   io: CommandIo,
 ): Promise<number> {
-  const trainer = RecsTrainer.forWindow(new RecsRepository(db), store, opts.windowDays);
+  const repo = new RecsRepository(db);
+  const source = new LakeTrainingSource(opts.lake.reader, repo, opts.lake.flush);
+  const trainer = RecsTrainer.forWindow(repo, source, store, opts.windowDays);
   let lastPhase = '';
   const outcome = await trainer.train({
     force: opts.force,
     onProgress: (p) => {
-      if (p.phase === 'read') io.out('reading events…');
+      if (p.phase === 'read') io.out('reading events from the lake…');
       else if (p.phase !== lastPhase || p.iteration === p.of) io.out(`${p.phase} ${p.iteration}/${p.of}`);
       lastPhase = p.phase;
     },

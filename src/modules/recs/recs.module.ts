@@ -1,4 +1,5 @@
 import type { Platform } from '../../lib/module.js';
+import type { LakeReader } from '../lake/lake-reader.js';
 import type { SocialGraph } from '../social/social-graph.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
@@ -11,10 +12,16 @@ import { NotInterestedService } from './not-interested.service.js';
 import { recsRoutes } from './recs.routes.js';
 import { RecsRepository } from './recs.repository.js';
 import { trainRecsJob } from './train-recs.job.js';
+import { LakeTrainingSource } from './lake-training.js';
 import { RecsTrainer } from './trainer.js';
 
 /** The recommender: For You feed (API processes), training (workers and `curta recs train`). */
-export function createRecsModule(d: Platform, graph: SocialGraph, videos: VideosModule) {
+export function createRecsModule(
+  d: Platform,
+  graph: SocialGraph,
+  videos: VideosModule,
+  lake: { reader: LakeReader; flush?: () => Promise<unknown> },
+) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);
@@ -36,7 +43,9 @@ export function createRecsModule(d: Platform, graph: SocialGraph, videos: Videos
     },
   );
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
-  const trainer = RecsTrainer.forWindow(repo, d.store, d.config.recs.trainWindowDays);
+  // History from the Parquet lake (the process's reader and its file cache); `flush` delivers the buffer first, so fresh events count.
+  const source = new LakeTrainingSource(lake.reader, repo, lake.flush);
+  const trainer = RecsTrainer.forWindow(repo, source, d.store, d.config.recs.trainWindowDays);
   const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, graph.blockedIds, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
@@ -49,6 +58,8 @@ export function createRecsModule(d: Platform, graph: SocialGraph, videos: Videos
     repo,
     catalog,
     models,
+    /** Where training reads history: the lake. */
+    source,
     trainer,
     forYou,
     routes: recsRoutes(forYou, notInterested),

@@ -71,6 +71,8 @@ export interface ModelVersionRow {
   pairs: number;
   trainMs: number;
   maxEventId: number;
+  /** The newest delivered lake batch in the model's history; null when trained from the events table. */
+  lakeBatchId: number | null;
 }
 
 interface RawPair {
@@ -291,9 +293,9 @@ export class RecsRepository {
 
   async recordModel(m: Omit<ModelVersionRow, 'version' | 'trainedAt'>, params: unknown): Promise<ModelVersionRow> {
     const r = await this.db.query(
-      `INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms, max_event_id, params)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *`,
-      [m.objectKey, m.eventsRead, m.users, m.videos, m.pairs, m.trainMs, m.maxEventId, JSON.stringify(params ?? {})],
+      `INSERT INTO recs_models (object_key, events_read, users, videos, pairs, train_ms, max_event_id, lake_batch_id, params)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING *`,
+      [m.objectKey, m.eventsRead, m.users, m.videos, m.pairs, m.trainMs, m.maxEventId, m.lakeBatchId, JSON.stringify(params ?? {})],
     );
     return toVersion(r.rows[0]!);
   }
@@ -313,6 +315,24 @@ export class RecsRepository {
     const r = await this.db.query<{ max_id: string | number | null }>(`SELECT max(id) AS max_id FROM events WHERE counted`);
     return num(r.rows[0]?.max_id ?? null);
   }
+
+  // ------------------------------------------------------------ training from the lake
+
+  /** The newest delivered lake batch (0 when none): what a model trained from the lake has seen. */
+  async lastDeliveredLakeBatch(): Promise<number> {
+    const r = await this.db.query<{ id: string | number | null }>(`SELECT max(id) AS id FROM lake_batches WHERE delivered_at IS NOT NULL`);
+    return num(r.rows[0]?.id ?? null);
+  }
+
+  /** Which of these (follower, followee) pairs are follows now, as `follower + "\n" + followee` keys. */
+  async followsAmong(followers: readonly string[], followees: readonly string[]): Promise<Set<string>> {
+    if (followers.length === 0 || followees.length === 0) return new Set();
+    const r = await this.db.query<{ follower_id: string; followee_id: string }>(
+      `SELECT follower_id, followee_id FROM follows WHERE follower_id = ANY($1::text[]) AND followee_id = ANY($2::text[])`,
+      [followers, followees],
+    );
+    return new Set(r.rows.map((row) => `${row.follower_id}\n${row.followee_id}`));
+  }
 }
 
 function toVersion(row: Record<string, unknown>): ModelVersionRow {
@@ -326,5 +346,6 @@ function toVersion(row: Record<string, unknown>): ModelVersionRow {
     pairs: Number(row.pairs),
     trainMs: Number(row.train_ms),
     maxEventId: Number(row.max_event_id),
+    lakeBatchId: row.lake_batch_id === null || row.lake_batch_id === undefined ? null : Number(row.lake_batch_id),
   };
 }

@@ -5,6 +5,7 @@ import { trainModel, type ModelParams, type TrainingData, type TrainProgress } f
 import { encodeArtifact } from './model-store.js';
 import type { PairRow, RecsRepository } from './recs.repository.js';
 import { signalWeight } from './signals.js';
+import type { TrainingSource } from './training-source.js';
 
 export interface TrainSummary {
   version: number;
@@ -13,7 +14,9 @@ export interface TrainSummary {
   pairs: number;
   users: number;
   videos: number;
-  /** Reading and aggregating events in the database. */
+  /** Where the history came from: "lake" (Parquet through DuckDB) or "database" (the events table, lake disabled). */
+  source: string;
+  /** Reading and aggregating the history. */
   readMs: number;
   /** Fitting the model. */
   fitMs: number;
@@ -56,22 +59,24 @@ export function buildTrainingData(pairs: readonly PairRow[]): { data: TrainingDa
 }
 
 /**
- * One training run: stored events and social actions → signals per (viewer,
- * video) → model → a new versioned artifact in the object store. Skipped when
- * nothing happened since the current model (unless forced).
+ * One training run: history (the lake's events, or the OLTP tables with the
+ * lake disabled: a TrainingSource) → signals per (viewer, video) → model → a
+ * new versioned artifact in the object store. Skipped when nothing happened
+ * since the current model (unless forced).
  */
 export class RecsTrainer {
   private running: Promise<TrainOutcome> | null = null;
 
   constructor(
     private readonly repo: RecsRepository,
+    private readonly source: TrainingSource,
     private readonly store: ObjectStore,
     private readonly opts: TrainerOptions,
   ) {}
 
   /** The trainer workers and `curta recs train` use: events of the last `windowDays`, three versions kept. */
-  static forWindow(repo: RecsRepository, store: ObjectStore, windowDays: number): RecsTrainer {
-    return new RecsTrainer(repo, store, { windowMs: windowDays * 86_400_000, keepVersions: 3 });
+  static forWindow(repo: RecsRepository, source: TrainingSource, store: ObjectStore, windowDays: number): RecsTrainer {
+    return new RecsTrainer(repo, source, store, { windowMs: windowDays * 86_400_000, keepVersions: 3 });
   }
 
   /** One run at a time per process; a second caller shares the running one. */
@@ -85,11 +90,11 @@ export class RecsTrainer {
   private async run(o: { force?: boolean; onProgress?: (p: TrainProgress) => void }): Promise<TrainOutcome> {
     const started = Date.now();
     if (!o.force) {
-      const [latest, maxId] = await Promise.all([this.repo.latestModel(), this.repo.maxEventId()]);
-      if (latest && latest.maxEventId >= maxId) return { trained: false, reason: 'no new events since the current model' };
+      const latest = await this.repo.latestModel();
+      if (latest && (await this.source.upToDate(latest))) return { trained: false, reason: 'no new events since the current model' };
     }
     o.onProgress?.({ phase: 'read', iteration: 0, of: 1 });
-    const { pairs, eventsRead, maxEventId } = await this.repo.trainingPairs(new Date(started - this.opts.windowMs));
+    const { pairs, eventsRead, mark } = await this.source.history(new Date(started - this.opts.windowMs));
     const { data, userIds, itemIds } = buildTrainingData(pairs);
     const readMs = Date.now() - started;
     if (data.nItems === 0) return { trained: false, reason: 'no viewing signals yet' };
@@ -108,7 +113,7 @@ export class RecsTrainer {
         videos: itemIds.length,
         pairs: data.users.length,
         trainMs: Date.now() - started,
-        maxEventId,
+        ...mark,
       },
       this.opts.params ?? {},
     );
@@ -122,6 +127,7 @@ export class RecsTrainer {
         pairs: data.users.length,
         users: userIds.length,
         videos: itemIds.length,
+        source: this.source.name,
         readMs,
         fitMs,
         totalMs: Date.now() - started,
