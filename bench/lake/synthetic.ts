@@ -146,7 +146,7 @@ export async function generateLake(db: Database, store: ObjectStore, scratchDir:
   const t1 = performance.now();
   const batch = await db.query<{ id: string }>(
     `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events, delivered_at)
-     VALUES ('0'::xid8, 0, '0'::xid8, 0, 0, now()) RETURNING id`,
+     VALUES (0, 0, 0, 0, 0, now()) RETURNING id`,
   );
   const batchId = Number(batch.rows[0]!.id);
   const parts: Array<{ key: string; dt: string; hour: number; path: string; bytes: number }> = [];

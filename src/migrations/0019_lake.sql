@@ -13,7 +13,9 @@
 -- range: every index more is a write more on the events route.
 CREATE TABLE lake_buffer (
   seq          bigserial NOT NULL,
-  xid          xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  -- The writing transaction's id (pg_current_xact_id) as a bigint, not xid8: PGlite 0.5 sorts
+  -- xid8 as text ('1000' before '999'), which would make key ranges meaningless there.
+  xid          bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
   event_id     uuid NOT NULL DEFAULT gen_random_uuid(),
   event_time   timestamptz NOT NULL,
   received_at  timestamptz NOT NULL DEFAULT now(),
@@ -38,9 +40,9 @@ CREATE INDEX lake_buffer_order_idx ON lake_buffer (xid, seq);
 -- One row per delivery batch: the key range it covers, fixed before any file is written.
 CREATE TABLE lake_batches (
   id           bigserial PRIMARY KEY,
-  from_xid     xid8 NOT NULL,
+  from_xid     bigint NOT NULL,
   from_seq     bigint NOT NULL,
-  to_xid       xid8 NOT NULL,
+  to_xid       bigint NOT NULL,
   to_seq       bigint NOT NULL,
   events       integer NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),

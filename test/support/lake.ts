@@ -40,7 +40,7 @@ export function lakeEvent(e: Partial<LakeEvent> & Pick<LakeEvent, 'kind' | 'type
 export async function putLakeEvents(db: Database, store: ObjectStore, events: readonly LakeEvent[]): Promise<number> {
   const batch = await db.query<{ id: string }>(
     `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events, delivered_at)
-     VALUES ('0'::xid8, 0, '0'::xid8, 0, $1, now()) RETURNING id`,
+     VALUES (0, 0, 0, 0, $1, now()) RETURNING id`,
     [events.length],
   );
   const batchId = Number(batch.rows[0]!.id);

@@ -112,6 +112,8 @@ export class LakeDelivery {
       report.events += done.events;
       report.files += done.files;
       report.bytes += done.bytes;
+      // Nothing moved (another run committed it, or an empty range): stop rather than spin; the next run goes on.
+      if (done.events === 0) break;
     }
     return report;
   }
@@ -133,7 +135,7 @@ export class LakeDelivery {
       const pending = await this.pendingBatch(tx);
       if (pending) return { batch: pending, reason: 'pending' };
       // Deliverable rows (their transactions all ended), counted up to a batch, by index: cheap however full the buffer.
-      const eligible = `FROM lake_buffer WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid, seq`;
+      const eligible = `FROM lake_buffer WHERE xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY xid, seq`;
       const stats = await tx.query<{ n: number; oldest: Date | null; avg: string | number | null }>(
         `SELECT (SELECT count(*)::int FROM (SELECT 1 ${eligible} LIMIT $1) w) AS n,
                 (SELECT received_at ${eligible} LIMIT 1) AS oldest,
@@ -151,10 +153,13 @@ export class LakeDelivery {
         `(SELECT xid::text, seq ${eligible} LIMIT 1) UNION ALL (SELECT xid::text, seq ${eligible} OFFSET $1 LIMIT 1)`,
         [take - 1],
       );
-      const first = ends.rows[0]!;
-      const last = ends.rows[1]!;
+      // Sorted here: UNION ALL does not promise to keep its branches' order.
+      const [first, last] = ends.rows.sort((a, b) => Number(BigInt(a.xid) - BigInt(b.xid)) || Number(a.seq) - Number(b.seq)) as [
+        (typeof ends.rows)[0],
+        (typeof ends.rows)[0],
+      ];
       const ins = await tx.query<BatchRow>(
-        `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events) VALUES ($1::xid8, $2, $3::xid8, $4, $5)
+        `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events) VALUES ($1::bigint, $2, $3::bigint, $4, $5)
          RETURNING id, from_xid::text, from_seq, to_xid::text, to_seq, events`,
         [first.xid, first.seq, last.xid, last.seq, take],
       );
@@ -205,7 +210,7 @@ export class LakeDelivery {
           ],
         );
       }
-      await tx.query(`DELETE FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)`, [
+      await tx.query(`DELETE FROM lake_buffer WHERE (xid, seq) >= ($1::bigint, $2::bigint) AND (xid, seq) <= ($3::bigint, $4::bigint)`, [
         batch.fromXid,
         batch.fromSeq,
         batch.toXid,
@@ -243,7 +248,7 @@ export class LakeDelivery {
               string_agg(row_to_json(b)::text, E'\n') AS lines
        FROM (SELECT event_id, $5::int AS schema_version, event_time, received_at, kind, type, video_id, creator_id, user_id,
                     device_id, watched_ms, duration_ms, source, counted, stage, ok, elapsed_ms, bytes, attrs::text AS attrs
-             FROM lake_buffer WHERE (xid, seq) >= ($1::xid8, $2::bigint) AND (xid, seq) <= ($3::xid8, $4::bigint)) b
+             FROM lake_buffer WHERE (xid, seq) >= ($1::bigint, $2::bigint) AND (xid, seq) <= ($3::bigint, $4::bigint)) b
        GROUP BY 1, 2 ORDER BY 1, 2`,
       [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq, LAKE_SCHEMA_VERSION],
     );
