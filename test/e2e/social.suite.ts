@@ -529,7 +529,7 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
         }
         const bad: unknown[][] = [
           [],
-          Array.from({ length: 101 }, () => ok),
+          Array.from({ length: 501 }, () => ok),
           [{ ...ok, type: 'like' }],
           [{ ...ok, videoId: '../../x' }],
           [{ ...ok, watchedMs: -1 }],
@@ -542,11 +542,20 @@ export function socialSuite(name: string, start: () => Promise<TestApp>): void {
           expect(r.status, JSON.stringify(events).slice(0, 80)).toBe(400);
           expect(r.body.error.code).toBe('validation_failed');
         }
+        // A full batch of the largest documented shape fits the JSON body limit.
+        const largest = {
+          type: 'impression',
+          videoId: id,
+          watchedMs: 86_400_000,
+          at: '2026-12-03T14:19:45.123+00:00',
+          source: 'following',
+        };
         const full = await send(
-          Array.from({ length: 100 }, () => ok),
+          Array.from({ length: 500 }, () => largest),
           { device: DEVICE },
         );
-        expect(full.body).toEqual({ accepted: 100, dropped: 0, viewsCounted: 0 });
+        expect(full.status, JSON.stringify(full.body)).toBe(200);
+        expect(full.body).toEqual({ accepted: 500, dropped: 0, viewsCounted: 0 });
       });
 
       it('counts a view once per viewer per day after a minimum watch, and stores every event', async () => {

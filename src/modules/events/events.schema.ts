@@ -4,7 +4,13 @@ import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js
 import { ID_PATTERN } from '../../lib/ids.js';
 import { TRAFFIC_SOURCES } from '../lake/lake-schema.js';
 
-export const MAX_EVENTS_PER_BATCH = 100;
+/**
+ * As Kinesis Firehose's PutRecordBatch (500 records): per-request work (auth,
+ * visibility check, one transaction) is paid once per batch, so servers that
+ * relay many players' events send few large batches. 500 events of the
+ * documented shape stay under the 64 KiB JSON body limit.
+ */
+export const MAX_EVENTS_PER_BATCH = 500;
 
 export const EventsBatch = requestSchema(
   'EventsBatch',
