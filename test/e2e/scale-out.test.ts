@@ -14,6 +14,7 @@ import {
   type ManagedProcess,
 } from '../support/cluster.js';
 import { makeClip } from '../support/media.js';
+import { parseLakeKey } from '../../src/modules/lake/lake-schema.js';
 
 /**
  * Scale-out: two `curta serve` and two `curta worker` processes behind nginx
@@ -187,7 +188,10 @@ describe.skipIf(!available)('scale-out: 2 API processes + 2 workers behind nginx
     // Every ready video has its objects, and each original is stored once.
     expect(new Set(media.map((o) => o.key.split('/').slice(0, 3).join('/')))).toEqual(new Set(prefixes.values()));
     const everything = await store.list('');
-    const outside = everything.filter((o) => !o.key.startsWith('media/'));
+    // The lake's event files live beside the videos' objects: each under its Hive partition.
+    const lake = everything.filter((o) => o.key.startsWith('lake/'));
+    expect(lake.filter((o) => !parseLakeKey(o.key)).map((o) => o.key)).toEqual([]);
+    const outside = everything.filter((o) => !o.key.startsWith('media/') && !o.key.startsWith('lake/'));
     expect(outside.map((o) => o.key).sort()).toEqual(ids.map((id) => `originals/${id}`).sort());
   });
 
