@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lakeEvent, writeLakeFixture } from '../support/lake-admin-fixtures.js';
+import { lakeRow, writeLakeFixture } from '../support/lake.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, type TestApp } from '../support/test-app.js';
 
@@ -42,7 +42,7 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       await t.app.db.query(`UPDATE videos SET status = 'archived' WHERE id = $1`, [v3]);
 
       const play = (type: string, at: string, who: { user?: string; device?: string }, video: string, f: Record<string, unknown> = {}) =>
-        lakeEvent('playback', type, at, {
+        lakeRow('playback', type, at, {
           videoId: video,
           creatorId: video === v1 ? c1.id : c2.id,
           userId: who.user ?? null,
@@ -50,7 +50,7 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
           durationMs: video === v1 ? 10_000 : 20_000,
           ...f,
         });
-      const pipe = (type: string, at: string, f: Record<string, unknown> = {}) => lakeEvent('pipeline', type, at, f);
+      const pipe = (type: string, at: string, f: Record<string, unknown> = {}) => lakeRow('pipeline', type, at, f);
       const run = (at: string, stage: string, ms: number, ok = true) =>
         pipe(ok ? 'processing_finished' : 'processing_failed', at, { stage, ok, elapsedMs: ms });
       const D1 = '2026-03-01T10:';
@@ -232,8 +232,8 @@ export function adminAnalyticsSuite(name: string, start: () => Promise<TestApp>)
       expect((await get(admin.token)).body.storage.items[0].bytes).toBe(1000); // the cached sweep
       // A new delivery on 03-03: recomputed at once, the new day counts.
       await writeLakeFixture(t.app.db, t.app.store, [
-        lakeEvent('playback', 'play', '2026-03-03T09:00:00Z', { videoId: v2, userId: u2.id, durationMs: 20_000 }),
-        lakeEvent('playback', 'complete', '2026-03-03T09:00:20Z', { videoId: v2, userId: u2.id, durationMs: 20_000, watchedMs: 20_000 }),
+        lakeRow('playback', 'play', '2026-03-03T09:00:00Z', { videoId: v2, userId: u2.id, durationMs: 20_000 }),
+        lakeRow('playback', 'complete', '2026-03-03T09:00:20Z', { videoId: v2, userId: u2.id, durationMs: 20_000, watchedMs: 20_000 }),
       ]);
       const after = (await get(admin.token)).body;
       expect(after.lake.files).toBe(4);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations, signInOnce } from '../support/browser.js';
-import { lakeEvent, writeLakeFixture } from '../support/lake-admin-fixtures.js';
+import { lakeRow, writeLakeFixture } from '../support/lake.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import type { TestUser } from '../support/social.js';
 import type { apiClient, TestApp } from '../support/test-app.js';
@@ -55,8 +55,8 @@ for (const profile of PROFILES) {
       await t.app.db.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
       videoId = await seedVideo(t, maker, { caption: 'sunset over the bay', durationMs: 10_000 });
       const view = (at: string, who: string, watchedMs: number) => [
-        lakeEvent('playback', 'play', at, { videoId, creatorId: maker.id, userId: who, durationMs: 10_000 }),
-        lakeEvent('playback', 'progress', new Date(Date.parse(at) + 1000).toISOString(), {
+        lakeRow('playback', 'play', at, { videoId, creatorId: maker.id, userId: who, durationMs: 10_000 }),
+        lakeRow('playback', 'progress', new Date(Date.parse(at) + 1000).toISOString(), {
           videoId,
           creatorId: maker.id,
           userId: who,
@@ -65,13 +65,13 @@ for (const profile of PROFILES) {
         }),
       ];
       const run = (at: string, stage: string, ms: number, ok = true) =>
-        lakeEvent('pipeline', ok ? 'processing_finished' : 'processing_failed', at, { stage, ok, elapsedMs: ms });
+        lakeRow('pipeline', ok ? 'processing_finished' : 'processing_failed', at, { stage, ok, elapsedMs: ms });
       await writeLakeFixture(t.app.db, t.app.store, [
         ...view('2026-03-01T10:00:00Z', admin.id, 5000),
         ...view('2026-03-01T11:00:00Z', plain.id, 9000),
         ...view('2026-03-02T10:00:00Z', admin.id, 3000),
-        lakeEvent('pipeline', 'upload_created', '2026-03-01T09:00:00Z', { creatorId: maker.id }),
-        lakeEvent('pipeline', 'upload_created', '2026-03-02T09:00:00Z', { creatorId: maker.id }),
+        lakeRow('pipeline', 'upload_created', '2026-03-01T09:00:00Z', { creatorId: maker.id }),
+        lakeRow('pipeline', 'upload_created', '2026-03-02T09:00:00Z', { creatorId: maker.id }),
         run('2026-03-01T09:01:00Z', 'probe', 40),
         run('2026-03-01T09:02:00Z', 'transcode', 400),
         run('2026-03-02T09:02:00Z', 'transcode', 900, false),

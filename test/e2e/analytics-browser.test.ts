@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LakeEvent } from '../../src/modules/lake/lake-schema.js';
 import { browserTestsEnabled, ensureWebBuilt, launchChromium, reportCspViolations, signInOnce } from '../support/browser.js';
-import { addLakeFile, daysAgo, lakeEvent } from '../support/lake-fixtures.js';
+import { addLakeFile, daysAgo, lakeEvent } from '../support/lake.js';
 import { seedVideo, signup, type TestUser } from '../support/social.js';
 import type { TestApp } from '../support/test-app.js';
 

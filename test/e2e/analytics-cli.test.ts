@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curta } from '../support/cli.js';
-import { lakeEvent, writeLakeFixture } from '../support/lake-admin-fixtures.js';
+import { lakeRow, writeLakeFixture } from '../support/lake.js';
 import { seedVideo, signup } from '../support/social.js';
 import { apiClient, startTestApp } from '../support/test-app.js';
 
@@ -26,8 +26,8 @@ describe('curta analytics', () => {
       const v9 = await seedVideo(t, other, { caption: 'not theirs', durationMs: 10_000 });
       /** A play: its `play` event, then progress a second later. */
       const view = (at: string, video: string, who: { userId?: string; deviceId?: string }, watchedMs: number, creatorId = maker.id) => [
-        lakeEvent('playback', 'play', at, { videoId: video, creatorId, durationMs: 10_000, ...who }),
-        lakeEvent('playback', 'progress', new Date(Date.parse(at) + 1000).toISOString(), {
+        lakeRow('playback', 'play', at, { videoId: video, creatorId, durationMs: 10_000, ...who }),
+        lakeRow('playback', 'progress', new Date(Date.parse(at) + 1000).toISOString(), {
           videoId: video,
           creatorId,
           durationMs: 10_000,
@@ -42,9 +42,9 @@ describe('curta analytics', () => {
         ...view('2026-04-02T10:00:00Z', v2, { userId: viewer.id }, 3000),
         ...view('2026-04-02T10:05:00Z', v2, { deviceId: 'cli-device-1' }, 1000),
         ...view('2026-04-02T12:00:00Z', v9, { userId: viewer.id }, 9000, other.id),
-        lakeEvent('pipeline', 'upload_created', '2026-04-01T09:00:00Z', { creatorId: maker.id }),
-        lakeEvent('pipeline', 'processing_finished', '2026-04-01T09:01:00Z', { stage: 'transcode', ok: true, elapsedMs: 1500 }),
-        lakeEvent('pipeline', 'processing_failed', '2026-04-01T09:02:00Z', { stage: 'transcode', ok: false, elapsedMs: 2500 }),
+        lakeRow('pipeline', 'upload_created', '2026-04-01T09:00:00Z', { creatorId: maker.id }),
+        lakeRow('pipeline', 'processing_finished', '2026-04-01T09:01:00Z', { stage: 'transcode', ok: true, elapsedMs: 1500 }),
+        lakeRow('pipeline', 'processing_failed', '2026-04-01T09:02:00Z', { stage: 'transcode', ok: false, elapsedMs: 2500 }),
       ]);
     } finally {
       await t.close();

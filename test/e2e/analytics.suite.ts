@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LakeEvent } from '../../src/modules/lake/lake-schema.js';
 import { csvCell } from '../../src/modules/analytics/analytics.service.js';
 import { adminCommand } from '../../src/modules/safety/admin-command.js';
-import { addForeignLakeFile, addLakeFile, daysAgo, lakeEvent } from '../support/lake-fixtures.js';
+import { addForeignLakeFile, addLakeFile, daysAgo, lakeEvent } from '../support/lake.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, type TestApp } from '../support/test-app.js';
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeEvent, putLakeEvents } from '../../../test/support/lake.js';
+import { seededRng } from '../../lib/seeded-rng.js';
 import { migrate } from '../../adapters/db/migrate.js';
 import { PgliteDatabase } from '../../adapters/db/pglite-database.js';
 import { FsObjectStore } from '../../adapters/storage/fs-object-store.js';
@@ -14,17 +15,7 @@ import { DatabaseTrainingSource } from './training-source.js';
 
 const DAY = 86_400_000;
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 const byKey = (a: PairRow, b: PairRow) => (a.viewer + a.videoId < b.viewer + b.videoId ? -1 : 1);
 
