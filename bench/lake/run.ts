@@ -16,8 +16,8 @@
  * filesystem object store; `curta serve` and `curta worker` processes from
  * the source tree (as bench/recs runs them), loopback only.
  *
- * 1. ingest — autocannon in this process posts batches of 100 playback events
- *    (MAX_EVENTS_PER_BATCH) to POST /api/v1/events, each request as the next of
+ * 1. ingest — autocannon in this process posts full batches of playback events
+ *    (MAX_EVENTS_PER_BATCH, 500) to POST /api/v1/events, each request as the next of
  *    50,000 anonymous devices, over CONNECTIONS connections; one `curta worker`
  *    delivers the lake buffer (LAKE_DELIVERY_INTERVAL_SEC=1, and the API asks
  *    for a delivery whenever it has buffered a batch's worth). Sampled every
@@ -48,6 +48,7 @@ import autocannon, { type RequestParams, type Result } from 'autocannon';
 import pg from 'pg';
 import { PostgresDatabase } from '../../src/adapters/db/postgres-database.js';
 import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
+import { MAX_EVENTS_PER_BATCH } from '../../src/modules/events/events.schema.js';
 import { sqlString, withDuckdb } from '../../src/modules/lake/duckdb.js';
 import { LakeReader } from '../../src/modules/lake/lake-reader.js';
 import { LakeTrainingSource } from '../../src/modules/recs/lake-training.js';
@@ -75,6 +76,8 @@ const PARTS = new Set((process.env['LAKE_BENCH_PARTS'] ?? 'ingest,creator,train'
 const WATCHDOG_MS = 30 * 60_000;
 
 const TARGET_EVENTS_PER_SEC = 50_000;
+/** Events per POST: as many as the API takes in one batch. */
+const BATCH = MAX_EVENTS_PER_BATCH;
 const TARGET_P99_MS = 300;
 const TARGET_COLD_RATIO = 2;
 
@@ -223,7 +226,7 @@ async function cpuSnapshot(procs: Record<string, number>): Promise<Record<string
 // ------------------------------------------------------------------ 1. ingest
 
 async function ingestPart(): Promise<void> {
-  console.log(`\n[ingest] ${INGEST_SEC} s of POST /api/v1/events (100 events a batch) over ${CONNECTIONS} connections`);
+  console.log(`\n[ingest] ${INGEST_SEC} s of POST /api/v1/events (${BATCH} events a batch) over ${CONNECTIONS} connections`);
   // Deliveries at 50,000 events or 10 s of age (the defaults, 100,000 or 60 s, would leave the tail of the run waiting a minute).
   const d = await deploy('ingest', { LAKE_DELIVERY_INTERVAL_SEC: '1', LAKE_BATCH_MAX_EVENTS: '50000', LAKE_BUFFER_MAX_AGE_SEC: '10' });
   try {
@@ -234,10 +237,10 @@ async function ingestPart(): Promise<void> {
     const api = await start(d, 'serve');
     const worker = await start(d, 'worker');
 
-    // 200 different batches: 25 videos each, impression → play → progress → complete.
+    // 200 different full batches: BATCH / 4 videos each, impression → play → progress → complete.
     const bodies = Array.from({ length: 200 }, (_, b) => {
       const events: Array<Record<string, unknown>> = [];
-      for (let j = 0; j < 25; j++) {
+      for (let j = 0; j < BATCH / 4; j++) {
         const v = videos[(b * 37 + j * 101) % videos.length]!;
         events.push(
           { type: 'impression', videoId: v.id },
@@ -298,7 +301,7 @@ async function ingestPart(): Promise<void> {
     sampling = false;
     await sampler;
     const stored = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM events`)).rows[0]!.n) - Number(before.rows[0]!.n);
-    const accepted = r['2xx'] * 100;
+    const accepted = r['2xx'] * BATCH;
     const eventsPerSec = accepted / (wallMs / 1000);
     const latency = `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`;
     console.log(`  ${fmt(r['2xx'])} batches accepted (${fmt(accepted)} events), ${r.non2xx} non-2xx, ${r.errors} errors; ${latency}`);
@@ -326,7 +329,7 @@ async function ingestPart(): Promise<void> {
     );
     const perBatchMs = ((used['api'] ?? 0) * 1000) / Math.max(1, r['2xx']);
     const pgPerBatchMs = ((used['postgresql'] ?? 0) * 1000) / Math.max(1, r['2xx']);
-    console.log(`  per batch of 100: API ${perBatchMs.toFixed(2)} ms CPU, PostgreSQL ${pgPerBatchMs.toFixed(2)} ms CPU`);
+    console.log(`  per batch of ${BATCH}: API ${perBatchMs.toFixed(2)} ms CPU, PostgreSQL ${pgPerBatchMs.toFixed(2)} ms CPU`);
     await client.end();
     row({
       part: 'ingest',
@@ -360,7 +363,7 @@ async function ingestPart(): Promise<void> {
     });
     row({
       part: 'ingest',
-      measure: 'CPU ms per batch: API / PostgreSQL',
+      measure: `CPU ms per batch of ${BATCH}: API / PostgreSQL`,
       value: `${perBatchMs.toFixed(2)} / ${pgPerBatchMs.toFixed(2)}`,
     });
   } finally {
