@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { adminAnalyticsSuite } from './admin-analytics.suite.js';
 
@@ -14,10 +14,7 @@ if ((await postgresAvailable()) && (await redisAvailable())) {
     process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     return startDistributedTestApp(false, {
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3AppEnv(s3),
       RECONCILE_INTERVAL_SEC: '0',
       STORAGE_SWEEP_INTERVAL_SEC: '0',
     });

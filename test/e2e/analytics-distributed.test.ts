@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { analyticsSuite } from './analytics.suite.js';
 
@@ -27,10 +27,7 @@ if ((await postgresAvailable()) && (await redisAvailable())) {
   });
   analyticsSuite('creator analytics (distributed: PostgreSQL, Redis, S3)', () =>
     startDistributedTestApp(false, {
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3AppEnv(s3),
       RECONCILE_INTERVAL_SEC: '0',
       STORAGE_SWEEP_INTERVAL_SEC: '0',
     }),

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { LAKE_TEST_ENV, lakeIngestSuite } from './lake-ingest.suite.js';
 
@@ -17,10 +17,7 @@ if ((await postgresAvailable()) && (await redisAvailable())) {
     process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     return startDistributedTestApp(true, {
       ...LAKE_TEST_ENV,
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3AppEnv(s3),
     });
   });
 }

@@ -434,3 +434,8 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
     }
   };
 }
+
+/** The app's settings for a bucket on this server (credentials: the SDK reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+export function s3AppEnv(s3: S3TestServer): Record<string, string> {
+  return { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' };
+}
