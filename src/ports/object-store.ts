@@ -2,6 +2,24 @@ import type { Readable } from 'node:stream';
 
 export type StorageClass = 'STANDARD' | 'ARCHIVE';
 
+/** How fast (and how dearly) an archived object is brought back: S3's RestoreObject tiers. */
+export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
+export const RESTORE_TIERS: readonly RestoreTier[] = ['Expedited', 'Standard', 'Bulk'];
+
+/**
+ * The restore state of an ARCHIVE object that needs one before it can be read
+ * (S3's `x-amz-restore` header): absent when none was asked for (or the last
+ * restored copy expired), `ongoing` while the store retrieves it, then a
+ * readable copy until `expiresAt`.
+ */
+export interface ObjectRestore {
+  ongoing: boolean;
+  expiresAt: Date | null;
+}
+
+/** What restoreObject found: no restore needed (readable now: STANDARD, or an instant-read archive class), one in flight, or a readable copy. */
+export type RestoreState = 'not_needed' | 'ongoing' | 'restored';
+
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -11,6 +29,8 @@ export interface ObjectInfo {
   cacheControl?: string;
   lastModified: Date;
   storageClass: StorageClass;
+  /** ARCHIVE objects that must be restored before a read: where that stands (see ObjectRestore). */
+  restore?: ObjectRestore;
 }
 
 export interface PutOptions {
@@ -45,6 +65,8 @@ export interface ListedKey {
   key: string;
   size: number;
   lastModified: Date;
+  /** S3's ListObjectsV2 reports it per key; the filesystem store knows it from where the bytes live. */
+  storageClass: StorageClass;
 }
 
 export interface ListPageOptions {
@@ -76,11 +98,26 @@ export interface ObjectStore {
   readonly kind: 'fs' | 's3';
   put(key: string, body: Buffer | string | Readable, opts: PutOptions): Promise<ObjectInfo>;
   putFile(key: string, path: string, opts: PutOptions): Promise<ObjectInfo>;
-  /** Throws AppError('object_not_found') when absent. */
+  /**
+   * Throws AppError('object_not_found') when absent, and AppError('object_archived')
+   * for an ARCHIVE object that must be restored first and has no readable copy (S3: 403 InvalidObjectState).
+   */
   get(key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable }>;
   getToFile(key: string, path: string): Promise<ObjectInfo>;
   head(key: string): Promise<ObjectInfo | null>;
   delete(key: string): Promise<void>;
+  /**
+   * Moves an existing object to another storage class in place (S3: CopyObject onto
+   * itself; filesystem: the bytes move to or from the archive folder). Idempotent.
+   * Throws AppError('object_not_found') when absent.
+   */
+  setStorageClass(key: string, storageClass: StorageClass): Promise<ObjectInfo>;
+  /**
+   * Asks for a readable copy of an ARCHIVE object for `days` (S3 RestoreObject).
+   * Idempotent: while one is ongoing, or a copy is readable, nothing new starts.
+   * Throws AppError('object_not_found') when absent.
+   */
+  restoreObject(key: string, opts: { days: number; tier: RestoreTier }): Promise<RestoreState>;
   /** Deletes every object under `prefix`; returns how many. */
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<ObjectInfo[]>;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore, type S3ObjectStoreOptions } from '../../src/adapters/storage/s3-object-store.js';
+import { parseRestoreHeader, S3ObjectStore, type S3ObjectStoreOptions } from '../../src/adapters/storage/s3-object-store.js';
 import { sendPresigned, startS3Server, type S3TestServer } from '../support/s3.js';
 import { objectStoreContract } from './object-store.contract.js';
 import { readAll, rejectsWithCode } from './support.js';
@@ -25,9 +25,12 @@ async function s3Store(opts: Partial<S3ObjectStoreOptions> = {}) {
 }
 
 objectStoreContract('S3ObjectStore on s3rver', async () => {
-  const { server, store } = await s3Store();
+  // GLACIER (Flexible Retrieval): the class that needs a restore, modelled by the test front.
+  const { server, store } = await s3Store({ archiveStorageClass: 'GLACIER' });
+  server.glacier.restoreDelayMs = 60_000;
   return {
     store,
+    archive: { restoreDelayMs: 60_000, advance: (ms) => server.glacier.advance(ms) },
     cleanup: async () => {
       store.client.destroy();
       await server.close();
@@ -182,5 +185,42 @@ describe('S3ObjectStore specifics (s3rver)', () => {
     await rejectsWithCode(store.listParts(key, uploadId), 'upload_not_found');
     const late = await store.presignPart(key, uploadId, 1, { size: 1, expiresInSec: 60 });
     await expect(sendPresigned(late, Buffer.from('x'))).rejects.toThrow(/404[\s\S]*NoSuchUpload/);
+  });
+
+  it('archives to the configured class: GLACIER_IR reads at once (no restore), DEEP_ARCHIVE restores at the asked tier', async () => {
+    const instant = storeWith({ archiveStorageClass: 'GLACIER_IR' });
+    const p = ns();
+    const body = randomBytes(4096);
+    await instant.put(`${p}/ir`, body, { contentType: 'video/mp4' });
+    expect(await instant.setStorageClass(`${p}/ir`, 'ARCHIVE')).toMatchObject({ storageClass: 'ARCHIVE' });
+    expect(server.glacier.storageClassOf(server.bucket, `${p}/ir`)).toBe('GLACIER_IR');
+    expect(await readAll((await instant.get(`${p}/ir`)).body)).toEqual(body);
+    expect(await instant.restoreObject(`${p}/ir`, { days: 1, tier: 'Standard' })).toBe('not_needed');
+
+    const deep = storeWith({ archiveStorageClass: 'DEEP_ARCHIVE' });
+    await deep.put(`${p}/deep`, body, { contentType: 'video/mp4' });
+    await deep.setStorageClass(`${p}/deep`, 'ARCHIVE');
+    expect(server.glacier.storageClassOf(server.bucket, `${p}/deep`)).toBe('DEEP_ARCHIVE');
+    const listed = await deep.listPage(`${p}/`);
+    expect(listed.keys.map((k) => [k.key, k.storageClass])).toEqual([
+      [`${p}/deep`, 'ARCHIVE'],
+      [`${p}/ir`, 'ARCHIVE'],
+    ]);
+    const before = server.glacier.restoreRequests.length;
+    expect(await deep.restoreObject(`${p}/deep`, { days: 3, tier: 'Bulk' })).toBe('restored'); // the front's delay is 0 here
+    expect(server.glacier.restoreRequests.slice(before)).toEqual([{ key: `${p}/deep`, tier: 'Bulk', days: 3 }]);
+    // S3 refuses Expedited for DEEP_ARCHIVE; the tier is the caller's to choose (the archive service asks Standard instead).
+    await deep.put(`${p}/deep2`, body, { contentType: 'video/mp4', storageClass: 'ARCHIVE' });
+    await expect(deep.restoreObject(`${p}/deep2`, { days: 1, tier: 'Expedited' })).rejects.toThrow(/Expedited/);
+  });
+
+  it('reads the x-amz-restore header as S3 writes it', () => {
+    expect(parseRestoreHeader('ongoing-request="true"')).toEqual({ ongoing: true, expiresAt: null });
+    expect(parseRestoreHeader('ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"')).toEqual({
+      ongoing: false,
+      expiresAt: new Date('2012-12-21T00:00:00Z'),
+    });
+    expect(parseRestoreHeader(undefined)).toBeUndefined();
+    expect(parseRestoreHeader('garbage')).toBeUndefined();
   });
 });

@@ -45,10 +45,18 @@ export async function createFsStore(
 }
 
 export async function fsStoreFixture(): Promise<ObjectStoreFixture> {
-  const { store, cleanup } = await createFsStore();
+  // The archive folder on its own path (in production it may be another disk), restores taking a minute of a clock the test moves.
+  let offsetMs = 0;
+  const archiveDir = await mkdtemp(join(tmpdir(), 'curta-fs-archive-'));
+  const restoreDelayMs = 60_000;
+  const { store, cleanup } = await createFsStore({ archiveDir, restoreDelayMs, now: () => Date.now() + offsetMs });
   return {
     store,
-    cleanup,
+    cleanup: async () => {
+      await cleanup();
+      await rm(archiveDir, { recursive: true, force: true });
+    },
+    archive: { restoreDelayMs, advance: (ms) => void (offsetMs += ms) },
     emitsObjectCreated: true,
     sendPresigned: async (request, body) => {
       await sendToFsStore(store, request, body);

@@ -18,6 +18,12 @@ export interface ObjectStoreFixture {
   sendPresigned?: (request: PresignedRequest, body: Buffer) => Promise<void>;
   /** True where onObjectCreated fires in-process (the filesystem store). */
   emitsObjectCreated?: boolean;
+  /**
+   * The store's archive tier as it needs a restore (fs: the cold folder; S3: GLACIER):
+   * how long a restore takes, and the clock the store judges it by, moved forward
+   * by the test. Without it the archive cases are skipped.
+   */
+  archive?: { restoreDelayMs: number; advance(ms: number): void };
 }
 
 const MiB = 1024 * 1024;
@@ -296,6 +302,107 @@ export function objectStoreContract(name: string, factory: () => Promise<ObjectS
       await expect(store.completeMultipart(key, uploadId, [{ partNumber: 1, etag: '"x"' }])).rejects.toThrow();
       await store.abortMultipart(key, uploadId);
       expect(await store.head(key)).toBeNull();
+    });
+
+    describe('archive tier', () => {
+      const DAY = 86_400_000;
+      const archived = async (p: string, body: Buffer) => {
+        const key = `${p}/original`;
+        await store.put(key, body, { contentType: 'video/mp4' });
+        const moved = await store.setStorageClass(key, 'ARCHIVE');
+        expect(moved).toMatchObject({ key, size: body.length, storageClass: 'ARCHIVE' });
+        return key;
+      };
+
+      it('moves an object to the archive tier: head and listings say so, reads are refused until a restore', async ({ skip }) => {
+        if (!fixture.archive) skip();
+        const p = ns();
+        const body = randomBytes(48 * 1024);
+        const key = await archived(p, body);
+        await store.put(`${p}/poster.jpg`, 'jpg', { contentType: 'image/jpeg' });
+        const head = await store.head(key);
+        expect(head).toMatchObject({ size: body.length, storageClass: 'ARCHIVE' });
+        expect(head!.restore).toBeUndefined();
+        await rejectsWithCode(store.get(key), 'object_archived');
+        await rejectsWithCode(store.get(key, { start: 0, end: 9 }), 'object_archived');
+        await rejectsWithCode(store.getToFile(key, join(scratch, randomUUID())), 'object_archived');
+        const page = await store.listPage(`${p}/`);
+        expect(page.keys.map((k) => [k.key, k.storageClass, k.size])).toEqual([
+          [key, 'ARCHIVE', body.length],
+          [`${p}/poster.jpg`, 'STANDARD', 3],
+        ]);
+        // Idempotent: archiving again changes nothing.
+        expect(await store.setStorageClass(key, 'ARCHIVE')).toMatchObject({ storageClass: 'ARCHIVE', size: body.length });
+        expect((await store.list(`${p}/`)).map((i) => i.storageClass)).toEqual(['ARCHIVE', 'STANDARD']);
+      });
+
+      it('restores: ongoing, then a readable copy until it expires; asking again while ongoing starts nothing new', async ({ skip }) => {
+        if (!fixture.archive) skip();
+        const archive = fixture.archive!;
+        const body = randomBytes(40 * 1024);
+        const key = await archived(ns(), body);
+        expect(await store.restoreObject(key, { days: 1, tier: 'Standard' })).toBe(archive.restoreDelayMs > 0 ? 'ongoing' : 'restored');
+        expect((await store.head(key))!.restore).toEqual({ ongoing: true, expiresAt: null });
+        await rejectsWithCode(store.get(key), 'object_archived');
+        expect(await store.restoreObject(key, { days: 1, tier: 'Standard' })).toBe('ongoing');
+
+        archive.advance(archive.restoreDelayMs + 1000);
+        const restored = await store.head(key);
+        expect(restored!.storageClass).toBe('ARCHIVE');
+        expect(restored!.restore!.ongoing).toBe(false);
+        expect(restored!.restore!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + DAY / 2);
+        expect(await readAll((await store.get(key)).body)).toEqual(body);
+        const slice = await store.get(key, { start: 10, end: 19 });
+        expect(await readAll(slice.body)).toEqual(body.subarray(10, 20));
+        const copy = join(scratch, randomUUID());
+        await store.getToFile(key, copy);
+        expect(await readFile(copy)).toEqual(body);
+        expect(await store.restoreObject(key, { days: 1, tier: 'Standard' })).toBe('restored');
+
+        // The restored copy expires; the archived object stays.
+        archive.advance(2 * DAY + 1000);
+        await rejectsWithCode(store.get(key), 'object_archived');
+        const expired = await store.head(key);
+        expect(expired).toMatchObject({ storageClass: 'ARCHIVE', size: body.length });
+        expect(expired!.restore).toBeUndefined();
+      });
+
+      it('has nothing to restore for a STANDARD object, refuses missing keys, and deletes archived objects', async ({ skip }) => {
+        if (!fixture.archive) skip();
+        const p = ns();
+        await store.put(`${p}/hot`, 'hot', { contentType: 'text/plain' });
+        expect(await store.restoreObject(`${p}/hot`, { days: 1, tier: 'Bulk' })).toBe('not_needed');
+        await rejectsWithCode(store.restoreObject(`${p}/missing`, { days: 1, tier: 'Bulk' }), 'object_not_found');
+        await rejectsWithCode(store.setStorageClass(`${p}/missing`, 'ARCHIVE'), 'object_not_found');
+        await rejectsWithCode(store.restoreObject(`${p}/hot`, { days: 0, tier: 'Bulk' }), 'validation_failed');
+        const key = await archived(p, randomBytes(1024));
+        await store.restoreObject(key, { days: 1, tier: 'Bulk' });
+        await store.delete(key);
+        expect(await store.head(key)).toBeNull();
+        await rejectsWithCode(store.get(key), 'object_not_found');
+        // Written again as a plain object: readable, STANDARD, no restore state left over.
+        await store.put(key, 'new', { contentType: 'text/plain' });
+        expect(await store.head(key)).toMatchObject({ storageClass: 'STANDARD', size: 3 });
+        expect((await store.head(key))!.restore).toBeUndefined();
+        expect(await readAll((await store.get(key)).body)).toEqual(Buffer.from('new'));
+      });
+
+      it('puts straight into the archive tier and back to STANDARD once restored', async ({ skip }) => {
+        if (!fixture.archive) skip();
+        const archive = fixture.archive!;
+        const key = `${ns()}/cold`;
+        const body = randomBytes(2048);
+        expect(await store.put(key, body, { contentType: 'video/mp4', storageClass: 'ARCHIVE' })).toMatchObject({
+          storageClass: 'ARCHIVE',
+        });
+        await rejectsWithCode(store.get(key), 'object_archived');
+        await rejectsWithCode(store.setStorageClass(key, 'STANDARD'), 'object_archived');
+        await store.restoreObject(key, { days: 1, tier: 'Expedited' });
+        archive.advance(archive.restoreDelayMs + 1000);
+        expect(await store.setStorageClass(key, 'STANDARD')).toMatchObject({ storageClass: 'STANDARD', size: body.length });
+        expect(await readAll((await store.get(key)).body)).toEqual(body);
+        expect((await store.listPage(key)).keys.map((k) => k.storageClass)).toEqual(['STANDARD']);
+      });
     });
 
     // Stores that cannot emit in-process (S3 delivers notifications through a queue) must

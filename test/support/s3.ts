@@ -31,7 +31,16 @@ import type { PresignedRequest } from '../../src/ports/object-store.js';
  * (query-string) requests the way S3 does, so the tests prove that a
  * presigned PUT binds its Content-Type and Content-Length: another type or
  * size gets 403 SignatureDoesNotMatch. Requests signed in the Authorization
- * header (the SDK's own calls) are not checked, nor are storage classes.
+ * header (the SDK's own calls) are not checked.
+ *
+ * s3rver ignores storage classes; `glacierFront` models them as S3 does
+ * (see GlacierModel): the class of each PutObject/CopyObject is kept,
+ * GetObject of a GLACIER or DEEP_ARCHIVE object without a restored copy is
+ * 403 InvalidObjectState, RestoreObject answers 202 and HeadObject's
+ * `x-amz-restore` goes from `ongoing-request="true"` to
+ * `ongoing-request="false", expiry-date="…"` after `restoreDelayMs`, the
+ * copy is readable until it expires, and ListObjectsV2 reports each key's
+ * class. Time is the front's own clock, which tests may move forward.
  */
 export interface S3TestServer {
   endpoint: string;
@@ -39,7 +48,82 @@ export interface S3TestServer {
   region: string;
   /** s3rver's built-in account. */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The storage-class model in front of s3rver: restore delay and clock, for tests. */
+  glacier: GlacierModel;
   close(): Promise<void>;
+}
+
+/** Classes whose objects need a RestoreObject before a GetObject (GLACIER_IR reads at once). */
+const NEEDS_RESTORE = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+interface ClassRecord {
+  storageClass: string;
+  restore?: { requestedAt: number; days: number; tier: string };
+}
+
+export class GlacierModel {
+  /** How long a RestoreObject takes before the copy is readable (S3: minutes to hours). */
+  restoreDelayMs = 0;
+  /** RestoreObject requests received, in order (the tier asked for): what a test can count. */
+  readonly restoreRequests: Array<{ key: string; tier: string; days: number }> = [];
+  private offsetMs = 0;
+  private readonly records = new Map<string, ClassRecord>();
+
+  /** Moves the front's clock forward (restores complete, restored copies expire). */
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  storageClassOf(bucket: string, key: string): string {
+    return this.records.get(`${bucket}/${key}`)?.storageClass ?? 'STANDARD';
+  }
+
+  setClass(bucket: string, key: string, storageClass: string | undefined): void {
+    if (!storageClass || storageClass === 'STANDARD') this.records.delete(`${bucket}/${key}`);
+    else this.records.set(`${bucket}/${key}`, { storageClass });
+  }
+
+  forget(bucket: string, key: string): void {
+    this.records.delete(`${bucket}/${key}`);
+  }
+
+  /** The x-amz-restore state: null when no restore was asked for or its copy expired. */
+  restoreOf(bucket: string, key: string): { ongoing: boolean; expiresAt: number | null } | null {
+    const record = this.records.get(`${bucket}/${key}`);
+    if (!record?.restore || !NEEDS_RESTORE.has(record.storageClass)) return null;
+    const readyAt = record.restore.requestedAt + this.restoreDelayMs;
+    if (this.now() < readyAt) return { ongoing: true, expiresAt: null };
+    // S3 rounds the expiry up to the next midnight UTC after `days`; whole days from completion is close enough here.
+    const expiresAt = readyAt + record.restore.days * 86_400_000;
+    return this.now() < expiresAt ? { ongoing: false, expiresAt } : null;
+  }
+
+  /** Whether GetObject may read it now. */
+  readable(bucket: string, key: string): boolean {
+    const record = this.records.get(`${bucket}/${key}`);
+    if (!record || !NEEDS_RESTORE.has(record.storageClass)) return true;
+    const restore = this.restoreOf(bucket, key);
+    return restore !== null && !restore.ongoing;
+  }
+
+  requestRestore(bucket: string, key: string, days: number, tier: string): number {
+    const record = this.records.get(`${bucket}/${key}`);
+    if (!record || !NEEDS_RESTORE.has(record.storageClass)) return 403;
+    this.restoreRequests.push({ key, tier, days });
+    const state = this.restoreOf(bucket, key);
+    if (state?.ongoing) return 409;
+    if (state) {
+      // Already restored: S3 extends the copy's lifetime and answers 200.
+      record.restore = { requestedAt: this.now() - this.restoreDelayMs, days, tier };
+      return 200;
+    }
+    record.restore = { requestedAt: this.now(), days, tier };
+    return 202;
+  }
 }
 
 interface KoaContext {
@@ -51,6 +135,9 @@ interface KoaContext {
   status: number;
   type: string;
   body: unknown;
+  set(field: string, value: string): void;
+  get(field: string): string;
+  remove(field: string): void;
 }
 type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 
@@ -95,7 +182,13 @@ export async function startS3Server(): Promise<S3TestServer> {
     configureBuckets: [{ name: bucket }],
   });
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  server.middleware.unshift(verifyPresignedV4(credentials), listObjectsV2(server), withMultipartGaps(server, directory));
+  const glacier = new GlacierModel();
+  server.middleware.unshift(
+    verifyPresignedV4(credentials),
+    listObjectsV2(server, glacier),
+    glacierFront(server, glacier),
+    withMultipartGaps(server, directory, glacier),
+  );
   let address: { port: number };
   try {
     address = await server.run();
@@ -108,6 +201,7 @@ export async function startS3Server(): Promise<S3TestServer> {
     bucket,
     region: 'us-east-1',
     credentials,
+    glacier,
     close: async () => {
       await server.close();
       await rm(directory, { recursive: true, force: true });
@@ -204,7 +298,7 @@ function verifyPresignedV4(credentials: { accessKeyId: string; secretAccessKey: 
 // ------------------------------------------------------------------ the gaps
 
 /** ListObjectsV2 from s3rver's store, paging with a token that is the base64 of the last key. */
-function listObjectsV2(server: S3rverInstance): Middleware {
+function listObjectsV2(server: S3rverInstance, glacier: GlacierModel): Middleware {
   return async (ctx, next) => {
     const match = /^\/([^/]+)\/?$/.exec(ctx.path);
     if (ctx.method !== 'GET' || !match || ctx.query['list-type'] !== '2') return next();
@@ -240,7 +334,7 @@ function listObjectsV2(server: S3rverInstance): Middleware {
           (o) =>
             `<Contents>${tag('Key', o.key)}${tag('LastModified', o.lastModifiedDate.toISOString())}` +
             `${tag('ETag', o.metadata.etag ?? '')}${tag('Size', o.size)}` +
-            `${tag('StorageClass', o.metadata['x-amz-storage-class'] ?? 'STANDARD')}</Contents>`,
+            `${tag('StorageClass', glacier.storageClassOf(bucket, o.key))}</Contents>`,
         )
         .join('') +
       result.commonPrefixes.map((p) => `<CommonPrefixes>${tag('Prefix', p)}</CommonPrefixes>`).join('') +
@@ -340,7 +434,134 @@ async function readUpload(dir: string, key: string): Promise<StoredPart[] | null
   return parts.sort((a, b) => a.number - b.number);
 }
 
-function withMultipartGaps(server: S3rverInstance, directory: string): Middleware {
+/**
+ * Storage classes as S3 keeps them (s3rver keeps none): see GlacierModel.
+ * PutObject and CopyObject record `x-amz-storage-class`; CopyObject onto
+ * itself (S3's way to change one object's class) is answered here;
+ * GetObject of an archived object without a readable copy is refused;
+ * HeadObject and GetObject say the class and the restore state;
+ * RestoreObject (POST ?restore) starts a restore.
+ */
+function glacierFront(server: S3rverInstance, glacier: GlacierModel): Middleware {
+  const exists = async (bucket: string, key: string): Promise<boolean> => {
+    const page = await server.store.listObjects(bucket, { prefix: key, maxKeys: 1 });
+    return page.objects[0]?.key === key;
+  };
+  return async (ctx, next) => {
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (!match || ctx.query.uploadId !== undefined || ctx.query.uploads !== undefined) return next();
+    const bucket = decodeURIComponent(match[1]!);
+    const key = match[2]!.split('/').map(decodeURIComponent).join('/');
+    const header = (name: string): string | undefined => {
+      const value = ctx.req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+
+    if (ctx.method === 'POST' && ctx.query.restore !== undefined) {
+      const xml = await readBody(ctx.req);
+      if (!(await exists(bucket, key))) {
+        s3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+        return;
+      }
+      const days = Number(/<Days>\s*(\d+)\s*<\/Days>/.exec(xml)?.[1] ?? NaN);
+      const tier = /<Tier>\s*(\w+)\s*<\/Tier>/.exec(xml)?.[1] ?? 'Standard';
+      if (!Number.isInteger(days) || days < 1 || !['Expedited', 'Standard', 'Bulk'].includes(tier)) {
+        s3Error(ctx, 400, 'MalformedXML', 'The XML you provided was not well-formed.');
+        return;
+      }
+      if (tier === 'Expedited' && glacier.storageClassOf(bucket, key) === 'DEEP_ARCHIVE') {
+        s3Error(ctx, 400, 'InvalidArgument', 'Expedited retrieval is not available for DEEP_ARCHIVE.');
+        return;
+      }
+      const status = glacier.requestRestore(bucket, key, days, tier);
+      if (status === 403) {
+        s3Error(ctx, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
+        return;
+      }
+      if (status === 409) {
+        s3Error(ctx, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
+        return;
+      }
+      ctx.status = status;
+      ctx.body = null;
+      return;
+    }
+
+    if (ctx.method === 'PUT') {
+      const copySource = header('x-amz-copy-source');
+      const storageClass = header('x-amz-storage-class') ?? 'STANDARD';
+      if (copySource) {
+        const source = decodeURIComponent(copySource.replace(/^\//, '').split('?')[0]!);
+        const at = source.indexOf('/');
+        const [srcBucket, srcKey] = [source.slice(0, at), source.slice(at + 1)];
+        if (!(await exists(srcBucket, srcKey))) {
+          s3Error(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
+        if (!glacier.readable(srcBucket, srcKey)) {
+          s3Error(ctx, 403, 'InvalidObjectState', "The operation is not valid for the source object's storage class");
+          return;
+        }
+        if (srcBucket === bucket && srcKey === key) {
+          // A copy onto itself must change something (S3: 400 InvalidRequest otherwise); only the class changes here.
+          if (storageClass === glacier.storageClassOf(bucket, key)) {
+            s3Error(
+              ctx,
+              400,
+              'InvalidRequest',
+              'This copy request is illegal because it is trying to copy an object to itself without changing anything.',
+            );
+            return;
+          }
+          const page = await server.store.listObjects(bucket, { prefix: key, maxKeys: 1 });
+          glacier.setClass(bucket, key, storageClass);
+          ctx.status = 200;
+          ctx.type = 'application/xml';
+          ctx.body =
+            '<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult>' +
+            `<LastModified>${new Date().toISOString()}</LastModified><ETag>${escapeXml(page.objects[0]?.metadata.etag ?? '')}</ETag>` +
+            '</CopyObjectResult>';
+          return;
+        }
+      }
+      await next();
+      if (ctx.status === 200) glacier.setClass(bucket, key, storageClass);
+      return;
+    }
+
+    if (ctx.method === 'DELETE') {
+      await next();
+      glacier.forget(bucket, key);
+      return;
+    }
+
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+      if (ctx.method === 'GET' && !glacier.readable(bucket, key) && (await exists(bucket, key))) {
+        s3Error(ctx, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class");
+        return;
+      }
+      await next();
+      if (ctx.status !== 200 && ctx.status !== 206) return;
+      const storageClass = glacier.storageClassOf(bucket, key);
+      // S3 sends the header for every class but STANDARD (s3rver would echo what the first PUT said).
+      if (storageClass !== 'STANDARD') ctx.set('x-amz-storage-class', storageClass);
+      else ctx.remove('x-amz-storage-class');
+      const restore = glacier.restoreOf(bucket, key);
+      if (restore) {
+        ctx.set(
+          'x-amz-restore',
+          restore.ongoing
+            ? 'ongoing-request="true"'
+            : `ongoing-request="false", expiry-date="${new Date(restore.expiresAt!).toUTCString()}"`,
+        );
+      }
+      return;
+    }
+    return next();
+  };
+}
+
+function withMultipartGaps(server: S3rverInstance, directory: string, glacier: GlacierModel): Middleware {
   return async (ctx, next) => {
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -420,6 +641,8 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
           }
         }
         const { md5 } = await server.store.putObjectMultipart(bucket, uploadId, requested);
+        // A multipart upload's class is not modelled: the completed object is STANDARD.
+        glacier.forget(bucket, key);
         ctx.status = 200;
         ctx.type = 'application/xml';
         ctx.body =
@@ -438,4 +661,13 @@ function withMultipartGaps(server: S3rverInstance, directory: string): Middlewar
 /** The app's settings for a bucket on this server (credentials: the SDK reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
 export function s3AppEnv(s3: S3TestServer): Record<string, string> {
   return { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' };
+}
+
+/** s3AppEnv plus the credentials, for a child process (`curta …`) whose environment is all it has. */
+export function s3ProcessEnv(s3: S3TestServer): Record<string, string> {
+  return {
+    ...s3AppEnv(s3),
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
 }

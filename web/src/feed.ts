@@ -1,3 +1,4 @@
+import { archivedVideo, archiveOf, type ArchivedVideo } from './archive/archived-video.js';
 import { endpoints, messageOf, session } from './api.js';
 import { captionBlock, compactCount, countOf } from './caption.js';
 import type { AppContext } from './context.js';
@@ -42,6 +43,8 @@ interface Slide {
   posterSet: boolean;
   /** The viewer changed since this view was fetched (its `viewer` flags are someone else's). */
   stale: boolean;
+  /** Archived or restoring: the wait shown instead of a player, until it is ready. */
+  archive?: ArchivedVideo | undefined;
 }
 
 const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
@@ -197,6 +200,7 @@ export class Feed {
     this.endWatch();
     cancelAnimationFrame(this.raf);
     for (const s of this.slides) {
+      s.archive?.deactivate();
       if (s === this.active) s.video.pause();
       else s.player?.detach();
     }
@@ -205,7 +209,10 @@ export class Feed {
   destroy(): void {
     this.hide();
     if (this.steppingTimer) clearTimeout(this.steppingTimer);
-    for (const s of this.slides) s.player?.detach();
+    for (const s of this.slides) {
+      s.player?.detach();
+      s.archive?.destroy();
+    }
     this.io.disconnect();
     for (const fn of this.cleanups) fn();
     this.el.remove();
@@ -218,6 +225,7 @@ export class Feed {
     const wasActive = this.active && gone.includes(this.active);
     for (const s of gone) {
       s.player?.detach();
+      s.archive?.deactivate();
       this.io.unobserve(s.el);
       s.el.remove();
     }
@@ -241,6 +249,7 @@ export class Feed {
     const slide = this.slides[index]!;
     const wasActive = slide === this.active;
     slide.player?.detach();
+    slide.archive?.deactivate();
     this.io.unobserve(slide.el);
     this.ratios.delete(slide.el);
     slide.el.remove();
@@ -360,6 +369,22 @@ export class Feed {
       }
     })();
     return this.loading;
+  }
+
+  /** An archived video came back: it gets its player, and plays if it is the current one. */
+  private restored(slide: Slide, view: VideoView): void {
+    slide.archive?.destroy();
+    slide.archive = undefined;
+    slide.el.classList.remove('is-archived');
+    slide.view = { ...view, stats: view.stats ?? slide.view.stats, viewer: view.viewer ?? slide.view.viewer };
+    if (!view.playback || !(view.playback.hls || view.playback.mp4)) return;
+    slide.el.classList.remove('has-error');
+    slide.player = new Player(slide.video, view.playback, (msg) => {
+      setText(slide.el.querySelector('.slide-message')!, msg);
+      slide.el.classList.add('has-error');
+    });
+    if (slide === this.active) void this.play(slide);
+    else this.updateWindow();
   }
 
   private addSlide(view: VideoView): Slide {
@@ -507,6 +532,10 @@ export class Feed {
         setText(message, msg);
         el.classList.add('has-error');
       });
+    } else if (archiveOf(view)) {
+      slide.archive = archivedVideo(view, (ready) => this.restored(slide, ready));
+      el.classList.add('is-archived');
+      el.append(slide.archive.el);
     } else {
       setText(message, view.status === 'failed' ? (view.error?.message ?? 'Processing failed.') : 'This video is still processing…');
       el.classList.add('has-error');
@@ -642,6 +671,7 @@ export class Feed {
       this.endWatch();
       const prev = this.active;
       if (prev && prev !== slide) {
+        prev.archive?.deactivate();
         prev.video.pause();
         prev.el.classList.remove('is-paused', 'is-active');
         setTabbable(prev.el, false);
@@ -654,6 +684,7 @@ export class Feed {
     }
     slide.el.classList.add('is-active');
     setTabbable(slide.el, true);
+    slide.archive?.activate();
     // Marks for the benchmark's breakdown (bench/web): when a video became current, when play() was called.
     performance.mark(`curta:active:${slide.view.id}`);
     if (slide.stale) void this.refresh(slide);

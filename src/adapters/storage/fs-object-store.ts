@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, statfs, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, statfs, unlink, utimes, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { finished, Readable, Transform } from 'node:stream';
@@ -17,6 +17,8 @@ import type {
   PresignedRequest,
   PresignPutOptions,
   PutOptions,
+  RestoreState,
+  RestoreTier,
   StorageClass,
   UploadedPart,
 } from '../../ports/object-store.js';
@@ -44,6 +46,14 @@ export interface FsObjectStoreOptions {
   bodyTimeoutMs?: number;
   /** Default 0: only a body that stalls for a whole span is cut. */
   minBytesPerSec?: number;
+  /**
+   * Where the bytes of ARCHIVE objects live (the "cold folder": may be another,
+   * cheaper disk); their metadata stays beside the other objects. Default
+   * `<rootDir>/.archive`.
+   */
+  archiveDir?: string;
+  /** How long a restore takes before the archived bytes are readable (Glacier's hours, scaled down). Default 0. */
+  restoreDelayMs?: number;
 }
 
 /** Where a signed PUT writes: the whole object, or one part of a multipart upload. */
@@ -122,6 +132,10 @@ interface StoredMeta {
   cacheControl?: string;
   storageClass: StorageClass;
   lastModified: string;
+  /** The blob lives in the archive folder (an ARCHIVE object, readable only through a restore). */
+  archived?: boolean;
+  /** The last restore asked for: readable from requestedAt + the restore delay, for `days`. */
+  restore?: { requestedAt: string; days: number };
 }
 
 interface UploadRecord {
@@ -286,6 +300,8 @@ export class FsObjectStore implements ObjectStore {
   private readonly bodyTimeoutMs: number;
   private readonly minBytesPerSec: number;
   private readonly staleTempMs: number;
+  private readonly archiveDir: string;
+  private readonly restoreDelayMs: number;
   private ready: Promise<void> | null = null;
 
   constructor(opts: FsObjectStoreOptions) {
@@ -300,6 +316,8 @@ export class FsObjectStore implements ObjectStore {
     this.minBytesPerSec = opts.minBytesPerSec ?? 0;
     this.staleTempMs = Math.max(MIN_STALE_TEMP_MS, 3 * this.bodyTimeoutMs);
     this.events.setMaxListeners(0);
+    this.archiveDir = resolve(opts.archiveDir ?? join(this.rootDir, '.archive'));
+    this.restoreDelayMs = opts.restoreDelayMs ?? 0;
   }
 
   // ---------------------------------------------------------------- objects
@@ -331,7 +349,7 @@ export class FsObjectStore implements ObjectStore {
       }
     }
     const { meta, handle } = await this.openObject(key);
-    const info = toInfo(key, meta);
+    const info = this.toInfo(key, meta);
     if (range && range.start >= meta.size) {
       await handle.close();
       throw new AppError('range_not_satisfiable', 'The range starts beyond the end of the object.', {
@@ -356,13 +374,70 @@ export class FsObjectStore implements ObjectStore {
     } finally {
       await handle.close();
     }
-    return toInfo(key, meta);
+    return this.toInfo(key, meta);
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
     assertValidKey(key);
     const meta = await this.readMeta(key);
-    return meta ? toInfo(key, meta) : null;
+    return meta ? this.toInfo(key, meta) : null;
+  }
+
+  async setStorageClass(key: string, storageClass: StorageClass): Promise<ObjectInfo> {
+    assertValidKey(key);
+    if (storageClass !== 'STANDARD' && storageClass !== 'ARCHIVE') throw new AppError('validation_failed', 'Invalid storageClass.');
+    return writing(() =>
+      this.locks.run(`object:${key}`, async () => {
+        const meta = await this.readMeta(key);
+        if (!meta) throw new AppError('object_not_found', 'Object not found.', { key });
+        const toArchive = storageClass === 'ARCHIVE';
+        if (meta.storageClass === storageClass && Boolean(meta.archived) === toArchive) return this.toInfo(key, meta);
+        // Leaving the archive needs a readable copy, as S3's CopyObject out of Glacier does.
+        if (!toArchive && meta.archived && !this.restoredCopyReadable(meta)) {
+          throw new AppError('object_archived', 'The object is archived; restore it first.', { key });
+        }
+        // Copy the bytes to their new place under a new blob name, commit the metadata, then remove the old bytes:
+        // a crash leaves either the old object or the new one (and at worst an unreferenced blob).
+        const blob = `${BLOB_PREFIX}${randomUUID()}`;
+        const next: StoredMeta = { ...meta, blob, storageClass };
+        if (toArchive) next.archived = true;
+        else delete next.archived;
+        delete next.restore;
+        const from = this.blobPath(key, meta);
+        const to = this.blobPath(key, next);
+        await mkdir(dirname(to), { recursive: true });
+        await moveFile(from, to, true);
+        try {
+          await this.writeJsonAtomic(join(this.objectDir(key), META_FILE), next);
+        } catch (err) {
+          await rm(to, { force: true });
+          throw err;
+        }
+        await rm(from, { force: true });
+        if (meta.archived) await this.pruneEmptyDirs(dirname(from), this.archiveDir);
+        return this.toInfo(key, next);
+      }),
+    );
+  }
+
+  async restoreObject(key: string, opts: { days: number; tier: RestoreTier }): Promise<RestoreState> {
+    assertValidKey(key);
+    if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 365) {
+      throw new AppError('validation_failed', 'days must be an integer from 1 to 365.');
+    }
+    return this.locks.run(`object:${key}`, async () => {
+      const meta = await this.readMeta(key);
+      if (!meta) throw new AppError('object_not_found', 'Object not found.', { key });
+      if (!meta.archived) return 'not_needed';
+      const state = this.restoreOf(meta);
+      if (state?.ongoing) return 'ongoing';
+      if (state) return 'restored';
+      await this.writeJsonAtomic(join(this.objectDir(key), META_FILE), {
+        ...meta,
+        restore: { requestedAt: new Date(this.now()).toISOString(), days: opts.days },
+      } satisfies StoredMeta);
+      return this.restoreDelayMs > 0 ? 'ongoing' : 'restored';
+    });
   }
 
   /**
@@ -373,7 +448,9 @@ export class FsObjectStore implements ObjectStore {
   async locate(key: string): Promise<{ relativePath: string; info: ObjectInfo } | null> {
     assertValidKey(key);
     const meta = await this.readMeta(key);
-    return meta ? { relativePath: [...key.split('/'), meta.blob].join('/'), info: toInfo(key, meta) } : null;
+    // Archived bytes live outside rootDir (and are never served as media).
+    if (!meta || meta.archived) return null;
+    return { relativePath: [...key.split('/'), meta.blob].join('/'), info: this.toInfo(key, meta) };
   }
 
   async delete(key: string): Promise<void> {
@@ -386,6 +463,11 @@ export class FsObjectStore implements ObjectStore {
       await rm(join(dir, META_FILE), { force: true });
       await this.removeDotFiles(dir);
       await this.pruneEmptyDirs(dir);
+      if (meta.archived) {
+        const archived = this.blobPath(key, meta);
+        await rm(archived, { force: true });
+        await this.pruneEmptyDirs(dirname(archived), this.archiveDir);
+      }
     });
   }
 
@@ -422,7 +504,9 @@ export class FsObjectStore implements ObjectStore {
     const folders: string[] = [];
     if (opts.delimiter !== '/') {
       const all = (await this.list(prefix)).filter((info) => cursor === undefined || info.key > cursor);
-      for (const info of all.slice(0, limit)) keys.push({ key: info.key, size: info.size, lastModified: info.lastModified });
+      for (const info of all.slice(0, limit)) {
+        keys.push({ key: info.key, size: info.size, lastModified: info.lastModified, storageClass: info.storageClass });
+      }
       return { keys, folders, next: all.length > limit ? all[limit - 1]!.key : null };
     }
     // Each child folder may be an object (`<key>`), a folder of objects (`<key>/`), or both:
@@ -456,7 +540,12 @@ export class FsObjectStore implements ObjectStore {
       } else {
         const meta = await this.readMeta(candidate.key);
         if (!meta) continue;
-        keys.push({ key: candidate.key, size: meta.size, lastModified: new Date(meta.lastModified) });
+        keys.push({
+          key: candidate.key,
+          size: meta.size,
+          lastModified: new Date(meta.lastModified),
+          storageClass: meta.storageClass,
+        });
       }
       last = candidate.name;
     }
@@ -821,17 +910,21 @@ export class FsObjectStore implements ObjectStore {
         const dir = this.objectDir(key);
         const previous = await this.readMeta(key);
         const blob = `${BLOB_PREFIX}${randomUUID()}`;
+        const archived = opts.storageClass === 'ARCHIVE';
+        const blobDir = archived ? join(this.archiveDir, ...key.split('/')) : dir;
         for (let attempt = 0; ; attempt++) {
           try {
             await mkdir(dir, { recursive: true });
+            if (archived) await mkdir(blobDir, { recursive: true });
             // Fails with ENOENT if a concurrent delete pruned the empty directory.
-            await rename(staged.path, join(dir, blob));
+            await moveFile(staged.path, join(blobDir, blob), false);
             break;
           } catch (err) {
             if (!isNotFound(err) || attempt >= 5) throw err;
           }
         }
         const meta: StoredMeta = {
+          ...(archived ? { archived: true } : {}),
           blob,
           size: staged.size,
           etag,
@@ -843,11 +936,11 @@ export class FsObjectStore implements ObjectStore {
         try {
           await this.writeJsonAtomic(join(dir, META_FILE), meta);
         } catch (err) {
-          await rm(join(dir, blob), { force: true });
+          await rm(join(blobDir, blob), { force: true });
           throw err;
         }
-        if (previous && previous.blob !== blob) await rm(join(dir, previous.blob), { force: true });
-        return toInfo(key, meta);
+        if (previous && previous.blob !== blob) await rm(this.blobPath(key, previous), { force: true });
+        return this.toInfo(key, meta);
       });
       this.events.emit('object-created', info);
       return info;
@@ -903,8 +996,11 @@ export class FsObjectStore implements ObjectStore {
     for (let attempt = 0; attempt < 5; attempt++) {
       const meta = await this.readMeta(key);
       if (!meta) break;
+      if (meta.archived && !this.restoredCopyReadable(meta)) {
+        throw new AppError('object_archived', 'The object is archived; restore it before reading it.', { key });
+      }
       try {
-        return { meta, handle: await open(join(this.objectDir(key), meta.blob), 'r') };
+        return { meta, handle: await open(this.blobPath(key, meta), 'r') };
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -957,7 +1053,7 @@ export class FsObjectStore implements ObjectStore {
     for (const entry of entries) {
       if (entry.name === META_FILE && dirKey !== '' && dirKey.startsWith(prefix)) {
         const meta = await this.readMeta(dirKey);
-        if (meta) out.push(toInfo(dirKey, meta));
+        if (meta) out.push(this.toInfo(dirKey, meta));
       } else if (entry.isDirectory() && !entry.name.startsWith('.')) {
         const child = dirKey ? `${dirKey}/${entry.name}` : entry.name;
         if (child.startsWith(prefix) || prefix.startsWith(`${child}/`)) await this.walk(child, prefix, out);
@@ -986,10 +1082,37 @@ export class FsObjectStore implements ObjectStore {
     await Promise.all(names.filter((n) => n.startsWith('.')).map((n) => rm(join(dir, n), { force: true })));
   }
 
-  /** Removes now-empty directories from `dir` up to (not including) rootDir. */
-  private async pruneEmptyDirs(dir: string): Promise<void> {
+  /** Where an object's bytes are: beside its metadata, or in the archive folder. */
+  private blobPath(key: string, meta: StoredMeta): string {
+    return meta.archived ? join(this.archiveDir, ...key.split('/'), meta.blob) : join(this.objectDir(key), meta.blob);
+  }
+
+  /** An archived object's restore, as S3's x-amz-restore says it; null: none, or its copy expired. */
+  private restoreOf(meta: StoredMeta): { ongoing: boolean; expiresAt: Date | null } | null {
+    if (!meta.archived || !meta.restore) return null;
+    const readyAt = new Date(meta.restore.requestedAt).getTime() + this.restoreDelayMs;
+    const now = this.now();
+    if (now < readyAt) return { ongoing: true, expiresAt: null };
+    const expiresAt = readyAt + meta.restore.days * 86_400_000;
+    return now < expiresAt ? { ongoing: false, expiresAt: new Date(expiresAt) } : null;
+  }
+
+  private restoredCopyReadable(meta: StoredMeta): boolean {
+    const state = this.restoreOf(meta);
+    return state !== null && !state.ongoing;
+  }
+
+  private toInfo(key: string, meta: StoredMeta): ObjectInfo {
+    const info = toInfo(key, meta);
+    const restore = this.restoreOf(meta);
+    if (restore) info.restore = restore;
+    return info;
+  }
+
+  /** Removes now-empty directories from `dir` up to (not including) `root` (rootDir by default). */
+  private async pruneEmptyDirs(dir: string, root: string = this.rootDir): Promise<void> {
     let current = dir;
-    while (current.startsWith(this.rootDir + '/') || current.startsWith(this.rootDir + '\\')) {
+    while (current.startsWith(root + '/') || current.startsWith(root + '\\')) {
       try {
         await rmdir(current);
       } catch {
@@ -1012,6 +1135,21 @@ export class FsObjectStore implements ObjectStore {
 }
 
 const ignore = (): void => undefined;
+
+/** Renames, or copies then removes across disks (the archive folder may be on another); `keepSource`: copy only. */
+async function moveFile(from: string, to: string, keepSource: boolean): Promise<void> {
+  if (keepSource) {
+    await copyFile(from, to);
+    return;
+  }
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+    await rm(from, { force: true });
+  }
+}
 
 /** Runs a write; a full disk becomes storage_full. */
 async function writing<T>(fn: () => Promise<T>): Promise<T> {

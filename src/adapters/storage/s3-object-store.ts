@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -14,6 +15,7 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
+  RestoreObjectCommand,
   S3Client,
   UploadPartCommand,
   type S3ClientConfig,
@@ -30,7 +32,10 @@ import type {
   ObjectStore,
   PresignedRequest,
   PresignPutOptions,
+  ObjectRestore,
   PutOptions,
+  RestoreState,
+  RestoreTier,
   StorageClass,
   UploadedPart,
 } from '../../ports/object-store.js';
@@ -79,6 +84,23 @@ const PREFIX_CHARS = /^[A-Za-z0-9._=+,@/-]*$/;
 const HEADER_VALUE = /^[\x20-\x7e]{1,255}$/;
 /** S3 classes reported as ARCHIVE (besides the configured one). */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE']);
+/** Archive classes read like STANDARD ones (milliseconds, a retrieval fee per GB): RestoreObject does not apply. */
+const INSTANT_ARCHIVE_CLASSES = new Set(['GLACIER_IR']);
+/** CopyObject copies at most 5 GiB in one request. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
+
+/**
+ * S3's `x-amz-restore` header: `ongoing-request="true"`, or
+ * `ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"`.
+ */
+export function parseRestoreHeader(value: string | undefined): ObjectRestore | undefined {
+  if (!value) return undefined;
+  const ongoing = /ongoing-request\s*=\s*"(true|false)"/i.exec(value);
+  if (!ongoing) return undefined;
+  const expiry = /expiry-date\s*=\s*"([^"]+)"/i.exec(value);
+  const expiresAt = expiry ? new Date(expiry[1]!) : null;
+  return { ongoing: ongoing[1]!.toLowerCase() === 'true', expiresAt: expiresAt && !Number.isNaN(expiresAt.getTime()) ? expiresAt : null };
+}
 
 interface S3ErrorShape {
   name?: string;
@@ -153,6 +175,11 @@ function assertExpiry(expiresInSec: number): void {
   if (!Number.isInteger(expiresInSec) || expiresInSec < 1 || expiresInSec > MAX_PRESIGN_SECONDS) {
     throw new AppError('validation_failed', `expiresInSec must be an integer from 1 to ${MAX_PRESIGN_SECONDS}.`);
   }
+}
+
+function restoreField(header: string | undefined): { restore?: ObjectRestore } {
+  const restore = parseRestoreHeader(header);
+  return restore ? { restore } : {};
 }
 
 /** Counts the bytes flowing through, so a streamed put can report its size. */
@@ -281,6 +308,9 @@ export class S3ObjectStore implements ObjectStore {
         body,
       };
     } catch (err) {
+      if (s3ErrorName(err) === 'InvalidObjectState') {
+        throw new AppError('object_archived', 'The object is archived; restore it before reading it.', { key });
+      }
       if (s3ErrorName(err) === 'InvalidRange' || httpStatus(err) === 416) {
         const size = (await this.head(key))?.size;
         throw new AppError('range_not_satisfiable', 'The range starts beyond the end of the object.', { size });
@@ -313,11 +343,74 @@ export class S3ObjectStore implements ObjectStore {
         ...(out.CacheControl !== undefined ? { cacheControl: out.CacheControl } : {}),
         lastModified: out.LastModified ?? new Date(),
         storageClass: this.fromS3Class(out.StorageClass),
+        ...restoreField(out.Restore),
       };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
     }
+  }
+
+  async setStorageClass(key: string, storageClass: StorageClass): Promise<ObjectInfo> {
+    assertValidKey(key);
+    if (storageClass !== 'STANDARD' && storageClass !== 'ARCHIVE') throw new AppError('validation_failed', 'Invalid storageClass.');
+    const current = await this.head(key);
+    if (!current) throw new AppError('object_not_found', 'Object not found.', { key });
+    const target = storageClass === 'ARCHIVE' ? this.archiveStorageClass : 'STANDARD';
+    const s3Class = await this.rawStorageClass(key);
+    if ((s3Class ?? 'STANDARD') === target) return current;
+    if (current.size > MAX_COPY_BYTES) {
+      // UploadPartCopy would do it; originals are far smaller (VIDEO_MAX_* bound them). An S3 lifecycle rule is the alternative.
+      throw new AppError('validation_failed', 'Objects over 5 GiB change class through an S3 lifecycle rule.', { key });
+    }
+    try {
+      // A copy onto itself with a new class: S3's way to transition one object (a lifecycle rule does the same in bulk).
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          CopySource: `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          StorageClass: target,
+          MetadataDirective: 'COPY',
+        }),
+      );
+    } catch (err) {
+      throw this.mapArchived(err, key);
+    }
+    const info = await this.head(key);
+    if (!info) throw new AppError('object_not_found', 'Object not found.', { key });
+    return info;
+  }
+
+  async restoreObject(key: string, opts: { days: number; tier: RestoreTier }): Promise<RestoreState> {
+    assertValidKey(key);
+    if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 365) {
+      throw new AppError('validation_failed', 'days must be an integer from 1 to 365.');
+    }
+    const info = await this.head(key);
+    if (!info) throw new AppError('object_not_found', 'Object not found.', { key });
+    const s3Class = await this.rawStorageClass(key);
+    if (info.storageClass !== 'ARCHIVE' || (s3Class !== undefined && INSTANT_ARCHIVE_CLASSES.has(s3Class))) return 'not_needed';
+    if (info.restore?.ongoing) return 'ongoing';
+    if (info.restore && !info.restore.ongoing) return 'restored';
+    try {
+      await this.client.send(
+        new RestoreObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          RestoreRequest: { Days: opts.days, GlacierJobParameters: { Tier: opts.tier } },
+        }),
+      );
+    } catch (err) {
+      const name = s3ErrorName(err);
+      if (name === 'RestoreAlreadyInProgress') return 'ongoing';
+      // Not restorable: an instant-retrieval class (readable as it is).
+      if (name === 'InvalidObjectState') return 'not_needed';
+      if (isNotFound(err)) throw new AppError('object_not_found', 'Object not found.', { key });
+      throw err;
+    }
+    // 202 Accepted: retrieval started (200 would mean a copy was already there).
+    return (await this.head(key))?.restore?.ongoing === false ? 'restored' : 'ongoing';
   }
 
   async delete(key: string): Promise<void> {
@@ -382,7 +475,9 @@ export class S3ObjectStore implements ObjectStore {
     );
     return {
       keys: (out.Contents ?? []).flatMap((o) =>
-        o.Key ? [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) }] : [],
+        o.Key
+          ? [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0), storageClass: this.fromS3Class(o.StorageClass) }]
+          : [],
       ),
       folders: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
       next: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : null,
@@ -574,6 +669,24 @@ export class S3ObjectStore implements ObjectStore {
       lastModified: new Date(),
       storageClass: opts.storageClass ?? 'STANDARD',
     };
+  }
+
+  /** The object's S3 class as HeadObject says it (absent: STANDARD). */
+  private async rawStorageClass(key: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return out.StorageClass;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private mapArchived(err: unknown, key: string): unknown {
+    if (s3ErrorName(err) === 'InvalidObjectState') {
+      return new AppError('object_archived', 'The object is archived; restore it first.', { key });
+    }
+    return this.mapError(err, key);
   }
 
   private fromS3Class(storageClass: string | undefined): StorageClass {

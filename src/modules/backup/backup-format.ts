@@ -66,6 +66,11 @@ export const objectEntrySchema = z.object({
   contentType: z.string().min(1),
   cacheControl: z.string().optional(),
   storageClass: z.enum(['STANDARD', 'ARCHIVE']),
+  /**
+   * Not copied: the object is in the source store's archive tier (S3 Glacier, the fs store's archive
+   * folder), unreadable without a restore; its bytes stay there. Only in a 'copied' backup.
+   */
+  inArchive: z.literal(true).optional(),
 });
 export type ObjectEntry = z.infer<typeof objectEntrySchema>;
 

@@ -115,6 +115,7 @@ export async function createBackup(db: Database, store: ObjectStore, dir: string
   let count = 0;
   let bytes = 0;
   let vanished = 0;
+  let inArchive = 0;
   try {
     for await (const key of allKeys(store)) {
       const entry = opts.objects === 'copied' ? await copyOut(store, dir, key) : await describe(store, key);
@@ -123,6 +124,7 @@ export async function createBackup(db: Database, store: ObjectStore, dir: string
         continue;
       }
       await index.write(`${JSON.stringify(entry)}\n`);
+      if (entry.inArchive) inArchive++;
       count++;
       bytes += entry.size;
       if (count % 500 === 0) say(`objects: ${count} so far`);
@@ -132,7 +134,8 @@ export async function createBackup(db: Database, store: ObjectStore, dir: string
   }
   const objectsMs = Date.now() - objectsStarted;
   say(
-    `objects: ${count} ${opts.objects === 'copied' ? 'copied' : 'listed'}, ${bytes} bytes (${objectsMs} ms)${vanished ? `; ${vanished} deleted during the backup` : ''}`,
+    `objects: ${count} ${opts.objects === 'copied' ? 'copied' : 'listed'}, ${bytes} bytes (${objectsMs} ms)${vanished ? `; ${vanished} deleted during the backup` : ''}` +
+      (inArchive ? `; ${inArchive} in the archive tier listed, not copied (their bytes stay in the store's archive)` : ''),
   );
 
   const manifest: BackupManifest = {
@@ -176,7 +179,8 @@ async function prepareTarget(dir: string): Promise<void> {
  * request per thousand keys, and some S3-compatible servers roll deep
  * prefixes up wrongly).
  */
-async function* allKeys(store: ObjectStore): AsyncGenerator<string> {
+/** Every key in the store, a listing page at a time. */
+export async function* allKeys(store: ObjectStore): AsyncGenerator<string> {
   if (store.kind === 's3') {
     let cursor: string | undefined;
     do {
@@ -199,14 +203,23 @@ async function* allKeys(store: ObjectStore): AsyncGenerator<string> {
 }
 
 const isGone = (err: unknown) => err instanceof AppError && err.code === 'object_not_found';
+const isArchived = (err: unknown) => err instanceof AppError && err.code === 'object_archived';
 
-/** Streams one object into the backup, hashing it on the way; null when it was deleted meanwhile. */
+/**
+ * Streams one object into the backup, hashing it on the way; null when it was deleted meanwhile.
+ * An object in the archive tier (an archived video's original) cannot be read without a restore
+ * (hours on S3 Glacier, and paid): it is listed as `inArchive`, its bytes left where they are.
+ */
 async function copyOut(store: ObjectStore, dir: string, key: string): Promise<ObjectEntry | null> {
   let got: Awaited<ReturnType<ObjectStore['get']>>;
   try {
     got = await store.get(key);
   } catch (err) {
     if (isGone(err)) return null;
+    if (isArchived(err)) {
+      const entry = await describe(store, key);
+      return entry && { ...entry, inArchive: true };
+    }
     throw err;
   }
   const path = objectFile(dir, key);

@@ -19,6 +19,7 @@ import {
   type ObjectEntry,
 } from './backup-format.js';
 import { listTables, quoteIdent, type TableInfo } from './catalog.js';
+import { allKeys } from './backup.js';
 
 export interface RestoreOptions {
   /** Erase the target's rows and objects first instead of refusing a target that has any. */
@@ -163,7 +164,7 @@ export async function verifyBackup(dir: string, manifest: BackupManifest): Promi
   let count = 0;
   for await (const entry of objectEntries(dir, manifest)) {
     count++;
-    if (manifest.objects.mode === 'copied') {
+    if (manifest.objects.mode === 'copied' && !entry.inArchive) {
       if (entry.sha256 === null)
         throw new BackupError(`object ${entry.key} has no checksum in ${manifest.objects.file}`, BACKUP_EXIT.dataErr);
       await check(`for object ${entry.key}`, objectFile(dir, entry.key), entry.sha256, entry.size);
@@ -276,9 +277,20 @@ export async function restoreBackup(
 
   let objects = 0;
   let objectBytes = 0;
+  let inArchive = 0;
   if (copyObjects) {
-    if (opts.force && storeHasObjects) await store.deletePrefix('');
+    if (opts.force && storeHasObjects) {
+      // Archived originals the backup only lists live nowhere else: --force erases everything but them.
+      const keep = new Set<string>();
+      for await (const entry of objectEntries(dir, manifest)) if (entry.inArchive) keep.add(entry.key);
+      if (keep.size === 0) await store.deletePrefix('');
+      else for await (const key of allKeys(store)) if (!keep.has(key)) await store.delete(key);
+    }
     await forEachConcurrently(objectEntries(dir, manifest), OBJECT_CONCURRENCY, async (entry) => {
+      if (entry.inArchive) {
+        inArchive++; // not in the backup: its bytes are in the source store's archive tier
+        return;
+      }
       const info = await store.putFile(entry.key, objectFile(dir, entry.key), {
         contentType: entry.contentType,
         ...(entry.cacheControl ? { cacheControl: entry.cacheControl } : {}),
@@ -289,6 +301,12 @@ export async function restoreBackup(
       objectBytes += entry.size;
     });
     say(`objects: ${objects} copied, ${objectBytes} bytes`);
+    if (inArchive > 0) {
+      say(
+        `objects: ${inArchive} archived originals were not in the backup (the source store's archive tier): ` +
+          'restoring into that same store keeps them; into another, those videos stay archived and cannot be restored until the objects are copied there',
+      );
+    }
   }
 
   const { applied } = await migrate(db, migrationsDir);

@@ -7,7 +7,8 @@ import { sendStoredObject } from '../../lib/http/send-object.js';
 import { mediaKeyAt, parseMediaKey, renditionPrefix } from '../../lib/storage-layout.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { isPubliclyServable, withSharedMaxAge, type MediaUrls } from './media-urls.js';
-import type { VideoAccessFields } from './visibility.js';
+import type { VideoRow } from './video.types.js';
+import { isArchivedStatus, type VideoAccessFields } from './visibility.js';
 
 const DEFAULT_CACHE_CONTROL = 'public, max-age=60';
 
@@ -39,7 +40,9 @@ export interface MediaRouteDeps {
   /** `s-maxage` of plain media answers: how long a proxy or CDN serves them before revalidating. */
   sharedMaxAgeSec: number;
   /** The video's access fields (cached), or null when it does not exist. */
-  videoAccess: (videoId: string) => Promise<Pick<VideoAccessFields, 'status' | 'visibility'> | null>;
+  videoAccess: (
+    videoId: string,
+  ) => Promise<(Pick<VideoAccessFields, 'status' | 'visibility'> & Partial<Pick<VideoRow, 'media_prefix' | 'playback'>>) | null>;
   /** Whether the viewer a signed URL was issued to may still watch the video (MediaAccess). */
   mayFetchSigned: (videoId: string, viewerId: string | null) => Promise<boolean>;
 }
@@ -58,6 +61,18 @@ export interface MediaRouteDeps {
  */
 export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
   const { store, urls, videoAccess, mayFetchSigned, sharedMaxAgeSec, accelRedirect } = deps;
+
+  /**
+   * An archived (or restoring) video keeps only its poster: anything else of it answers
+   * 409 video_archived, never a stale or missing object, so a player can offer the restore.
+   */
+  const refuseArchived = async (videoId: string, key: string, row?: Awaited<ReturnType<typeof videoAccess>>) => {
+    const current = row === undefined ? await videoAccess(videoId) : row;
+    if (!current || !isArchivedStatus(current.status)) return;
+    const poster = current.media_prefix && current.playback?.poster ? `${current.media_prefix}/${current.playback.poster}` : null;
+    if (key !== poster)
+      throw new AppError('video_archived', 'This video is archived; restore it to watch it (POST /api/v1/videos/{id}/restore).');
+  };
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: (stored: string) => string) => {
     if (!parseMediaKey(key)) throw new AppError('object_not_found', 'No such media object.');
@@ -85,7 +100,7 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       auth: 'none',
       params: SignedMediaParams,
       response: MEDIA_BYTES,
-      errors: [403, 404, 416],
+      errors: [403, 404, 409, 416],
       handler: async (request, reply) => {
         const { expires, sig, '*': rest } = request.params;
         const [viewer = '', id = '', rev = ''] = rest.split('/', 3);
@@ -93,7 +108,9 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
         // Access withdrawn looks like a missing object, as a hidden video looks like a missing one.
         if (!(await mayFetchSigned(id, viewerId))) throw new AppError('object_not_found', 'No such media object.');
         const privately = `private, max-age=${Math.min(secondsLeft, 86_400)}`;
-        return serve(request, reply, mediaKeyAt(rest.slice(viewer.length + 1)), () => privately);
+        const key = mediaKeyAt(rest.slice(viewer.length + 1));
+        await refuseArchived(id, key);
+        return serve(request, reply, key, () => privately);
       },
     }),
     defineRoute({
@@ -108,11 +125,16 @@ export function mediaRoutes(deps: MediaRouteDeps): AnyRoute[] {
       auth: 'none',
       params: WildcardParams,
       response: MEDIA_BYTES,
-      errors: [404, 416],
+      errors: [404, 409, 416],
       handler: async (request, reply) => {
         const key = mediaKeyAt(request.params['*']);
         const media = parseMediaKey(key);
         const row = media && (await videoAccess(media.videoId));
+        // An archived public video: its poster, or 409 for the renditions it no longer has.
+        if (row && media && isArchivedStatus(row.status) && isPubliclyServable({ ...row, status: 'ready' })) {
+          await refuseArchived(media.videoId, key, row);
+          return serve(request, reply, key, (stored) => withSharedMaxAge(stored, sharedMaxAgeSec));
+        }
         // Restricted or unpublished renditions are only reachable through signed URLs.
         if (!row || !isPubliclyServable(row)) throw new AppError('object_not_found', 'No such media object.');
         return serve(request, reply, key, (stored) => withSharedMaxAge(stored, sharedMaxAgeSec));

@@ -24,6 +24,14 @@ import type { VideoView } from './videos.schema.js';
 const PURGE_SWEEP_DELAY_MS = 5 * 60_000;
 
 /** The owner's edits and deletion of a video. */
+/** Where whole-history watch time comes from (the analytics module's WatchHistory). */
+export interface WatchHistorySource {
+  figures(
+    ownerId: string,
+    videoIds: readonly string[],
+  ): Promise<Map<string, { viewers: number; averageWatchMs: number | null; totalWatchMs: number }>>;
+}
+
 export class VideoManagementService {
   constructor(
     private readonly db: Database,
@@ -120,12 +128,31 @@ export class VideoManagementService {
     if (replaced && replaced !== cover.key) await this.deleteQuietly(renditionObjectKey(cover.prefix, replaced), row.id);
   }
 
+  private watchHistory: WatchHistorySource | null = null;
+
+  /** Watch time over each video's whole history (the lake and the recent events), instead of the events table's window only. */
+  useWatchHistory(source: WatchHistorySource): void {
+    this.watchHistory = source;
+  }
+
   /** The owner's stats of one of their videos (another account's: 403 `forbidden`, or 404 when it may not even see it). */
   async stats(user: PublicUser, id: string): Promise<VideoCreatorStatsView> {
     await this.ownedRow(user, id);
     const [row] = await this.repo.creatorStats([id]);
     if (!row) throw new AppError('video_not_found', `No video with id "${id}".`);
-    return creatorStatsView(row);
+    return (await this.withHistory(user.id, [creatorStatsView(row)]))[0]!;
+  }
+
+  private async withHistory(ownerId: string, stats: VideoCreatorStatsView[]): Promise<VideoCreatorStatsView[]> {
+    if (!this.watchHistory || stats.length === 0) return stats;
+    const watch = await this.watchHistory.figures(
+      ownerId,
+      stats.map((s) => s.videoId),
+    );
+    return stats.map((s) => {
+      const w = watch.get(s.videoId);
+      return w ? { ...s, ...w } : { ...s, viewers: 0, averageWatchMs: null, totalWatchMs: 0 };
+    });
   }
 
   /** The signed-in owner's videos, every state and publication, newest first, each with its stats. */
@@ -133,7 +160,14 @@ export class VideoManagementService {
     const rows = await this.repo.listOwn(user.id, limit + 1, afterCursor(cursor || undefined));
     const page = keysetPage(rows, limit, (r) => ({ t: isoTime(r.created_at), id: r.id }));
     const [views, stats] = await Promise.all([this.videos.present(page.items, user), this.repo.creatorStats(page.items.map((r) => r.id))]);
-    const byId = new Map(stats.map((s) => [s.video_id, creatorStatsView(s)]));
+    const byId = new Map(
+      (
+        await this.withHistory(
+          user.id,
+          stats.map((s) => creatorStatsView(s)),
+        )
+      ).map((s) => [s.videoId, s]),
+    );
     return {
       items: views.map((v) => ({ ...v, creatorStats: byId.get(v.id) ?? emptyStats(v.id, v.durationMs) })),
       nextCursor: page.nextCursor,

@@ -55,6 +55,18 @@ export interface VideoRow {
   taken_down_by: string | null;
   /** Whether the owner's account is banned (from the users join): hidden from everyone. */
   owner_banned: boolean;
+  /** Never archived by the sweep (the owner's or an admin's choice; migration 0027). Rows cached before it lack these. */
+  archive_pinned?: boolean;
+  archived_at?: Date | null;
+  archive_bytes?: string | number | null;
+  archive_freed_bytes?: string | number | null;
+  /** Archived in the database, its objects not all moved yet: the sweep finishes it. */
+  archive_pending?: boolean;
+  restore_phase?: 'retrieving' | 'processing' | null;
+  restore_requested_at?: Date | null;
+  restore_eta_at?: Date | null;
+  /** Why the last restore failed. */
+  archive_error?: string | null;
   created_at: Date;
   updated_at: Date;
   /** Normalised tags from the caption (video_hashtags), in caption order. */

@@ -478,7 +478,8 @@ export class VideosRepository {
   /** Rows for these ids (any order; missing ones are left out). */
   async listByIds(ids: readonly string[], executor: SqlExecutor = this.db): Promise<VideoRow[]> {
     if (ids.length === 0) return [];
-    const r = await executor.query<VideoRow>(`${SELECT} WHERE v.id = ANY($1::text[])`, [ids]);
+    // Every page of For You (its re-check) and of the id-listed feeds: its subqueries make planning the dearer half.
+    const r = await executor.query<VideoRow>(`${SELECT} WHERE v.id = ANY($1::text[])`, [ids], { prepare: 'videos_list_by_ids' });
     return r.rows;
   }
 }

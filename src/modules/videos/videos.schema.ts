@@ -48,6 +48,27 @@ export const Video = responseSchema(
         .object({ liked: z.boolean(), bookmarked: z.boolean(), followsAuthor: z.boolean() })
         .optional()
         .describe("The signed-in viewer's own relation to this video"),
+      archive: z
+        .object({
+          archivedAt: isoTime,
+          restore: z
+            .object({
+              phase: z
+                .enum(['retrieving', 'processing'])
+                .describe('retrieving: the store brings the original back; processing: renditions are being made'),
+              requestedAt: isoTime,
+              etaAt: isoTime.nullable().describe('When it should be ready again (an estimate); null: unknown'),
+            })
+            .nullable()
+            .describe('The restore in flight (status restoring); null while archived'),
+          lastError: z.string().optional().describe('Why the last restore failed (owner only)'),
+        })
+        .nullable()
+        .describe(
+          'Non-null exactly when status is archived or restoring: the renditions were moved to cold storage; the poster and metadata stay. ' +
+            'POST /api/v1/videos/{id}/restore brings it back (status restoring, then ready)',
+        ),
+      archivePinned: z.boolean().optional().describe('Owner only: never archived by the sweep (PUT/DELETE …/archive-pin)'),
       takedown: z
         .object({ reason: z.string(), at: isoTime })
         .optional()
@@ -74,6 +95,7 @@ export const Video = responseSchema(
           hashtags: ['sunrise'],
           mentions: [],
           commentsEnabled: true,
+          archive: null,
           stats: { views: 1520, likes: 230, comments: 12, shares: 4 },
         },
       ],

@@ -7,9 +7,34 @@ import { FEED_GENERATION_KEY, anonymousViewKey, videoCacheKey } from './video-ev
 import type { VideoRow } from './video.types.js';
 import type { VideosRepository } from './videos.repository.js';
 import { isPubliclyServable, type MediaUrls } from './media-urls.js';
-import { canView, followersOnlyFor, needsRelation, NO_RELATION, publicationOf, type ViewerRelation } from './visibility.js';
+import {
+  canView,
+  followersOnlyFor,
+  isArchivedStatus,
+  needsRelation,
+  NO_RELATION,
+  publicationOf,
+  type ViewerRelation,
+} from './visibility.js';
 import type { VideoView } from './videos.schema.js';
 import { ShortMemo } from '../../lib/short-memo.js';
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** The archive state of an archived or restoring row, as clients see it. */
+function archiveView(row: VideoRow): NonNullable<VideoView['archive']> {
+  const restoring = row.status === 'restoring';
+  return {
+    archivedAt: iso(row.archived_at ?? row.updated_at),
+    restore: restoring
+      ? {
+          phase: row.restore_phase ?? 'retrieving',
+          requestedAt: iso(row.restore_requested_at ?? row.updated_at),
+          etaAt: row.restore_eta_at ? iso(row.restore_eta_at) : null,
+        }
+      : null,
+  };
+}
 
 /** Hot metadata is invalidated on every change (VideoEvents); the TTL only bounds memory. */
 const VIDEO_TTL_MS = 5 * 60_000;
@@ -110,6 +135,14 @@ export class VideosService {
     await this.cache.delete(anonymousViewKey(id));
     // Again: a request that read the shared cache before the delete landed may have kept the old answer locally.
     this.forgetVideo(id);
+  }
+
+  /** `countersChanged` of many videos in one cache round trip (a batch of playback events counts many views). */
+  async countersChangedMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) this.forgetVideo(id);
+    await this.cache.deleteMany(ids.map(anonymousViewKey));
+    for (const id of ids) this.forgetVideo(id);
   }
 
   /** Rows the caller already filtered for `viewer`, as decorated views. */
@@ -221,11 +254,19 @@ export class VideosService {
       playback:
         row.playback && (row.status === 'processing' || row.status === 'ready')
           ? { hls: url(row.playback.hls), mp4: url(row.playback.mp4), poster: url(row.playback.poster) }
-          : null,
+          : row.playback && isArchivedStatus(row.status)
+            ? // Archived: the poster stays, nothing plays until a restore.
+              { hls: null, mp4: null, poster: url(row.playback.poster) }
+            : null,
       hashtags: row.hashtags ?? [],
       mentions: row.mentions ?? [],
       commentsEnabled: row.comments_enabled ?? true,
+      archive: isArchivedStatus(row.status) ? archiveView(row) : null,
     };
+    if (viewerId !== null && viewerId === row.owner_id) {
+      view.archivePinned = row.archive_pinned ?? false;
+      if (view.archive && row.archive_error) view.archive.lastError = row.archive_error;
+    }
     if (row.cover_time_ms !== null && row.cover_time_ms !== undefined) view.coverTimeMs = row.cover_time_ms;
     // Only the owner ever sees a video that is not published (visibility.ts); absent means published.
     const publication = publicationOf(row);

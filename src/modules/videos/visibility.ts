@@ -61,9 +61,23 @@ export function isWithdrawn(row: Partial<Pick<VideoAccessFields, 'taken_down_at'
   return Boolean(row.taken_down_at) || row.owner_banned === true;
 }
 
+/**
+ * Statuses in which others may see a video: ready, and archived or restoring
+ * (its page and profile grids show the poster and metadata; it is never
+ * playable nor in discovery feeds, and its media answer 409 video_archived).
+ */
+export const SHOWN_STATUSES: ReadonlyArray<VideoAccessFields['status']> = ['ready', 'archived', 'restoring'];
+
+/** Archived, or being restored: shown with its poster, never playable. */
+export function isArchivedStatus(status: VideoAccessFields['status']): boolean {
+  return status === 'archived' || status === 'restoring';
+}
+
+const shown = (row: Pick<VideoAccessFields, 'status'>): boolean => SHOWN_STATUSES.includes(row.status);
+
 export function canView(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
   if (viewerId !== null && viewerId === row.owner_id) return true;
-  if (row.status !== 'ready' || !isPublished(row) || isWithdrawn(row)) return false;
+  if (!shown(row) || !isPublished(row) || isWithdrawn(row)) return false;
   if (relation?.blocked) return false;
   switch (row.visibility) {
     case 'public':
@@ -87,7 +101,7 @@ export function canView(row: VideoAccessFields, viewerId: string | null, relatio
  */
 export function followersOnlyFor(row: VideoAccessFields, viewerId: string | null, relation: ViewerRelation | null): boolean {
   if (viewerId !== null && viewerId === row.owner_id) return false;
-  if (row.status !== 'ready' || !isPublished(row) || isWithdrawn(row) || row.visibility !== 'followers') return false;
+  if (!shown(row) || !isPublished(row) || isWithdrawn(row) || row.visibility !== 'followers') return false;
   if (viewerId !== null && (!relation || relation.blocked)) return false;
   return !(viewerId !== null && relation?.followsOwner === true);
 }
@@ -99,12 +113,7 @@ export function followersOnlyFor(row: VideoAccessFields, viewerId: string | null
  */
 export function needsRelation(row: VideoAccessFields, viewerId: string | null): boolean {
   return (
-    viewerId !== null &&
-    viewerId !== row.owner_id &&
-    row.status === 'ready' &&
-    isPublished(row) &&
-    !isWithdrawn(row) &&
-    row.visibility !== 'private'
+    viewerId !== null && viewerId !== row.owner_id && shown(row) && isPublished(row) && !isWithdrawn(row) && row.visibility !== 'private'
   );
 }
 
@@ -163,9 +172,9 @@ export function publishedSql(v: string): string {
   return `(${v}.publish_at IS NOT NULL AND ${v}.publish_at <= now())`;
 }
 
-/** What others may see at all: ready, published, not withdrawn, no block with the viewer. */
+/** What others may see at all: ready (or archived: poster and metadata), published, not withdrawn, no block with the viewer. */
 const openTo = (v: string, viewer: string) =>
-  `${v}.status = 'ready' AND ${publishedSql(v)} AND NOT ${withdrawnSql(v)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}`;
+  `${v}.status IN ('ready', 'archived', 'restoring') AND ${publishedSql(v)} AND NOT ${withdrawnSql(v)} AND NOT ${blockedBetweenSql(`${viewer}::text`, `${v}.owner_id`)}`;
 
 /** SQL twin of `canView`: `v` is the videos alias. */
 export function viewableSql(v: string, viewer: string): string {

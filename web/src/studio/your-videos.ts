@@ -6,6 +6,7 @@
  * average watch time). Refreshed while something is still processing, and
  * whenever the studio's own upload moves on.
  */
+import { archiveBadge, archiveControls, archiveNote } from '../archive/studio-archive.js';
 import { messageOf, session } from '../api.js';
 import { h, icon, percent, setText, toast } from '../dom.js';
 import { creatorStatsList } from './creator-stats.js';
@@ -86,7 +87,7 @@ export class YourVideos {
     if (this.destroyed) return;
     // Keep following while something is on its way (or about to go out).
     const soon = this.videos.some((v) => v.publication === 'scheduled' && v.publishAt && Date.parse(v.publishAt) - Date.now() < 60_000);
-    if (soon || this.videos.some((v) => v.status === 'processing' || v.status === 'uploaded')) {
+    if (soon || this.videos.some((v) => v.status === 'processing' || v.status === 'uploaded' || v.status === 'restoring')) {
       this.timer = setTimeout(() => void this.load(), POLL_MS);
     }
   }
@@ -157,6 +158,8 @@ export class YourVideos {
       thumb,
       body,
     );
+    archiveBadge(v, badge);
+    body.append(archiveNote(v) ?? '');
     if (v.publication) {
       const when = v.publication === 'scheduled' && v.publishAt ? `Scheduled · ${formatWhen(v.publishAt)}` : 'Draft · only you can see it';
       body
@@ -218,6 +221,7 @@ export class YourVideos {
       stats.setAttribute('aria-label', `Analytics of “${title}”`);
       actions.append(open, stats);
     }
+    actions.append(...archiveControls(v, title, () => this.load()));
     if (v.publication && v.status !== 'failed') actions.append(...this.publishControls(v, title));
     if (v.status === 'failed' || v.publication === 'draft' || (v.status === 'uploading' && !sendingNow))
       actions.append(this.deleteControl(v, title));
