@@ -7,7 +7,9 @@
  *     VIDEOS=10000 VIEWERS=10000 PAIRS=25 (4 events each: 1,000,000 events)
  *     DURATION=10 (seconds per measured run) CONNECTIONS=10
  *     CPU_PROF=<dir>: also write a V8 CPU profile of the API process there
- *     KEEP_DATABASE=1: do not drop the seeded database (its URL is printed)
+ *     KEEP_DATABASE=1: do not drop the seeded database nor the data directory (model artifacts); both are printed
+ *     REUSE_DATABASE=<url> REUSE_DATA_DIR=<dir>: serve a database and model kept by an earlier KEEP_DATABASE=1 run
+ *       (within an hour or so: the history is relative to the seeding time); skips seeding and training
  *     RECS_*: passed on to the Curta processes (experiments, e.g. RECS_CATALOG_TTL_MS=600000)
  *
  * Deployment under test: one `curta serve` (from the source tree, as
@@ -35,12 +37,13 @@
  * for reference.
  *
  * Targets: For You p99 < 50 ms under load; training on the events < 60 s
- * (the trainer's own total: read + fit + publish). No errors, no non-2xx.
+ * (the trainer's own total: read + self-tuning search + fit + publish), and
+ * at most 3× a run without the search on the same history (issue 16). No errors, no non-2xx.
  * Exits 1 when a target is missed or a service is missing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type RequestParams, type Result } from 'autocannon';
 import pg from 'pg';
@@ -80,6 +83,11 @@ const SIGNED_IN = Math.floor(VIEWERS / 2);
 
 const TARGET_P99_MS = 50;
 const TARGET_TRAIN_MS = 60_000;
+/**
+ * A training run with the self-tuning search (its own fit on the older part, the candidates scored, the refit), at
+ * most this many times today's training run without it on the same history, both reading a warm lake (issue 16).
+ */
+const TARGET_SEARCH_RATIO = 3;
 /** Nothing in here may run longer than this (a stuck bench fails instead of hanging CI). */
 const WATCHDOG_MS = 20 * 60_000;
 
@@ -230,6 +238,9 @@ interface Measured {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU ms per request: the API process, and the PostgreSQL backends of the bench database. */
+  apiCpuMs?: number;
+  pgCpuMs?: number;
 }
 
 /** GET `path` for `duration` s, each request as the next viewer (7919 is prime to 10,000: every viewer in turn, shuffled). */
@@ -257,8 +268,43 @@ async function load(label: string, base: string, path: string, connections: numb
   };
 }
 
+/** User + system CPU time of a process, in ms (Linux /proc; clock ticks are 100 Hz there); 0 when it is gone. */
+async function cpuMsOf(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time of the API process and of the PostgreSQL backends serving the bench database, for dividing by the
+ * requests of one run: the figure least sensitive to what else the machine is doing.
+ */
+async function cpuNow(apiPid: number, admin: pg.Client, dbName: string): Promise<{ api: number; pg: number }> {
+  const backends = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [dbName]);
+  let pgMs = 0;
+  for (const b of backends.rows) pgMs += await cpuMsOf(b.pid);
+  return { api: await cpuMsOf(apiPid), pg: pgMs };
+}
+
 function printTable(rows: Measured[]): void {
-  const header = ['run', 'conns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'max ms', 'requests', 'non-2xx', 'errors'];
+  const header = [
+    'run',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p97.5 ms',
+    'p99 ms',
+    'max ms',
+    'requests',
+    'non-2xx',
+    'errors',
+    'API CPU ms/req',
+    'PG CPU ms/req',
+  ];
   const lines = rows.map((r) => [
     r.label,
     String(r.connections),
@@ -270,6 +316,8 @@ function printTable(rows: Measured[]): void {
     String(r.requests),
     String(r.non2xx),
     String(r.errors),
+    r.apiCpuMs === undefined ? '?' : r.apiCpuMs.toFixed(2),
+    r.pgCpuMs === undefined ? '?' : r.pgCpuMs.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -327,12 +375,15 @@ async function queryCosts(url: string): Promise<void> {
       return v < SIGNED_IN ? { userId: `bviewer${pad(v, 6)}`, deviceId: null } : { userId: null, deviceId: deviceOf(v) };
     };
     const since = new Date(now - DEFAULT_FOR_YOU_OPTIONS.historyWindowMs);
-    await time(
-      'per request: viewer history (viewerHistory)',
-      40,
-      async (i) => (await repo.viewerHistory(viewer(i), since, DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents)).events,
-    );
-    await time('per request: followed creators', 20, (i) => repo.followedAuthors(`bviewer${pad(i, 6)}`));
+    await time('per request: the viewer (viewerReads)', 40, async (i) => {
+      const r = await repo.viewerReads(
+        viewer(i),
+        since,
+        DEFAULT_FOR_YOU_OPTIONS.historyMaxEvents,
+        DEFAULT_FOR_YOU_OPTIONS.notInterestedMax,
+      );
+      return r.events;
+    });
     await time('per snapshot: catalog (discoverable videos)', 3, () => repo.catalog(50_000));
     await time('per snapshot: trending ranking', 3, () =>
       discovery.trendingIds(new Date(now - DEFAULT_DISCOVERY_OPTIONS.trendingWindowMs), DEFAULT_DISCOVERY_OPTIONS.trendingSize),
@@ -359,12 +410,20 @@ async function main(): Promise<void> {
   }
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const dataDir = await mkdtemp(join(tmpdir(), 'curta-bench-recs-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const database = await createTestDatabase();
-    // KEEP_DATABASE=1 leaves the seeded database for inspection (EXPLAIN …); drop it by hand afterwards.
-    if (process.env['KEEP_DATABASE'] === '1') console.log(`keeping the database: ${database.url}`);
-    else cleanups.push(() => database.drop());
+    // REUSE_DATABASE + REUSE_DATA_DIR: a database and model kept by an earlier KEEP_DATABASE=1 run (no seeding, no training).
+    const reuseUrl = process.env['REUSE_DATABASE'];
+    const reuseDir = process.env['REUSE_DATA_DIR'];
+    if ((reuseUrl === undefined) !== (reuseDir === undefined)) throw new Error('REUSE_DATABASE and REUSE_DATA_DIR go together');
+    const reused = reuseUrl !== undefined && reuseDir !== undefined;
+    const keep = process.env['KEEP_DATABASE'] === '1' || reused;
+    const dataDir = reused ? reuseDir : await mkdtemp(join(tmpdir(), 'curta-bench-recs-'));
+    const database = reused ? { url: reuseUrl, drop: async () => {} } : await createTestDatabase();
+    // KEEP_DATABASE=1 leaves the seeded database and the model for inspection (EXPLAIN …) or a later REUSE_* run; drop them by hand.
+    if (keep) console.log(`keeping the database and data directory: REUSE_DATABASE=${database.url} REUSE_DATA_DIR=${dataDir}`);
+    else {
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      cleanups.push(() => database.drop());
+    }
     const redis = await claimRedisDatabase();
     cleanups.push(() => redis.release());
     const port = await freePort();
@@ -402,29 +461,41 @@ async function main(): Promise<void> {
       throw new Error(`curta migrate failed (${JSON.stringify(migrated)}):\n${migrate.output()}`);
     }
 
-    console.log('seeding synthetic history (set-based SQL):');
-    const seedStarted = performance.now();
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await seed(client, (line) => console.log(line));
-      const [counts] = (
-        await client.query<{ events: string; videos: string; viewers: string }>(
-          `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM videos) AS videos,
+    let untuned: Awaited<ReturnType<typeof train>> | null = null;
+    let trained: Awaited<ReturnType<typeof train>> | null = null;
+    if (!reused) {
+      console.log('seeding synthetic history (set-based SQL):');
+      const seedStarted = performance.now();
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await seed(client, (line) => console.log(line));
+        const [counts] = (
+          await client.query<{ events: string; videos: string; viewers: string }>(
+            `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM videos) AS videos,
                   (SELECT count(DISTINCT coalesce(user_id, device_id)) FROM events) AS viewers`,
-        )
-      ).rows;
-      console.log(
-        `  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`,
-      );
-    } finally {
-      await client.end();
-    }
+          )
+        ).rows;
+        console.log(
+          `  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`,
+        );
+      } finally {
+        await client.end();
+      }
 
-    console.log('training: curta recs train --force');
-    const trained = await train(env);
-    console.log(trained.output.replace(/^/gm, '  '));
-    console.log(`  (process wall time ${secs(trained.wallMs)}, node start-up included)\n`);
+      // Today's training (no search: RECS_TUNE_MAX_VIEWERS=0) twice: the first reads a cold lake cache, the second is
+      // the baseline; then the self-tuning run the API serves, on the same history and as warm.
+      const plainEnv = { ...env, RECS_TUNE_MAX_VIEWERS: '0' };
+      console.log('training without the search (cold lake cache): RECS_TUNE_MAX_VIEWERS=0 curta recs train --force');
+      console.log((await train(plainEnv)).output.replace(/^/gm, '  '));
+      console.log('training without the search (warm): RECS_TUNE_MAX_VIEWERS=0 curta recs train --force');
+      untuned = await train(plainEnv);
+      console.log(untuned.output.replace(/^/gm, '  '));
+      console.log('training with the self-tuning search (warm): curta recs train --force');
+      trained = await train(env);
+      console.log(trained.output.replace(/^/gm, '  '));
+      console.log(`  (process wall time ${secs(trained.wallMs)}, node start-up included)\n`);
+    } else console.log('reusing the seeded database and its trained model: no seeding, no training\n');
 
     console.log('database cost of the For You path (idle database, one query at a time):');
     await queryCosts(database.url);
@@ -454,10 +525,33 @@ async function main(): Promise<void> {
     await load('warm-up', base, forYouPath, CONNECTIONS, 3);
     await load('warm-up', base, feedPath, CONNECTIONS, 3);
     const rows: Measured[] = [];
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const dbName = new URL(database.url).pathname.slice(1);
+    /** The API's event-loop delay since the last scrape (prom-client resets its histogram on each): max and p99, ms. */
+    const loopLag = async (): Promise<{ max: number; p99: number }> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const read = (name: string) =>
+        1000 * Number(new RegExp(`^curta_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { max: read('max'), p99: read('p99') };
+    };
     const measure = async (label: string, path: string, connections: number) => {
+      await loopLag();
+      const before = await cpuNow(api.pid, admin, dbName);
       const r = await load(label, base, path, connections, DURATION);
+      const after = await cpuNow(api.pid, admin, dbName);
+      const lag = await loopLag();
+      r.apiCpuMs = (after.api - before.api) / Math.max(1, r.requests);
+      r.pgCpuMs = (after.pg - before.pg) / Math.max(1, r.requests);
       rows.push(r);
-      console.log(`  ${label} (${connections} conns): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+      console.log(
+        `  ${label} (${connections} conns): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+          `CPU per request: API ${r.apiCpuMs.toFixed(2)} ms, PostgreSQL ${r.pgCpuMs.toFixed(2)} ms, ` +
+          `API event-loop delay max ${lag.max.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms (load average ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' ')})`,
+      );
       return r;
     };
     const forYou = await measure('GET /feed/for-you', forYouPath, CONNECTIONS);
@@ -469,21 +563,49 @@ async function main(): Promise<void> {
     printTable(rows);
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     const p99Ok = forYou.p99 < TARGET_P99_MS;
-    const trainOk = trained.totalMs !== null && trained.totalMs < TARGET_TRAIN_MS;
+    const trainOk = trained === null || (trained.totalMs !== null && trained.totalMs < TARGET_TRAIN_MS);
+    // The whole run with the search against the whole run without (the target); for reference, the search + fit
+    // stages against the plain fit alone (reading the lake, the same work either way, left out).
+    const runRatio = trained?.totalMs != null && untuned?.totalMs ? trained.totalMs / untuned.totalMs : null;
+    const fitWork = (output: string): number | null => {
+      const ms = (v: string, unit: string) => Number(v) * (unit === 's' ? 1000 : 1);
+      const m = /search ([\d.]+) (s|ms), fit ([\d.]+) (s|ms)/.exec(output);
+      return m ? ms(m[1]!, m[2]!) + ms(m[3]!, m[4]!) : null;
+    };
+    const tunedWork = trained ? fitWork(trained.output) : null;
+    const plainWork = untuned ? fitWork(untuned.output) : null;
+    const searchRatio = tunedWork !== null && plainWork ? tunedWork / plainWork : null;
+    const searchOk = trained === null || (runRatio !== null && runRatio <= TARGET_SEARCH_RATIO);
     console.log('\nFor You vs recency feed, same run, same viewers and connections');
     console.log(
       `  p50 ratio  ${(forYou.p50 / Math.max(feed.p50, 0.001)).toFixed(2)}×   p99 ratio  ${(forYou.p99 / Math.max(feed.p99, 0.001)).toFixed(2)}×   req/s ratio  ${(forYou.reqPerSec / feed.reqPerSec).toFixed(2)}×`,
+    );
+    const cpuRatio = (a?: number, b?: number) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '?');
+    console.log(
+      `  CPU per request ratio: API ${cpuRatio(forYou.apiCpuMs, feed.apiCpuMs)}   PostgreSQL ${cpuRatio(forYou.pgCpuMs, feed.pgCpuMs)}   ` +
+        `API + PostgreSQL ${cpuRatio((forYou.apiCpuMs ?? 0) + (forYou.pgCpuMs ?? 0), (feed.apiCpuMs ?? 0) + (feed.pgCpuMs ?? 0))}   (load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
     );
     console.log('\ntargets');
     console.log(
       `  For You p99 under load (${CONNECTIONS} conns)   ${forYou.p99.toFixed(1).padStart(8)} ms   target < ${TARGET_P99_MS} ms   ${verdict(p99Ok)}`,
     );
-    console.log(
-      `  training on ${(VIEWERS * PAIRS * 4).toLocaleString('en')} events       ${trained.totalMs === null ? '       ?' : secs(trained.totalMs).padStart(8)}      target < ${TARGET_TRAIN_MS / 1000} s    ${verdict(trainOk)}`,
-    );
+    if (trained === null) console.log('  training: not run (REUSE_DATABASE)');
+    else {
+      console.log(
+        `  training on ${(VIEWERS * PAIRS * 4).toLocaleString('en')} events       ${trained.totalMs === null ? '       ?' : secs(trained.totalMs).padStart(8)}      target < ${TARGET_TRAIN_MS / 1000} s    ${verdict(trainOk)}`,
+      );
+      console.log(
+        `  training with ÷ without the search (warm)   ${runRatio === null ? '       ?' : `${runRatio.toFixed(2)}×`.padStart(8)}      target ≤ ${TARGET_SEARCH_RATIO}×      ${verdict(searchOk)}`,
+      );
+      console.log(
+        `  (stages only: search + fit ÷ plain fit ${searchRatio === null ? '?' : `${searchRatio.toFixed(2)}×`}, the lake read left out)`,
+      );
+    }
     const failures = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
     if (failures.length > 0) console.log(`\nruns with errors or non-2xx answers: ${failures.map((r) => r.label).join('; ')}`);
-    if (!p99Ok || !trainOk || failures.length > 0) process.exitCode = 1;
+    if (!p99Ok || !trainOk || !searchOk || failures.length > 0) process.exitCode = 1;
   } finally {
     for (const cleanup of cleanups.reverse()) {
       try {

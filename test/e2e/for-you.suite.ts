@@ -176,6 +176,29 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
         const again = (await allPages(device)).flat();
         for (const id of watched) expect(again).not.toContain(id);
       });
+
+      it('refills the page when videos were taken down after the snapshot it ranks from', async () => {
+        const admin = await signup(api, 'root_refill');
+        expect((await adminCommand(t.app.db, ['grant', 'root_refill'])).code).toBe(0);
+        const doomed: string[] = [];
+        for (let i = 0; i < 6; i++) doomed.push(await seedVideo(t, creators[i % 4]!, { caption: `refill ${i}` }));
+        refreshCatalog();
+        const before = (await allPages(newDevice())).flat();
+        for (const id of doomed) expect(before).toContain(id);
+        for (const id of doomed) {
+          const td = await api('POST', `/api/v1/admin/videos/${id}/takedown`, { token: admin.token, body: { reason: 'test' } });
+          expect(td.status).toBe(200);
+        }
+        // The next request still ranks the old snapshot (it refreshes in the background), whose top candidates hold
+        // most of the six: the re-check drops them and the rest of the candidates fill the page.
+        const limit = before.length - doomed.length;
+        const r = await forYou(newDevice(), `?limit=${limit}`);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        const ids: string[] = r.body.items.map((i: { id: string }) => i.id);
+        for (const id of doomed) expect(ids).not.toContain(id);
+        expect(ids.length).toBe(limit);
+        expect(new Set(ids).size).toBe(limit);
+      });
     });
 
     describe('real time', () => {

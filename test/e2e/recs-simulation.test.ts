@@ -10,7 +10,14 @@
  *    the viewer has not seen) by clear margins;
  * 2. a brand-new video that every viewer of its topic loves reaches a
  *    meaningful share of that topic's viewers within a bounded number of
- *    impressions, while a brand-new video everyone skips gets fewer.
+ *    impressions, while a brand-new video everyone skips gets clearly fewer;
+ * 3. new videos of a niche topic by its creators land on that topic's fans
+ *    far more with topic-aware exploration than with topic-blind Thompson
+ *    sampling — both measured in this run, page by page over the same
+ *    viewers (a new cohort that has not exhausted its topics) and videos;
+ * 4. a viewer who quickly skips (and, signed in, marks "Not interested") the
+ *    videos of a topic they used to watch gets clearly less of that topic,
+ *    while viewers who keep watching as before do not.
  *
  * The world (topics, creators, videos with a hidden topic and quality,
  * viewers with one or two hidden liked topics) and every reaction come from
@@ -52,6 +59,16 @@ const WARMUP_ROUNDS = 3;
 const EVAL_ROUNDS = 2;
 /** Rounds after the cold-start probes are published (retraining after each). */
 const COLD_ROUNDS = 4;
+/** New niche-topic videos published for the exploration comparison. */
+const NICHE_PROBES = 4;
+/** Unwatched pages requested per viewer per exploration mode while they are on trial. */
+const NICHE_PAGES = 6;
+const NICHE_WARMUP_ROUNDS = 1;
+/** Established videos each viewer of a niche cohort watched before (a random sample: some of every topic). */
+const NICHE_BROWSED = 30;
+/** Rounds in which the treated viewers quickly skip one of their topics (after the cohort's warm-up). */
+const NEGATIVE_WARMUP_ROUNDS = 2;
+const NEGATIVE_ROUNDS = 2;
 
 /**
  * What is asserted. Measured on a 2-core machine shared with other work,
@@ -63,7 +80,14 @@ const COLD_ROUNDS = 4;
  * against the loved one's 80. With the defaults before that commit (skips
  * counted as exposure, preference graph at 0.1) For You ÷ random was
  * 0.87–1.46 and the disliked video was shown to every viewer: the test
- * failed on them, as it should.
+ * failed on them, as it should. With graded watching, topic-aware
+ * exploration and negatives reaching model neighbours (2026-12-03, default
+ * seed, a loaded machine): ÷ popularity 6.8–7.8, ÷ random 2.9–3.4; disliked
+ * 25–32 against loved 72–77; niche videos on fans 21–60 % topic-aware
+ * against 8–12 % topic-blind (× 1.9–4.9); the skipped topic 74–81 % → 6–8 %
+ * of a page against 78–83 % → 58–67 % for viewers who kept watching.
+ * CI on a fresh clone (2026-12-04, the whole suite in parallel): disliked 48
+ * against loved 76 (0.63) — the reason for the 0.75 below.
  */
 const MARGINS = {
   /** For You watch time per impression ÷ popularity-only. */
@@ -74,6 +98,12 @@ const MARGINS = {
   coldReach: 0.5,
   /** …within this many For You impressions (all videos, all viewers) after it was published. */
   coldImpressionBudget: 2_400,
+  /** The disliked new video's impressions ÷ the loved one's, at most (measured 0.33–0.63). */
+  dislikedOverLoved: 0.75,
+  /** Share of niche probes' impressions on their topic's fans: topic-aware ÷ topic-blind, at least. */
+  nicheFansAwareOverBlind: 1.5,
+  /** Treated viewers' share of the skipped topic (after ÷ before) ÷ the control group's, at most. */
+  skippedTopicAfterOverBefore: 0.5,
 };
 
 const world: World = makeWorld({
@@ -100,6 +130,8 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
   const reactRng = rngFrom(SEED ^ 0x5eed);
   const policyRng = rngFrom(SEED ^ 0xbeef);
   const warmupTallies: PolicyTally[] = [];
+  /** The world's creators as the app knows them. */
+  const creatorUsers: TestUser[] = [];
 
   /**
    * Each simulated viewer speaks from its own address (TRUST_PROXY is on), as
@@ -122,8 +154,13 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
   }
 
   /** The viewer watches a page of the live feed: reactions sent as the player would, likes through the API. */
-  async function watch(v: SimViewer, page: readonly SimVideo[], tally: PolicyTally): Promise<Reaction[]> {
-    const reactions = page.map((video) => react(reactRng, v, video));
+  async function watch(
+    v: SimViewer,
+    page: readonly SimVideo[],
+    tally: PolicyTally,
+    reactTo: (video: SimVideo) => Reaction = (video) => react(reactRng, v, video),
+  ): Promise<Reaction[]> {
+    const reactions = page.map(reactTo);
     if (reactions.length === 0) return reactions;
     const r = await api('POST', '/api/v1/events', {
       token: v.token,
@@ -214,10 +251,13 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       console.log(`[recs-sim debug] model parameters overridden: ${process.env['RECS_SIM_MODEL_PARAMS']}`);
     }
 
-    const creators: TestUser[] = [];
-    for (const c of world.creators) creators.push(await signup(api, c.name));
+    for (const c of world.creators) creatorUsers.push(await signup(api, c.name));
     for (const video of world.videos) {
-      video.id = await seedVideo(t, creators[video.creator]!, { caption: video.caption, ageMs: video.ageMs, durationMs: video.durationMs });
+      video.id = await seedVideo(t, creatorUsers[video.creator]!, {
+        caption: video.caption,
+        ageMs: video.ageMs,
+        durationMs: video.durationMs,
+      });
       byId.set(video.id, video);
     }
     for (const v of world.viewers) {
@@ -245,7 +285,7 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
       );
     }
     console.log(`[recs-sim] world + warm-up took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await t?.close();
@@ -355,6 +395,172 @@ describe('For You online simulation (simulated viewers with hidden tastes, live 
     expect(fans.length).toBeGreaterThanOrEqual(10);
     expect(reachedAt, 'the loved video never reached enough of its topic’s viewers').not.toBeNull();
     expect(reachedAt!).toBeLessThanOrEqual(MARGINS.coldImpressionBudget);
-    expect(shown.disliked).toBeLessThan(shown.loved);
+    expect(shown.disliked).toBeLessThanOrEqual(MARGINS.dislikedOverLoved * shown.loved);
   }, 150_000);
+
+  /**
+   * A new cohort of viewers with the world's taste model (the same hidden tastes for the same `seed`), new to the
+   * platform: unlike the main viewers, who have watched most of their topics by now, they still have their topics
+   * ahead of them. Each first watches `browsed` established videos found elsewhere (links, search, profiles: a random
+   * sample, sent as the player would), then `warmup` For You pages (retrained after each round), so the feed knows them.
+   */
+  async function cohort(label: string, offset: number, seed: number, warmup: number, browsed = 0): Promise<SimViewer[]> {
+    const viewers = makeWorld({ ...world.opts, seed }).viewers.map((v) => ({
+      ...v,
+      index: v.index + offset,
+      name: `sim${label}${v.index}`,
+    }));
+    const rng = rngFrom(seed ^ 0xb0b);
+    const old = world.videos.filter((x) => x.ageMs > 7 * 86_400_000);
+    const tally = new PolicyTally();
+    for (const v of viewers) {
+      if (v.signedIn) ({ token: v.token, id: v.userId } = await signup(api, v.name));
+      else v.device = `sim${label}-${SEED}-${String(v.index).padStart(4, '0')}`;
+      if (browsed > 0) await watch(v, shuffled(rng, old).slice(0, browsed), tally);
+    }
+    for (let round = 1; round <= warmup; round++) {
+      for (const v of viewers) await watch(v, await forYouPage(v), tally);
+      await retrain();
+    }
+    return viewers;
+  }
+
+  it('sends a niche topic’s new videos to that topic’s fans far more with topic-aware exploration than topic-blind', async () => {
+    const svc = t.app.services.recs.forYou as unknown as { opts: { exploreTopicWeight: number } };
+    const configured = svc.opts.exploreTopicWeight;
+    expect(configured).toBeGreaterThan(0);
+    const cohortSeed = SEED ^ 0xc0de;
+    // The least watched topic of the cohort that still has fans enough to count.
+    const tastes = makeWorld({ ...world.opts, seed: cohortSeed }).viewers;
+    const counts = Array.from({ length: world.opts.topics }, (_, k) => tastes.filter((v) => v.topics.includes(k)).length);
+    const topic = counts.reduce((best, n, k) => (n >= 8 && (best < 0 || n < counts[best]!) ? k : best), -1);
+    expect(topic).toBeGreaterThanOrEqual(0);
+    const viewers = await cohort('niche', 1000, cohortSeed, NICHE_WARMUP_ROUNDS, NICHE_BROWSED);
+    const fans = new Set(viewers.filter((v) => v.topics.includes(topic)).map((v) => v.index));
+    // New videos by the topic's own creators: their earlier videos are in the catalog and in its fans' histories.
+    const creators = world.creators.filter((c) => c.topic === topic);
+    const probes = new Set<SimVideo>();
+    for (let i = 0; i < NICHE_PROBES; i++) {
+      const creator = creators[i % creators.length]!;
+      const video: SimVideo = {
+        index: -1,
+        id: '',
+        creator: creator.index,
+        topic,
+        quality: 0.8,
+        durationMs: 15_000,
+        ageMs: 0,
+        caption: `niche ${i}`,
+      };
+      video.id = await seedVideo(t, creatorUsers[creator.index]!, { caption: video.caption, durationMs: video.durationMs });
+      byId.set(video.id, video);
+      probes.add(video);
+    }
+    t.app.services.recs.catalog.invalidate();
+    // Both modes over the same viewers, the same new videos and the same state: each viewer's pages are requested in
+    // turn with the running service's option topic-blind (RECS_EXPLORE_TOPIC_WEIGHT=0) and as configured. The pages are
+    // not watched (no events), so neither mode's pages change what the other sees: what is counted is whom each mode
+    // serves the new videos to while they are on trial.
+    const tally = { blind: { impressions: 0, onFans: 0 }, aware: { impressions: 0, onFans: 0 } };
+    try {
+      for (let i = 0; i < NICHE_PAGES; i++) {
+        for (const v of viewers) {
+          for (const mode of ['blind', 'aware'] as const) {
+            svc.opts.exploreTopicWeight = mode === 'blind' ? 0 : configured;
+            for (const video of await forYouPage(v)) {
+              if (!probes.has(video)) continue;
+              tally[mode].impressions++;
+              if (fans.has(v.index)) tally[mode].onFans++;
+            }
+          }
+        }
+      }
+    } finally {
+      svc.opts.exploreTopicWeight = configured;
+    }
+    const share = (m: { impressions: number; onFans: number }) => (m.impressions ? m.onFans / m.impressions : 0);
+    const line = (name: string, m: { impressions: number; onFans: number }) =>
+      `  ${name.padEnd(12)} ${m.impressions} impressions of the ${NICHE_PROBES} new videos, ${m.onFans} on the topic's fans (${(100 * share(m)).toFixed(0)}%)`;
+    console.log(
+      [
+        `[recs-sim] niche topic ${topicName(topic)}: ${fans.size} of ${viewers.length} viewers of a new cohort are fans ` +
+          `(${(100 * (fans.size / viewers.length)).toFixed(0)}%); ${NICHE_BROWSED} videos browsed and ${NICHE_WARMUP_ROUNDS} For You page(s) each, ` +
+          `then ${NICHE_PAGES} page(s) per viewer per mode while ${NICHE_PROBES} new videos of the topic are on trial:`,
+        line('topic-blind', tally.blind),
+        line('topic-aware', tally.aware),
+        `  share on fans: topic-aware ÷ topic-blind ${(share(tally.aware) / Math.max(share(tally.blind), 1e-9)).toFixed(2)} ` +
+          `(asserted ≥ ${MARGINS.nicheFansAwareOverBlind})`,
+      ].join('\n'),
+    );
+    expect(tally.blind.impressions).toBeGreaterThanOrEqual(20);
+    expect(tally.aware.impressions).toBeGreaterThanOrEqual(20);
+    expect(share(tally.aware)).toBeGreaterThanOrEqual(MARGINS.nicheFansAwareOverBlind * share(tally.blind));
+  }, 300_000);
+
+  it('quick skips and "Not interested" take a topic out of that viewer’s feed, not out of others’', async () => {
+    const viewers = await cohort('neg', 3000, SEED ^ 0x0ff, NEGATIVE_WARMUP_ROUNDS);
+    // Each viewer's most served liked topic on a fresh page (not watched: no events sent for it).
+    const topicShare = (page: readonly SimVideo[], topic: number) =>
+      page.length ? page.filter((x) => x.topic === topic).length / page.length : 0;
+    const subjects: Array<{ v: SimViewer; topic: number; before: number; treated: boolean }> = [];
+    for (const v of viewers) {
+      const page = await forYouPage(v);
+      const liked = v.topics.map((k) => ({ k, n: page.filter((x) => x.topic === k).length })).sort((a, b) => b.n - a.n)[0]!;
+      if (liked.n >= 2) subjects.push({ v, topic: liked.k, before: topicShare(page, liked.k), treated: subjects.length % 2 === 0 });
+    }
+    const tally = new PolicyTally();
+    let marked = 0;
+    for (let round = 1; round <= NEGATIVE_ROUNDS; round++) {
+      for (const s of subjects) {
+        const page = await forYouPage(s.v);
+        if (!s.treated) {
+          await watch(s.v, page, tally);
+          continue;
+        }
+        // The treated viewer went off the topic: its videos are left within a second, the rest watched as before.
+        await watch(s.v, page, tally, (video) =>
+          video.topic === s.topic
+            ? {
+                events: [
+                  { type: 'impression', videoId: video.id },
+                  { type: 'play', videoId: video.id },
+                  { type: 'skip', videoId: video.id, watchedMs: 600 },
+                ],
+                watchedMs: 600,
+                liked: false,
+                inTaste: false,
+              }
+            : react(reactRng, s.v, video),
+        );
+        const first = page.find((x) => x.topic === s.topic);
+        if (s.v.token && first && round === 1) {
+          const r = await api('POST', `/api/v1/videos/${first.id}/not-interested`, { token: s.v.token, headers: headers(s.v) });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          marked++;
+        }
+      }
+      await retrain();
+    }
+    const after = new Map<number, number>();
+    for (const s of subjects) after.set(s.v.index, topicShare(await forYouPage(s.v), s.topic));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const group = (treated: boolean) => {
+      const g = subjects.filter((s) => s.treated === treated);
+      const before = mean(g.map((s) => s.before));
+      const afterShare = mean(g.map((s) => after.get(s.v.index)!));
+      return { n: g.length, before, after: afterShare, ratio: afterShare / Math.max(before, 1e-9) };
+    };
+    const treated = group(true);
+    const control = group(false);
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    console.log(
+      `[recs-sim] negative feedback (new cohort, ${NEGATIVE_WARMUP_ROUNDS} warm-up + ${NEGATIVE_ROUNDS} rounds, ${marked} "Not interested" marks): ` +
+        `share of the viewer's top topic on a fresh page — treated (quick-skip it) ${pct(treated.before)} → ${pct(treated.after)} ` +
+        `(${treated.n} viewers), control (watch as before) ${pct(control.before)} → ${pct(control.after)} (${control.n} viewers); ` +
+        `after ÷ before: treated ${treated.ratio.toFixed(2)} (asserted ≤ ${MARGINS.skippedTopicAfterOverBefore} × control's ${control.ratio.toFixed(2)})`,
+    );
+    expect(treated.n).toBeGreaterThanOrEqual(10);
+    expect(control.n).toBeGreaterThanOrEqual(10);
+    expect(treated.ratio).toBeLessThanOrEqual(MARGINS.skippedTopicAfterOverBefore * control.ratio);
+  }, 300_000);
 });

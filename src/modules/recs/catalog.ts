@@ -4,7 +4,7 @@ import { posteriorMean, trialFailed, type ExploreArm } from './ranking.js';
 import type { CatalogVideo, ExploreStat, RecsRepository } from './recs.repository.js';
 
 export interface CatalogSnapshot {
-  /** Discoverable videos' ids, newest first. */
+  /** Discoverable videos' ids, newest first, less new videos whose trial clearly failed (the fresh source). */
   newest: string[];
   byId: Map<string, CatalogVideo>;
   /** Each creator's discoverable videos. */
@@ -107,7 +107,8 @@ export class CatalogCache {
     // Trials that clearly failed leave the pool: measured against how new videos do on average.
     const totals = young.reduce((t, a) => ({ viewers: t.viewers + a.viewers, engaged: t.engaged + a.engaged }), { viewers: 0, engaged: 0 });
     const baseline = totals.viewers > 0 ? totals.engaged / totals.viewers : 0;
-    const arms = young.filter((a) => !trialFailed(a, baseline));
+    const failed = new Set(young.filter((a) => trialFailed(a, baseline)).map((a) => a.id));
+    const arms = young.filter((a) => !failed.has(a.id));
     const rising = arms
       .filter((a) => a.viewers >= RISING_MIN_VIEWERS)
       .sort((a, b) => posteriorMean(b) - posteriorMean(a))
@@ -119,7 +120,8 @@ export class CatalogCache {
       else byOwner.set(v.ownerId, [v]);
     }
     this.snapshot = {
-      newest: videos.map((v) => v.id),
+      // A trial that clearly failed no longer rides the fresh source either (it stays discoverable elsewhere).
+      newest: videos.filter((v) => !failed.has(v.id)).map((v) => v.id),
       byId: new Map(videos.map((v) => [v.id, v])),
       byOwner,
       trending,

@@ -10,20 +10,12 @@ import type { VideoView } from '../videos/videos.schema.js';
 import { isDiscoverable } from '../videos/visibility.js';
 import type { CatalogCache, CatalogSnapshot } from './catalog.js';
 import type { LoadedModel, ModelHolder } from './model-store.js';
-import {
-  diversify,
-  fuse,
-  interleave,
-  notInterestedPenalty,
-  sampleSubset,
-  sessionAffinity,
-  thompsonOrder,
-  topIndices,
-  type Rng,
-  type Source,
-} from './ranking.js';
+import { ExplorationIndex, topicAwareOrder } from './exploration.js';
+import { diversify, interleave, notInterestedPenalty, sessionAffinity, topIndices, type Rng } from './ranking.js';
+import { blendWeights, DEFAULT_BLEND, servedRanking, type ServedSources } from './served-ranking.js';
 import { viewerKeyOf, type CatalogVideo, type NotInterestedMark, type RecsRepository, type ViewerKey } from './recs.repository.js';
 import { aggregateHistory, signalWeight, type HistoryPair } from './signals.js';
+import { similarNegativePenalty, tasteProfile } from './taste.js';
 
 export interface ForYouOptions {
   /** Events older than this are not part of the viewer's live history. */
@@ -46,6 +38,10 @@ export interface ForYouOptions {
   followingWindowMs: number;
   /** The viewer's newest "Not interested" marks read per request (each video hidden for good, its author and hashtags down-weighted). */
   notInterestedMax: number;
+  /** How strongly a trial video's fit with the viewer's recent taste orders their exploration slots (exploration.ts); 0 = topic-blind. */
+  exploreTopicWeight: number;
+  /** At most this much is taken off the model neighbours of what the viewer recently skipped or marked (taste.ts). */
+  negativeSimilarStrength: number;
 }
 
 export const DEFAULT_FOR_YOU_OPTIONS: ForYouOptions = {
@@ -59,15 +55,15 @@ export const DEFAULT_FOR_YOU_OPTIONS: ForYouOptions = {
   affinityStrength: 0.04,
   followingWindowMs: 14 * 24 * 3600_000,
   notInterestedMax: 1000,
+  exploreTopicWeight: 1.5,
+  negativeSimilarStrength: 0.03,
 };
 
-/** How much each source's ranks count in the blend. */
-export const SOURCE_WEIGHTS = Object.freeze({ personal: 1, following: 0.6, trending: 0.35, rising: 0.35, fresh: 0.15 });
+/** How much each source's ranks count in the blend by default (served-ranking.ts; the trainer may choose personal and trending). */
+export const SOURCE_WEIGHTS = DEFAULT_BLEND;
 
 /** How many of a source's best items enter the blend, at least (more when a page needs more candidates). */
 const MIN_SOURCE_DEPTH = 60;
-/** Trial videos drawn for per request (a random subset of the pool when it is larger). */
-const ARMS_PER_REQUEST = 200;
 
 interface SessionState {
   served: string[];
@@ -139,14 +135,7 @@ export class ForYouService {
       v !== undefined && !excluded.has(v.id) && v.ownerId !== ctx.userId && !ctx.blocked.has(v.ownerId);
 
     const ids = this.rank(catalog, loaded, ctx, eligible, params.limit * 3);
-    const picked = diversify(
-      ids.map((id) => catalog.byId.get(id)!),
-      params.limit,
-    );
-    const rows = await this.recheck(
-      picked.map((p) => p.id),
-      ctx,
-    );
+    const { picked, rows } = await this.pick(ids, catalog, ctx, params.limit);
     const served = [...(session?.served ?? []), ...picked.map((p) => p.id)];
     const more = ids.length > picked.length;
     if (more) await this.cache.set<SessionState>(sessionKey, { served: served.slice(-2000) }, this.opts.sessionTtlMs);
@@ -163,13 +152,13 @@ export class ForYouService {
     now: number,
   ): Promise<ViewerContext> {
     if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set(), notInterested: [] };
-    const [raw, followed, blocked, snapshot, notInterested] = await Promise.all([
-      this.repo.viewerHistory(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents),
-      viewer.userId ? this.repo.followedAuthors(viewer.userId) : Promise.resolve(new Set<string>()),
+    // One statement for the history, follows and "Not interested" marks (repository); blocks come from the social graph.
+    const [raw, blocked, snapshot] = await Promise.all([
+      this.repo.viewerReads(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents, this.opts.notInterestedMax),
       viewer.userId ? this.blockedIds(viewer.userId) : Promise.resolve(new Set<string>()),
       catalog,
-      viewer.userId ? this.repo.notInterestedMarks(viewer.userId, this.opts.notInterestedMax) : Promise.resolve([]),
     ]);
+    const { followed, notInterested } = raw;
     // Owner and duration from the catalog; the few history videos it lacks (unlisted, private, withdrawn) from the database.
     const missing = new Set<string>();
     for (const e of raw.events) if (!snapshot.byId.has(e.videoId)) missing.add(e.videoId);
@@ -194,13 +183,15 @@ export class ForYouService {
       for (let i = 0; i < ids.length && out.length < depth; i++) if (eligible(catalog.byId.get(ids[i]!))) out.push(ids[i]!);
       return out;
     };
-    const sources: Source[] = [
-      { name: 'personal', ids: this.personal(catalog, loaded, ctx.history, eligible, depth), weight: SOURCE_WEIGHTS.personal },
-      { name: 'trending', ids: firstEligible(catalog.trending), weight: SOURCE_WEIGHTS.trending },
-      { name: 'fresh', ids: firstEligible(catalog.newest), weight: SOURCE_WEIGHTS.fresh },
+    // The blend the trainer chose with this model (self-tuning), or the defaults.
+    const weights = blendWeights(loaded?.selection?.blend);
+    const sources: ServedSources = {
+      personal: weights.personal > 0 ? this.personal(catalog, loaded, ctx.history, eligible, depth) : [],
+      trending: firstEligible(catalog.trending),
+      fresh: firstEligible(catalog.newest),
       // New videos that proved themselves on trial rise in the blend.
-      { name: 'rising', ids: firstEligible(catalog.rising), weight: SOURCE_WEIGHTS.rising },
-    ];
+      rising: firstEligible(catalog.rising),
+    };
     if (ctx.followed.size > 0) {
       const since = Date.now() - this.opts.followingWindowMs;
       const following = [...ctx.followed]
@@ -208,7 +199,7 @@ export class ForYouService {
         .filter((v) => v.createdAt > since)
         .sort((a, b) => b.createdAt - a.createdAt)
         .map((v) => v.id);
-      sources.push({ name: 'following', ids: firstEligible(following), weight: SOURCE_WEIGHTS.following });
+      sources.following = firstEligible(following);
     }
     const recent = ctx.history.slice(0, 30).flatMap((p) => {
       const weight = signalWeight(p);
@@ -216,17 +207,25 @@ export class ForYouService {
     });
     const affinity = sessionAffinity(recent, this.opts.affinityStrength);
     const penalty = notInterestedPenalty(ctx.notInterested);
-    const ranked = fuse(sources, (id) => {
+    // The viewer's recent taste (signals.ts weights): their negatives sink the model neighbours of what they
+    // rejected in every source, and it orders their exploration slots (exploration.ts, taste.ts).
+    const explore = ExplorationIndex.of(catalog, loaded);
+    const itemOf = (id: string) => loaded?.index.get(id);
+    const taste = tasteProfile(ctx.history, ctx.notInterested, (id) => catalog.byId.get(id)?.tag ?? null, itemOf);
+    const similar = similarNegativePenalty(taste, explore.neighbours, itemOf, this.opts.negativeSimilarStrength);
+    const fit = explore.trialFit(taste, this.opts.exploreTopicWeight);
+    const ranked = servedRanking(sources, weights, (id) => {
       const item = catalog.byId.get(id)!;
-      return affinity(item) + penalty(item);
+      return affinity(item) + penalty(item) + similar(item) + fit(item);
     });
-    // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw: not those of an
-    // author or hashtag the viewer said "Not interested" to (they keep their lowered place in the ranking).
-    const arms = sampleSubset(catalog.arms, ARMS_PER_REQUEST, this.rng).filter((a) => {
+    // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw weighted by its fit with the
+    // viewer's taste: not those of an author or hashtag the viewer said "Not interested" to (they keep their lowered place).
+    const arms = explore.candidates(taste, this.rng).filter((a) => {
       const v = catalog.byId.get(a.id);
       return eligible(v) && penalty(v) === 0;
     });
-    return interleave(ranked, thompsonOrder(arms, this.rng), this.opts.exploreShare, length, this.rng);
+    const order = topicAwareOrder(arms, (id) => explore.match(id, taste), this.opts.exploreTopicWeight, this.rng);
+    return interleave(ranked, order, this.opts.exploreShare, length, this.rng);
   }
 
   /** The model's best eligible videos for this viewer: fold-in of their history, or the prior when they have none. */
@@ -273,6 +272,41 @@ export class ForYouService {
     items.forEach((v, i) => v && indices.push(i));
     this.joined = { catalog, model: loaded, items, indices };
     return this.joined;
+  }
+
+  /**
+   * The page: `limit` of the candidates in diversity order, with their rows. A
+   * candidate that stopped being discoverable since the snapshot (taken down,
+   * made private, deleted) is dropped by the re-check and the page is refilled
+   * from the remaining candidates, re-checked too, so a stale snapshot does not
+   * make it short.
+   */
+  private async pick(
+    ids: readonly string[],
+    catalog: CatalogSnapshot,
+    ctx: ViewerContext,
+    limit: number,
+  ): Promise<{ picked: CatalogVideo[]; rows: VideoRow[] }> {
+    const picked = diversify(
+      ids.map((id) => catalog.byId.get(id)!),
+      limit,
+    );
+    const rows = await this.recheck(
+      picked.map((p) => p.id),
+      ctx,
+    );
+    if (rows.length === picked.length || picked.length === ids.length) return { picked, rows };
+    const first = new Set(picked.map((p) => p.id));
+    const more = await this.recheck(
+      ids.filter((id) => !first.has(id)),
+      ctx,
+    );
+    const alive = new Map([...rows, ...more].map((r) => [r.id, r]));
+    const refilled = diversify(
+      ids.filter((id) => alive.has(id)).map((id) => catalog.byId.get(id)!),
+      limit,
+    );
+    return { picked: refilled, rows: refilled.map((p) => alive.get(p.id)!) };
   }
 
   /** The rows for these ids, in order, dropping any that stopped being discoverable since the snapshot. */

@@ -11,6 +11,8 @@ import { LakeReader } from '../lake/lake-reader.js';
 import type { LakeEvent } from '../lake/lake-schema.js';
 import { LakeTrainingSource } from './lake-training.js';
 import { RecsRepository, type PairRow } from './recs.repository.js';
+import { SIGNAL_WEIGHTS } from './signals.js';
+import { buildTrainingData } from './trainer.js';
 import { DatabaseTrainingSource } from './training-source.js';
 
 const DAY = 86_400_000;
@@ -204,6 +206,12 @@ describe('training from the lake', () => {
     expect(fromLake.pairs.length).toBeGreaterThan(40);
     expect(fromLake.eventsRead).toBe(fromDb.eventsRead);
     expect([...fromLake.pairs].sort(byKey)).toEqual([...fromDb.pairs].sort(byKey));
+    // Hence the same training signal (signals.ts, the one definition): graded watching, quick and partial skips, marks.
+    const lakeData = buildTrainingData([...fromLake.pairs].sort(byKey));
+    const dbData = buildTrainingData([...fromDb.pairs].sort(byKey));
+    expect(lakeData.data.weights).toEqual(dbData.data.weights);
+    expect([...lakeData.data.weights].some((w) => w === SIGNAL_WEIGHTS.quickSkip)).toBe(true);
+    expect(new Set([...lakeData.data.weights].filter((w) => w > 0 && w < SIGNAL_WEIGHTS.complete)).size).toBeGreaterThan(3); // graded
 
     // The hand-picked cases, spelled out.
     const pair = (viewer: string, videoId: string) => fromLake.pairs.find((p) => p.viewer === viewer && p.videoId === videoId);
@@ -232,6 +240,7 @@ describe('training from the lake', () => {
       pairs: 0,
       trainMs: 0,
       maxEventId: 0,
+      selection: null,
     };
     expect(await lake.upToDate({ ...latest, lakeBatchId: batch })).toBe(true);
     expect(await lake.upToDate({ ...latest, lakeBatchId: null })).toBe(false); // trained from the events table

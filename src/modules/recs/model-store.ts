@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { RecModel } from './model/index.js';
 import type { ModelVersionRow, RecsRepository } from './recs.repository.js';
+import type { ModelSelection } from './tuning/self-tune.js';
 
 /**
  * A trained model as stored: the numeric model (RecModel's own format) plus
@@ -34,6 +35,8 @@ export interface LoadedModel {
   /** Video id → item index. */
   index: Map<string, number>;
   trainedAt: Date;
+  /** What the training run chose (blend weights the feed serves with); null for models trained before self-tuning. */
+  selection?: ModelSelection | null;
 }
 
 export function decodeArtifact(bytes: Buffer, version: number): LoadedModel {
@@ -80,6 +83,11 @@ export class ModelHolder {
     return this.current;
   }
 
+  /** The loaded model's recorded selection (self-tuning), for /metrics and the admin panel. */
+  get selection(): ModelSelection | null {
+    return this.current?.selection ?? null;
+  }
+
   get version(): number {
     return this.current?.version ?? 0;
   }
@@ -104,7 +112,7 @@ export class ModelHolder {
     if (!latest || latest.version <= this.version || latest.version === this.failedVersion) return;
     try {
       const { body } = await this.store.get(latest.objectKey);
-      this.current = decodeArtifact(await readAll(body), latest.version);
+      this.current = { ...decodeArtifact(await readAll(body), latest.version), selection: latest.selection };
       this.log.info({ version: latest.version, videos: latest.videos, users: latest.users }, 'recs: model loaded');
     } catch (err) {
       this.failedVersion = latest.version;

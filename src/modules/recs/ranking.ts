@@ -236,9 +236,9 @@ export function notInterestedPenalty(
  * never three of one hashtag in a row, taking the best item that keeps the
  * rules; when none does (a tiny catalog) the best remaining one.
  */
-export function diversify(ordered: readonly RankItem[], limit: number): RankItem[] {
+export function diversify<T extends RankItem>(ordered: readonly T[], limit: number): T[] {
   const pool = [...ordered];
-  const out: RankItem[] = [];
+  const out: T[] = [];
   while (out.length < limit && pool.length > 0) {
     const prev = out[out.length - 1];
     const prev2 = out[out.length - 2];

@@ -38,8 +38,11 @@ describe('recsEvalCommand', () => {
       expect(await recsEvalCommand({ dataset: dir, split: 'test' }, c.io)).toBe(0);
       const text = c.out.join('\n');
       expect(text).toMatch(/3 users × 3 items/);
-      for (const model of ['popularity', 'EASE', 'ours']) expect(text).toMatch(new RegExp(`^${model}.*\\d\\.\\d{4}`, 'm'));
-      expect(text).toMatch(/ours vs best baseline .*NDCG@20/);
+      for (const model of ['popularity', 'EASE', 'For You served, self-tuned', 'For You served, production defaults']) {
+        expect(text).toMatch(new RegExp(`^${model}.*\\d\\.\\d{4}`, 'm'));
+      }
+      expect(text).toMatch(/coverage\s+Gini\s+novelty/);
+      expect(text).toMatch(/self-tuned vs best baseline .*NDCG@20/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

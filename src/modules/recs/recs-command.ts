@@ -8,6 +8,7 @@ import type { LakeReader } from '../lake/lake-reader.js';
 import { LakeTrainingSource } from './lake-training.js';
 import { RecsRepository } from './recs.repository.js';
 import { RecsTrainer } from './trainer.js';
+import type { ModelSelection } from './tuning/self-tune.js';
 
 export const RECS_USAGE = `Usage: curta recs train [--force]
          fit the For You model on the history in the Parquet lake (events of
@@ -16,8 +17,10 @@ export const RECS_USAGE = `Usage: curta recs train [--force]
          --force trains even when no event arrived since the current model
        curta recs eval --dataset <dir> [--split test|valid]
          offline evaluation on a "user item label" split (train/valid/test
-         files, e.g. ../shared/data/kuairand): Recall@20 and NDCG@20 of the
-         model and of popularity and EASE baselines, computed in one run`;
+         files, e.g. ../shared/data/kuairand): the served For You ranking,
+         self-tuned on the dataset's own valid split as a training run tunes
+         on its holdout, next to popularity and EASE, in one run: Recall@20,
+         NDCG@20, catalog coverage, Gini, novelty`;
 
 const SPLIT_FILES = ['train.txt', 'valid.txt', 'test.txt'];
 
@@ -32,12 +35,18 @@ const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `$
 export async function recsTrainCommand(
   db: Database,
   store: ObjectStore,
-  opts: { windowDays: number; force: boolean; lake: { reader: LakeReader; flush?: () => Promise<unknown> } },
+  opts: {
+    windowDays: number;
+    tuneMaxViewers?: number;
+    tuneEaseMaxItems?: number;
+    force: boolean;
+    lake: { reader: LakeReader; flush?: () => Promise<unknown> };
+  },
   io: CommandIo,
 ): Promise<number> {
   const repo = new RecsRepository(db);
   const source = new LakeTrainingSource(opts.lake.reader, repo, opts.lake.flush);
-  const trainer = RecsTrainer.forWindow(repo, source, store, opts.windowDays);
+  const trainer = RecsTrainer.forWindow(repo, source, store, opts.windowDays, opts.tuneMaxViewers, opts.tuneEaseMaxItems);
   let lastPhase = '';
   const outcome = await trainer.train({
     force: opts.force,
@@ -54,13 +63,27 @@ export async function recsTrainCommand(
   const s = outcome.summary;
   io.out(
     [
-      `model v${s.version} trained in ${fmtMs(s.totalMs)} (read ${fmtMs(s.readMs)}, fit ${fmtMs(s.fitMs)})`,
+      `model v${s.version} trained in ${fmtMs(s.totalMs)} (read ${fmtMs(s.readMs)}, search ${fmtMs(s.searchMs)}, fit ${fmtMs(s.fitMs)})`,
+      ...selectionLines(s.selection),
       `  events read ${s.eventsRead.toLocaleString('en')} · viewer/video pairs ${s.pairs.toLocaleString('en')}`,
       `  viewers ${s.users.toLocaleString('en')} · videos ${s.videos.toLocaleString('en')}`,
       `  stored at ${s.objectKey}`,
     ].join('\n'),
   );
   return 0;
+}
+
+/** The self-tuning outcome as `curta recs train` prints it. */
+export function selectionLines(sel: ModelSelection): string[] {
+  const lines = [`  ranking: ${sel.chosen}`, `    ${sel.status === 'tuned' ? 'self-tuned' : 'not tuned'}: ${sel.reason}`];
+  const h = sel.holdout;
+  if (h) {
+    lines.push(
+      `    holdout NDCG@${h.k} (${h.viewers} viewers, most recent 20% of each history): chosen ${h.chosenNdcg.toFixed(4)} · popularity only ${h.popularityNdcg.toFixed(4)} · production defaults ${h.defaultsNdcg.toFixed(4)} · best ${h.bestNdcg.toFixed(4)}`,
+      `    rule: ${sel.rule} (${sel.candidates} candidates)`,
+    );
+  }
+  return lines;
 }
 
 export function parseRecsArgs(

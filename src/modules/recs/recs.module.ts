@@ -45,11 +45,19 @@ export function createRecsModule(
   const models = new ModelHolder(repo, d.store, log, d.config.recs.modelPollSec * 1000);
   // History from the Parquet lake (the process's reader and its file cache); `flush` delivers the buffer first, so fresh events count.
   const source = new LakeTrainingSource(lake.reader, repo, lake.flush);
-  const trainer = RecsTrainer.forWindow(repo, source, d.store, d.config.recs.trainWindowDays);
+  const trainer = RecsTrainer.forWindow(
+    repo,
+    source,
+    d.store,
+    d.config.recs.trainWindowDays,
+    d.config.recs.tuneMaxViewers,
+    d.config.recs.tuneEaseMaxItems,
+  );
   const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, graph.blockedIds, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
     exploreShare: d.config.recs.exploreShare,
+    exploreTopicWeight: d.config.recs.exploreTopicWeight,
   });
 
   const notInterested = new NotInterestedService(repo, videos.videos);
@@ -62,7 +70,7 @@ export function createRecsModule(
     source,
     trainer,
     forYou,
-    routes: recsRoutes(forYou, notInterested),
+    routes: recsRoutes(forYou, notInterested, repo),
     /** The handler of trainRecsJob: one training run (skipped when no event arrived since the current model). */
     async runScheduledTraining(): Promise<void> {
       const outcome = await trainer.train();

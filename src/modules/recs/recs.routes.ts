@@ -4,9 +4,10 @@ import { viewerOf } from '../../lib/http/viewer.js';
 import { VideoPage } from '../videos/videos.schema.js';
 import type { ForYouService } from './for-you.service.js';
 import type { NotInterestedService } from './not-interested.service.js';
-import { ForYouQuery, NotInterestedResult } from './recs.schema.js';
+import type { RecsRepository } from './recs.repository.js';
+import { AdminRecsModels, ForYouQuery, NotInterestedResult } from './recs.schema.js';
 
-export function recsRoutes(forYou: ForYouService, notInterested: NotInterestedService): AnyRoute[] {
+export function recsRoutes(forYou: ForYouService, notInterested: NotInterestedService, repo: RecsRepository): AnyRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -53,6 +54,30 @@ export function recsRoutes(forYou: ForYouService, notInterested: NotInterestedSe
       params: VideoIdParams,
       response: NotInterestedResult,
       handler: async (request) => notInterested.unmark(request.user, request.params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/admin/recs',
+      operationId: 'getAdminRecs',
+      tag: 'admin',
+      summary: 'For You model versions and what their training chose',
+      description:
+        'The kept model versions, newest first, each with its self-tuning outcome: the chosen ranking (model settings and ' +
+        'blend weights, or popularity only), the overfitting guard, and NDCG@20 on the time-split holdout of the chosen ' +
+        'ranking, popularity only, the production defaults and the best candidate.',
+      auth: 'admin',
+      response: AdminRecsModels,
+      handler: async () => ({
+        models: (await repo.listModels()).map((m) => ({
+          version: m.version,
+          trainedAt: m.trainedAt.toISOString(),
+          users: m.users,
+          videos: m.videos,
+          pairs: m.pairs,
+          trainMs: m.trainMs,
+          selection: m.selection,
+        })),
+      }),
     }),
   ];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PairSignals } from './history.types.js';
-import { aggregateHistory, SIGNAL_WEIGHTS, signalWeight } from './signals.js';
+import { aggregateHistory, isQuickSkip, SIGNAL_WEIGHTS, signalWeight } from './signals.js';
 
 const base: PairSignals = {
   impressions: 1,
@@ -47,6 +47,33 @@ describe('signalWeight', () => {
     expect(partial).toBeLessThan(0);
     // A skip after watching most of it is not a dislike.
     expect(signalWeight({ ...base, skips: 1, watchedMs: 8000 })).toBeGreaterThan(0);
+  });
+  it('grades watching by how much was watched: more watched, more weight, continuously', () => {
+    const at = (ms: number) => signalWeight({ ...base, watchedMs: ms });
+    expect(at(5000)).toBeCloseTo(SIGNAL_WEIGHTS.mostlyWatched);
+    expect(at(7000)).toBeGreaterThan(at(5500));
+    expect(at(9500)).toBeGreaterThan(at(7000));
+    expect(at(9999)).toBeLessThan(signalWeight({ ...base, completes: 1, watchedMs: 10_000 }));
+    expect(at(9999)).toBeCloseTo(SIGNAL_WEIGHTS.nearlyComplete, 2);
+    // A skip before half: the later, the milder, down to nothing at half; never below a quick skip.
+    const skipAt = (ms: number) => signalWeight({ ...base, skips: 1, watchedMs: ms });
+    expect(skipAt(2100)).toBeCloseTo(SIGNAL_WEIGHTS.partialSkip, 1);
+    expect(skipAt(4500)).toBeGreaterThan(skipAt(3000));
+    expect(skipAt(4999)).toBeCloseTo(0, 2);
+    expect(skipAt(2100)).toBeGreaterThan(SIGNAL_WEIGHTS.quickSkip);
+    // A long video: 2 s is a quick skip whatever the fraction, and the grade starts after the quick-skip line.
+    const long = { ...base, durationMs: 5_000, skips: 1 };
+    expect(signalWeight({ ...long, watchedMs: 1900 })).toBe(SIGNAL_WEIGHTS.quickSkip);
+    expect(signalWeight({ ...long, watchedMs: 2010 })).toBeCloseTo(SIGNAL_WEIGHTS.partialSkip, 1);
+    // Less than half without a skip or a complete is no evidence yet (the player may still be playing).
+    expect(at(3000)).toBe(0);
+  });
+  it('isQuickSkip: early skips only, never after a complete', () => {
+    expect(isQuickSkip({ ...base, skips: 1, watchedMs: 800 })).toBe(true);
+    expect(isQuickSkip({ ...base, skips: 1, watchedMs: 1900 })).toBe(true); // 19 %
+    expect(isQuickSkip({ ...base, skips: 1, watchedMs: 3000 })).toBe(false);
+    expect(isQuickSkip({ ...base, skips: 1, completes: 1, watchedMs: 800 })).toBe(false);
+    expect(isQuickSkip({ ...base, watchedMs: 800 })).toBe(false);
   });
   it('following the author counts only with evidence of watching', () => {
     expect(signalWeight({ ...base, followsAuthor: true })).toBe(0);

@@ -8,26 +8,34 @@ import type { HistoryAction, HistoryEvent, PairSignals, VideoFacts } from './his
  *
  * Strengths, strongest first: a share, a follow of the author after watching,
  * a like, a comment, rewatches (each extra complete), a completion, watching
- * most of it. A quick skip is negative; skipping after a real look is mildly
- * negative; a bare impression (the player has not reported more yet) is
- * neutral — it only marks the video as seen. "Not interested" is the
- * strongest signal of all and outranks whatever else the viewer did.
+ * most of it. Watching is graded, not binary: how much of the video the
+ * viewer watched in one go moves the weight continuously (`watchCredit`), so
+ * 90 % watched says more than 55 %, and a skip at 45 % less than one at 20 %.
+ * A quick skip is negative; skipping after a real look is mildly negative; a
+ * bare impression (the player has not reported more yet) is neutral — it
+ * only marks the video as seen. "Not interested" is the strongest signal of
+ * all and outranks whatever else the viewer did.
+ *
+ * Both training paths (the lake's DuckDB aggregation and the reference SQL)
+ * and request-time fold-in produce the same `PairSignals` and weigh them
+ * here, so the definitions live in this file only.
  */
 export const SIGNAL_WEIGHTS = Object.freeze({
   complete: 1,
   /** Per extra complete (loop / replay), up to `maxRewatches`. */
   rewatch: 0.5,
   maxRewatches: 3,
-  /** Watched at least half without completing. */
-  mostlyWatched: 0.5,
+  /** Watched at least half without completing: from `mostlyWatched` at half, rising linearly to `nearlyComplete` at the end. */
+  mostlyWatched: 0.25,
+  nearlyComplete: 0.8,
   like: 2,
   share: 2.5,
   comment: 1.5,
   followAuthor: 2,
   /** Left within `quickSkipMs` or before `quickSkipRatio` of the video. */
   quickSkip: -1,
-  /** Left after a real look but before half. */
-  partialSkip: -0.3,
+  /** Left after a real look but before half: `partialSkip` just past a quick skip, rising linearly to 0 at half. */
+  partialSkip: -0.5,
   /** The viewer said "Not interested": the whole weight, whatever else they did. */
   notInterested: -4,
 });
@@ -40,19 +48,36 @@ export function watchRatio(s: Pick<PairSignals, 'watchedMs' | 'durationMs'>): nu
   return Math.min(1, s.watchedMs / s.durationMs);
 }
 
+/** A skip that came so early it says "not for me": within QUICK_SKIP_MS or before QUICK_SKIP_RATIO of the video. */
+export function isQuickSkip(s: PairSignals): boolean {
+  return s.completes === 0 && s.skips > 0 && (s.watchedMs < QUICK_SKIP_MS || watchRatio(s) < QUICK_SKIP_RATIO);
+}
+
+/**
+ * What watching says, graded by how much of the video was watched in one go:
+ * completes (and rewatches) count most; past half, linearly from
+ * `mostlyWatched` to `nearlyComplete`; a skip before half, linearly from
+ * `partialSkip` (just past a quick skip) to 0 (at half); a quick skip is
+ * `quickSkip`. Without a skip or a complete, less than half watched is no
+ * evidence yet (the player may still be playing).
+ */
+export function watchCredit(s: PairSignals): number {
+  const w = SIGNAL_WEIGHTS;
+  if (s.completes > 0) return w.complete + w.rewatch * Math.min(s.completes - 1, w.maxRewatches);
+  const ratio = watchRatio(s);
+  if (ratio >= 0.5) return w.mostlyWatched + (w.nearlyComplete - w.mostlyWatched) * ((ratio - 0.5) / 0.5);
+  if (s.skips === 0) return 0;
+  if (isQuickSkip(s)) return w.quickSkip;
+  const from = Math.max(QUICK_SKIP_RATIO, s.durationMs ? QUICK_SKIP_MS / s.durationMs : 0);
+  return from >= 0.5 ? w.partialSkip : w.partialSkip * (1 - (ratio - from) / (0.5 - from));
+}
+
 /** The signed weight of one (viewer, video) pair; 0 = no evidence either way. */
 export function signalWeight(s: PairSignals): number {
   const w = SIGNAL_WEIGHTS;
   if (s.notInterested) return w.notInterested;
   const ratio = watchRatio(s);
-  let weight = 0;
-  if (s.completes > 0) {
-    weight += w.complete + w.rewatch * Math.min(s.completes - 1, w.maxRewatches);
-  } else if (ratio >= 0.5) {
-    weight += w.mostlyWatched;
-  } else if (s.skips > 0) {
-    weight += s.watchedMs < QUICK_SKIP_MS || ratio < QUICK_SKIP_RATIO ? w.quickSkip : w.partialSkip;
-  }
+  let weight = watchCredit(s);
   if (s.liked) weight += w.like;
   if (s.shared) weight += w.share;
   if (s.commented) weight += w.comment;

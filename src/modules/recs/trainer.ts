@@ -1,11 +1,13 @@
 import type { ObjectStore } from '../../ports/object-store.js';
 import { randomId } from '../../lib/ids.js';
 import { recModelKey } from '../../lib/storage-layout.js';
-import { trainModel, type ModelParams, type TrainingData, type TrainProgress } from './model/index.js';
+import type { ModelParams, TrainingData, TrainProgress } from './model/index.js';
 import { encodeArtifact } from './model-store.js';
 import type { PairRow, RecsRepository } from './recs.repository.js';
 import { signalWeight } from './signals.js';
 import type { TrainingSource } from './training-source.js';
+import { timeSplit } from './tuning/holdout.js';
+import { DEFAULT_SELF_TUNE, refitChosen, selfTune, type ModelSelection } from './tuning/self-tune.js';
 
 export interface TrainSummary {
   version: number;
@@ -18,9 +20,13 @@ export interface TrainSummary {
   source: string;
   /** Reading and aggregating the history. */
   readMs: number;
-  /** Fitting the model. */
+  /** Fitting the model on the whole history (after the search). */
   fitMs: number;
+  /** The self-tuning search (its own fit on the holdout's older part, then every candidate scored). */
+  searchMs: number;
   totalMs: number;
+  /** What the search chose and why (recorded with the version). */
+  selection: ModelSelection;
 }
 
 export type TrainOutcome = { trained: true; summary: TrainSummary } | { trained: false; reason: string };
@@ -30,16 +36,27 @@ export interface TrainerOptions {
   windowMs: number;
   /** Model versions kept in the store (older ones deleted). */
   keepVersions: number;
+  /** Graph parameters every candidate shares (the search chooses the fold-in and the blend). */
   params?: Partial<ModelParams>;
+  /** Holdout viewers the self-tuning search scores at most; 0 = no search (production defaults). */
+  tuneMaxViewers: number;
+  /** The EASE-graph candidates join the search on catalogs of at most this many items (RECS_TUNE_EASE_MAX_ITEMS; 0: never). */
+  tuneEaseMaxItems?: number;
 }
 
-/** Pairs with a non-zero signal as the model's training triplets, with the ids behind each index. */
-export function buildTrainingData(pairs: readonly PairRow[]): { data: TrainingData; userIds: string[]; itemIds: string[] } {
+/** Pairs with a non-zero signal as the model's training triplets, with the ids behind each index and each pair's time. */
+export function buildTrainingData(pairs: readonly PairRow[]): {
+  data: TrainingData;
+  userIds: string[];
+  itemIds: string[];
+  at: Float64Array;
+} {
   const users = new Map<string, number>();
   const items = new Map<string, number>();
   const u: number[] = [];
   const it: number[] = [];
   const w: number[] = [];
+  const at: number[] = [];
   for (const p of pairs) {
     const weight = signalWeight(p);
     if (weight === 0) continue;
@@ -50,11 +67,13 @@ export function buildTrainingData(pairs: readonly PairRow[]): { data: TrainingDa
     u.push(ui);
     it.push(ii);
     w.push(weight);
+    at.push(p.lastAt.getTime());
   }
   return {
     data: { nUsers: users.size, nItems: items.size, users: Int32Array.from(u), items: Int32Array.from(it), weights: Float32Array.from(w) },
     userIds: [...users.keys()],
     itemIds: [...items.keys()],
+    at: Float64Array.from(at),
   };
 }
 
@@ -75,8 +94,15 @@ export class RecsTrainer {
   ) {}
 
   /** The trainer workers and `curta recs train` use: events of the last `windowDays`, three versions kept. */
-  static forWindow(repo: RecsRepository, source: TrainingSource, store: ObjectStore, windowDays: number): RecsTrainer {
-    return new RecsTrainer(repo, source, store, { windowMs: windowDays * 86_400_000, keepVersions: 3 });
+  static forWindow(
+    repo: RecsRepository,
+    source: TrainingSource,
+    store: ObjectStore,
+    windowDays: number,
+    tuneMaxViewers = DEFAULT_SELF_TUNE.maxViewers,
+    tuneEaseMaxItems = DEFAULT_SELF_TUNE.easeMaxItems,
+  ): RecsTrainer {
+    return new RecsTrainer(repo, source, store, { windowMs: windowDays * 86_400_000, keepVersions: 3, tuneMaxViewers, tuneEaseMaxItems });
   }
 
   /** One run at a time per process; a second caller shares the running one. */
@@ -95,11 +121,25 @@ export class RecsTrainer {
     }
     o.onProgress?.({ phase: 'read', iteration: 0, of: 1 });
     const { pairs, eventsRead, mark } = await this.source.history(new Date(started - this.opts.windowMs));
-    const { data, userIds, itemIds } = buildTrainingData(pairs);
+    const { data, userIds, itemIds, at } = buildTrainingData(pairs);
     const readMs = Date.now() - started;
     if (data.nItems === 0) return { trained: false, reason: 'no viewing signals yet' };
+    // Self-tuning: the most recent slice of every viewer's history held out, candidates fitted on the rest and
+    // scored as served, one chosen with the overfitting guard; then the refit on everything with its settings.
+    const searchStarted = Date.now();
+    const tuned = await selfTune(
+      timeSplit(data, at),
+      {
+        base: this.opts.params ?? {},
+        maxViewers: this.opts.tuneMaxViewers,
+        easeMaxItems: this.opts.tuneEaseMaxItems ?? DEFAULT_SELF_TUNE.easeMaxItems,
+      },
+      o.onProgress,
+    );
+    const searchMs = Date.now() - searchStarted;
     const fitStarted = Date.now();
-    const model = await trainModel(data, this.opts.params, o.onProgress);
+    // The chosen family and settings (the RP3β model, or the EASE graph) on the whole history.
+    const model = await refitChosen(data, tuned, o.onProgress);
     const fitMs = Date.now() - fitStarted;
 
     const trainedAt = new Date();
@@ -114,8 +154,9 @@ export class RecsTrainer {
         pairs: data.users.length,
         trainMs: Date.now() - started,
         ...mark,
+        selection: tuned.selection,
       },
-      this.opts.params ?? {},
+      tuned.params,
     );
     for (const key of await this.repo.pruneModels(this.opts.keepVersions)) await this.store.delete(key).catch(() => undefined);
     return {
@@ -130,7 +171,9 @@ export class RecsTrainer {
         source: this.source.name,
         readMs,
         fitMs,
+        searchMs,
         totalMs: Date.now() - started,
+        selection: tuned.selection,
       },
     };
   }

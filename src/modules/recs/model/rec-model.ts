@@ -59,8 +59,17 @@ export class RecModel {
   readonly preference: ItemGraph;
   readonly foldIn: Readonly<FoldInParams>;
 
-  constructor(parts: RecModelParts) {
-    validateParts(parts);
+  constructor(parts: RecModelParts, trustedGraphs?: RecModel) {
+    // A variant of a model already validated shares its graphs and prior: only what differs is checked.
+    if (
+      trustedGraphs?.exposure === parts.exposure &&
+      trustedGraphs.preference === parts.preference &&
+      trustedGraphs.itemPrior === parts.itemPrior
+    ) {
+      validateVariant(parts);
+    } else {
+      validateParts(parts);
+    }
     this.nItems = parts.nItems;
     this.itemPrior = parts.itemPrior;
     this.itemScale = parts.itemScale;
@@ -77,8 +86,9 @@ export class RecModel {
    */
   userVector(history: ReadonlyArray<{ item: number; weight: number }>): Float32Array {
     const n = this.nItems;
-    const exp = new Float64Array(n);
-    const pref = new Float64Array(n);
+    // Accumulators reused across calls (synchronous, so never shared by two at once): two arrays of the model's size
+    // per For You request were most of its garbage.
+    const { exp, pref } = accumulators(n);
     const f = this.foldIn;
     let mass = 0;
     let used = 0;
@@ -112,6 +122,17 @@ export class RecModel {
     for (let j = 0; j < n; j++) out[j] = (exp[j]! * scale[j]! + pref[j]!) * norm;
     out[n] = f.priorWeight;
     return out;
+  }
+
+  /**
+   * The same graphs and prior with other fold-in numbers and item scale (the
+   * self-tuning search's candidates): shares the arrays, checks only what differs.
+   */
+  withFoldIn(foldIn: FoldInParams, itemScale: Float32Array): RecModel {
+    return new RecModel(
+      { nItems: this.nItems, itemPrior: this.itemPrior, itemScale, exposure: this.exposure, preference: this.preference, foldIn },
+      this,
+    );
   }
 
   /** Scores for every item for this viewer (higher = better): O(nItems). */
@@ -251,6 +272,18 @@ export class RecModel {
   }
 }
 
+let scratch = { exp: new Float64Array(0), pref: new Float64Array(0) };
+
+/** Zeroed accumulators of at least `n` values (the first `n` are zero), shared by every model in the process. */
+function accumulators(n: number): { exp: Float64Array; pref: Float64Array } {
+  if (scratch.exp.length < n) scratch = { exp: new Float64Array(n), pref: new Float64Array(n) };
+  else {
+    scratch.exp.fill(0, 0, n);
+    scratch.pref.fill(0, 0, n);
+  }
+  return scratch;
+}
+
 function addRow(g: ItemGraph, item: number, x: number, acc: Float64Array): void {
   const end = g.indptr[item + 1]!;
   const idx = g.indices;
@@ -280,6 +313,12 @@ function validateParts(p: RecModelParts): void {
     }
     if (!allFinite(g.values)) throw new Error(`${name} graph: non-finite weight`);
   }
+  for (const k of FOLD_IN_KEYS) if (!Number.isFinite(p.foldIn[k])) throw new Error(`fold-in parameter ${k} is not finite`);
+}
+
+function validateVariant(p: RecModelParts): void {
+  if (p.itemScale.length !== p.nItems) throw new Error(`itemScale has ${p.itemScale.length} values, expected ${p.nItems}`);
+  if (!allFinite(p.itemScale)) throw new Error('non-finite item value');
   for (const k of FOLD_IN_KEYS) if (!Number.isFinite(p.foldIn[k])) throw new Error(`fold-in parameter ${k} is not finite`);
 }
 

@@ -46,18 +46,14 @@ export async function trainModel(
   const isPositive = new Uint8Array(m);
   const posCount = new Float64Array(nItems);
   const expCount = new Float64Array(nItems);
-  let posTotal = 0;
-  let expTotal = 0;
   for (let k = 0; k < m; k++) {
     const w = data.weights[k]!;
     if (w === 0) continue;
     isExposure[k] = 1;
     expCount[data.items[k]!]!++;
-    expTotal++;
     if (w > 0) {
       isPositive[k] = 1;
       posCount[data.items[k]!]!++;
-      posTotal++;
     }
   }
   const exposureIncidence = incidence(data, isExposure, nUsers, nItems);
@@ -72,12 +68,7 @@ export async function trainModel(
   const ratio = meanAbs(preference.values) > 0 ? meanAbs(exposure.values) / meanAbs(preference.values) : 1;
   for (let k = 0; k < preference.values.length; k++) preference.values[k]! *= ratio;
 
-  const globalRate = expTotal > 0 ? posTotal / expTotal : 0;
-  const itemScale = new Float32Array(nItems);
-  for (let i = 0; i < nItems; i++) {
-    const rate = (posCount[i]! + p.rateShrinkage * globalRate) / (expCount[i]! + p.rateShrinkage);
-    itemScale[i] = p.rateExponent === 0 ? 1 : Math.pow(rate > 0 ? rate : 0, p.rateExponent);
-  }
+  const itemScale = engagementScale(posCount, expCount, p.rateShrinkage, p.rateExponent);
   // Prior: how many viewers engaged, relative to the most engaged item (in [0, 1]).
   let maxPos = 0;
   for (let i = 0; i < nItems; i++) if (posCount[i]! > maxPos) maxPos = posCount[i]!;
@@ -99,6 +90,41 @@ export async function trainModel(
       positivePower: p.positivePower,
     },
   });
+}
+
+/**
+ * Each item's multiplier on the exposure graph: its shrunk engagement rate
+ * (positives + s·globalRate) / (exposures + s), raised to `exponent` (0: all 1).
+ * Exported so the self-tuning search can try exponents without refitting the graphs.
+ */
+export function engagementScale(posCount: Float64Array, expCount: Float64Array, shrinkage: number, exponent: number): Float32Array {
+  const n = posCount.length;
+  let posTotal = 0;
+  let expTotal = 0;
+  for (let i = 0; i < n; i++) {
+    posTotal += posCount[i]!;
+    expTotal += expCount[i]!;
+  }
+  const globalRate = expTotal > 0 ? posTotal / expTotal : 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const rate = (posCount[i]! + shrinkage * globalRate) / (expCount[i]! + shrinkage);
+    out[i] = exponent === 0 ? 1 : Math.pow(rate > 0 ? rate : 0, exponent);
+  }
+  return out;
+}
+
+/** Per item: viewers with a positive, and viewers with any non-zero signal (exposure). */
+export function itemCounts(data: TrainingData): { posCount: Float64Array; expCount: Float64Array } {
+  const posCount = new Float64Array(data.nItems);
+  const expCount = new Float64Array(data.nItems);
+  for (let k = 0; k < data.users.length; k++) {
+    const w = data.weights[k]!;
+    if (w === 0) continue;
+    expCount[data.items[k]!]!++;
+    if (w > 0) posCount[data.items[k]!]!++;
+  }
+  return { posCount, expCount };
 }
 
 function validateData(d: TrainingData): void {

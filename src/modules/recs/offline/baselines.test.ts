@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EaseModel, popularityScores } from './baselines.js';
-import { invertSpdInPlace } from './spd-inverse.js';
+import { invertSpdInPlace } from '../model/spd-inverse.js';
 
 // 4 users × 5 items; item 4 has no positive.
 const positives = { indptr: Int32Array.from([0, 2, 4, 7, 8]), items: Int32Array.from([0, 1, 0, 2, 1, 2, 3, 0]) };

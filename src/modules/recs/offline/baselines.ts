@@ -1,4 +1,4 @@
-import { invertSpdInPlace } from './spd-inverse.js';
+import { easeWeights } from '../model/ease-graph.js';
 import type { UserItems } from './split-loader.js';
 
 /** Popularity: the number of distinct users with a positive on each item. */
@@ -9,11 +9,9 @@ export function popularityScores(positives: UserItems, nItems: number): Float32A
 }
 
 /**
- * EASE (Steck 2019) on the binary user × item positives matrix X:
- * B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, zero diagonal. Only items
- * with at least one positive take part (the others have zero rows and
- * columns in XᵀX, so their entries of B are zero anyway), which shrinks the
- * n³ inverse. Returns a scorer: a user's scores are x_u·B.
+ * EASE (Steck 2019) as the offline baseline: dense B (easeWeights in
+ * ../model/ease-graph.ts, the fit the EASE-graph candidate uses too).
+ * Returns a scorer: a user's scores are x_u·B.
  */
 export class EaseModel {
   private constructor(
@@ -26,29 +24,8 @@ export class EaseModel {
   ) {}
 
   static fit(positives: UserItems, nItems: number, lambda: number): EaseModel {
-    if (!(lambda > 0)) throw new Error(`EASE: lambda must be > 0, got ${lambda}`);
-    const activeOf = new Int32Array(nItems).fill(-1);
-    const activeList: number[] = [];
-    for (const i of positives.items) if (activeOf[i] === -1) activeOf[i] = 0;
-    for (let i = 0; i < nItems; i++) if (activeOf[i] === 0) activeOf[i] = activeList.push(i) - 1;
-    const n = activeList.length;
-    const g = new Float64Array(n * n);
-    const nUsers = positives.indptr.length - 1;
-    for (let u = 0; u < nUsers; u++) {
-      const a = positives.indptr[u]!;
-      const e = positives.indptr[u + 1]!;
-      for (let x = a; x < e; x++) {
-        const row = activeOf[positives.items[x]!]! * n;
-        for (let y = a; y < e; y++) g[row + activeOf[positives.items[y]!]!]!++;
-      }
-    }
-    for (let i = 0; i < n; i++) g[i * n + i]! += lambda;
-    invertSpdInPlace(g, n);
-    const b = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) b[i * n + j] = i === j ? 0 : -g[i * n + j]! / g[j * n + j]!;
-    }
-    return new EaseModel(nItems, b, activeOf, Int32Array.from(activeList));
+    const w = easeWeights(positives, nItems, lambda);
+    return new EaseModel(nItems, w.b, w.activeOf, w.active);
   }
 
   /** Scores of every item for a user whose positive items are `history`. */

@@ -62,6 +62,17 @@ export function evaluateRanking(
   masked: UserItems,
   k: number,
 ): RankingMetrics {
+  return averageOverUsers(relevant, k, (u) => {
+    const mask = u < masked.indptr.length - 1 ? masked.items.subarray(masked.indptr[u], masked.indptr[u + 1]) : new Int32Array(0);
+    return topK(score(u), k, new Set<number>(mask));
+  });
+}
+
+/**
+ * Recall@k and NDCG@k of `ranked(u)` averaged over every user with at least
+ * one relevant item (the others are not asked for a list).
+ */
+export function averageOverUsers(relevant: UserItems, k: number, ranked: (user: number) => ArrayLike<number>): RankingMetrics {
   const nUsers = relevant.indptr.length - 1;
   let recall = 0;
   let ndcg = 0;
@@ -71,10 +82,9 @@ export function evaluateRanking(
     const b = relevant.indptr[u + 1]!;
     if (a === b) continue;
     const rel = new Set<number>(relevant.items.subarray(a, b));
-    const mask = u < masked.indptr.length - 1 ? masked.items.subarray(masked.indptr[u], masked.indptr[u + 1]) : new Int32Array(0);
-    const ranked = topK(score(u), k, new Set<number>(mask));
-    recall += recallAtK(ranked, rel, k);
-    ndcg += ndcgAtK(ranked, rel, k);
+    const list = ranked(u);
+    recall += recallAtK(list, rel, k);
+    ndcg += ndcgAtK(list, rel, k);
     users++;
   }
   return { recall: users ? recall / users : 0, ndcg: users ? ndcg / users : 0, users };

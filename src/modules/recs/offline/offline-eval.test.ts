@@ -12,23 +12,34 @@ if (!present) {
 }
 
 describe.skipIf(!present)('offline evaluation on KuaiRand (test split)', () => {
-  it('reproduces the README baselines and beats the better one by ≥ 15% NDCG@20', async () => {
+  // Full figures: `curta recs eval --dataset ../shared/data/kuairand` (README, "How the For You ranking is chosen").
+  it('self-tuned on valid only, the served ranking reaches 1.15 × EASE and beats the better baseline', async () => {
     const lines: string[] = [];
     const report = await runOfflineEval({ dataset, split: 'test' }, (l) => lines.push(l));
     console.log(lines.join('\n'));
-    const [pop, ease, ours, prod] = report.rows;
+    const [pop, ease, ours, defaults] = report.rows;
     expect(pop!.users).toBe(11181);
     expect(ours!.users).toBe(pop!.users);
-    // README: popularity NDCG@20 0.0435 (Recall 0.0904); EASE(λ=1000) 0.0551 (Recall 0.1091).
+    // README of the split: popularity NDCG@20 0.0435 (Recall 0.0904); EASE(λ=1000) 0.0551 (Recall 0.1091).
     expect(pop!.ndcg).toBeCloseTo(0.0435, 3);
     expect(pop!.recall).toBeCloseTo(0.0904, 2);
     expect(Math.abs(ease!.ndcg - 0.0551)).toBeLessThan(0.002);
     expect(Math.abs(ease!.recall - 0.1091)).toBeLessThan(0.004);
-    const best = Math.max(pop!.ndcg, ease!.ndcg);
-    expect(ours!.ndcg).toBeGreaterThanOrEqual(1.15 * best);
-    // The production defaults optimise engagement given what is shown, not exposure: still above both baselines here.
-    expect(prod!.ndcg).toBeGreaterThan(best);
-    expect(report.oursVsBestBaseline).toBeCloseTo(ours!.ndcg / best - 1, 10);
-    expect(lines.some((l) => /^ours vs best baseline .*\+\d+\.\d%/.test(l))).toBe(true);
+    // The issue's targets: ≥ 1.15 × EASE (≥ 0.0634) and ≥ 0.98 × the best baseline.
+    expect(ours!.ndcg).toBeGreaterThanOrEqual(1.15 * ease!.ndcg);
+    expect(ours!.ndcg).toBeGreaterThanOrEqual(0.0634);
+    expect(ours!.ndcg).toBeGreaterThanOrEqual(0.98 * Math.max(pop!.ndcg, ease!.ndcg));
+    expect(report.selection.status).toBe('tuned');
+    expect(report.selection.holdout!.chosenNdcg).toBeGreaterThanOrEqual(report.selection.holdout!.popularityNdcg);
+    expect(defaults!.model).toMatch(/production defaults/);
+    // Beyond accuracy, per row: the gain is not bought by collapsing onto popular items.
+    for (const r of report.rows) {
+      expect(r.coverage).toBeGreaterThan(0);
+      expect(r.gini).toBeLessThanOrEqual(1);
+      expect(r.novelty).toBeGreaterThan(0);
+    }
+    expect(ours!.coverage).toBeGreaterThan(10 * pop!.coverage);
+    expect(report.oursVsBestBaseline).toBeCloseTo(ours!.ndcg / Math.max(pop!.ndcg, ease!.ndcg) - 1, 10);
+    expect(lines.some((l) => /^self-tuned vs best baseline .*\+\d+\.\d%/.test(l))).toBe(true);
   }, 600_000);
 });

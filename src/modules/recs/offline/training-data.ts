@@ -4,13 +4,12 @@ import { isPositiveLabel, type Split } from './split-loader.js';
 /** Weight of a positive line (label 1: the viewer engaged). */
 export const POSITIVE_LABEL_WEIGHT = 1;
 /**
- * Weight of a negative line (label 0: shown but not engaged). A weak negative
- * (a production quick skip is −1): in KuaiRand such an impression says far
- * more about what a viewer will be shown and engage with next than about
- * dislike, so it counts fully as exposure and only a little against the items
- * co-liked with it (tuned on valid, see DEFAULT_MODEL_PARAMS).
+ * Weight of a negative line (label 0: shown but not engaged): a production
+ * quick skip's weight (SIGNAL_WEIGHTS.quickSkip). How much it counts — as
+ * exposure, as a push down of what was co-liked — is the self-tuning
+ * search's to decide on the dataset's own valid split (tuning/), not fixed here.
  */
-export const NEGATIVE_LABEL_WEIGHT = -0.05;
+export const NEGATIVE_LABEL_WEIGHT = -1;
 
 /** Maps a split label to a training weight: 1 → positive, 0 → negative. */
 export function labelToWeight(label: number): number {

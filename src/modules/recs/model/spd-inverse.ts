@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createDot4Kernel, type Dot4Kernel } from './dot4-kernel.js';
 
 /**
@@ -10,21 +11,47 @@ import { createDot4Kernel, type Dot4Kernel } from './dot4-kernel.js';
  * multiply-adds; the matrix and L⁻¹ live in the kernel's memory (2·n² doubles).
  */
 export function invertSpdInPlace(a: Float64Array, n: number, opts: { simd?: boolean } = {}): void {
+  const { kernel, steps } = inverseSteps(a, n, opts);
+  while (!steps.next().done);
+  a.set(kernel.m.subarray(0, n * n));
+}
+
+/**
+ * invertSpdInPlace, yielding to the event loop at least every `sliceMs` (between
+ * blocks of four rows), so a process that fits EASE stays responsive.
+ */
+export async function invertSpdInPlaceYielding(a: Float64Array, n: number, opts: { simd?: boolean; sliceMs?: number } = {}): Promise<void> {
+  const { kernel, steps } = inverseSteps(a, n, opts);
+  const slice = opts.sliceMs ?? 20;
+  let last = performance.now();
+  while (!steps.next().done) {
+    if (performance.now() - last > slice) {
+      await yieldToEventLoop();
+      last = performance.now();
+    }
+  }
+  a.set(kernel.m.subarray(0, n * n));
+}
+
+function inverseSteps(a: Float64Array, n: number, opts: { simd?: boolean }): { kernel: Dot4Kernel; steps: Generator<void> } {
   if (a.length !== n * n) throw new Error(`invertSpdInPlace: expected ${n * n} values, got ${a.length}`);
-  const k = createDot4Kernel(2 * n * n, opts.simd ?? true);
-  k.m.set(a);
-  choleskyLower(k, n);
-  // Row j of wt (at offset n²) holds column j of W = L⁻¹ (non-zero for k ≥ j).
-  invertLowerTransposed(k, n);
-  gramOfUpperRows(k, n);
-  a.set(k.m.subarray(0, n * n));
+  const kernel = createDot4Kernel(2 * n * n, opts.simd ?? true);
+  kernel.m.set(a);
+  function* steps(): Generator<void> {
+    yield* choleskyLower(kernel, n);
+    // Row j of wt (at offset n²) holds column j of W = L⁻¹ (non-zero for k ≥ j).
+    yield* invertLowerTransposed(kernel, n);
+    yield* gramOfUpperRows(kernel, n);
+  }
+  return { kernel, steps: steps() };
 }
 
 /** L with A = L·Lᵀ in the lower triangle of the matrix at offset 0 (the upper triangle is left as is). */
-function choleskyLower(kernel: Dot4Kernel, n: number): void {
+function* choleskyLower(kernel: Dot4Kernel, n: number): Generator<void> {
   const a = kernel.m;
   const out = new Float64Array(4);
   for (let i0 = 0; i0 < n; i0 += 4) {
+    yield;
     const rows = Math.min(4, n - i0);
     if (rows === 4) {
       const r0 = i0 * n;
@@ -64,12 +91,13 @@ function choleskyLower(kernel: Dot4Kernel, n: number): void {
 }
 
 /** wt[j][i] = (L⁻¹)[i][j] for i ≥ j (wt at offset n²), given L in the lower triangle at offset 0. */
-function invertLowerTransposed(kernel: Dot4Kernel, n: number): void {
+function* invertLowerTransposed(kernel: Dot4Kernel, n: number): Generator<void> {
   // Column j of W solves L·w = e_j: w_j = 1/L_jj, w_i = −(Σ_{k=j}^{i−1} L_ik·w_k)/L_ii.
   const m = kernel.m;
   const W = n * n;
   const out = new Float64Array(4);
   for (let j0 = 0; j0 < n; j0 += 4) {
+    yield;
     const cols = Math.min(4, n - j0);
     // The triangle inside the block (rows i < j0 + cols), scalar.
     for (let t = 0; t < cols; t++) {
@@ -110,12 +138,13 @@ function invertLowerTransposed(kernel: Dot4Kernel, n: number): void {
 }
 
 /** The matrix at offset 0 becomes Wᵀ·W (full symmetric), from wt at offset n². */
-function gramOfUpperRows(kernel: Dot4Kernel, n: number): void {
+function* gramOfUpperRows(kernel: Dot4Kernel, n: number): Generator<void> {
   // out[i][j] = Σ_{k ≥ max(i,j)} wt[i][k]·wt[j][k], for j ≤ i, four rows i at a time.
   const m = kernel.m;
   const W = n * n;
   const out = new Float64Array(4);
   for (let i0 = 0; i0 < n; i0 += 4) {
+    yield;
     const rows = Math.min(4, n - i0);
     const start = i0 + rows; // every k from here on is ≥ each i of the block
     for (let j = 0; j < start; j++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invertSpdInPlace } from './spd-inverse.js';
+import { invertSpdInPlace, invertSpdInPlaceYielding } from './spd-inverse.js';
 
 function randomSpd(n: number, seed: number): Float64Array {
   let s = seed;
@@ -39,5 +39,19 @@ describe('invertSpdInPlace', () => {
   it('rejects a matrix that is not positive definite', () => {
     expect(() => invertSpdInPlace(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(/not positive definite/);
     expect(() => invertSpdInPlace(new Float64Array(3), 2)).toThrow(/expected 4 values/);
+  });
+
+  it('gives the same inverse when it yields to the event loop between row blocks', async () => {
+    const n = 33;
+    const a = randomSpd(n, 5);
+    const sync = a.slice();
+    invertSpdInPlace(sync, n);
+    const yielding = a.slice();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await invertSpdInPlaceYielding(yielding, n, { sliceMs: 0 });
+    clearInterval(timer);
+    expect([...yielding]).toEqual([...sync]);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
