@@ -22,14 +22,17 @@ import { IdempotencyStore, registerIdempotency, scheduleIdempotencyPrune } from 
 import { CursorSigner } from './lib/cursor.js';
 import { collectRoutes, openapiRoutes, type RouteInfo } from './http/openapi/openapi.routes.js';
 import { InstrumentedCache, Metrics } from './observability/metrics.js';
+import { registerRecsMetrics } from './modules/recs/recs.metrics.js';
 import { registerRoutes } from './lib/http/route.js';
 import { createAnalyticsModule, type AnalyticsModule } from './modules/analytics/analytics.module.js';
 import { registerSseStreams } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
 import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
+import { createArchiveModule, type ArchiveModule } from './modules/archive/archive.module.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import { createAdminDashboardModule, type AdminDashboardModule } from './modules/analytics/admin-dashboard.module.js';
+import { createStorageReportModule, type StorageReportModule } from './modules/archive/storage-report.module.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import { createDiscoveryModule } from './modules/discovery/discovery.module.js';
 import { createEventsModule, type EventsModule } from './modules/events/events.module.js';
@@ -85,8 +88,11 @@ export interface App extends Platform {
     notifications: NotificationsService;
     /** The admin dashboard's figures (lake, queues, storage, reports). */
     adminDashboard: AdminDashboardModule;
+    storageReport: StorageReportModule;
     /** The data lake's reader and day aggregates, and creator analytics. */
     analytics: AnalyticsModule;
+    /** The cold archive: sweep, restores, pinning. */
+    archive: ArchiveModule;
   };
   /** Every route registered after the server was created (method, Fastify URL), for the API document's completeness test. */
   routes: readonly RouteInfo[];
@@ -155,7 +161,9 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       ? { accelRedirect: { prefix: accelPrefix, locate: (key: string) => store.locate(key) } }
       : {}),
   });
-  const accounts = createAccountsModule(platform, videos, images);
+  // The lake's reader first: the data export reads the playback history from the lake.
+  const analytics = createAnalyticsModule(platform, videos);
+  const accounts = createAccountsModule(platform, videos, images, analytics.reader);
   const uploads = createUploadsModule(platform, videos);
   const notifications = createNotificationsModule(platform, videos, accounts);
   const social = createSocialModule(platform, graph, videos, accounts, notifications.notifications);
@@ -172,15 +180,20 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     async () => (await lake.depth()).oldestSec,
   );
   const playback = createEventsModule(platform, videos, limiter, (n) => lake.noteBuffered(n));
+  // Events from before the lake stay in the OLTP table until the lake's backfill has copied them.
+  playback.retention.keepFrom(() => lake.backfill.oldestPending());
+  metrics.observeAsync('curta_lake_erasures_pending', "Deleted accounts whose events are not yet erased from the lake's files", () =>
+    lake.erasure.pending(),
+  );
   const discovery = createDiscoveryModule(platform, graph, videos, accounts);
   const safety = createSafetyModule(platform, graph, videos, accounts);
   const webhooks = createWebhooksModule(platform);
-  const analytics = createAnalyticsModule(platform, videos);
-  const adminDashboard = createAdminDashboardModule(platform, analytics.reader);
+  const adminDashboard = createAdminDashboardModule(platform, analytics.aggregates);
+  const storageReport = createStorageReportModule(platform);
   // Training reads the lake through the process's reader (one local file cache), after delivering what the buffer holds.
   const recs = createRecsModule(platform, graph, videos, {
     reader: analytics.reader,
-    flush: () => lake.delivery.run({ force: true }),
+    flush: () => lake.delivery.flush(),
   });
   metrics.observe(
     'curta_lake_files_skipped',
@@ -194,6 +207,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   );
   metrics.observe('curta_lake_cache_bytes', 'Bytes of lake files in the local cache', () => analytics.reader.stats.cacheBytes);
   metrics.observe('curta_recs_model_version', 'For You model version this process ranks with (0 = none loaded)', () => recs.models.version);
+  const archive = createArchiveModule(platform, videos, transcoder, limiter);
+  registerRecsMetrics(metrics.registry, recs.models);
   const processing = new ProcessingService(
     videos.repo,
     store,
@@ -249,7 +264,9 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
     ...webhooks.routes,
     ...notifications.routes,
     ...adminDashboard.routes,
+    ...storageReport.routes,
     ...analytics.routes,
+    ...archive.routes,
   ]);
   await accounts.registerScopedRoutes(http);
   if (store instanceof FsObjectStore) await storageRoutes(http, store, { admit: (target) => uploads.uploads.admitUploadBytes(target) });
@@ -305,7 +322,9 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       webhooks: webhooks.webhooks,
       notifications: notifications.notifications,
       adminDashboard,
+      storageReport,
       analytics,
+      archive,
     },
     routes,
     startWorkers() {
@@ -322,7 +341,15 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
           purgeAccount: (job) => accounts.deletion.handlePurgeJob(job),
           deliverWebhook: (job) => webhooks.webhooks.handleDeliveryJob(job),
           deliverLake: (_job, ctx) => lake.runDelivery(ctx.signal),
-          maintainLake: (_job, ctx) => lake.runMaintenance(ctx.signal),
+          maintainLake: async (_job, ctx) => {
+            await lake.runMaintenance(ctx.signal);
+            // The aggregates of what delivery and compaction changed (EMR's job): queries then find them built.
+            await analytics.aggregates.refresh({}, { signal: ctx.signal });
+          },
+          archiveSweep: async (_job, ctx) => {
+            await archive.archive.sweep({ signal: ctx.signal });
+          },
+          restoreVideo: (job, ctx) => archive.archive.handleRestoreJob(job, ctx),
           retention: async (_job, ctx) => {
             await runRetention(retentionTasks, ctx.signal, retentionLog, (kind, rows) => metrics.retentionDeleted.inc({ kind }, rows));
           },
@@ -340,6 +367,8 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       stoppers.push(webhooks.startDispatcher());
       stoppers.push(scheduleIdempotencyPrune(idempotency, log));
       stoppers.push(...lake.schedule());
+      const stopArchiveSweep = archive.schedule();
+      if (stopArchiveSweep) stoppers.push(stopArchiveSweep);
       const stopPruneSchedule = playback.schedulePruning();
       if (stopPruneSchedule) stoppers.push(stopPruneSchedule);
       if (config.retention.intervalSec > 0) {

@@ -2,9 +2,9 @@
  * The lake's ingest costs (issue 14), on PostgreSQL (TEST_DATABASE_URL) and PGlite:
  *
  * 1. capture: the events route's insert statement without and with its lake
- *    copy (one statement, events + lake_buffer), 100-event batches from
+ *    copy (one statement: the events rows + one lake_buffer row of arrays), 100-event batches from
  *    CONCURRENCY connections — events/s of each and the ratio;
- * 2. delivery: a buffer of DELIVER_EVENTS rows delivered as Parquet with the
+ * 2. delivery: a buffer of DELIVER_EVENTS events (in 100-event rows) delivered as Parquet with the
  *    default batch hints — events/s written (read, encode, store, commit).
  *
  * `npx tsx bench/lake-delivery/run.ts` (env: EVENTS, DELIVER_EVENTS, CONCURRENCY). Prints one table.
@@ -29,17 +29,17 @@ const log = pino({ level: 'warn' });
 const OLD = `INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at, counted)
   SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean
   FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[]) AS x(type, video_id, watched_ms, client_at)`;
-const NEW = `WITH x AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $9::text[], $10::int[], $11::text[])
-      AS x(type, video_id, watched_ms, client_at, creator_id, duration_ms, source)
-  ), ev AS (
+// The events route's statement as migration 0026 made it: the events rows and ONE lake_buffer row for the batch (the route
+// now also leaves redundant play/progress rows to the lake alone and sends client times as offsets: events.repository.ts).
+const NEW = `WITH ev AS (
     INSERT INTO events (type, video_id, user_id, device_id, watched_ms, client_at, received_at, counted)
-    SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean FROM x
+    SELECT x.type, x.video_id, $5::text, $6::text, x.watched_ms, x.client_at, $7::timestamptz, $8::boolean
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[]) AS x(type, video_id, watched_ms, client_at)
   )
-  INSERT INTO lake_buffer (event_time, received_at, kind, type, video_id, creator_id, user_id, device_id,
-                           watched_ms, duration_ms, source, counted)
-  SELECT x.client_at, $7::timestamptz, 'playback', x.type, x.video_id, x.creator_id, $5::text, $6::text,
-         x.watched_ms, x.duration_ms, x.source, $8::boolean FROM x`;
+  INSERT INTO lake_buffer (received_at, kind, user_id, device_id, counted, n_events, event_times, types, video_ids,
+                           creator_ids, watched_ms_list, duration_ms_list, sources)
+  VALUES ($7::timestamptz, 'playback', $5::text, $6::text, $8::boolean, cardinality($1::text[]), $4::timestamptz[],
+          $1::text[], $2::text[], $9::text[], $3::int[], $10::int[], $11::text[])`;
 
 function params(i: number, withLake: boolean): unknown[] {
   const now = new Date();
@@ -77,13 +77,18 @@ async function deliver(
   events: number,
   dataDir: string,
 ): Promise<{ rate: number; batches: number; files: number; mb: number }> {
+  // As the events route buffers them: one row per BATCH events (arrays), migration 0020.
   await db.query(
-    `INSERT INTO lake_buffer (event_time, kind, type, video_id, creator_id, user_id, device_id, watched_ms, duration_ms, source, counted)
-     SELECT now() - make_interval(secs => i % 7200), 'playback', (ARRAY['impression','play','progress','complete','skip'])[1 + i % 5],
-            'video' || lpad((i % 5000)::text, 11, '0'), 'creator' || lpad((i % 300)::text, 10, '0'),
-            'user' || lpad((i % 20000)::text, 12, '0'), NULL, (i % 30000), 15000, 'for_you', true
-     FROM generate_series(1, $1::int) i`,
-    [events],
+    `INSERT INTO lake_buffer (received_at, kind, user_id, counted, n_events, event_times, types, video_ids, creator_ids,
+                              watched_ms_list, duration_ms_list, sources)
+     SELECT now(), 'playback', 'user' || lpad((b % 20000)::text, 12, '0'), true, count(*),
+            array_agg(now() - make_interval(secs => i % 7200) ORDER BY i),
+            array_agg((ARRAY['impression','play','progress','complete','skip'])[1 + i % 5] ORDER BY i),
+            array_agg('video' || lpad((i % 5000)::text, 11, '0') ORDER BY i),
+            array_agg('creator' || lpad((i % 300)::text, 10, '0') ORDER BY i),
+            array_agg(i % 30000 ORDER BY i), array_agg(15000 ORDER BY i), array_agg('for_you'::text ORDER BY i)
+     FROM (SELECT i, i / $2::int AS b FROM generate_series(0, $1::int - 1) i) s GROUP BY b`,
+    [events, BATCH],
   );
   const config = { ...loadConfig({ CURTA_DATA_DIR: dataDir }), signingSecret: 'x'.repeat(32) };
   const store = createObjectStore(config, log);

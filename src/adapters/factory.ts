@@ -34,6 +34,7 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
       forcePathStyle: s.forcePathStyle,
       ...(s.endpoint ? { endpoint: s.endpoint } : {}),
       ...(s.publicEndpoint ? { publicEndpoint: s.publicEndpoint } : {}),
+      archiveStorageClass: config.archive.s3StorageClass,
     });
   }
   return new FsObjectStore({
@@ -42,6 +43,8 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
     signingSecret: config.signingSecret,
     bodyTimeoutMs: config.uploads.bodyTimeoutSec * 1000,
     minBytesPerSec: config.uploads.minBytesPerSec,
+    archiveDir: config.archive.dir,
+    restoreDelayMs: config.archive.restoreDelaySec * 1000,
     ...(logger ? { logger } : {}),
   });
 }

@@ -84,7 +84,9 @@ async function startControl(app: App, log: pino.Logger): Promise<ControlServer |
   if (database.kind !== 'pglite') return null;
   const path = controlSocketPath(database.dir);
   try {
-    return await startControlServer(path, controlHandlers(app.db, app.store), (err) => log.error({ err }, 'control socket request failed'));
+    return await startControlServer(path, controlHandlers(app.db, app.store, app.services.archive.archive), (err) =>
+      log.error({ err }, 'control socket request failed'),
+    );
   } catch (err) {
     log.warn(
       { err, path },

@@ -7,10 +7,13 @@ import { createObjectStore, openDatabase } from '../adapters/factory.js';
 import { DbJobQueue } from '../adapters/queue/db-job-queue.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
 import { ANALYTICS_USAGE, parseAnalyticsArgs, runAnalytics } from '../modules/analytics/admin-analytics-command.js';
+import { bufferHints } from '../modules/lake/batching.js';
 import { LakeDelivery } from '../modules/lake/lake-delivery.js';
 import { LakeReader } from '../modules/lake/lake-reader.js';
 import { parseRecsArgs, RECS_USAGE, recsEvalCommand, recsTrainCommand } from '../modules/recs/recs-command.js';
 import { ADMIN_USAGE } from '../modules/safety/admin-command.js';
+import { createStorageReportService } from '../modules/archive/storage-report.module.js';
+import { parseStorageArgs, runStorageReport, STORAGE_USAGE } from '../modules/archive/storage-report-command.js';
 import type { Database } from '../ports/database.js';
 import { CliFailure, CliUsageError, EXIT, type CliCommand, type CliContext } from './command.js';
 import { callControlServer, controlSocketPath, type ControlRequest } from './control-socket.js';
@@ -124,20 +127,17 @@ export const recsCliCommand: CliCommand = {
       try {
         const reader = new LakeReader(db, store, { cacheDir, cacheMaxBytes: config.analytics.cacheMaxBytes, log });
         const { lake } = config;
-        const delivery = new LakeDelivery(
-          db,
-          store,
-          { maxEvents: lake.batchMaxEvents, maxBytes: lake.batchMaxBytes, maxAgeSec: lake.maxAgeSec },
-          log,
-        );
+        const delivery = new LakeDelivery(db, store, bufferHints(lake), log);
         return await recsTrainCommand(
           db,
           store,
           {
             windowDays: config.recs.trainWindowDays,
+            tuneMaxViewers: config.recs.tuneMaxViewers,
+            tuneEaseMaxItems: config.recs.tuneEaseMaxItems,
             force: parsed.force,
             // What the buffer holds is delivered first: events that arrived a moment ago count.
-            lake: { reader, flush: () => delivery.run({ force: true }) },
+            lake: { reader, flush: () => delivery.flush() },
           },
           ctx.io,
         );
@@ -164,6 +164,27 @@ export const analyticsCliCommand: CliCommand = {
       const store = createObjectStore(config);
       const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts });
       return runAnalytics(parsed, { config, db, store, cache: new MemoryCache({ maxBytes: 16 * 1024 * 1024 }), queue }, ctx.io);
+    });
+  },
+};
+
+export const storageCliCommand: CliCommand = {
+  name: 'storage',
+  summary: 'storage bill: curta storage report [--days N] [--json]',
+  usage: `${STORAGE_USAGE}
+
+  Reads the database and lists the store directly (every run lists afresh).
+  On the embedded profile, stop a running server first (PGlite allows one
+  process).`,
+  async run(args, ctx) {
+    const parsed = parseStorageArgs(args);
+    if ('error' in parsed) throw new CliUsageError(parsed.error);
+    const config = await resolveSigningSecret(ctx.config(), ctx.log());
+    return withDatabase(ctx, async (db) => {
+      const store = createObjectStore(config);
+      const queue = new DbJobQueue(db, { defaultMaxAttempts: config.jobs.maxAttempts });
+      const service = createStorageReportService({ config, db, store, cache: new MemoryCache({ maxBytes: 1024 * 1024 }), queue });
+      return runStorageReport(parsed, service, ctx.io);
     });
   },
 };

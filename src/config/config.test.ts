@@ -79,6 +79,7 @@ describe('loadConfig', () => {
     expect(d.events).toEqual({
       newDevicesPerIp: { limit: 20, windowSec: 86_400 },
       anonViewsPerIp: 5,
+      writeConcurrency: 4,
       retentionHours: 48,
       pruneIntervalSec: 3600,
     });
@@ -98,6 +99,7 @@ describe('loadConfig', () => {
       deliveryIntervalSec: 10,
       compactIntervalSec: 3600,
       retentionDays: 0,
+      backfillBatchEvents: 100_000,
     });
     expect(() => loadConfig({ LAKE_BATCH_MAX_EVENTS: '0' })).toThrow(/LAKE_BATCH_MAX_EVENTS/);
     expect(loadConfig({ EVENTS_NEW_DEVICES_PER_IP: 'off' }).events.newDevicesPerIp).toBeNull();

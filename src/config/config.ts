@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import { parseCidr } from '../lib/cidr.js';
+import { parsePrices, type StoragePrices } from '../modules/archive/cost.js';
 
 /**
  * The one place that reads the environment. Parsed once at start-up; a bad
@@ -253,6 +254,8 @@ const EnvSchema = z.object({
   EVENTS_NEW_DEVICES_PER_IP: rateRule('20/1d'),
   /** Anonymous views one client address may add to one video per UTC day (signed-in viewers count once each). */
   EVENTS_ANON_VIEWS_PER_IP: int(1).default(5),
+  /** Playback event batches one API process writes to PostgreSQL at once (more wait their turn): they update the same hot counter rows. */
+  EVENTS_WRITE_CONCURRENCY: int(1, 1000).default(4),
   /** Hours playback events (and view records) stay in the OLTP table; 0 = forever. History lives in the lake (LAKE_*). */
   EVENTS_RETENTION_HOURS: int(0, 876_000).optional(),
   /** Older name of the window, in days: used when EVENTS_RETENTION_HOURS is unset. */
@@ -269,6 +272,8 @@ const EnvSchema = z.object({
   LAKE_COMPACT_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
   /** Days of history the lake keeps (whole daily partitions deleted after); 0 = forever. */
   LAKE_RETENTION_DAYS: int(0, 365_000).default(0),
+  /** Pre-lake history (events from before migration 0019) copied into the lake per delivery run, while the buffer is shallow; 0 = only by `curta lake backfill`. */
+  LAKE_BACKFILL_BATCH_EVENTS: int(0, 10_000_000).default(100_000),
   /** How often workers delete expired events; 0 = never. */
   EVENTS_PRUNE_INTERVAL_SEC: int(0, 7 * 86_400).default(3600),
   /** Password changes and account deletions (each verifies the password, like a login). */
@@ -309,11 +314,32 @@ const EnvSchema = z.object({
   RECS_SEEN_WINDOW_HOURS: int(0, 24 * 90).default(24),
   /** Share of For You slots given to new videos on trial (0–0.5). */
   RECS_EXPLORE_SHARE: z.coerce.number().min(0).max(0.5).default(0.15),
+  /** How strongly a trial video's fit with a viewer's recent creators, hashtags and model items orders their exploration slots; 0 = topic-blind. */
+  RECS_EXPLORE_TOPIC_WEIGHT: z.coerce.number().min(0).max(5).default(1.5),
   /** How often (ms) a process refreshes its in-memory candidate catalog (trending, trial exposure); publishes and withdrawals refresh it at once. */
   RECS_CATALOG_TTL_MS: int(100, 600_000).default(15_000),
+  /** Self-tuning: holdout viewers each training run scores its candidates on, at most (0 = no search: production defaults). */
+  RECS_TUNE_MAX_VIEWERS: int(0, 1_000_000).default(1000),
+  /** Self-tuning: the EASE-graph candidates join the search on catalogs of at most this many videos (the fit is cubic: about 13 s CPU at 4,000); 0 = never. */
+  RECS_TUNE_EASE_MAX_ITEMS: int(0, 20_000).default(4000),
 
   /** Admin dashboard: how long a storage sweep (a paged listing of the media prefixes) is reused before the next request sweeps again. */
   ADMIN_STORAGE_SWEEP_SEC: int(1, 7 * 86_400).default(900),
+  /**
+   * Storage prices for the cost report (`curta storage report`, the admin storage panel): JSON laid over the defaults,
+   * AWS us-east-1 list prices (src/modules/archive/cost.ts), e.g. {"currency":"EUR","classes":{"STANDARD":{"gbMonth":0.021}}}.
+   */
+  STORAGE_PRICES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parsePrices(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Admin dashboard: how long lake figures for a range are reused while its live files are unchanged (new files recompute at once). */
   ADMIN_ANALYTICS_CACHE_SEC: int(1, 7 * 86_400).default(3600),
   /** Local copies of lake files and the lake's day aggregates (DuckDB reads local files); default <data dir>/lake-cache. */
@@ -324,6 +350,35 @@ const EnvSchema = z.object({
   ANALYTICS_MIN_VIEWERS: int(2, 1000).default(5),
   /** How long a computed analytics answer is cached (keyed by the lake's version of its range: new data is never hidden). */
   ANALYTICS_CACHE_TTL_SEC: int(1, 30 * 86_400).default(86_400),
+
+  /** Cold archive (issue 15). Filesystem storage: where ARCHIVE objects live (can be another, cheaper disk); default <data dir>/archive. */
+  STORAGE_ARCHIVE_DIR: z.string().min(1).optional(),
+  /** Filesystem storage: seconds a restore of an archived object takes (so the states are exercised embedded, as Glacier's hours are). */
+  STORAGE_ARCHIVE_RESTORE_DELAY_SEC: int(0, 7 * 86_400).default(0),
+  /** S3 storage class of archived originals: GLACIER_IR (instant reads, no restore), GLACIER (Flexible Retrieval) or DEEP_ARCHIVE. */
+  S3_ARCHIVE_STORAGE_CLASS: z.enum(['GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE']).default('GLACIER_IR'),
+  /** S3 RestoreObject tier: Expedited (minutes, not for DEEP_ARCHIVE), Standard (hours) or Bulk (cheapest, slowest). */
+  ARCHIVE_RESTORE_TIER: z.enum(['Expedited', 'Standard', 'Bulk']).default('Standard'),
+  /** Days a restored copy stays readable (S3 keeps it, and bills it, this long). */
+  ARCHIVE_RESTORE_DAYS: int(1, 365).default(2),
+  /** How often a restore in the retrieving phase asks the store (HeadObject) whether the copy is ready. */
+  ARCHIVE_RESTORE_POLL_SEC: int(1, 86_400).default(60),
+  /** Runs of a restore before it is given up (status back to archived, error recorded). */
+  ARCHIVE_RESTORE_MAX_ATTEMPTS: int(1, 100).default(5),
+  /** How often workers run the archive sweep; 0 turns it off (`curta archive sweep` still works). */
+  ARCHIVE_SWEEP_INTERVAL_SEC: int(0, 30 * 86_400).default(86_400),
+  /** Policy: a video is archived once nobody viewed it for this many days… */
+  ARCHIVE_IDLE_DAYS: int(1, 100_000).default(180),
+  /** …and it is at least this many days old. */
+  ARCHIVE_MIN_AGE_DAYS: int(0, 100_000).default(365),
+  /** Videos the sweep selects per batch (one query), and the most it archives in one run. */
+  ARCHIVE_SWEEP_BATCH: int(1, 10_000).default(50),
+  ARCHIVE_SWEEP_MAX_PER_RUN: int(1, 10_000_000).default(5000),
+  /** Pause between two archived videos, so a sweep over a large catalog leaves the store and database to serving. */
+  ARCHIVE_SWEEP_PAUSE_MS: int(0, 60_000).default(100),
+  /** Restores a viewer (not the owner, not an admin) may start per hour, per account (or device) and per client address. */
+  ARCHIVE_RESTORES_PER_USER_PER_HOUR: int(1, 100_000).default(5),
+  ARCHIVE_RESTORES_PER_IP_PER_HOUR: int(1, 100_000).default(20),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -426,6 +481,8 @@ export interface Config {
     newDevicesPerIp: RateRule | null;
     /** Anonymous views per client address, per video, per UTC day. */
     anonViewsPerIp: number;
+    /** Event batches one process writes to PostgreSQL at once. */
+    writeConcurrency: number;
     /** 0 = events are kept forever. */
     retentionHours: number;
     pruneIntervalSec: number;
@@ -441,6 +498,8 @@ export interface Config {
     compactIntervalSec: number;
     /** 0: kept forever. */
     retentionDays: number;
+    /** Pre-lake events backfilled per delivery run; 0: only by `curta lake backfill`. */
+    backfillBatchEvents: number;
   };
   webhooks: {
     allowPrivate: boolean;
@@ -457,13 +516,38 @@ export interface Config {
     modelPollSec: number;
     seenWindowHours: number;
     exploreShare: number;
+    exploreTopicWeight: number;
     catalogTtlMs: number;
+    tuneMaxViewers: number;
+    tuneEaseMaxItems: number;
   };
   adminAnalytics: {
     storageSweepSec: number;
     lakeCacheSec: number;
   };
+  /** Prices of the cost report (STORAGE_PRICES over the AWS us-east-1 list prices). */
+  storagePrices: StoragePrices;
   analytics: { cacheDir: string; cacheMaxBytes: number; minimumViewers: number; resultTtlSec: number };
+  /** The cold archive: where archived objects go, the sweep's policy and pace, restores. */
+  archive: {
+    /** Filesystem storage only. */
+    dir: string;
+    restoreDelaySec: number;
+    s3StorageClass: 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
+    restoreTier: 'Expedited' | 'Standard' | 'Bulk';
+    restoreDays: number;
+    restorePollSec: number;
+    restoreMaxAttempts: number;
+    /** 0: no scheduled sweep. */
+    sweepIntervalSec: number;
+    idleDays: number;
+    minAgeDays: number;
+    sweepBatch: number;
+    sweepMaxPerRun: number;
+    sweepPauseMs: number;
+    restoresPerUserPerHour: number;
+    restoresPerIpPerHour: number;
+  };
 }
 
 /**
@@ -612,6 +696,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     events: {
       newDevicesPerIp: e.EVENTS_NEW_DEVICES_PER_IP,
       anonViewsPerIp: e.EVENTS_ANON_VIEWS_PER_IP,
+      writeConcurrency: e.EVENTS_WRITE_CONCURRENCY,
       retentionHours,
       pruneIntervalSec: e.EVENTS_PRUNE_INTERVAL_SEC,
     },
@@ -622,6 +707,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       deliveryIntervalSec: e.LAKE_DELIVERY_INTERVAL_SEC,
       compactIntervalSec: e.LAKE_COMPACT_INTERVAL_SEC,
       retentionDays: e.LAKE_RETENTION_DAYS,
+      backfillBatchEvents: e.LAKE_BACKFILL_BATCH_EVENTS,
     },
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
@@ -638,17 +724,38 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       modelPollSec: e.RECS_MODEL_POLL_SEC,
       seenWindowHours: e.RECS_SEEN_WINDOW_HOURS,
       exploreShare: e.RECS_EXPLORE_SHARE,
+      exploreTopicWeight: e.RECS_EXPLORE_TOPIC_WEIGHT,
       catalogTtlMs: e.RECS_CATALOG_TTL_MS,
+      tuneMaxViewers: e.RECS_TUNE_MAX_VIEWERS,
+      tuneEaseMaxItems: e.RECS_TUNE_EASE_MAX_ITEMS,
     },
     adminAnalytics: {
       storageSweepSec: e.ADMIN_STORAGE_SWEEP_SEC,
       lakeCacheSec: e.ADMIN_ANALYTICS_CACHE_SEC,
     },
+    storagePrices: e.STORAGE_PRICES,
     analytics: {
       cacheDir: resolve(e.LAKE_CACHE_DIR ?? resolve(dataDir, 'lake-cache')),
       cacheMaxBytes: e.LAKE_CACHE_MAX_BYTES,
       minimumViewers: e.ANALYTICS_MIN_VIEWERS,
       resultTtlSec: e.ANALYTICS_CACHE_TTL_SEC,
+    },
+    archive: {
+      dir: resolve(e.STORAGE_ARCHIVE_DIR ?? resolve(dataDir, 'archive')),
+      restoreDelaySec: e.STORAGE_ARCHIVE_RESTORE_DELAY_SEC,
+      s3StorageClass: e.S3_ARCHIVE_STORAGE_CLASS,
+      restoreTier: e.ARCHIVE_RESTORE_TIER,
+      restoreDays: e.ARCHIVE_RESTORE_DAYS,
+      restorePollSec: e.ARCHIVE_RESTORE_POLL_SEC,
+      restoreMaxAttempts: e.ARCHIVE_RESTORE_MAX_ATTEMPTS,
+      sweepIntervalSec: e.ARCHIVE_SWEEP_INTERVAL_SEC,
+      idleDays: e.ARCHIVE_IDLE_DAYS,
+      minAgeDays: e.ARCHIVE_MIN_AGE_DAYS,
+      sweepBatch: e.ARCHIVE_SWEEP_BATCH,
+      sweepMaxPerRun: e.ARCHIVE_SWEEP_MAX_PER_RUN,
+      sweepPauseMs: e.ARCHIVE_SWEEP_PAUSE_MS,
+      restoresPerUserPerHour: e.ARCHIVE_RESTORES_PER_USER_PER_HOUR,
+      restoresPerIpPerHour: e.ARCHIVE_RESTORES_PER_IP_PER_HOUR,
     },
   };
   return deepFreeze(config);

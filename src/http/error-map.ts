@@ -36,12 +36,18 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   size_mismatch: 400,
   content_type_mismatch: 400,
   object_not_found: 404,
+  // An archived object read before a restore made a copy readable (S3: 403 InvalidObjectState); callers restore first.
+  object_archived: 409,
   range_not_satisfiable: 416,
   video_not_found: 404,
   // Only for the video itself, to a viewer whose one obstacle is not following its owner (visibility.ts).
   followers_only: 403,
   // The video has no renditions yet (or any more): a cover frame waits for processing.
   video_not_ready: 409,
+  // Its renditions were archived: POST /videos/{id}/restore brings them back.
+  video_archived: 409,
+  not_archived: 409,
+  restore_rate_limited: 429,
   cover_time_out_of_range: 422,
   publish_time_invalid: 400,
   already_published: 409,

@@ -49,6 +49,8 @@ describe('job registry', () => {
       'video.cover',
       'lake-deliver',
       'lake-maintain',
+      'archive.sweep',
+      'archive.restore',
     ]);
     expect(new Set(jobNames()).size).toBe(Object.keys(JOBS).length);
     expect(dedupeKeyOf(JOBS.processVideo, { videoId: 'abc' })).toBe('process:abc');
@@ -64,6 +66,8 @@ describe('job registry', () => {
     expect(dedupeKeyOf(JOBS.applyCover, { videoId: 'abc' })).toBe('cover:abc');
     expect(dedupeKeyOf(JOBS.deliverLake, {})).toBe('lake-deliver');
     expect(dedupeKeyOf(JOBS.maintainLake, {})).toBe('lake-maintain');
+    expect(dedupeKeyOf(JOBS.archiveSweep, {})).toBe('archive-sweep');
+    expect(dedupeKeyOf(JOBS.restoreVideo, { videoId: 'abc', restoreId: '7', poll: 2 })).toBe('restore:7:2');
   });
 
   it('starts a worker for every job this configuration runs, each behind the payload check and the instrument', async () => {
@@ -81,6 +85,8 @@ describe('job registry', () => {
       applyCover: async () => void seen.push('apply cover'),
       deliverLake: async () => void seen.push('deliver lake'),
       maintainLake: async () => void seen.push('maintain lake'),
+      archiveSweep: async () => void seen.push('archive sweep'),
+      restoreVideo: async () => void seen.push('restore video'),
     };
     const instrumented: string[] = [];
     const instrument = (name: string, h: JobHandler): JobHandler => {
@@ -96,8 +102,9 @@ describe('job registry', () => {
       RETENTION_INTERVAL_SEC: '0',
       LAKE_DELIVERY_INTERVAL_SEC: '0',
       LAKE_COMPACT_INTERVAL_SEC: '0',
+      ARCHIVE_SWEEP_INTERVAL_SEC: '0',
     };
-    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(6);
+    expect(startJobWorkers(off.queue, JOBS, handlers, settings(quiet), instrument)).toHaveLength(7);
     expect(off.worked.map((w) => [w.queue, w.opts])).toEqual([
       ['video.process', { concurrency: 3, leaseMs: 20_000, pollMs: 500 }],
       ['video.purge', { concurrency: 1, leaseMs: 20_000, pollMs: 5000 }],
@@ -105,11 +112,20 @@ describe('job registry', () => {
       ['webhook.deliver', { concurrency: 4, leaseMs: 20_000, pollMs: 500 }],
       ['video.publish', { concurrency: 2, leaseMs: 20_000, pollMs: 1000 }],
       ['video.cover', { concurrency: 1, leaseMs: 20_000, pollMs: 1000, backoff: { baseMs: 1000, maxMs: 30_000 } }],
+      ['archive.restore', { concurrency: 3, leaseMs: 20_000, pollMs: 500, backoff: { baseMs: 2000, maxMs: 300_000 } }],
     ]);
-    expect(instrumented).toEqual(['video.process', 'video.purge', 'account.purge', 'webhook.deliver', 'video.publish', 'video.cover']);
+    expect(instrumented).toEqual([
+      'video.process',
+      'video.purge',
+      'account.purge',
+      'webhook.deliver',
+      'video.publish',
+      'video.cover',
+      'archive.restore',
+    ]);
 
     const on = recordingQueue();
-    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(11);
+    expect(startJobWorkers(on.queue, JOBS, handlers, settings({ ...base, RECS_TRAIN_INTERVAL_SEC: '60' }))).toHaveLength(13);
     expect(on.worked.map((w) => w.queue)).toEqual(jobNames());
     expect(on.worked[2]!.opts).toEqual({ concurrency: 1, leaseMs: 600_000, pollMs: 2000 });
     expect(on.worked[3]!.opts).toEqual({ concurrency: 1, leaseMs: 20_000, pollMs: 5000 });
@@ -122,7 +138,7 @@ describe('job registry', () => {
         handlers,
         settings({ ...quiet, EVENTS_RETENTION_DAYS: '0', EVENTS_PRUNE_INTERVAL_SEC: '60' }),
       ),
-    ).toHaveLength(6);
+    ).toHaveLength(7);
 
     await on.worked[0]!.handler(job({ videoId: 'v1', extra: 'ignored' }), ctx);
     expect(seen).toEqual(['process v1']);

@@ -1,3 +1,4 @@
+import { archiveSweepJob, restoreVideoJob } from '../modules/archive/archive.jobs.js';
 import { pruneEventsJob } from '../modules/events/prune-events.job.js';
 import { purgeAccountJob } from '../modules/accounts/purge-account.job.js';
 import { processVideoJob } from '../modules/processing/process-video.job.js';
@@ -29,6 +30,8 @@ export const JOBS = {
   applyCover: applyCoverJob,
   deliverLake: deliverLakeJob,
   maintainLake: maintainLakeJob,
+  archiveSweep: archiveSweepJob,
+  restoreVideo: restoreVideoJob,
 } as const satisfies Record<string, JobDefinition<unknown>>;
 
 export type JobRegistry = Readonly<Record<string, JobDefinition<unknown>>>;

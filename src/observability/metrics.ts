@@ -225,6 +225,10 @@ export class InstrumentedCache implements Cache {
     return this.inner.delete(key);
   }
 
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.inner.deleteMany(keys);
+  }
+
   incr(key: string, by?: number, ttlMs?: number): Promise<number> {
     return this.inner.incr(key, by, ttlMs);
   }

@@ -4,8 +4,20 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * A hot statement (run on every request or batch) named for the server's
+   * statement cache: PostgreSQL parses and plans it once per connection, then
+   * runs its cached (generic) plan, instead of planning it on every call. One
+   * name for one SQL text; only for statements whose result columns are
+   * spelled out (a `*` would break on a column added by a migration while
+   * the statement is cached). The embedded database ignores it.
+   */
+  prepare?: string;
+}
+
 export interface SqlExecutor {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
 }
 
 export interface Database extends SqlExecutor {

@@ -59,6 +59,17 @@ export function cacheContract(name: string, factory: () => Promise<CacheFixture>
       await cache.delete(k); // deleting a missing key is fine
     });
 
+    it('deletes many keys at once, and only those', async () => {
+      const [a, b, keep] = [key('many-a'), key('many-b'), key('many-keep')];
+      for (const k of [a, b, keep]) await cache.set(k, k, 60_000);
+      await cache.deleteMany([a, b, key('many-missing')]);
+      expect(await cache.get(a)).toBeUndefined();
+      expect(await cache.get(b)).toBeUndefined();
+      expect(await cache.get(keep)).toBe(keep);
+      await cache.deleteMany([]);
+      expect(await cache.getOrLoad(a, 60_000, async () => 'reloaded')).toBe('reloaded');
+    });
+
     it('expires entries after their TTL', async () => {
       const k = key('ttl');
       await cache.set(k, 'soon gone', 40);

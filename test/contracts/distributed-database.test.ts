@@ -28,6 +28,30 @@ if (available) {
   databaseContract('PostgresDatabase (pg pool)', () => freshDatabase());
 
   describe('PostgresDatabase specifics', () => {
+    it('prepares a named statement once per connection, and runs it unprepared once a migration changed what it returns', async () => {
+      const { db, cleanup } = await freshDatabase({ maxConnections: 1 });
+      try {
+        await db.exec('CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2);');
+        const select = () => db.query('SELECT * FROM t WHERE a = $1', [2], { prepare: 'contract_t_by_a' });
+        expect((await select()).rows).toEqual([{ a: 2 }]);
+        const cached = await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+        expect(cached.rows.map((r) => r.name)).toContain('contract_t_by_a');
+        // What a rolling upgrade does under a running process: the cached `*` plan would now return another row type.
+        await db.exec('ALTER TABLE t ADD COLUMN b text');
+        expect((await select()).rows).toEqual([{ a: 2, b: null }]);
+        expect((await select()).rows).toEqual([{ a: 2, b: null }]);
+        // Inside a transaction nothing is prepared (a refused plan would abort it).
+        await db.transaction(async (tx) => {
+          expect((await tx.query('SELECT a FROM t WHERE a = $1', [1], { prepare: 'contract_in_tx' })).rows).toEqual([{ a: 1 }]);
+        });
+        expect((await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name)).not.toContain(
+          'contract_in_tx',
+        );
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('applies statement_timeout (SQLSTATE 57014) and stays usable', async () => {
       const { db, cleanup } = await freshDatabase({ statementTimeoutMs: 100 });
       try {

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/modules/accounts/accounts.service.js';
 import { DataExport, EXPORT_JSON_NAME } from '../../src/modules/accounts/data-export.js';
+import { PlaybackHistory } from '../../src/modules/lake/playback-history.js';
 import type { ObjectStore } from '../../src/ports/object-store.js';
 import { seedVideo, signup, type Api, type TestUser } from '../support/social.js';
 import { apiClient, type TestApp } from '../support/test-app.js';
@@ -217,29 +218,50 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
         expect(doc.followers).toEqual([expect.objectContaining({ username: 'exa_friend' })]);
         expect(doc.blocks).toEqual([expect.objectContaining({ username: 'exa_pest' })]);
         expect(doc.reportsFiled).toEqual([expect.objectContaining({ targetType: 'user', reason: 'spam', status: 'open' })]);
-        expect(doc.playbackHistory.map((e: any) => e.type)).toEqual(['play', 'complete']);
+        // The whole history, from the lake (the events table keeps only what serving reads: not the bare `play`).
+        expect(doc.playbackHistory.map((e: any) => [e.type, e.videoId])).toEqual([
+          ['play', theirs],
+          ['complete', theirs],
+        ]);
         expect(doc.videos.some((v: any) => v.id === undefined)).toBe(false);
         // Other people's data stays out.
         expect(JSON.stringify(doc)).not.toContain(ann.token);
       });
 
       it('pages the JSON past one query and reads originals one at a time, only as the client pulls', async () => {
-        // More playback events than one page of the document's queries.
-        await t.app.db.query(
-          `INSERT INTO events (type, video_id, user_id, client_at) SELECT 'impression', $2, $1, now() FROM generate_series(1, 1234)`,
+        // More playback history than one page of the document: some not yet copied from before the lake (its
+        // backfill pending, as migration 0028 records it), some delivered to the lake's files, some still buffered.
+        const preLake = await t.app.db.query<{ id: string }>(
+          `INSERT INTO events (type, video_id, user_id, client_at, received_at)
+           SELECT 'impression', $2, $1, now() - interval '1 hour', now() - interval '1 hour' FROM generate_series(1, 3) RETURNING id::text`,
           [exa.id, videos[0]],
         );
+        const ids = preLake.rows.map((r) => Number(r.id));
+        await t.app.db.query(
+          `INSERT INTO lake_backfill (upto_id, next_id) VALUES ($1, $2)
+           ON CONFLICT (id) DO UPDATE SET upto_id = EXCLUDED.upto_id, next_id = EXCLUDED.next_id, done_at = NULL`,
+          [Math.max(...ids), Math.min(...ids) - 1],
+        );
+        const post = async (n: number) => {
+          const r = await api('POST', '/api/v1/events', {
+            token: exa.token,
+            body: { events: Array.from({ length: n }, () => ({ type: 'impression', videoId: videos[0], source: 'profile' })) },
+          });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+        };
+        await post(500);
+        await post(500);
+        await t.app.services.lake.delivery.flush();
+        await post(234);
         const opened: string[] = [];
         const store = t.app.store;
         const watched: ObjectStore = Object.create(store, {
           get: { value: (key: string, range?: never) => (opened.push(key), store.get(key, range)) },
         });
-        const stream = new DataExport(t.app.db, watched, pino({ level: 'silent' })).stream({
-          id: exa.id,
-          username: 'exa',
-          role: 'user',
-          createdAt: '',
-        });
+        const history = new PlaybackHistory(t.app.db, t.app.services.analytics.reader);
+        const exporter = new DataExport(t.app.db, watched, pino({ level: 'silent' }), history);
+        const user = { id: exa.id, username: 'exa', role: 'user' as const, createdAt: '' };
+        const stream = exporter.stream(user);
         // Nobody reads: the archive stops at its buffers, inside the first original (larger than them); the next is not opened.
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(opened).not.toContain(`originals/${videos[1]}`);
@@ -247,7 +269,21 @@ export function accountsSuite(name: string, start: () => Promise<TestApp>): void
         for await (const chunk of stream) chunks.push(chunk as Buffer);
         expect(opened.sort()).toEqual([`avatars/${exa.id}/exportnonce.jpg`, `originals/${videos[0]}`, `originals/${videos[1]}`].sort());
         const doc = JSON.parse(readZip(Buffer.concat(chunks)).get(EXPORT_JSON_NAME)!.toString('utf8'));
-        expect(doc.playbackHistory).toHaveLength(1236);
+        const items: Array<{ id: string; type: string; source: string | null; at: string }> = doc.playbackHistory;
+        expect(items).toHaveLength(3 + 2 + 1234);
+        expect(new Set(items.map((e) => e.id)).size).toBe(items.length);
+        // Oldest first: the pre-lake rows, then the files' events, then the buffer's.
+        expect(items.slice(0, 3).map((e) => e.source)).toEqual([null, null, null]);
+        expect(items.slice(3).every((e, i, a) => i === 0 || a[i - 1]!.at <= e.at)).toBe(true);
+        expect(items.filter((e) => e.source === 'profile')).toHaveLength(1234);
+
+        // The backfill copies the pre-lake rows to the buffer (same event ids), delivery takes everything to the
+        // files: each event is still written once.
+        await t.app.services.lake.backfill.run();
+        await t.app.services.lake.delivery.flush();
+        const again: string[] = [];
+        for await (const e of history.read(exa.id, new Date(Date.now() - 86_400_000))) again.push(e.id);
+        expect(again.sort()).toEqual(items.map((e) => e.id).sort());
       });
     });
 

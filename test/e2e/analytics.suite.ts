@@ -229,5 +229,33 @@ export function analyticsSuite(name: string, start: () => Promise<TestApp>): voi
       await get(`/api/v1/analytics/videos/${popular}?from=${d1}&to=${d2}`, owner.token);
       expect(aggregates.stats.dayComputations).toBe(computed + 2);
     });
+
+    it("counts a video's watch time over its whole history in Your videos: the lake and the recent events, each viewer once", async () => {
+      // The lake alone (these events are days old, never in the events table): each viewer's longest counted watch,
+      // 10, 10, 6, 4, 2 and 1 s (viewer 5 watched 0 s: no watch time reported).
+      const stats = () => api('GET', `/api/v1/videos/${popular}/stats`, { token: owner.token });
+      const lakeOnly = await stats();
+      expect(lakeOnly.status, JSON.stringify(lakeOnly.body)).toBe(200);
+      expect(lakeOnly.body).toMatchObject({ viewers: 6, totalWatchMs: 33_000, averageWatchMs: 5500 });
+      // A recent watch, in the events table and the lake buffer (not delivered yet).
+      const posted = await api('POST', '/api/v1/events', {
+        token: other.token,
+        body: {
+          events: [
+            { type: 'play', videoId: popular },
+            { type: 'progress', videoId: popular, watchedMs: 7000 },
+          ],
+        },
+      });
+      expect(posted.status).toBeLessThan(300);
+      const both = await stats();
+      expect(both.body).toMatchObject({ viewers: 7, totalWatchMs: 40_000, averageWatchMs: Math.round(40_000 / 7) });
+      // Delivered to the lake too: in both places now, still counted once.
+      await t.app.services.lake.delivery.flush();
+      expect((await stats()).body).toEqual(both.body);
+      const own = await api('GET', '/api/v1/me/videos?limit=50', { token: owner.token });
+      expect(own.body.items.find((v: { id: string }) => v.id === popular).creatorStats).toEqual(both.body);
+      expect(JSON.stringify(own.body)).not.toContain('viewer-secret');
+    });
   });
 }

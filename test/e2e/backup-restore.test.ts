@@ -12,7 +12,7 @@ import { listTables, quoteIdent } from '../../src/modules/backup/catalog.js';
 import type { Database } from '../../src/ports/database.js';
 import { hlsUrls, signup, spawnCurta, uploadVideo, waitForHttp } from '../support/cluster.js';
 import { makeClip } from '../support/media.js';
-import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3ProcessEnv, startS3Server, type S3TestServer } from '../support/s3.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
 import { apiClient, freePort, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
@@ -359,12 +359,7 @@ describe('curta backup / restore', () => {
     it('restores the embedded backup into PostgreSQL + S3, serves it, and backs it up again into an embedded folder', async () => {
       const distributed = {
         DATABASE_URL: pg.url,
-        S3_BUCKET: s3.bucket,
-        S3_ENDPOINT: s3.endpoint,
-        S3_REGION: s3.region,
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        ...s3ProcessEnv(s3),
         CURTA_SIGNING_SECRET: secret,
         CURTA_DATA_DIR: join(work, 'pg-profile'),
       };

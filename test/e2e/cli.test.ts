@@ -148,7 +148,12 @@ describe('curta CLI', () => {
     }
     const trained = await curta(['recs', 'train'], env);
     expect(trained.code, trained.stderr).toBe(0);
-    expect(trained.stdout).toMatch(/^model v1 trained in \d+ ms \(read \d+ ms, fit \d+ ms\)$/m);
+    expect(trained.stdout).toMatch(/^model v1 trained in \d+ ms \(read \d+ ms, search \d+ ms, fit \d+ ms\)$/m);
+    // Two viewers are far too few to choose a ranking on: the production defaults, and why.
+    expect(trained.stdout).toMatch(/^ {2}ranking: model\(exposure 0, co-liked 1, neg push 1, rate\^0\.25\) \+ trending 0\.35$/m);
+    expect(trained.stdout).toMatch(
+      /^ {4}not tuned: holdout too small to choose: 0 viewers with a held-out positive \(< 200\): production defaults$/m,
+    );
     expect(trained.stdout).toMatch(/events read 5 · viewer\/video pairs 5/);
     expect(trained.stdout).toMatch(/viewers 2 · videos 3/);
     expect(trained.stdout).toMatch(/stored at recs\/models\/.+\.bin/);

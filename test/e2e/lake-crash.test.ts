@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeReader } from '../../src/modules/lake/lake-reader.js';
-import { exitWithin, spawnCurta, type ManagedProcess } from '../support/cluster.js';
+import { exitWithin, crashTestWorkerEnv, spawnCurta, type ManagedProcess } from '../support/cluster.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
 import { seedVideo, signup, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
@@ -79,26 +79,20 @@ describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (Postg
   }
 
   function worker(name: string, extra: Record<string, string> = {}): ManagedProcess {
-    const p = spawnCurta(name, 'worker', {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      CURTA_SIGNING_SECRET: secret,
-      CURTA_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      WORKER_HTTP_PORT: 'off',
-      JOB_LEASE_MS: '2000',
-      RECS_TRAIN_INTERVAL_SEC: '0',
-      EVENTS_PRUNE_INTERVAL_SEC: '0',
-      RETENTION_INTERVAL_SEC: '0',
-      RECONCILE_INTERVAL_SEC: '0',
-      STORAGE_SWEEP_INTERVAL_SEC: '0',
-      LAKE_DELIVERY_INTERVAL_SEC: '1',
-      LAKE_COMPACT_INTERVAL_SEC: '1',
-      LAKE_BUFFER_MAX_AGE_SEC: '1',
-      LAKE_BATCH_MAX_EVENTS: '50',
-      ...extra,
-    });
+    const p = spawnCurta(
+      name,
+      'worker',
+      crashTestWorkerEnv(
+        { databaseUrl: db.url, secret, dataDir },
+        {
+          LAKE_DELIVERY_INTERVAL_SEC: '1',
+          LAKE_COMPACT_INTERVAL_SEC: '1',
+          LAKE_BUFFER_MAX_AGE_SEC: '1',
+          LAKE_BATCH_MAX_EVENTS: '50',
+          ...extra,
+        },
+      ),
+    );
     procs.push(p);
     return p;
   }

@@ -125,7 +125,7 @@ export function lakeIngestSuite(name: string, start: () => Promise<TestApp>): vo
       expect((await api('POST', `/api/v1/videos/${uploaded}/share`, { token: bob.token, body: {} })).status).toBeLessThan(300);
       expect((await api('POST', `/api/v1/videos/${uploaded}/not-interested`, { token: bob.token })).status).toBeLessThan(300);
 
-      const buffered = await t.app.db.query<{ event_id: string }>('SELECT event_id::text FROM lake_buffer');
+      const buffered = await t.app.db.query<{ event_id: string }>('SELECT event_id::text FROM lake_buffer_events');
       const ids = buffered.rows.map((r) => r.event_id);
       // 8 playback, 6 engagement, 4 pipeline events of the upload and the seeded video's upload_created.
       expect(ids.length).toBeGreaterThanOrEqual(8 + 6 + 4 + 1);

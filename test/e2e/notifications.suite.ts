@@ -340,7 +340,7 @@ export function notificationsSuite(name: string, start: () => Promise<TestApp>):
       await like(bob, v);
       expect(await mute(u, ['like', 'follow', 'like'])).toEqual({
         muted: ['like', 'follow'],
-        types: ['like', 'comment', 'reply', 'mention', 'follow', 'video_ready', 'video_failed'],
+        types: ['like', 'comment', 'reply', 'mention', 'follow', 'video_ready', 'video_failed', 'restore_failed'],
       });
       expect((await api('GET', '/api/v1/me/notification-settings', { token: u.token })).body.muted).toEqual(['like', 'follow']);
       await like(carol, v);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../support/media.js';
-import { startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
 import { apiClient, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
 /**
@@ -39,10 +39,7 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
   t = await startTestApp(
     {
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3AppEnv(s3),
       RECONCILE_INTERVAL_SEC: '0',
       STORAGE_SWEEP_INTERVAL_SEC: '0',
     },

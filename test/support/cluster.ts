@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startS3Server, type S3TestServer } from './s3.js';
+import { s3ProcessEnv, startS3Server, type S3TestServer } from './s3.js';
 import { CLAIMABLE_REDIS_DBS, createTestDatabase, postgresAvailable, redisAvailable, TEST_REDIS_URL, uniqueName } from './services.js';
 import { freePort } from './net.js';
 
@@ -144,6 +144,33 @@ export async function exitWithin(proc: ManagedProcess, timeoutMs: number): Promi
 /** `curta <command>` from the source tree, as `npm run dev` would run it. */
 export function spawnCurta(name: string, command: 'serve' | 'worker' | 'migrate' | 'start', env: Record<string, string>): ManagedProcess {
   return spawnManaged(name, process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { env });
+}
+
+/**
+ * The environment of a `curta worker` that a crash test starts (and SIGKILLs) itself: on this database and
+ * data directory, short job leases (a killed worker's job is taken over within seconds), its HTTP port and
+ * every scheduled job off (the test turns on what it exercises through `extra`).
+ */
+export function crashTestWorkerEnv(
+  o: { databaseUrl: string; secret: string; dataDir: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    DATABASE_URL: o.databaseUrl,
+    CURTA_SIGNING_SECRET: o.secret,
+    CURTA_DATA_DIR: o.dataDir,
+    LOG_LEVEL: 'warn',
+    WORKER_HTTP_PORT: 'off',
+    JOB_LEASE_MS: '2000',
+    RECS_TRAIN_INTERVAL_SEC: '0',
+    EVENTS_PRUNE_INTERVAL_SEC: '0',
+    RETENTION_INTERVAL_SEC: '0',
+    RECONCILE_INTERVAL_SEC: '0',
+    STORAGE_SWEEP_INTERVAL_SEC: '0',
+    ...extra,
+  };
 }
 
 /** Polls `url` until it answers 200; fails early if `proc` dies. */
@@ -473,12 +500,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       RECONCILE_INTERVAL_SEC: '2',
       ...(s3
         ? {
-            S3_BUCKET: s3.bucket,
-            S3_ENDPOINT: s3.endpoint,
-            S3_REGION: s3.region,
-            S3_FORCE_PATH_STYLE: 'true',
-            AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+            ...s3ProcessEnv(s3),
             AWS_EC2_METADATA_DISABLED: 'true',
           }
         : { CURTA_DATA_DIR: dataDir }),

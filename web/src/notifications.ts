@@ -19,6 +19,7 @@ export const TYPE_LABELS: Record<NotificationType, string> = {
   follow: 'New followers',
   video_ready: 'Your video is ready',
   video_failed: 'Your video could not be processed',
+  restore_failed: 'Your archived video could not be restored',
 };
 
 export const notificationsApi = {

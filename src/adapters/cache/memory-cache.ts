@@ -88,6 +88,14 @@ export class MemoryCache implements Cache {
     this.drop(key);
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.assertOpen();
+    for (const key of keys) {
+      this.supersede(key);
+      this.drop(key);
+    }
+  }
+
   /**
    * Adds `by` (default 1) to the number at `key`, creating it at 0 first.
    * `ttlMs` applies only when the key has no expiry yet (like Redis

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import type { Database, QueryResult, SqlExecutor } from '../../ports/database.js';
+import type { Database, QueryOptions, QueryResult, SqlExecutor } from '../../ports/database.js';
 import { consoleLogger, type AdapterLogger } from '../logger.js';
 import type { ScriptExecutor } from './migrate.js';
 
@@ -150,9 +150,21 @@ export class PostgresDatabase implements Database {
     return db;
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+  /** Statement names this process stopped preparing: a migration changed what they return (see query). */
+  private readonly unprepared = new Set<string>();
+
+  async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
     this.assertUsable('query');
-    return toResult(await this.pool.query(sql, params ? [...params] : undefined));
+    const name = opts?.prepare && !this.unprepared.has(opts.prepare) ? opts.prepare : undefined;
+    try {
+      return toResult(await this.pool.query(queryConfig(sql, params, name)));
+    } catch (err) {
+      // A migration run by another process (a rolling upgrade) changed a table a cached `*` statement reads:
+      // PostgreSQL refuses the cached plan. Run it unprepared, here and from now on in this process.
+      if (!name || !isCachedPlanChange(err)) throw err;
+      this.unprepared.add(name);
+      return toResult(await this.pool.query(queryConfig(sql, params, undefined)));
+    }
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -224,15 +236,31 @@ function wrapClient(client: pg.PoolClient, scope: ActiveTransaction): ScriptExec
     if (!scope.open) throw new Error('This transaction has ended; its executor can no longer be used.');
   };
   return {
+    // Never prepared inside a transaction: a refused cached plan there would abort it (see PostgresDatabase.query).
     query: async <T = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => {
       assertOpen();
-      return toResult<T>(await client.query(sql, params ? [...params] : undefined));
+      return toResult<T>(await client.query(queryConfig(sql, params, undefined)));
     },
     exec: async (sql: string) => {
       assertOpen();
       await client.query(sql);
     },
   };
+}
+
+/** A named statement is prepared once per connection by the driver (see QueryOptions.prepare). */
+function queryConfig(sql: string, params: readonly unknown[] | undefined, name: string | undefined): pg.QueryConfig {
+  return { text: sql, ...(params ? { values: [...params] } : {}), ...(name ? { name } : {}) };
+}
+
+/** SQLSTATE 0A000 "cached plan must not change result type". */
+function isCachedPlanChange(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === '0A000' &&
+    String((err as { message?: unknown }).message).includes('cached plan must not change result type')
+  );
 }
 
 function toResult<T>(result: pg.QueryResult | pg.QueryResult[]): QueryResult<T> {

@@ -5,6 +5,8 @@ import { avatarFolder } from '../../lib/storage-layout.js';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { requestLakeErasure } from '../lake/lake-erasure.js';
+import { maintainLakeJob } from '../lake/lake.jobs.js';
 import type { PurgeJobPayload } from '../videos/purge-video.job.js';
 import type { VideoEvents } from '../videos/video-events.js';
 import type { VideoManagementService } from '../videos/video-management.service.js';
@@ -42,6 +44,12 @@ interface Deleted {
  * foreign key to their target by design, moderators still need them (the
  * queue shows the target as gone), and deleting an account must not erase
  * the complaints about it. Its username is held for DELETED_USERNAME_HOLD_DAYS.
+ *
+ * The data lake: the same transaction records a lake erasure (and takes the
+ * account's and its devices' events out of lake_buffer, the devices'
+ * anonymous OLTP events too); the lake maintenance job then rewrites every
+ * lake file holding them (lake-erasure.ts). Events others made about its
+ * videos stay in the lake without its id (creator_id nulled).
  */
 export class AccountDeletion {
   constructor(
@@ -178,6 +186,11 @@ export class AccountDeletion {
        WHERE u.id <> $1 AND u.id IN (SELECT follower_id FROM del UNION SELECT followee_id FROM del)`,
     );
 
+    // The lake (right to erasure): recorded now, before its events rows go (they name its devices); its
+    // and its devices' rows leave lake_buffer here, and the lake maintenance job, asked for now, rewrites
+    // the lake files that hold them (lake-erasure.ts).
+    await requestLakeErasure(tx, userId);
+    await enqueueJob(this.queue, maintainLakeJob, {}, { executor: tx });
     // Playback history: the events log has no foreign keys, and view records name viewers by key.
     await q('DELETE FROM events WHERE user_id = $1');
     await q('DELETE FROM video_views WHERE viewer_key = $1', [`u:${userId}`]);

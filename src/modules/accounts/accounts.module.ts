@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../lib/module.js';
 import type { ImageProcessor } from '../../ports/image-processor.js';
+import type { LakeReader } from '../lake/lake-reader.js';
+import { PlaybackHistory } from '../lake/playback-history.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { AccountDeletion } from './account-deletion.js';
 import { AccountsRepository } from './accounts.repository.js';
@@ -12,7 +14,7 @@ import { profilesRoutes, registerAvatarUpload } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 
 /** Accounts and sessions (password change, account deletion, data export), profiles and avatars. */
-export function createAccountsModule(p: Platform, videos: VideosModule, images: ImageProcessor) {
+export function createAccountsModule(p: Platform, videos: VideosModule, images: ImageProcessor, lakeReader: LakeReader) {
   const log = p.log.child({ module: 'accounts' });
   const accounts = new AccountsService(new AccountsRepository(p.db), p.config.auth.sessionTtlDays);
   const profiles = new ProfilesService(new ProfilesRepository(p.db), videos.repo, videos.videos, p.store, p.config.mediaBaseUrl, images);
@@ -26,7 +28,7 @@ export function createAccountsModule(p: Platform, videos: VideosModule, images: 
     p.config.auth.deletedUsernameHoldDays,
     log,
   );
-  const dataExport = new DataExport(p.db, p.store, log);
+  const dataExport = new DataExport(p.db, p.store, log, new PlaybackHistory(p.db, lakeReader));
   return {
     accounts,
     profiles,

@@ -61,6 +61,8 @@ export class AccountsRepository {
       `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.banned_at IS NULL`,
       [tokenHash],
+      // Every signed-in request.
+      { prepare: 'accounts_session_user' },
     );
     return r.rows[0] ?? null;
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import yazl from 'yazl';
 import type { SqlExecutor } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import type { PlaybackHistory } from '../lake/playback-history.js';
 import type { PublicUser } from './user.types.js';
 
 /** Rows read per query: what the export holds in memory at a time, whatever the account's size. */
@@ -52,6 +53,7 @@ export class DataExport {
     private readonly db: SqlExecutor,
     private readonly store: ObjectStore,
     private readonly log: Logger,
+    private readonly history: PlaybackHistory,
   ) {}
 
   /** The archive as a stream; destroying it (the client went away) stops every read. */
@@ -258,15 +260,34 @@ export class DataExport {
           closedAt: iso(r.closed_at),
         }),
       },
-      {
-        name: 'playbackHistory',
-        select: 'SELECT e.* FROM events e WHERE e.user_id = $1',
-        keys: [{ sql: 'e.id', type: 'bigint' }],
-        map: (e) => ({ type: e.type, videoId: e.video_id, watchedMs: e.watched_ms, at: iso(e.client_at), receivedAt: iso(e.received_at) }),
-      },
     ];
     for (const s of sections) yield* this.section(userId, s, closed);
+    yield* this.playback(userId, new Date(profile.created_at as string | Date), closed);
     yield '}\n';
+  }
+
+  /**
+   * `,"playbackHistory":[…]`: every playback event of the account, from the
+   * lake (playback-history.ts; the events table keeps only a short window of
+   * what serving reads), oldest first, PAGE_ROWS items per chunk.
+   */
+  private async *playback(userId: string, createdAt: Date, closed: () => boolean): AsyncGenerator<string> {
+    yield ',"playbackHistory":[';
+    let parts: string[] = [];
+    let first = true;
+    const flush = () => {
+      const chunk = (first ? '' : ',') + parts.join(',');
+      first = false;
+      parts = [];
+      return chunk;
+    };
+    for await (const e of this.history.read(userId, createdAt)) {
+      if (closed()) return;
+      parts.push(JSON.stringify(e));
+      if (parts.length === PAGE_ROWS) yield flush();
+    }
+    if (parts.length > 0) yield flush();
+    yield ']';
   }
 
   /** `,"name":[…]` from pages of rows in key order; `each` may amend an item before it is written. */

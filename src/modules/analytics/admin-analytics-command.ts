@@ -4,14 +4,13 @@ import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { Config } from '../../config/config.js';
-import { join } from 'node:path';
 import { LakeAggregates } from '../lake/lake-aggregates.js';
 import { VideosRepository } from '../videos/videos.repository.js';
 import { AnalyticsRepository } from './analytics.repository.js';
 import type { AccountAnalytics } from './analytics.schema.js';
 import { AnalyticsService } from './analytics.service.js';
 import { LakeReader } from '../lake/lake-reader.js';
-import { createAdminDashboardService, lakeFilesDir } from './admin-dashboard.module.js';
+import { createAdminDashboardService, lakeAggregatesDir, lakeFilesDir } from './admin-dashboard.module.js';
 import { isCalendarDate, resolveRange, type AdminAnalytics, type ResolvedRange } from './admin-dashboard.schema.js';
 
 export const ANALYTICS_USAGE = `Usage: curta analytics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
@@ -179,7 +178,7 @@ function clip(s: string, n: number): string {
  */
 export async function creatorFigures(
   deps: AnalyticsDeps,
-  lake: LakeReader,
+  lake: LakeAggregates,
   username: string,
   range: ResolvedRange,
 ): Promise<{ creator: string; figures: AccountAnalytics } | null> {
@@ -189,14 +188,11 @@ export async function creatorFigures(
   );
   const user = rows[0];
   if (!user) return null;
-  const { cacheDir, minimumViewers, resultTtlSec } = deps.config.analytics;
-  const service = new AnalyticsService(
-    new AnalyticsRepository(new LakeAggregates(lake, join(cacheDir, 'aggregates'))),
-    new VideosRepository(deps.db),
-    lake,
-    deps.cache,
-    { minimumViewers, resultTtlSec },
-  );
+  const { minimumViewers, resultTtlSec } = deps.config.analytics;
+  const service = new AnalyticsService(new AnalyticsRepository(lake), new VideosRepository(deps.db), lake.reader, deps.cache, {
+    minimumViewers,
+    resultTtlSec,
+  });
   const figures = await service.account(
     { id: user.id, username: user.username, role: user.role, createdAt: new Date(user.created_at).toISOString() },
     { from: range.from, to: range.to, format: 'json' },
@@ -251,10 +247,26 @@ export async function runAnalytics(
   deps: AnalyticsDeps,
   io: { out: (l: string) => void; err: (l: string) => void },
 ): Promise<number> {
-  const lake = new LakeReader(deps.db, deps.store, {
-    cacheDir: lakeFilesDir(deps.config),
-    cacheMaxBytes: deps.config.analytics.cacheMaxBytes,
-  });
+  const lake = new LakeAggregates(
+    new LakeReader(deps.db, deps.store, { cacheDir: lakeFilesDir(deps.config), cacheMaxBytes: deps.config.analytics.cacheMaxBytes }),
+    lakeAggregatesDir(deps.config),
+    undefined,
+    deps.store,
+  );
+  try {
+    return await analyticsWith(lake, parsed, deps, io);
+  } finally {
+    // Tables the query found missing are built in the background: a command does not wait for them (lake maintenance will).
+    await lake.stop();
+  }
+}
+
+async function analyticsWith(
+  lake: LakeAggregates,
+  parsed: AnalyticsArgs & { range: ResolvedRange },
+  deps: AnalyticsDeps,
+  io: { out: (l: string) => void; err: (l: string) => void },
+): Promise<number> {
   if (parsed.creator !== undefined) {
     const found = await creatorFigures(deps, lake, parsed.creator, parsed.range);
     if (!found) {

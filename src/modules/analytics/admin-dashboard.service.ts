@@ -3,7 +3,7 @@ import type { Cache } from '../../ports/cache.js';
 import type { Database } from '../../ports/database.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { LakeReader } from '../lake/lake-reader.js';
+import type { LakeAggregates } from '../lake/lake-aggregates.js';
 import { addDays, daysBetween, STORAGE_KINDS, type AdminAnalytics, type ResolvedRange } from './admin-dashboard.schema.js';
 
 /** Object-store prefixes swept for storage figures, by kind (src/lib/storage-layout.ts). */
@@ -21,34 +21,7 @@ type StorageKind = (typeof STORAGE_KINDS)[number];
 export type StorageSnapshot = AdminAnalytics['storage'];
 type LakeFigures = Pick<AdminAnalytics, 'lake' | 'totals' | 'daily' | 'stages' | 'topVideos'>;
 
-/**
- * SQL over the lake's `events` view (engine-agnostic apart from DuckDB's
- * quantile_disc), with the creator analytics' definitions
- * (src/modules/lake/lake-aggregates.ts) so both pages agree: a play is a
- * `play` event and what follows it for the same viewer and video that day; a
- * view is a counted play (devices over their address's allowance are not
- * counted); watch time is each play's furthest cumulative watch, summed over
- * every play. A viewer is the signed-in user, else the device; an active
- * viewer had a counted play that day.
- */
-const VIEWER = `coalesce('u:' || user_id, 'd:' || device_id)`;
-const DAY_MS = 86_400_000;
-/** The UTC day of an event as days since the epoch: integer arithmetic, no time-zone conversion per row. */
-const DAY = `(epoch_ms(event_time) // ${DAY_MS})`;
-/** One row per play (from `e`, the range's events). */
-const PLAYS = `SELECT day, video_id, viewer, play_no,
-    bool_or(type = 'play' AND counted IS NOT FALSE) AS counted, coalesce(max(watched_ms), 0) AS watched
-  FROM (
-    SELECT *, sum(CASE WHEN type = 'play' THEN 1 ELSE 0 END)
-                OVER (PARTITION BY day, video_id, viewer ORDER BY event_time, CASE WHEN type = 'play' THEN 0 ELSE 1 END
-                      ROWS UNBOUNDED PRECEDING) AS play_no
-    FROM (SELECT ${DAY} AS day, ${VIEWER} AS viewer, video_id, type, counted, watched_ms, event_time FROM e
-          WHERE kind = 'playback' AND video_id IS NOT NULL AND (user_id IS NOT NULL OR device_id IS NOT NULL))
-  ) WHERE play_no > 0 GROUP BY day, video_id, viewer, play_no`;
-
-const DAY_NUMBER = (d: string): number => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
-const dayString = (v: unknown): string => new Date(Number(v) * DAY_MS).toISOString().slice(0, 10);
-
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -62,9 +35,14 @@ export interface AdminDashboardOptions {
 }
 
 /**
- * The operator's figures: lake aggregates (DuckDB over the Parquet lake,
- * cached per range under a fingerprint of its live files, so new deliveries
- * or a compaction recompute and nothing else does), the job queue and the
+ * The operator's figures: from the lake's incremental aggregates
+ * (src/modules/lake/lake-aggregates.ts: month and day tables, the raw files
+ * only for days whose tables are not built yet), with the creator analytics'
+ * definitions so both pages agree (a play is a `play` event and what follows
+ * it for the same viewer and video that day; a view is a counted play; watch
+ * time is each play's furthest watch, summed; an active viewer had a counted
+ * play that day), cached per range under a fingerprint of its live files (a
+ * delivery or a compaction recomputes, and only its days' tables are rebuilt), the job queue and the
  * report queue (live: one small query each), and storage by kind (a paged
  * listing sweep, cached: listing a whole bucket per request would cost a LIST
  * per 1,000 objects).
@@ -75,7 +53,7 @@ export class AdminDashboardService {
     private readonly store: ObjectStore,
     private readonly cache: Cache,
     private readonly queue: JobQueue,
-    private readonly lake: LakeReader,
+    private readonly lake: LakeAggregates,
     private readonly opts: AdminDashboardOptions,
   ) {}
 
@@ -117,61 +95,46 @@ export class AdminDashboardService {
   }
 
   private async computeLake(range: ResolvedRange, empty: boolean): Promise<Omit<LakeFigures, 'lake'>> {
-    // The manifest selects the range's partitions; the filter drops rows of a boundary day's file that lie outside (none, by layout).
-    // from/to are validated calendar dates (YYYY-MM-DD), the only values put in the SQL.
-    const inRange = `${DAY} BETWEEN ${DAY_NUMBER(range.from)} AND ${DAY_NUMBER(range.to)}`;
-    // One query at a time: DuckDB already uses the cores, and the reader fetches each file once.
-    // Every CTE that feeds more than one aggregate is MATERIALIZED (one scan, one window pass), and
-    // aggregates group rather than correlate, so a range costs about one pass over its files.
-    const base = `WITH e AS MATERIALIZED (SELECT ${DAY} AS day, * FROM events WHERE ${inRange}),
-      p AS MATERIALIZED (${PLAYS.replace(`SELECT ${DAY} AS day, `, 'SELECT day, ')}),
-      up AS MATERIALIZED (SELECT day, creator_id, type, ok FROM e WHERE kind = 'pipeline')`;
-    const queries = [
-      () =>
-        this.lake.query(
-          `${base},
-           pv AS (SELECT day, count(DISTINCT viewer) FILTER (WHERE counted) AS viewers, count(*) FILTER (WHERE counted) AS views FROM p GROUP BY day),
-           pu AS (SELECT day, count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
-                    count(*) FILTER (WHERE type = 'upload_created') AS uploads, count(*) FILTER (WHERE type = 'upload_completed') AS completed
-                  FROM up GROUP BY day)
-         SELECT coalesce(pv.day, pu.day) AS day, pv.viewers, pu.creators, pu.uploads, pu.completed, pv.views
-         FROM pv FULL OUTER JOIN pu ON pu.day = pv.day ORDER BY 1`,
-          range,
-        ),
-      () =>
-        this.lake.query(
-          `SELECT stage, count(*) AS runs, count(*) FILTER (WHERE ok) AS succeeded, count(*) FILTER (WHERE NOT ok) AS failed,
-           quantile_disc(elapsed_ms, 0.5) AS p50, quantile_disc(elapsed_ms, 0.95) AS p95
-         FROM events WHERE ${inRange} AND kind = 'pipeline' AND stage IS NOT NULL AND elapsed_ms IS NOT NULL
-         GROUP BY 1 ORDER BY 1`,
-          range,
-        ),
-      () =>
-        this.lake.query(
-          `${base},
-           pt AS (SELECT count(DISTINCT viewer) FILTER (WHERE counted) AS viewers, count(*) FILTER (WHERE counted) AS views,
-                    coalesce(sum(watched), 0) AS watched FROM p),
-           ut AS (SELECT count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
-                    count(*) FILTER (WHERE type IN ('processing_finished', 'processing_failed')) AS proc_runs,
-                    count(*) FILTER (WHERE type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok FROM up)
-         SELECT * FROM pt, ut`,
-          range,
-        ),
-      () =>
-        this.lake.query(
-          `${base}
-         SELECT video_id, count(*) FILTER (WHERE counted) AS views, count(DISTINCT viewer) AS viewers,
-           coalesce(sum(watched), 0) AS watched
-         FROM p GROUP BY video_id HAVING count(*) FILTER (WHERE counted) > 0
-         ORDER BY views DESC, watched DESC, video_id LIMIT 10`,
-          range,
-        ),
-    ];
-    const results: Array<Array<Record<string, unknown>>> = [];
-    for (const q of queries) results.push(empty ? [] : await q());
-    const [dailyRows = [], stageRows = [], totalRows = [], topRows = []] = results;
+    const plan = empty ? null : await this.lake.plan(range);
+    const [dailyRows = [], stageRows = [], totalRows = [], topRows = []] =
+      !plan || plan.days.length === 0
+        ? []
+        : await this.lake.withTables(
+            plan,
+            'true',
+            async (c) => {
+              const rows = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson();
+              return [
+                await rows(`
+                WITH pv AS (SELECT dt, count(DISTINCT viewer) FILTER (WHERE counted_plays > 0) AS viewers, sum(counted_plays) AS views
+                            FROM v GROUP BY dt),
+                     pu AS (SELECT dt, count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
+                                   count(*) FILTER (WHERE type = 'upload_created') AS uploads,
+                                   count(*) FILTER (WHERE type = 'upload_completed') AS completed
+                            FROM pl GROUP BY dt)
+                SELECT strftime(coalesce(pv.dt, pu.dt), '%Y-%m-%d') AS day, pv.viewers, pu.creators, pu.uploads, pu.completed, pv.views
+                FROM pv FULL OUTER JOIN pu ON pu.dt = pv.dt ORDER BY 1`),
+                await rows(`
+                SELECT stage, count(*) AS runs, count(*) FILTER (WHERE ok) AS succeeded, count(*) FILTER (WHERE NOT ok) AS failed,
+                       quantile_disc(elapsed_ms, 0.5) AS p50, quantile_disc(elapsed_ms, 0.95) AS p95
+                FROM pl WHERE stage IS NOT NULL AND elapsed_ms IS NOT NULL GROUP BY 1 ORDER BY 1`),
+                await rows(`
+                SELECT * FROM
+                  (SELECT count(DISTINCT viewer) FILTER (WHERE counted_plays > 0) AS viewers, coalesce(sum(counted_plays), 0) AS views,
+                          coalesce(sum(watch_ms), 0) AS watched FROM v),
+                  (SELECT count(DISTINCT creator_id) FILTER (WHERE type = 'upload_created') AS creators,
+                          count(*) FILTER (WHERE type IN ('processing_finished', 'processing_failed')) AS proc_runs,
+                          count(*) FILTER (WHERE type = 'processing_finished' AND ok IS NOT FALSE) AS proc_ok FROM pl)`),
+                await rows(`
+                SELECT video_id, sum(counted_plays) AS views, count(DISTINCT viewer) AS viewers, coalesce(sum(watch_ms), 0) AS watched
+                FROM v WHERE video_id IS NOT NULL GROUP BY video_id HAVING sum(counted_plays) > 0
+                ORDER BY views DESC, watched DESC, video_id LIMIT 10`),
+              ];
+            },
+            { materialize: false },
+          );
 
-    const byDay = new Map(dailyRows.map((r) => [dayString(r.day), r]));
+    const byDay = new Map(dailyRows.map((r) => [text(r.day), r]));
     const daily: AdminAnalytics['daily'] = [];
     for (let d = range.from; d <= range.to; d = addDays(d, 1)) {
       const r = byDay.get(d);
@@ -188,7 +151,7 @@ export class AdminDashboardService {
       const succeeded = n(r.succeeded);
       const failed = n(r.failed);
       return {
-        stage: String(r.stage),
+        stage: text(r.stage),
         runs: n(r.runs),
         succeeded,
         failed,
@@ -198,7 +161,7 @@ export class AdminDashboardService {
       };
     });
     const t = totalRows[0] ?? {};
-    const names = await this.videoNames(topRows.map((r) => String(r.video_id)));
+    const names = await this.videoNames(topRows.map((r) => text(r.video_id)));
     return {
       totals: {
         activeViewers: n(t.viewers),
@@ -212,7 +175,7 @@ export class AdminDashboardService {
       daily,
       stages,
       topVideos: topRows.map((r) => {
-        const id = String(r.video_id);
+        const id = text(r.video_id);
         const v = names.get(id);
         return {
           videoId: id,

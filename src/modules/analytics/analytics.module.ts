@@ -5,7 +5,8 @@ import type { VideosModule } from '../videos/videos.module.js';
 import { AnalyticsRepository } from './analytics.repository.js';
 import { analyticsRoutes } from './analytics.routes.js';
 import { AnalyticsService } from './analytics.service.js';
-import { join } from 'node:path';
+import { WatchHistory } from './watch-history.js';
+import { lakeAggregatesDir, lakeFilesDir } from './admin-dashboard.module.js';
 
 /**
  * Analytics on the data lake: the lake's reader (local cache of its files)
@@ -14,11 +15,14 @@ import { join } from 'node:path';
  */
 export function createAnalyticsModule(p: Platform, videos: VideosModule) {
   const log = p.log.child({ module: 'lake' });
-  const { cacheDir, cacheMaxBytes, minimumViewers, resultTtlSec } = p.config.analytics;
-  const reader = new LakeReader(p.db, p.store, { cacheDir: join(cacheDir, 'files'), cacheMaxBytes, log });
-  const aggregates = new LakeAggregates(reader, join(cacheDir, 'aggregates'), log);
+  const { cacheMaxBytes, minimumViewers, resultTtlSec } = p.config.analytics;
+  const reader = new LakeReader(p.db, p.store, { cacheDir: lakeFilesDir(p.config), cacheMaxBytes, log });
+  const aggregates = new LakeAggregates(reader, lakeAggregatesDir(p.config), log, p.store);
   const repo = new AnalyticsRepository(aggregates);
   const analytics = new AnalyticsService(repo, videos.repo, reader, p.cache, { minimumViewers, resultTtlSec });
-  return { reader, aggregates, analytics, routes: analyticsRoutes(analytics) };
+  // "Your videos" and a video's owner stats: watch time over the whole history, not only the events table's window.
+  const watchHistory = new WatchHistory(p.db, aggregates);
+  videos.management.useWatchHistory(watchHistory);
+  return { reader, aggregates, analytics, watchHistory, routes: analyticsRoutes(analytics) };
 }
 export type AnalyticsModule = ReturnType<typeof createAnalyticsModule>;

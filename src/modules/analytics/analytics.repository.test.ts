@@ -12,7 +12,7 @@ import { migrate } from '../../adapters/db/migrate.js';
 import { PgliteDatabase } from '../../adapters/db/pglite-database.js';
 import { FsObjectStore } from '../../adapters/storage/fs-object-store.js';
 import { withDuckdb, sqlString } from '../lake/duckdb.js';
-import { LakeAggregates } from '../lake/lake-aggregates.js';
+import { LAKE_AGGREGATES_PREFIX, LakeAggregates } from '../lake/lake-aggregates.js';
 import { LakeReader } from '../lake/lake-reader.js';
 import { batchFileKey, type LakeEvent } from '../lake/lake-schema.js';
 import { writeLakeParquet } from '../lake/parquet-writer.js';
@@ -117,7 +117,7 @@ beforeAll(async () => {
   await migrate(db);
   store = new FsObjectStore({ rootDir: join(root, 'store'), publicBaseUrl: 'http://x', signingSecret: 's'.repeat(32) });
   reader = new LakeReader(db, store, { cacheDir: join(root, 'cache'), cacheMaxBytes: 64 * 1024 ** 2 });
-  aggregates = new LakeAggregates(reader, join(root, 'agg'));
+  aggregates = new LakeAggregates(reader, join(root, 'agg'), undefined, store);
   repo = new AnalyticsRepository(aggregates);
   await addFile(day1, D1);
   await addFile(day2, D2);
@@ -240,6 +240,51 @@ describe('creator figures on a hand-built lake', () => {
     // Nothing new: nothing recomputed.
     await repo.figures({ kind: 'video', videoId: 'V1' }, D1, D2);
     expect(aggregates.stats.dayComputations).toBe(computed + 1);
+  });
+});
+
+describe('aggregates: month roll-ups, shared through the object store', () => {
+  it('reads a settled month from one roll-up, and another process reuses the tables instead of computing them', async () => {
+    const warm = await repo.figures({ kind: 'account', creatorId: 'C1' }, D1, D2);
+    const built = await aggregates.refresh();
+    expect(built.days).toBe(0);
+    const plan = await aggregates.plan({ from: D1, to: D2 });
+    // Both days of January 2026 come from the month's table: one set of files, no raw files.
+    expect(plan.tables.map((t) => t.id)).toEqual(['month=2026-01']);
+    expect(plan.rawDays).toEqual([]);
+    // Another process (its own local directory, the same object store): nothing recomputed.
+    const other = new LakeAggregates(reader, join(root, 'agg-other'), undefined, store);
+    const otherRepo = new AnalyticsRepository(other);
+    expect(await otherRepo.figures({ kind: 'account', creatorId: 'C1' }, D1, D2)).toEqual(warm);
+    await other.idle();
+    expect(other.stats.dayComputations).toBe(0);
+    expect(other.stats.monthComputations).toBe(0);
+    expect(other.stats.directQueries).toBe(0);
+    expect(other.stats.sharedFetches).toBe(1);
+    // Only the current versions are kept in the store.
+    const keys = (await store.list(LAKE_AGGREGATES_PREFIX)).map((o) => o.key);
+    expect(keys.filter((k) => k.includes('/month=2026-01/'))).toHaveLength(3);
+    expect(keys.filter((k) => k.includes(`/dt=${D2}/`))).toHaveLength(3);
+    // A day no longer in the lake (retention): its tables leave the store at the next whole refresh.
+    const gone = `${LAKE_AGGREGATES_PREFIX}dt=2020-01-01/x.viewers.parquet`;
+    await store.put(gone, 'old', { contentType: 'application/octet-stream' });
+    await aggregates.refresh();
+    expect(await store.head(gone)).toBeNull();
+    expect((await store.list(LAKE_AGGREGATES_PREFIX)).length).toBe(keys.length);
+  });
+
+  it('never rolls recent days into a month (they still get deliveries): they are read per day', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await addFile([ev(`${yesterday}T10:00:00Z`, { type: 'play', userId: 'u1', videoId: 'V9' })], yesterday);
+    await addFile([ev(`${today}T00:00:01Z`, { type: 'play', userId: 'u2', videoId: 'V9' })], today, 0);
+    const built = await aggregates.refresh({ from: yesterday, to: today });
+    expect(built).toEqual({ days: 2, months: 0 });
+    const plan = await aggregates.plan({ from: yesterday, to: today });
+    expect(plan.tables.map((t) => t.id)).toEqual([`dt=${yesterday}`, `dt=${today}`]);
+    const f = await repo.figures({ kind: 'video', videoId: 'V9' }, yesterday, today);
+    expect(f.views).toBe(2);
+    expect(f.uniqueViewers).toBe(2);
   });
 });
 

@@ -1,11 +1,12 @@
-import { sqlString, withDuckdb } from '../lake/duckdb.js';
+import { sqlString } from '../lake/duckdb.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { cacheParquetMetadata, type LakeAggregates } from '../lake/lake-aggregates.js';
+import type { LakeAggregates } from '../lake/lake-aggregates.js';
 import type { LakeDay } from '../lake/lake-reader.js';
 import { TRAFFIC_SOURCES, type TrafficSource } from '../lake/lake-schema.js';
 
 /** What the figures are about: one video, or every video of one creator. */
-export type Subject = { kind: 'video'; videoId: string } | { kind: 'account'; creatorId: string };
+/** A video's `creatorId` (its owner, as its events carry it) narrows the read: the tables are sorted by creator. */
+export type Subject = { kind: 'video'; videoId: string; creatorId?: string } | { kind: 'account'; creatorId: string };
 
 export const ENGAGEMENT_METRICS = ['like', 'comment', 'share', 'follow', 'bookmark'] as const;
 export type EngagementMetric = (typeof ENGAGEMENT_METRICS)[number];
@@ -68,8 +69,8 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
- * The creator figures, from the lake's day tables (src/modules/lake/lake-aggregates.ts):
- * a handful of DuckDB queries over the range's small per-day Parquet files.
+ * The creator figures, from the lake's aggregates (src/modules/lake/lake-aggregates.ts):
+ * a handful of DuckDB queries over the range's month and day tables.
  */
 export class AnalyticsRepository {
   constructor(private readonly aggregates: LakeAggregates) {}
@@ -80,31 +81,20 @@ export class AnalyticsRepository {
   }
 
   /**
-   * The figures of `subject` over the range: from the range's day tables when
-   * they are all built (the usual, warm case); otherwise straight from the
-   * raw files, filtered to the subject (as a query run directly in DuckDB
-   * would), while the missing day tables are built in the background.
+   * The figures of `subject` over the range, from the range's month and day
+   * tables where they are built, and straight from the raw files (filtered to
+   * the subject, as a query run directly in DuckDB would) for the days whose
+   * tables are not built yet; those are then built in the background.
    */
   async figures(subject: Subject, from: string, to: string, opts: { top?: number } = {}): Promise<RawFigures> {
     const topN = opts.top ?? 10;
-    const filter = subject.kind === 'video' ? `video_id = $1` : `creator_id = $1`;
-    const param = subject.kind === 'video' ? subject.videoId : subject.creatorId;
-    const days = await this.aggregates.days({ from, to });
-    if (days.length === 0) return emptyFigures(subject, from, to);
-    const tables = await this.aggregates.ready(days);
-    if (tables) {
-      const list = (key: 'viewers' | 'counts') => `read_parquet([${tables.map((t) => sqlString(t[key])).join(', ')}])`;
-      return this.aggregates.inForeground(() =>
-        withDuckdb(async (c) => {
-          await cacheParquetMetadata(c);
-          await c.run(`CREATE TEMP TABLE v AS SELECT * FROM ${list('viewers')} WHERE ${filter}`, [param]);
-          await c.run(`CREATE TEMP TABLE cnt AS SELECT * FROM ${list('counts')} WHERE ${filter}`, [param]);
-          return figuresOn(c, subject, from, to, topN);
-        }),
-      );
-    }
-    this.aggregates.warmInBackground(days);
-    return this.aggregates.withReduced({ from, to }, filter, param, (c) => figuresOn(c, subject, from, to, topN));
+    const where =
+      subject.kind === 'account'
+        ? `creator_id = ${sqlString(subject.creatorId)}`
+        : `video_id = ${sqlString(subject.videoId)}${subject.creatorId === undefined ? '' : ` AND creator_id = ${sqlString(subject.creatorId)}`}`;
+    const plan = await this.aggregates.plan({ from, to });
+    if (plan.days.length === 0) return emptyFigures(subject, from, to);
+    return this.aggregates.withTables(plan, where, (c) => figuresOn(c, subject, from, to, topN));
   }
 }
 
@@ -138,7 +128,7 @@ function emptyFigures(subject: Subject, from: string, to: string): RawFigures {
 }
 
 /** The figures from temporary tables `v` and `cnt` of `c` (already filtered to the subject). */
-async function figuresOn(c: DuckDBConnection, subject: Subject, from: string, to: string, topN: number): Promise<RawFigures> {
+export async function figuresOn(c: DuckDBConnection, subject: Subject, from: string, to: string, topN: number): Promise<RawFigures> {
   const empty = emptyFigures(subject, from, to);
   {
     const rows = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson();

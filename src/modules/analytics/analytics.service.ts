@@ -68,7 +68,10 @@ export class AnalyticsService {
     // Someone else's video (or none): the same answer, so its existence is not revealed.
     if (!row || (row.owner_id !== user.id && user.role !== 'admin'))
       throw new AppError('video_not_found', `No video with id "${videoId}".`);
-    const [raw, through] = await Promise.all([this.raw({ kind: 'video', videoId }, from, to), this.reader.through()]);
+    const [raw, through] = await Promise.all([
+      this.raw({ kind: 'video', videoId, creatorId: row.owner_id }, from, to),
+      this.reader.through(),
+    ]);
     const figures = this.present(raw, from, to, through);
     return {
       videoId,

@@ -19,7 +19,8 @@ export interface PruneReport {
  * the OLTP table keeps what serving reads (a viewer's recent history, today's
  * view records); history is in the lake. Nothing is lost to the lake by
  * deleting here: every event was copied to lake_buffer in the transaction
- * that inserted it, and buffer rows leave only with their delivery. Deleting
+ * that inserted it, and buffer rows leave only with their delivery; events
+ * from before the lake are kept until the backfill has copied them (keepFrom). Deleting
  * never changes a counter: views, likes and the rest live in video_stats.
  */
 export class EventsRetention {
@@ -29,6 +30,18 @@ export class EventsRetention {
     private readonly retentionHours: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Events received at or after the time this returns (null: none) are kept whatever the window (see keepFrom). */
+  private keep: (() => Promise<Date | null>) | null = null;
+
+  /**
+   * A guard on the events deleted: the lake's backfill of pre-lake history
+   * (lake-backfill.ts) keeps every row it has not copied yet, so the window
+   * never deletes history that has no lake copy.
+   */
+  keepFrom(fn: () => Promise<Date | null>): void {
+    this.keep = fn;
+  }
 
   /**
    * Deletes what is past the window, batch by batch, until a batch comes
@@ -51,9 +64,11 @@ export class EventsRetention {
       }
       return done;
     };
+    const held = this.keep ? await this.keep() : null;
+    const eventsBefore = held !== null && held < before ? held : before;
     return {
       before,
-      events: await drain((limit) => this.repo.deleteEventsBefore(before, limit)),
+      events: await drain((limit) => this.repo.deleteEventsBefore(eventsBefore, limit)),
       views: await drain((limit) => this.repo.deleteViewsBefore(before, limit)),
       // Only today's budget is read; yesterday's is kept for batches in flight at midnight.
       budgets: await drain((limit) => this.repo.deleteBudgetsBefore(viewPeriod(now) - 1, limit)),

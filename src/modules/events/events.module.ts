@@ -18,7 +18,7 @@ export function createEventsModule(
   buffered: (n: number) => void = () => undefined,
 ) {
   const log = p.log.child({ module: 'events' });
-  const repo = new EventsRepository(p.db);
+  const repo = new EventsRepository(p.db, p.config.events.writeConcurrency);
   const playback = new EventsService(
     repo,
     {
@@ -26,7 +26,7 @@ export function createEventsModule(
       viewsPerAddress: p.config.events.anonViewsPerIp,
       secret: p.config.signingSecret,
     },
-    (id) => videos.videos.countersChanged(id),
+    (ids) => videos.videos.countersChangedMany(ids),
     undefined,
     buffered,
   );

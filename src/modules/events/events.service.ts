@@ -32,8 +32,8 @@ export class EventsService {
   constructor(
     private readonly repo: EventsRepository,
     private readonly anonymous: AnonymousViewing,
-    /** Told which videos just counted a view (their cached anonymous answers carry counters). */
-    private readonly countersChanged: (videoId: string) => Promise<void> = async () => undefined,
+    /** Told which videos just counted a view (their cached anonymous answers carry counters): one call per batch. */
+    private readonly countersChanged: (videoIds: readonly string[]) => Promise<void> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
     /** Told how many events went into the lake's buffer (with the events table rows). */
     private readonly buffered: (n: number) => void = () => undefined,
@@ -85,7 +85,7 @@ export class EventsService {
       throw err;
     }
     if (stored.length > 0) this.buffered(stored.length);
-    await Promise.all(views.map((id) => this.countersChanged(id)));
+    if (views.length > 0) await this.countersChanged(views);
     return { accepted: stored.length, dropped: batch.events.length - stored.length, viewsCounted: views.length };
   }
 }

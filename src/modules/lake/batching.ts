@@ -5,6 +5,11 @@ export interface BufferHints {
   maxAgeSec: number;
 }
 
+/** The delivery hints the lake configuration sets (LAKE_BATCH_MAX_EVENTS, LAKE_BATCH_MAX_BYTES, LAKE_BUFFER_MAX_AGE_SEC). */
+export function bufferHints(lake: { batchMaxEvents: number; batchMaxBytes: number; maxAgeSec: number }): BufferHints {
+  return { maxEvents: lake.batchMaxEvents, maxBytes: lake.batchMaxBytes, maxAgeSec: lake.maxAgeSec };
+}
+
 /** What the buffer holds that a delivery may take (rows whose transactions have all ended), measured up to one batch. */
 export interface BufferWindow {
   /** Deliverable rows, counted up to `maxEvents` (a fuller buffer reads as `maxEvents`). */

@@ -10,6 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
  * gets its own connection (DuckDB runs connections in parallel).
  */
 let instance: Promise<DuckDBInstance> | null = null;
+let serial: Promise<DuckDBInstance> | null = null;
 
 export function duckdb(): Promise<DuckDBInstance> {
   instance ??= DuckDBInstance.create(':memory:', { threads: '2' }).catch((err: unknown) => {
@@ -19,9 +20,23 @@ export function duckdb(): Promise<DuckDBInstance> {
   return instance;
 }
 
-/** Runs `fn` on a fresh connection, closed afterwards. */
-export async function withDuckdb<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-  const c = await (await duckdb()).connect();
+/**
+ * A second instance with one thread, for background work where CPU per row
+ * matters more than latency (lake delivery): on a busy machine DuckDB's
+ * parallel operators cost about a third more CPU for the same rows (measured
+ * on two cores, bench/lake), and the events route and PostgreSQL need those cores.
+ */
+function serialDuckdb(): Promise<DuckDBInstance> {
+  serial ??= DuckDBInstance.create(':memory:', { threads: '1' }).catch((err: unknown) => {
+    serial = null;
+    throw err;
+  });
+  return serial;
+}
+
+/** Runs `fn` on a fresh connection, closed afterwards (`serial`: on the one-thread instance). */
+export async function withDuckdb<T>(fn: (c: DuckDBConnection) => Promise<T>, opts: { serial?: boolean } = {}): Promise<T> {
+  const c = await (await (opts.serial ? serialDuckdb() : duckdb())).connect();
   try {
     return await fn(c);
   } finally {

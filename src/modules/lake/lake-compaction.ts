@@ -16,6 +16,21 @@ interface CompactionRow {
   hour: number;
   sources: string[];
   state: 'pending' | 'swapped';
+  /** Set: an erasure's rewrite (lake-erasure.ts) — the merged file leaves out that erasure's rows. */
+  erasure_id: string | number | null;
+}
+
+/** What an erasure's rewrite leaves out (rows of the user or of its devices) and anonymises (creator_id). */
+export interface EraseFilter {
+  userId: string;
+  deviceIds: readonly string[];
+}
+
+/** A partition's files to rewrite for an erasure. */
+export interface ErasureRewrite {
+  dt: string;
+  hour: number;
+  sources: string[];
 }
 
 export interface CompactionReport {
@@ -25,6 +40,8 @@ export interface CompactionReport {
   merged: number;
   /** Compactions given up (a source unreadable, or changed meanwhile): the partition stays as it was. */
   failed: number;
+  /** Erasure rewrites: rows left out of the rewritten files. */
+  erased: number;
 }
 
 export interface LakeRetentionReport {
@@ -61,22 +78,67 @@ export class LakeMaintenance {
   ) {}
 
   async compact(opts: { signal?: AbortSignal } = {}): Promise<CompactionReport> {
-    const report: CompactionReport = { compacted: 0, merged: 0, failed: 0 };
-    // First whatever an interrupted run left open.
-    const open = await this.db.query<CompactionRow>(
-      `SELECT id, to_char(dt, 'YYYY-MM-DD') AS dt, hour, sources, state FROM lake_compactions
-       WHERE state IN ('pending', 'swapped') ORDER BY id`,
-    );
-    for (const c of open.rows) {
-      if (opts.signal?.aborted) return report;
-      await this.finish(c, report);
-    }
+    const report = await this.finishOpen(opts);
+    if (opts.signal?.aborted) return report;
     while (!opts.signal?.aborted) {
       const c = await this.record();
       if (!c) break;
       await this.finish(c, report);
     }
     return report;
+  }
+
+  /** Finishes whatever an interrupted run (a compaction's or an erasure's) left open. */
+  async finishOpen(opts: { signal?: AbortSignal } = {}): Promise<CompactionReport> {
+    const report: CompactionReport = { compacted: 0, merged: 0, failed: 0, erased: 0 };
+    const open = await this.db.query<CompactionRow>(
+      `SELECT id, to_char(dt, 'YYYY-MM-DD') AS dt, hour, sources, state, erasure_id FROM lake_compactions
+       WHERE state IN ('pending', 'swapped') ORDER BY id`,
+    );
+    for (const c of open.rows) {
+      if (opts.signal?.aborted) return report;
+      await this.finish(c, report);
+    }
+    return report;
+  }
+
+  /**
+   * An erasure's rewrites (lake-erasure.ts): each partition's listed files
+   * rewritten without the erasure's rows, through the compaction's steps
+   * (recorded, written under a new key, swapped, sources deleted), so a crash
+   * anywhere is finished by the next run (finishOpen) and readers see either
+   * the old files or the rewritten one. A partition with a compaction open,
+   * or whose files changed meanwhile, is skipped: the caller scans again.
+   * Returns the partitions rewritten.
+   */
+  async rewriteForErasure(erasureId: number, parts: readonly ErasureRewrite[], report: CompactionReport): Promise<number> {
+    const recorded = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [COMPACTION_LOCK_KEY]);
+      const rows: CompactionRow[] = [];
+      for (const p of parts) {
+        const sources = [...p.sources].sort();
+        const ok = await tx.query(
+          `SELECT 1 WHERE (SELECT count(*) FROM lake_files WHERE key = ANY($1::text[]) AND state = 'live') = cardinality($1::text[])
+             AND NOT EXISTS (SELECT 1 FROM lake_compactions WHERE dt = $2::date AND hour = $3 AND state IN ('pending', 'swapped'))`,
+          [sources, p.dt, p.hour],
+        );
+        if (ok.rows.length === 0) continue;
+        const ins = await tx.query<CompactionRow>(
+          `INSERT INTO lake_compactions (dt, hour, sources, erasure_id) VALUES ($1::date, $2, $3::text[], $4)
+           RETURNING id, to_char(dt, 'YYYY-MM-DD') AS dt, hour, sources, state, erasure_id`,
+          [p.dt, p.hour, sources, erasureId],
+        );
+        rows.push(ins.rows[0]!);
+      }
+      return rows;
+    });
+    let done = 0;
+    for (const c of recorded) {
+      const before = report.compacted;
+      await this.finish(c, report);
+      if (report.compacted > before) done++;
+    }
+    return done;
   }
 
   /**
@@ -103,7 +165,7 @@ export class LakeMaintenance {
       if (!p) return null;
       const ins = await tx.query<CompactionRow>(
         `INSERT INTO lake_compactions (dt, hour, sources) VALUES ($1::date, $2, $3::text[])
-         RETURNING id, to_char(dt, 'YYYY-MM-DD') AS dt, hour, sources, state`,
+         RETURNING id, to_char(dt, 'YYYY-MM-DD') AS dt, hour, sources, state, erasure_id`,
         [p.dt, p.hour, p.sources],
       );
       return ins.rows[0]!;
@@ -120,17 +182,22 @@ export class LakeMaintenance {
       ]);
       if (live.rows.length !== c.sources.length) return this.abandon(id, key, 'sources changed', report);
       const expected = live.rows.reduce((s, row) => s + row.events, 0);
-      let merged: { events: number; bytes: number; min: Date; max: Date };
+      const filter = c.erasure_id === null ? null : await this.eraseFilter(Number(c.erasure_id));
+      let merged: { events: number; sourceEvents: number; bytes: number; min: Date; max: Date };
       try {
-        merged = await this.merge(c.sources, key);
+        merged = await this.merge(c.sources, key, filter);
       } catch (err) {
         this.log.error({ err, compaction: id, partition }, 'lake: compaction failed (a source file is unreadable?)');
         return this.abandon(id, key, err instanceof Error ? err.message : String(err), report);
       }
-      if (merged.events !== expected) {
-        this.log.error({ compaction: id, expected, found: merged.events }, 'lake: merged file does not hold every source event');
+      // Every source row read, and (no erasure) every one written.
+      if (merged.sourceEvents !== expected || (filter === null && merged.events !== expected)) {
+        this.log.error({ compaction: id, expected, found: merged.sourceEvents }, 'lake: merged file does not hold every source event');
         return this.abandon(id, key, `merged ${merged.events} of ${expected} events`, report);
       }
+      // An erasure that leaves nothing: no file, the sources just go.
+      const empty = merged.events === 0;
+      if (empty) await this.store.delete(key);
       await this.hooks.afterMergedWritten?.(id);
       const swapped = await this.db
         .transaction(async (tx) => {
@@ -138,11 +205,13 @@ export class LakeMaintenance {
             c.sources,
           ]);
           if (rep.rowCount !== c.sources.length) throw new SourcesChanged();
-          await tx.query(
-            `INSERT INTO lake_files (key, dt, hour, events, bytes, min_time, max_time) VALUES ($1, $2::date, $3, $4, $5, $6, $7)
+          if (!empty) {
+            await tx.query(
+              `INSERT INTO lake_files (key, dt, hour, events, bytes, min_time, max_time) VALUES ($1, $2::date, $3, $4, $5, $6, $7)
            ON CONFLICT (key) DO UPDATE SET state = 'live', events = EXCLUDED.events, bytes = EXCLUDED.bytes`,
-            [key, c.dt, c.hour, merged.events, merged.bytes, merged.min, merged.max],
-          );
+              [key, c.dt, c.hour, merged.events, merged.bytes, merged.min, merged.max],
+            );
+          }
           await tx.query(`UPDATE lake_compactions SET state = 'swapped' WHERE id = $1`, [id]);
           return true;
         })
@@ -151,6 +220,7 @@ export class LakeMaintenance {
           throw err;
         });
       if (!swapped) return this.abandon(id, key, 'sources changed', report);
+      report.erased += merged.sourceEvents - merged.events;
       await this.hooks.afterSwap?.(id);
     }
     // Swapped: the sources are no longer read; their objects go, then their manifest rows.
@@ -175,8 +245,26 @@ export class LakeMaintenance {
     report.failed++;
   }
 
-  /** Merges the source files into one at `key`: every row, sorted by event time, the lake's columns in order. */
-  private async merge(sources: readonly string[], key: string): Promise<{ events: number; bytes: number; min: Date; max: Date }> {
+  private async eraseFilter(erasureId: number): Promise<EraseFilter> {
+    const r = await this.db.query<{ user_id: string; device_ids: string[] }>(
+      `SELECT user_id, device_ids FROM lake_erasures WHERE id = $1`,
+      [erasureId],
+    );
+    const row = r.rows[0];
+    if (!row) throw new Error(`lake erasure ${erasureId} not found`);
+    return { userId: row.user_id, deviceIds: row.device_ids };
+  }
+
+  /**
+   * Merges the source files into one at `key`: every row (an erasure's:
+   * but its rows, creator_id nulled where it is the erased user), sorted by
+   * event time, the lake's columns in order.
+   */
+  private async merge(
+    sources: readonly string[],
+    key: string,
+    erase: EraseFilter | null = null,
+  ): Promise<{ events: number; sourceEvents: number; bytes: number; min: Date; max: Date }> {
     const dir = await mkdtemp(join(tmpdir(), 'curta-lake-compact-'));
     try {
       const paths: string[] = [];
@@ -186,18 +274,29 @@ export class LakeMaintenance {
         paths.push(p);
       }
       const out = join(dir, 'merged.parquet');
-      const columns = LAKE_COLUMNS.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`).join(', ');
+      const user = erase ? sqlString(erase.userId) : null;
+      const columns = LAKE_COLUMNS.map(([name, type]) =>
+        name === 'creator_id' && user
+          ? `CAST(CASE WHEN creator_id = ${user} THEN NULL ELSE creator_id END AS ${type}) AS creator_id`
+          : `CAST(${name} AS ${type}) AS ${name}`,
+      ).join(', ');
+      const devices = erase && erase.deviceIds.length > 0 ? `[${erase.deviceIds.map(sqlString).join(', ')}]` : null;
+      const where = user
+        ? `WHERE user_id IS DISTINCT FROM ${user}${devices ? ` AND (device_id IS NULL OR NOT list_contains(${devices}, device_id))` : ''}`
+        : '';
       const stats = await withDuckdb(async (db) => {
         const list = `[${paths.map(sqlString).join(', ')}]`;
+        const read = await db.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet(${list}, union_by_name = true)`);
+        const sourceEvents = Number(read.getRowObjectsJson()[0]!['n']);
         await db.run(
-          `COPY (SELECT ${columns} FROM read_parquet(${list}, union_by_name = true) ORDER BY event_time, event_id)
+          `COPY (SELECT ${columns} FROM read_parquet(${list}, union_by_name = true) ${where} ORDER BY event_time, event_id)
            TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
         );
         const r = await db.runAndReadAll(
           `SELECT count(*)::INTEGER AS n, epoch_ms(min(event_time))::DOUBLE AS lo, epoch_ms(max(event_time))::DOUBLE AS hi FROM read_parquet(${sqlString(out)})`,
         );
         const row = r.getRowObjectsJson()[0]!;
-        return { events: Number(row['n']), min: new Date(Number(row['lo'])), max: new Date(Number(row['hi'])) };
+        return { events: Number(row['n']), sourceEvents, min: new Date(Number(row['lo'])), max: new Date(Number(row['hi'])) };
       });
       const bytes = (await stat(out)).size;
       await this.store.putFile(key, out, { contentType: PARQUET_CONTENT_TYPE });

@@ -5,11 +5,14 @@ import type { Logger } from 'pino';
 import type { Database, SqlExecutor } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { closeReason, rowsForBytes, type BufferHints, type BufferWindow } from './batching.js';
-import { batchFileKey, LAKE_SCHEMA_VERSION } from './lake-schema.js';
-import { writeLakeParquetFromNdjson } from './parquet-writer.js';
+import { batchFileKey } from './lake-schema.js';
+import { writeLakeParquetFromBuffer } from './parquet-writer.js';
 
 /** The advisory lock under which delivery batches are opened (one key range at a time, across processes). */
 const BATCH_LOCK_KEY = 7_313_014_001;
+
+/** Buffer rows depth() reads at most (beyond: an estimate). */
+const DEPTH_SCAN = 10_000;
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
@@ -118,6 +121,36 @@ export class LakeDelivery {
     return report;
   }
 
+  /**
+   * Delivers everything committed before the call (`curta lake flush`, training's
+   * fresh read). A buffer row is deliverable once every transaction older than it
+   * has ended, and xids are the cluster's, not the database's: a transaction in
+   * flight anywhere on the server (another database's too) holds the newest rows
+   * back. So this first waits, up to `settleMs`, for the transactions running at
+   * the call to end, then delivers; past the wait it delivers what it can and the
+   * next run takes the rest.
+   */
+  async flush(opts: { settleMs?: number; signal?: AbortSignal } = {}): Promise<DeliveryReport> {
+    const horizon = await this.db.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+    const target = horizon.rows[0]!.xmax;
+    const deadline = Date.now() + (opts.settleMs ?? 5000);
+    while (!opts.signal?.aborted) {
+      const r = await this.db.query<{ settled: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS settled`, [
+        target,
+      ]);
+      if (r.rows[0]?.settled) break;
+      if (Date.now() >= deadline) {
+        this.log.info(
+          { waitedMs: opts.settleMs ?? 5000 },
+          'lake: a long transaction holds fresh buffer rows back; flushing what is deliverable',
+        );
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    return this.run({ force: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
   /** The oldest batch recorded but not delivered (an interrupted run's). */
   private async pendingBatch(q: SqlExecutor): Promise<Batch | null> {
     const r = await q.query<BatchRow>(
@@ -134,34 +167,49 @@ export class LakeDelivery {
       // Under the lock: another process may have opened one meanwhile.
       const pending = await this.pendingBatch(tx);
       if (pending) return { batch: pending, reason: 'pending' };
-      // Deliverable rows (their transactions all ended), counted up to a batch, by index: cheap however full the buffer.
+      // Deliverable rows (their transactions all ended), their events counted up to a batch, by index: cheap however
+      // full the buffer. A row holds one event, or a playback batch's (n_events, migration 0026).
       const eligible = `FROM lake_buffer WHERE xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY xid, seq`;
-      const stats = await tx.query<{ n: number; oldest: Date | null; avg: string | number | null }>(
-        `SELECT (SELECT count(*)::int FROM (SELECT 1 ${eligible} LIMIT $1) w) AS n,
+      const stats = await tx.query<{ n: string | number; oldest: Date | null; avg: string | number | null }>(
+        `SELECT (SELECT coalesce(sum(n_events), 0) FROM (SELECT n_events ${eligible} LIMIT $1) w) AS n,
                 (SELECT received_at ${eligible} LIMIT 1) AS oldest,
-                (SELECT avg(pg_column_size(s.*)) FROM (SELECT * ${eligible} LIMIT 1000) s) AS avg`,
+                (SELECT sum(pg_column_size(s.*))::float8 / sum(s.n_events) FROM (SELECT * ${eligible} LIMIT 100) s) AS avg`,
         [this.hints.maxEvents],
       );
-      const { n, oldest } = stats.rows[0]!;
+      const n = Math.min(Number(stats.rows[0]!.n), this.hints.maxEvents);
+      const { oldest } = stats.rows[0]!;
       const avg = Number(stats.rows[0]!.avg ?? 0);
       const window: BufferWindow = { events: n, bytes: Math.round(n * avg), oldest };
       const reason = closeReason(window, this.hints, this.now(), force);
       if (!reason) return null;
       const take = rowsForBytes(n, avg, this.hints.maxBytes);
-      // Later rows can only come after these in key order (their xids are above this xmin): the range is fixed.
-      const ends = await tx.query<{ xid: string; seq: string | number }>(
-        `(SELECT xid::text, seq ${eligible} LIMIT 1) UNION ALL (SELECT xid::text, seq ${eligible} OFFSET $1 LIMIT 1)`,
-        [take - 1],
+      // The range: from the first deliverable row to the last one whose running event count stays within `take`
+      // (at least the first row, however many events it holds). Later rows can only come after these in key
+      // order (their xids are above this xmin): the range, and so its event count, is fixed.
+      const ends = await tx.query<{
+        from_xid: string;
+        from_seq: string | number;
+        to_xid: string;
+        to_seq: string | number;
+        events: string | number;
+      }>(
+        `WITH w AS (
+           SELECT xid, seq, row_number() OVER (ORDER BY xid, seq) AS r, sum(n_events) OVER (ORDER BY xid, seq ROWS UNBOUNDED PRECEDING) AS c
+           FROM (SELECT xid, seq, n_events ${eligible} LIMIT $2) w0
+         )
+         SELECT f.xid::text AS from_xid, f.seq AS from_seq, l.xid::text AS to_xid, l.seq AS to_seq, l.c AS events
+         FROM (SELECT xid, seq FROM w WHERE r = 1) f,
+              (SELECT xid, seq, c FROM w WHERE c <= $1 OR r = 1 ORDER BY r DESC LIMIT 1) l`,
+        [take, this.hints.maxEvents],
       );
-      // Sorted here: UNION ALL does not promise to keep its branches' order.
-      const [first, last] = ends.rows.sort((a, b) => Number(BigInt(a.xid) - BigInt(b.xid)) || Number(a.seq) - Number(b.seq)) as [
-        (typeof ends.rows)[0],
-        (typeof ends.rows)[0],
-      ];
+      const range = ends.rows[0];
+      if (!range) return null;
+      const first = { xid: range.from_xid, seq: range.from_seq };
+      const last = { xid: range.to_xid, seq: range.to_seq };
       const ins = await tx.query<BatchRow>(
         `INSERT INTO lake_batches (from_xid, from_seq, to_xid, to_seq, events) VALUES ($1::bigint, $2, $3::bigint, $4, $5)
          RETURNING id, from_xid::text, from_seq, to_xid::text, to_seq, events`,
-        [first.xid, first.seq, last.xid, last.seq, take],
+        [first.xid, first.seq, last.xid, last.seq, Number(range.events)],
       );
       return { batch: toBatch(ins.rows[0]!), reason };
     });
@@ -170,24 +218,24 @@ export class LakeDelivery {
   /** Writes the batch's files and commits it; idempotent. */
   private async deliver(batch: Batch): Promise<{ events: number; files: number; bytes: number }> {
     const started = Date.now();
-    const parts = await this.readBatch(batch);
-    const written: Array<{ key: string; dt: string; hour: number; events: number; bytes: number; min: Date; max: Date }> = [];
+    const written: Array<{ key: string; dt: string; hour: number; events: number; bytes: number; min: string; max: string }> = [];
     const dir = await mkdtemp(join(tmpdir(), 'curta-lake-batch-'));
     try {
-      for (const part of parts) {
-        const key = batchFileKey({ dt: part.dt, hour: part.hour }, batch.id);
-        const ndjson = join(dir, `${part.dt}-${part.hour}.ndjson`);
-        const path = join(dir, `${part.dt}-${part.hour}.parquet`);
-        await writeFile(ndjson, part.lines);
-        await writeLakeParquetFromNdjson(ndjson, path);
-        const size = (await stat(path)).size;
-        await this.store.putFile(key, path, { contentType: PARQUET_CONTENT_TYPE });
-        written.push({ key, dt: part.dt, hour: part.hour, events: part.n, bytes: size, min: part.min_time, max: part.max_time });
+      const rows = await this.readBatch(batch);
+      if (rows) {
+        const ndjson = join(dir, 'buffer.ndjson');
+        await writeFile(ndjson, rows);
+        for (const part of await writeLakeParquetFromBuffer(ndjson, dir)) {
+          const key = batchFileKey({ dt: part.dt, hour: part.hour }, batch.id);
+          const size = (await stat(part.path)).size;
+          await this.store.putFile(key, part.path, { contentType: PARQUET_CONTENT_TYPE });
+          written.push({ key, dt: part.dt, hour: part.hour, events: part.events, bytes: size, min: part.minTime, max: part.maxTime });
+        }
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const events = parts.reduce((s, p) => s + p.n, 0);
+    const events = written.reduce((s, p) => s + p.events, 0);
     await this.hooks.afterFilesWritten?.(batch);
     const committed = await this.db.transaction(async (tx) => {
       const mark = await tx.query(`UPDATE lake_batches SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL`, [batch.id]);
@@ -235,37 +283,48 @@ export class LakeDelivery {
   }
 
   /**
-   * The batch's rows grouped by partition (UTC date and hour of event time),
-   * each group as NDJSON lines with the lake's column names: PostgreSQL
-   * writes them, so no row becomes a JavaScript object on the way.
+   * The batch's buffer rows as NDJSON lines (null: none), as they are: a
+   * playback batch row stays one line with its per-event arrays, expanded
+   * into events by DuckDB (writeLakeParquetFromBuffer), so PostgreSQL does
+   * per-event work neither here nor in the capture.
    */
-  private async readBatch(
-    batch: Batch,
-  ): Promise<Array<{ dt: string; hour: number; n: number; min_time: Date; max_time: Date; lines: string }>> {
-    const r = await this.db.query<{ dt: string; hour: number; n: number; min_time: Date; max_time: Date; lines: string }>(
-      `SELECT to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS dt, extract(hour FROM event_time AT TIME ZONE 'UTC')::int AS hour,
-              count(*)::int AS n, min(event_time) AS min_time, max(event_time) AS max_time,
-              string_agg(row_to_json(b)::text, E'\n') AS lines
-       FROM (SELECT event_id, $5::int AS schema_version, event_time, received_at, kind, type, video_id, creator_id, user_id,
-                    device_id, watched_ms, duration_ms, source, counted, stage, ok, elapsed_ms, bytes, attrs::text AS attrs
-             FROM lake_buffer WHERE (xid, seq) >= ($1::bigint, $2::bigint) AND (xid, seq) <= ($3::bigint, $4::bigint)) b
-       GROUP BY 1, 2 ORDER BY 1, 2`,
-      [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq, LAKE_SCHEMA_VERSION],
+  private async readBatch(batch: Batch): Promise<string | null> {
+    const r = await this.db.query<{ lines: string | null }>(
+      `SELECT string_agg(row_to_json(b)::text, E'\n') AS lines
+       FROM (SELECT event_id, event_time, received_at, kind, type, video_id, creator_id, user_id, device_id, watched_ms,
+                    duration_ms, source, counted, stage, ok, elapsed_ms, bytes, attrs::text AS attrs, n_events, event_times,
+                    event_offsets_ms,
+                    types, video_ids, creator_ids, watched_ms_list, duration_ms_list, sources
+             FROM lake_buffer WHERE (xid, seq) >= ($1::bigint, $2::bigint) AND (xid, seq) <= ($3::bigint, $4::bigint)) b`,
+      [batch.fromXid, batch.fromSeq, batch.toXid, batch.toSeq],
     );
-    return r.rows;
+    return r.rows[0]?.lines ?? null;
   }
 
-  /** How much the buffer holds, cheaply (two index lookups and the oldest row). */
+  /** How much the buffer holds, cheaply (bounded index scans). */
   async depth(): Promise<BufferDepth> {
-    // The ends of the one index: seq grows with insertion, so their difference bounds the row count (no count(*) scan).
-    const r = await this.db.query<{ lo: string | number | null; hi: string | number | null; oldest: Date | null }>(
-      `SELECT f.seq AS lo, (SELECT max(seq) FROM (SELECT seq FROM lake_buffer ORDER BY xid DESC, seq DESC LIMIT 1000) t) AS hi,
-              f.received_at AS oldest
-       FROM (SELECT seq, received_at FROM lake_buffer ORDER BY xid, seq LIMIT 1) f`,
+    // Events of the oldest DEPTH_SCAN rows, in index order; a fuller buffer is extrapolated from the ends of the
+    // index (seq grows with insertion, so their difference bounds the row count) at those rows' events per row.
+    const r = await this.db.query<{
+      rows: string | number;
+      events: string | number;
+      lo: string | number | null;
+      hi: string | number | null;
+      oldest: Date | null;
+    }>(
+      `SELECT count(*) AS rows, coalesce(sum(f.n_events), 0) AS events, min(f.seq) AS lo,
+              (SELECT max(seq) FROM (SELECT seq FROM lake_buffer ORDER BY xid DESC, seq DESC LIMIT 1000) t) AS hi,
+              (SELECT received_at FROM lake_buffer ORDER BY xid, seq LIMIT 1) AS oldest
+       FROM (SELECT seq, n_events FROM lake_buffer ORDER BY xid, seq LIMIT ${DEPTH_SCAN}) f`,
     );
     const row = r.rows[0];
-    if (row?.lo == null || row.hi === null) return { events: 0, oldestSec: 0 };
+    const rows = Number(row?.rows ?? 0);
+    if (!row || rows === 0) return { events: 0, oldestSec: 0 };
+    let events = Number(row.events);
+    if (rows === DEPTH_SCAN && row.lo !== null && row.hi !== null) {
+      events = Math.max(events, Math.round(((Number(row.hi) - Number(row.lo) + 1) * events) / rows));
+    }
     const oldestSec = row.oldest ? Math.max(0, (this.now().getTime() - row.oldest.getTime()) / 1000) : 0;
-    return { events: Math.max(1, Number(row.hi) - Number(row.lo) + 1), oldestSec };
+    return { events, oldestSec };
   }
 }

@@ -163,7 +163,21 @@ export class LakeReader {
   async acquire(keys: readonly string[]): Promise<{ paths: string[]; keys: string[]; release: () => void }> {
     await this.index();
     const got = await Promise.all(keys.map(async (key) => ({ key, path: await this.pin(key) })));
-    const ok = got.filter((g): g is { key: string; path: string } => g.path !== null);
+    let ok = got.filter((g): g is { key: string; path: string } => g.path !== null);
+    // Files not checked yet: their footers read in one DuckDB query (one query per file costs more than the read itself).
+    const unchecked = ok.filter((g) => !this.checked.has(g.key));
+    if (unchecked.length > 0) {
+      const bad = await this.check(unchecked);
+      if (bad.size > 0) {
+        for (const g of ok) {
+          if (!bad.has(g.key)) continue;
+          const f = this.files.get(g.key);
+          if (f) f.pins = Math.max(0, f.pins - 1);
+          this.drop(g.key);
+        }
+        ok = ok.filter((g) => !bad.has(g.key));
+      }
+    }
     let released = false;
     return {
       paths: ok.map((g) => g.path),
@@ -282,18 +296,39 @@ export class LakeReader {
       this.stats.fetches += 1;
       this.stats.cacheBytes += bytes;
     }
-    if (!this.checked.has(key)) {
-      const problem = await checkLakeFile(path);
-      if (problem) {
-        this.skip(key, problem.reason, problem.err);
-        this.drop(key);
-        return null;
-      }
-      this.checked.add(key);
-    }
     // Room for it: older files that no query reads go.
     await this.evict(key);
     return path;
+  }
+
+  /**
+   * Checks `files` (a Parquet footer with the lake's columns): all at once,
+   * and one at a time only when that fails (to find the file that made it
+   * fail). Returns the keys skipped.
+   */
+  private async check(files: ReadonlyArray<{ key: string; path: string }>): Promise<Set<string>> {
+    const bad = new Set<string>();
+    let columns: Map<string, Set<string>> | null = null;
+    if (files.length > 1) {
+      columns = await withDuckdb(async (c) => {
+        const r = await c.runAndReadAll(
+          `SELECT file_name, list(name) AS names FROM parquet_schema([${files.map((f) => sqlString(f.path)).join(', ')}]) GROUP BY file_name`,
+        );
+        const out = new Map<string, Set<string>>();
+        for (const [file, names] of r.getRows()) out.set(String(file), new Set((names as { items: unknown[] }).items.map(String)));
+        return out;
+      }).catch(() => null);
+    }
+    for (const f of files) {
+      if (this.checked.has(f.key)) continue;
+      const names = columns?.get(f.path);
+      const problem = names ? missingColumns(names) : await checkLakeFile(f.path);
+      if (problem) {
+        this.skip(f.key, problem.reason, problem.err);
+        bad.add(f.key);
+      } else this.checked.add(f.key);
+    }
+    return bad;
   }
 
   private drop(key: string): void {
@@ -350,9 +385,13 @@ export async function checkLakeFile(path: string): Promise<{ reason: SkipReason;
       const r = await c.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(path)})`);
       return new Set(r.getRowObjectsJson().map((row) => (typeof row.name === 'string' ? row.name : '')));
     });
-    const missing = REQUIRED_COLUMNS.filter((c) => !names.has(c));
-    return missing.length > 0 ? { reason: 'foreign', err: new Error(`no column ${missing.join(', ')}`) } : null;
+    return missingColumns(names);
   } catch (err) {
     return { reason: 'unreadable', err };
   }
+}
+
+function missingColumns(names: ReadonlySet<string>): { reason: SkipReason; err: unknown } | null {
+  const missing = REQUIRED_COLUMNS.filter((c) => !names.has(c));
+  return missing.length > 0 ? { reason: 'foreign', err: new Error(`no column ${missing.join(', ')}`) } : null;
 }

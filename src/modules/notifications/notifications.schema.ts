@@ -5,7 +5,16 @@ import { ID_PATTERN } from '../../lib/ids.js';
 import { UserSummary } from '../accounts/accounts.schema.js';
 
 /** The kinds of notification, in the order settings list them. */
-export const NOTIFICATION_TYPES = ['like', 'comment', 'reply', 'mention', 'follow', 'video_ready', 'video_failed'] as const;
+export const NOTIFICATION_TYPES = [
+  'like',
+  'comment',
+  'reply',
+  'mention',
+  'follow',
+  'video_ready',
+  'video_failed',
+  'restore_failed',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 const NotificationTypeSchema = z
@@ -13,7 +22,8 @@ const NotificationTypeSchema = z
   .describe(
     '`like`: people liked your video (one notification per video, grouped); `comment`: a comment on your video; ' +
       '`reply`: a reply to your comment; `mention`: you were @mentioned in a comment or a caption; `follow`: a new follower; ' +
-      '`video_ready` / `video_failed`: processing of your upload finished or gave up',
+      '`video_ready` / `video_failed`: processing of your upload finished or gave up; ' +
+      '`restore_failed`: bringing your archived video back gave up (it stays archived; at most one a video a day)',
   );
 
 export const NotificationIdParams = z.object({
@@ -38,7 +48,10 @@ export const Notification = responseSchema(
         caption: z.string(),
         status: z.string(),
         posterUrl: z.string().nullable(),
-        error: z.object({ code: z.string(), message: z.string() }).optional().describe('Why processing failed (video_failed)'),
+        error: z
+          .object({ code: z.string(), message: z.string() })
+          .optional()
+          .describe('Why processing failed (video_failed) or the restore gave up (restore_failed)'),
       })
       .nullable(),
     comment: z

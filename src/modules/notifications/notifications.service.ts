@@ -178,6 +178,9 @@ export class NotificationsService implements ActivityListener {
               status: v.status,
               posterUrl: v.playback?.poster ?? null,
               ...(v.error ? { error: v.error } : {}),
+              ...(r.kind === 'restore_failed' && v.archive?.lastError
+                ? { error: { code: 'restore_failed', message: v.archive.lastError } }
+                : {}),
             }
           : null,
         comment: r.comment_id ? { id: r.comment_id, text: quote(r.comment_text ?? ''), parentId: r.comment_parent_id } : null,
@@ -220,5 +223,7 @@ export function sentence(r: Pick<NotificationRow, 'kind' | 'liker_count' | 'comm
       return 'Your video is ready';
     case 'video_failed':
       return 'Your video could not be processed';
+    case 'restore_failed':
+      return 'Your archived video could not be restored';
   }
 }

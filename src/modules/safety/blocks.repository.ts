@@ -66,6 +66,7 @@ export class BlocksRepository {
     const r = await this.db.query<{ id: string }>(
       `SELECT blocked_id AS id FROM blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1`,
       [userId],
+      { prepare: 'safety_blocked_ids' },
     );
     return new Set(r.rows.map((row) => row.id));
   }

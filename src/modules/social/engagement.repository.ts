@@ -153,6 +153,8 @@ export class EngagementRepository {
        LEFT JOIN video_stats s ON s.video_id = x.id
        LEFT JOIN videos tv ON tv.id = x.id`,
       [videos.map((v) => v.id), videos.map((v) => v.ownerId), viewerId],
+      // Every page of every feed: planned once per connection.
+      { prepare: 'social_engagement' },
     );
     return new Map(
       r.rows.map((row) => [

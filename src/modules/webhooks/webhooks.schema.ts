@@ -4,7 +4,15 @@ import { requestSchema, responseSchema } from '../../lib/http/schema-registry.js
 import { ID_PATTERN } from '../../lib/ids.js';
 
 /** The events an endpoint can subscribe to (the migration's trigger raises them). */
-export const WEBHOOK_EVENT_TYPES = ['video.ready', 'video.failed', 'video.deleted', 'upload.expired'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'video.ready',
+  'video.failed',
+  'video.deleted',
+  'upload.expired',
+  'video.archived',
+  'video.restored',
+  'video.restore_failed',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export const MAX_WEBHOOK_URL_LENGTH = 2000;
@@ -16,7 +24,9 @@ const EventTypes = z
   .refine((list) => new Set(list).size === list.length, 'each event at most once')
   .describe(
     '`video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), ' +
-      '`video.deleted`, `upload.expired` (the file never arrived before its upload URL expired)',
+      '`video.deleted`, `upload.expired` (the file never arrived before its upload URL expired), ' +
+      '`video.archived` (moved to the archive tier, nothing plays), `video.restored` (plays again after a restore, new playback URLs), ' +
+      '`video.restore_failed` (a restore gave up; the video stays archived)',
   );
 const Url = z
   .string()

@@ -1303,6 +1303,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/recs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * For You model versions and what their training chose
+         * @description The kept model versions, newest first, each with its self-tuning outcome: the chosen ranking (model settings and blend weights, or popularity only), the overfitting guard, and NDCG@20 on the time-split holdout of the chosen ranking, popularity only, the production defaults and the best candidate.
+         */
+        get: operations["getAdminRecs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -1563,6 +1583,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Storage cost report for operators
+         * @description Bytes and objects per storage class (a paged listing of the whole store, cached for `ADMIN_STORAGE_SWEEP_SEC` and shared by every API process), their monthly cost at the configured prices (`STORAGE_PRICES`; defaults: AWS us-east-1 list prices), what archiving saves a month against keeping the archived videos in STANDARD, and the restores requested in the last `days` days with their retrieval cost. What `curta storage report --json` prints.
+         */
+        get: operations["getAdminStorageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/videos/{id}": {
         parameters: {
             query?: never;
@@ -1598,6 +1638,50 @@ export type paths = {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring an archived video back
+         * @description Starts the restore of an archived video (status `restoring`: phase `retrieving` while the store brings the original back, then `processing`, then `ready`), or joins the one in flight: one restore per video, whoever asks. Follow it on GET /api/v1/videos/{id}/events. Anyone who may see the video may ask (signed in, or anonymous with X-Device-Id: 400 `device_id_required` with neither); restores started by viewers other than the owner or an admin are limited per hour per account or device and per address (`ARCHIVE_RESTORES_PER_USER_PER_HOUR`, `ARCHIVE_RESTORES_PER_IP_PER_HOUR`): 429 `restore_rate_limited` with Retry-After. A video in any other state answers 409 `not_archived`.
+         */
+        post: operations["restoreArchivedVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/archive-pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Never archive this video (owner or admin)
+         * @description The archive sweep moves videos nobody watched for a long time to cold storage; a pinned video is never archived (an archived one stays archived until restored). Another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it.
+         */
+        put: operations["pinVideoAgainstArchive"];
+        post?: never;
+        /**
+         * Let the archive sweep take this video again (owner or admin)
+         * @description The archive sweep moves videos nobody watched for a long time to cold storage; a pinned video is never archived (an archived one stays archived until restored). Another account's video answers 403 `forbidden`, or 404 `video_not_found` when it may not even see it.
+         */
+        delete: operations["unpinVideoAgainstArchive"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1659,7 +1743,7 @@ export type components = {
                  * @description Stable, machine-readable code
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "cover_time_out_of_range" | "publish_time_invalid" | "already_published" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit" | "notification_not_found";
+                code: "validation_failed" | "invalid_json" | "payload_too_large" | "not_found" | "internal_error" | "rate_limited" | "too_many_streams" | "method_not_allowed" | "idempotency_key_reused" | "idempotency_key_in_use" | "unauthorized" | "invalid_credentials" | "wrong_password" | "username_taken" | "forbidden" | "unsupported_media_type" | "upload_too_large" | "upload_not_found" | "upload_incomplete" | "upload_state_conflict" | "upload_in_progress" | "upload_timeout" | "storage_full" | "signature_invalid" | "signature_expired" | "size_mismatch" | "content_type_mismatch" | "object_not_found" | "object_archived" | "range_not_satisfiable" | "video_not_found" | "followers_only" | "video_not_ready" | "video_archived" | "not_archived" | "restore_rate_limited" | "cover_time_out_of_range" | "publish_time_invalid" | "already_published" | "invalid_cursor" | "user_not_found" | "cannot_follow_self" | "cannot_mark_own_video" | "comment_not_found" | "comments_disabled" | "liked_videos_private" | "invalid_image" | "image_dimensions_too_large" | "image_processing_busy" | "device_id_required" | "account_banned" | "user_blocked" | "cannot_block_self" | "cannot_report_self" | "already_reported" | "report_not_found" | "report_closed" | "cannot_ban_admin" | "upload_quota_exceeded" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "webhook_url_invalid" | "webhook_url_forbidden" | "webhook_endpoint_limit" | "notification_not_found";
                 /** @description Human-readable explanation */
                 message: string;
                 /** @description Code-specific data, e.g. `retryAfter` (seconds) on 429s, field errors on validation_failed */
@@ -1787,270 +1871,6 @@ export type components = {
                 watchTimeMs: number;
             }[];
         };
-        User: {
-            id: string;
-            username: string;
-            /**
-             * @description `admin` sees the report queue and moderates
-             * @enum {string}
-             */
-            role: "user" | "admin";
-            /** @description ISO 8601 timestamp (UTC, milliseconds) */
-            createdAt: string;
-        };
-        /**
-         * @example {
-         *       "user": {
-         *         "id": "Uk2Jd8sPq0ZxW1cE",
-         *         "username": "ana",
-         *         "role": "user",
-         *         "createdAt": "2026-11-30T07:00:00.000Z"
-         *       },
-         *       "token": "v1.kR3…"
-         *     }
-         */
-        AuthResult: {
-            user: components["schemas"]["User"];
-            /** @description Bearer token */
-            token: string;
-        };
-        Me: {
-            user: components["schemas"]["User"];
-        };
-        UserSummary: {
-            id: string;
-            username: string;
-            displayName: string;
-            avatarUrl: string | null;
-        };
-        Profile: {
-            id: string;
-            username: string;
-            displayName: string;
-            avatarUrl: string | null;
-            bio: string;
-            followerCount: number;
-            followingCount: number;
-            /** @description Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`) */
-            likeCount: number;
-            /** @description Videos the profile lists for this viewer */
-            videoCount: number;
-            /** @description Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked) */
-            likedVideosPublic: boolean;
-            /** @description ISO 8601 timestamp (UTC, milliseconds) */
-            createdAt: string;
-            /** @description Present for a signed-in viewer: whether they follow, and whether they blocked, this user */
-            viewer?: {
-                follows: boolean;
-                blocking: boolean;
-            };
-        };
-        /**
-         * @example {
-         *       "id": "Vq3xY8kPz1LmN0aB",
-         *       "status": "ready",
-         *       "caption": "First light over the bay #sunrise",
-         *       "visibility": "public",
-         *       "author": {
-         *         "id": "Uk2Jd8sPq0ZxW1cE",
-         *         "username": "ana"
-         *       },
-         *       "durationMs": 14960,
-         *       "width": 1080,
-         *       "height": 1920,
-         *       "createdAt": "2026-11-30T07:12:45.120Z",
-         *       "progress": 1,
-         *       "playback": {
-         *         "hls": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/hls/master.m3u8",
-         *         "mp4": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/video.mp4",
-         *         "poster": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/poster.jpg"
-         *       },
-         *       "hashtags": [
-         *         "sunrise"
-         *       ],
-         *       "mentions": [],
-         *       "commentsEnabled": true,
-         *       "stats": {
-         *         "views": 1520,
-         *         "likes": 230,
-         *         "comments": 12,
-         *         "shares": 4
-         *       }
-         *     }
-         */
-        Video: {
-            id: string;
-            /** @enum {string} */
-            status: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "restoring";
-            /** @description Plain text; never render it as HTML */
-            caption: string;
-            /** @enum {string} */
-            visibility: "public" | "unlisted" | "followers" | "private";
-            author: {
-                id: string;
-                username: string;
-            };
-            durationMs: number | null;
-            width: number | null;
-            height: number | null;
-            /** @description ISO 8601 timestamp (UTC, milliseconds) */
-            createdAt: string;
-            /** @description 0..1 while processing */
-            progress: number;
-            /** @description Plain URLs for ready public/unlisted videos; signed, expiring URLs for everything else */
-            playback: {
-                hls: string | null;
-                mp4: string | null;
-                poster: string | null;
-            } | null;
-            /** @description Present when status is failed */
-            error?: {
-                code: string;
-                message: string;
-            };
-            hashtags: string[];
-            mentions: {
-                id: string;
-                username: string;
-            }[];
-            commentsEnabled: boolean;
-            /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
-            coverTimeMs?: number;
-            /**
-             * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
-             * @enum {string}
-             */
-            publication?: "draft" | "scheduled";
-            /** @description When a scheduled video will be published (present while it is scheduled) */
-            publishAt?: string;
-            /** @description Counters, read fresh on every request */
-            stats?: {
-                views: number;
-                likes: number;
-                comments: number;
-                shares: number;
-            };
-            /** @description The signed-in viewer's own relation to this video */
-            viewer?: {
-                liked: boolean;
-                bookmarked: boolean;
-                followsAuthor: boolean;
-            };
-            /** @description Present when an admin took the video down (only its owner still sees it) */
-            takedown?: {
-                reason: string;
-                /** @description ISO 8601 timestamp (UTC, milliseconds) */
-                at: string;
-            };
-        };
-        VideoPage: {
-            items: components["schemas"]["Video"][];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        /**
-         * @example {
-         *       "videoId": "Vq3xY8kPz1LmN0aB",
-         *       "views": 1520,
-         *       "likes": 230,
-         *       "comments": 12,
-         *       "shares": 4,
-         *       "viewers": 1311,
-         *       "averageWatchMs": 9850,
-         *       "totalWatchMs": 12913350,
-         *       "durationMs": 14960
-         *     }
-         */
-        VideoCreatorStats: {
-            videoId: string;
-            /** @description Counted views (one per viewer per day) */
-            views: number;
-            likes: number;
-            /** @description Comments and replies */
-            comments: number;
-            shares: number;
-            /** @description Distinct viewers who reported watch time (signed-in accounts and devices), over the playback events kept */
-            viewers: number;
-            /** @description Average over those viewers of each one's longest reported watch; null before anyone watched */
-            averageWatchMs: number | null;
-            /** @description The sum of those watches */
-            totalWatchMs: number;
-            durationMs: number | null;
-        };
-        OwnVideoPage: {
-            items: {
-                id: string;
-                /** @enum {string} */
-                status: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "restoring";
-                /** @description Plain text; never render it as HTML */
-                caption: string;
-                /** @enum {string} */
-                visibility: "public" | "unlisted" | "followers" | "private";
-                author: {
-                    id: string;
-                    username: string;
-                };
-                durationMs: number | null;
-                width: number | null;
-                height: number | null;
-                /** @description ISO 8601 timestamp (UTC, milliseconds) */
-                createdAt: string;
-                /** @description 0..1 while processing */
-                progress: number;
-                /** @description Plain URLs for ready public/unlisted videos; signed, expiring URLs for everything else */
-                playback: {
-                    hls: string | null;
-                    mp4: string | null;
-                    poster: string | null;
-                } | null;
-                /** @description Present when status is failed */
-                error?: {
-                    code: string;
-                    message: string;
-                };
-                hashtags: string[];
-                mentions: {
-                    id: string;
-                    username: string;
-                }[];
-                commentsEnabled: boolean;
-                /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
-                coverTimeMs?: number;
-                /**
-                 * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
-                 * @enum {string}
-                 */
-                publication?: "draft" | "scheduled";
-                /** @description When a scheduled video will be published (present while it is scheduled) */
-                publishAt?: string;
-                /** @description Counters, read fresh on every request */
-                stats?: {
-                    views: number;
-                    likes: number;
-                    comments: number;
-                    shares: number;
-                };
-                /** @description The signed-in viewer's own relation to this video */
-                viewer?: {
-                    liked: boolean;
-                    bookmarked: boolean;
-                    followsAuthor: boolean;
-                };
-                /** @description Present when an admin took the video down (only its owner still sees it) */
-                takedown?: {
-                    reason: string;
-                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
-                    at: string;
-                };
-                creatorStats: components["schemas"]["VideoCreatorStats"];
-            }[];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        Privacy: {
-            /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
-            likedVideosPublic: boolean;
-        };
         AdminAnalytics: {
             range: {
                 from: string;
@@ -2154,6 +1974,390 @@ export type components = {
                 /** @description Reports awaiting review, now */
                 open: number;
                 oldestOpenAt: string | null;
+            };
+        };
+        /**
+         * @example {
+         *       "id": "Vq3xY8kPz1LmN0aB",
+         *       "status": "ready",
+         *       "caption": "First light over the bay #sunrise",
+         *       "visibility": "public",
+         *       "author": {
+         *         "id": "Uk2Jd8sPq0ZxW1cE",
+         *         "username": "ana"
+         *       },
+         *       "durationMs": 14960,
+         *       "width": 1080,
+         *       "height": 1920,
+         *       "createdAt": "2026-11-30T07:12:45.120Z",
+         *       "progress": 1,
+         *       "playback": {
+         *         "hls": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/hls/master.m3u8",
+         *         "mp4": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/video.mp4",
+         *         "poster": "https://cdn.example/media/Vq3xY8kPz1LmN0aB/r1/poster.jpg"
+         *       },
+         *       "hashtags": [
+         *         "sunrise"
+         *       ],
+         *       "mentions": [],
+         *       "commentsEnabled": true,
+         *       "archive": null,
+         *       "stats": {
+         *         "views": 1520,
+         *         "likes": 230,
+         *         "comments": 12,
+         *         "shares": 4
+         *       }
+         *     }
+         */
+        Video: {
+            id: string;
+            /** @enum {string} */
+            status: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "restoring";
+            /** @description Plain text; never render it as HTML */
+            caption: string;
+            /** @enum {string} */
+            visibility: "public" | "unlisted" | "followers" | "private";
+            author: {
+                id: string;
+                username: string;
+            };
+            durationMs: number | null;
+            width: number | null;
+            height: number | null;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            /** @description 0..1 while processing */
+            progress: number;
+            /** @description Plain URLs for ready public/unlisted videos; signed, expiring URLs for everything else */
+            playback: {
+                hls: string | null;
+                mp4: string | null;
+                poster: string | null;
+            } | null;
+            /** @description Present when status is failed */
+            error?: {
+                code: string;
+                message: string;
+            };
+            hashtags: string[];
+            mentions: {
+                id: string;
+                username: string;
+            }[];
+            commentsEnabled: boolean;
+            /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
+            coverTimeMs?: number;
+            /**
+             * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
+             * @enum {string}
+             */
+            publication?: "draft" | "scheduled";
+            /** @description When a scheduled video will be published (present while it is scheduled) */
+            publishAt?: string;
+            /** @description Counters, read fresh on every request */
+            stats?: {
+                views: number;
+                likes: number;
+                comments: number;
+                shares: number;
+            };
+            /** @description The signed-in viewer's own relation to this video */
+            viewer?: {
+                liked: boolean;
+                bookmarked: boolean;
+                followsAuthor: boolean;
+            };
+            /** @description Non-null exactly when status is archived or restoring: the renditions were moved to cold storage; the poster and metadata stay. POST /api/v1/videos/{id}/restore brings it back (status restoring, then ready) */
+            archive: {
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                archivedAt: string;
+                /** @description The restore in flight (status restoring); null while archived */
+                restore: {
+                    /**
+                     * @description retrieving: the store brings the original back; processing: renditions are being made
+                     * @enum {string}
+                     */
+                    phase: "retrieving" | "processing";
+                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                    requestedAt: string;
+                    /** @description When it should be ready again (an estimate); null: unknown */
+                    etaAt: string | null;
+                } | null;
+                /** @description Why the last restore failed (owner only) */
+                lastError?: string;
+            } | null;
+            /** @description Owner only: never archived by the sweep (PUT/DELETE …/archive-pin) */
+            archivePinned?: boolean;
+            /** @description Present when an admin took the video down (only its owner still sees it) */
+            takedown?: {
+                reason: string;
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                at: string;
+            };
+        };
+        VideoPage: {
+            items: components["schemas"]["Video"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "videoId": "Vq3xY8kPz1LmN0aB",
+         *       "views": 1520,
+         *       "likes": 230,
+         *       "comments": 12,
+         *       "shares": 4,
+         *       "viewers": 1311,
+         *       "averageWatchMs": 9850,
+         *       "totalWatchMs": 12913350,
+         *       "durationMs": 14960
+         *     }
+         */
+        VideoCreatorStats: {
+            videoId: string;
+            /** @description Counted views (one per viewer per day) */
+            views: number;
+            likes: number;
+            /** @description Comments and replies */
+            comments: number;
+            shares: number;
+            /** @description Distinct viewers who reported watch time (signed-in accounts and devices), over the playback events kept */
+            viewers: number;
+            /** @description Average over those viewers of each one's longest reported watch; null before anyone watched */
+            averageWatchMs: number | null;
+            /** @description The sum of those watches */
+            totalWatchMs: number;
+            durationMs: number | null;
+        };
+        OwnVideoPage: {
+            items: {
+                id: string;
+                /** @enum {string} */
+                status: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "restoring";
+                /** @description Plain text; never render it as HTML */
+                caption: string;
+                /** @enum {string} */
+                visibility: "public" | "unlisted" | "followers" | "private";
+                author: {
+                    id: string;
+                    username: string;
+                };
+                durationMs: number | null;
+                width: number | null;
+                height: number | null;
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                createdAt: string;
+                /** @description 0..1 while processing */
+                progress: number;
+                /** @description Plain URLs for ready public/unlisted videos; signed, expiring URLs for everything else */
+                playback: {
+                    hls: string | null;
+                    mp4: string | null;
+                    poster: string | null;
+                } | null;
+                /** @description Present when status is failed */
+                error?: {
+                    code: string;
+                    message: string;
+                };
+                hashtags: string[];
+                mentions: {
+                    id: string;
+                    username: string;
+                }[];
+                commentsEnabled: boolean;
+                /** @description Where the cover (poster) frame was taken, ms from the start, when the owner chose it; absent: the automatic one */
+                coverTimeMs?: number;
+                /**
+                 * @description Present while the video is not published: a draft (saved, not published) or scheduled (published at `publishAt`). Only the owner ever sees such a video
+                 * @enum {string}
+                 */
+                publication?: "draft" | "scheduled";
+                /** @description When a scheduled video will be published (present while it is scheduled) */
+                publishAt?: string;
+                /** @description Counters, read fresh on every request */
+                stats?: {
+                    views: number;
+                    likes: number;
+                    comments: number;
+                    shares: number;
+                };
+                /** @description The signed-in viewer's own relation to this video */
+                viewer?: {
+                    liked: boolean;
+                    bookmarked: boolean;
+                    followsAuthor: boolean;
+                };
+                /** @description Non-null exactly when status is archived or restoring: the renditions were moved to cold storage; the poster and metadata stay. POST /api/v1/videos/{id}/restore brings it back (status restoring, then ready) */
+                archive: {
+                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                    archivedAt: string;
+                    /** @description The restore in flight (status restoring); null while archived */
+                    restore: {
+                        /**
+                         * @description retrieving: the store brings the original back; processing: renditions are being made
+                         * @enum {string}
+                         */
+                        phase: "retrieving" | "processing";
+                        /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                        requestedAt: string;
+                        /** @description When it should be ready again (an estimate); null: unknown */
+                        etaAt: string | null;
+                    } | null;
+                    /** @description Why the last restore failed (owner only) */
+                    lastError?: string;
+                } | null;
+                /** @description Owner only: never archived by the sweep (PUT/DELETE …/archive-pin) */
+                archivePinned?: boolean;
+                /** @description Present when an admin took the video down (only its owner still sees it) */
+                takedown?: {
+                    reason: string;
+                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                    at: string;
+                };
+                creatorStats: components["schemas"]["VideoCreatorStats"];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        User: {
+            id: string;
+            username: string;
+            /**
+             * @description `admin` sees the report queue and moderates
+             * @enum {string}
+             */
+            role: "user" | "admin";
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+        };
+        /**
+         * @example {
+         *       "user": {
+         *         "id": "Uk2Jd8sPq0ZxW1cE",
+         *         "username": "ana",
+         *         "role": "user",
+         *         "createdAt": "2026-11-30T07:00:00.000Z"
+         *       },
+         *       "token": "v1.kR3…"
+         *     }
+         */
+        AuthResult: {
+            user: components["schemas"]["User"];
+            /** @description Bearer token */
+            token: string;
+        };
+        Me: {
+            user: components["schemas"]["User"];
+        };
+        UserSummary: {
+            id: string;
+            username: string;
+            displayName: string;
+            avatarUrl: string | null;
+        };
+        Profile: {
+            id: string;
+            username: string;
+            displayName: string;
+            avatarUrl: string | null;
+            bio: string;
+            followerCount: number;
+            followingCount: number;
+            /** @description Likes received on the user's videos this viewer sees listed (the same videos as `videoCount`) */
+            likeCount: number;
+            /** @description Videos the profile lists for this viewer */
+            videoCount: number;
+            /** @description Whether others may see the videos this user liked (GET /api/v1/users/{username}/liked) */
+            likedVideosPublic: boolean;
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            createdAt: string;
+            /** @description Present for a signed-in viewer: whether they follow, and whether they blocked, this user */
+            viewer?: {
+                follows: boolean;
+                blocking: boolean;
+            };
+        };
+        Privacy: {
+            /** @description Others may see the videos you liked (the Liked tab on your profile); off unless you turn it on */
+            likedVideosPublic: boolean;
+        };
+        StorageCostReport: {
+            /** @description ISO 8601 timestamp (UTC, milliseconds) */
+            generatedAt: string;
+            currency: string;
+            /** @description Where the prices come from (STORAGE_PRICES overrides the AWS us-east-1 list prices) */
+            pricesSource: string;
+            /** @enum {string} */
+            store: "fs" | "s3";
+            /**
+             * @description What the archive tier is priced as (S3_ARCHIVE_STORAGE_CLASS; on the filesystem store, what it would cost on S3)
+             * @enum {string}
+             */
+            archiveClass: "GLACIER_IR" | "GLACIER" | "DEEP_ARCHIVE";
+            listing: {
+                /** @description When the store was listed (cached for ADMIN_STORAGE_SWEEP_SEC) */
+                measuredAt: string;
+                method: string;
+            };
+            classes: {
+                /**
+                 * @description The store's class (ARCHIVE: the archive tier)
+                 * @enum {string}
+                 */
+                storageClass: "STANDARD" | "ARCHIVE";
+                /**
+                 * @description The S3 class whose prices apply
+                 * @enum {string}
+                 */
+                pricedAs: "STANDARD" | "GLACIER_IR" | "GLACIER" | "DEEP_ARCHIVE";
+                objects: number;
+                /** @description Bytes as listed */
+                bytes: number;
+                /** @description Bytes as billed: the 128 KB GLACIER_IR minimum and the 40 KB per-object archive overhead included */
+                billableBytes: number;
+                /** @description Per month unless said otherwise, in `currency` */
+                monthlyCost: number;
+            }[];
+            /** @description Storage per month, every class */
+            monthlyCost: number;
+            archiving: {
+                /** @description Videos archived or restoring now */
+                videos: number;
+                restoring: number;
+                /** @description Videos pinned as never archived */
+                pinned: number;
+                /** @description Bytes those videos keep in the archive tier (videos.archive_bytes) */
+                archiveBytes: number;
+                /** @description Bytes of renditions and MP4 archiving deleted (videos.archive_freed_bytes) */
+                freedBytes: number;
+                /** @description Those videos kept in STANDARD, original and renditions */
+                monthlyCostIfStandard: number;
+                /** @description Their originals in the archive class */
+                monthlyCostArchived: number;
+                /** @description Per month unless said otherwise, in `currency` */
+                monthlySaving: number;
+                /** @description One-time: moving those originals into the archive class (per-object transition fees) */
+                transitionCost: number;
+            };
+            restores: {
+                windowDays: number;
+                /** @description Restores started in the window (archive_restores) */
+                requests: number;
+                failed: number;
+                bytes: number;
+                /** @description Retrieval cost of those restores at the archive class (tiers without a price count 0) */
+                cost: number;
+                byTier: {
+                    /** @enum {string} */
+                    tier: "Expedited" | "Standard" | "Bulk";
+                    requests: number;
+                    /** @description Bytes retrieved (recorded when the retrieval finished) */
+                    bytes: number;
+                    /** @description Retrieval cost; null when the archive class has no such tier (DEEP_ARCHIVE has no Expedited) */
+                    cost: number | null;
+                }[];
             };
         };
         SearchResult: {
@@ -2317,10 +2521,10 @@ export type components = {
         Notification: {
             id: string;
             /**
-             * @description `like`: people liked your video (one notification per video, grouped); `comment`: a comment on your video; `reply`: a reply to your comment; `mention`: you were @mentioned in a comment or a caption; `follow`: a new follower; `video_ready` / `video_failed`: processing of your upload finished or gave up
+             * @description `like`: people liked your video (one notification per video, grouped); `comment`: a comment on your video; `reply`: a reply to your comment; `mention`: you were @mentioned in a comment or a caption; `follow`: a new follower; `video_ready` / `video_failed`: processing of your upload finished or gave up; `restore_failed`: bringing your archived video back gave up (it stays archived; at most one a video a day)
              * @enum {string}
              */
-            type: "like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed";
+            type: "like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed" | "restore_failed";
             /** @description The sentence to show, e.g. "ana and 3 others liked your video" */
             text: string;
             read: boolean;
@@ -2333,7 +2537,7 @@ export type components = {
                 caption: string;
                 status: string;
                 posterUrl: string | null;
-                /** @description Why processing failed (video_failed) */
+                /** @description Why processing failed (video_failed) or the restore gave up (restore_failed) */
                 error?: {
                     code: string;
                     message: string;
@@ -2366,13 +2570,72 @@ export type components = {
         };
         NotificationSettings: {
             /** @description Types you are not told about (not written while muted, not shown) */
-            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
+            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed" | "restore_failed")[];
             /** @description Every type there is */
-            types: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
+            types: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed" | "restore_failed")[];
         };
         NotInterestedResult: {
             /** @description Whether the video is now marked "Not interested" for you */
             notInterested: boolean;
+        };
+        AdminRecsModels: {
+            /** @description The kept model versions, newest first */
+            models: {
+                version: number;
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                trainedAt: string;
+                users: number;
+                videos: number;
+                pairs: number;
+                trainMs: number;
+                /** @description What the training run chose; null for a model trained before self-tuning */
+                selection: {
+                    /**
+                     * @description tuned: chosen on the holdout; untuned: the production defaults (see reason)
+                     * @enum {string}
+                     */
+                    status: "tuned" | "untuned";
+                    reason: string;
+                    /** @description The chosen candidate, in words */
+                    chosen: string;
+                    /**
+                     * @description popularity: the model off, the popularity prior alone
+                     * @enum {string}
+                     */
+                    kind: "popularity" | "model";
+                    foldIn: {
+                        /** @description Whether being shown (a negative) counts as interest (0: only engagement) */
+                        negativeExposure: number;
+                        /** @description Positives through the co-liked graph, relative to the co-shown one */
+                        preferenceWeight: number;
+                        /** @description How hard a negative pushes down what was co-liked with it */
+                        negativePreference: number;
+                        /** @description Engagement-rate reweighting (0: off) */
+                        rateExponent: number;
+                    } | null;
+                    /** @description Fusion weights of the model and the popularity prior as served */
+                    blend: {
+                        personal: number;
+                        trending: number;
+                    };
+                    /** @description The overfitting guard */
+                    rule: string;
+                    /** @description NDCG@k on the most recent 20 % of each viewer history, held out; null when untuned */
+                    holdout: {
+                        viewers: number;
+                        k: number;
+                        chosenNdcg: number;
+                        popularityNdcg: number;
+                        defaultsNdcg: number;
+                        bestNdcg: number;
+                        best: string;
+                        /** @description Standard error of the paired per-viewer difference best − chosen */
+                        se: number;
+                    } | null;
+                    candidates: number;
+                    searchMs: number;
+                } | null;
+            }[];
         };
         BlockResult: {
             blocking: boolean;
@@ -2480,6 +2743,27 @@ export type components = {
                 bookmarked: boolean;
                 followsAuthor: boolean;
             };
+            /** @description Non-null exactly when status is archived or restoring: the renditions were moved to cold storage; the poster and metadata stay. POST /api/v1/videos/{id}/restore brings it back (status restoring, then ready) */
+            archive: {
+                /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                archivedAt: string;
+                /** @description The restore in flight (status restoring); null while archived */
+                restore: {
+                    /**
+                     * @description retrieving: the store brings the original back; processing: renditions are being made
+                     * @enum {string}
+                     */
+                    phase: "retrieving" | "processing";
+                    /** @description ISO 8601 timestamp (UTC, milliseconds) */
+                    requestedAt: string;
+                    /** @description When it should be ready again (an estimate); null: unknown */
+                    etaAt: string | null;
+                } | null;
+                /** @description Why the last restore failed (owner only) */
+                lastError?: string;
+            } | null;
+            /** @description Owner only: never archived by the sweep (PUT/DELETE …/archive-pin) */
+            archivePinned?: boolean;
             /** @description Present when an admin took the video down (only its owner still sees it) */
             takedown?: {
                 reason: string;
@@ -2569,7 +2853,7 @@ export type components = {
             id: string;
             url: string;
             description: string;
-            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired" | "video.archived" | "video.restored" | "video.restore_failed")[];
             enabled: boolean;
             /** @enum {string} */
             scope: "own" | "all";
@@ -2582,7 +2866,7 @@ export type components = {
             id: string;
             url: string;
             description: string;
-            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired" | "video.archived" | "video.restored" | "video.restore_failed")[];
             enabled: boolean;
             /** @enum {string} */
             scope: "own" | "all";
@@ -2607,7 +2891,7 @@ export type components = {
             /** @description The same for every delivery (and redelivery) of one event: receivers deduplicate on it */
             eventId: string;
             /** @enum {string} */
-            eventType: "video.ready" | "video.failed" | "video.deleted" | "upload.expired";
+            eventType: "video.ready" | "video.failed" | "video.deleted" | "upload.expired" | "video.archived" | "video.restored" | "video.restore_failed";
             /**
              * @description `dead`: every attempt failed (redeliver to try again)
              * @enum {string}
@@ -2641,6 +2925,21 @@ export type components = {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
         };
+        UpdateVideo: {
+            caption?: string;
+            /** @enum {string} */
+            visibility?: "public" | "unlisted" | "followers" | "private";
+            commentsEnabled?: boolean;
+            /** @description Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one. */
+            coverTimeMs?: number;
+            /** @description `false`: publish now (a draft, or a scheduled video ahead of its time; a published video stays as it is). `true`: keep it as a draft (cancels a schedule). A published video cannot go back to draft (409 `already_published`) */
+            draft?: boolean;
+            /**
+             * Format: date-time
+             * @description Schedule or reschedule: publish at this time (ISO 8601 with an offset), in the future (400 `publish_time_invalid`) and at most 90 days ahead. Only for a video not published yet (409 `already_published`). Not together with `draft`
+             */
+            publishAt?: string;
+        };
         /**
          * @example {
          *       "username": "ana",
@@ -2672,21 +2971,6 @@ export type components = {
         UpdateProfile: {
             displayName?: string;
             bio?: string;
-        };
-        UpdateVideo: {
-            caption?: string;
-            /** @enum {string} */
-            visibility?: "public" | "unlisted" | "followers" | "private";
-            commentsEnabled?: boolean;
-            /** @description Take the cover (poster) frame at this time, ms from the start; it must lie within the video (422 `cover_time_out_of_range`). The video must be ready (409 `video_not_ready`). The poster gets a new URL, so browsers and CDNs show the new one. */
-            coverTimeMs?: number;
-            /** @description `false`: publish now (a draft, or a scheduled video ahead of its time; a published video stays as it is). `true`: keep it as a draft (cancels a schedule). A published video cannot go back to draft (409 `already_published`) */
-            draft?: boolean;
-            /**
-             * Format: date-time
-             * @description Schedule or reschedule: publish at this time (ISO 8601 with an offset), in the future (400 `publish_time_invalid`) and at most 90 days ahead. Only for a video not published yet (409 `already_published`). Not together with `draft`
-             */
-            publishAt?: string;
         };
         /**
          * @example {
@@ -2778,7 +3062,7 @@ export type components = {
          */
         UpdateNotificationSettings: {
             /** @description The full list of muted types (replaces the previous one); [] unmutes everything */
-            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed")[];
+            muted: ("like" | "comment" | "reply" | "mention" | "follow" | "video_ready" | "video_failed" | "restore_failed")[];
         };
         CreateReport: {
             /** @enum {string} */
@@ -2808,8 +3092,8 @@ export type components = {
         CreateWebhookEndpoint: {
             /** @description http(s) URL of the receiver, on a public address (see WEBHOOK_ALLOW_PRIVATE); redirects are not followed */
             url: string;
-            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired) */
-            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired), `video.archived` (moved to the archive tier, nothing plays), `video.restored` (plays again after a restore, new playback URLs), `video.restore_failed` (a restore gave up; the video stays archived) */
+            events: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired" | "video.archived" | "video.restored" | "video.restore_failed")[];
             /** @description A note for yourself */
             description?: string;
             /** @description Default true */
@@ -2823,8 +3107,8 @@ export type components = {
         UpdateWebhookEndpoint: {
             /** @description http(s) URL of the receiver, on a public address (see WEBHOOK_ALLOW_PRIVATE); redirects are not followed */
             url?: string;
-            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired) */
-            events?: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired")[];
+            /** @description `video.ready` (processed and playable in every rung), `video.failed` (the media was refused or processing gave up), `video.deleted`, `upload.expired` (the file never arrived before its upload URL expired), `video.archived` (moved to the archive tier, nothing plays), `video.restored` (plays again after a restore, new playback URLs), `video.restore_failed` (a restore gave up; the video stays archived) */
+            events?: ("video.ready" | "video.failed" | "video.deleted" | "upload.expired" | "video.archived" | "video.restored" | "video.restore_failed")[];
             /** @description A note for yourself */
             description?: string;
             enabled?: boolean;
@@ -3011,7 +3295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3020,7 +3304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3090,7 +3374,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3212,7 +3496,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3309,7 +3593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3399,7 +3683,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3741,7 +4025,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +4061,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -3905,7 +4189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4093,7 +4377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4297,7 +4581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4355,6 +4639,15 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4425,6 +4718,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Range not satisfiable (`range_not_satisfiable`) */
             416: {
                 headers: {
@@ -4468,6 +4770,15 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4548,6 +4859,15 @@ export interface operations {
             };
             /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4862,7 +5182,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -4931,7 +5251,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5183,7 +5503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5201,7 +5521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5334,7 +5654,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5352,7 +5672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5491,7 +5811,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5562,7 +5882,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5619,7 +5939,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5637,7 +5957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5690,7 +6010,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -5743,7 +6063,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -6062,7 +6382,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6080,7 +6400,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -6271,7 +6591,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6343,7 +6663,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6746,7 +7066,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -6806,7 +7126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -6815,6 +7135,44 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description What is left of each, e.g. `"comment-user";r=29;t=42` (remaining, seconds to reset) */
                     RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminRecs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRecsModels"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6918,7 +7276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7248,7 +7606,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7517,7 +7875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -7551,6 +7909,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminAnalytics"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminStorageReport: {
+        parameters: {
+            query?: {
+                /** @description Restores requested in the last this many days (default 30) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageCostReport"];
                 };
             };
             /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
@@ -7684,6 +8092,184 @@ export interface operations {
             };
         };
     };
+    restoreArchivedVideo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Names an anonymous viewer (its events and For You history) */
+                "x-device-id"?: string;
+            };
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Video"];
+                };
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
+            429: {
+                headers: {
+                    /** @description Seconds until another try may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pinVideoAgainstArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unpinVideoAgainstArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Video id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_failed`, `invalid_json`, `size_mismatch`, `content_type_mismatch`, `publish_time_invalid`, `invalid_cursor`, `cannot_follow_self`, `cannot_mark_own_video`, `device_id_required`, `cannot_block_self`, `cannot_report_self`, `webhook_url_invalid`, `webhook_url_forbidden`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid, expired or revoked (`unauthorized`, `invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (`wrong_password`, `forbidden`, `signature_invalid`, `signature_expired`, `followers_only`, `comments_disabled`, `liked_videos_private`, `account_banned`, `user_blocked`, `cannot_ban_admin`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found — or not visible to you, which looks the same (`not_found`, `upload_not_found`, `object_not_found`, `video_not_found`, `user_not_found`, `comment_not_found`, `report_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `notification_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     setAvatar: {
         parameters: {
             query?: never;
@@ -7749,7 +8335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `upload_quota_exceeded`) */
+            /** @description Too many requests; see Retry-After (`rate_limited`, `too_many_streams`, `restore_rate_limited`, `upload_quota_exceeded`) */
             429: {
                 headers: {
                     /** @description Seconds until another try may succeed */
@@ -7850,7 +8436,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `video_not_ready`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
+            /** @description Conflict with the current state (`idempotency_key_in_use`, `username_taken`, `upload_incomplete`, `upload_state_conflict`, `upload_in_progress`, `object_archived`, `video_not_ready`, `video_archived`, `not_archived`, `already_published`, `already_reported`, `report_closed`, `webhook_endpoint_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;

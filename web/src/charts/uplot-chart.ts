@@ -41,6 +41,18 @@ function withAlpha(color: string, alpha: number): string {
   return color;
 }
 
+let measure: CanvasRenderingContext2D | null = null;
+
+/** The width in CSS pixels of `text` in the axes' font. */
+function textWidth(text: string): number {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (!measure) return text.length * 7;
+  measure.font = AXIS_FONT;
+  return measure.measureText(text).width;
+}
+
+const AXIS_FONT = '12px system-ui, sans-serif';
+
 const defaultFormat = (v: number): string => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 function options(spec: ChartSpec, width: number, height: number, t: Theme): uPlot.Options {
@@ -51,11 +63,15 @@ function options(spec: ChartSpec, width: number, height: number, t: Theme): uPlo
     grid: { stroke: t.line, width: 1 },
     ticks: { stroke: t.line, width: 1 },
     values,
-    font: '12px system-ui, sans-serif',
+    font: AXIS_FONT,
   });
   const xAxis = axis((_u, splits) => splits.map((s) => (Number.isInteger(s) ? (labels[s] ?? '') : '')));
   const yAxis = axis((_u, splits) => splits.map((s) => fmt(s)));
-  yAxis.size = 56;
+  // As wide as its widest label (a fixed width clipped "1,234,567" or "12h 34m"): tick, gap, text, a little room.
+  yAxis.size = (_u, values) => {
+    const widest = Math.max(0, ...(values ?? []).map((v) => textWidth(v)));
+    return Math.max(32, Math.ceil(widest) + 10 + 5 + 6);
+  };
   if (spec.kind !== 'bar' && spec.integer) {
     yAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7, 1e8];
   }

@@ -10,18 +10,20 @@ import { ApiError, call, messageOf, session } from '../api.js';
 import { client, type Schemas } from '../api/client.js';
 import { chart, type Chart, type ChartSpec } from '../charts/charts.js';
 import type { AppContext } from '../context.js';
+import { dataTable as table, num, type Cell } from '../data-table.js';
 import { h } from '../dom.js';
 import type { Route } from '../router.js';
 import { pageHeader } from './common.js';
 
 type AdminAnalytics = Schemas['AdminAnalytics'];
 
+const dataTable = (caption: string, headers: string[], rows: Cell[][], testid: string) =>
+  table(caption, headers, rows, testid, { empty: 'Nothing in this range.' });
 const DAY_MS = 86_400_000;
 const today = () => new Date().toISOString().slice(0, 10);
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const num = (n: number) => n.toLocaleString('en-US');
 const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}%`);
 const ms = (v: number | null) => (v === null ? '–' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${num(v)} ms`);
 export function bytes(b: number): string {
@@ -46,36 +48,6 @@ function fetchAnalytics(from: string, to: string): Promise<AdminAnalytics> {
 }
 
 /** A plain table with a caption; numeric columns right-aligned. */
-function dataTable(caption: string, headers: string[], rows: Array<Array<string | number | Node>>, testid: string): HTMLElement {
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
-  return h(
-    'div',
-    { class: 'ad-table-wrap' },
-    h(
-      'table',
-      { class: 'ad-table', attrs: { 'data-testid': testid } },
-      h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, ...headers.map((x, i) => h('th', { class: numeric[i] ? 'num' : '', attrs: { scope: 'col' } }, x)))),
-      h(
-        'tbody',
-        {},
-        ...(rows.length === 0
-          ? [h('tr', {}, h('td', { attrs: { colspan: headers.length } }, 'Nothing in this range.'))]
-          : rows.map((r) =>
-              h(
-                'tr',
-                {},
-                ...r.map((c, i) =>
-                  i === 0
-                    ? h('th', { attrs: { scope: 'row' } }, typeof c === 'number' ? num(c) : c)
-                    : h('td', { class: numeric[i] ? 'num' : '' }, typeof c === 'number' ? num(c) : c),
-                ),
-              ),
-            )),
-      ),
-    ),
-  );
-}
 
 export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: Route): () => void {
   const range = route.name === 'admin' ? route : undefined;
@@ -367,6 +339,8 @@ export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: R
       return;
     }
     body.replaceChildren(form, content);
+    void import('./admin-recs.js').then((m) => body.append(m.recsPanel()));
+    void import('../archive/storage-panel.js').then((panel) => body.append(panel.storageCostPanel()));
     void load();
   };
   start();

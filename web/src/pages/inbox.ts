@@ -13,6 +13,7 @@ const TYPE_ICONS: Record<NotificationView['type'], IconName> = {
   follow: 'user',
   video_ready: 'check',
   video_failed: 'alert',
+  restore_failed: 'alert',
 };
 
 /** "3 min", "2 h", "5 d": how long ago, short. */
@@ -31,7 +32,12 @@ function row(n: NotificationView): HTMLElement {
     ? avatarEl(first, 44, 'inbox-avatar')
     : h('span', { class: `inbox-avatar inbox-glyph inbox-glyph-${n.type}`, attrs: { 'aria-hidden': 'true' } }, icon(TYPE_ICONS[n.type]));
   const detail =
-    n.comment?.text ?? (n.type === 'video_failed' ? (n.video?.error?.message ?? '') : n.video?.caption ? n.video.caption.slice(0, 80) : '');
+    n.comment?.text ??
+    (n.type === 'video_failed' || n.type === 'restore_failed'
+      ? (n.video?.error?.message ?? '')
+      : n.video?.caption
+        ? n.video.caption.slice(0, 80)
+        : '');
   const poster = n.video?.posterUrl
     ? h('img', { class: 'inbox-poster', attrs: { src: n.video.posterUrl, alt: '', loading: 'lazy', width: 40, height: 54 } })
     : null;
