@@ -10,8 +10,16 @@ interface Item {
 }
 
 /**
+ * The app's settings for this suite: no exploration slots. Every seeded video
+ * is new and so on trial, and a Thompson draw may lift any of them into a
+ * random slot, which would make the rank comparisons below a coin toss
+ * (exploration honours the marks too: exploration.test.ts, recs-simulation).
+ */
+export const NOT_INTERESTED_ENV = { RECS_EXPLORE_SHARE: '0' };
+
+/**
  * POST/DELETE /api/v1/videos/{id}/not-interested and what it does to For You,
- * against whatever app `start` gives (embedded, and PostgreSQL + Redis).
+ * against whatever app `start` gives (embedded, and PostgreSQL + Redis), started with NOT_INTERESTED_ENV.
  */
 export function notInterestedSuite(name: string, start: () => Promise<TestApp>): void {
   describe(name, () => {
@@ -69,9 +77,10 @@ export function notInterestedSuite(name: string, start: () => Promise<TestApp>):
       bob = await signup(api, 'ni_bob');
       ana = await signup(api, 'ni_ana');
       cy = await signup(api, 'ni_cy');
-      // Oldest first: the "fresh" source ranks bob's (and cy's #dogs) videos first before any mark.
-      for (let i = 0; i < 4; i++)
-        rest.push(await seedVideo(t, i % 2 ? ana : cy, { caption: `plain ${i} #cats`, ageMs: 60_000 * (10 - i) }));
+      // Oldest first: the "fresh" source ranks bob's (and cy's #dogs) videos first before any mark. One hashtag each:
+      // with three #cats in a row forbidden (diversify), a run of them would pull a sunk video up between them.
+      for (const [i, tag] of ['cats', 'food', 'cars', 'art'].entries())
+        rest.push(await seedVideo(t, i % 2 ? ana : cy, { caption: `plain ${i} #${tag}`, ageMs: 60_000 * (10 - i) }));
       cyDogs = await seedVideo(t, cy, { caption: 'a dog too #dogs', ageMs: 30_000 });
       for (let i = 0; i < 3; i++) bobs.push(await seedVideo(t, bob, { caption: `bob ${i} #dogs`, ageMs: 1000 * (3 - i) }));
       t.app.services.recs.catalog.invalidate();

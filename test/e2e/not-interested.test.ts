@@ -1,4 +1,4 @@
 import { startTestApp } from '../support/test-app.js';
-import { notInterestedSuite } from './not-interested.suite.js';
+import { NOT_INTERESTED_ENV, notInterestedSuite } from './not-interested.suite.js';
 
-notInterestedSuite('not interested (embedded: PGlite, in-process cache)', () => startTestApp({}, { workers: false }));
+notInterestedSuite('not interested (embedded: PGlite, in-process cache)', () => startTestApp(NOT_INTERESTED_ENV, { workers: false }));
