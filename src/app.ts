@@ -191,7 +191,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
   const adminDashboard = createAdminDashboardModule(platform, analytics.aggregates);
   const storageReport = createStorageReportModule(platform);
   // Training reads the lake through the process's reader (one local file cache), after delivering what the buffer holds.
-  const recs = createRecsModule(platform, graph, videos, {
+  const recs = createRecsModule(platform, videos, {
     reader: analytics.reader,
     flush: () => lake.delivery.flush(),
   });

@@ -77,7 +77,6 @@ if (!rankOnly) {
     null as never,
     null as never,
     null as never,
-    async () => new Set<string>(),
     {
       ...DEFAULT_FOR_YOU_OPTIONS,
       exploreShare: config.recs.exploreShare,

@@ -106,7 +106,6 @@ export class ForYouService {
     private readonly videos: VideosService,
     private readonly videosRepo: VideosRepository,
     private readonly cache: Cache,
-    private readonly blockedIds: (viewerId: string) => Promise<ReadonlySet<string>>,
     private readonly opts: ForYouOptions = DEFAULT_FOR_YOU_OPTIONS,
     private readonly rng: Rng = Math.random,
   ) {}
@@ -152,13 +151,12 @@ export class ForYouService {
     now: number,
   ): Promise<ViewerContext> {
     if (!key) return { userId: null, history: [], followed: new Set(), blocked: new Set(), notInterested: [] };
-    // One statement for the history, follows and "Not interested" marks (repository); blocks come from the social graph.
-    const [raw, blocked, snapshot] = await Promise.all([
+    // One statement for the history, follows, blocks and "Not interested" marks (repository).
+    const [raw, snapshot] = await Promise.all([
       this.repo.viewerReads(viewer, new Date(now - this.opts.historyWindowMs), this.opts.historyMaxEvents, this.opts.notInterestedMax),
-      viewer.userId ? this.blockedIds(viewer.userId) : Promise.resolve(new Set<string>()),
       catalog,
     ]);
-    const { followed, notInterested } = raw;
+    const { followed, blocked, notInterested } = raw;
     // Owner and duration from the catalog; the few history videos it lacks (unlisted, private, withdrawn) from the database.
     const missing = new Set<string>();
     for (const e of raw.events) if (!snapshot.byId.has(e.videoId)) missing.add(e.videoId);

@@ -1,6 +1,5 @@
 import type { Platform } from '../../lib/module.js';
 import type { LakeReader } from '../lake/lake-reader.js';
-import type { SocialGraph } from '../social/social-graph.js';
 import type { VideosModule } from '../videos/videos.module.js';
 import { enqueueJob } from '../../jobs/job-definition.js';
 import { DiscoveryRepository } from '../discovery/discovery.repository.js';
@@ -18,7 +17,6 @@ import { RecsTrainer } from './trainer.js';
 /** The recommender: For You feed (API processes), training (workers and `curta recs train`). */
 export function createRecsModule(
   d: Platform,
-  graph: SocialGraph,
   videos: VideosModule,
   lake: { reader: LakeReader; flush?: () => Promise<unknown> },
 ) {
@@ -53,7 +51,7 @@ export function createRecsModule(
     d.config.recs.tuneMaxViewers,
     d.config.recs.tuneEaseMaxItems,
   );
-  const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, graph.blockedIds, {
+  const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
     exploreShare: d.config.recs.exploreShare,

@@ -44,6 +44,8 @@ describe('RecsRepository', () => {
     await db.query(`INSERT INTO video_likes (video_id, user_id, created_at) VALUES ('v3', 'u1', $1), ('v3', 'u2', $1)`, [at(7)]);
     await db.query(`INSERT INTO video_shares (video_id, user_id, created_at) VALUES ('v1', 'u1', $1)`, [at(8)]);
     await db.query(`INSERT INTO follows (follower_id, followee_id) VALUES ('u1', 'c1'), ('u1', 'c2')`);
+    // u1 blocked c2; u2 blocked u1: both are in a block with u1, either way.
+    await db.query(`INSERT INTO blocks (blocker_id, blocked_id) VALUES ('u1', 'c2'), ('u2', 'u1')`);
     await db.query(`INSERT INTO video_not_interested (user_id, video_id, created_at) VALUES ('u1', 'v2', $1), ('u1', 'v3', $2)`, [
       at(9),
       at(10),
@@ -51,7 +53,7 @@ describe('RecsRepository', () => {
   });
   afterAll(() => db.close());
 
-  it('reads a signed-in viewer in one statement: history (with their device), follows and marks, newest first', async () => {
+  it('reads a signed-in viewer in one statement: history (with their device), follows, blocks both ways and marks, newest first', async () => {
     const r = await repo.viewerReads({ userId: 'u1', deviceId: 'd1' }, new Date(t0 - 60_000), 3, 10);
     expect(r.events.map((e) => [e.type, e.videoId, e.watchedMs, e.at.getTime()])).toEqual([
       ['impression', 'v3', null, Date.parse(at(4))],
@@ -67,6 +69,8 @@ describe('RecsRepository', () => {
       ].sort(),
     );
     expect([...r.followed].sort()).toEqual(['c1', 'c2']);
+    expect([...r.blocked].sort()).toEqual(['c2', 'u2']);
+    expect([...(await repo.viewerReads({ userId: 'c1', deviceId: null }, new Date(), 100, 10)).blocked]).toEqual([]);
     expect(r.notInterested).toEqual([
       { videoId: 'v3', ownerId: 'c2', tags: ['first', 'second'] },
       { videoId: 'v2', ownerId: 'c1', tags: [] },
@@ -81,6 +85,7 @@ describe('RecsRepository', () => {
     expect(r.events.map((e) => [e.type, e.videoId])).toEqual([['skip', 'v2']]);
     expect(r.actions).toEqual([]);
     expect(r.followed.size).toBe(0);
+    expect(r.blocked.size).toBe(0);
     expect(r.notInterested).toEqual([]);
     const none = await repo.viewerReads({ userId: 'u2', deviceId: null }, new Date(), 100, 10);
     expect(none.events).toEqual([]);

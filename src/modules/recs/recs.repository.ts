@@ -1,4 +1,4 @@
-import type { Database } from '../../ports/database.js';
+import type { Database, SqlExecutor } from '../../ports/database.js';
 import { discoverableSql } from '../videos/visibility.js';
 import type { PairSignals, VideoFacts, ViewerHistory } from './history.types.js';
 import type { ModelSelection } from './tuning/self-tune.js';
@@ -16,6 +16,17 @@ export function viewerKeyOf(v: ViewerKey): string | null {
 }
 
 const EPOCH_MS = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/**
+ * Session settings for the rest of `tx` (SET LOCAL) for the periodic snapshot reads: no JIT (their row estimates
+ * cross its threshold, and compiling costs more than running them), optionally no parallel workers and more
+ * work_mem. PGlite accepts the same settings (it has no JIT or parallel workers to turn off).
+ */
+async function noJit(tx: SqlExecutor, opts: { parallel?: boolean; workMem?: string } = {}): Promise<void> {
+  await tx.query(`SET LOCAL jit = off`);
+  if (opts.parallel === false) await tx.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+  if (opts.workMem) await tx.query(`SELECT set_config('work_mem', $1, true)`, [opts.workMem]);
+}
 
 type ActionKind = 'like' | 'share' | 'comment' | 'not_interested';
 
@@ -176,7 +187,7 @@ export class RecsRepository {
     since: Date,
     maxEvents: number,
     maxMarks: number,
-  ): Promise<ViewerHistory & { followed: Set<string>; notInterested: NotInterestedMark[] }> {
+  ): Promise<ViewerHistory & { followed: Set<string>; blocked: Set<string>; notInterested: NotInterestedMark[] }> {
     // ORDER BY received_at is the column (not an output alias): the (viewer, received_at) index serves the order and the limit.
     const events = (where: string, limit: string) =>
       `(SELECT coalesce(json_agg(json_build_array(e.video_id, e.type, e.watched_ms, ${EPOCH_MS('e.received_at')}) ORDER BY e.received_at DESC), '[]')
@@ -185,6 +196,7 @@ export class RecsRepository {
       events: Array<[string, string, number | null, number]>;
       actions: Array<[string, ActionKind, number]>;
       followed: string[];
+      blocked: string[];
       marks: Array<[string, string, string[] | null]>;
     };
     let row: Row;
@@ -198,6 +210,10 @@ export class RecsRepository {
               UNION ALL SELECT video_id, 'not_interested', created_at FROM video_not_interested WHERE user_id = $1 AND created_at > $3) g
            ) AS actions,
            (SELECT coalesce(json_agg(f.followee_id), '[]') FROM follows f WHERE f.follower_id = $1) AS followed,
+           -- Everyone in a block with the viewer, either way (BlocksRepository.blockedIds; usually nobody).
+           (SELECT coalesce(json_agg(b.id), '[]') FROM (
+              SELECT blocked_id AS id FROM blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1) b
+           ) AS blocked,
            (SELECT coalesce(json_agg(json_build_array(m.video_id, m.owner_id, m.tags) ORDER BY m.created_at DESC, m.video_id), '[]') FROM (
               SELECT n.video_id, v.owner_id, n.created_at,
                      ARRAY(SELECT h.tag FROM video_hashtags h WHERE h.video_id = n.video_id ORDER BY h.position) AS tags
@@ -215,12 +231,13 @@ export class RecsRepository {
         [viewer.deviceId, since, maxEvents],
         { prepare: 'recs_viewer_reads_device' },
       );
-      row = { events: r.rows[0]!.events, actions: [], followed: [], marks: [] };
+      row = { events: r.rows[0]!.events, actions: [], followed: [], blocked: [], marks: [] };
     }
     return {
       events: row.events.map(([videoId, type, watchedMs, at]) => ({ videoId, type, watchedMs, at: new Date(at) })),
       actions: row.actions.map(([videoId, kind, at]) => ({ videoId, kind, at: new Date(at) })),
       followed: new Set(row.followed),
+      blocked: new Set(row.blocked),
       notInterested: row.marks.map(([videoId, ownerId, tags]) => ({ videoId, ownerId, tags: tags ?? [] })),
     };
   }
@@ -236,27 +253,29 @@ export class RecsRepository {
   }
 
   /** Everything the For You feed may show anyone, newest first. */
+  /**
+   * The candidate pool, newest first. One row holding a JSON array rather than
+   * a row per video: at 10,000 videos the driver's per-row parsing (a Date and
+   * five fields each) stalled the API's event loop for tens of milliseconds on
+   * every refresh, where JSON.parse of one value takes a few. JIT off for the
+   * statement: PostgreSQL's cost estimate for 10,000 rows crosses the JIT
+   * threshold, and compiling cost more than running it (bench:recs).
+   */
   async catalog(limit: number): Promise<CatalogVideo[]> {
-    const r = await this.db.query<{
-      id: string;
-      owner_id: string;
-      duration_ms: number | null;
-      created_at: Date | string;
-      tag: string | null;
-    }>(
-      `SELECT v.id, v.owner_id, v.duration_ms, v.created_at,
-              (SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position LIMIT 1) AS tag
-       FROM videos v WHERE ${discoverableSql('v')}
-       ORDER BY v.created_at DESC, v.id DESC LIMIT $1`,
-      [limit],
-    );
-    return r.rows.map((row) => ({
-      id: row.id,
-      ownerId: row.owner_id,
-      durationMs: row.duration_ms,
-      createdAt: new Date(row.created_at).getTime(),
-      tag: row.tag,
-    }));
+    const rows = await this.db.transaction(async (tx) => {
+      await noJit(tx);
+      const r = await tx.query<{ videos: Array<[string, string, number | null, number, string | null]> }>(
+        `SELECT coalesce(json_agg(json_build_array(c.id, c.owner_id, c.duration_ms, floor(extract(epoch from c.created_at) * 1000)::float8, c.tag)
+                              ORDER BY c.created_at DESC, c.id DESC), '[]') AS videos
+         FROM (SELECT v.id, v.owner_id, v.duration_ms, v.created_at,
+                      (SELECT h.tag FROM video_hashtags h WHERE h.video_id = v.id ORDER BY h.position LIMIT 1) AS tag
+               FROM videos v WHERE ${discoverableSql('v')}
+               ORDER BY v.created_at DESC, v.id DESC LIMIT $1) c`,
+        [limit],
+      );
+      return r.rows[0]!.videos;
+    });
+    return rows.map(([id, ownerId, durationMs, createdAt, tag]) => ({ id, ownerId, durationMs, createdAt, tag }));
   }
 
   /**
@@ -268,7 +287,10 @@ export class RecsRepository {
    * refresh (the JIT alone cost more than the scan; bench:recs).
    */
   async exploreStats(since: Date): Promise<ExploreStat[]> {
-    const r = await this.db.query<{ video_id: string; viewers: string | number; engaged: string | number }>(
+    const r = await this.db.transaction(async (tx) => {
+      // A background refresh: one backend, no JIT, and enough memory to hash the young videos' events in one pass.
+      await noJit(tx, { parallel: false, workMem: '32MB' });
+      return tx.query<{ video_id: string; viewers: string | number; engaged: string | number }>(
       `SELECT p.video_id, count(*) AS viewers, count(*) FILTER (WHERE p.engaged OR l.user_id IS NOT NULL) AS engaged
        FROM (
          SELECT e.video_id, e.user_id, CASE WHEN e.user_id IS NULL THEN e.device_id END AS device_id,
@@ -279,8 +301,9 @@ export class RecsRepository {
        ) p
        LEFT JOIN video_likes l ON l.video_id = p.video_id AND l.user_id = p.user_id
        GROUP BY p.video_id`,
-      [since],
-    );
+        [since],
+      );
+    });
     return r.rows.map((row) => ({ videoId: row.video_id, viewers: num(row.viewers), engaged: num(row.engaged) }));
   }
 
