@@ -15,11 +15,7 @@ import { LakeTrainingSource } from './lake-training.js';
 import { RecsTrainer } from './trainer.js';
 
 /** The recommender: For You feed (API processes), training (workers and `curta recs train`). */
-export function createRecsModule(
-  d: Platform,
-  videos: VideosModule,
-  lake: { reader: LakeReader; flush?: () => Promise<unknown> },
-) {
+export function createRecsModule(d: Platform, videos: VideosModule, lake: { reader: LakeReader; flush?: () => Promise<unknown> }) {
   const log = d.log.child({ module: 'recs' });
   const repo = new RecsRepository(d.db);
   const discovery = new DiscoveryRepository(d.db);

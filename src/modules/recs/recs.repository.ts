@@ -291,7 +291,7 @@ export class RecsRepository {
       // A background refresh: one backend, no JIT, and enough memory to hash the young videos' events in one pass.
       await noJit(tx, { parallel: false, workMem: '32MB' });
       return tx.query<{ video_id: string; viewers: string | number; engaged: string | number }>(
-      `SELECT p.video_id, count(*) AS viewers, count(*) FILTER (WHERE p.engaged OR l.user_id IS NOT NULL) AS engaged
+        `SELECT p.video_id, count(*) AS viewers, count(*) FILTER (WHERE p.engaged OR l.user_id IS NOT NULL) AS engaged
        FROM (
          SELECT e.video_id, e.user_id, CASE WHEN e.user_id IS NULL THEN e.device_id END AS device_id,
                 bool_or(e.type = 'complete' OR (v.duration_ms > 0 AND e.watched_ms * 2 >= v.duration_ms)) AS engaged
