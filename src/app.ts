@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { migrate } from './adapters/db/migrate.js';
-import { createCache, createObjectStore, createRateCounters, openDatabase } from './adapters/factory.js';
+import { createCache, createObjectStore, createRateCounters, createTranscoder, openDatabase } from './adapters/factory.js';
 import { DbJobQueue } from './adapters/queue/db-job-queue.js';
 import { FsObjectStore } from './adapters/storage/fs-object-store.js';
 import type { LoadedConfig } from './config/config.js';
@@ -28,7 +28,6 @@ import { createAnalyticsModule, type AnalyticsModule } from './modules/analytics
 import { registerSseStreams } from './lib/http/sse.js';
 import type { Platform } from './lib/module.js';
 import { FfmpegImageProcessor, imageDecodeSlots } from './adapters/media/ffmpeg-image-processor.js';
-import { FfmpegTranscoder } from './adapters/media/ffmpeg-transcoder.js';
 import { createArchiveModule, type ArchiveModule } from './modules/archive/archive.module.js';
 import { createAccountsModule } from './modules/accounts/accounts.module.js';
 import { createAdminDashboardModule, type AdminDashboardModule } from './modules/analytics/admin-dashboard.module.js';
@@ -132,15 +131,7 @@ export async function createApp(loaded: Readonly<LoadedConfig>, opts: CreateAppO
       counters.evicted,
     );
   }
-  const transcoder = new FfmpegTranscoder({
-    ffmpegPath: config.media.ffmpegPath,
-    ffprobePath: config.media.ffprobePath,
-    maxDurationSec: config.media.maxDurationSec,
-    maxPixelRate: config.media.maxPixelRate,
-    maxPixelBudget: config.media.maxPixelBudget,
-    timeoutSec: config.media.transcodeTimeoutSec,
-    logger: log.child({ module: 'ffmpeg' }),
-  });
+  const transcoder = createTranscoder(config, log.child({ module: 'ffmpeg' }));
   // Picture decodes of this process (avatars, chosen cover frames) share one bounded set of slots.
   const pictureSlots = imageDecodeSlots(config.images.decodeConcurrency, config.images.decodeQueue);
   const images = new FfmpegImageProcessor({

@@ -9,6 +9,8 @@ import { RedisCache } from './cache/redis-cache.js';
 import { consoleLogger, type AdapterLogger } from './logger.js';
 import { PgliteDatabase } from './db/pglite-database.js';
 import { PostgresDatabase } from './db/postgres-database.js';
+import { FfmpegTranscoder } from './media/ffmpeg-transcoder.js';
+import type { MediaLogger } from '../ports/transcoder.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
 import { S3ObjectStore } from './storage/s3-object-store.js';
 
@@ -45,6 +47,20 @@ export function createObjectStore(config: Readonly<Config>, logger?: AdapterLogg
     minBytesPerSec: config.uploads.minBytesPerSec,
     archiveDir: config.archive.dir,
     restoreDelayMs: config.archive.restoreDelaySec * 1000,
+    ...(logger ? { logger } : {}),
+  });
+}
+
+/** The Transcoder port on the configured ffmpeg, with the configured limits (API, worker and `curta archive` alike). */
+export function createTranscoder(config: Readonly<Pick<Config, 'media'>>, logger?: MediaLogger): FfmpegTranscoder {
+  const m = config.media;
+  return new FfmpegTranscoder({
+    ffmpegPath: m.ffmpegPath,
+    ffprobePath: m.ffprobePath,
+    maxDurationSec: m.maxDurationSec,
+    maxPixelRate: m.maxPixelRate,
+    maxPixelBudget: m.maxPixelBudget,
+    timeoutSec: m.transcodeTimeoutSec,
     ...(logger ? { logger } : {}),
   });
 }

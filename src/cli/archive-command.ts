@@ -1,6 +1,5 @@
-import { createCache, createObjectStore, createRateCounters } from '../adapters/factory.js';
+import { createCache, createObjectStore, createRateCounters, createTranscoder } from '../adapters/factory.js';
 import { DbJobQueue } from '../adapters/queue/db-job-queue.js';
-import { FfmpegTranscoder } from '../adapters/media/ffmpeg-transcoder.js';
 import type { Config } from '../config/config.js';
 import { resolveSigningSecret } from '../config/signing-secret.js';
 import { AppError } from '../errors.js';
@@ -48,14 +47,7 @@ async function localArchive(config: Readonly<Config>, db: Database, log: Platfor
   };
   const videos = createVideosModule(platform, createSocialGraph(db));
   const counters = await createRateCounters(config, cache);
-  const transcoder = new FfmpegTranscoder({
-    ffmpegPath: config.media.ffmpegPath,
-    ffprobePath: config.media.ffprobePath,
-    maxDurationSec: config.media.maxDurationSec,
-    maxPixelRate: config.media.maxPixelRate,
-    maxPixelBudget: config.media.maxPixelBudget,
-    timeoutSec: config.media.transcodeTimeoutSec,
-  });
+  const transcoder = createTranscoder(config);
   return createArchiveModule(platform, videos, transcoder, new RateLimiter(counters.store)).archive;
 }
 

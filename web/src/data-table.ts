@@ -45,3 +45,14 @@ export function dataTable(caption: string, headers: string[], rows: Cell[][], te
     ),
   );
 }
+
+/** One figure of the admin pages' tile rows: value, label and an optional note; `data-stat` names it for tests. */
+export function statTile(key: string, label: string, value: string, note?: string | null): HTMLElement {
+  return h(
+    'li',
+    { class: 'ad-tile', attrs: { 'data-stat': key } },
+    h('span', { class: 'ad-tile-value' }, value),
+    h('span', { class: 'ad-tile-label' }, label),
+    note ? h('span', { class: 'ad-tile-note' }, note) : null,
+  );
+}

@@ -8,7 +8,7 @@
 import './storage-panel.css';
 import { ApiError, call, messageOf } from '../api.js';
 import { client, type Schemas } from '../api/client.js';
-import { dataTable, num, type Cell } from '../data-table.js';
+import { dataTable, num, statTile, type Cell } from '../data-table.js';
 import { h } from '../dom.js';
 
 type StorageCostReport = Schemas['StorageCostReport'];
@@ -44,32 +44,10 @@ export function render(r: StorageCostReport): Node[] {
     h(
       'ul',
       { class: 'sp-tiles', attrs: { 'aria-label': 'Storage cost', 'data-testid': 'sp-tiles' } },
-      h(
-        'li',
-        { class: 'ad-tile', attrs: { 'data-stat': 'monthly' } },
-        h('span', { class: 'ad-tile-value' }, m(r.monthlyCost)),
-        h('span', { class: 'ad-tile-label' }, 'Storage per month'),
-      ),
-      h(
-        'li',
-        { class: 'ad-tile', attrs: { 'data-stat': 'saving' } },
-        h('span', { class: 'ad-tile-value' }, m(a.monthlySaving)),
-        h('span', { class: 'ad-tile-label' }, 'Saved by archiving, per month'),
-      ),
-      h(
-        'li',
-        { class: 'ad-tile', attrs: { 'data-stat': 'archived' } },
-        h('span', { class: 'ad-tile-value' }, num(a.videos)),
-        h('span', { class: 'ad-tile-label' }, 'Videos archived'),
-        h('span', { class: 'ad-tile-note' }, `${num(a.restoring)} restoring · ${num(a.pinned)} pinned`),
-      ),
-      h(
-        'li',
-        { class: 'ad-tile', attrs: { 'data-stat': 'restores' } },
-        h('span', { class: 'ad-tile-value' }, num(x.requests)),
-        h('span', { class: 'ad-tile-label' }, `Restores, last ${x.windowDays} days`),
-        h('span', { class: 'ad-tile-note' }, m(x.cost)),
-      ),
+      statTile('monthly', 'Storage per month', m(r.monthlyCost)),
+      statTile('saving', 'Saved by archiving, per month', m(a.monthlySaving)),
+      statTile('archived', 'Videos archived', num(a.videos), `${num(a.restoring)} restoring · ${num(a.pinned)} pinned`),
+      statTile('restores', `Restores, last ${x.windowDays} days`, num(x.requests), m(x.cost)),
     ),
     table(
       'Storage by class',

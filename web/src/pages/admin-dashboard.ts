@@ -10,7 +10,7 @@ import { ApiError, call, messageOf, session } from '../api.js';
 import { client, type Schemas } from '../api/client.js';
 import { chart, type Chart, type ChartSpec } from '../charts/charts.js';
 import type { AppContext } from '../context.js';
-import { dataTable as table, num, type Cell } from '../data-table.js';
+import { dataTable as table, num, statTile, type Cell } from '../data-table.js';
 import { h } from '../dom.js';
 import type { Route } from '../router.js';
 import { pageHeader } from './common.js';
@@ -170,14 +170,6 @@ export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: R
   }
 
   function render(a: AdminAnalytics): Node[] {
-    const tile = (key: string, label: string, value: string, note?: string) =>
-      h(
-        'li',
-        { class: 'ad-tile', attrs: { 'data-stat': key } },
-        h('span', { class: 'ad-tile-value' }, value),
-        h('span', { class: 'ad-tile-label' }, label),
-        note ? h('span', { class: 'ad-tile-note' }, note) : null,
-      );
     const section = (id: string, title: string, ...children: Array<Node | null>) =>
       h(
         'section',
@@ -196,15 +188,15 @@ export function mountAdminDashboard(host: HTMLElement, ctx: AppContext, route: R
       h(
         'ul',
         { class: 'ad-tiles', attrs: { 'aria-label': 'Key figures', 'data-testid': 'ad-tiles' } },
-        tile('viewers', 'Active viewers', num(a.totals.activeViewers)),
-        tile('creators', 'Active creators', num(a.totals.activeCreators)),
-        tile('uploads', 'Uploads', num(a.totals.uploads)),
-        tile('views', 'Views', num(a.totals.views)),
-        tile('watch', 'Watch time', duration(a.totals.watchTimeMs)),
-        tile('success', 'Processing success', pct(a.totals.processingSuccessRate), `${num(a.totals.processingRuns)} runs`),
-        tile('dead', 'Dead jobs', num(a.deadJobs)),
-        tile('reports', 'Reports to review', num(a.reports.open)),
-        tile('storage', 'Storage', storageTotal),
+        statTile('viewers', 'Active viewers', num(a.totals.activeViewers)),
+        statTile('creators', 'Active creators', num(a.totals.activeCreators)),
+        statTile('uploads', 'Uploads', num(a.totals.uploads)),
+        statTile('views', 'Views', num(a.totals.views)),
+        statTile('watch', 'Watch time', duration(a.totals.watchTimeMs)),
+        statTile('success', 'Processing success', pct(a.totals.processingSuccessRate), `${num(a.totals.processingRuns)} runs`),
+        statTile('dead', 'Dead jobs', num(a.deadJobs)),
+        statTile('reports', 'Reports to review', num(a.reports.open)),
+        statTile('storage', 'Storage', storageTotal),
       ),
       section(
         'audience',

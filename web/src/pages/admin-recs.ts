@@ -6,6 +6,7 @@
 import './admin-recs.css';
 import { call, messageOf } from '../api.js';
 import { client, type Schemas } from '../api/client.js';
+import { statTile } from '../data-table.js';
 import { h } from '../dom.js';
 
 type AdminRecs = Schemas['AdminRecsModels'];
@@ -35,13 +36,6 @@ function render(r: AdminRecs): Node[] {
   if (!latest)
     return [h('p', { class: 'ad-note', attrs: { 'data-testid': 'ad-recs-none' } }, 'No model trained yet (`curta recs train`).')];
   const sel = latest.selection;
-  const tile = (key: string, label: string, value: string) =>
-    h(
-      'li',
-      { class: 'ad-tile', attrs: { 'data-stat': key } },
-      h('span', { class: 'ad-tile-value' }, value),
-      h('span', { class: 'ad-tile-label' }, label),
-    );
   const out: Node[] = [
     h(
       'p',
@@ -57,11 +51,11 @@ function render(r: AdminRecs): Node[] {
         h(
           'ul',
           { class: 'ad-tiles', attrs: { 'aria-label': `Holdout NDCG@${o.k}`, 'data-testid': 'ad-recs-holdout' } },
-          tile('chosen', `Chosen, holdout NDCG@${o.k}`, ndcg(o.chosenNdcg)),
-          tile('popularity', 'Popularity only', ndcg(o.popularityNdcg)),
-          tile('defaults', 'Production defaults', ndcg(o.defaultsNdcg)),
-          tile('best', 'Best candidate', ndcg(o.bestNdcg)),
-          tile('viewers', 'Holdout viewers', o.viewers.toLocaleString('en')),
+          statTile('chosen', `Chosen, holdout NDCG@${o.k}`, ndcg(o.chosenNdcg)),
+          statTile('popularity', 'Popularity only', ndcg(o.popularityNdcg)),
+          statTile('defaults', 'Production defaults', ndcg(o.defaultsNdcg)),
+          statTile('best', 'Best candidate', ndcg(o.bestNdcg)),
+          statTile('viewers', 'Holdout viewers', o.viewers.toLocaleString('en')),
         ),
         h('p', { class: 'ad-note' }, `Rule: ${sel.rule} (${sel.candidates} candidates, search ${(sel.searchMs / 1000).toFixed(1)} s).`),
       );
