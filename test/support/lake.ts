@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
+import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
+import { LakeDelivery } from '../../src/modules/lake/lake-delivery.js';
+import { LakeReader } from '../../src/modules/lake/lake-reader.js';
 import { batchFileKey, partitionOf, type LakeEvent, type LakeEventKind, type LakePartition } from '../../src/modules/lake/lake-schema.js';
 import { writeLakeParquet } from '../../src/modules/lake/parquet-writer.js';
 import type { Database } from '../../src/ports/database.js';
 import type { ObjectStore } from '../../src/ports/object-store.js';
+import type { DatabaseProfile } from './db-profiles.js';
 
 /**
  * Lake history for tests and benchmarks, without the ingest pipeline: events
@@ -128,4 +133,30 @@ export async function addForeignLakeFile(app: { db: Database; store: ObjectStore
 /** YYYY-MM-DD of `days` days before today (UTC). */
 export function daysAgo(days: number, now = Date.now()): string {
   return new Date(now - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** A lake on one database profile: a filesystem store and cache in a temporary folder, a reader and a delivery. */
+export interface LakeRig {
+  db: Database;
+  store: FsObjectStore;
+  reader: LakeReader;
+  delivery: LakeDelivery;
+  close(): Promise<void>;
+}
+
+/** The database is fresh and not migrated (as the profile opens it); delivery batches by Firehose-like defaults. */
+export async function openLakeRig(profile: DatabaseProfile, name: string): Promise<LakeRig> {
+  const root = await mkdtemp(join(tmpdir(), `curta-${name}-`));
+  const handle = await profile.open();
+  const store = new FsObjectStore({ rootDir: join(root, 'store'), publicBaseUrl: 'http://x', signingSecret: 's'.repeat(32) });
+  return {
+    db: handle.db,
+    store,
+    reader: new LakeReader(handle.db, store, { cacheDir: join(root, 'cache') }),
+    delivery: new LakeDelivery(handle.db, store, { maxEvents: 100_000, maxBytes: 5 * 1024 ** 2, maxAgeSec: 60 }, pino({ level: 'silent' })),
+    async close() {
+      await handle.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -7,20 +7,17 @@
  * nothing), with the id lake_backfill_event_id(events.id), and events
  * recorded after the upgrade (the normal path) are not copied again.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../adapters/db/migrate.js';
 import { databaseProfiles } from '../../../test/support/db-profiles.js';
-import { FsObjectStore } from '../../adapters/storage/fs-object-store.js';
+import { openLakeRig, type LakeRig } from '../../../test/support/lake.js';
 import type { Database } from '../../ports/database.js';
 import { EventsRepository } from '../events/events.repository.js';
 import { EventsRetention } from '../events/events-retention.js';
 import { LakeBackfill } from './lake-backfill.js';
-import { LakeDelivery } from './lake-delivery.js';
-import { LakeReader } from './lake-reader.js';
+import type { LakeDelivery } from './lake-delivery.js';
+import type { LakeReader } from './lake-reader.js';
 
 const log = pino({ level: 'silent' });
 const DAY = 86_400_000;
@@ -28,25 +25,17 @@ const DAY = 86_400_000;
 const profiles = await databaseProfiles();
 
 describe.each(profiles)('lake backfill of pre-lake events ($name)', (profile) => {
-  let root: string;
-  let handle: { db: Database; close(): Promise<void> };
+  let rig: LakeRig;
   let db: Database;
   let delivery: LakeDelivery;
   let reader: LakeReader;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'curta-lake-backfill-'));
-    handle = await profile.open();
-    db = handle.db;
-    const store = new FsObjectStore({ rootDir: join(root, 'store'), publicBaseUrl: 'http://x', signingSecret: 's'.repeat(32) });
-    reader = new LakeReader(db, store, { cacheDir: join(root, 'cache') });
-    delivery = new LakeDelivery(db, store, { maxEvents: 100_000, maxBytes: 5 * 1024 ** 2, maxAgeSec: 60 }, log);
+    rig = await openLakeRig(profile, 'lake-backfill');
+    ({ db, delivery, reader } = rig);
   }, 60_000);
 
-  afterAll(async () => {
-    await handle?.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => rig?.close());
 
   const lakeIds = async () => (await reader.query('SELECT event_id FROM events ORDER BY event_id')).map((r) => String(r['event_id']));
 

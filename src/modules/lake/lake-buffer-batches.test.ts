@@ -6,20 +6,15 @@
  * columns and in its own hour's partition. (Re-runs after a crash:
  * test/e2e/lake-crash.test.ts.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../adapters/db/migrate.js';
 import { databaseProfiles } from '../../../test/support/db-profiles.js';
-import { FsObjectStore } from '../../adapters/storage/fs-object-store.js';
+import { openLakeRig, type LakeRig } from '../../../test/support/lake.js';
 import type { Database } from '../../ports/database.js';
 import { EventsRepository, type StoredEvent } from '../events/events.repository.js';
-import { LakeDelivery } from './lake-delivery.js';
-import { LakeReader } from './lake-reader.js';
+import type { LakeDelivery } from './lake-delivery.js';
+import type { LakeReader } from './lake-reader.js';
 
-const log = pino({ level: 'silent' });
 const OLD_IDS = ['0b2b6f0e-6c1d-4d6a-9b1e-000000000001', '0b2b6f0e-6c1d-4d6a-9b1e-000000000002'];
 
 const profiles = await databaseProfiles();
@@ -34,25 +29,17 @@ async function lakeRows(reader: LakeReader): Promise<Array<Record<string, unknow
 }
 
 describe.each(profiles)('lake_buffer batch rows ($name)', (profile) => {
-  let root: string;
-  let handle: { db: Database; close(): Promise<void> };
+  let rig: LakeRig;
   let db: Database;
   let delivery: LakeDelivery;
   let reader: LakeReader;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'curta-lake-batches-'));
-    handle = await profile.open();
-    db = handle.db;
-    const store = new FsObjectStore({ rootDir: join(root, 'store'), publicBaseUrl: 'http://x', signingSecret: 's'.repeat(32) });
-    reader = new LakeReader(db, store, { cacheDir: join(root, 'cache') });
-    delivery = new LakeDelivery(db, store, { maxEvents: 100_000, maxBytes: 5 * 1024 ** 2, maxAgeSec: 60 }, log);
+    rig = await openLakeRig(profile, 'lake-batches');
+    ({ db, delivery, reader } = rig);
   }, 60_000);
 
-  afterAll(async () => {
-    await handle?.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => rig?.close());
 
   it('keeps the rows buffered before the upgrade, and delivers them and batch rows once each', async () => {
     // A database before 0026 with rows in its buffer (one per event, as 0019 wrote them).
