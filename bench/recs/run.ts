@@ -28,6 +28,9 @@
  * (80% when to taste, 10% otherwise) or skip (quick when not to taste). Views
  * (trending), likes by signed-in viewers and follows of creators in the
  * viewer's topic are derived from them.
+ * The trainer reads the lake, so the events are then copied there as a
+ * deployment's pre-lake history is (`curta lake backfill`: buffer, delivery,
+ * Parquet), and the training runs read all 1,000,000 of them.
  *
  * Load: autocannon in this process, CONNECTIONS concurrent connections; each
  * request is sent as the next of the 10,000 viewers (bearer token or
@@ -479,9 +482,23 @@ async function main(): Promise<void> {
         console.log(
           `  seeded in ${secs(performance.now() - seedStarted)}: ${counts!.events} events, ${counts!.videos} videos, ${counts!.viewers} viewers\n`,
         );
+        // The seeded events went straight into the OLTP table, as a deployment's history from before the lake: the
+        // trainer reads the lake, so copy them there the way an upgraded deployment does (`curta lake backfill`).
+        await client.query(
+          `INSERT INTO lake_backfill (upto_id) SELECT max(id) FROM events
+           ON CONFLICT (id) DO UPDATE SET upto_id = EXCLUDED.upto_id, next_id = 0, events = 0, done_at = NULL`,
+        );
       } finally {
         await client.end();
       }
+      const backfillStarted = performance.now();
+      const backfill = spawnManaged('lake-backfill', process.execPath, ['--import', 'tsx', 'src/cli.ts', 'lake', 'backfill'], { env });
+      const backfilled = await exitWithin(backfill, 10 * 60_000);
+      if (backfilled?.code !== 0) {
+        await backfill.stop(1000);
+        throw new Error(`curta lake backfill failed (${JSON.stringify(backfilled)}):\n${backfill.output()}`);
+      }
+      console.log(`lake: ${backfill.output().trim()} (curta lake backfill, ${secs(performance.now() - backfillStarted)})\n`);
 
       // Today's training (no search: RECS_TUNE_MAX_VIEWERS=0) twice: the first reads a cold lake cache, the second is
       // the baseline; then the self-tuning run the API serves, on the same history and as warm.

@@ -1,7 +1,9 @@
 /**
  * The lake reader's local cache: one fetch per key however many readers ask
  * at once, a size bound kept by evicting least recently used files that no
- * query is reading, and files of an earlier process reused.
+ * query is reading, files of an earlier process reused, a bounded number of
+ * fetches at once, and a failed fetch failing the read rather than leaving
+ * the file out as if it were gone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../adapters/db/migrate.js';
 import { PgliteDatabase } from '../../adapters/db/pglite-database.js';
 import { FsObjectStore } from '../../adapters/storage/fs-object-store.js';
-import { LakeReader } from './lake-reader.js';
+import { AppError } from '../../errors.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { FETCH_CONCURRENCY, LakeReader } from './lake-reader.js';
 import { batchFileKey, type LakeEvent } from './lake-schema.js';
 import { writeLakeParquet } from './parquet-writer.js';
 
@@ -103,5 +107,88 @@ describe('LakeReader cache', () => {
     (await second.acquire(keys)).release();
     expect(second.stats.fetches).toBe(0);
     expect(second.stats.cacheBytes).toBe(first.stats.cacheBytes);
+  });
+
+  /** The real store, its getToFile wrapped (the only call the reader makes). */
+  function wrapped(getToFile: ObjectStore['getToFile']): ObjectStore {
+    return { kind: store.kind, getToFile } as unknown as ObjectStore;
+  }
+
+  it(`fetches at most ${FETCH_CONCURRENCY} files at once, however many a query names`, async () => {
+    const dt = '2026-02-02';
+    const many: string[] = [];
+    for (let i = 0; i < 3 * FETCH_CONCURRENCY; i++) {
+      const key = batchFileKey({ dt, hour: i % 24 }, 100 + i);
+      const local = join(root, `many-${i}.parquet`);
+      await writeLakeParquet([event(100 + i)], local);
+      const info = await store.putFile(key, local, { contentType: 'application/vnd.apache.parquet' });
+      await db.query(`INSERT INTO lake_files (key, dt, hour, events, bytes, min_time, max_time) VALUES ($1, $2, $3, 1, $4, now(), now())`, [
+        key,
+        dt,
+        i % 24,
+        info.size,
+      ]);
+      many.push(key);
+    }
+    try {
+      let running = 0;
+      let peak = 0;
+      const reader = new LakeReader(
+        db,
+        wrapped(async (key, path) => {
+          peak = Math.max(peak, ++running);
+          try {
+            await new Promise((r) => setTimeout(r, 5));
+            return await store.getToFile(key, path);
+          } finally {
+            running--;
+          }
+        }),
+        { cacheDir: join(root, 'c4') },
+      );
+      const rows = await reader.query('SELECT count(*)::INTEGER AS n FROM events', { from: dt, to: dt });
+      expect(rows).toEqual([{ n: many.length }]);
+      expect(reader.stats.fetches).toBe(many.length);
+      expect(peak).toBe(FETCH_CONCURRENCY);
+    } finally {
+      await db.query(`DELETE FROM lake_files WHERE dt = $1`, [dt]);
+    }
+  });
+
+  it('fails the read when a fetch fails for a reason other than a missing object, and reads the file once it can', async () => {
+    let failing = true;
+    const reader = new LakeReader(
+      db,
+      wrapped(async (key, path) => {
+        if (failing && key === keys[2]) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+        return store.getToFile(key, path);
+      }),
+      // Room for one file: a pin the failed read kept would hold its file in the cache past this bound.
+      { cacheDir: join(root, 'c5'), cacheMaxBytes: fileBytes },
+    );
+    await expect(reader.query('SELECT count(*)::INTEGER AS n FROM events')).rejects.toThrow(/EMFILE/);
+    // Not taken for a missing file: nothing skipped, and the next read (the cause gone) has every event.
+    expect(reader.stats.skippedFiles).toBe(0);
+    expect(reader.skipReason(keys[2]!)).toBeUndefined();
+    failing = false;
+    expect(await reader.query('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: keys.length }]);
+    // Every pin was released, the failed read's included: the cache is back under its bound.
+    (await reader.acquire([keys[0]!])).release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reader.stats.cacheBytes).toBeLessThanOrEqual(fileBytes);
+  });
+
+  it('skips (and counts) a file gone from the store, and still answers from the rest', async () => {
+    const reader = new LakeReader(
+      db,
+      wrapped(async (key, path) => {
+        if (key === keys[3]) throw new AppError('object_not_found', 'Object not found.', { key });
+        return store.getToFile(key, path);
+      }),
+      { cacheDir: join(root, 'c6') },
+    );
+    expect(await reader.query('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: keys.length - 1 }]);
+    expect(reader.skipReason(keys[3]!)).toBe('missing');
+    expect(reader.stats.skippedByReason.missing).toBe(1);
   });
 });

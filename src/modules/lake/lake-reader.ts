@@ -1,6 +1,8 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
+import { AppError } from '../../errors.js';
+import { ConcurrencyGate } from '../../lib/concurrency-gate.js';
 import type { Database } from '../../ports/database.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { sqlString, withDuckdb } from './duckdb.js';
@@ -54,6 +56,14 @@ export interface LakeReaderOptions {
   log?: Logger;
 }
 
+/**
+ * Files copied from the store at once, at most. A query over a month of
+ * un-compacted hours names thousands of files: fetched all at once they ran
+ * the process out of file descriptors (EMFILE) and, taken for missing files,
+ * were silently left out of a training run.
+ */
+export const FETCH_CONCURRENCY = 16;
+
 /** Columns every reader relies on: a file without them is not one of ours. */
 const REQUIRED_COLUMNS = ['event_id', 'event_time', 'kind', 'type'] as const;
 
@@ -80,7 +90,10 @@ interface CachedFile {
  * fetch. Every file is checked once before it is read (a Parquet footer with
  * the lake's columns); a corrupt, foreign or missing file is logged, counted
  * (`stats.skippedFiles`, /metrics `curta_lake_files_skipped`) and left out,
- * never failing a query.
+ * never failing a query. A fetch that fails for any other reason (the store
+ * unreachable, the process out of file descriptors) fails the read instead:
+ * leaving the file out would answer with part of the data as if it were all.
+ * At most FETCH_CONCURRENCY fetches run at once.
  */
 export class LakeReader {
   private readonly cacheDir: string;
@@ -90,6 +103,7 @@ export class LakeReader {
   private readonly inflight = new Map<string, Promise<string | null>>();
   private readonly skipped = new Map<string, SkipReason>();
   private readonly checked = new Set<string>();
+  private readonly fetchGate = new ConcurrencyGate(FETCH_CONCURRENCY);
   private indexed: Promise<void> | null = null;
   private clock = 0;
   readonly stats: LakeReaderStats = {
@@ -162,8 +176,14 @@ export class LakeReader {
    */
   async acquire(keys: readonly string[]): Promise<{ paths: string[]; keys: string[]; release: () => void }> {
     await this.index();
-    const got = await Promise.all(keys.map(async (key) => ({ key, path: await this.pin(key) })));
+    const settled = await Promise.allSettled(keys.map(async (key) => ({ key, path: await this.pin(key) })));
+    const got = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     let ok = got.filter((g): g is { key: string; path: string } => g.path !== null);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      this.unpin(ok.map((g) => g.key));
+      throw failed.reason;
+    }
     // Files not checked yet: their footers read in one DuckDB query (one query per file costs more than the read itself).
     const unchecked = ok.filter((g) => !this.checked.has(g.key));
     if (unchecked.length > 0) {
@@ -171,8 +191,7 @@ export class LakeReader {
       if (bad.size > 0) {
         for (const g of ok) {
           if (!bad.has(g.key)) continue;
-          const f = this.files.get(g.key);
-          if (f) f.pins = Math.max(0, f.pins - 1);
+          this.unpin([g.key]);
           this.drop(g.key);
         }
         ok = ok.filter((g) => !bad.has(g.key));
@@ -185,13 +204,17 @@ export class LakeReader {
       release: () => {
         if (released) return;
         released = true;
-        for (const g of ok) {
-          const f = this.files.get(g.key);
-          if (f) f.pins = Math.max(0, f.pins - 1);
-        }
+        this.unpin(ok.map((g) => g.key));
         void this.evict();
       },
     };
+  }
+
+  private unpin(keys: readonly string[]): void {
+    for (const key of keys) {
+      const f = this.files.get(key);
+      if (f) f.pins = Math.max(0, f.pins - 1);
+    }
   }
 
   /** A local path holding `key`'s bytes (fetched once); throws for a key that is not a lake file. */
@@ -277,16 +300,20 @@ export class LakeReader {
       entry.fetchPin = true;
     } else {
       try {
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = `${path}.${process.pid}.${Date.now()}.part`;
-        try {
-          await this.store.getToFile(key, tmp);
-          await rename(tmp, path);
-        } catch (err) {
-          await rm(tmp, { force: true });
-          throw err;
-        }
+        await this.fetchGate.run(async () => {
+          await mkdir(dirname(path), { recursive: true });
+          const tmp = `${path}.${process.pid}.${Date.now()}.part`;
+          try {
+            await this.store.getToFile(key, tmp);
+            await rename(tmp, path);
+          } catch (err) {
+            await rm(tmp, { force: true });
+            throw err;
+          }
+        });
       } catch (err) {
+        // Gone from the store: skipped for good. Anything else may pass (a retry later reads it): the read fails.
+        if (!(err instanceof AppError && err.code === 'object_not_found')) throw err;
         this.skip(key, 'missing', err);
         return null;
       }
