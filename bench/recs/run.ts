@@ -193,7 +193,8 @@ async function seed(client: pg.Client, log: (line: string) => void): Promise<voi
        ('play', NULL::int, interval '50 milliseconds'),
        ('progress', p.watched / 2, interval '100 milliseconds'),
        (CASE WHEN p.completed THEN 'complete' ELSE 'skip' END, p.watched, interval '150 milliseconds')
-     ) AS e(type, watched, dt)`,
+     ) AS e(type, watched, dt)
+     ORDER BY p.at, p.v, e.dt`, // ids in time order, as a deployment's history (the lake backfill copies in id order)
     [SIGNED_IN],
   );
   await step(
