@@ -112,20 +112,28 @@ describe.skipIf(!browserTestsEnabled('grid-context-browser.test'))('grid context
         ),
       feed,
     );
-  /** Swipes to the next slide (the feed scrolls one screen) and waits for it to become current. */
+  /**
+   * Swipes to the slide after the current one and waits for it to become current. The scroll is
+   * to that slide's position, repeated while it has not become current: idempotent, so a scroll
+   * that lands before the slide is laid out (the context's next page still loading on a busy
+   * machine) is simply done again.
+   */
   async function swipeNext(page: Page, feed: string): Promise<string> {
     const before = await activeId(page);
-    await page.evaluate((testId) => {
-      const el = document.querySelector<HTMLElement>(`[data-testid="${testId}"]:not([hidden])`)!;
-      el.scrollBy({ top: el.clientHeight, behavior: 'instant' });
-    }, feed);
     await page.waitForFunction(
-      (prev) => {
-        const id = document.querySelector('[data-testid="feed-item"].is-active')?.getAttribute('data-video-id');
-        return id && id !== prev;
+      ({ testId, prev }) => {
+        const active = document.querySelector('[data-testid="feed-item"].is-active')?.getAttribute('data-video-id');
+        if (active && active !== prev) return true;
+        const el = document.querySelector<HTMLElement>(`[data-testid="${testId}"]:not([hidden])`)!;
+        const from = el.querySelector(`[data-testid="feed-item"][data-video-id="${prev}"]`);
+        let next = from?.nextElementSibling;
+        while (next && next.getAttribute('data-testid') !== 'feed-item') next = next.nextElementSibling;
+        if (next)
+          el.scrollTo({ top: el.scrollTop + next.getBoundingClientRect().top - el.getBoundingClientRect().top, behavior: 'instant' });
+        return false;
       },
-      before,
-      { timeout: 10_000 },
+      { testId: feed, prev: before },
+      { timeout: 20_000, polling: 250 },
     );
     return (await activeId(page))!;
   }
