@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeReader } from '../../src/modules/lake/lake-reader.js';
-import { exitWithin, crashTestWorkerEnv, spawnCurta, type ManagedProcess } from '../support/cluster.js';
-import { createTestDatabase, postgresAvailable } from '../support/services.js';
+import { useLakeCrashRig } from '../support/lake-crash.js';
+import { postgresAvailable } from '../support/services.js';
 import { seedVideo, signup, type TestUser } from '../support/social.js';
-import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
-
+import { apiClient } from '../support/test-app.js';
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 const HOUR = 3_600_000;
 
@@ -29,47 +27,26 @@ const HOUR = 3_600_000;
  */
 const available = await postgresAvailable();
 describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (PostgreSQL, real worker processes)', () => {
-  let t: TestApp;
-  let db: { url: string; drop: () => Promise<void> };
-  let dataDir: string;
+  const rig = useLakeCrashRig('lake-crash', { LAKE_BATCH_MAX_EVENTS: '50' });
+  const { worker, waitFor, kill, q } = rig;
   let cache: string;
   let viewer: TestUser;
   let video: string;
   let posted = 0;
-  const secret = randomBytes(32).toString('hex');
-  const procs: ManagedProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'curta-lake-crash-'));
     cache = await mkdtemp(join(tmpdir(), 'curta-lake-cache-'));
-    // The API process: buffers, never delivers.
-    t = await startTestApp(
-      {
-        DATABASE_URL: db.url,
-        CURTA_SIGNING_SECRET: secret,
-        CURTA_DATA_DIR: dataDir,
-        LAKE_DELIVERY_INTERVAL_SEC: '0',
-        LAKE_COMPACT_INTERVAL_SEC: '0',
-      },
-      { workers: false, dataDir },
-    );
-    const api = apiClient(t.baseUrl);
-    viewer = await signup(api, `lk_crash_${Date.now() % 100000}`);
-    video = await seedVideo(t, viewer);
+    viewer = await signup(apiClient(rig.t.baseUrl), `lk_crash_${Date.now() % 100000}`);
+    video = await seedVideo(rig.t, viewer);
   }, 60_000);
 
   afterAll(async () => {
-    for (const p of procs) if (p.alive) p.signal('SIGKILL', { group: true });
-    await t?.close();
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
     await rm(cache, { recursive: true, force: true });
   });
 
   /** Posts `batches` batches of 20 events (two hours ago: a partition compaction may take), each with the next watchedMs values. */
   async function post(batches: number): Promise<void> {
-    const api = apiClient(t.baseUrl);
+    const api = apiClient(rig.t.baseUrl);
     for (let b = 0; b < batches; b++) {
       const at = Date.now() - 2 * HOUR;
       const events = Array.from({ length: 20 }, () => ({ type: 'progress', videoId: video, watchedMs: ++posted, at, source: 'for_you' }));
@@ -78,48 +55,6 @@ describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (Postg
     }
   }
 
-  function worker(name: string, extra: Record<string, string> = {}): ManagedProcess {
-    const p = spawnCurta(
-      name,
-      'worker',
-      crashTestWorkerEnv(
-        { databaseUrl: db.url, secret, dataDir },
-        {
-          LAKE_DELIVERY_INTERVAL_SEC: '1',
-          LAKE_COMPACT_INTERVAL_SEC: '1',
-          LAKE_BUFFER_MAX_AGE_SEC: '1',
-          LAKE_BATCH_MAX_EVENTS: '50',
-          ...extra,
-        },
-      ),
-    );
-    procs.push(p);
-    return p;
-  }
-
-  async function waitFor<T>(
-    what: string,
-    p: ManagedProcess | null,
-    fn: () => Promise<T | null | undefined | false>,
-    ms = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const v = await fn();
-      if (v) return v;
-      if (p && !p.alive) throw new Error(`${p.name} died waiting for ${what}:\n${p.output()}`);
-      await sleep(200);
-    }
-    throw new Error(`timed out waiting for ${what}${p ? `:\n${p.output()}` : ''}`);
-  }
-
-  async function kill(p: ManagedProcess): Promise<void> {
-    p.signal('SIGKILL', { group: true });
-    expect(await exitWithin(p, 10_000)).toMatchObject({ signal: 'SIGKILL' });
-  }
-
-  const q = <T>(sql: string, params: unknown[] = []) => t.app.db.query<T>(sql, params).then((r) => r.rows);
-
   it('killed with files written and the batch not committed: the batch stays pending, its files unlisted', async () => {
     await post(5);
     const p = worker('paused-delivery', { CURTA_TEST_LAKE_PAUSE: 'after-files:120000' });
@@ -127,7 +62,7 @@ describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (Postg
     await kill(p);
     const pending = await q<{ id: string }>('SELECT id FROM lake_batches WHERE delivered_at IS NULL');
     expect(pending).toHaveLength(1);
-    const written = await t.app.store.listPage('lake/events/');
+    const written = await rig.t.app.store.listPage('lake/events/');
     expect(written.keys.length).toBeGreaterThan(0);
     expect(await q('SELECT 1 FROM lake_files WHERE batch_id = $1', [pending[0]!.id])).toHaveLength(0);
   }, 120_000);
@@ -175,7 +110,7 @@ describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (Postg
     );
     await last.stop(20_000);
 
-    const reader = new LakeReader(t.app.db, t.app.store, cache);
+    const reader = new LakeReader(rig.t.app.db, rig.t.app.store, cache);
     const rows = await reader.query(
       `SELECT watched_ms, event_id FROM events WHERE kind = 'playback' AND video_id = '${video}' ORDER BY watched_ms`,
     );
@@ -187,7 +122,7 @@ describe.skipIf(!available)('lake delivery and compaction survive SIGKILL (Postg
     const listed = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page = await t.app.store.listPage('lake/events/', cursor ? { cursor } : {});
+      const page = await rig.t.app.store.listPage('lake/events/', cursor ? { cursor } : {});
       for (const k of page.keys) listed.add(k.key);
       cursor = page.next;
     } while (cursor);

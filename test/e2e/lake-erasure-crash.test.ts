@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { curta } from '../support/cli.js';
-import { exitWithin, crashTestWorkerEnv, spawnCurta, type ManagedProcess } from '../support/cluster.js';
 import { addLakeFile, daysAgo, lakeEvent } from '../support/lake.js';
-import { createTestDatabase, postgresAvailable } from '../support/services.js';
+import { useLakeCrashRig } from '../support/lake-crash.js';
+import { postgresAvailable } from '../support/services.js';
 import { signup, type TestUser } from '../support/social.js';
-import { apiClient, startTestApp, type TestApp } from '../support/test-app.js';
+import { apiClient } from '../support/test-app.js';
 import { storedRows, type Row } from './lake-erasure.suite.js';
-
-const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /**
  * A lake erasure across SIGKILL: real `curta worker` processes run the lake
@@ -25,74 +19,17 @@ const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
  */
 const available = await postgresAvailable();
 describe.skipIf(!available)('lake erasure survives SIGKILL (PostgreSQL, real worker processes)', () => {
-  let t: TestApp;
-  let db: { url: string; drop: () => Promise<void> };
-  let dataDir: string;
+  const rig = useLakeCrashRig('erasure-crash');
+  const { worker, waitFor, kill, q } = rig;
   let gone: TestUser;
   let other: TestUser;
-  const secret = randomBytes(32).toString('hex');
-  const procs: ManagedProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'curta-erasure-crash-'));
-    t = await startTestApp(
-      {
-        DATABASE_URL: db.url,
-        CURTA_SIGNING_SECRET: secret,
-        CURTA_DATA_DIR: dataDir,
-        LAKE_DELIVERY_INTERVAL_SEC: '0',
-        LAKE_COMPACT_INTERVAL_SEC: '0',
-      },
-      { workers: false, dataDir },
-    );
-    const api = apiClient(t.baseUrl);
+    const api = apiClient(rig.t.baseUrl);
     gone = await signup(api, `er_crash_${Date.now() % 100000}`);
     other = await signup(api, `er_other_${Date.now() % 100000}`);
-    await t.app.db.query(`UPDATE users SET created_at = now() - interval '30 days'`);
+    await rig.t.app.db.query(`UPDATE users SET created_at = now() - interval '30 days'`);
   }, 60_000);
-
-  afterAll(async () => {
-    for (const p of procs) if (p.alive) p.signal('SIGKILL', { group: true });
-    await t?.close();
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  function worker(name: string, extra: Record<string, string> = {}): ManagedProcess {
-    const p = spawnCurta(
-      name,
-      'worker',
-      crashTestWorkerEnv(
-        { databaseUrl: db.url, secret, dataDir },
-        {
-          LAKE_DELIVERY_INTERVAL_SEC: '1',
-          LAKE_COMPACT_INTERVAL_SEC: '1',
-          LAKE_BUFFER_MAX_AGE_SEC: '1',
-          ...extra,
-        },
-      ),
-    );
-    procs.push(p);
-    return p;
-  }
-
-  async function waitFor(what: string, p: ManagedProcess, fn: () => Promise<boolean>, ms = 90_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (await fn()) return;
-      if (!p.alive) throw new Error(`${p.name} died waiting for ${what}:\n${p.output()}`);
-      await sleep(200);
-    }
-    throw new Error(`timed out waiting for ${what}:\n${p.output()}`);
-  }
-
-  async function kill(p: ManagedProcess): Promise<void> {
-    p.signal('SIGKILL', { group: true });
-    expect(await exitWithin(p, 10_000)).toMatchObject({ signal: 'SIGKILL' });
-  }
-
-  const q = <T>(sql: string, params: unknown[] = []) => t.app.db.query<T>(sql, params).then((r) => r.rows);
 
   it('killed after the rewritten file is written, then after the swap: a last worker leaves every other row once and none of hers, and backfills pre-lake events on its own', async () => {
     // One file per partition (nothing for plain compaction to do), each mixing her rows and another's.
@@ -100,7 +37,7 @@ describe.skipIf(!available)('lake erasure survives SIGKILL (PostgreSQL, real wor
       const dt = daysAgo(d);
       const at = (s: number) => new Date(Date.parse(`${dt}T08:00:00Z`) + s * 1000);
       await addLakeFile(
-        t.app,
+        rig.t.app,
         [
           lakeEvent({ type: 'play', eventTime: at(1), videoId: 'v1', userId: gone.id, deviceId: 'crash-device-0001' }),
           lakeEvent({ type: 'play', eventTime: at(2), videoId: 'v1', userId: other.id }),
@@ -111,15 +48,15 @@ describe.skipIf(!available)('lake erasure survives SIGKILL (PostgreSQL, real wor
       );
     }
     const isHers = (r: Row) => r.user_id === gone.id || r.device_id === 'crash-device-0001';
-    const others = (await storedRows(t.app.store))
+    const others = (await storedRows(rig.t.app.store))
       .filter((r) => !isHers(r))
       .map((r) => r.event_id)
       .sort();
     expect(others).toHaveLength(6);
-    const del = await apiClient(t.baseUrl)('DELETE', '/api/v1/me', { token: gone.token, body: { password: 'correct horse battery' } });
+    const del = await apiClient(rig.t.baseUrl)('DELETE', '/api/v1/me', { token: gone.token, body: { password: 'correct horse battery' } });
     expect(del.status).toBeLessThan(300);
 
-    const cli = { DATABASE_URL: db.url, CURTA_SIGNING_SECRET: secret, CURTA_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const cli = { DATABASE_URL: rig.databaseUrl, CURTA_SIGNING_SECRET: rig.secret, CURTA_DATA_DIR: rig.dataDir, LOG_LEVEL: 'warn' };
     const status = async () => {
       const r = await curta(['lake', 'status', '--json'], cli);
       expect(r.code, r.stderr).toBe(0);
@@ -169,7 +106,7 @@ describe.skipIf(!available)('lake erasure survives SIGKILL (PostgreSQL, real wor
     const again = await curta(['lake', 'backfill'], cli);
     expect(again.stdout).toContain('backfilled 0 pre-lake events');
 
-    const after = await storedRows(t.app.store);
+    const after = await storedRows(rig.t.app.store);
     expect(JSON.stringify(after)).not.toContain(gone.id);
     expect(after.filter(isHers)).toEqual([]);
     const ids = after.map((r) => r.event_id).sort();
