@@ -16,6 +16,25 @@ import { RecsRepository, type PairRow } from './recs.repository.js';
 import { RecsTrainer } from './trainer.js';
 import type { TrainingHistory, TrainingSource } from './training-source.js';
 
+/** Viewer `u` watched video `video` once, through (liked: a complete) or not (a quick skip), at `atMs`. */
+function watched(u: number, video: number, liked: boolean, atMs: number): PairRow {
+  return {
+    viewer: `viewer-${u}`,
+    videoId: `video-${video}`,
+    ownerId: `creator-${video % 7}`,
+    durationMs: 20_000,
+    impressions: 1,
+    completes: liked ? 1 : 0,
+    skips: liked ? 0 : 1,
+    watchedMs: liked ? 20_000 : 1_000,
+    liked: false,
+    shared: false,
+    commented: false,
+    followsAuthor: false,
+    lastAt: new Date(atMs),
+  };
+}
+
 /**
  * A history of `viewers` viewers over `videos` videos in `topics` topics:
  * with `taste`, each viewer mostly watches and completes their topic's
@@ -37,21 +56,7 @@ function history(o: { viewers: number; videos: number; topics: number; taste: bo
       if (seen.has(video)) continue;
       seen.add(video);
       const liked = o.taste ? video % o.topics === topic && rnd() < 0.8 : rnd() < 0.5;
-      pairs.push({
-        viewer: `viewer-${u}`,
-        videoId: `video-${video}`,
-        ownerId: `creator-${video % 7}`,
-        durationMs: 20_000,
-        impressions: 1,
-        completes: liked ? 1 : 0,
-        skips: liked ? 0 : 1,
-        watchedMs: liked ? 20_000 : 1_000,
-        liked: false,
-        shared: false,
-        commented: false,
-        followsAuthor: false,
-        lastAt: new Date(t0 + e * 60_000),
-      });
+      pairs.push(watched(u, video, liked, t0 + e * 60_000));
     }
   }
   return pairs;
@@ -61,24 +66,7 @@ function history(o: { viewers: number; videos: number; topics: number; taste: bo
 function catalogHistory(o: Parameters<typeof simulatedCatalog>[0]): PairRow[] {
   const { data, at } = simulatedCatalog(o);
   const t0 = Date.UTC(2026, 10, 1);
-  return Array.from(data.users, (u, k) => {
-    const liked = data.weights[k]! > 0;
-    return {
-      viewer: `viewer-${u}`,
-      videoId: `video-${data.items[k]}`,
-      ownerId: `creator-${data.items[k]! % 7}`,
-      durationMs: 20_000,
-      impressions: 1,
-      completes: liked ? 1 : 0,
-      skips: liked ? 0 : 1,
-      watchedMs: liked ? 20_000 : 1_000,
-      liked: false,
-      shared: false,
-      commented: false,
-      followsAuthor: false,
-      lastAt: new Date(t0 + at[k]! * 60_000),
-    };
-  });
+  return Array.from(data.users, (u, k) => watched(u, data.items[k]!, data.weights[k]! > 0, t0 + at[k]! * 60_000));
 }
 
 class FixedHistory implements TrainingSource {
