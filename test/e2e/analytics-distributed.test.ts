@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, useS3Credentials, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { analyticsSuite } from './analytics.suite.js';
 
@@ -12,18 +12,14 @@ import { analyticsSuite } from './analytics.suite.js';
  */
 if ((await postgresAvailable()) && (await redisAvailable())) {
   let s3: S3TestServer;
-  const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials: (() => void) | undefined;
   beforeAll(async () => {
     s3 = await startS3Server();
-    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    restoreCredentials = useS3Credentials(s3);
   });
   afterAll(async () => {
     await s3?.close();
-    if (savedEnv.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-    else process.env.AWS_ACCESS_KEY_ID = savedEnv.id;
-    if (savedEnv.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-    else process.env.AWS_SECRET_ACCESS_KEY = savedEnv.secret;
+    restoreCredentials?.();
   });
   analyticsSuite('creator analytics (distributed: PostgreSQL, Redis, S3)', () =>
     startDistributedTestApp(false, {

@@ -1,19 +1,17 @@
 import { afterAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, useS3Credentials, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { ARCHIVE_TEST_ENV, archiveSuite } from './archive.suite.js';
 
 /** The same suite on PostgreSQL, Redis and S3 (the test front modelling GLACIER: RestoreObject, x-amz-restore, a 2 s retrieval). */
 if ((await postgresAvailable()) && (await redisAvailable())) {
   let s3: S3TestServer | undefined;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials: (() => void) | undefined;
   archiveSuite('cold archive (distributed: PostgreSQL, Redis, S3 GLACIER)', async () => {
     s3 = await startS3Server();
     s3.glacier.restoreDelayMs = 2000;
-    // The AWS SDK's default credential chain reads these (as in production).
-    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    restoreCredentials = useS3Credentials(s3);
     return startDistributedTestApp(true, {
       ...ARCHIVE_TEST_ENV,
       ...s3AppEnv(s3),
@@ -23,9 +21,6 @@ if ((await postgresAvailable()) && (await redisAvailable())) {
   });
   afterAll(async () => {
     await s3?.close();
-    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-    else process.env.AWS_ACCESS_KEY_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    restoreCredentials?.();
   });
 }

@@ -12,7 +12,7 @@ import { listTables, quoteIdent } from '../../src/modules/backup/catalog.js';
 import type { Database } from '../../src/ports/database.js';
 import { hlsUrls, signup, spawnCurta, uploadVideo, waitForHttp } from '../support/cluster.js';
 import { makeClip } from '../support/media.js';
-import { s3ProcessEnv, startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3ProcessEnv, startS3Server, useS3Credentials, type S3TestServer } from '../support/s3.js';
 import { createTestDatabase, postgresAvailable } from '../support/services.js';
 import { apiClient, freePort, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
@@ -372,9 +372,7 @@ describe('curta backup / restore', () => {
         await db.close();
       }
 
-      const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
-      process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+      const restoreCredentials = useS3Credentials(s3);
       try {
         const app = await startOn(join(work, 'pg-profile'), distributed);
         try {
@@ -383,10 +381,7 @@ describe('curta backup / restore', () => {
           await app.close();
         }
       } finally {
-        if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-        else process.env.AWS_ACCESS_KEY_ID = saved.id;
-        if (saved.key === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-        else process.env.AWS_SECRET_ACCESS_KEY = saved.key;
+        restoreCredentials();
       }
 
       // And back: PostgreSQL + S3 → a backup → a new embedded folder, which plays the same video.

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { startDistributedTestApp } from '../support/distributed-app.js';
-import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, useS3Credentials, type S3TestServer } from '../support/s3.js';
 import { postgresAvailable, redisAvailable } from '../support/services.js';
 import { LAKE_TEST_ENV } from './lake-ingest.suite.js';
 import { lakeErasureSuite } from './lake-erasure.suite.js';
@@ -8,13 +8,14 @@ import { lakeErasureSuite } from './lake-erasure.suite.js';
 /** The same suite on PostgreSQL, Redis and S3 (s3rver), skipped like the other distributed suites where they are not running. */
 if ((await postgresAvailable()) && (await redisAvailable())) {
   let s3: S3TestServer | null = null;
+  let restoreCredentials: (() => void) | undefined;
   afterAll(async () => {
     await s3?.close();
+    restoreCredentials?.();
   });
   lakeErasureSuite('lake erasure (distributed: PostgreSQL, Redis, S3)', async () => {
     s3 = await startS3Server();
-    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    restoreCredentials = useS3Credentials(s3);
     return startDistributedTestApp(false, { ...LAKE_TEST_ENV, ...s3AppEnv(s3) });
   });
 }

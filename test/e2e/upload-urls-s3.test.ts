@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../support/media.js';
-import { s3AppEnv, startS3Server, type S3TestServer } from '../support/s3.js';
+import { s3AppEnv, startS3Server, useS3Credentials, type S3TestServer } from '../support/s3.js';
 import { apiClient, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 
 /**
@@ -18,7 +18,7 @@ let t: TestApp;
 let api: ReturnType<typeof apiClient>;
 let token: string;
 let clip: Buffer;
-const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+let restoreCredentials: (() => void) | undefined;
 
 async function send(upload: { url: string; headers: Record<string, string> }, body: Buffer): Promise<number> {
   const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(body) });
@@ -34,9 +34,7 @@ async function newUpload(size: number): Promise<{ videoId: string; upload: any }
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  // The AWS SDK's default credential chain reads these (as in production).
-  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+  restoreCredentials = useS3Credentials(s3);
   t = await startTestApp(
     {
       ...s3AppEnv(s3),
@@ -55,10 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await s3?.close();
-  process.env.AWS_ACCESS_KEY_ID = savedEnv.id;
-  process.env.AWS_SECRET_ACCESS_KEY = savedEnv.secret;
-  if (savedEnv.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-  if (savedEnv.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+  restoreCredentials?.();
 });
 
 describe('signed upload URLs on S3', () => {

@@ -671,3 +671,19 @@ export function s3ProcessEnv(s3: S3TestServer): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
   };
 }
+
+/**
+ * Points the AWS SDK's default credential chain at this server the way production does (the environment), for
+ * an app running in this process; returns what puts the environment back as it was.
+ */
+export function useS3Credentials(s3: S3TestServer): () => void {
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+  return () => {
+    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+    else process.env.AWS_ACCESS_KEY_ID = saved.id;
+    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+  };
+}
