@@ -235,6 +235,12 @@ describe('topic-aware exploration', () => {
     expect(topicAwareOrder(arms, rejected, 0, seededRng(5))).toContain('t9');
     // Equal weights and the same draws: weight 0 orders exactly by the Thompson draw.
     expect(topicAwareOrder(arms, match, 0, seededRng(3))).toEqual(topicAwareOrder(arms, () => 0, 1.5, seededRng(3)));
+    // A limit selects the head of the same order (every arm is still drawn for, so the draws are the same).
+    for (const limit of [1, 5, 19, 25]) {
+      expect(topicAwareOrder(arms, match, 1.5, seededRng(11), limit)).toEqual(
+        topicAwareOrder(arms, match, 1.5, seededRng(11)).slice(0, limit),
+      );
+    }
   });
 
   it('considers a bounded number of trial videos per request, the viewer’s creators and hashtags included', () => {

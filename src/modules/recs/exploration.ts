@@ -23,7 +23,7 @@
 import type { CatalogSnapshot } from './catalog.js';
 import type { LoadedModel } from './model-store.js';
 import { sampleBeta, sampleSubset, EXPLORE_PRIOR, type ExploreArm, type RankItem, type Rng } from './ranking.js';
-import { Neighbours, type TasteProfile } from './taste.js';
+import { Neighbours, type Neighbourhood, type TasteProfile } from './taste.js';
 
 /** Trial videos drawn for per request (a random subset of the pool when it is larger). */
 export const ARMS_PER_REQUEST = 200;
@@ -43,6 +43,8 @@ export class ExplorationIndex {
   readonly byOwner = new Map<string, ExploreArm[]>();
   readonly byTag = new Map<string, ExploreArm[]>();
   readonly neighbours: Neighbours | null;
+  /** What matching reads of each trial video, looked up once per (snapshot, model) pair rather than per request. */
+  private readonly facts = new Map<string, ArmFacts>();
   /** itemWeights' array (one per index, reused request after request) and the taste it holds now. */
   private dense: Float64Array | null = null;
   private denseFor: TasteProfile | null = null;
@@ -57,6 +59,7 @@ export class ExplorationIndex {
       if (!v) continue;
       push(this.byOwner, v.ownerId, arm);
       if (v.tag) push(this.byTag, v.tag, arm);
+      this.facts.set(arm.id, { ownerId: v.ownerId, tag: v.tag, item: loaded?.index.get(arm.id) ?? -1, row: null });
     }
     this.neighbours = loaded ? modelNeighbours(loaded) : null;
   }
@@ -81,12 +84,16 @@ export class ExplorationIndex {
   }
 
   private computeMatch(armId: string, taste: TasteProfile): number {
-    const v = this.catalog.byId.get(armId);
-    if (!v) return 0;
-    let x = (taste.authors.get(v.ownerId) ?? 0) + 0.5 * (v.tag ? (taste.tags.get(v.tag) ?? 0) : 0);
-    const item = this.loaded?.index.get(armId);
-    if (item !== undefined && this.neighbours && taste.items.size > 0) {
-      const row = this.neighbours.of(item, taste.rowBudget);
+    const f = this.facts.get(armId);
+    if (!f) return 0;
+    let x = (taste.authors.get(f.ownerId) ?? 0) + (f.tag ? 0.5 * (taste.tags.get(f.tag) ?? 0) : 0);
+    if (f.item >= 0 && this.neighbours && taste.items.size > 0) {
+      // A row once cut is kept with the facts; an empty answer may be the request's row budget running out, so it is asked again.
+      let row = f.row;
+      if (!row) {
+        row = this.neighbours.of(f.item, taste.rowBudget);
+        if (row.items.length > 0) f.row = row;
+      }
       const weights = this.itemWeights(taste);
       for (let k = 0; k < row.items.length; k++) {
         const w = weights[row.items[k]!]!;
@@ -157,23 +164,56 @@ export class ExplorationIndex {
  * The trial videos in the order this viewer's exploration slots take them:
  * a Thompson draw from each one's engagement posterior, times
  * exp(topicWeight · match). topicWeight 0 is plain (topic-blind) Thompson
- * sampling.
+ * sampling. With `limit`, only the first `limit` of that order (a page needs
+ * a few; every arm is still drawn for, so the random sequence is the same).
  */
-export function topicAwareOrder(arms: readonly ExploreArm[], match: (armId: string) => number, topicWeight: number, rng: Rng): string[] {
-  const out: Array<{ id: string; key: number }> = [];
+export function topicAwareOrder(
+  arms: readonly ExploreArm[],
+  match: (armId: string) => number,
+  topicWeight: number,
+  rng: Rng,
+  limit = Infinity,
+): string[] {
+  // The best `limit` so far, best first; a later arm goes after those with an equal key (as a stable sort puts it).
+  const ids: string[] = [];
+  const keys: number[] = [];
+  const all = limit >= arms.length;
   for (const arm of arms) {
     const engaged = Math.min(arm.engaged, arm.viewers);
     const draw = sampleBeta(EXPLORE_PRIOR.a + engaged, EXPLORE_PRIOR.b + arm.viewers - engaged, rng);
-    if (topicWeight === 0) {
-      out.push({ id: arm.id, key: draw });
+    let key = draw;
+    if (topicWeight !== 0) {
+      const m = match(arm.id);
+      // Clear evidence the viewer rejects what it is like: the slot goes to their ranking instead (its place there stays).
+      if (m <= REJECTED_MATCH) continue;
+      key = draw * Math.exp(topicWeight * m);
+    }
+    if (all) {
+      ids.push(arm.id);
+      keys.push(key);
       continue;
     }
-    const m = match(arm.id);
-    // Clear evidence the viewer rejects what it is like: the slot goes to their ranking instead (its place there stays).
-    if (m <= REJECTED_MATCH) continue;
-    out.push({ id: arm.id, key: draw * Math.exp(topicWeight * m) });
+    if (ids.length === limit && !(key > keys[limit - 1]!)) continue;
+    let p = ids.length < limit ? ids.length : limit - 1;
+    while (p > 0 && key > keys[p - 1]!) {
+      ids[p] = ids[p - 1]!;
+      keys[p] = keys[p - 1]!;
+      p--;
+    }
+    ids[p] = arm.id;
+    keys[p] = key;
   }
-  return out.sort((x, y) => y.key - x.key).map((x) => x.id);
+  if (!all) return ids;
+  const order = ids.map((_, i) => i).sort((x, y) => keys[y]! - keys[x]!);
+  return order.map((i) => ids[i]!);
+}
+
+/** A trial video as matching reads it: its creator, hashtag, model item (−1: not in the model) and, once cut, its graph row. */
+interface ArmFacts {
+  ownerId: string;
+  tag: string | null;
+  item: number;
+  row: Neighbourhood | null;
 }
 
 const neighboursByModel = new WeakMap<LoadedModel, Neighbours>();

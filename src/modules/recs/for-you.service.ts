@@ -212,17 +212,25 @@ export class ForYouService {
     const taste = tasteProfile(ctx.history, ctx.notInterested, (id) => catalog.byId.get(id)?.tag ?? null, itemOf);
     const similar = similarNegativePenalty(taste, explore.neighbours, itemOf, this.opts.negativeSimilarStrength);
     const fit = explore.trialFit(taste, this.opts.exploreTopicWeight);
-    const ranked = servedRanking(sources, weights, (id) => {
-      const item = catalog.byId.get(id)!;
-      return affinity(item) + penalty(item) + similar(item) + fit(item);
-    });
+    // Only the best 2 × length are selected (not the whole blend sorted): interleave takes `length` at most from the ranked
+    // list, skipping those an exploration slot already took (`length` at most).
+    const ranked = servedRanking(
+      sources,
+      weights,
+      (id) => {
+        const item = catalog.byId.get(id)!;
+        return affinity(item) + penalty(item) + similar(item) + fit(item);
+      },
+      2 * length,
+    );
     // Every video on trial may take an exploration slot, ordered by a fresh Thompson draw weighted by its fit with the
     // viewer's taste: not those of an author or hashtag the viewer said "Not interested" to (they keep their lowered place).
     const arms = explore.candidates(taste, this.rng).filter((a) => {
       const v = catalog.byId.get(a.id);
       return eligible(v) && penalty(v) === 0;
     });
-    const order = topicAwareOrder(arms, (id) => explore.match(id, taste), this.opts.exploreTopicWeight, this.rng);
+    // As many as the page's slots could take, and as many again for those the ranked list already placed.
+    const order = topicAwareOrder(arms, (id) => explore.match(id, taste), this.opts.exploreTopicWeight, this.rng, 2 * length);
     return interleave(ranked, order, this.opts.exploreShare, length, this.rng);
   }
 

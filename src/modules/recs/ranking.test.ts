@@ -130,6 +130,20 @@ describe('topIndices', () => {
     const all = Array.from({ length: 1000 }, (_, i) => i);
     const expected = [...all].sort((a, b) => big[b]! - big[a]!).slice(0, 10);
     expect(topIndices(big, all, 10)).toEqual(expected);
+    // Random scores with many ties, every size of selection: the same set of scores as a full sort's head.
+    const rnd = seededRng(4);
+    const tied = Float32Array.from({ length: 500 }, () => Math.floor(rnd() * 40));
+    const some = Array.from({ length: 500 }, (_, i) => i).filter(() => rnd() < 0.7);
+    for (const n of [1, 7, 64, some.length - 1]) {
+      const top = topIndices(tied, some, n);
+      expect(new Set(top).size).toBe(n);
+      expect(top.map((i) => tied[i])).toEqual(
+        [...some]
+          .sort((a, b) => tied[b]! - tied[a]!)
+          .slice(0, n)
+          .map((i) => tied[i]),
+      );
+    }
   });
 });
 

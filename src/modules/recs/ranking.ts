@@ -249,40 +249,55 @@ export function diversify<T extends RankItem>(ordered: readonly T[], limit: numb
   return out;
 }
 
-/** Indices of the `n` largest values among `candidates` (by `score[i]`), best first. */
+/**
+ * Indices of the `n` largest values among `candidates` (by `score[i]`), best
+ * first. Every For You request selects from the whole model this way: a
+ * min-heap of size n in typed arrays, each index kept with its score, so the
+ * scan of thousands of candidates is one comparison with the heap's least.
+ */
 export function topIndices(score: ArrayLike<number>, candidates: readonly number[], n: number): number[] {
   if (candidates.length <= n) return [...candidates].sort((a, b) => score[b]! - score[a]!);
-  // Threshold by a partial selection: keep a running min-heap of size n.
-  const heap: number[] = [];
-  const less = (a: number, b: number) => score[a]! < score[b]!;
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[p]!)) break;
-      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
-      i = p;
-    }
+  const heap = new Int32Array(n);
+  const val = new Float64Array(n);
+  let size = 0;
+  const swap = (i: number, j: number) => {
+    const h = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = h;
+    const v = val[i]!;
+    val[i] = val[j]!;
+    val[j] = v;
   };
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
-  };
-  for (const c of candidates) {
-    if (heap.length < n) {
-      heap.push(c);
-      up(heap.length - 1);
-    } else if (less(heap[0]!, c)) {
+  for (let k = 0; k < candidates.length; k++) {
+    const c = candidates[k]!;
+    const s = score[c]!;
+    if (size < n) {
+      heap[size] = c;
+      val[size] = s;
+      // Up.
+      let i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!(val[i]! < val[p]!)) break;
+        swap(i, p);
+        i = p;
+      }
+    } else if (val[0]! < s) {
       heap[0] = c;
-      down(0);
+      val[0] = s;
+      // Down.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < size && val[l]! < val[m]!) m = l;
+        if (r < size && val[r]! < val[m]!) m = r;
+        if (m === i) break;
+        swap(i, m);
+        i = m;
+      }
     }
   }
-  return heap.sort((a, b) => score[b]! - score[a]!);
+  return Array.from(heap).sort((a, b) => score[b]! - score[a]!);
 }

@@ -252,7 +252,6 @@ export class RecsRepository {
     return new Map(r.rows.map((row) => [row.id, { ownerId: row.owner_id, durationMs: row.duration_ms }]));
   }
 
-  /** Everything the For You feed may show anyone, newest first. */
   /**
    * The candidate pool, newest first. One row holding a JSON array rather than
    * a row per video: at 10,000 videos the driver's per-row parsing (a Date and
