@@ -70,7 +70,7 @@ if (!rankOnly) {
 // viewer's ranked ids (a seeded random source per viewer) are written there, to compare two versions' rankings.
 {
   const recs = app.services.recs;
-  const svc = new ForYouService(recs.repo, recs.catalog, recs.models, null as never, null as never, null as never, {
+  const svc = new ForYouService(recs.repo, recs.catalog, recs.models, null as never, null as never, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     exploreShare: config.recs.exploreShare,
     exploreTopicWeight: config.recs.exploreTopicWeight,

@@ -152,6 +152,40 @@ export function forYouSuite(name: string, start: () => Promise<TestApp>): void {
         for (const id of visible) expect(seen).toContain(id);
       });
 
+      it('shows each video with its fresh counters and, signed in, the viewer’s own flags (read with the re-checked rows)', async () => {
+        const [bookmarked, other] = [visible[0]!, visible[1]!]; // by c1 (whom the viewer follows) and c2
+        const fan = await signup(api, 'fan_counts');
+        for (const id of [bookmarked, other])
+          expect((await api('PUT', `/api/v1/videos/${id}/like`, { token: fan.token })).status).toBe(200);
+        expect((await api('PUT', `/api/v1/videos/${bookmarked}/bookmark`, { token: viewer.token })).status).toBe(200);
+        /** Every item of one cursor chain, by id. */
+        const items = async (v: Viewer) => {
+          const byId = new Map<string, { stats: { likes: number }; viewer?: Record<string, boolean> }>();
+          let cursor: string | null = null;
+          do {
+            const r = await forYou(v, `?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+            expect(r.status).toBe(200);
+            for (const item of r.body.items) byId.set(item.id, item);
+            cursor = r.body.nextCursor;
+          } while (cursor && byId.size < 200);
+          return byId;
+        };
+        // Twice: with the snapshot still holding the videos taken down or hidden since (a page refilled after its
+        // re-check, presented with one more query), then with a fresh snapshot (rows and counters in one statement).
+        for (const fresh of [false, true]) {
+          if (fresh) refreshCatalog();
+          const mine = await items({ token: viewer.token });
+          expect(mine.get(bookmarked)).toMatchObject({
+            stats: { likes: 1 },
+            viewer: { liked: false, bookmarked: true, followsAuthor: true },
+          });
+          expect(mine.get(other)).toMatchObject({ stats: { likes: 1 }, viewer: { liked: false, bookmarked: false, followsAuthor: false } });
+          const anonymous = await items(newDevice());
+          expect(anonymous.get(bookmarked)?.stats.likes).toBe(1);
+          expect(anonymous.get(bookmarked)?.viewer).toBeUndefined();
+        }
+      });
+
       it('hides blocks and own videos per viewer: an anonymous device sees those, never the private or taken-down ones', async () => {
         const seen = (await allPages(newDevice())).flat();
         expect(seen).toContain(hidden.blockedByViewer);

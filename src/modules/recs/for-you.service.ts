@@ -2,9 +2,9 @@ import { randomId } from '../../lib/ids.js';
 import type { Page } from '../../lib/pagination.js';
 import type { Cache } from '../../ports/cache.js';
 import type { Viewer } from '../../lib/http/viewer.js';
+import type { PublicUser } from '../accounts/user.types.js';
 import type { ForYouParams } from './recs.schema.js';
 import type { VideoRow } from '../videos/video.types.js';
-import type { VideosRepository } from '../videos/videos.repository.js';
 import type { VideosService } from '../videos/videos.service.js';
 import type { VideoView } from '../videos/videos.schema.js';
 import { isDiscoverable } from '../videos/visibility.js';
@@ -104,7 +104,6 @@ export class ForYouService {
     private readonly catalog: CatalogCache,
     private readonly models: ModelHolder,
     private readonly videos: VideosService,
-    private readonly videosRepo: VideosRepository,
     private readonly cache: Cache,
     private readonly opts: ForYouOptions = DEFAULT_FOR_YOU_OPTIONS,
     private readonly rng: Rng = Math.random,
@@ -134,12 +133,12 @@ export class ForYouService {
       v !== undefined && !excluded.has(v.id) && v.ownerId !== ctx.userId && !ctx.blocked.has(v.ownerId);
 
     const ids = this.rank(catalog, loaded, ctx, eligible, params.limit * 3);
-    const { picked, rows } = await this.pick(ids, catalog, ctx, params.limit);
+    const { picked, rows, present } = await this.pick(ids, catalog, ctx, params.limit, user);
     const served = [...(session?.served ?? []), ...picked.map((p) => p.id)];
     const more = ids.length > picked.length;
     if (more) await this.cache.set<SessionState>(sessionKey, { served: served.slice(-2000) }, this.opts.sessionTtlMs);
     return {
-      items: await this.videos.present(rows, user),
+      items: await present(rows),
       nextCursor: more ? `${token}.${pageNo + 1}` : null,
     };
   }
@@ -281,49 +280,64 @@ export class ForYouService {
   }
 
   /**
-   * The page: `limit` of the candidates in diversity order, with their rows. A
-   * candidate that stopped being discoverable since the snapshot (taken down,
-   * made private, deleted) is dropped by the re-check and the page is refilled
-   * from the remaining candidates, re-checked too, so a stale snapshot does not
-   * make it short.
+   * The page: `limit` of the candidates in diversity order, with their rows
+   * and what presents them (the rows and their counters come in one
+   * statement). A candidate that stopped being discoverable since the snapshot
+   * (taken down, made private, deleted) is dropped by the re-check and the
+   * page is refilled from the remaining candidates, re-checked too, so a stale
+   * snapshot does not make it short.
    */
   private async pick(
     ids: readonly string[],
     catalog: CatalogSnapshot,
     ctx: ViewerContext,
     limit: number,
-  ): Promise<{ picked: CatalogVideo[]; rows: VideoRow[] }> {
+    viewer: PublicUser | null,
+  ): Promise<Picked> {
     const picked = diversify(
       ids.map((id) => catalog.byId.get(id)!),
       limit,
     );
-    const rows = await this.recheck(
+    const first = await this.recheck(
       picked.map((p) => p.id),
       ctx,
+      viewer,
     );
-    if (rows.length === picked.length || picked.length === ids.length) return { picked, rows };
-    const first = new Set(picked.map((p) => p.id));
+    if (first.rows.length === picked.length || picked.length === ids.length) return { picked, ...first };
+    const taken = new Set(picked.map((p) => p.id));
     const more = await this.recheck(
-      ids.filter((id) => !first.has(id)),
+      ids.filter((id) => !taken.has(id)),
       ctx,
+      viewer,
     );
-    const alive = new Map([...rows, ...more].map((r) => [r.id, r]));
+    const alive = new Map([...first.rows, ...more.rows].map((r) => [r.id, r]));
     const refilled = diversify(
       ids.filter((id) => alive.has(id)).map((id) => catalog.byId.get(id)!),
       limit,
     );
-    return { picked: refilled, rows: refilled.map((p) => alive.get(p.id)!) };
+    // Rows from two reads (rare): presented with one more query for their counters.
+    return { picked: refilled, rows: refilled.map((p) => alive.get(p.id)!), present: (rows) => this.videos.present(rows, viewer) };
   }
 
   /** The rows for these ids, in order, dropping any that stopped being discoverable since the snapshot. */
-  private async recheck(ids: readonly string[], ctx: ViewerContext): Promise<VideoRow[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.videosRepo.listByIds(ids);
+  private async recheck(ids: readonly string[], ctx: ViewerContext, viewer: PublicUser | null): Promise<Omit<Picked, 'picked'>> {
+    if (ids.length === 0) return { rows: [], present: async () => [] };
+    const { rows, present } = await this.videos.rowsToPresent(ids, viewer);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids
-      .map((id) => byId.get(id))
-      .filter((r): r is VideoRow => r !== undefined && isDiscoverable(r) && r.owner_id !== ctx.userId && !ctx.blocked.has(r.owner_id));
+    return {
+      rows: ids
+        .map((id) => byId.get(id))
+        .filter((r): r is VideoRow => r !== undefined && isDiscoverable(r) && r.owner_id !== ctx.userId && !ctx.blocked.has(r.owner_id)),
+      present,
+    };
   }
+}
+
+/** A page's videos: the candidates picked, their re-checked rows in that order, and what presents those rows. */
+interface Picked {
+  picked: CatalogVideo[];
+  rows: VideoRow[];
+  present: (rows: readonly VideoRow[]) => Promise<VideoView[]>;
 }
 
 function splitCursor(cursor: string): [string, number] {

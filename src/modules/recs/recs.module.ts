@@ -47,7 +47,7 @@ export function createRecsModule(d: Platform, videos: VideosModule, lake: { read
     d.config.recs.tuneMaxViewers,
     d.config.recs.tuneEaseMaxItems,
   );
-  const forYou = new ForYouService(repo, catalog, models, videos.videos, videos.repo, d.cache, {
+  const forYou = new ForYouService(repo, catalog, models, videos.videos, d.cache, {
     ...DEFAULT_FOR_YOU_OPTIONS,
     seenWindowMs: d.config.recs.seenWindowHours * 3600_000,
     exploreShare: d.config.recs.exploreShare,

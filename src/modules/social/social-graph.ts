@@ -1,6 +1,6 @@
 import type { Database } from '../../ports/database.js';
 import { BlocksRepository } from '../safety/blocks.repository.js';
-import { EngagementRepository, engagementDecorator } from './engagement.repository.js';
+import { EngagementRepository, engagementDecorator, engagementRowsReader } from './engagement.repository.js';
 import { FollowsRepository } from './follows.repository.js';
 
 /**
@@ -21,6 +21,7 @@ export function createSocialGraph(db: Database) {
     blockedIds: (viewerId: string) => blocks.blockedIds(viewerId),
     standing: (viewerId: string, ownerId: string) => blocks.standing(viewerId, ownerId),
     decorate: engagementDecorator(engagement),
+    decoratedRows: engagementRowsReader(engagement),
   };
 }
 export type SocialGraph = ReturnType<typeof createSocialGraph>;

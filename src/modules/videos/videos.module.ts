@@ -30,6 +30,7 @@ export function createVideosModule(
     relation: graph.relation,
     blockedIds: graph.blockedIds,
     decorate: graph.decorate,
+    decoratedRows: graph.decoratedRows,
   });
   // Signed media: re-checked against the cached row and the viewer's standing (see MediaAccess).
   const access = new MediaAccess({ row: (id) => videos.getCachedRow(id), standing: graph.standing }, p.config.media.viewerCacheMs);

@@ -65,12 +65,23 @@ const FEED_GENERATION_MEMO_MS = 500;
  */
 export type ViewDecorator = (views: readonly VideoView[], viewer: PublicUser | null) => Promise<VideoView[]>;
 
+/**
+ * Rows by id (missing ones left out) read in the same statement as their decoration, and what applies it to
+ * their views without another query.
+ */
+export type DecoratedRowsReader = (
+  ids: readonly string[],
+  viewer: PublicUser | null,
+) => Promise<{ rows: VideoRow[]; decorate: (views: readonly VideoView[]) => VideoView[] }>;
+
 export interface VideosServiceOptions {
   /** How `viewerId` relates to `ownerId` (follows, blocks). Without it nobody follows and nobody blocks. */
   relation?: (viewerId: string, ownerId: string) => Promise<ViewerRelation>;
   /** People in a block with `viewerId` (either way): their videos leave that viewer's feed. */
   blockedIds?: (viewerId: string) => Promise<ReadonlySet<string>>;
   decorate?: ViewDecorator;
+  /** The same decoration read with the rows (one round trip for a page that re-reads its rows: For You). */
+  decoratedRows?: DecoratedRowsReader;
 }
 
 export class VideosService {
@@ -151,6 +162,24 @@ export class VideosService {
       rows.map((r) => this.toView(r, viewer?.id ?? null)),
       viewer,
     );
+  }
+
+  /**
+   * These videos' current rows (missing ids left out) and what presents any of them to `viewer` (as present()
+   * does): where the decoration can be read in the same statement as the rows, it is, and presenting them
+   * asks nothing more. The caller filters the rows for the viewer first.
+   */
+  async rowsToPresent(
+    ids: readonly string[],
+    viewer: PublicUser | null,
+  ): Promise<{ rows: VideoRow[]; present: (rows: readonly VideoRow[]) => Promise<VideoView[]> }> {
+    const read = this.opts.decoratedRows;
+    if (!read) {
+      const rows = await this.repo.listByIds(ids);
+      return { rows, present: (r) => this.present(r, viewer) };
+    }
+    const { rows, decorate } = await read(ids, viewer);
+    return { rows, present: async (r) => decorate(r.map((row) => this.toView(row, viewer?.id ?? null))) };
   }
 
   async decorate(views: readonly VideoView[], viewer: PublicUser | null): Promise<VideoView[]> {
