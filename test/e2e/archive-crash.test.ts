@@ -7,25 +7,15 @@ import { openDatabase } from '../../src/adapters/factory.js';
 import { FsObjectStore } from '../../src/adapters/storage/fs-object-store.js';
 import { loadConfig } from '../../src/config/config.js';
 import { uploadClipViaApi } from '../support/browser.js';
-import { crashTestWorkerEnv, exitWithin, spawnCurta, spawnManaged, type ManagedProcess } from '../support/cluster.js';
+import { crashTestWorkerEnv, exitWithin, pollWhileAlive, spawnCurta, spawnManaged, type ManagedProcess } from '../support/cluster.js';
 import { makeClip } from '../support/media.js';
 import { createTestDatabase, postgresAvailable, redisAvailable, sharedRedisUrl } from '../support/services.js';
 import { signup, type TestUser } from '../support/social.js';
 import { apiClient, startTestApp, waitForVideo, type TestApp } from '../support/test-app.js';
 import { ARCHIVE_TEST_ENV } from './archive.suite.js';
 
-const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
-
-async function until<T>(what: string, p: ManagedProcess | null, fn: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    if (p && !p.alive) throw new Error(`${p.name} ended waiting for ${what}:\n${p.output()}`);
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${p ? `:\n${p.output()}` : ''}`);
-}
+const until = <T>(what: string, p: ManagedProcess | null, fn: () => Promise<T | null | undefined | false>, ms = 120_000) =>
+  pollWhileAlive(what, p, fn, ms);
 
 const makeIdle = async (t: TestApp, id: string) => {
   await t.app.db.query(`UPDATE videos SET created_at = now() - interval '400 days', ready_at = now() - interval '399 days' WHERE id = $1`, [

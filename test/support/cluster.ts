@@ -141,6 +141,26 @@ export async function exitWithin(proc: ManagedProcess, timeoutMs: number): Promi
   }
 }
 
+/**
+ * Polls `fn` every 200 ms until it returns something truthy (returned), for at most `ms`; fails at once, with
+ * its output, if `p` exits meanwhile (a crash test's process dying early says more than a timeout).
+ */
+export async function pollWhileAlive<T>(
+  what: string,
+  p: ManagedProcess | null,
+  fn: () => Promise<T | null | undefined | false>,
+  ms: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v) return v;
+    if (p && !p.alive) throw new Error(`${p.name} ended waiting for ${what}:\n${p.output()}`);
+    await new Promise<void>((res) => setTimeout(res, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${p ? `:\n${p.output()}` : ''}`);
+}
+
 /** `curta <command>` from the source tree, as `npm run dev` would run it. */
 export function spawnCurta(name: string, command: 'serve' | 'worker' | 'migrate' | 'start', env: Record<string, string>): ManagedProcess {
   return spawnManaged(name, process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { env });

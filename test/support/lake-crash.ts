@@ -3,11 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { crashTestWorkerEnv, exitWithin, spawnCurta, type ManagedProcess } from './cluster.js';
+import { crashTestWorkerEnv, exitWithin, pollWhileAlive, spawnCurta, type ManagedProcess } from './cluster.js';
 import { createTestDatabase } from './services.js';
 import { startTestApp, type TestApp } from './test-app.js';
-
-const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /** What a lake crash suite works with (valid inside its tests, after the rig's beforeAll). */
 export interface LakeCrashRig {
@@ -86,16 +84,7 @@ export function useLakeCrashRig(name: string, workerDefaults: Record<string, str
       procs.push(p);
       return p;
     },
-    waitFor: async (what, p, fn, ms = 90_000) => {
-      const deadline = Date.now() + ms;
-      while (Date.now() < deadline) {
-        const v = await fn();
-        if (v) return v;
-        if (p && !p.alive) throw new Error(`${p.name} died waiting for ${what}:\n${p.output()}`);
-        await sleep(200);
-      }
-      throw new Error(`timed out waiting for ${what}${p ? `:\n${p.output()}` : ''}`);
-    },
+    waitFor: (what, p, fn, ms = 90_000) => pollWhileAlive(what, p, fn, ms),
     kill: async (p) => {
       p.signal('SIGKILL', { group: true });
       expect(await exitWithin(p, 10_000)).toMatchObject({ signal: 'SIGKILL' });
