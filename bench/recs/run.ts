@@ -351,7 +351,8 @@ async function train(env: Record<string, string>): Promise<{ wallMs: number; out
 /**
  * What the For You path asks the database, timed one query at a time on the idle seeded database: the
  * per-request history read, and the catalog snapshot every API process rebuilds each RECS_CATALOG_TTL_MS
- * (3 s by default) while serving — so its cost is part of what the load runs see.
+ * (15 s by default; trial exposure every second time, shared through the cache) while serving — so its cost
+ * is part of what the load runs see.
  */
 async function queryCosts(url: string): Promise<void> {
   const db = await PostgresDatabase.open(url, { maxConnections: 2 });
